@@ -1,0 +1,3 @@
+"""policybook: run public policies like code."""
+
+__version__ = "0.1.0"

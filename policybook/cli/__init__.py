@@ -1,0 +1,67 @@
+"""The `policybook` command (shell, thin): parse arguments, call a workflow, print.
+
+Errors meant for people are `PolicybookError`s, turned into messages and exit codes here,
+in one place: 0 success, 1 problems found or an operation failed, 2 bad usage, 3 a
+material change with `diff --fail-on-material`, 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+
+import click
+
+from .. import __version__
+from ..errors import ContentError, PolicybookError
+from .common import CONTEXT_SETTINGS, Env
+from .content import check, init, render
+
+
+@click.group(context_settings=CONTEXT_SETTINGS)
+@click.version_option(__version__, "--version", prog_name="policybook")
+@click.option("-C", "--repo", "repo", type=click.Path(file_okay=False, path_type=str),
+              default=".", show_default=True, metavar="DIR",
+              help="The policy repository (default: the current folder).")
+@click.pass_context
+def cli(ctx: click.Context, repo: str) -> None:
+    """Run public policies like code: versions in git, material-change detection,
+    and notice to every account holder before a change takes effect.
+
+    \b
+    Example:
+      policybook check                # validate every policy in content/
+    """
+    ctx.obj = Env.at(repo)
+
+
+cli.add_command(check)
+cli.add_command(init)
+cli.add_command(render)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Entry point: run the command, map errors to messages and exit codes."""
+    try:
+        result = cli.main(args=list(argv) if argv is not None else None,
+                          prog_name="policybook", standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("policybook: interrupted", err=True)
+        sys.exit(130)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        click.echo("policybook: interrupted", err=True)
+        sys.exit(130)
+    except PolicybookError as exc:
+        for line in exc.lines()[:-1] if isinstance(exc, ContentError) else []:
+            click.echo(line, err=True)
+        last = exc.lines()[-1] if isinstance(exc, ContentError) else None
+        if last is not None:
+            click.echo(f"policybook: {last}", err=True)
+        else:
+            for line in exc.lines():
+                click.echo(f"policybook: error: {line}", err=True)
+        sys.exit(exc.exit_code)
+    sys.exit(result if isinstance(result, int) else 0)

@@ -1,0 +1,59 @@
+"""What every command shares: the repository, its config, `--now`, output helpers."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import click
+
+from ..config import Config, load_config
+from ..errors import UsageError
+
+CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+
+@dataclass
+class Env:
+    """The policy repository a command runs in; the config is read on first use."""
+
+    root: Path
+    _config: Config | None = field(default=None, repr=False)
+
+    @classmethod
+    def at(cls, repo: str) -> Env:
+        return cls(Path(repo).resolve())
+
+    @property
+    def config(self) -> Config:
+        if self._config is None:
+            self._config = load_config(self.root)
+        return self._config
+
+
+pass_env = click.make_pass_decorator(Env)
+
+
+def parse_now(value: str | None) -> dt.datetime:
+    """`--now` (ISO 8601) -> aware datetime; naive values are UTC. Default: the clock."""
+    if value is None:
+        return dt.datetime.now(dt.UTC)
+    try:
+        parsed = dt.datetime.fromisoformat(value)
+    except ValueError:
+        raise UsageError(f"--now {value!r} is not an ISO 8601 date or time; write for example "
+                         "2027-01-15 or 2027-01-15T09:30:00+01:00") from None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
+
+
+def now_option(func: Any) -> Any:
+    return click.option("--now", "now", metavar="ISO",
+                        help="Act as if it were this moment (ISO 8601; default: the clock), "
+                             "to rehearse a timeline.")(func)
+
+
+def echo_json(data: Any) -> None:
+    click.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))

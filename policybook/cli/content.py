@@ -1,0 +1,65 @@
+"""Commands on the policy files themselves: check, init, render."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from ..errors import ContentError
+from ..repository import load_documents
+from ..scaffold import init_repository
+from ..templating import make_environment
+from ..workflows.content import check_content
+from .common import Env, pass_env
+
+
+@click.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@pass_env
+def check(env: Env, paths: tuple[Path, ...]) -> None:
+    """Validate policies: front matter, section ids, headings, internal links, UTF-8.
+
+    Checks every policy in content/ (or the given files and folders) and reports every
+    problem at once as `path:line: message`; exits 1 if there is any.
+
+    \b
+    Examples:
+      policybook check
+      policybook check content/privacy-policy.md
+    """
+    report = check_content(env.config, list(paths) or None)
+    if not report.ok:
+        raise ContentError(report.problems, report.summary())
+    click.echo(report.summary())
+
+
+@click.command()
+@click.argument("directory", type=click.Path(path_type=Path))
+def init(directory: Path) -> None:
+    """Create a new policy repository in DIRECTORY, with a sample policy.
+
+    \b
+    Example:
+      policybook init acme-policies && cd acme-policies && git commit -m "First policy"
+    """
+    created = init_repository(directory)
+    click.echo(f"Created a policy repository in {directory} ({len(created)} files, staged).")
+    click.echo(f"Next: cd {directory} && policybook check && git commit -m 'First policies'")
+
+
+@click.command()
+@click.argument("file", type=click.Path(path_type=Path))
+@pass_env
+def render(env: Env, file: Path) -> None:
+    """Render one policy file as a standalone HTML page on standard output.
+
+    \b
+    Example:
+      policybook render content/privacy-policy.md > privacy-policy.html
+    """
+    loaded = load_documents([file], env.root)
+    if loaded.problems:
+        raise ContentError(loaded.problems)
+    template = make_environment(env.root).get_template("site/document.html")
+    click.echo(template.render(doc=loaded.documents[0]), nl=False)

@@ -1,0 +1,273 @@
+"""`policybook.toml` + environment -> a frozen `Config` (shell: reads one file and the environment).
+
+Every setting is optional: with no file and no environment, the config is the embedded
+default (SQLite in `.policybook/`, e-mail to an outbox folder, the site on 127.0.0.1:8000).
+The environment overrides the file, so deployments and tests need no file. Secrets (the
+SendGrid API key, SMTP credentials) are read from the environment only: a secret in the
+file is refused, because policy repositories are shared and reviewed in the open.
+All problems are reported at once.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from .errors import ConfigError
+
+CONFIG_FILE = "policybook.toml"
+STATE_DIR = ".policybook"  # working folder inside the policy repository (git-ignored)
+DEFAULT_SENDGRID_URL = "https://api.sendgrid.com"
+
+
+class MailProvider(StrEnum):
+    SENDGRID = "sendgrid"
+    SMTP = "smtp"
+    OUTBOX = "outbox"
+
+
+class LateNotice(StrEnum):
+    POSTPONE = "postpone"  # a late notice moves the switch until the full period has passed
+    WARN = "warn"  # the switch stays on the effective date; plan and logs warn
+
+
+@dataclass(frozen=True)
+class Secret:
+    """A value that must never be printed: its repr is masked."""
+
+    value: str
+
+    def __repr__(self) -> str:
+        return "Secret('***')" if self.value else "Secret('')"
+
+    __str__ = __repr__
+
+    def __bool__(self) -> bool:
+        return bool(self.value)
+
+
+@dataclass(frozen=True)
+class Config:
+    root: Path
+    content_dir: str = "content"
+    # notice timeline
+    notice_days: int = 30
+    timezone: str = "UTC"
+    recently_updated_days: int = 30
+    late_notice: LateNotice = LateNotice.POSTPONE
+    # site
+    base_url: str = "http://127.0.0.1:8000"
+    host: str = "127.0.0.1"
+    port: int = 8000
+    static_out: str | None = None
+    site_name: str = "Policies"
+    # storage
+    database_url: str = ""
+    # accounts from the company's own database (read-only), else the store's table
+    accounts_sql_url: Secret = field(default_factory=lambda: Secret(""))
+    accounts_sql_query: str | None = None
+    accounts_batch: int = 5000
+    # mail
+    mail: MailProvider = MailProvider.OUTBOX
+    mail_from: str = "Policy updates <policy-updates@example.com>"
+    mail_reply_to: str | None = None
+    outbox: str = ""
+    sendgrid_url: str = DEFAULT_SENDGRID_URL
+    sendgrid_api_key: Secret = field(default_factory=lambda: Secret(""))
+    sendgrid_timeout: float = 30.0
+    sendgrid_webhook_public_key: str | None = None
+    webhook_tolerance_seconds: int = 600
+    smtp_url: Secret = field(default_factory=lambda: Secret(""))
+    send_batch: int = 1000
+    lease_seconds: int = 600
+    # scheduler
+    tick_seconds: int = 60
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def content_path(self) -> Path:
+        return self.root / self.content_dir
+
+    @property
+    def state_path(self) -> Path:
+        return self.root / STATE_DIR
+
+    @property
+    def outbox_path(self) -> Path:
+        return Path(self.outbox) if self.outbox else self.state_path / "outbox"
+
+    @property
+    def db_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{self.state_path / 'policybook.db'}"
+
+    def with_(self, **changes: Any) -> Config:
+        return replace(self, **changes)
+
+
+# file key (section.key) -> (Config field, expected type)
+_FILE_KEYS: dict[str, tuple[str, type | tuple[type, ...]]] = {
+    "content_dir": ("content_dir", str),
+    "notice.days": ("notice_days", int),
+    "notice.timezone": ("timezone", str),
+    "notice.recently_updated_days": ("recently_updated_days", int),
+    "notice.late": ("late_notice", str),
+    "site.base_url": ("base_url", str),
+    "site.host": ("host", str),
+    "site.port": ("port", int),
+    "site.static_out": ("static_out", str),
+    "site.name": ("site_name", str),
+    "database.url": ("database_url", str),
+    "accounts.sql_query": ("accounts_sql_query", str),
+    "accounts.batch": ("accounts_batch", int),
+    "mail.provider": ("mail", str),
+    "mail.from": ("mail_from", str),
+    "mail.reply_to": ("mail_reply_to", str),
+    "mail.outbox": ("outbox", str),
+    "mail.batch": ("send_batch", int),
+    "mail.lease_seconds": ("lease_seconds", int),
+    "sendgrid.url": ("sendgrid_url", str),
+    "sendgrid.timeout": ("sendgrid_timeout", (int, float)),
+    "sendgrid.webhook_public_key": ("sendgrid_webhook_public_key", str),
+    "sendgrid.webhook_tolerance_seconds": ("webhook_tolerance_seconds", int),
+    "scheduler.tick_seconds": ("tick_seconds", int),
+}
+_SECRET_KEYS = {
+    "sendgrid.api_key": "SENDGRID_API_KEY",
+    "mail.smtp_url": "POLICYBOOK_SMTP_URL",
+    "smtp.url": "POLICYBOOK_SMTP_URL",
+    "accounts.sql_url": "POLICYBOOK_ACCOUNTS_URL",
+}
+# environment variable -> Config field (strings; converted and checked like the file)
+_ENV: dict[str, str] = {
+    "POLICYBOOK_DATABASE_URL": "database_url",
+    "POLICYBOOK_MAIL": "mail",
+    "POLICYBOOK_SENDGRID_URL": "sendgrid_url",
+    "POLICYBOOK_OUTBOX": "outbox",
+    "POLICYBOOK_NOTICE_DAYS": "notice_days",
+    "POLICYBOOK_TIMEZONE": "timezone",
+    "POLICYBOOK_BASE_URL": "base_url",
+    "POLICYBOOK_SENDGRID_WEBHOOK_KEY": "sendgrid_webhook_public_key",
+}
+_SECRET_ENV = {
+    "SENDGRID_API_KEY": "sendgrid_api_key",
+    "POLICYBOOK_SMTP_URL": "smtp_url",
+    "POLICYBOOK_ACCOUNTS_URL": "accounts_sql_url",
+}
+
+
+def _flatten(data: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in data.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, Mapping):
+            out.update(_flatten(value, name + "."))
+        else:
+            out[name] = value
+    return out
+
+
+def load_config(root: Path, env: Mapping[str, str] | None = None) -> Config:
+    """Read `root/policybook.toml` (if any) and the environment; raise ConfigError on problems."""
+    env = os.environ if env is None else env
+    problems: list[str] = []
+    values: dict[str, Any] = {}
+    path = root / CONFIG_FILE
+    if path.exists():
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise ConfigError([f"{path}: not valid TOML ({exc})"]) from None
+        for key, value in _flatten(data).items():
+            if key in _SECRET_KEYS:
+                problems.append(f"{path}: '{key}' is a secret; remove it from the file and set "
+                                f"the environment variable {_SECRET_KEYS[key]} instead")
+                continue
+            if key not in _FILE_KEYS:
+                problems.append(f"{path}: unknown setting '{key}' (known: "
+                                f"{', '.join(sorted(_FILE_KEYS))})")
+                continue
+            name, kind = _FILE_KEYS[key]
+            if isinstance(value, bool) or not isinstance(value, kind):
+                problems.append(f"{path}: '{key}' must be {_kind_name(kind)}, not {value!r}")
+                continue
+            values[name] = value
+    for var, name in _ENV.items():
+        if env.get(var):
+            values[name] = env[var]
+    for var, name in _SECRET_ENV.items():
+        if env.get(var):
+            values[name] = Secret(env[var])
+    config = _build(root, values, problems)
+    if problems:
+        raise ConfigError(problems)
+    return config
+
+
+def _kind_name(kind: type | tuple[type, ...]) -> str:
+    kinds = kind if isinstance(kind, tuple) else (kind,)
+    names = {int: "a whole number", float: "a number", str: "text"}
+    return " or ".join(names.get(k, k.__name__) for k in kinds)
+
+
+def _build(root: Path, values: dict[str, Any], problems: list[str]) -> Config:
+    for name in ("notice_days", "recently_updated_days", "port", "accounts_batch", "send_batch",
+                 "lease_seconds", "tick_seconds", "webhook_tolerance_seconds"):
+        if name not in values:
+            continue
+        try:
+            values[name] = int(values[name])
+        except (TypeError, ValueError):
+            problems.append(f"{name} must be a whole number, not {values[name]!r}")
+            del values[name]
+            continue
+        # Zero days of notice or of "recently updated" banner is a choice; zero seconds is not.
+        minimum = 0 if name in ("notice_days", "recently_updated_days") else 1
+        if values[name] < minimum:
+            problems.append(f"{name} must be at least {minimum}, not {values[name]}")
+            del values[name]
+    if "send_batch" in values and values["send_batch"] > 1000:
+        problems.append("mail.batch must be at most 1000 (SendGrid's limit per request)")
+        del values["send_batch"]
+    if "mail" in values:
+        try:
+            values["mail"] = MailProvider(str(values["mail"]).strip().lower())
+        except ValueError:
+            problems.append(f"mail provider {values['mail']!r} must be one of "
+                            "sendgrid, smtp, outbox")
+            del values["mail"]
+    if "late_notice" in values:
+        try:
+            values["late_notice"] = LateNotice(str(values["late_notice"]).strip().lower())
+        except ValueError:
+            problems.append(f"notice.late {values['late_notice']!r} must be 'postpone' or 'warn'")
+            del values["late_notice"]
+    if "timezone" in values:
+        try:
+            ZoneInfo(str(values["timezone"]))
+        except (ZoneInfoNotFoundError, ValueError):
+            problems.append(f"time zone {values['timezone']!r} is unknown; use an IANA name such "
+                            "as 'America/Los_Angeles' or 'UTC'")
+            del values["timezone"]
+    if "sendgrid_timeout" in values:
+        values["sendgrid_timeout"] = float(values["sendgrid_timeout"])
+    config = Config(root=root, **values)
+    if config.mail is MailProvider.SENDGRID and not config.sendgrid_api_key:
+        problems.append("mail provider 'sendgrid' needs the environment variable SENDGRID_API_KEY")
+    if config.mail is MailProvider.SMTP and not config.smtp_url:
+        problems.append("mail provider 'smtp' needs the environment variable POLICYBOOK_SMTP_URL "
+                        "(smtp://user:password@host:port, or smtps:// for TLS)")
+    if config.accounts_sql_query and not config.accounts_sql_url:
+        problems.append("accounts.sql_query needs the environment variable "
+                        "POLICYBOOK_ACCOUNTS_URL (the read-only database URL)")
+    return config

@@ -1,0 +1,126 @@
+"""The Markdown dialect of policybook, on markdown-it-py (pure core).
+
+One configured parser for the whole product, so that what `check` validates, what the
+diff compares and what the site renders are the same tokens:
+
+- CommonMark with tables and strikethrough; raw HTML is *escaped*, never passed
+  through (`html: False`; the default preset would pass it through).
+- markdown-it's `validateLink` drops `javascript:`, `vbscript:`, `file:` and `data:`
+  links: the link stays as visible text and is never rendered as an anchor.
+- Source preparation keeps every line where it was, so that `token.map` gives file
+  lines: front matter, HTML comments and Liquid-only lines (`{% note %}` in GitHub's
+  policies) are blanked, and `{#id}` heading ids are taken out of the text.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+
+_ID = r"[A-Za-z][A-Za-z0-9_-]*"
+# `## 1. Title {#stable-id}` (kramdown/pandoc style) ...
+_TRAILING_ID = re.compile(r"^(?P<head> {0,3}#{1,6}[ \t].*?)[ \t]+\{#(?P<id>" + _ID + r")\}[ \t]*$")
+# ... or an `{#stable-id}` line directly above the heading (markdown-it attrs style).
+_ID_LINE = re.compile(r"^ {0,3}\{#(?P<id>" + _ID + r")\}[ \t]*$")
+_ATX = re.compile(r"^ {0,3}#{1,6}([ \t]|$)")
+_LIQUID_LINE = re.compile(r"^[ \t]*\{%-?.*?-?%\}[ \t]*$")
+_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
+
+
+def make_parser() -> MarkdownIt:
+    return MarkdownIt("commonmark", {"html": False}).enable(["table", "strikethrough"])
+
+
+_PARSER = make_parser()
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """Source ready for markdown-it, line-aligned with the file."""
+
+    text: str
+    heading_ids: dict[int, str]  # 0-based line of a heading -> explicit id
+    id_lines: dict[int, str]  # 0-based line of an `{#id}` line -> id (kept for messages)
+
+
+def _blank(match: re.Match[str]) -> str:
+    # Keep newlines so that every later line keeps its number.
+    return re.sub(r"[^\n]", " ", match.group(0))
+
+
+def prepare(body: str) -> Prepared:
+    """Blank comments and Liquid lines, take `{#id}` out of headings; keep line numbers."""
+    text = _COMMENT.sub(_blank, body)
+    lines = text.split("\n")
+    heading_ids: dict[int, str] = {}
+    id_lines: dict[int, str] = {}
+    fence: str | None = None
+    for i, line in enumerate(lines):
+        stripped = line.lstrip()
+        if fence is not None:
+            if stripped.startswith(fence):
+                fence = None
+            continue
+        if stripped.startswith(("```", "~~~")):
+            fence = stripped[:3]
+            continue
+        if _LIQUID_LINE.match(line):
+            lines[i] = ""
+            continue
+        m = _TRAILING_ID.match(line)
+        if m:
+            heading_ids[i] = m.group("id")
+            lines[i] = m.group("head")
+            continue
+        m = _ID_LINE.match(line)
+        if m and i + 1 < len(lines) and _ATX.match(lines[i + 1]):
+            id_lines[i] = m.group("id")
+            heading_ids[i + 1] = m.group("id")
+            lines[i] = ""
+    return Prepared("\n".join(lines), heading_ids, id_lines)
+
+
+def parse(text: str) -> list[Token]:
+    return _PARSER.parse(text)
+
+
+def render(tokens: Sequence[Token]) -> str:
+    return str(_PARSER.renderer.render(list(tokens), _PARSER.options, {}))
+
+
+def inline_text(token: Token) -> str:
+    """Plain text of an inline token: words only, markup (emphasis, links) dropped."""
+    parts: list[str] = []
+    for child in token.children or ():
+        if child.type in ("text", "code_inline"):
+            parts.append(child.content)
+        elif child.type in ("softbreak", "hardbreak"):
+            parts.append(" ")
+        elif child.type == "image":
+            parts.append(child.content)
+    return normalize_space("".join(parts))
+
+
+def normalize_space(text: str) -> str:
+    return " ".join(text.split())
+
+
+def inline_links(token: Token) -> list[tuple[str, str]]:
+    """(href, link text) for every link of an inline token."""
+    links: list[tuple[str, str]] = []
+    href: str | None = None
+    words: list[str] = []
+    for child in token.children or ():
+        if child.type == "link_open":
+            href = str(child.attrs.get("href", ""))
+            words = []
+        elif child.type == "link_close" and href is not None:
+            links.append((href, normalize_space("".join(words))))
+            href = None
+        elif href is not None and child.type in ("text", "code_inline"):
+            words.append(child.content)
+    return links

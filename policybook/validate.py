@@ -1,0 +1,114 @@
+"""The content rules of `policybook check` (pure core).
+
+`document.parse_document` is lenient so that any Markdown policy can be diffed;
+a policy in a policybook repository must also satisfy these rules. Every problem is
+reported with its line and a way to fix it, all at once.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable, Sequence
+
+from .document import KNOWN_KEYS, Document, Section
+from .errors import Problem
+
+
+def validate(doc: Document) -> list[Problem]:
+    """Every problem of one policy file (parse problems included)."""
+    problems = list(doc.problems)
+    problems += _front_matter(doc)
+    problems += _structure(doc)
+    problems += _anchors(doc)
+    return sorted(set(problems))
+
+
+def validate_all(docs: Sequence[Document]) -> list[Problem]:
+    """Problems of each file plus those across files (duplicate policy ids)."""
+    problems: list[Problem] = []
+    for doc in docs:
+        problems += validate(doc)
+    first: dict[str, Document] = {}
+    for doc in docs:
+        pid = doc.front.policy
+        if not pid:
+            continue
+        if pid in first:
+            problems.append(Problem(doc.path, doc.front.line_of("policy"),
+                                    f"policy id '{pid}' is already used by {first[pid].path}; "
+                                    "each policy needs its own id"))
+        else:
+            first[pid] = doc
+    return sorted(set(problems))
+
+
+def _front_matter(doc: Document) -> Iterable[Problem]:
+    fm, path = doc.front, doc.path
+    if not fm.present:
+        yield Problem(path, 1, "no front matter; start the file with '---', then 'policy: <id>', "
+                      "'title: <title>', 'effective: YYYY-MM-DD' and a closing '---'")
+        return
+    if any(p.line <= fm.end_line for p in doc.problems):
+        return  # the YAML itself is broken or a field is invalid; already reported
+    keys = dict(fm.lines)
+    for key, hint in (("policy", "policy: privacy-policy"),
+                      ("title", "title: Privacy Policy"),
+                      ("effective", "effective: 2027-01-15")):
+        if key not in keys:
+            yield Problem(path, 1, f"front matter has no '{key}'; add a line such as '{hint}'")
+    for key, line in fm.lines:
+        if key in KNOWN_KEYS:
+            continue
+        close = difflib.get_close_matches(key, KNOWN_KEYS, n=1, cutoff=0.75)
+        if close:
+            yield Problem(path, line, f"unknown front matter key '{key}'; did you mean "
+                          f"'{close[0]}'?")
+    if "reason" in keys and "change" not in keys:
+        yield Problem(path, keys["reason"], "'reason' explains a 'change: material|editorial' "
+                      "override, but there is no 'change' line")
+
+
+def _structure(doc: Document) -> Iterable[Problem]:
+    path = doc.path
+    previous_level = 0
+    siblings: dict[tuple[str, str], int] = {}
+    for parent in doc.root.walk():
+        for child in parent.children:
+            key = (parent.id, child.title.lower())
+            if child.explicit_id:
+                continue
+            if key in siblings:
+                yield Problem(path, child.line, f"a section titled '{child.title}' already "
+                              f"exists at line {siblings[key]} in the same place; give one of "
+                              "them an explicit id, e.g. '{#" + child.id + "}' after the title")
+            siblings.setdefault(key, child.line)
+    for section in doc.sections():
+        if section.level > previous_level + 1 and previous_level > 0:
+            yield Problem(path, section.line, f"heading level {section.level} follows level "
+                          f"{previous_level}; use {'#' * (previous_level + 1)} (headings "
+                          "must not skip a level)")
+        previous_level = section.level
+        if not section.title.strip():
+            yield Problem(path, section.line, "empty heading; give the section a title")
+        if _is_empty(section):
+            yield Problem(path, section.line, f"section '{section.heading}' is empty; add its "
+                          "text or remove the heading")
+    if not any(True for _ in doc.sections()) and not doc.root.blocks:
+        yield Problem(path, max(doc.front.end_line + 1, 1), "the policy has no text")
+
+
+def _is_empty(section: Section) -> bool:
+    return not section.blocks and not section.children
+
+
+def _anchors(doc: Document) -> Iterable[Problem]:
+    anchors = doc.anchors()
+    for link in doc.links():
+        if link.href.startswith("#") and len(link.href) > 1:
+            target = link.href[1:]
+            if target not in anchors:
+                close = difflib.get_close_matches(target, sorted(anchors), n=1)
+                hint = f"; did you mean '#{close[0]}'?" if close else \
+                    "; link to an existing section id"
+                yield Problem(doc.path, link.line, f"link '{link.text}' points to '#{target}', "
+                              f"which is not a section of this policy{hint}")

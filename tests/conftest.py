@@ -1,0 +1,74 @@
+"""Shared fixtures: real services or a clear skip (never a skip in CI)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import CliResult, GitRepo, run_cli
+
+REPO = Path(__file__).resolve().parent.parent
+SHARED = REPO.parent / "shared"
+CORPUS = Path(os.environ.get("POLICYBOOK_CORPUS", SHARED / "corpus" / "site-policy-dev"))
+SEED = SHARED / "seeds" / "ringcentral-privacy-policy-2013.md"
+IN_CI = os.environ.get("POLICYBOOK_CI") == "1"
+
+
+def require(reason: str) -> None:
+    """Skip locally with a reason; in CI a missing service is a failure, not a skip."""
+    if IN_CI:
+        pytest.fail(f"{reason} (required in CI)")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> str:
+    url = os.environ.get("POLICYBOOK_TEST_POSTGRES_URL")
+    if not url:
+        require("PostgreSQL tests need POLICYBOOK_TEST_POSTGRES_URL (set by .ci/run)")
+    assert url is not None
+    return url
+
+
+@pytest.fixture(scope="session")
+def chromium_path() -> str:
+    path = shutil.which("chromium") or "/usr/bin/chromium"
+    if not Path(path).exists():
+        require("browser tests need Debian's chromium (apt-get install chromium)")
+    return path
+
+
+@pytest.fixture
+def corpus_dir() -> Path:
+    if not (CORPUS / "pairs").is_dir():
+        require(f"the development corpus is not at {CORPUS}")
+    return CORPUS
+
+
+@pytest.fixture
+def seed_text() -> str:
+    return (REPO / "content" / "privacy-policy.md").read_text(encoding="utf-8")
+
+
+@pytest.fixture
+def policy_repo(tmp_path: Path) -> GitRepo:
+    """An empty git repository with a content/ folder, in a temporary directory."""
+    return GitRepo.create(tmp_path / "policies")
+
+
+@pytest.fixture
+def cli(monkeypatch: pytest.MonkeyPatch) -> object:
+    """Run `policybook ARGS` in-process in a folder: `cli(["check"], cwd=path)`."""
+
+    def run(args: list[str], cwd: Path | None = None, env: dict[str, str] | None = None
+            ) -> CliResult:
+        if cwd is not None:
+            monkeypatch.chdir(cwd)
+        for key, value in (env or {}).items():
+            monkeypatch.setenv(key, value)
+        return run_cli(args)
+
+    return run
