@@ -6,7 +6,8 @@ import ast
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent.parent / "policybook"
-CORE = ["errors", "markdown", "document", "validate", "diff", "materiality", "timeline", "redline"]
+CORE = ["errors", "markdown", "document", "validate", "versions", "diff", "materiality",
+        "timeline", "redline"]
 SHELL_MODULES = {"git", "sqlalchemy", "sendgrid", "smtplib", "apscheduler", "starlette",
                  "uvicorn", "click", "rich", "jinja2", "httpx", "requests", "os", "subprocess",
                  "socket", "logging", "time", "pathlib", "shutil", "tempfile"}

@@ -1,0 +1,85 @@
+"""Versions of a policy and what is in force when (pure core).
+
+A *version* is a policy's text for one `effective` date as it landed on the branch; its
+final text is that of the newest commit that carries this date. `history.py` (shell)
+builds versions from git; everything here is a pure function of them and of `now`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+
+@dataclass(frozen=True)
+class Commit:
+    sha: str
+    author: str  # the author's name (never an e-mail address: logs and pages show it)
+    date: dt.datetime  # commit date, timezone-aware
+    message: str  # first line of the commit message
+
+    @property
+    def short(self) -> str:
+        return self.sha[:10]
+
+
+@dataclass(frozen=True)
+class Version:
+    policy: str
+    effective: dt.date
+    path: str  # repository-relative path of the file in the final commit
+    text: str  # the final text of this version
+    introduced: Commit  # the commit that first carried this effective date
+    final: Commit  # the newest commit for this effective date (its final text)
+    commits: tuple[Commit, ...] = ()  # every commit that changed this version, oldest first
+
+    @property
+    def key(self) -> str:
+        return f"{self.policy}@{self.effective.isoformat()}"
+
+
+def effective_moment(effective: dt.date, zone: ZoneInfo) -> dt.datetime:
+    """A version takes effect at midnight of its effective date in the configured zone."""
+    return dt.datetime.combine(effective, dt.time(0, 0), tzinfo=zone)
+
+
+def in_force(versions: Sequence[Version], now: dt.datetime, zone: ZoneInfo) -> Version | None:
+    """The version whose effective moment is the latest one not after `now`."""
+    best: Version | None = None
+    for v in versions:
+        if effective_moment(v.effective, zone) <= now and (best is None
+                                                           or v.effective > best.effective):
+            best = v
+    return best
+
+
+def upcoming(versions: Sequence[Version], now: dt.datetime, zone: ZoneInfo) -> Version | None:
+    """The next version to take effect after `now`, if any."""
+    best: Version | None = None
+    for v in versions:
+        if effective_moment(v.effective, zone) > now and (best is None
+                                                          or v.effective < best.effective):
+            best = v
+    return best
+
+
+def previous(versions: Sequence[Version], version: Version) -> Version | None:
+    """The version in force just before `version` (by effective date)."""
+    earlier = [v for v in versions if v.effective < version.effective]
+    return max(earlier, key=lambda v: v.effective) if earlier else None
+
+
+def edits_after_effect(version: Version, zone: ZoneInfo) -> tuple[Commit, ...]:
+    """Commits that changed the version's text after it had taken effect."""
+    start = effective_moment(version.effective, zone)
+    return tuple(c for c in version.commits if c.date > start and c is not version.introduced)
+
+
+def by_policy(versions: Iterable[Version]) -> dict[str, tuple[Version, ...]]:
+    """Versions grouped by policy id, each group sorted by effective date."""
+    groups: dict[str, list[Version]] = {}
+    for v in versions:
+        groups.setdefault(v.policy, []).append(v)
+    return {k: tuple(sorted(g, key=lambda v: v.effective)) for k, g in sorted(groups.items())}
