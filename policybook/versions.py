@@ -74,7 +74,7 @@ def previous(versions: Sequence[Version], version: Version) -> Version | None:
 def edits_after_effect(version: Version, zone: ZoneInfo) -> tuple[Commit, ...]:
     """Commits that changed the version's text after it had taken effect."""
     start = effective_moment(version.effective, zone)
-    return tuple(c for c in version.commits if c.date > start and c is not version.introduced)
+    return tuple(c for c in version.commits if c.date > start and c.sha != version.introduced.sha)
 
 
 def by_policy(versions: Iterable[Version]) -> dict[str, tuple[Version, ...]]:
