@@ -1,0 +1,73 @@
+"""Commands on the versions in git: versions."""
+
+from __future__ import annotations
+
+import click
+
+from ..history import read_history
+from ..workflows.versions import VersionRow, version_rows
+from .common import Env, echo_json, now_option, parse_now, pass_env
+
+
+def _row_json(row: VersionRow) -> dict[str, object]:
+    v = row.version
+    return {
+        "policy": v.policy,
+        "effective": v.effective.isoformat(),
+        "effective_at": row.effective_at.isoformat(),
+        "status": str(row.status),
+        "path": v.path,
+        "commit": v.final.sha,
+        "introduced": {"commit": v.introduced.sha, "author": v.introduced.author,
+                       "date": v.introduced.date.isoformat()},
+        "final": {"commit": v.final.sha, "author": v.final.author,
+                  "date": v.final.date.isoformat()},
+        "commits": len(v.commits),
+        "edited_after_effect": list(row.edited_after_effect),
+    }
+
+
+@click.command()
+@click.argument("policy", required=False)
+@click.option("--ref", metavar="REF", help="Read this branch, tag or commit (default: HEAD).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON, for scripts.")
+@now_option
+@pass_env
+def versions(env: Env, policy: str | None, ref: str | None, as_json: bool,
+             now: str | None) -> None:
+    """List every version of every policy (or of POLICY) from the git history.
+
+    \b
+    Examples:
+      policybook versions
+      policybook versions privacy-policy --json
+      policybook versions --ref origin/main --now 2027-01-15
+    """
+    moment = parse_now(now)
+    config = env.config
+    history = read_history(config.root, ref, config.content_dir)
+    rows = version_rows(config, history, moment, policy)
+    if as_json:
+        echo_json({"head": history.head, "now": moment.isoformat(),
+                   "versions": [_row_json(r) for r in rows],
+                   "skipped": [str(p) for p in history.problems]})
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(box=None, pad_edge=False, header_style="bold")
+    for column in ("policy", "effective", "status", "commit", "author", "committed", "note"):
+        table.add_column(column)
+    for row in rows:
+        v = row.version
+        note = f"edited after it took effect ({', '.join(row.edited_after_effect)})" \
+            if row.edited_after_effect else ""
+        table.add_row(v.policy, v.effective.isoformat(), str(row.status), v.final.short,
+                      v.final.author, v.final.date.date().isoformat(), note)
+    console = Console(highlight=False, soft_wrap=True)
+    if not rows:
+        console.print("no versions: commit a policy in content/ first")
+    else:
+        console.print(table)
+    for problem in history.problems:
+        console.print(f"note: {problem}")

@@ -1,0 +1,179 @@
+"""Versions from real git repositories: renames, delete-and-add, merges, late edits."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import pytest
+
+from policybook.config import load_config
+from policybook.errors import HistoryError, NotFoundError
+from policybook.history import HistoryCache, read_history
+from policybook.workflows.versions import read_side
+from tests.helpers import GitRepo, policy
+
+UTC = dt.UTC
+T0 = dt.datetime(2026, 1, 5, 12, 0, tzinfo=UTC)
+
+
+def at(days: int) -> dt.datetime:
+    return T0 + dt.timedelta(days=days)
+
+
+def pp(effective: str, body: str = "## Data\n\nWe collect your name.\n", **kw: str) -> str:
+    return policy("privacy-policy", effective, body, title="Privacy Policy", **kw)
+
+
+def table(repo: GitRepo) -> list[tuple[str, str, str, str, int]]:
+    """(policy, effective, path, final commit message, number of commits) per version."""
+    history = read_history(repo.path)
+    return [(v.policy, v.effective.isoformat(), v.path, v.final.message, len(v.commits))
+            for v in history.versions]
+
+
+def test_versions_with_final_text_and_introducing_commit(policy_repo: GitRepo) -> None:
+    policy_repo.commit("v1", {"content/privacy.md": pp("2026-01-10")}, when=at(0))
+    policy_repo.commit("v2 draft", {"content/privacy.md": pp("2026-03-01", "## Data\n\nDraft.\n")},
+                       when=at(10))
+    policy_repo.commit("v2 final", {"content/privacy.md": pp("2026-03-01", "## Data\n\nFinal.\n")},
+                       when=at(11))
+    policy_repo.commit("unrelated", {"README.md": "hello\n"}, when=at(12))
+    history = read_history(policy_repo.path)
+    assert table(policy_repo) == [
+        ("privacy-policy", "2026-01-10", "content/privacy.md", "v1", 1),
+        ("privacy-policy", "2026-03-01", "content/privacy.md", "v2 final", 2),
+    ]
+    v2 = history.versions[1]
+    assert v2.introduced.message == "v2 draft"
+    assert "Final." in v2.text
+    assert v2.final.author == "Legal Editor"
+    assert v2.final.date == at(11)
+
+
+def test_renames_and_delete_and_add_keep_one_history(policy_repo: GitRepo) -> None:
+    policy_repo.commit("v1", {"content/privacy.md": pp("2026-01-10")}, when=at(0))
+    (policy_repo.path / "content" / "legal").mkdir()
+    policy_repo.git("mv", "content/privacy.md", "content/legal/privacy-policy.md")
+    policy_repo.commit("move", when=at(1))
+    # Delete and add under another name with rewritten text: only the policy id links them.
+    policy_repo.commit("rewrite", {
+        "content/legal/privacy-policy.md": None,
+        "content/privacy-notice.md": pp("2026-02-01", "## Everything\n\nNew words entirely.\n"),
+    }, when=at(2))
+    assert table(policy_repo) == [
+        ("privacy-policy", "2026-01-10", "content/privacy.md", "v1", 1),
+        ("privacy-policy", "2026-02-01", "content/privacy-notice.md", "rewrite", 1),
+    ]
+
+
+def test_several_policies_and_files_outside_content(policy_repo: GitRepo) -> None:
+    tos = policy("terms", "2026-01-10", "## Fees\n\nTen dollars.\n")
+    policy_repo.commit("both", {"content/privacy.md": pp("2026-01-10"), "content/tos.md": tos,
+                                "docs/notes.md": pp("2030-01-01")}, when=at(0))
+    assert [(p, e) for p, e, *_ in table(policy_repo)] == [
+        ("privacy-policy", "2026-01-10"), ("terms", "2026-01-10")]
+
+
+def test_a_version_edited_after_it_took_effect_is_reported(policy_repo: GitRepo) -> None:
+    policy_repo.commit("v1", {"content/privacy.md": pp("2026-01-10")}, when=at(0))
+    policy_repo.commit("typo after effect",
+                       {"content/privacy.md": pp("2026-01-10", "## Data\n\nWe colect names.\n")},
+                       when=at(30))
+    config = load_config(policy_repo.path, env={})
+    from policybook.versions import edits_after_effect
+
+    version = read_history(policy_repo.path).versions[0]
+    assert [c.message for c in edits_after_effect(version, config.zone)] == ["typo after effect"]
+
+
+def test_merge_commits_count_once_with_the_merged_text(policy_repo: GitRepo) -> None:
+    policy_repo.commit("v1", {"content/privacy.md": pp("2026-01-10")}, when=at(0))
+    policy_repo.git("checkout", "-q", "-b", "legal/v2")
+    policy_repo.commit("wip", {"content/privacy.md": pp("2026-04-01", "## Data\n\nWip.\n")},
+                       when=at(1))
+    policy_repo.commit("done", {"content/privacy.md": pp("2026-04-01", "## Data\n\nDone.\n")},
+                       when=at(2))
+    policy_repo.git("checkout", "-q", "main")
+    policy_repo.commit("other", {"content/tos.md": policy("terms", "2026-01-10", "## A\n\nx\n")},
+                       when=at(3))
+    policy_repo.git("merge", "-q", "--no-ff", "legal/v2", "-m", "Merge legal/v2")
+    history = read_history(policy_repo.path)
+    v2 = next(v for v in history.versions if v.effective == dt.date(2026, 4, 1))
+    assert v2.introduced.message == "Merge legal/v2"
+    assert len(v2.commits) == 1
+    assert "Done." in v2.text
+    # The branch alone, by --ref, sees its own commits.
+    branch = read_history(policy_repo.path, "legal/v2")
+    assert [v.final.message for v in branch.versions] == ["v1", "done"]
+
+
+def test_files_without_an_effective_date_are_skipped_and_reported(policy_repo: GitRepo) -> None:
+    policy_repo.commit("v1", {"content/privacy.md": pp("2026-01-10"),
+                              "content/draft.md": "# No front matter\n"}, when=at(0))
+    history = read_history(policy_repo.path)
+    assert [v.policy for v in history.versions] == ["privacy-policy"]
+    assert [p.path for p in history.problems] == ["content/draft.md"]
+
+
+def test_errors_for_people(tmp_path: Path, policy_repo: GitRepo) -> None:
+    with pytest.raises(HistoryError, match="is not a git repository"):
+        read_history(tmp_path)
+    assert read_history(policy_repo.path).versions == ()  # no commit yet
+    policy_repo.commit("v1", {"content/privacy.md": pp("2026-01-10")}, when=at(0))
+    with pytest.raises(HistoryError, match="revision 'nope' is not in this repository"):
+        read_history(policy_repo.path, "nope")
+
+
+def test_cache_rereads_only_when_the_head_moves(policy_repo: GitRepo) -> None:
+    policy_repo.commit("v1", {"content/privacy.md": pp("2026-01-10")}, when=at(0))
+    cache = HistoryCache(policy_repo.path)
+    first = cache.get()
+    assert cache.get() is first
+    policy_repo.commit("v2", {"content/privacy.md": pp("2026-02-10")}, when=at(1))
+    assert len(cache.get().versions) == 2
+
+
+def test_diff_sides_by_revision_date_and_name(policy_repo: GitRepo,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    first = policy_repo.commit("v1", {"content/privacy.md": pp("2026-01-10")}, when=at(0))
+    policy_repo.commit("v2", {"content/privacy.md": pp("2026-03-01", "## Data\n\nV2.\n")},
+                       when=at(10))
+    monkeypatch.chdir(policy_repo.path)
+    config = load_config(policy_repo.path, env={})
+    now = dt.datetime(2026, 2, 1, tzinfo=UTC)
+    assert "We collect" in read_side(config, f"privacy-policy@{first[:8]}", now).text
+    assert "V2." in read_side(config, "privacy-policy@HEAD", now).text
+    assert "We collect" in read_side(config, "privacy-policy@2026-02-28", now).text
+    assert "V2." in read_side(config, "privacy-policy@2026-03-01", now).text
+    assert "We collect" in read_side(config, "privacy-policy@in-force", now).text
+    assert "V2." in read_side(config, "privacy-policy@upcoming", now).text
+    assert read_side(config, "content/privacy.md", now).path == "content/privacy.md"
+    with pytest.raises(NotFoundError, match="was not yet in force on 2025-12-31"):
+        read_side(config, "privacy-policy@2025-12-31", now)
+    with pytest.raises(HistoryError, match="no policy 'terms' in revision 'HEAD'"):
+        read_side(config, "terms@HEAD", now)
+    with pytest.raises(NotFoundError, match=r"nope\.md: no such file"):
+        read_side(config, "nope.md", now)
+
+
+def test_versions_command(policy_repo: GitRepo, cli) -> None:
+    policy_repo.commit("v1", {"content/privacy.md": pp("2026-01-10")}, when=at(0))
+    policy_repo.commit("v2", {"content/privacy.md": pp("2026-03-01")}, when=at(10))
+    policy_repo.commit("v3", {"content/privacy.md": pp("2026-06-01")}, when=at(11))
+    result = cli(["versions", "--json", "--now", "2026-02-01"], cwd=policy_repo.path)
+    assert result.code == 0, result.err
+    data = json.loads(result.out)
+    assert [(v["effective"], v["status"]) for v in data["versions"]] == [
+        ("2026-01-10", "in force"), ("2026-03-01", "upcoming"), ("2026-06-01", "scheduled")]
+    text = cli(["versions", "privacy-policy", "--now", "2026-07-01"], cwd=policy_repo.path)
+    assert text.code == 0
+    lines = text.out.splitlines()
+    assert lines[0].split() == ["policy", "effective", "status", "commit", "author",
+                                "committed", "note"]
+    assert "2026-06-01  in force" in text.out and "past" in text.out
+    missing = cli(["versions", "nope"], cwd=policy_repo.path)
+    assert missing.code == 1 and "no policy 'nope'" in missing.err
+    bad = cli(["versions", "--now", "yesterday"], cwd=policy_repo.path)
+    assert bad.code == 2 and "--now 'yesterday' is not an ISO 8601" in bad.err
