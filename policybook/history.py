@@ -197,13 +197,16 @@ def policy_text_at(root: Path, policy: str, rev: str,
             raise HistoryError(f"revision '{rev}' has no {content_dir}/ folder") from None
         found: list[str] = []
         for item in tree.traverse():
-            if not isinstance(item, git.Blob) or not _is_policy_path(item.path, content_dir):
+            if not isinstance(item, git.Blob):
+                continue
+            path = str(item.path)
+            if not _is_policy_path(path, content_dir):
                 continue
             text = item.data_stream.read().decode("utf-8", errors="replace")
-            front, _ = parse_front_matter(text, item.path)
-            if (front.policy or PurePosixPath(item.path).stem) == policy:
-                return item.path, text
-            found.append(front.policy or PurePosixPath(item.path).stem)
+            front, _ = parse_front_matter(text, path)
+            if (front.policy or PurePosixPath(path).stem) == policy:
+                return path, text
+            found.append(front.policy or PurePosixPath(path).stem)
         known = ", ".join(sorted(set(found))) or "none"
         raise HistoryError(f"no policy '{policy}' in revision '{rev}' (policies there: {known})")
 
