@@ -17,6 +17,7 @@ from ..errors import ContentError, PolicybookError
 from .common import CONTEXT_SETTINGS, Env
 from .content import check, init, render
 from .history import versions
+from .site import build, serve
 
 
 @click.group(context_settings=CONTEXT_SETTINGS)
@@ -40,6 +41,8 @@ cli.add_command(check)
 cli.add_command(init)
 cli.add_command(render)
 cli.add_command(versions)
+cli.add_command(serve)
+cli.add_command(build)
 
 
 def main(argv: Sequence[str] | None = None) -> None:
