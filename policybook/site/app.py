@@ -18,13 +18,13 @@ from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from ..config import Config
 from ..errors import NotFoundError, UsageError
 from .changes import Compare
-from .site import NoticeLookup, Page, Site
+from .site import NoticeLookup, Page, Site, TemplateFailure
 from .source import SiteSource
 
 Clock = Callable[[], dt.datetime]
@@ -138,7 +138,13 @@ def create_app(config: Config, source: SiteSource, *, clock: Clock = system_cloc
             return await not_found(request, exc)
         return _response(request, site.error(exc.status_code, str(exc.detail)))
 
+    async def broken_template(request: Request, exc: Exception) -> Response:
+        # The templates themselves failed: answer plainly rather than through them.
+        message = exc.message if isinstance(exc, TemplateFailure) else "internal error"
+        return PlainTextResponse(f"The site cannot show this page: {message}", 500)
+
     app = Starlette(routes=routes, exception_handlers={
-        NotFoundError: not_found, UsageError: bad_request, HTTPException: http_error})
+        NotFoundError: not_found, UsageError: bad_request, HTTPException: http_error,
+        TemplateFailure: broken_template})
     app.state.site = site
     return app

@@ -20,11 +20,11 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
-from jinja2 import Environment
+from jinja2 import Environment, TemplateError
 
 from ..config import Config
 from ..document import Document, parse_document
-from ..errors import NotFoundError, UsageError
+from ..errors import NotFoundError, PolicybookError, UsageError
 from ..templating import make_environment
 from ..timeline import LatePolicy, NoticeRecord, Settings, VersionPlan, current, plan_versions
 from ..versions import Version, by_policy
@@ -47,6 +47,10 @@ class PageNotFound(NotFoundError):
 
 class BadRequest(UsageError):
     """A query or path value that cannot be understood (answered with 400)."""
+
+
+class TemplateFailure(PolicybookError):
+    """A template (often a repository's own override) failed to render."""
 
 
 @dataclass(frozen=True)
@@ -169,7 +173,13 @@ class Site:
     # ------------------------------------------------------------- helpers
 
     def render(self, template: str, status: int = 200, **context: Any) -> Page:
-        html = self.env.get_template(f"site/{template}").render(**context)
+        try:
+            html = self.env.get_template(f"site/{template}").render(**context)
+        except TemplateError as exc:
+            where = f" (line {exc.lineno})" if getattr(exc, "lineno", None) else ""
+            raise TemplateFailure(f"the template site/{template} failed{where}: {exc.message}; "
+                                  "fix it, or remove your copy from templates/site/ to use "
+                                  "the default") from None
         return Page.of(html, status=status)
 
     def cached(self, snap: Snapshot, key: Hashable, make: Callable[[], Page]) -> Page:
