@@ -176,7 +176,9 @@ class Site:
         try:
             html = self.env.get_template(f"site/{template}").render(**context)
         except TemplateError as exc:
-            where = f" (line {exc.lineno})" if getattr(exc, "lineno", None) else ""
+            line = getattr(exc, "lineno", None)  # syntax errors know their line
+            name = getattr(exc, "name", None) or f"site/{template}"
+            where = f" ({name}, line {line})" if line else ""
             raise TemplateFailure(f"the template site/{template} failed{where}: {exc.message}; "
                                   "fix it, or remove your copy from templates/site/ to use "
                                   "the default") from None
