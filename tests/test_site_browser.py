@@ -71,7 +71,7 @@ HEADINGS_JS = """() => [...document.querySelectorAll('h1,h2,h3,h4,h5,h6')]
   .filter(h => !h.closest('[hidden]')).map(h => Number(h.tagName[1]))"""
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def browser(chromium_path: str) -> Iterator[Any]:
     from playwright.sync_api import sync_playwright
 

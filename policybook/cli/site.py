@@ -59,6 +59,9 @@ def serve(env: Env, host: str | None, port: int | None, preview: bool, ref: str 
     fixed = parse_now(now) if now else None
     clock = (lambda: fixed) if fixed is not None else system_clock
     app = create_app(config, source, clock=clock, preview=preview)
+    if preview and host not in ("127.0.0.1", "localhost", "::1"):
+        click.echo(f"policybook: warning: the draft preview listens on {host}, not only on this "
+                   "machine; drafts are not for the public", err=True)
     what = "DRAFT PREVIEW of the working tree" if preview else "the policy site"
     click.echo(f"Serving {what} at http://{host}:{port}/"
                + (f" as of {fixed.isoformat()}" if fixed else "") + " (Ctrl+C to stop)",

@@ -300,12 +300,10 @@ class Site:
         if a.effective > b.effective:  # a redline reads from the older text to the newer
             a, b = b, a
 
-        def make() -> Page:
-            comparison = self.compare_fn(self.doc(a), self.doc(b))
-            return self.render("changes.html", page=model.compare(a, b, comparison), live=True)
-
-        return self.cached(snap, ("compare", policy, a.effective, b.effective,
-                                  model.state(policy)), make)
+        # Not cached: visitors choose any of n² pairs, and a cache of them could be made
+        # to grow without bound. A comparison costs a few milliseconds.
+        comparison = self.compare_fn(self.doc(a), self.doc(b))
+        return self.render("changes.html", page=model.compare(a, b, comparison), live=True)
 
     def draft(self, policy: str, now: dt.datetime) -> Page:
         """Preview only: the uncommitted draft against the committed version in force."""
