@@ -316,3 +316,24 @@ def test_pages_read_well_on_a_phone_and_in_print(live: tuple[str, MovableClock],
     assert pg.locator(".site-nav").is_hidden() and pg.locator(".print-only").first.is_visible()
     shot(pg, "print-policy")
     context.close()
+
+
+@pytest.mark.parametrize("path", [
+    "/", "/privacy-policy/", "/privacy-policy/upcoming/", "/privacy-policy/versions/",
+    "/privacy-policy/versions/2013-11-28/", "/privacy-policy/changes/2013-11-28/",
+    "/terms-of-service/changes/2026-06-01/", "/privacy-policy/compare/",
+    "/privacy-policy/compare/?from=2013-11-28&to=2027-01-15", "/no-such-policy/",
+    "/privacy-policy/compare/?from=someday&to=2027-01-15",
+])
+def test_every_page_is_accessible(live: tuple[str, MovableClock], page: Any, path: str) -> None:
+    base, clock = live
+    clock.set("2026-12-20T12:00:00+00:00")
+    page.goto(base + path)
+    check_accessible(page)
+    assert page.locator("html").get_attribute("lang") == "en"
+    assert page.title()
+    # The skip link is the first stop and takes keyboard users to the content.
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.className") == "skip-link"
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.id") == "main"

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
+import time
+import urllib.request
 from pathlib import Path
 
 import pytest
 
 from tests.helpers import GitRepo
 from tests.sitedata import make_site_repo
+from tests.sitehelpers import free_port
 
 
 @pytest.fixture(scope="module")
@@ -119,3 +126,32 @@ def test_build_outside_a_repository(tmp_path: Path, cli) -> None:
 def test_serve_refuses_a_bad_port(repo: GitRepo, cli) -> None:
     result = cli(["serve", "--port", "70000"], cwd=repo.path)
     assert result.code == 2 and "--port 70000 must be between 1 and 65535" in result.err
+
+
+def test_serve_runs_the_site_at_a_rehearsed_moment(repo: GitRepo) -> None:
+    port = free_port()
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
+    server = subprocess.Popen(
+        [sys.executable, "-m", "policybook", "-C", str(repo.path), "serve", "--port", str(port),
+         "--now", "2027-01-15T00:00:00Z", "--no-access-log"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/privacy-policy/",
+                                            timeout=5) as r:
+                    html = r.read().decode()
+                break
+            except OSError:
+                assert server.poll() is None, server.stderr.read()  # type: ignore[union-attr]
+                assert time.monotonic() < deadline, "policybook serve did not start"
+                time.sleep(0.1)
+        assert "Acme Analytics" in html and "This policy was updated on 15 January 2027" in html
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/notice.json", timeout=5) as r:
+            notice = json.loads(r.read())
+        # the links follow the port the site was started on
+        assert notice["notices"][0]["url"] == f"http://127.0.0.1:{port}/privacy-policy/"
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
