@@ -144,11 +144,15 @@ def test_archive_lists_versions_with_verdicts(client: TestClient, clock: Movable
 def test_changes_page_has_the_redline_and_reasons(client: TestClient) -> None:
     html = client.get("/privacy-policy/changes/2027-01-15/").text
     assert "<h2 id=\"verdict-title\">Material change</h2>" in html
-    assert "section “Analytics Providers” was added" in html
+    assert "section “3. Disclosure of Personally Identifiable Information › Analytics " \
+        "Providers” was added" in html
     assert "<del>does not sell </del><ins>may share usage data about how you use" in html
-    assert '<a href="#analytics-providers">Analytics Providers</a>' in html
+    assert "<a href=\"#analytics-providers\">3. Disclosure of Personally Identifiable " \
+        "Information › Analytics Providers</a>" in html
     editorial = client.get("/terms-of-service/changes/2026-06-01/").text
-    assert "Editorial change" not in editorial or "Material change" not in editorial
+    assert '<h2 id="verdict-title">Editorial change</h2>' in editorial
+    assert "The verdict was set by our legal team." in editorial
+    assert "names the practice the rule already forbade" in editorial
 
 
 def test_compare_orders_the_versions(client: TestClient) -> None:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 
 from ..document import ROOT_ID, Block, ChangeVerdict, Document, Section
@@ -59,6 +59,15 @@ class SectionRedline:
     kinds: tuple[SectionKind, ...]
     blocks: tuple[BlockRedline, ...]
     old_title: str | None = None  # when retitled
+    parents: tuple[str, ...] = ()  # headings above it, top-level first ("3. Disclosure")
+
+    @property
+    def name(self) -> str:
+        """How a reader finds it: "3. Disclosure › Your consent"."""
+        own = f"{self.number}. {self.title}" if self.number else self.title
+        if self.depth == 0:
+            own = "Introduction"
+        return " › ".join((*self.parents, own))
 
     @property
     def changed(self) -> bool:
@@ -153,6 +162,19 @@ def _moved(old_ids: list[str], new_ids: list[str]) -> set[str]:
     return common - kept
 
 
+def _ancestors(doc: Document) -> dict[str, tuple[str, ...]]:
+    out: dict[str, tuple[str, ...]] = {}
+
+    def visit(s: Section, above: tuple[str, ...]) -> None:
+        out[s.id] = above
+        here = above if s.level == 0 else (*above, s.heading)
+        for c in s.children:
+            visit(c, here)
+
+    visit(doc.root, ())
+    return out
+
+
 def _parents(doc: Document) -> dict[str, str]:
     out: dict[str, str] = {}
     for s in doc.root.walk():
@@ -212,6 +234,9 @@ def compare_documents(old: Document | None, new: Document) -> Comparison:
                 at = index + 1
                 break
         out.insert(at, removed)
+    new_above, old_above = _ancestors(new), _ancestors(old)
+    out = [replace(s, parents=(new_above if s.id in new_ids else old_above).get(s.id, ()))
+           for s in out]
     verdict, reasons, overridden = _verdict(old, new, out)
     return Comparison(old, new, tuple(out), verdict, reasons, overridden)
 
@@ -228,7 +253,7 @@ def _verdict(old: Document, new: Document, sections: Sequence[SectionRedline]
                                    f"{override.reason}",), True)
     reasons: list[str] = []
     for s in sections:
-        name = f"{s.number}. {s.title}" if s.number else (s.title or "the introduction")
+        name = s.name
         if SectionKind.ADDED in s.kinds and any(b.html or b.pieces for b in s.blocks):
             reasons.append(f"section “{name}” was added")
         elif SectionKind.REMOVED in s.kinds:
