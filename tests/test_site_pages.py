@@ -205,3 +205,17 @@ def test_markup_only_changes_are_editorial_and_overrides_win() -> None:
     first = compare_documents(None, new)  # type: ignore[arg-type]
     assert first.verdict is None and not first.changed
     assert SectionKind.UNCHANGED in first.sections[-1].kinds
+
+
+def test_a_material_version_committed_too_late_is_postponed() -> None:
+    late = version("2027-01-15", "## 1. Data {#data}\n\nWe collect your name and location.\n",
+                   "e", dt.datetime(2027, 1, 5, 12, tzinfo=UTC))  # 10 days ahead, not 30
+    m = model(at("2027-01-20T00:00:00+00:00"), (V1, late))
+    assert m.in_force("privacy-policy").version is V1  # type: ignore[union-attr]
+    ref = m.ref(late)
+    assert ref.postponed and ref.switch_date == dt.date(2027, 2, 4)
+    b = m.banner("privacy-policy")
+    assert b is not None and b.kind is BannerKind.UPCOMING
+    assert m.notices()[0].message == "We are updating our Privacy Policy on 4 February 2027."
+    switched = model(at("2027-02-04T12:00:00+00:00"), (V1, late))
+    assert switched.in_force("privacy-policy").version is late  # type: ignore[union-attr]

@@ -216,14 +216,17 @@ def plan_policy_versions(versions: Sequence[Version], verdicts: Mapping[dt.date,
 
     `records` are the notices on record (from the notices store). None means the site
     runs without a store (the static build in CI, a plain `serve`): each material notice
-    is then taken to have started when it was due, so versions switch on their effective
-    dates; with a store, a late or missing notice postpones the switch as configured.
+    is then taken to have started when it was due -- or, if the version was committed
+    after that, when it was committed (no notice can precede its text) -- so versions
+    switch on their effective dates unless committed too late, and a late one is
+    postponed (or not) as `settings.late` says, like a late notice from the store.
     """
     if records is None:
         assumed = plan_versions(versions, verdicts, {}, replace(settings, late=LatePolicy.WARN))
-        records = {p.version.effective: NoticeRecord(p.version.policy, p.version.effective,
-                                                     p.notice_due_at)
-                   for p in assumed if p.notice_due_at is not None}
+        records = {p.version.effective: NoticeRecord(
+            p.version.policy, p.version.effective,
+            max(p.notice_due_at, p.version.introduced.date))
+            for p in assumed if p.notice_due_at is not None}
     return plan_versions(versions, verdicts, records, settings)
 
 
