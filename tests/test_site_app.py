@@ -319,3 +319,22 @@ def test_json_and_html_never_leak_script_from_content(tmp_path: Path) -> None:
         body = client.get(path).text
         assert "<script>" not in body and "<img src=x" not in body, path
     json.loads(client.get("/notice.json").text)
+
+
+def test_an_empty_repository_and_a_history_that_fails(tmp_path: Path) -> None:
+    repo = GitRepo.create(tmp_path / "p")
+    clock = MovableClock(dt.datetime(2026, 6, 1, tzinfo=dt.UTC))
+    source = GitSource(repo.path)
+    client = TestClient(create_app(Config(root=repo.path), source, clock=clock,
+                                   refresh_seconds=0))
+    assert "No policy has been published yet." in client.get("/").text
+    assert client.get("/p/").status_code == 404
+    repo.commit("v1", {"content/p.md": "---\npolicy: p\ntitle: P\neffective: 2026-01-01\n"
+                                       "---\n## A\n\nText.\n"})
+    assert client.get("/p/").status_code == 200
+
+    def broken() -> str:
+        raise OSError("git is busy")
+
+    source.revision = broken  # type: ignore[method-assign]
+    assert client.get("/p/").status_code == 200  # the last good revision keeps serving

@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import logging
 import threading
 import time
 from collections.abc import Callable, Hashable
@@ -36,6 +37,7 @@ from .source import SiteSource
 ASSETS = {"site.css": "text/css; charset=utf-8"}
 ROOT_FILES = {"notice.js": "text/javascript; charset=utf-8"}
 HTML = "text/html; charset=utf-8"
+log = logging.getLogger(__name__)
 # Which notices are on record: (policy, effective date) -> record. Until the notices store
 # is wired in (issue 6), the default assumes each material notice started when it was due.
 NoticeLookup = Callable[[], dict[tuple[str, dt.date], NoticeRecord]]
@@ -121,10 +123,18 @@ class Site:
         with self._lock:
             if self._snapshot is not None and not self.stale():
                 return self._snapshot
-            revision = self.source.revision()
             self._checked = time.monotonic()
-            if self._snapshot is None or self._snapshot.revision != revision:
-                self._snapshot = self._load(revision)
+            try:
+                revision = self.source.revision()
+                if self._snapshot is None or self._snapshot.revision != revision:
+                    self._snapshot = self._load(revision)
+            except Exception as exc:
+                if self._snapshot is None:
+                    raise
+                # Keep serving what was read last (a repository being rewritten, a lock
+                # held by git): visitors see the last good site, and the next check retries.
+                log.warning("could not re-read the policy history (%s); serving revision %s",
+                            exc, self._snapshot.revision[:12])
             return self._snapshot
 
     def _load(self, revision: str) -> Snapshot:
