@@ -258,10 +258,15 @@ def test_new_commits_show_without_a_restart(tmp_path: Path) -> None:
 
 def test_a_late_notice_postpones_the_switch(repo: GitRepo, clock: MovableClock) -> None:
     late = NoticeRecord("privacy-policy", V2_DATE, dt.datetime(2027, 1, 1, tzinfo=dt.UTC))
+    store: dict[tuple[str, dt.date], NoticeRecord] = {}
     config = Config(root=repo.path)
     client = TestClient(create_app(config, GitSource(repo.path), clock=clock,
-                                   notices=lambda: {("privacy-policy", V2_DATE): late}))
+                                   notices=lambda: dict(store), refresh_seconds=0))
     clock.set("2027-01-20T00:00:00+00:00")  # effective date passed, 30 days not yet
+    html = client.get("/privacy-policy/").text
+    assert "Acme Analytics" not in html  # no notice on record: the switch waits for it
+    assert "We are updating this policy.</strong>" in html  # and no date is promised
+    store[("privacy-policy", V2_DATE)] = late  # the scheduler records it: no commit needed
     html = client.get("/privacy-policy/").text
     assert "Acme Analytics" not in html
     assert "We are updating this policy on 31 January 2027." in html

@@ -369,8 +369,10 @@ class SiteModel:
                 day = b.switch_at.astimezone(self.settings.zone).date()
             when = f"{day.day} {day:%B %Y}"
             if b.kind is BannerKind.UPCOMING:
+                # No switch date while the notice awaits sending: promise no date.
+                on = f" on {when}" if b.switch_at is not None else ""
                 out.append(Notice(s.policy, s.title, b.kind, day,
-                                  f"We are updating our {s.title} on {when}.",
+                                  f"We are updating our {s.title}{on}.",
                                   "See what changes", upcoming_path(s.policy),
                                   changes_path(s.policy, b.effective)))
             else:

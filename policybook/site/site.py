@@ -126,8 +126,14 @@ class Site:
             self._checked = time.monotonic()
             try:
                 revision = self.source.revision()
+                # Notices are created over time (by the scheduler), not by commits: their
+                # state is part of what a snapshot was computed from.
+                records = self.notices() if self.notices is not None else None
+                if records is not None:
+                    digest = hashlib.sha256(repr(sorted(records.items())).encode())
+                    revision += ":notices-" + digest.hexdigest()[:16]
                 if self._snapshot is None or self._snapshot.revision != revision:
-                    self._snapshot = self._load(revision)
+                    self._snapshot = self._load(revision, records)
             except Exception as exc:
                 if self._snapshot is None:
                     raise
@@ -137,11 +143,11 @@ class Site:
                             exc, self._snapshot.revision[:12])
             return self._snapshot
 
-    def _load(self, revision: str) -> Snapshot:
+    def _load(self, revision: str,
+              on_record: dict[tuple[str, dt.date], NoticeRecord] | None) -> Snapshot:
         snap = Snapshot(revision, by_policy(self.source.versions()))
         keep = {(v.key, v.text) for vs in snap.policies.values() for v in vs}
         self._docs = {k: d for k, d in self._docs.items() if k in keep}
-        on_record = self.notices() if self.notices is not None else None
         for policy, versions in snap.policies.items():
             verdicts = {}
             for v in versions:
