@@ -1,0 +1,284 @@
+"""The delivery ledger (shell): one row per (notice, account), claimed in batches.
+
+Exactly-once is not possible with a provider that has no idempotency key, so the
+ledger gives the next best guarantee: a row is marked sent only after the provider
+accepted it, and a claimed row that was never confirmed (the process died) is claimed
+again once its lease has expired. So a kill -9 loses nothing, and at most the one batch
+a process had in flight can be sent twice.
+
+Claims are one statement in a write transaction: on PostgreSQL the candidate rows are
+selected `FOR UPDATE SKIP LOCKED`, so processes on several machines share a notice
+without waiting for or double-claiming each other's rows; on SQLite the transaction
+starts with BEGIN IMMEDIATE, so one process claims at a time.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection
+
+from ..delivery import BatchResult, DeliveryState, Recipient
+from .accounts import AccountStatus, SourceRow, SqlAccountSource
+from .db import Store
+from .notices import Notice
+from .schema import accounts, deliveries, notices
+
+PENDING = DeliveryState.PENDING.value
+SENDING = DeliveryState.SENDING.value
+MATERIALIZE_CHUNK = 50_000
+
+
+def _insert(conn: Connection) -> Any:
+    return postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+
+
+def _refresh_pending(stmt: Any) -> Any:
+    """ON CONFLICT: a delivery not sent yet follows the account's new address, name and
+    locale, and a skipped one (closed account) becomes pending again if it reopened."""
+    new = stmt.excluded
+    d = deliveries.c
+    return stmt.on_conflict_do_update(
+        index_elements=[d.notice_id, d.account_id],
+        set_={"email": new.email, "name": new.name, "locale": new.locale, "state": PENDING,
+              "error": None},
+        where=sa.and_(d.state.in_((PENDING, DeliveryState.SKIPPED.value)), sa.or_(
+            d.state == DeliveryState.SKIPPED.value, d.email != new.email, d.name != new.name,
+            d.locale != new.locale)))
+
+
+def _count(conn: Connection, notice_id: int) -> int:
+    return int(conn.execute(sa.select(sa.func.count()).select_from(deliveries)
+                            .where(deliveries.c.notice_id == notice_id)).scalar_one())
+
+
+def add_local_recipients(store: Store, notice: Notice, now: dt.datetime,
+                         chunk: int = MATERIALIZE_CHUNK) -> int:
+    """Give every active account changed since the notice last looked a pending delivery.
+
+    Works through the accounts in chunks of short transactions (other writers, such as
+    the webhook, are never locked out for long) and remembers the highest `changed`
+    value it saw, so that later runs only look at new or changed accounts. Returns the
+    number of deliveries added.
+    """
+    a = accounts.c
+    with store.read() as conn:
+        high = int(conn.execute(sa.select(sa.func.max(a.changed))).scalar_one() or 0)
+        low = notice.accounts_mark
+        if high <= low:
+            return 0
+        before = _count(conn, notice.id)
+        changed = int(conn.execute(sa.select(sa.func.count()).select_from(accounts)
+                                   .where(a.changed > low, a.changed <= high)).scalar_one())
+    in_range = sa.and_(a.changed > low, a.changed <= high)
+    last_pk: int | None = None
+    while True:
+        with store.write() as conn:
+            window = in_range
+            boundary = None
+            if changed > chunk:  # walk the primary key in chunks; else one statement
+                if last_pk is not None:
+                    window = sa.and_(window, a.pk > last_pk)
+                boundary = conn.execute(sa.select(a.pk).where(window).order_by(a.pk)
+                                        .offset(chunk - 1).limit(1)).scalar_one_or_none()
+                if boundary is not None:
+                    window = sa.and_(window, a.pk <= boundary)
+            select = sa.select(sa.literal(notice.id), a.id, a.email, a.name, a.locale,
+                               sa.literal(PENDING), sa.literal(now, type_=deliveries.c.created_at
+                                                               .type)
+                               ).where(window, a.status == AccountStatus.ACTIVE.value)
+            stmt = _insert(conn)(deliveries).from_select(
+                ["notice_id", "account_id", "email", "name", "locale", "state", "created_at"],
+                select)
+            conn.execute(_refresh_pending(stmt))
+            closed = sa.select(a.id).where(window, a.status == AccountStatus.CLOSED.value)
+            conn.execute(deliveries.update().where(
+                deliveries.c.notice_id == notice.id, deliveries.c.state == PENDING,
+                deliveries.c.account_id.in_(closed),
+            ).values(state=DeliveryState.SKIPPED.value, error="account closed"))
+        if boundary is None:
+            break
+        last_pk = boundary
+    with store.write() as conn:
+        conn.execute(notices.update().where(notices.c.id == notice.id,
+                                            notices.c.accounts_mark < high)
+                     .values(accounts_mark=high))
+        return _count(conn, notice.id) - before
+
+
+def add_source_recipients(store: Store, notice: Notice, source: SqlAccountSource,
+                          now: dt.datetime) -> int:
+    """The same from the company's database: every row, batch by batch (upserts)."""
+    with store.read() as conn:
+        before = _count(conn, notice.id)
+    for batch in source.batches():
+        with store.write() as conn:
+            _upsert_source_batch(conn, notice.id, batch, now)
+    with store.write() as conn:
+        conn.execute(notices.update().where(notices.c.id == notice.id)
+                     .values(source_synced_at=now))
+        return _count(conn, notice.id) - before
+
+
+def _upsert_source_batch(conn: Connection, notice_id: int, batch: Sequence[SourceRow],
+                         now: dt.datetime) -> None:
+    good, bad, closed = [], [], []
+    for row in batch:
+        acc = row.account
+        if acc.status is AccountStatus.CLOSED:
+            closed.append(acc.id)
+            continue
+        values = {"notice_id": notice_id, "account_id": acc.id, "email": acc.email,
+                  "name": acc.name, "locale": acc.locale, "created_at": now}
+        if row.problem:
+            bad.append({**values, "state": DeliveryState.FAILED.value, "error": row.problem})
+        else:
+            good.append({**values, "state": PENDING})
+    insert = _insert(conn)
+    if good:
+        conn.execute(_refresh_pending(insert(deliveries)), good)
+    if bad:
+        # An address the provider would refuse is a failed delivery from the start: the
+        # proof of notice shows who could not be told, and why.
+        conn.execute(insert(deliveries).on_conflict_do_nothing(
+            index_elements=["notice_id", "account_id"]), bad)
+    if closed:
+        conn.execute(deliveries.update().where(
+            deliveries.c.notice_id == notice_id, deliveries.c.state == PENDING,
+            deliveries.c.account_id.in_(closed)).values(state=DeliveryState.SKIPPED.value,
+                                                        error="account closed"))
+
+
+@dataclass(frozen=True)
+class Claim:
+    token: str
+    recipients: tuple[Recipient, ...]
+
+
+def _claim_rows(conn: Connection, candidates: Any, token: str, now: dt.datetime,
+                lease_until: dt.datetime) -> list[Recipient]:
+    d = deliveries.c
+    if conn.dialect.name == "postgresql":
+        candidates = candidates.with_for_update(skip_locked=True)
+    stmt = deliveries.update().where(d.id.in_(candidates.scalar_subquery())).values(
+        state=SENDING, claim_token=token, lease_until=lease_until, claimed_at=now,
+        attempts=d.attempts + 1,
+    ).returning(d.id, d.account_id, d.email, d.name, d.locale)
+    return [Recipient(r.id, r.account_id, r.email, r.name, r.locale)
+            for r in conn.execute(stmt)]
+
+
+def claim(store: Store, notice_id: int, size: int, now: dt.datetime, lease_seconds: int
+          ) -> Claim:
+    """Claim up to `size` deliveries: expired leases first, then pending rows by locale."""
+    token = secrets.token_hex(8)
+    lease_until = now + dt.timedelta(seconds=lease_seconds)
+    d = deliveries.c
+    with store.write() as conn:
+        expired = sa.select(d.id).where(d.notice_id == notice_id, d.state == SENDING,
+                                        d.lease_until < now).order_by(d.id).limit(size)
+        rows = _claim_rows(conn, expired, token, now, lease_until)
+        if len(rows) < size:
+            pending = sa.select(d.id).where(d.notice_id == notice_id, d.state == PENDING) \
+                .order_by(d.locale, d.id).limit(size - len(rows))
+            rows += _claim_rows(conn, pending, token, now, lease_until)
+    rows.sort(key=lambda r: (r.locale, r.delivery_id))
+    return Claim(token, tuple(rows))
+
+
+def record(store: Store, claim: Claim, result: BatchResult, provider: str,
+           now: dt.datetime) -> None:
+    """Write what the provider did with a claimed batch, in one transaction."""
+    d = deliveries.c
+    with store.write() as conn:
+        by_message: dict[str, list[int]] = {}
+        for delivery_id, message_id in result.accepted:
+            by_message.setdefault(message_id, []).append(delivery_id)
+        # Only a row still open is moved to sent: one the webhook already saw delivered
+        # keeps that state, but gains the send time and message id it lacked.
+        sent_values = {
+            "state": sa.case((d.state.in_((PENDING, SENDING)), DeliveryState.SENT.value),
+                             else_=d.state),
+            "provider": provider, "sent_at": sa.func.coalesce(d.sent_at, now),
+            "claim_token": None, "lease_until": None, "error": None}
+        still_sendable = d.state.notin_((DeliveryState.FAILED.value,
+                                         DeliveryState.SKIPPED.value,
+                                         DeliveryState.CANCELLED.value))
+        if len(by_message) <= 8:  # SendGrid: one message id per request
+            for message_id, ids in by_message.items():
+                conn.execute(deliveries.update().where(d.id.in_(ids), still_sendable).values(
+                    provider_message_id=sa.func.coalesce(d.provider_message_id, message_id),
+                    **sent_values))
+        else:  # SMTP, outbox: one message id per message
+            conn.execute(deliveries.update().where(d.id == sa.bindparam("b_id"), still_sendable)
+                         .values(provider_message_id=sa.func.coalesce(
+                             d.provider_message_id, sa.bindparam("b_mid")), **sent_values),
+                         [{"b_id": i, "b_mid": m} for i, m in result.accepted])
+        if result.failed:
+            conn.execute(deliveries.update().where(
+                d.id == sa.bindparam("b_id"), d.state.in_((PENDING, SENDING)),
+            ).values(state=DeliveryState.FAILED.value, error=sa.bindparam("b_error"),
+                     provider=provider, claim_token=None, lease_until=None),
+                [{"b_id": i, "b_error": reason[:2000]} for i, reason in result.failed])
+        if result.unsent:
+            release_ids(conn, claim.token, result.unsent)
+
+
+def release_ids(conn: Connection, token: str, ids: Sequence[int]) -> int:
+    """Give claimed rows back (not sent): pending again, at once, for any process."""
+    d = deliveries.c
+    return conn.execute(deliveries.update().where(
+        d.id.in_(list(ids)), d.state == SENDING, d.claim_token == token,
+    ).values(state=PENDING, claim_token=None, lease_until=None)).rowcount
+
+
+def release(store: Store, claim: Claim) -> int:
+    with store.write() as conn:
+        return release_ids(conn, claim.token, [r.delivery_id for r in claim.recipients])
+
+
+def open_count(conn: Connection, notice_id: int, now: dt.datetime) -> int:
+    """Deliveries that a run would send now: pending, or claimed under an expired lease."""
+    d = deliveries.c
+    return int(conn.execute(sa.select(sa.func.count()).select_from(deliveries).where(
+        d.notice_id == notice_id,
+        sa.or_(d.state == PENDING, sa.and_(d.state == SENDING, d.lease_until < now)),
+    )).scalar_one())
+
+
+def unsettled_count(conn: Connection, notice_id: int) -> int:
+    d = deliveries.c
+    return int(conn.execute(sa.select(sa.func.count()).select_from(deliveries).where(
+        d.notice_id == notice_id, d.state.in_((PENDING, SENDING)))).scalar_one())
+
+
+def missing_local_recipients(conn: Connection, notice_id: int) -> int:
+    """Active accounts without a delivery for the notice (what a run would add)."""
+    a, d = accounts.c, deliveries.c
+    has = sa.select(d.id).where(d.notice_id == notice_id, d.account_id == a.id).exists()
+    return int(conn.execute(sa.select(sa.func.count()).select_from(accounts).where(
+        a.status == AccountStatus.ACTIVE.value, ~has)).scalar_one())
+
+
+REPORT_COLUMNS = ("account_id", "email", "name", "locale", "state", "provider",
+                  "provider_message_id", "attempts", "created_at", "claimed_at", "sent_at",
+                  "delivered_at", "last_event", "event_at", "error")
+
+
+def report_rows(conn: Connection, notice_id: int, states: Sequence[str] | None = None,
+                batch: int = 5000) -> Iterator[dict[str, Any]]:
+    """Every delivery of a notice, in id order, streamed (the proof of notice)."""
+    d = deliveries.c
+    query = sa.select(*(getattr(d, c) for c in REPORT_COLUMNS)).where(
+        d.notice_id == notice_id).order_by(d.id)
+    if states:
+        query = query.where(d.state.in_(list(states)))
+    result = conn.execution_options(yield_per=batch).execute(query)
+    for row in result:
+        yield dict(row._mapping)
