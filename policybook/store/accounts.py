@@ -19,7 +19,6 @@ from sqlalchemy.exc import SQLAlchemyError
 from ..addresses import clean_name, normalize_email, normalize_locale
 from ..config import Secret
 from ..errors import ConfigError, StoreError
-from .db import create_engine
 from .schema import accounts
 
 _CHANGE_LOCK = 0x70_62_61_63  # "pbac": serialises imports so `changed` follows commit order
@@ -130,10 +129,21 @@ class SqlAccountSource:
         self.default_locale = default_locale
 
     def _connect(self) -> Any:
-        engine = create_engine(self._url.value)
-        conn = engine.connect()
-        if conn.dialect.name == "sqlite":
-            conn.exec_driver_sql("PRAGMA query_only = ON")
+        # A plain engine: policybook's own SQLite settings (WAL) would change the file.
+        try:
+            engine = sa.create_engine(self._url.value)
+        except (SQLAlchemyError, ValueError):
+            raise ConfigError(["POLICYBOOK_ACCOUNTS_URL is not an SQLAlchemy database URL"]
+                              ) from None
+        if engine.dialect.name == "sqlite":
+            sa.event.listen(engine, "connect",
+                            lambda dbapi, _rec: dbapi.execute("PRAGMA query_only = ON"))
+        try:
+            conn = engine.connect()
+        except SQLAlchemyError as exc:
+            engine.dispose()
+            raise StoreError(f"the accounts database cannot be reached: {_first_line(exc)}"
+                             ) from None
         conn.begin()
         if conn.dialect.name == "postgresql":
             # Read-only in the database itself, not only by convention: a mistaken query

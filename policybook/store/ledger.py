@@ -39,18 +39,30 @@ def _insert(conn: Connection) -> Any:
     return postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
 
 
-def _refresh_pending(stmt: Any) -> Any:
-    """ON CONFLICT: a delivery not sent yet follows the account's new address, name and
-    locale, and a skipped one (closed account) becomes pending again if it reopened."""
-    new = stmt.excluded
-    d = deliveries.c
-    return stmt.on_conflict_do_update(
-        index_elements=[d.notice_id, d.account_id],
-        set_={"email": new.email, "name": new.name, "locale": new.locale, "state": PENDING,
-              "error": None},
-        where=sa.and_(d.state.in_((PENDING, DeliveryState.SKIPPED.value)), sa.or_(
-            d.state == DeliveryState.SKIPPED.value, d.email != new.email, d.name != new.name,
-            d.locale != new.locale)))
+# Why not INSERT ... ON CONFLICT DO UPDATE: on PostgreSQL that locks every conflicting
+# row even when its WHERE is false, so a process adding recipients would lock every
+# delivery of the notice for the length of its statement, and the senders' claims
+# (SKIP LOCKED) would see an empty ledger. New rows are inserted with DO NOTHING, and
+# only the rows that really changed are updated.
+_REFRESHABLE = (PENDING, DeliveryState.SKIPPED.value)
+
+
+def _refresh_local(conn: Connection, notice_id: int, window: Any) -> None:
+    """A delivery not sent yet follows its account's new address, name and locale, and
+    a skipped one (closed account) becomes pending again when the account reopened."""
+    a, d = accounts.c, deliveries.c
+    changed = sa.select(a.id).where(
+        window, a.status == AccountStatus.ACTIVE.value, a.id == d.account_id,
+        sa.or_(d.state == DeliveryState.SKIPPED.value, a.email != d.email, a.name != d.name,
+               a.locale != d.locale)).exists()
+
+    def current(column: Any) -> Any:
+        return sa.select(column).where(a.id == d.account_id).scalar_subquery()
+
+    conn.execute(deliveries.update().where(
+        d.notice_id == notice_id, d.state.in_(_REFRESHABLE), changed,
+    ).values(email=current(a.email), name=current(a.name), locale=current(a.locale),
+             state=PENDING, error=None))
 
 
 def _count(conn: Connection, notice_id: int) -> int:
@@ -73,11 +85,11 @@ def add_local_recipients(store: Store, notice: Notice, now: dt.datetime,
         low = notice.accounts_mark
         if high <= low:
             return 0
-        before = _count(conn, notice.id)
         changed = int(conn.execute(sa.select(sa.func.count()).select_from(accounts)
                                    .where(a.changed > low, a.changed <= high)).scalar_one())
     in_range = sa.and_(a.changed > low, a.changed <= high)
     last_pk: int | None = None
+    added = 0
     while True:
         with store.write() as conn:
             window = in_range
@@ -90,13 +102,17 @@ def add_local_recipients(store: Store, notice: Notice, now: dt.datetime,
                 if boundary is not None:
                     window = sa.and_(window, a.pk <= boundary)
             select = sa.select(sa.literal(notice.id), a.id, a.email, a.name, a.locale,
-                               sa.literal(PENDING), sa.literal(now, type_=deliveries.c.created_at
-                                                               .type)
+                               sa.literal(PENDING),
+                               sa.literal(now, type_=deliveries.c.created_at.type),
                                ).where(window, a.status == AccountStatus.ACTIVE.value)
             stmt = _insert(conn)(deliveries).from_select(
                 ["notice_id", "account_id", "email", "name", "locale", "state", "created_at"],
-                select)
-            conn.execute(_refresh_pending(stmt))
+                select).on_conflict_do_nothing(index_elements=["notice_id", "account_id"])
+            # (SQLAlchemy reports an INSERT's row count only when asked to keep it)
+            added += max(0, conn.execute(
+                stmt, execution_options={"preserve_rowcount": True}).rowcount)
+            if low > 0:  # a first pass has nothing to refresh
+                _refresh_local(conn, notice.id, window)
             closed = sa.select(a.id).where(window, a.status == AccountStatus.CLOSED.value)
             conn.execute(deliveries.update().where(
                 deliveries.c.notice_id == notice.id, deliveries.c.state == PENDING,
@@ -109,50 +125,61 @@ def add_local_recipients(store: Store, notice: Notice, now: dt.datetime,
         conn.execute(notices.update().where(notices.c.id == notice.id,
                                             notices.c.accounts_mark < high)
                      .values(accounts_mark=high))
-        return _count(conn, notice.id) - before
+    return added
 
 
 def add_source_recipients(store: Store, notice: Notice, source: SqlAccountSource,
                           now: dt.datetime) -> int:
-    """The same from the company's database: every row, batch by batch (upserts)."""
-    with store.read() as conn:
-        before = _count(conn, notice.id)
+    """The same from the company's database: every row, batch by batch."""
+    added = 0
     for batch in source.batches():
         with store.write() as conn:
-            _upsert_source_batch(conn, notice.id, batch, now)
+            added += _upsert_source_batch(conn, notice.id, batch, now)
     with store.write() as conn:
         conn.execute(notices.update().where(notices.c.id == notice.id)
                      .values(source_synced_at=now))
-        return _count(conn, notice.id) - before
+    return added
 
 
 def _upsert_source_batch(conn: Connection, notice_id: int, batch: Sequence[SourceRow],
-                         now: dt.datetime) -> None:
-    good, bad, closed = [], [], []
+                         now: dt.datetime) -> int:
+    rows, closed = [], []
     for row in batch:
         acc = row.account
         if acc.status is AccountStatus.CLOSED:
             closed.append(acc.id)
             continue
-        values = {"notice_id": notice_id, "account_id": acc.id, "email": acc.email,
-                  "name": acc.name, "locale": acc.locale, "created_at": now}
-        if row.problem:
-            bad.append({**values, "state": DeliveryState.FAILED.value, "error": row.problem})
-        else:
-            good.append({**values, "state": PENDING})
-    insert = _insert(conn)
-    if good:
-        conn.execute(_refresh_pending(insert(deliveries)), good)
-    if bad:
         # An address the provider would refuse is a failed delivery from the start: the
         # proof of notice shows who could not be told, and why.
-        conn.execute(insert(deliveries).on_conflict_do_nothing(
-            index_elements=["notice_id", "account_id"]), bad)
+        rows.append({"notice_id": notice_id, "account_id": acc.id, "email": acc.email,
+                     "name": acc.name, "locale": acc.locale, "created_at": now,
+                     "state": DeliveryState.FAILED.value if row.problem else PENDING,
+                     "error": row.problem})
+    added = 0
+    if rows:
+        before = _count(conn, notice_id)
+        conn.execute(_insert(conn)(deliveries).on_conflict_do_nothing(
+            index_elements=["notice_id", "account_id"]), rows)
+        added = _count(conn, notice_id) - before
+        d = deliveries.c
+        good = [r for r in rows if r["state"] == PENDING]
+        if good:
+            conn.execute(deliveries.update().where(
+                d.notice_id == sa.bindparam("b_notice"),
+                d.account_id == sa.bindparam("b_account"), d.state.in_(_REFRESHABLE),
+                sa.or_(d.state == DeliveryState.SKIPPED.value,
+                       d.email != sa.bindparam("b_email"), d.name != sa.bindparam("b_name"),
+                       d.locale != sa.bindparam("b_locale")),
+            ).values(email=sa.bindparam("b_email"), name=sa.bindparam("b_name"),
+                     locale=sa.bindparam("b_locale"), state=PENDING, error=None),
+                [{"b_notice": notice_id, "b_account": r["account_id"], "b_email": r["email"],
+                  "b_name": r["name"], "b_locale": r["locale"]} for r in good])
     if closed:
         conn.execute(deliveries.update().where(
             deliveries.c.notice_id == notice_id, deliveries.c.state == PENDING,
             deliveries.c.account_id.in_(closed)).values(state=DeliveryState.SKIPPED.value,
                                                         error="account closed"))
+    return added
 
 
 @dataclass(frozen=True)

@@ -8,11 +8,13 @@ two accounts is not (a family mailbox, two accounts of one person: both are told
 
 from __future__ import annotations
 
+import codecs
 import csv
 import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 from ..addresses import check_id, check_name, normalize_email, normalize_locale
 from ..config import Config
@@ -46,16 +48,19 @@ class ImportReport:
         return text
 
 
-def _rows(path: Path, shown: str, problems: list[Problem]) -> Iterator[tuple[int, dict[str, str]]]:
-    """(line, row by lower-case column) for every data row; header problems are fatal."""
+def _rows(path: Path, shown: str, problems: list[Problem]
+          ) -> Iterator[tuple[int, dict[str, str] | None]]:
+    """(line, row by lower-case column, or None when the row cannot be read) for every
+    data row; problems go to `problems`."""
     try:
-        handle = path.open(encoding="utf-8-sig", newline="")
+        handle = path.open("rb")
     except FileNotFoundError:
         raise NotFoundError(f"{shown}: no such file") from None
     except OSError as exc:
         raise NotFoundError(f"{shown}: cannot be read ({exc.strerror})") from None
     with handle:
-        reader = csv.reader(handle, strict=True)
+        lines = _Lines(handle)
+        reader = csv.reader(lines, strict=True)
         line = 1
         try:
             header = next(reader, None)
@@ -84,12 +89,13 @@ def _rows(path: Path, shown: str, problems: list[Problem]) -> Iterator[tuple[int
                     problems.append(Problem(shown, line, f"has {len(row)} fields where the "
                                             f"header has {len(columns)} (put a field that "
                                             "contains a comma in double quotes)"))
+                    yield line, None
                 else:
                     yield line, dict(zip(columns, row, strict=True))
                 line = reader.line_num + 1
-        except UnicodeDecodeError:
-            problems.append(Problem(shown, line, "is not valid UTF-8 text; save the file as "
-                                    "UTF-8 (CSV UTF-8 in spreadsheet programs)"))
+        except _NotUtf8 as exc:
+            problems.append(Problem(shown, exc.line, "is not valid UTF-8 text; save the file "
+                                    "as UTF-8 (CSV UTF-8 in spreadsheet programs)"))
             raise _Fatal from None
         except csv.Error as exc:
             problems.append(Problem(shown, line, f"is not valid CSV ({exc})"))
@@ -98,6 +104,29 @@ def _rows(path: Path, shown: str, problems: list[Problem]) -> Iterator[tuple[int
 
 class _Fatal(Exception):
     """The rest of the file cannot be read reliably."""
+
+
+class _NotUtf8(Exception):
+    def __init__(self, line: int) -> None:
+        super().__init__(line)
+        self.line = line
+
+
+class _Lines:
+    """The file's lines decoded one by one, so that bad bytes have a line number
+    (a text-mode file decodes 8 KB at a time); a UTF-8 byte order mark is dropped."""
+
+    def __init__(self, handle: BinaryIO) -> None:
+        self.handle = handle
+
+    def __iter__(self) -> Iterator[str]:
+        for number, raw in enumerate(self.handle, start=1):
+            if number == 1 and raw.startswith(codecs.BOM_UTF8):
+                raw = raw[len(codecs.BOM_UTF8):]
+            try:
+                yield raw.decode("utf-8")
+            except UnicodeDecodeError:
+                raise _NotUtf8(number) from None
 
 
 def check_row(row: dict[str, str], default_locale: str) -> tuple[Account | None, list[str]]:
@@ -150,6 +179,8 @@ def import_accounts(config: Config, path: Path, now: dt.datetime, *,
             try:
                 for line, row in _rows(path, shown, problems):
                     rows += 1
+                    if row is None:
+                        continue
                     account, wrong = check_row(row, config.default_locale)
                     account_id = row.get("id", "")
                     if account_id in seen:

@@ -34,6 +34,8 @@ from ..store.schema import install_id
 log = logging.getLogger(__name__)
 
 Progress = Callable[[int, int], None]  # (recipients handled so far, total expected)
+EMPTY_CLAIM_WAITS = 50  # x EMPTY_CLAIM_PAUSE: how long rows locked by others are awaited
+EMPTY_CLAIM_PAUSE = 0.1
 
 
 class Clock:
@@ -150,6 +152,8 @@ def send_notice(config: Config, notice_ref: int | str, now: dt.datetime, *,
                     and clock() >= notice.effective_at:
                 set_notice_state(conn, notice.id, NoticeState.COMPLETE, clock())
                 report = replace(report, state=NoticeState.COMPLETE)
+                audit(conn, "notice.completed", f"notice:{notice.id}", clock(),
+                      {"deliveries": delivery_totals(conn, notice.id).get(notice.id, {})})
             if report.sent or report.failed or report.added or report.error:
                 audit(conn, "notice.sent", f"notice:{notice.id}", clock(), {
                     "provider": report.provider, "added": report.added, "sent": report.sent,
@@ -195,13 +199,12 @@ def _send_batches(config: Config, store: Store, mailer: Mailer, letter: Letter, 
     nxt: ledger.Claim | None = None
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="policybook-send") as pool:
         try:
-            claimed = 0
+            claimed = waits = 0
             while True:
                 nxt = None
                 if max_batches is None or claimed < max_batches:
                     nxt = ledger.claim(store, notice.id, config.send_batch, clock(),
                                        config.lease_seconds)
-                    claimed += 1
                 if in_flight is not None:
                     claim, future = in_flight
                     result = future.result()
@@ -209,8 +212,20 @@ def _send_batches(config: Config, store: Store, mailer: Mailer, letter: Letter, 
                     settle(claim, result)
                     if error is not None:
                         break
-                if nxt is None or not nxt.recipients:
+                if nxt is None:
                     break
+                if not nxt.recipients:
+                    # Nothing to claim: done, unless open rows are locked by another
+                    # process this instant (SKIP LOCKED skips them): look again shortly.
+                    with store.read() as conn:
+                        still_open = ledger.open_count(conn, notice.id, clock())
+                    if still_open and waits < EMPTY_CLAIM_WAITS:
+                        waits += 1
+                        time.sleep(EMPTY_CLAIM_PAUSE)
+                        continue
+                    break
+                claimed += 1
+                waits = 0
                 in_flight = (nxt, pool.submit(mailer.send, letter, nxt.recipients, clock()))
                 nxt = None
         finally:

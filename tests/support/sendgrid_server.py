@@ -69,6 +69,7 @@ class _Fault:
     times: int
     retry_after: str | None = None
     seconds: float = 0.0  # for hangs
+    after: int = 0  # requests to let through first
 
 
 @dataclass
@@ -104,6 +105,7 @@ class SendGridServer:
         self.refused: list[tuple[int, str]] = []  # (status, message) of refusals
         self._faults: list[_Fault] = []
         self._bad_addresses: set[str] = set()
+        self.delay = 0.0  # seconds to think before accepting (to make runs overlap)
         self._lock = threading.Lock()
         self._httpd = ThreadingHTTPServer((host, port), self._handler())
         self._httpd.daemon_threads = True
@@ -134,10 +136,11 @@ class SendGridServer:
 
     # -------------------------------------------------------------- controls
 
-    def fail(self, status: int, times: int = 1, retry_after: str | None = None) -> None:
-        """Answer `status` (429, 500, 503...) to the next `times` requests."""
+    def fail(self, status: int, times: int = 1, retry_after: str | None = None,
+             after: int = 0) -> None:
+        """Answer `status` (429, 500, 503...) to `times` requests, after `after` good ones."""
         with self._lock:
-            self._faults.append(_Fault(status, times, retry_after))
+            self._faults.append(_Fault(status, times, retry_after, after=after))
 
     def hang(self, times: int = 1, seconds: float = 5.0) -> None:
         """Accept the next `times` connections and never answer them (for `seconds`)."""
@@ -160,11 +163,14 @@ class SendGridServer:
     def control(self, command: str, args: dict[str, Any]) -> dict[str, Any]:
         """The controls by name (what `/_test/<command>` calls in another process)."""
         if command == "fail":
-            self.fail(int(args["status"]), int(args.get("times", 1)), args.get("retry_after"))
+            self.fail(int(args["status"]), int(args.get("times", 1)), args.get("retry_after"),
+                      int(args.get("after", 0)))
         elif command == "hang":
             self.hang(int(args.get("times", 1)), float(args.get("seconds", 5.0)))
         elif command == "reject_address":
             self.reject_address(str(args["address"]))
+        elif command == "delay":
+            self.delay = float(args["seconds"])
         elif command == "reset":
             self.reset()
         elif command != "stats":
@@ -179,6 +185,9 @@ class SendGridServer:
             if not self._faults:
                 return None
             fault = self._faults[0]
+            if fault.after > 0:
+                fault.after -= 1
+                return None
             fault.times -= 1
             if fault.times <= 0:
                 self._faults.pop(0)
@@ -228,6 +237,8 @@ class SendGridServer:
                 if not isinstance(value, str):
                     return self._refuse(400, f"custom_args values must be strings ({key})",
                                         f"personalizations.{index}.custom_args")
+        if self.delay:
+            time.sleep(self.delay)
         with self._lock:
             s = self.stats
             s.accepted_requests += 1
