@@ -10,7 +10,6 @@ line-separator characters, so a CR/LF can never start a new header line.
 from __future__ import annotations
 
 import re
-import unicodedata
 
 from babel import Locale, UnknownLocaleError
 
@@ -29,12 +28,15 @@ _LABEL = re.compile(r"^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$")
 _SPOOFING = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\ufeff")
 
 
+# Exactly the categories Cc (U+0000-001F, U+007F-009F), Zl (U+2028), Zp (U+2029), plus
+# _SPOOFING, as one expression: names are checked for every recipient of every batch.
+_BAD = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029" + "".join(sorted(_SPOOFING)) + "]")
+
+
 def _bad_char(text: str) -> str | None:
     """The first character that may not appear in a header value, if any."""
-    for ch in text:
-        if unicodedata.category(ch) in ("Cc", "Zl", "Zp") or ch in _SPOOFING:
-            return ch
-    return None
+    m = _BAD.search(text)
+    return m.group() if m else None
 
 
 def describe_char(ch: str) -> str:
@@ -88,8 +90,9 @@ def check_name(value: str) -> tuple[str, str | None]:
 
 def clean_name(value: str) -> str:
     """A name safe for a header whatever its source: control characters become spaces."""
-    out = "".join(" " if _bad_char(ch) else ch for ch in value)
-    return " ".join(out.split())[:MAX_NAME]
+    if not _BAD.search(value) and "  " not in value and value == value.strip():
+        return value[:MAX_NAME]  # the common case, without rebuilding the string
+    return " ".join(_BAD.sub(" ", value).split())[:MAX_NAME]
 
 
 def check_id(value: str) -> str | None:

@@ -135,3 +135,15 @@ def test_sender_setting() -> None:
     assert (sender.display_name, sender.addr_spec) == ("Legal, Inc.", "legal@example.com")
     with pytest.raises(ConfigError, match=r"mail\.from"):
         parse_sender("not an address")
+
+
+def test_the_header_safety_expression_is_exactly_the_rule() -> None:
+    """`_BAD` (a regex, for speed) is the categories Cc, Zl, Zp and the bidi overrides."""
+    import unicodedata
+
+    from policybook.addresses import _BAD, _SPOOFING
+
+    rule = [c for c in range(0x110000)
+            if unicodedata.category(chr(c)) in ("Cc", "Zl", "Zp") or chr(c) in _SPOOFING]
+    fast = [c for c in range(0x110000) if _BAD.match(chr(c))]
+    assert fast == rule

@@ -191,3 +191,19 @@ def test_broken_template_claims_nothing(tmp_path: Path, store: Store, bad: str) 
     with pytest.raises(MailError, match="templates cannot be rendered"):
         send_notice(config, notice.id, NOW, store=store)
     assert totals(store, notice.id) == {}
+
+
+def test_send_through_smtp(store: Store, tmp_path: Path) -> None:
+    from tests.support.smtp_server import SmtpServer
+
+    with SmtpServer(tmp_path / "tls") as smtp:
+        config = make_config(tmp_path, store.engine.url.render_as_string(hide_password=False),
+                             POLICYBOOK_MAIL="smtp", POLICYBOOK_SMTP_URL=smtp.url(),
+                             POLICYBOOK_MAIL_BATCH="10")
+        add_accounts(store, accounts(25, locales=("en", "ja")))
+        smtp.refuse("user7@example.com")
+        notice = add_notice(store)
+        report = send_notice(config, notice.id, NOW, store=store)
+        assert (report.sent, report.failed, report.remaining) == (24, 1, 0)
+        assert len(smtp.messages) == 24 and smtp.connections == 1
+    assert totals(store, notice.id) == {"sent": 24, "failed": 1}

@@ -210,3 +210,23 @@ def test_failed_rows_stay_failed(store: Store) -> None:
     ledger.record(store, claim, BatchResult(accepted=((b, "late"),)), "smtp", NOW)
     got = states(store, notice.id)
     assert sorted(got.values()) == [DeliveryState.FAILED.value, DeliveryState.SENT.value]
+
+
+def test_recording_many_messages_and_refusals_at_once(store: Store) -> None:
+    """SMTP and the outbox give one message id per recipient (an executemany)."""
+    add_accounts(store, accounts(30))
+    notice = add_notice(store)
+    ledger.add_local_recipients(store, notice, NOW)
+    claim = ledger.claim(store, notice.id, 30, NOW, 600)
+    ids = [r.delivery_id for r in claim.recipients]
+    ledger.record(store, claim, BatchResult(
+        accepted=tuple((i, f"<m{i}@example.com>") for i in ids[:20]),
+        failed=tuple((i, f"SMTP 550: no such user {i}") for i in ids[20:25]),
+        unsent=tuple(ids[25:])), "smtp", NOW)
+    with store.read() as conn:
+        rows = {r["account_id"]: r for r in ledger.report_rows(conn, notice.id)}
+        assert delivery_totals(conn, notice.id)[notice.id] == {"sent": 20, "failed": 5,
+                                                                "pending": 5}
+    by_id = {r.delivery_id: r.account_id for r in claim.recipients}
+    assert rows[by_id[ids[3]]]["provider_message_id"] == f"<m{ids[3]}@example.com>"
+    assert rows[by_id[ids[21]]]["error"] == f"SMTP 550: no such user {ids[21]}"

@@ -37,6 +37,7 @@ from typing import Any
 from python_http_client import exceptions as http_errors
 from sendgrid import SendGridAPIClient
 
+from ..addresses import clean_name
 from ..config import Secret
 from ..delivery import BatchResult, Recipient
 from .compose import HEADERS, Letter, Rendered
@@ -121,7 +122,7 @@ class SendGridMailer:
 
     def _personalization(self, letter: Letter, r: Recipient) -> dict[str, Any]:
         to: dict[str, str] = {"email": r.email}
-        name = letter.to_address(r).display_name
+        name = clean_name(r.name)  # JSON carries any character; none may break a header
         if name:
             to["name"] = name
         return {"to": [to],

@@ -130,8 +130,14 @@ deliveries = sa.Table(
     sa.Column("event_at", UTCDateTime),
     sa.UniqueConstraint("notice_id", "account_id", name="pb_deliveries_account"),
     # The claim walks this index: pending rows of one notice, grouped by locale so that
-    # a batch is one SendGrid request (one rendered body per locale).
-    sa.Index("pb_deliveries_claim", "notice_id", "state", "locale", "id"),
+    # a batch is one SendGrid request (one rendered body per locale). Partial indexes:
+    # a row leaves them as it is claimed and sent, and a sent row costs no index work.
+    sa.Index("pb_deliveries_pending", "notice_id", "locale", "id",
+             sqlite_where=sa.text("state = 'pending'"),
+             postgresql_where=sa.text("state = 'pending'")),
+    sa.Index("pb_deliveries_leases", "notice_id", "lease_until",
+             sqlite_where=sa.text("state = 'sending'"),
+             postgresql_where=sa.text("state = 'sending'")),
 )
 
 provider_events = sa.Table(
