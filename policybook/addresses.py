@@ -95,6 +95,14 @@ def clean_name(value: str) -> str:
     return " ".join(_BAD.sub(" ", value).split())[:MAX_NAME]
 
 
+_ADDRESS = re.compile(r"[^\s<>\"'(),;:\[\]]+@[^\s<>\"'(),;:\[\]]+")
+
+
+def redact(text: str) -> str:
+    """`text` with every e-mail address replaced: for messages that may reach a log."""
+    return _ADDRESS.sub("<address>", text)
+
+
 def check_id(value: str) -> str | None:
     if not value.strip():
         return "the account id is empty"

@@ -147,3 +147,11 @@ def test_the_header_safety_expression_is_exactly_the_rule() -> None:
             if unicodedata.category(chr(c)) in ("Cc", "Zl", "Zp") or chr(c) in _SPOOFING]
     fast = [c for c in range(0x110000) if _BAD.match(chr(c))]
     assert fast == rule
+
+
+def test_redact_addresses() -> None:
+    from policybook.addresses import redact
+
+    assert redact("550 <ann@example.com>: no such user; also bob.b+x@sub.example.org") == \
+        "550 <<address>>: no such user; also <address>"
+    assert redact("HTTP 503 after 3 attempts") == "HTTP 503 after 3 attempts"

@@ -112,8 +112,8 @@ def send_command(env: Env, notice: str, dry_run: bool, now: str | None) -> None:
     """Send a notice now (normally the scheduler does this when it is due).
 
     NOTICE is a notice id or POLICY@EFFECTIVE-DATE. Safe to interrupt and run again, or to
-    run in several processes: each account gets the notice once (see the README for
-    the guarantee).
+    run in several processes at once: nothing is lost, and only a batch in flight when a
+    process dies can go out twice (see the README).
 
     \b
     Example:

@@ -21,6 +21,7 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 
+from ..addresses import redact
 from ..config import Config
 from ..delivery import BatchResult
 from ..errors import UsageError
@@ -189,7 +190,8 @@ def _send_batches(config: Config, store: Store, mailer: Mailer, letter: Letter, 
         requests += result.requests
         batches += 1
         done += len(result.accepted) + len(result.failed)
-        error = error or result.error
+        # A provider's message may quote an address; reports and logs carry none.
+        error = error or (redact(result.error) if result.error else None)
         log.info("notice %d: batch of %d: %d accepted, %d refused, %d given back",
                  notice.id, len(claim.recipients), len(result.accepted), len(result.failed),
                  len(result.unsent))
