@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
-from collections.abc import Iterator, Sequence
+import threading
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -75,13 +76,17 @@ def _count(conn: Connection, notice_id: int) -> int:
 
 
 def add_local_recipients(store: Store, notice: Notice, now: dt.datetime,
-                         chunk: int = MATERIALIZE_CHUNK) -> int:
+                         chunk: int = MATERIALIZE_CHUNK, *, stop: threading.Event | None = None,
+                         on_added: Callable[[int], None] | None = None) -> int:
     """Give every active account changed since the notice last looked a pending delivery.
 
-    Works through the accounts in chunks of short transactions (other writers, such as
-    the webhook, are never locked out for long) and remembers the highest `changed`
-    value it saw, so that later runs only look at new or changed accounts. Returns the
-    number of deliveries added.
+    Remembers the highest `changed` value it saw, so that later runs only look at new
+    or changed accounts (one indexed query when nothing changed). Large passes walk the
+    primary key in ranges of `chunk`, each in its own short transaction (other writers,
+    such as the webhook, are never locked out for long; a crash loses only the current
+    range, which the next run does again). Returns the number of deliveries added;
+    `on_added` hears of them chunk by chunk, and `stop` ends the work between chunks
+    (then the accounts are looked at again next time).
     """
     a = accounts.c
     with store.read() as conn:
@@ -91,20 +96,21 @@ def add_local_recipients(store: Store, notice: Notice, now: dt.datetime,
             return 0
         changed = int(conn.execute(sa.select(sa.func.count()).select_from(accounts)
                                    .where(a.changed > low, a.changed <= high)).scalar_one())
-    in_range = sa.and_(a.changed > low, a.changed <= high)
-    last_pk: int | None = None
+        first_pk, last_pk = conn.execute(sa.select(sa.func.min(a.pk), sa.func.max(a.pk))).one()
+    # The first look takes every account, whatever its `changed` (one imported meanwhile
+    # is looked at again next time): a plain primary-key range scan, whatever the
+    # planner's statistics say about a table that was just bulk-loaded.
+    base = sa.true() if low == 0 else sa.and_(a.changed > low, a.changed <= high)
+    ranges: list[tuple[int, int] | None] = [None]
+    if changed > chunk and first_pk is not None:
+        ranges = [(start, start + chunk) for start in range(first_pk, last_pk + 1, chunk)]
     added = 0
-    while True:
+    for pk_range in ranges:
+        if stop is not None and stop.is_set():
+            return added
+        window = base if pk_range is None else sa.and_(base, a.pk >= pk_range[0],
+                                                       a.pk < pk_range[1])
         with store.write() as conn:
-            window = in_range
-            boundary = None
-            if changed > chunk:  # walk the primary key in chunks; else one statement
-                if last_pk is not None:
-                    window = sa.and_(window, a.pk > last_pk)
-                boundary = conn.execute(sa.select(a.pk).where(window).order_by(a.pk)
-                                        .offset(chunk - 1).limit(1)).scalar_one_or_none()
-                if boundary is not None:
-                    window = sa.and_(window, a.pk <= boundary)
             select = sa.select(sa.literal(notice.id), a.id, a.email, a.name, a.locale,
                                sa.literal(PENDING),
                                sa.literal(now, type_=deliveries.c.created_at.type),
@@ -113,18 +119,18 @@ def add_local_recipients(store: Store, notice: Notice, now: dt.datetime,
                 ["notice_id", "account_id", "email", "name", "locale", "state", "created_at"],
                 select).on_conflict_do_nothing(index_elements=["notice_id", "account_id"])
             # (SQLAlchemy reports an INSERT's row count only when asked to keep it)
-            added += max(0, conn.execute(
+            new_rows = max(0, conn.execute(
                 stmt, execution_options={"preserve_rowcount": True}).rowcount)
-            if low > 0:  # a first pass has nothing to refresh
+            if low > 0:  # a first look has nothing to refresh
                 _refresh_local(conn, notice.id, window)
-            closed = sa.select(a.id).where(window, a.status == AccountStatus.CLOSED.value)
-            conn.execute(deliveries.update().where(
-                deliveries.c.notice_id == notice.id, deliveries.c.state == PENDING,
-                deliveries.c.account_id.in_(closed),
-            ).values(state=DeliveryState.SKIPPED.value, error="account closed"))
-        if boundary is None:
-            break
-        last_pk = boundary
+            # Closed accounts are few: look them up first, then touch only their rows
+            # (a subquery here tempts a generic prepared plan into scanning the ledger).
+            closed = conn.execute(sa.select(a.id).where(
+                window, a.status == AccountStatus.CLOSED.value)).scalars().all()
+            _skip_closed(conn, notice.id, closed)
+        added += new_rows
+        if on_added is not None:
+            on_added(new_rows)
     with store.write() as conn:
         conn.execute(notices.update().where(notices.c.id == notice.id,
                                             notices.c.accounts_mark < high)
@@ -133,12 +139,18 @@ def add_local_recipients(store: Store, notice: Notice, now: dt.datetime,
 
 
 def add_source_recipients(store: Store, notice: Notice, source: SqlAccountSource,
-                          now: dt.datetime) -> int:
+                          now: dt.datetime, *, stop: threading.Event | None = None,
+                          on_added: Callable[[int], None] | None = None) -> int:
     """The same from the company's database: every row, batch by batch."""
     added = 0
     for batch in source.batches():
+        if stop is not None and stop.is_set():
+            return added
         with store.write() as conn:
-            added += _upsert_source_batch(conn, notice.id, batch, now)
+            new_rows = _upsert_source_batch(conn, notice.id, batch, now)
+        added += new_rows
+        if on_added is not None:
+            on_added(new_rows)
     with store.write() as conn:
         conn.execute(notices.update().where(notices.c.id == notice.id)
                      .values(source_synced_at=now))
@@ -178,12 +190,17 @@ def _upsert_source_batch(conn: Connection, notice_id: int, batch: Sequence[Sourc
                      locale=sa.bindparam("b_locale"), state=PENDING, error=None),
                 [{"b_notice": notice_id, "b_account": r["account_id"], "b_email": r["email"],
                   "b_name": r["name"], "b_locale": r["locale"]} for r in good])
-    if closed:
+    _skip_closed(conn, notice_id, closed)
+    return added
+
+
+def _skip_closed(conn: Connection, notice_id: int, account_ids: Sequence[str]) -> None:
+    """Deliveries not sent yet to accounts that were closed are skipped."""
+    for start in range(0, len(account_ids), 1000):
         conn.execute(deliveries.update().where(
             deliveries.c.notice_id == notice_id, deliveries.c.state == PENDING,
-            deliveries.c.account_id.in_(closed)).values(state=DeliveryState.SKIPPED.value,
-                                                        error="account closed"))
-    return added
+            deliveries.c.account_id.in_(account_ids[start:start + 1000]),
+        ).values(state=DeliveryState.SKIPPED.value, error="account closed"))
 
 
 @dataclass(frozen=True)

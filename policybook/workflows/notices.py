@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -101,7 +102,8 @@ def _letter(config: Config, store: Store, notice: Notice) -> Letter:
 
 
 def add_recipients(config: Config, store: Store, notice: Notice, now: dt.datetime,
-                   refresh: bool = True) -> int:
+                   refresh: bool = True, *, stop: threading.Event | None = None,
+                   on_added: Callable[[int], None] | None = None) -> int:
     """Create the deliveries of accounts that have none yet (see the module docs).
 
     Recipients are added on the first run and on every run before the version takes
@@ -117,8 +119,9 @@ def add_recipients(config: Config, store: Store, notice: Notice, now: dt.datetim
             return 0
         source = SqlAccountSource(config.accounts_sql_url, config.accounts_sql_query,
                                   config.accounts_batch, config.default_locale)
-        return ledger.add_source_recipients(store, notice, source, now)
-    return ledger.add_local_recipients(store, notice, now)
+        return ledger.add_source_recipients(store, notice, source, now, stop=stop,
+                                            on_added=on_added)
+    return ledger.add_local_recipients(store, notice, now, stop=stop, on_added=on_added)
 
 
 def send_notice(config: Config, notice_ref: int | str, now: dt.datetime, *,
@@ -143,10 +146,14 @@ def send_notice(config: Config, notice_ref: int | str, now: dt.datetime, *,
         if notice.state is NoticeState.SCHEDULED:
             with store.write() as conn:
                 set_notice_state(conn, notice.id, NoticeState.SENDING, clock())
-        added = add_recipients(config, store, notice, clock(), refresh)
         if mailer is None:
             mailer = make_mailer(config)
-        report = _send_batches(config, store, mailer, letter, clock, added, progress,
+
+        def adder(stop: threading.Event, on_added: Callable[[int], None]) -> int:
+            return add_recipients(config, store, notice, clock(), refresh, stop=stop,
+                                  on_added=on_added)
+
+        report = _send_batches(config, store, mailer, letter, clock, adder, progress,
                                max_batches)
         with store.write() as conn:
             if report.error is None and report.remaining == 0 \
@@ -169,15 +176,28 @@ def send_notice(config: Config, notice_ref: int | str, now: dt.datetime, *,
             store.close()
 
 
+Adder = Callable[[threading.Event, Callable[[int], None]], int]
+
+
 def _send_batches(config: Config, store: Store, mailer: Mailer, letter: Letter, clock: Clock,
-                  added: int, progress: Progress | None, max_batches: int | None
+                  adder: Adder, progress: Progress | None, max_batches: int | None
                   ) -> SendReport:
+    """Claim, send, record, batch after batch, while `adder` adds the recipients that
+    have no delivery yet in a thread of its own: the first e-mails go out at once
+    instead of after a million inserts."""
     notice = letter.notice
     started = time.monotonic()
     with store.read() as conn:
         total = ledger.open_count(conn, notice.id, clock())
     if progress:
         progress(0, total)
+    adding_total = [0]
+
+    def on_added(n: int) -> None:
+        adding_total[0] += n
+        if progress:
+            progress(done, total + adding_total[0])
+
     sent = failed = requests = batches = done = 0
     error: str | None = None
     in_flight: tuple[ledger.Claim, Future[BatchResult]] | None = None
@@ -196,9 +216,12 @@ def _send_batches(config: Config, store: Store, mailer: Mailer, letter: Letter, 
                  notice.id, len(claim.recipients), len(result.accepted), len(result.failed),
                  len(result.unsent))
         if progress:
-            progress(done, max(total, done))
+            progress(done, max(total + adding_total[0], done))
 
     nxt: ledger.Claim | None = None
+    stop_adding = threading.Event()
+    adding_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="policybook-add")
+    adding = adding_pool.submit(adder, stop_adding, on_added)
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="policybook-send") as pool:
         try:
             claimed = waits = 0
@@ -217,6 +240,9 @@ def _send_batches(config: Config, store: Store, mailer: Mailer, letter: Letter, 
                 if nxt is None:
                     break
                 if not nxt.recipients:
+                    if not adding.done():  # more recipients are on their way
+                        time.sleep(EMPTY_CLAIM_PAUSE / 2)
+                        continue
                     # Nothing to claim: done, unless open rows are locked by another
                     # process this instant (SKIP LOCKED skips them): look again shortly.
                     with store.read() as conn:
@@ -230,6 +256,9 @@ def _send_batches(config: Config, store: Store, mailer: Mailer, letter: Letter, 
                 waits = 0
                 in_flight = (nxt, pool.submit(mailer.send, letter, nxt.recipients, clock()))
                 nxt = None
+        except BaseException:
+            stop_adding.set()  # Ctrl-C or a bug: the adder stops after its current chunk
+            raise
         finally:
             # Stopped (a provider error, Ctrl-C, a bug): what the provider already took
             # is recorded, and a batch claimed but never handed over is given back now
@@ -239,6 +268,8 @@ def _send_batches(config: Config, store: Store, mailer: Mailer, letter: Letter, 
                 settle(claim, future.result())
             if nxt is not None and nxt.recipients:
                 ledger.release(store, nxt)
+            adding_pool.shutdown(wait=True)
+    added = adding.result()  # (raises what the adder raised)
     with store.read() as conn:
         remaining = ledger.unsettled_count(conn, notice.id)
     return SendReport(notice.id, notice.key, mailer.name, added=added, sent=sent,
