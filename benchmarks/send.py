@@ -170,7 +170,7 @@ def bench_smtp(accounts: int, workdir: Path) -> None:
     url = f"sqlite:///{root / 'policybook.db'}"
     load_accounts(url, accounts)
     with SmtpServer(workdir / "tls") as smtp:
-        seconds, rss, out, _ = run_sender(root, {
+        seconds, rss, out, cpu = run_sender(root, {
             "POLICYBOOK_DATABASE_URL": url, "POLICYBOOK_MAIL": "smtp",
             "POLICYBOOK_SMTP_URL": smtp.url()})
         received = len(smtp.messages)
@@ -181,6 +181,7 @@ def bench_smtp(accounts: int, workdir: Path) -> None:
     line("smtp_recipients_per_s", accounts / seconds, "recipients/s")
     line("smtp_send_phase_per_s", accounts / send_phase_seconds(out.strip()), "recipients/s")
     line("smtp_peak_rss", rss, "MiB")
+    line("smtp_sender_cpu_per_message", cpu / accounts * 1000, "ms")
     line("smtp_connections", smtp.connections, "connections")
 
 

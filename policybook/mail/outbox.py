@@ -41,13 +41,13 @@ class OutboxMailer:
         error: str | None = None
         for index, r in enumerate(recipients):
             target = message_path(self.folder, letter.notice.id, r)
-            msg = letter.email_message(r, now)
+            data = letter.message_bytes(r, now)
             try:
                 target.parent.mkdir(parents=True, exist_ok=True)
                 fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-", suffix=".eml")
                 try:
                     with os.fdopen(fd, "wb") as handle:
-                        handle.write(msg.as_bytes())
+                        handle.write(data)
                     os.replace(tmp, target)
                 except BaseException:
                     Path(tmp).unlink(missing_ok=True)
@@ -56,5 +56,5 @@ class OutboxMailer:
                 error = f"cannot write to the outbox {self.folder}: {exc.strerror or exc}"
                 unsent.extend(x.delivery_id for x in recipients[index:])
                 break
-            accepted.append((r.delivery_id, str(msg["Message-ID"])))
+            accepted.append((r.delivery_id, letter.message_id(r)))
         return BatchResult(tuple(accepted), (), tuple(unsent), len(accepted), error)

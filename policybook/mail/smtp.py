@@ -129,12 +129,11 @@ class SmtpMailer:
         unsent: list[int] = []
         error: str | None = None
         for index, r in enumerate(recipients):
-            msg = letter.email_message(r, now)
-            message_id = str(msg["Message-ID"])
+            data = letter.message_bytes(r, now)
+            message_id = letter.message_id(r)
             for attempt in (1, 2):  # a dropped connection is reopened once
                 try:
-                    self._connection().send_message(msg, from_addr=self.envelope_from,
-                                                    to_addrs=[r.email])
+                    self._connection().sendmail(self.envelope_from, [r.email], data)
                     accepted.append((r.delivery_id, message_id))
                 except smtplib.SMTPRecipientsRefused as exc:
                     code, text = next(iter(exc.recipients.values()), (0, b""))
