@@ -100,6 +100,22 @@ def run_sender(root: Path, env: dict[str, str]) -> tuple[float, float, str, floa
     return seconds, usage.ru_maxrss / 1024, text, usage.ru_utime + usage.ru_stime
 
 
+def local_postgres_cpu() -> float:
+    """CPU seconds used so far by the PostgreSQL processes of this machine (live ones, and
+    the exited ones their postmaster collected): 0 when PostgreSQL runs elsewhere."""
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            data = stat.read_text()
+        except OSError:
+            continue
+        if not data[data.index("(") + 1:data.rindex(")")].startswith("postgres"):
+            continue
+        fields = data.rsplit(")", 1)[1].split()
+        total += sum(int(f) for f in fields[11:15])  # utime stime cutime cstime
+    return total / os.sysconf("SC_CLK_TCK")
+
+
 def send_phase_seconds(summary: str) -> float:
     # "... [sendgrid, 1000 requests, 61.2 s]"
     return float(summary.rsplit(",", 1)[1].strip().split(" ")[0])
@@ -143,10 +159,12 @@ def bench_sendgrid(name: str, url: str, accounts: int, workdir: Path) -> None:
     line(f"{name}_load_accounts", load, "s")
     with SendGridProcess() as server:
         server_cpu = server.cpu_seconds()
+        pg_cpu = local_postgres_cpu()
         seconds, rss, out, cpu = run_sender(root, {
             "POLICYBOOK_DATABASE_URL": url, "POLICYBOOK_MAIL": "sendgrid",
             "SENDGRID_API_KEY": KEY, "POLICYBOOK_SENDGRID_URL": server.url})
         server_cpu = server.cpu_seconds() - server_cpu
+        pg_cpu = local_postgres_cpu() - pg_cpu
         stats = server.control("stats")
     if stats["unique"] != accounts or stats["duplicates"]:
         raise SystemExit(f"{name}: the server accepted {stats['unique']} of {accounts} "
@@ -160,6 +178,8 @@ def bench_sendgrid(name: str, url: str, accounts: int, workdir: Path) -> None:
     line(f"{name}_sendgrid_requests", int(stats["requests"]), "requests")
     line(f"{name}_sendgrid_sender_cpu_per_1000", cpu / accounts * 1000 * 1000, "ms")
     line(f"{name}_sendgrid_test_server_cpu_per_1000", server_cpu / accounts * 1e6, "ms")
+    if name == "postgres" and pg_cpu:
+        line(f"{name}_sendgrid_postgres_cpu_per_1000", pg_cpu / accounts * 1e6, "ms")
     line(f"{name}_sendgrid_max_per_request", int(stats["max_personalizations"]),
          "recipients")
 
