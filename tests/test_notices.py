@@ -209,3 +209,22 @@ def test_send_through_smtp(store: Store, tmp_path: Path) -> None:
         assert (report.sent, report.failed, report.remaining) == (24, 1, 0)
         assert len(smtp.messages) == 24 and smtp.connections == 1
     assert totals(store, notice.id) == {"sent": 24, "failed": 1}
+
+
+def test_accounts_opened_after_the_effective_date_are_not_told(store: Store, tmp_path: Path
+                                                               ) -> None:
+    config = make_config(tmp_path, store.engine.url.render_as_string(hide_password=False))
+    notice = add_notice(store)
+    assert send_notice(config, notice.id, NOW, store=store).added == 0  # nobody yet
+    add_accounts(store, accounts(2), EFFECTIVE_AT + dt.timedelta(hours=1))
+    late = send_notice(config, notice.id, EFFECTIVE_AT + dt.timedelta(hours=2), store=store)
+    assert (late.added, late.sent, late.state) == (0, 0, NoticeState.COMPLETE)
+
+
+def test_a_late_notice_still_reaches_everyone_once(store: Store, tmp_path: Path) -> None:
+    """Created after the effective date (a late merge): the first run still adds everyone."""
+    config = make_config(tmp_path, store.engine.url.render_as_string(hide_password=False))
+    add_accounts(store, accounts(3))
+    notice = add_notice(store)
+    report = send_notice(config, notice.id, EFFECTIVE_AT + dt.timedelta(days=1), store=store)
+    assert (report.added, report.sent, report.state) == (3, 3, NoticeState.COMPLETE)

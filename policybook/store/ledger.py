@@ -92,8 +92,13 @@ def add_local_recipients(store: Store, notice: Notice, now: dt.datetime,
     with store.read() as conn:
         high = int(conn.execute(sa.select(sa.func.max(a.changed))).scalar_one() or 0)
         low = notice.accounts_mark
-        if high <= low:
-            return 0
+    if high <= low:
+        if notice.accounts_read_at is None:  # looked once, even at an empty table
+            with store.write() as conn:
+                conn.execute(notices.update().where(notices.c.id == notice.id)
+                             .values(accounts_read_at=now))
+        return 0
+    with store.read() as conn:
         changed = int(conn.execute(sa.select(sa.func.count()).select_from(accounts)
                                    .where(a.changed > low, a.changed <= high)).scalar_one())
         first_pk, last_pk = conn.execute(sa.select(sa.func.min(a.pk), sa.func.max(a.pk))).one()
@@ -135,6 +140,8 @@ def add_local_recipients(store: Store, notice: Notice, now: dt.datetime,
         conn.execute(notices.update().where(notices.c.id == notice.id,
                                             notices.c.accounts_mark < high)
                      .values(accounts_mark=high))
+        conn.execute(notices.update().where(notices.c.id == notice.id)
+                     .values(accounts_read_at=now))
     return added
 
 
@@ -153,7 +160,7 @@ def add_source_recipients(store: Store, notice: Notice, source: SqlAccountSource
             on_added(new_rows)
     with store.write() as conn:
         conn.execute(notices.update().where(notices.c.id == notice.id)
-                     .values(source_synced_at=now))
+                     .values(accounts_read_at=now))
     return added
 
 

@@ -75,7 +75,7 @@ class Notice:
     started_at: dt.datetime | None = None
     completed_at: dt.datetime | None = None
     accounts_mark: int = 0
-    source_synced_at: dt.datetime | None = None
+    accounts_read_at: dt.datetime | None = None
 
     @property
     def key(self) -> str:
@@ -138,7 +138,7 @@ def _notice(row: Any) -> Notice:
         effective_at=m["effective_at"], created_at=m["created_at"],
         state=NoticeState(m["state"]), started_at=m["started_at"],
         completed_at=m["completed_at"], accounts_mark=m["accounts_mark"],
-        source_synced_at=m["source_synced_at"])
+        accounts_read_at=m["accounts_read_at"])
 
 
 def get_notice(conn: Connection, notice_id: int) -> Notice:

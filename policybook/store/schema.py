@@ -99,7 +99,8 @@ notices = sa.Table(
     sa.Column("started_at", UTCDateTime),
     sa.Column("completed_at", UTCDateTime),
     sa.Column("accounts_mark", sa.BigInteger, nullable=False, server_default="0"),
-    sa.Column("source_synced_at", UTCDateTime),
+    # When recipients were last added (from the store's table or the SQL source).
+    sa.Column("accounts_read_at", UTCDateTime),
     # One notice per version of a policy, ever: the scheduler may run in several
     # processes, and creation is an INSERT that yields to an existing row.
     sa.UniqueConstraint("policy", "effective", "version", name="pb_notices_version"),

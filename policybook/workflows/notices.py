@@ -109,11 +109,11 @@ def add_recipients(config: Config, store: Store, notice: Notice, now: dt.datetim
     Recipients are added on the first run and on every run before the version takes
     effect: an account opened after that agreed to the new text.
     """
-    first = notice.accounts_mark == 0 and notice.source_synced_at is None
+    first = notice.accounts_read_at is None
     if not first and now >= notice.effective_at:
         return 0
     if config.accounts_sql_query:
-        synced = notice.source_synced_at
+        synced = notice.accounts_read_at
         if not refresh and synced is not None and \
                 (now - synced).total_seconds() < config.accounts_refresh_seconds:
             return 0
@@ -315,7 +315,7 @@ def dry_run(config: Config, notice_ref: int | str, now: dt.datetime,
                       else find_notice(conn, notice_ref))
             pending = ledger.open_count(conn, notice.id, now)
             handled = delivery_totals(conn, notice.id).get(notice.id, {})
-            first = notice.accounts_mark == 0 and notice.source_synced_at is None
+            first = notice.accounts_read_at is None
             adding = notice.state is not NoticeState.CANCELLED and \
                 (first or now < notice.effective_at)
             to_add = 0
