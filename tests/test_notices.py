@@ -193,6 +193,10 @@ def test_broken_template_claims_nothing(tmp_path: Path, store: Store, bad: str) 
     with pytest.raises(MailError, match="templates cannot be rendered"):
         send_notice(config, notice.id, NOW, store=store)
     assert totals(store, notice.id) == {}
+    # the scheduler's tick reports it and goes on with the other notices
+    (report,) = send_due(config, NOW, store=store)
+    assert report.error is not None and "templates cannot be rendered" in report.error
+    assert report.sent == 0 and totals(store, notice.id) == {}
 
 
 def test_send_through_smtp(store: Store, tmp_path: Path) -> None:

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field, replace
 from ..addresses import redact
 from ..config import Config
 from ..delivery import BatchResult
-from ..errors import UsageError
+from ..errors import PolicybookError, UsageError
 from ..mail import Mailer, make_mailer
 from ..mail.compose import Letter, compose
 from ..store import Notice, NoticeState, Store, audit, find_notice, get_notice, ledger
@@ -155,6 +155,8 @@ def send_notice(config: Config, notice_ref: int | str, now: dt.datetime, *,
 
         report = _send_batches(config, store, mailer, letter, clock, adder, progress,
                                max_batches)
+        if notice.state is NoticeState.COMPLETE:  # a run after completion changes nothing
+            report = replace(report, state=NoticeState.COMPLETE)
         with store.write() as conn:
             if report.error is None and report.remaining == 0 \
                     and clock() >= notice.effective_at:
@@ -296,8 +298,17 @@ def send_due(config: Config, now: dt.datetime, *, store: Store | None = None,
             return ()
         if mailer is None:
             mailer = make_mailer(config)
-        return tuple(send_notice(config, n.id, now, store=store, mailer=mailer,
-                                 progress=progress, refresh=False) for n in notices)
+        reports = []
+        for n in notices:
+            # One notice's problem (a broken template, say) must not hold up the others.
+            try:
+                reports.append(send_notice(config, n.id, now, store=store, mailer=mailer,
+                                           progress=progress, refresh=False))
+            except PolicybookError as exc:
+                log.error("notice %d (%s) not sent: %s", n.id, n.key, exc.message)
+                reports.append(SendReport(n.id, n.key, mailer.name, state=n.state,
+                                          error=exc.message))
+        return tuple(reports)
     finally:
         if own_mailer and mailer is not None:
             mailer.close()
