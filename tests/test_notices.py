@@ -12,9 +12,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 
 from policybook.config import Config
-from policybook.store import NoticeState, Store, get_notice
+from policybook.store import NoticeState, Store, get_notice, ledger
 from policybook.store.accounts import Account, AccountStatus
 from policybook.store.notices import audit_entries, delivery_totals
 from policybook.workflows.notices import send_due, send_notice
@@ -232,3 +233,40 @@ def test_a_late_notice_still_reaches_everyone_once(store: Store, tmp_path: Path)
     notice = add_notice(store)
     report = send_notice(config, notice.id, EFFECTIVE_AT + dt.timedelta(days=1), store=store)
     assert (report.added, report.sent, report.state) == (3, 3, NoticeState.COMPLETE)
+
+
+def test_recipients_from_the_company_database(store: Store, tmp_path: Path) -> None:
+    company = f"sqlite:///{tmp_path / 'company.db'}"
+    engine = sa.create_engine(company)
+    with engine.begin() as conn:
+        conn.exec_driver_sql("CREATE TABLE users (id TEXT, email TEXT, name TEXT, lang TEXT, "
+                             "state TEXT)")
+        conn.exec_driver_sql(
+            "INSERT INTO users VALUES ('u1', 'one@example.com', 'One', 'de', 'active'), "
+            "('u2', 'not-an-address', 'Two', 'en', 'active'), "
+            "('u3', 'three@example.com', 'Three', NULL, 'closed'), "
+            "('u4', 'four@example.com', 'Four', 'fr', 'active')")
+    (tmp_path / "policybook.toml").write_text(
+        '[accounts]\nsql_query = "SELECT id, email, name, lang AS locale, state AS status '
+        'FROM users"\nbatch = 2\nrefresh_seconds = 3600\n', encoding="utf-8")
+    config = make_config(tmp_path, store.engine.url.render_as_string(hide_password=False),
+                         POLICYBOOK_ACCOUNTS_URL=company)
+    notice = add_notice(store)
+    first = send_notice(config, notice.id, NOW, store=store)
+    assert (first.added, first.sent) == (3, 2)
+    assert totals(store, notice.id) == {"sent": 2, "failed": 1}
+    with store.read() as conn:
+        rows = {r["account_id"]: r for r in ledger.report_rows(conn, notice.id)}
+    assert rows["u2"]["error"] is not None and "not an e-mail address" in rows["u2"]["error"]
+    assert rows["u1"]["locale"] == "de"
+    # a new account and a changed address: the scheduler re-reads the source only after
+    # accounts.refresh_seconds; `notices send` always does
+    with engine.begin() as conn:
+        conn.exec_driver_sql("INSERT INTO users VALUES ('u5', 'five@example.com', 'Five', "
+                             "'en', 'active')")
+    engine.dispose()
+    tick = send_due(config, NOW + dt.timedelta(minutes=5), store=store)
+    assert [(r.added, r.sent) for r in tick] == [(0, 0)]
+    later = send_due(config, NOW + dt.timedelta(hours=2), store=store)
+    assert [(r.added, r.sent) for r in later] == [(1, 1)]
+    assert totals(store, notice.id) == {"sent": 3, "failed": 1}

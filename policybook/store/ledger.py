@@ -23,6 +23,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Connection
 
 from ..delivery import BatchResult, DeliveryState, Recipient
@@ -42,6 +43,14 @@ MATERIALIZE_CHUNK = 50_000
 
 def _insert(conn: Connection) -> Any:
     return postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+
+
+def _id_in(conn: Connection, ids: Sequence[int]) -> Any:
+    """`id IN (...)` for a batch; on PostgreSQL one array parameter (`= ANY`), which it
+    plans in about half the time of a thousand separate parameters."""
+    if conn.dialect.name == "postgresql":
+        return deliveries.c.id == sa.any_(sa.literal(list(ids), ARRAY(sa.BigInteger())))
+    return deliveries.c.id.in_(list(ids))
 
 
 # Why not INSERT ... ON CONFLICT DO UPDATE: on PostgreSQL that locks every conflicting
@@ -189,7 +198,8 @@ def _upsert_source_batch(conn: Connection, notice_id: int, batch: Sequence[Sourc
         if good:
             conn.execute(deliveries.update().where(
                 d.notice_id == sa.bindparam("b_notice"),
-                d.account_id == sa.bindparam("b_account"), d.state.in_(_REFRESHABLE),
+                d.account_id == sa.bindparam("b_account"),
+                sa.or_(d.state == PENDING, d.state == DeliveryState.SKIPPED.value),
                 sa.or_(d.state == DeliveryState.SKIPPED.value,
                        d.email != sa.bindparam("b_email"), d.name != sa.bindparam("b_name"),
                        d.locale != sa.bindparam("b_locale")),
@@ -268,7 +278,7 @@ def record(store: Store, claim: Claim, result: BatchResult, provider: str,
                                  d.state != DeliveryState.CANCELLED.value)
         if len(by_message) <= 8:  # SendGrid: one message id per request
             for message_id, ids in by_message.items():
-                conn.execute(deliveries.update().where(d.id.in_(ids), still_sendable).values(
+                conn.execute(deliveries.update().where(_id_in(conn, ids), still_sendable).values(
                     provider_message_id=sa.func.coalesce(d.provider_message_id, message_id),
                     **sent_values))
         else:  # SMTP, outbox: one message id per message
@@ -289,7 +299,7 @@ def release_ids(conn: Connection, token: str, ids: Sequence[int]) -> int:
     """Give claimed rows back (not sent): pending again, at once, for any process."""
     d = deliveries.c
     return conn.execute(deliveries.update().where(
-        d.id.in_(list(ids)), d.state == SENDING, d.claim_token == token,
+        _id_in(conn, ids), d.state == SENDING, d.claim_token == token,
     ).values(state=PENDING, claim_token=None, lease_until=None)).rowcount
 
 
