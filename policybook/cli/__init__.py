@@ -14,9 +14,11 @@ import click
 
 from .. import __version__
 from ..errors import ContentError, PolicybookError
+from .accounts import accounts
 from .common import CONTEXT_SETTINGS, Env
 from .content import check, init, render
 from .history import versions
+from .notices import notices
 
 
 @click.group(context_settings=CONTEXT_SETTINGS)
@@ -40,6 +42,8 @@ cli.add_command(check)
 cli.add_command(init)
 cli.add_command(render)
 cli.add_command(versions)
+cli.add_command(accounts)
+cli.add_command(notices)
 
 
 def main(argv: Sequence[str] | None = None) -> None:
