@@ -63,6 +63,9 @@ schema_table = sa.Table(
     # from the same domain (staging and production) never produce the same one.
     sa.Column("install_id", sa.String(32), nullable=False),
     sa.Column("migrated_at", UTCDateTime, nullable=False),
+    # When policybook began keeping this record: versions that took effect before then
+    # are on record as they are (see timeline.Settings.tracking_since).
+    sa.Column("installed_at", UTCDateTime, nullable=False),
 )
 
 accounts = sa.Table(
@@ -190,7 +193,7 @@ def migrate(conn: Connection, now: dt.datetime) -> int:
         metadata.create_all(conn)
         conn.execute(schema_table.insert().values(version=SCHEMA_VERSION,
                                                   install_id=secrets.token_hex(4),
-                                                  migrated_at=now))
+                                                  migrated_at=now, installed_at=now))
         return SCHEMA_VERSION
     if version > SCHEMA_VERSION:
         raise StoreError(f"the database schema is version {version}, newer than this "
@@ -203,6 +206,11 @@ def migrate(conn: Connection, now: dt.datetime) -> int:
 
 def install_id(conn: Connection) -> str:
     return str(conn.execute(sa.select(schema_table.c.install_id)).scalar_one())
+
+
+def installed_at(conn: Connection) -> dt.datetime:
+    value: dt.datetime = conn.execute(sa.select(schema_table.c.installed_at)).scalar_one()
+    return value
 
 
 def row_dict(row: Any) -> dict[str, Any]:
