@@ -1,0 +1,517 @@
+"""The materiality rules: one changed run of words -> a rule that explains it (pure core).
+
+Editorial rules are tried first and are narrow on purpose: each explains a change only
+when it provably leaves the obligations as they were (punctuation only, a misspelt word
+the new text no longer uses, a cross-reference label, a consistently renamed name...).
+Whatever they do not explain is read for what it touches: a negation, a modal verb, a
+number, a concept of privacy or contract law (`lexicon.py`), or a sentence stating a
+duty or a right; any of those makes it material. Only wording that touches none of them
+is an editorial clarification. A missed material change is the costly error, so the
+default leans to material.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+
+from . import lexicon
+from .document import ChangeVerdict
+from .lexicon import Concept
+from .redline import Hunk, words_of
+
+EDITORIAL = ChangeVerdict.EDITORIAL
+MATERIAL = ChangeVerdict.MATERIAL
+
+
+class Rule(StrEnum):
+    # editorial
+    NO_CHANGE = "no-change"
+    WHITESPACE = "whitespace"
+    MARKUP = "markup"
+    LIST_MARKERS = "list-markers"
+    HEADING_LEVEL = "heading-level"
+    HEADING_WORDING = "heading-wording"
+    LINK_TARGET = "link-target"
+    NUMBERING = "numbering"
+    CONTENTS = "table-of-contents"
+    CROSS_REFERENCE = "cross-reference"
+    REORDERING = "reordering"
+    PUNCTUATION = "punctuation"
+    TYPO = "typo"
+    DUPLICATE_WORD = "duplicate-word"
+    RENAME = "product-rename"
+    DATE_ONLY = "date-only"
+    FRONT_MATTER = "front-matter"
+    SUMMARY = "summary"
+    CLARIFICATION = "clarification"
+    # material
+    NEGATION = "negation-flip"
+    NARROWED_LIST = "narrowed-negated-list"
+    WIDENED_LIST = "widened-negated-list"
+    MODAL_WEAKENING = "modal-weakening"
+    MODAL_STRENGTHENING = "modal-strengthening"
+    NUMBERS = "changed-number"
+    DATA = Concept.DATA.value
+    PURPOSES = Concept.PURPOSES.value
+    RECIPIENTS = Concept.RECIPIENTS.value
+    LOCATIONS = Concept.LOCATIONS.value
+    RETENTION = Concept.RETENTION.value
+    RIGHTS = Concept.RIGHTS.value
+    FEES = Concept.FEES.value
+    LIABILITY = Concept.LIABILITY.value
+    DISPUTES = Concept.DISPUTES.value
+    GOVERNING_LAW = Concept.GOVERNING_LAW.value
+    TERMINATION = Concept.TERMINATION.value
+    NOTICE = Concept.NOTICE.value
+    LEGAL_TERMS = Concept.LEGAL_TERMS.value
+    TABLE_ENTRY = "table-entry"
+    DUTIES = "duties"
+    OVERRIDE = "override"
+
+
+EXPLANATIONS: dict[Rule, str] = {
+    Rule.NO_CHANGE: "the words and the structure are unchanged",
+    Rule.WHITESPACE: "only spaces and line breaks changed",
+    Rule.MARKUP: "only the Markdown changed (emphasis, quoting, paragraph breaks), not the words",
+    Rule.LIST_MARKERS: "only the list markers or the list numbering changed",
+    Rule.HEADING_LEVEL: "only the heading level changed",
+    Rule.HEADING_WORDING: "a heading (a label, not a term) was reworded",
+    Rule.LINK_TARGET: "only where a link points (or a web address in the text) changed",
+    Rule.NUMBERING: "only section numbers or cross-reference labels changed",
+    Rule.CROSS_REFERENCE: "a sentence that only points the reader to another document or "
+                          "section (\"See …\", \"For more information …\") changed",
+    Rule.CONTENTS: "an entry of a table of contents (a row naming a section of the document) "
+                   "changed; the section itself is judged on its own",
+    Rule.REORDERING: "text moved to another place, word for word",
+    Rule.PUNCTUATION: "only punctuation, capitalisation or spacing between words changed",
+    Rule.TYPO: "a misspelt word was corrected (the old spelling is gone from the new text)",
+    Rule.DUPLICATE_WORD: "an accidentally repeated word was removed",
+    Rule.RENAME: "a name was replaced consistently throughout the document",
+    Rule.DATE_ONLY: "only a date changed",
+    Rule.FRONT_MATTER: "only the front matter changed (metadata, not the text users agree to)",
+    Rule.SUMMARY: "only a non-binding summary of the binding text changed",
+    Rule.CLARIFICATION: "wording changed in a sentence that states no duty, right or data "
+                        "practice, and touches none of the material concepts",
+    Rule.NEGATION: "a negation was added or removed: what was forbidden may now be allowed, "
+                   "or the reverse",
+    Rule.NARROWED_LIST: "a negated list lost items: what was ruled out is no longer",
+    Rule.WIDENED_LIST: "a negated list gained items: more is ruled out",
+    Rule.MODAL_WEAKENING: "a duty was weakened (will/must became may, or a promise was dropped)",
+    Rule.MODAL_STRENGTHENING: "a permission became a duty, or a duty was added",
+    Rule.NUMBERS: "a number, amount or duration changed",
+    Rule.DATA: "it changes which personal data is concerned",
+    Rule.PURPOSES: "it changes what data is used for",
+    Rule.RECIPIENTS: "it changes who receives or can access data",
+    Rule.LOCATIONS: "it changes where data is processed or transferred",
+    Rule.RETENTION: "it changes how long data is kept or when it is deleted",
+    Rule.RIGHTS: "it changes users' rights or how to exercise them",
+    Rule.FEES: "it changes fees, charges or payment",
+    Rule.LIABILITY: "it changes liability, warranties or indemnities",
+    Rule.DISPUTES: "it changes how disputes are resolved",
+    Rule.GOVERNING_LAW: "it changes the governing law or jurisdiction",
+    Rule.TERMINATION: "it changes termination, suspension or removal",
+    Rule.NOTICE: "it changes how users are told of changes",
+    Rule.LEGAL_TERMS: "it changes duties, licences or other legal terms",
+    Rule.TABLE_ENTRY: "an entry of a table (a register of recipients, purposes, periods...) "
+                      "was added, removed or changed",
+    Rule.DUTIES: "it changes the words of a sentence that states a duty, a permission, a "
+                 "prohibition or a right",
+    Rule.OVERRIDE: "the editor's override in the front matter decides",
+}
+
+
+@dataclass(frozen=True)
+class Finding:
+    rule: Rule
+    verdict: ChangeVerdict
+    terms: tuple[str, ...] = ()
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Texts:
+    """The whole old and new documents as words (` w1 w2 ... `), for the rules that must
+    look beyond one paragraph: renames, typo fixes and moved text."""
+
+    old: str
+    new: str
+    headings: frozenset[str] = frozenset()  # every heading, with and without its number
+
+    def is_heading(self, text: str) -> bool:
+        return " ".join(words_of(text)).lower() in self.headings
+
+    def old_has(self, words: Sequence[str]) -> bool:
+        return f" {' '.join(words).lower()} " in self.old
+
+    def new_has(self, words: Sequence[str]) -> bool:
+        return f" {' '.join(words).lower()} " in self.new
+
+
+# ---------------------------------------------------------------- word classes
+
+_SENTENCE_END = {".", "!", "?", ";"}
+_URL = re.compile(r"^(?:[a-z][a-z0-9+.-]*://\S+|www\.\S+|[\w.+-]+@[\w-]+(?:\.[\w-]+)+"
+                  r"|(?:[\w-]+\.)+[a-z]{2,24}(?:/\S*)?)$", re.IGNORECASE)
+_REF_LABEL = re.compile(r"^(?:[A-Z]{1,2}|\d{1,3}|[IVXLC]{1,6}|[a-z]|_+)(?:[.-]\d{1,3})*\.?$")
+_REF_ALONE = re.compile(r"^[A-Z](?:\.\d{1,3})+\.?$")
+_YEAR = re.compile(r"^(?:19|20)\d\d$")
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$|^\d{1,2}/\d{1,2}/\d{2,4}$")
+_DAY = re.compile(r"^(?:[1-9]|[12]\d|3[01])(?:st|nd|rd|th)?$")
+_CURRENCY = {"$", "€", "£", "¥", "usd", "eur", "gbp"}
+_CONNECTORS = {"for", "of", "and", "&", "-", "the"}
+_SPELLING = [(re.compile(a), b) for a, b in (
+    (r"([a-z])\1", r"\1"), (r"our\b", "or"), (r"is(e|ing|ed|ation)", r"iz\1"),
+    (r"ence\b", "ense"), (r"tre\b", "ter"), (r"ogue\b", "og"))]
+
+
+def alnum(words: Sequence[str]) -> list[str]:
+    return [w for w in words if any(c.isalnum() for c in w)]
+
+
+def _squash(words: Sequence[str]) -> str:
+    return "".join(re.sub(r"\W", "", w) for w in words).lower()
+
+
+def _digits(words: Sequence[str]) -> list[str]:
+    return [w for w in words if any(c.isdigit() for c in w)]
+
+
+def _capitalised(word: str) -> bool:
+    return any(c.isupper() for c in word[:1]) or (any(c.isupper() for c in word[1:])
+                                                  and word[:1].isalpha())
+
+
+def _is_number(word: str) -> bool:
+    return any(c.isdigit() for c in word) or word.lower() in lexicon.NUMBER_WORDS
+
+
+def sentence(words: Sequence[str], start: int, end: int) -> list[str]:
+    """The sentence(s) around words[start:end] (a pure insertion has start == end)."""
+    lo = start
+    while lo > 0 and words[lo - 1] not in _SENTENCE_END:
+        lo -= 1
+    hi = max(end, start)
+    while hi < len(words) and words[hi] not in _SENTENCE_END:
+        hi += 1
+    return list(words[lo: hi + 1])
+
+
+def _edit_distance(a: str, b: str) -> int:
+    """Optimal string alignment distance (a transposition counts as one edit)."""
+    prev2: list[int] = []
+    prev = list(range(len(b) + 1))
+    for i in range(1, len(a) + 1):
+        cur = [i] + [0] * len(b)
+        for j in range(1, len(b) + 1):
+            cost = 0 if a[i - 1] == b[j - 1] else 1
+            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost)
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                cur[j] = min(cur[j], prev2[j - 2] + 1)
+        prev2, prev = prev, cur
+    return prev[-1]
+
+
+def _spelling_variant(a: str, b: str) -> bool:
+    """cancelled/canceled, licence/license, organise/organize: one word, two spellings."""
+    for pattern, repl in _SPELLING:
+        a, b = pattern.sub(repl, a), pattern.sub(repl, b)
+    return a == b
+
+
+def _inflected(a: str, b: str) -> bool:
+    """program/programs, use/used: the same word in another number or tense."""
+    short, long = sorted((a, b), key=len)
+    return long.startswith(short) and long[len(short):] in ("s", "es", "d", "ed", "ing", "'s")
+
+
+# ---------------------------------------------------------------- editorial rules
+
+
+def _punctuation(d: Sequence[str], i: Sequence[str]) -> bool:
+    return _squash(d) == _squash(i) and _digits(d) == _digits(i)
+
+
+def _duplicate(h: Hunk, old: Sequence[str]) -> bool:
+    d = [w.lower() for w in h.deleted]
+    if h.inserted or not alnum(d):
+        return False
+    n = len(d)
+    before = [w.lower() for w in old[max(0, h.old_start - n): h.old_start]]
+    after = [w.lower() for w in old[h.old_end: h.old_end + n]]
+    return d in (before, after)
+
+
+def _typo(d: Sequence[str], i: Sequence[str], texts: Texts) -> bool:
+    da, ia = alnum(d), alnum(i)
+    if not da or len(da) != len(ia) or len(da) > 3:
+        return False
+    fixed = False
+    for a, b in zip(da, ia, strict=True):
+        if a == b or a.lower() == b.lower():
+            continue
+        la, lb = a.lower(), b.lower()
+        if not (re.fullmatch(r"[a-z'’-]+", la) and re.fullmatch(r"[a-z'’-]+", lb)):
+            return False
+        if _spelling_variant(la, lb):
+            fixed = True
+            continue
+        if _inflected(la, lb) or min(len(la), len(lb)) < 4:
+            return False
+        words = [la, lb]
+        if lexicon.negations(words) or lexicon.strong_modals(words) or \
+                lexicon.weak_modals(words) or lexicon.concepts(words):
+            return False
+        limit = 2 if min(len(la), len(lb)) >= 8 else 1
+        # A real misspelling is gone from the new text; a swap for another real word
+        # ("licensor" -> "licensee") leaves the old word in use elsewhere.
+        if _edit_distance(la, lb) > limit or texts.new_has([la]):
+            return False
+        fixed = True
+    return fixed or _punctuation(d, i)
+
+
+def _reference(h: Hunk, old: Sequence[str], new: Sequence[str]) -> bool:
+    def ok(side: Sequence[str], words: Sequence[str], start: int) -> bool:
+        k = start - 1
+        while k >= 0 and (not any(c.isalnum() for c in words[k]) or (_REF_LABEL.match(words[k])
+                          and words[k].lower() not in lexicon.REFERENCE_WORDS)):
+            k -= 1
+        introduced = k >= 0 and words[k].lower() in lexicon.REFERENCE_WORDS
+        for w in alnum(side):
+            if _REF_ALONE.match(w) or w.lower() in lexicon.REFERENCE_WORDS:
+                introduced = introduced or w.lower() in lexicon.REFERENCE_WORDS
+                continue
+            if not (_REF_LABEL.match(w) and introduced):
+                return False
+        return True
+
+    d, i = alnum(h.deleted), alnum(h.inserted)
+    return bool(d or i) and ok(h.deleted, old, h.old_start) and ok(h.inserted, new, h.new_start)
+
+
+_URL_FILLER = {"at", "currently", "located", "available", "found", "here", "via", "on", "our",
+               "website", "site", "page", "the", "see"}
+
+
+def _urls(d: Sequence[str], i: Sequence[str]) -> bool:
+    """Only web addresses changed ("(currently located at https://…)" included)."""
+    words = alnum(d) + alnum(i)
+    return any(_URL.match(w) for w in words) and \
+        all(_URL.match(w) or w.lower() in _URL_FILLER for w in words)
+
+
+def _date(h: Hunk, old: Sequence[str], new: Sequence[str]) -> bool:
+    words = alnum(h.deleted) + alnum(h.inserted)
+    if not words:
+        return False
+    near = list(old[max(0, h.old_start - 2): h.old_end + 2]) + \
+        list(new[max(0, h.new_start - 2): h.new_end + 2])
+    if any(w.lower() in _CURRENCY for w in near):
+        return False
+    month = any(w in lexicon.MONTHS for w in near)
+    anchored = False
+    for w in words:
+        if w in lexicon.MONTHS or _YEAR.match(w) or _ISO_DATE.match(w):
+            anchored = True
+        elif not (_DAY.match(w) and month):
+            return False
+    return anchored or month
+
+
+def _rename(h: Hunk, old: Sequence[str], new: Sequence[str], texts: Texts) -> str | None:
+    """"Business plan" -> "Business Cloud" everywhere: the old and new names, or None."""
+    if not alnum(h.deleted) or not alnum(h.inserted):
+        return None
+    lo, hi = h.old_start, h.old_end
+    while lo > 0 and (_capitalised(old[lo - 1]) or (old[lo - 1].lower() in _CONNECTORS
+                      and lo - 1 > 0 and _capitalised(old[lo - 2]))):
+        lo -= 1
+    while hi < len(old) and _capitalised(old[hi]):
+        hi += 1
+    old_name = [w for w in old[lo:hi] if w.lower() not in ("the", "a", "an")]
+    new_name = [w for w in new[h.new_start - (h.old_start - lo): h.new_end + (hi - h.old_end)]
+                if w.lower() not in ("the", "a", "an")]
+    if not alnum(old_name) or not alnum(new_name):
+        return None
+    # A rename keeps part of the name and brings in a new capitalised word: "Business
+    # plan" -> "Business Cloud subscription", "User Account" -> "Personal Account"; not
+    # "GitHub employees" -> "GitHub personnel", nor "User Data" -> "personal data".
+    shared = {w.lower() for w in alnum(old_name)} & {w.lower() for w in alnum(new_name)}
+    fresh = [w for w in alnum(new_name) if w not in old_name and _capitalised(w)]
+    if not fresh or not any(_capitalised(w) for w in old_name) or not shared:
+        return None
+    # "We share data with Acme Analytics" -> "... Acme Ads" may name another company
+    # that receives data: no rename where sharing words stand close to the name.
+    near = list(old[max(0, lo - 6): hi + 6]) + \
+        list(new[max(0, h.new_start - 6): h.new_end + 6])
+    found = lexicon.concepts(near)
+    if Concept.RECIPIENTS in found or Concept.PURPOSES in found:
+        return None
+    if texts.new_has(old_name):
+        return None  # not consistent: the old name is still in use
+    return f"{' '.join(old_name)} → {' '.join(new_name)}"
+
+
+def _moved_text(h: Hunk, texts: Texts) -> bool:
+    """Eight or more words inserted that the old text already had (or deleted that the
+    new text still has): a passage moved, not new wording."""
+    if h.deleted and h.inserted:
+        return False
+    if h.inserted:
+        return len(alnum(h.inserted)) >= 8 and texts.old_has(h.inserted)
+    return len(alnum(h.deleted)) >= 8 and texts.new_has(h.deleted)
+
+
+def _pointer(h: Hunk, old: Sequence[str], new: Sequence[str]) -> bool:
+    """A sentence that only sends the reader elsewhere ("Please see Section H of our
+    Terms for our API terms") changed in which documents it names."""
+    before = " ".join(sentence(old, h.old_start, h.old_end)).lower()
+    after = " ".join(sentence(new, h.new_start, h.new_end)).lower()
+    if not (before.startswith(lexicon.POINTERS) and after.startswith(lexicon.POINTERS)):
+        return False
+    words = list(h.deleted) + list(h.inserted)
+    touched = lexicon.concepts(words)
+    return not (lexicon.negations(words) or lexicon.strong_modals(words)
+                or lexicon.weak_modals(words) or _numbers(words)
+                or touched.keys() - {Concept.LEGAL_TERMS, Concept.NOTICE})
+
+
+def editorial_hunk(h: Hunk, old: Sequence[str], new: Sequence[str], texts: Texts
+                   ) -> Finding | None:
+    """The editorial rule that explains this changed run, if one does."""
+    d, i = h.deleted, h.inserted
+    if _punctuation(d, i):
+        return Finding(Rule.PUNCTUATION, EDITORIAL)
+    if alnum(old) and alnum(new) and all(_REF_LABEL.match(w) for w in alnum(old) + alnum(new)):
+        return Finding(Rule.NUMBERING, EDITORIAL, note="a label on its own")
+    if _duplicate(h, old):
+        return Finding(Rule.DUPLICATE_WORD, EDITORIAL)
+    if _typo(d, i, texts):
+        return Finding(Rule.TYPO, EDITORIAL)
+    if _reference(h, old, new):
+        return Finding(Rule.NUMBERING, EDITORIAL)
+    if _urls(d, i):
+        return Finding(Rule.LINK_TARGET, EDITORIAL)
+    if _date(h, old, new):
+        return Finding(Rule.DATE_ONLY, EDITORIAL)
+    renamed = _rename(h, old, new, texts)
+    if renamed:
+        return Finding(Rule.RENAME, EDITORIAL, note=renamed)
+    if _moved_text(h, texts):
+        return Finding(Rule.REORDERING, EDITORIAL)
+    if _pointer(h, old, new):
+        return Finding(Rule.CROSS_REFERENCE, EDITORIAL)
+    changed = alnum(list(d) + list(i))
+    if changed and all(w.lower() in lexicon.ARTICLES for w in changed):
+        return Finding(Rule.CLARIFICATION, EDITORIAL, note="only an article or determiner")
+    if len(changed) == 1 and not (alnum(d) and alnum(i)) and \
+            changed[0].lower() in lexicon.GRAMMAR_WORDS:
+        return Finding(Rule.CLARIFICATION, EDITORIAL, note=f"grammar: “{changed[0]}”")
+    return None
+
+
+# ---------------------------------------------------------------- material rules
+
+
+def _numbers(words: Sequence[str]) -> list[str]:
+    return sorted(w.lower() for w in alnum(words) if _is_number(w))
+
+
+def material_hunk(h: Hunk, old: Sequence[str], new: Sequence[str],
+                  context: Sequence[str] = (), table: bool = False,
+                  lead: Sequence[str] = ()) -> Finding:
+    """What an unexplained changed run touches; `context` is the section's headings,
+    `lead` the sentence that introduces the list the run belongs to ("You must not:")."""
+    d, i = h.deleted, h.inserted
+    before, after = sentence(old, h.old_start, h.old_end), sentence(new, h.new_start, h.new_end)
+    before, after = [*lead, *before], [*lead, *after]
+    neg_d, neg_i = lexicon.negations(d), lexicon.negations(i)
+    neg_old, neg_new = lexicon.negations(before), lexicon.negations(after)
+    if (neg_d or neg_i) and len(neg_old) != len(neg_new):
+        return Finding(Rule.NEGATION, MATERIAL, tuple(neg_d + neg_i))
+    listed = {",", "or", "and", "nor", ";"}
+    # A negated list: the negation governs the list the run belongs to ("do not share,
+    # sell, rent or trade"), so it stands a few words before the run.
+    if lexicon.negations(old[max(0, h.old_start - 8): h.old_start]) and \
+            lexicon.negations(new[max(0, h.new_start - 8): h.new_start]):
+        if len(alnum(d)) > len(alnum(i)) and listed & {w.lower() for w in d}:
+            return Finding(Rule.NARROWED_LIST, MATERIAL, tuple(alnum(d)))
+        if len(alnum(i)) > len(alnum(d)) and listed & {w.lower() for w in i}:
+            return Finding(Rule.WIDENED_LIST, MATERIAL, tuple(alnum(i)))
+    strong_d, strong_i = lexicon.strong_modals(d), lexicon.strong_modals(i)
+    weak_d, weak_i = lexicon.weak_modals(d), lexicon.weak_modals(i)
+    if (strong_d and not strong_i) or (weak_i and not weak_d):
+        return Finding(Rule.MODAL_WEAKENING, MATERIAL, tuple(strong_d + weak_i),
+                       note=f"{'/'.join(strong_d) or '—'} → {'/'.join(weak_i) or '—'}")
+    if (strong_i and not strong_d) or (weak_d and not weak_i):
+        return Finding(Rule.MODAL_STRENGTHENING, MATERIAL, tuple(weak_d + strong_i),
+                       note=f"{'/'.join(weak_d) or '—'} → {'/'.join(strong_i) or '—'}")
+    if _numbers(d) != _numbers(i):
+        return Finding(Rule.NUMBERS, MATERIAL, tuple(_numbers(d) + _numbers(i)))
+    found = lexicon.concepts(list(d) + list(i))
+    if found:
+        concept = next(iter(found))
+        terms = tuple(t for ts in found.values() for t in ts)
+        return Finding(Rule(concept.value), MATERIAL, terms,
+                       note=", ".join(c.value for c in found))
+    content = [w for w in alnum(list(d) + list(i)) if w.lower() not in lexicon.ARTICLES]
+    if table and content:
+        return Finding(Rule.TABLE_ENTRY, MATERIAL, tuple(content))
+    topic = {c: t for c, t in lexicon.concepts(context).items()
+             if c is not Concept.LEGAL_TERMS}
+    if content and topic:
+        concept = next(iter(topic))
+        return Finding(Rule(concept.value), MATERIAL, topic[concept],
+                       note=f"in the section on {lexicon.DESCRIPTIONS[concept]}")
+    if content and (lexicon.is_deontic(before) or lexicon.is_deontic(after)):
+        return Finding(Rule.DUTIES, MATERIAL, tuple(content))
+    return Finding(Rule.CLARIFICATION, EDITORIAL)
+
+
+def whole_text(words: Sequence[str], texts: Texts, added: bool,
+               context: Sequence[str] = (), lead: Sequence[str] = ()) -> Finding:
+    """An added (or removed) paragraph, item or section: what does it say? `lead` is the
+    sentence that introduces the list an item belongs to ("We do not allow content that:")."""
+    content = alnum(words)
+    if not content:
+        return Finding(Rule.PUNCTUATION, EDITORIAL, note="no words")
+    moved = texts.old_has(words) if added else texts.new_has(words)
+    if moved and len(content) >= 4:
+        return Finding(Rule.REORDERING, EDITORIAL)
+    if all(_URL.match(w) for w in content):
+        return Finding(Rule.LINK_TARGET, EDITORIAL)
+    hunk = Hunk(0, 0 if added else len(words), 0, len(words) if added else 0,
+                () if added else tuple(words), tuple(words) if added else ())
+    blank: list[str] = []
+    old, new = (blank, list(words)) if added else (list(words), blank)
+    if _date(hunk, old, new):
+        return Finding(Rule.DATE_ONLY, EDITORIAL)
+    negs = lexicon.negations(words)
+    found = lexicon.concepts(words)
+    terms = tuple(t for ts in found.values() for t in ts)
+    if lead and [w for w in lexicon.negations(lead) if w != "only"]:
+        # An item of a negated list ("You must not: …"): what it rules out changed.
+        return Finding(Rule.WIDENED_LIST if added else Rule.NARROWED_LIST, MATERIAL, terms)
+    if found:
+        concept = next(iter(found))
+        return Finding(Rule(concept.value), MATERIAL,
+                       tuple(t for ts in found.values() for t in ts),
+                       note=", ".join(c.value for c in found))
+    if negs:
+        return Finding(Rule.NEGATION, MATERIAL, tuple(negs))
+    if lexicon.strong_modals(words) or lexicon.weak_modals(words) or \
+            lexicon.is_deontic([*lead, *words]):
+        return Finding(Rule.DUTIES, MATERIAL,
+                       tuple(lexicon.strong_modals(words) + lexicon.weak_modals(words)))
+    if _numbers(words):
+        return Finding(Rule.NUMBERS, MATERIAL, tuple(_numbers(words)))
+    topic = {c: t for c, t in lexicon.concepts(context).items()
+             if c is not Concept.LEGAL_TERMS}
+    if topic and len(content) >= 3:
+        concept = next(iter(topic))
+        return Finding(Rule(concept.value), MATERIAL, topic[concept],
+                       note=f"in the section on {lexicon.DESCRIPTIONS[concept]}")
+    return Finding(Rule.CLARIFICATION, EDITORIAL)
