@@ -67,7 +67,6 @@ TERMS: dict[Concept, tuple[str, ...]] = {
         "government id", "date of birth", "birth date", "gender", "racial", "ethnic",
         "religious", "political opinion", "sexual orientation", "trade union", "criminal",
         "children", "minor", "password", "credential", "inference", "demographic",
-        "user content", "user-generated content", "customer content",
     ),
     Concept.PURPOSES: (
         "advertising", "advertisement", "ads", "marketing", "targeted", "targeting",

@@ -88,7 +88,10 @@ class Reason:
 
     def __str__(self) -> str:
         place = f"{self.where}, line {self.line}" if self.line else self.where
-        extra = f" ({self.note})" if self.note else ""
+        details = [self.note] if self.note else []
+        if self.terms and self.material:
+            details.insert(0, ", ".join(f"“{t}”" for t in self.terms[:6]))
+        extra = f" ({'; '.join(details)})" if details else ""
         words = f": {self.words}" if self.words else ""
         return f"{self.rule}{extra} in {place}{words}"
 
@@ -132,6 +135,11 @@ class Assessment:
         return tuple(r for c in self.changes for r in c.material_reasons)
 
     @property
+    def main_reasons(self) -> tuple[Reason, ...]:
+        """The first material reason of each material change: a short list for notices."""
+        return tuple(c.material_reasons[0] for c in self.changes if c.material)
+
+    @property
     def editorial_reasons(self) -> tuple[Reason, ...]:
         return (*self.front, *(r for c in self.changes for r in c.reasons if not r.material))
 
@@ -139,13 +147,14 @@ class Assessment:
         """One line: the verdict and why."""
         n = sum(1 for c in self.changes if c.material)
         if self.override is not None:
-            return (f"{self.verdict} (override: {self.override.reason}; the rules found it "
-                    f"{self.detected})")
+            return (f"decided by the editor's override: {self.override.reason} (the rules "
+                    f"found it {self.detected})")
         if self.material:
-            return f"material: {n} of {len(self.changes)} changes are material"
+            return f"{n} of {len(self.changes)} changes are material"
         if self.changeset.empty:
-            return "editorial: no change to the words or the structure"
-        return f"editorial: {len(self.changes)} editorial changes, none material"
+            front = " (front matter only)" if self.changeset.front else ""
+            return f"no change to the words or the structure{front}"
+        return f"{len(self.changes)} changes, all editorial"
 
 
 def assess(changes: ChangeSet,
@@ -225,6 +234,16 @@ def _snippet(words: Sequence[str], start: int, end: int, context: int = 4) -> st
     lo, hi = max(0, start - context), min(len(words), end + context)
     text = _join(words[lo:hi])
     return ("…" if lo > 0 else "") + text + ("…" if hi < len(words) else "")
+
+
+def _in_sentence(words: Sequence[str], start: int, end: int, context: int = 15) -> str:
+    """The sentence around words[start:end], clipped to `context` words on each side."""
+    begin = start
+    while begin > 0 and words[begin - 1] not in (".", "!", "?", ";"):
+        begin -= 1
+    stop = begin + len(_sentence(words, start, end))
+    lo, hi = max(begin, start - context), min(stop, end + context)
+    return ("…" if lo > begin else "") + _join(words[lo:hi]) + ("…" if hi < stop else "")
 
 
 def _judge(change: Change, texts: Texts) -> ChangeAssessment:
@@ -328,10 +347,10 @@ def _hunks(redline: Redline, texts: Texts, context: Sequence[str], line: int,
         else:
             words = (f"“{_snippet(old, hunk.old_start, hunk.old_end)}” → "
                      f"“{_snippet(new, hunk.new_start, hunk.new_end)}”")
-        if finding.verdict is MATERIAL and finding.rule not in (Rule.NUMBERS,):
-            # Show the whole sentence for material findings: the lawyer reads it there.
-            words = (f"“{_join(_sentence(old, hunk.old_start, hunk.old_end))}” → "
-                     f"“{_join(_sentence(new, hunk.new_start, hunk.new_end))}”")
+        if finding.verdict is MATERIAL:
+            # Show the sentence for material findings: the lawyer reads it there.
+            words = (f"“{_in_sentence(old, hunk.old_start, hunk.old_end)}” → "
+                     f"“{_in_sentence(new, hunk.new_start, hunk.new_end)}”")
         yield finding, line, words
 
 

@@ -456,7 +456,7 @@ def material_hunk(h: Hunk, old: Sequence[str], new: Sequence[str],
         concept = next(iter(found))
         terms = tuple(t for ts in found.values() for t in ts)
         return Finding(Rule(concept.value), MATERIAL, terms,
-                       note=", ".join(c.value for c in found))
+                       note=_also(found))
     content = [w for w in alnum(list(d) + list(i)) if w.lower() not in lexicon.ARTICLES]
     if table and content:
         return Finding(Rule.TABLE_ENTRY, MATERIAL, tuple(content))
@@ -469,6 +469,11 @@ def material_hunk(h: Hunk, old: Sequence[str], new: Sequence[str],
     if content and (lexicon.is_deontic(before) or lexicon.is_deontic(after)):
         return Finding(Rule.DUTIES, MATERIAL, tuple(content))
     return Finding(Rule.CLARIFICATION, EDITORIAL)
+
+
+def _also(found: dict[Concept, tuple[str, ...]]) -> str:
+    others = [c.value for c in list(found)[1:]]
+    return f"also {', '.join(others)}" if others else ""
 
 
 def whole_text(words: Sequence[str], texts: Texts, added: bool,
@@ -499,7 +504,7 @@ def whole_text(words: Sequence[str], texts: Texts, added: bool,
         concept = next(iter(found))
         return Finding(Rule(concept.value), MATERIAL,
                        tuple(t for ts in found.values() for t in ts),
-                       note=", ".join(c.value for c in found))
+                       note=_also(found))
     if negs:
         return Finding(Rule.NEGATION, MATERIAL, tuple(negs))
     if lexicon.strong_modals(words) or lexicon.weak_modals(words) or \

@@ -16,6 +16,7 @@ from .. import __version__
 from ..errors import ContentError, PolicybookError
 from .common import CONTEXT_SETTINGS, Env
 from .content import check, init, render
+from .diff import diff
 
 
 @click.group(context_settings=CONTEXT_SETTINGS)
@@ -38,6 +39,7 @@ def cli(ctx: click.Context, repo: str) -> None:
 cli.add_command(check)
 cli.add_command(init)
 cli.add_command(render)
+cli.add_command(diff)
 
 
 def main(argv: Sequence[str] | None = None) -> None:
