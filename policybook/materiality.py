@@ -163,8 +163,8 @@ def assess(changes: ChangeSet,
     """Judge a change set. By default the override comes from the new version's front
     matter (unless carried over unchanged from the old one); pass an `Override` to
     impose one, or None to ignore any."""
-    texts = Texts(_linear(changes.old), _linear(changes.new),
-                  frozenset(_headings(changes.old) | _headings(changes.new)))
+    texts = Texts(lambda: _linear(changes.old), lambda: _linear(changes.new),
+                  lambda: frozenset(_headings(changes.old) | _headings(changes.new)))
     judged = tuple(_judge(change, texts) for change in changes.changes)
     front = tuple(Reason(Rule.FRONT_MATTER, EDITORIAL, "front-matter", "front matter",
                          f.line, f"{f.field}: {_quote(f.old)} → {_quote(f.new)}")
@@ -199,10 +199,9 @@ def _linear(doc: Document) -> str:
     parts: list[str] = []
     for section in doc.root.walk():
         if section.level:
-            parts.extend(words_of(section.heading))
-        for block in section.blocks:
-            parts.extend(words_of(clean(block.text)))
-    return f" {' '.join(parts).lower()} "
+            parts.append(section.heading)
+        parts.extend(clean(block.text) for block in section.blocks)
+    return f" {' '.join(words_of(' '.join(parts))).lower()} "
 
 
 def _headings(doc: Document) -> set[str]:

@@ -13,7 +13,7 @@ default leans to material.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -131,23 +131,33 @@ class Finding:
     note: str = ""
 
 
-@dataclass(frozen=True)
 class Texts:
     """The whole old and new documents as words (` w1 w2 ... `), for the rules that must
-    look beyond one paragraph: renames, typo fixes and moved text."""
+    look beyond one paragraph: renames, typo fixes and moved text. Built on first use:
+    most change sets never need them."""
 
-    old: str
-    new: str
-    headings: frozenset[str] = frozenset()  # every heading, with and without its number
+    def __init__(self, old: Callable[[], str], new: Callable[[], str],
+                 headings: Callable[[], frozenset[str]]) -> None:
+        self._make = {"old": old, "new": new}
+        self._text: dict[str, str] = {}
+        self._headings = headings
+        self._heading_set: frozenset[str] | None = None
+
+    def _get(self, side: str) -> str:
+        if side not in self._text:
+            self._text[side] = self._make[side]()
+        return self._text[side]
 
     def is_heading(self, text: str) -> bool:
-        return " ".join(words_of(text)).lower() in self.headings
+        if self._heading_set is None:
+            self._heading_set = self._headings()
+        return " ".join(words_of(text)).lower() in self._heading_set
 
     def old_has(self, words: Sequence[str]) -> bool:
-        return f" {' '.join(words).lower()} " in self.old
+        return f" {' '.join(words).lower()} " in self._get("old")
 
     def new_has(self, words: Sequence[str]) -> bool:
-        return f" {' '.join(words).lower()} " in self.new
+        return f" {' '.join(words).lower()} " in self._get("new")
 
 
 # ---------------------------------------------------------------- word classes
@@ -385,7 +395,8 @@ def editorial_hunk(h: Hunk, old: Sequence[str], new: Sequence[str], texts: Texts
     d, i = h.deleted, h.inserted
     if _punctuation(d, i):
         return Finding(Rule.PUNCTUATION, EDITORIAL)
-    if alnum(old) and alnum(new) and all(_REF_LABEL.match(w) for w in alnum(old) + alnum(new)):
+    if len(old) <= 4 and len(new) <= 4 and alnum(old) and alnum(new) and \
+            all(_REF_LABEL.match(w) for w in alnum(old) + alnum(new)):
         return Finding(Rule.NUMBERING, EDITORIAL, note="a label on its own")
     if _duplicate(h, old):
         return Finding(Rule.DUPLICATE_WORD, EDITORIAL)
