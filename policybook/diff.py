@@ -512,9 +512,10 @@ def _styles(a: Block, b: Block) -> tuple[Style, ...]:
         return tuple(found)
     if sa == sb:
         return (*found, Style.WHITESPACE)
+    markers_a = [m[1] for m in _MARKER_ONLY.findall(a.source)]
+    markers_b = [m[1] for m in _MARKER_ONLY.findall(b.source)]
     if a.kind is BlockKind.LIST and b.kind is BlockKind.LIST and \
-            [m[1] for m in _MARKER_ONLY.findall(a.source)] != \
-            [m[1] for m in _MARKER_ONLY.findall(b.source)]:
+            len(markers_a) == len(markers_b) and markers_a != markers_b:
         found.append(Style.LIST_MARKERS)
     if Style.BLOCK_KIND not in found and _bare(a.source) != _bare(b.source):
         found.append(Style.MARKUP)
@@ -591,7 +592,7 @@ def _diff_items(a: Block, b: Block) -> tuple[ItemChange, ...]:
     ua, ub = _units(a), _units(b)
     table = a.kind is BlockKind.TABLE
     found: list[ItemChange] = []
-    for i, j in _align(ua, ub, 0.5):
+    for i, j in _align(ua, ub, 0.55):
         if i is not None and j is not None:
             kind = ItemKind.UNCHANGED if ua[i] == ub[j] else ItemKind.CHANGED
             cells: tuple[Redline, ...] = ()

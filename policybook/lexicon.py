@@ -24,12 +24,12 @@ class Concept(StrEnum):
     LOCATIONS = "processing-locations"
     RETENTION = "retention"
     RIGHTS = "user-rights"
-    FEES = "fees"
     LIABILITY = "liability"
     DISPUTES = "dispute-resolution"
     GOVERNING_LAW = "governing-law"
     TERMINATION = "termination"
     NOTICE = "notice-of-changes"
+    FEES = "fees"  # after the others: "pay" and "paid" also occur in passing
     LEGAL_TERMS = "legal-terms"
 
 
@@ -200,7 +200,7 @@ def _pattern(terms: Iterable[str]) -> re.Pattern[str]:
     return re.compile(r"(?<![\w-])(?:" + "|".join(alternatives) + ")" + _ENDINGS + r"(?![\w-])")
 
 
-_CONCEPTS = {concept: _pattern(terms) for concept, terms in TERMS.items()}
+_CONCEPTS = {concept: _pattern(TERMS[concept]) for concept in Concept}  # in priority order
 _STRONG = _pattern(STRONG_MODALS)
 _WEAK = _pattern(WEAK_MODALS)
 _NEGATION = _pattern(NEGATIONS)

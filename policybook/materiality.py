@@ -151,7 +151,7 @@ class Assessment:
                     f"found it {self.detected})")
         if self.material:
             return f"{n} of {len(self.changes)} changes are material"
-        if self.changeset.empty:
+        if not self.changes:
             front = " (front matter only)" if self.changeset.front else ""
             return f"no change to the words or the structure{front}"
         return f"{len(self.changes)} changes, all editorial"

@@ -133,7 +133,10 @@ def word_redline(old: str, new: str) -> Redline:
             spans.append(Span(Op.EQUAL, "".join(b[j1:j2])))
             continue
         if i2 > i1:
-            spans.append(Span(Op.DELETE, "".join(a[i1:i2])))
+            deleted = "".join(a[i1:i2])
+            if j2 > j1 and deleted[-1:].isalnum() and b[j1][:1].isalnum():
+                deleted += " "  # "~~Cookies~~ **Small files**", not "~~Cookies~~**Small"
+            spans.append(Span(Op.DELETE, deleted))
         if j2 > j1:
             spans.append(Span(Op.INSERT, "".join(b[j1:j2])))
     return Redline(old, new, tuple(_merge(spans)))

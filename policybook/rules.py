@@ -454,10 +454,16 @@ def material_hunk(h: Hunk, old: Sequence[str], new: Sequence[str],
             return Finding(Rule.WIDENED_LIST, MATERIAL, tuple(alnum(i)))
     strong_d, strong_i = lexicon.strong_modals(d), lexicon.strong_modals(i)
     weak_d, weak_i = lexicon.weak_modals(d), lexicon.weak_modals(i)
-    if (strong_d and not strong_i) or (weak_i and not weak_d):
+    # will/must -> may weakens a duty; may -> must creates one. A modal merely inserted
+    # with other words ("you can opt out") is judged by those words below.
+    modal_only = len(alnum(list(d) + list(i))) <= 2
+    weaker = (strong_d and (weak_i or not strong_i)) or (weak_i and modal_only and not weak_d)
+    stronger = (weak_d and (strong_i or not weak_i)) or (strong_i and modal_only
+                                                          and not strong_d)
+    if weaker:
         return Finding(Rule.MODAL_WEAKENING, MATERIAL, tuple(strong_d + weak_i),
                        note=f"{'/'.join(strong_d) or '—'} → {'/'.join(weak_i) or '—'}")
-    if (strong_i and not strong_d) or (weak_d and not weak_i):
+    if stronger:
         return Finding(Rule.MODAL_STRENGTHENING, MATERIAL, tuple(weak_d + strong_i),
                        note=f"{'/'.join(weak_d) or '—'} → {'/'.join(strong_i) or '—'}")
     if _numbers(d) != _numbers(i):
