@@ -7,7 +7,7 @@ from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent.parent / "policybook"
 CORE = ["errors", "markdown", "document", "validate", "versions", "diff", "materiality",
-        "timeline", "redline"]
+        "timeline", "redline", "lexicon", "rules", "report"]
 SHELL_MODULES = {"git", "sqlalchemy", "sendgrid", "smtplib", "apscheduler", "starlette",
                  "uvicorn", "click", "rich", "jinja2", "httpx", "requests", "os", "subprocess",
                  "socket", "logging", "time", "pathlib", "shutil", "tempfile"}
