@@ -190,7 +190,7 @@ def _quote(text: str | None) -> str:
 
 # ---------------------------------------------------------------- markdown
 
-_MD_SPECIAL = str.maketrans({c: f"\\{c}" for c in "\\`*_{}[]<>()#+!|~"})
+_MD_SPECIAL = str.maketrans({c: f"\\{c}" for c in "\\`*_[]<>|~"})
 
 
 def _md(text: str) -> str:
