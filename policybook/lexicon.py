@@ -161,6 +161,10 @@ NEGATIONS = ("not", "no", "never", "neither", "nor", "none", "nothing", "nobody"
 DEONTIC = (*STRONG_MODALS, *WEAK_MODALS, *NEGATIONS, "prohibited", "permitted", "allowed",
            "responsible", "entitled", "waive", "grant", "consent", "reserve", "right",
            "rights", "obligation", "liable", "you agree", "we agree")
+# A sentence that describes what is done with data: "We collect information when ...".
+PRACTICE = ("collect", "process", "processing", "gather", "obtain", "receive", "record",
+            "monitor", "combine", "infer", "analyze", "analyse", "use your", "use the data",
+            "use this information", "use information", "personal", "data", "information")
 # Function words: a change among these alone ("the" -> "a") changes no obligation;
 # conjunctions ("and"/"or") are *not* here, because they change what a clause covers.
 ARTICLES = frozenset({"the", "a", "an", "this", "these", "that", "those", "such", "its"})
@@ -205,6 +209,7 @@ _STRONG = _pattern(STRONG_MODALS)
 _WEAK = _pattern(WEAK_MODALS)
 _NEGATION = _pattern(NEGATIONS)
 _DEONTIC = _pattern(DEONTIC)
+_PRACTICE = _pattern(PRACTICE)
 
 
 def _text(words: Iterable[str]) -> str:
@@ -241,6 +246,11 @@ def negations(words: Iterable[str]) -> list[str]:
 def is_deontic(words: Iterable[str]) -> bool:
     """Does this sentence state a duty, a permission, a prohibition or a right?"""
     return _DEONTIC.search(_text(words)) is not None
+
+
+def describes_practice(words: Iterable[str]) -> list[str]:
+    """The words that make a sentence describe a data practice ("collect", "data")."""
+    return list(dict.fromkeys(m.group(0) for m in _PRACTICE.finditer(_text(words))))
 
 
 def summary_label(text: str) -> str | None:

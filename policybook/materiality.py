@@ -23,6 +23,7 @@ How a verdict is reached:
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Literal
@@ -164,7 +165,8 @@ def assess(changes: ChangeSet,
     matter (unless carried over unchanged from the old one); pass an `Override` to
     impose one, or None to ignore any."""
     texts = Texts(lambda: _linear(changes.old), lambda: _linear(changes.new),
-                  lambda: frozenset(_headings(changes.old) | _headings(changes.new)))
+                  lambda: frozenset(_headings(changes.old) | _headings(changes.new)),
+                  _substitutions(changes))
     judged = tuple(_judge(change, texts) for change in changes.changes)
     front = tuple(Reason(Rule.FRONT_MATTER, EDITORIAL, "front-matter", "front matter",
                          f.line, f"{f.field}: {_quote(f.old)} → {_quote(f.new)}")
@@ -202,6 +204,22 @@ def _linear(doc: Document) -> str:
             parts.append(section.heading)
         parts.extend(clean(block.text) for block in section.blocks)
     return f" {' '.join(words_of(' '.join(parts))).lower()} "
+
+
+def _substitutions(changes: ChangeSet) -> dict[tuple[tuple[str, ...], tuple[str, ...]], int]:
+    """How often each capitalised name (up to three words) was replaced by another one."""
+    counts: Counter[tuple[tuple[str, ...], tuple[str, ...]]] = Counter()
+    for change in changes.changes:
+        for block in change.blocks:
+            if block.kind is not BlockChangeKind.CHANGED:
+                continue
+            for hunk in block.redline.hunks():
+                d = tuple(w for w in hunk.deleted if any(c.isalnum() for c in w))
+                i = tuple(w for w in hunk.inserted if any(c.isalnum() for c in w))
+                if 0 < len(d) <= 3 and 0 < len(i) <= 3 and \
+                        all(w[:1].isupper() for w in d + i):
+                    counts[(d, i)] += 1
+    return dict(counts)
 
 
 def _headings(doc: Document) -> set[str]:

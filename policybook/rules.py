@@ -137,7 +137,11 @@ class Texts:
     most change sets never need them."""
 
     def __init__(self, old: Callable[[], str], new: Callable[[], str],
-                 headings: Callable[[], frozenset[str]]) -> None:
+                 headings: Callable[[], frozenset[str]],
+                 substitutions: dict[tuple[tuple[str, ...], tuple[str, ...]], int] | None = None,
+                 ) -> None:
+        # How often each capitalised name was replaced by another, across the document.
+        self.substitutions = substitutions or {}
         self._make = {"old": old, "new": new}
         self._text: dict[str, str] = {}
         self._headings = headings
@@ -351,14 +355,20 @@ def _rename(h: Hunk, old: Sequence[str], new: Sequence[str], texts: Texts) -> st
     # "GitHub employees" -> "GitHub personnel", nor "User Data" -> "personal data".
     shared = {w.lower() for w in alnum(old_name)} & {w.lower() for w in alnum(new_name)}
     fresh = [w for w in alnum(new_name) if w not in old_name and _capitalised(w)]
-    if not fresh or not any(_capitalised(w) for w in old_name) or not shared:
+    if not fresh or not any(_capitalised(w) for w in old_name):
+        return None
+    # A name replaced by a wholly different one ("Twitter" -> "X") must be replaced the
+    # same way at least twice in the document to count as a rename.
+    swap = (tuple(alnum(h.deleted)), tuple(alnum(h.inserted)))
+    if not shared and texts.substitutions.get(swap, 0) < 2:
         return None
     # "We share data with Acme Analytics" -> "... Acme Ads" may name another company
-    # that receives data: no rename where sharing words stand close to the name.
+    # that receives data: no rename where sharing words stand close to the name (and,
+    # for a wholly new name, no concept of the lexicon at all).
     near = list(old[max(0, lo - 6): hi + 6]) + \
         list(new[max(0, h.new_start - 6): h.new_end + 6])
-    found = lexicon.concepts(near)
-    if Concept.RECIPIENTS in found or Concept.PURPOSES in found:
+    found = set(lexicon.concepts(near)) - {Concept.LEGAL_TERMS}
+    if Concept.RECIPIENTS in found or Concept.PURPOSES in found or (found and not shared):
         return None
     if texts.new_has(old_name):
         return None  # not consistent: the old name is still in use
@@ -485,6 +495,10 @@ def material_hunk(h: Hunk, old: Sequence[str], new: Sequence[str],
                        note=f"in the section on {lexicon.DESCRIPTIONS[concept]}")
     if content and (lexicon.is_deontic(before) or lexicon.is_deontic(after)):
         return Finding(Rule.DUTIES, MATERIAL, tuple(content))
+    practice = lexicon.describes_practice(before) or lexicon.describes_practice(after)
+    if content and practice:
+        return Finding(Rule.DATA, MATERIAL, tuple(practice),
+                       note="a sentence describing a data practice")
     return Finding(Rule.CLARIFICATION, EDITORIAL)
 
 
@@ -536,4 +550,8 @@ def whole_text(words: Sequence[str], texts: Texts, added: bool,
         concept = next(iter(topic))
         return Finding(Rule(concept.value), MATERIAL, topic[concept],
                        note=f"in the section on {lexicon.DESCRIPTIONS[concept]}")
+    practice = lexicon.describes_practice(words)
+    if practice:
+        return Finding(Rule.DATA, MATERIAL, tuple(practice),
+                       note="a sentence describing a data practice")
     return Finding(Rule.CLARIFICATION, EDITORIAL)

@@ -111,6 +111,26 @@ def test_consistent_product_rename_is_editorial() -> None:
     assert verdict == "editorial" and set(found) == {"editorial product-rename"}
 
 
+def test_company_renamed_throughout_is_editorial_but_a_new_processor_is_not() -> None:
+    doc = ("## About\n\nThis policy is published by Zephyr.\n\nZephyr answers questions "
+           "within a week.\n\n## Payments\n\nWe use Paystream to process your payments.\n\n"
+           "Paystream stores your card number.\n")
+    renamed = doc.replace("Zephyr", "Nimbus")
+    verdict, found = verdict_and_rules(renamed, doc)
+    assert (verdict, set(found)) == ("editorial", {"editorial product-rename"})
+    # The same edit, twice too, on a company that receives payment data is material.
+    swapped = doc.replace("Paystream", "Coinpay")
+    verdict, found = verdict_and_rules(swapped, doc)
+    assert verdict == "material", found
+
+
+def test_a_sentence_about_data_practices_is_material() -> None:
+    old = "## Collection\n\nInformation is gathered when you visit the site.\n"
+    new = "## Collection\n\nInformation is gathered when you visit the site or the app.\n"
+    verdict, found = verdict_and_rules(new, old)
+    assert (verdict, found) == ("material", ["material data-categories"])
+
+
 def test_rename_that_leaves_the_old_name_in_use_is_not_editorial() -> None:
     # Only one of the two mentions changes: that is not a rename of the product.
     new = DOC.replace("sign up for Acme Cloud.", "sign up for Acme Storage.")
