@@ -240,8 +240,21 @@ def _md_reason(r: Reason) -> str:
     return f"- **{r.rule}**{note} — {place}{words}"
 
 
-def render_markdown(assessment: Assessment) -> str:
-    """A pull-request comment: verdict, reasons, and a redline per changed section."""
+# GitHub refuses comments over 65,536 characters; stay well below.
+COMMENT_LIMIT = 60_000
+_LISTED = 40  # reasons listed in each collapsible list before "and N more"
+
+
+def _md_reasons(reasons: Sequence[Reason]) -> list[str]:
+    lines = [_md_reason(r) for r in reasons[:_LISTED]]
+    if len(reasons) > _LISTED:
+        lines.append(f"- … and {len(reasons) - _LISTED} more")
+    return lines
+
+
+def render_markdown(assessment: Assessment, limit: int | None = COMMENT_LIMIT) -> str:
+    """A pull-request comment: verdict, reasons, and a redline per changed section.
+    Sections that would take it past `limit` characters are named, not shown."""
     a = assessment
     cs = a.changeset
     title = "Material change" if a.material else "Editorial change"
@@ -255,39 +268,59 @@ def render_markdown(assessment: Assessment) -> str:
     if a.override_note:
         lines += [f"> **Override:** {_md(a.override_note)}", ""]
     if a.reasons:
-        lines += ["**Why it is material**", ""]
-        lines += [_md_reason(r) for r in a.main_reasons]
+        lines += ["**Why it is material**", "", *_md_reasons(a.main_reasons)]
         if len(a.reasons) > len(a.main_reasons):
             lines += ["", f"<details><summary>All material reasons ({len(a.reasons)})"
-                          "</summary>", "", *(_md_reason(r) for r in a.reasons), "",
-                      "</details>"]
+                          "</summary>", "", *_md_reasons(a.reasons), "", "</details>"]
         lines.append("")
     editorial = a.editorial_reasons
     if editorial:
-        lines += [f"<details><summary>Editorial changes ({len(editorial)})</summary>", ""]
-        lines += [_md_reason(r) for r in editorial]
-        lines += ["", "</details>", ""]
-    for entry in grouped(a):
-        if isinstance(entry, Group):
-            lines += [f"- {_md(_group_line(entry))}", ""]
-            continue
-        c = entry.change
-        verdict = "**material**" if entry.material else "editorial"
-        detail = f" ({_md(c.detail)})" if c.detail else ""
-        heading = f"{_md(c.where)} — {c.kind}{detail} · {verdict}"
-        body: list[str] = []
-        if c.kind is ChangeKind.RETITLED and c.redline is not None:
-            body += [f"Title: {_md_spans(c.redline)}", ""]
-        for block in c.blocks:
-            body += _md_block(block)
-        if not body:
-            lines += [f"- {heading}", ""]
-            continue
-        state = " open" if entry.material else ""
-        lines += [f"<details{state}><summary>{heading}</summary>", "", *body, "</details>", ""]
+        lines += [f"<details><summary>Editorial changes ({len(editorial)})</summary>", "",
+                  *_md_reasons(editorial), "", "</details>", ""]
+    # Material sections first, then editorial ones, while the comment has room; shown
+    # in document order.
+    entries = list(grouped(a))
+    parts = [[f"- {_md(_group_line(e))}", ""] if isinstance(e, Group) else _md_change(e)
+             for e in entries]
+    budget = None if limit is None else limit - 3000 - sum(len(x) + 1 for x in lines)
+    chosen: set[int] = set()
+    first = [k for k, e in enumerate(entries) if isinstance(e, ChangeAssessment) and e.material]
+    for k in first + [k for k in range(len(entries)) if k not in first]:
+        cost = sum(len(x) + 1 for x in parts[k])
+        if budget is None or cost <= budget:
+            chosen.add(k)
+            budget = None if budget is None else budget - cost
+    left_out: list[str] = []
+    for k, entry in enumerate(entries):
+        if k in chosen:
+            lines += parts[k]
+        else:
+            left_out.append(_md(entry.change.where) if isinstance(entry, ChangeAssessment)
+                            else _md(_group_line(entry)))
+    if left_out:
+        names = "; ".join(left_out[:10]) + (" …" if len(left_out) > 10 else "")
+        lines += [f"*{len(left_out)} more changed sections are not shown, to keep this "
+                  f"comment within its size limit ({names}); run `policybook diff` for the "
+                  "whole redline.*", ""]
     if cs.empty:
         lines += ["No change to the words or the structure.", ""]
     return "\n".join(lines).rstrip() + "\n"
+
+
+def _md_change(entry: ChangeAssessment) -> list[str]:
+    c = entry.change
+    verdict = "**material**" if entry.material else "editorial"
+    detail = f" ({_md(c.detail)})" if c.detail else ""
+    heading = f"{_md(c.where)} — {c.kind}{detail} · {verdict}"
+    body: list[str] = []
+    if c.kind is ChangeKind.RETITLED and c.redline is not None:
+        body += [f"Title: {_md_spans(c.redline)}", ""]
+    for block in c.blocks:
+        body += _md_block(block)
+    if not body:
+        return [f"- {heading}", ""]
+    state = " open" if entry.material else ""
+    return [f"<details{state}><summary>{heading}</summary>", "", *body, "</details>", ""]
 
 
 # ---------------------------------------------------------------- JSON

@@ -125,6 +125,18 @@ def test_bad_arguments_are_clear_errors(cli, tmp_path: Path) -> None:  # type: i
     assert bad.code == 2
 
 
+def test_markdown_stays_within_a_comment_and_keeps_material_sections() -> None:
+    sections = "".join(f"## Section {n}\n\n{'Plain words here. ' * 60}\n\n" for n in range(80))
+    new = sections.replace("Plain words", "Plainer words").replace(
+        "## Section 79\n\n", "## Section 79\n\nWe will sell your personal data.\n\n")
+    a = assess(diff_documents(parse_document(sections, "a.md"), parse_document(new, "b.md")))
+    out = render_markdown(a, limit=20_000)
+    assert len(out) <= 20_000
+    assert "We will sell your personal data." in out  # the material section is shown
+    assert "more changed sections are not shown" in out
+    assert len(render_markdown(a, limit=None)) > 100_000
+
+
 def test_help_has_an_example(cli) -> None:  # type: ignore[no-untyped-def]
     out = cli(["diff", "--help"]).out
     assert "Example" in out and "--fail-on-material" in out
