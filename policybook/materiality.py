@@ -150,12 +150,14 @@ class Assessment:
         if self.override is not None:
             return (f"decided by the editor's override: {self.override.reason} (the rules "
                     f"found it {self.detected})")
+        total = len(self.changes)
         if self.material:
-            return f"{n} of {len(self.changes)} changes are material"
+            return f"{n} of {total} change{'s' if total != 1 else ''} " \
+                   f"{'are' if n != 1 else 'is'} material"
         if not self.changes:
             front = " (front matter only)" if self.changeset.front else ""
             return f"no change to the words or the structure{front}"
-        return f"{len(self.changes)} changes, all editorial"
+        return "1 change, editorial" if total == 1 else f"{total} changes, all editorial"
 
 
 def assess(changes: ChangeSet,
@@ -331,7 +333,8 @@ def _block(block: BlockChange, change: Change, texts: Texts) -> Iterator[Judged]
             lead = _lead_in(block, change)
             for item in block.items:
                 text = item.redline.new if added else item.redline.old
-                yield whole_text(words_of(text), texts, added, context, lead), line, \
+                yield whole_text(words_of(text), texts, added, context, lead), \
+                    _item_line(block, item), \
                     f"{'added' if added else 'removed'} item {_quote(text)}"
         else:
             text = block.redline.new if added else block.redline.old
@@ -390,6 +393,14 @@ def _merge_names(hunks: Sequence[Hunk], old: Sequence[str], new: Sequence[str]
         yield pending
 
 
+def _item_line(block: BlockChange, item: ItemChange) -> int:
+    """The line of a list item or table row (the new file's; the old one's if removed)."""
+    for b, index in ((block.new, item.new_index), (block.old, item.old_index)):
+        if b is not None and index is not None and index < len(b.item_lines):
+            return b.item_lines[index]
+    return block.line
+
+
 def _lead_in(block: BlockChange, change: Change) -> list[str]:
     """The last sentence of the paragraph just before a list: it governs the items."""
     for b, section in ((block.new, change.new), (block.old, change.old)):
@@ -408,15 +419,15 @@ def _list_items(block: BlockChange, texts: Texts, context: Sequence[str],
         if item.kind is ItemKind.UNCHANGED:
             continue
         if item.kind is ItemKind.MOVED:
-            yield Finding(Rule.REORDERING, EDITORIAL), block.line, \
+            yield Finding(Rule.REORDERING, EDITORIAL), _item_line(block, item), \
                 f"item {_quote(item.redline.new, 12)} moved within the list"
         elif item.kind is ItemKind.CHANGED:
-            yield from _hunks(item.redline, texts, context, block.line, lead=lead)
+            yield from _hunks(item.redline, texts, context, _item_line(block, item), lead=lead)
         else:
             added = item.kind is ItemKind.ADDED
             text = item.redline.new if added else item.redline.old
-            yield whole_text(words_of(text), texts, added, context, lead), block.line, \
-                f"{'added' if added else 'removed'} item {_quote(text)}"
+            yield whole_text(words_of(text), texts, added, context, lead), \
+                _item_line(block, item), f"{'added' if added else 'removed'} item {_quote(text)}"
 
 
 def _first_cells(block: BlockChange, item: ItemChange) -> list[str]:
@@ -442,24 +453,24 @@ def _table_items(block: BlockChange, texts: Texts, context: Sequence[str]
         if item.kind is ItemKind.UNCHANGED:
             continue
         if item.kind is ItemKind.MOVED:
-            yield Finding(Rule.REORDERING, EDITORIAL), block.line, \
+            yield Finding(Rule.REORDERING, EDITORIAL), _item_line(block, item), \
                 f"row {_quote(item.redline.new, 12)} moved within the table"
             continue
         if _contents_row(block, item, texts):
-            yield Finding(Rule.CONTENTS, EDITORIAL), block.line, \
+            yield Finding(Rule.CONTENTS, EDITORIAL), _item_line(block, item), \
                 f"{item.kind} row {_quote(item.redline.new or item.redline.old, 12)}"
         elif item.kind is ItemKind.CHANGED:
             for cell in item.cells or (item.redline,):
                 if cell.changed:
-                    yield from _hunks(cell, texts, context, block.line, table=True)
+                    yield from _hunks(cell, texts, context, _item_line(block, item), table=True)
         else:
             added = item.kind is ItemKind.ADDED
             text = item.redline.new if added else item.redline.old
             words = words_of(text)
             moved = texts.old_has(words) if added else texts.new_has(words)
             if moved:
-                yield Finding(Rule.REORDERING, EDITORIAL), block.line, \
+                yield Finding(Rule.REORDERING, EDITORIAL), _item_line(block, item), \
                     f"row {_quote(text, 12)} moved"
             elif any(c.isalnum() for c in text):
                 yield Finding(Rule.TABLE_ENTRY, MATERIAL, tuple(words_of(text)[:6])), \
-                    block.line, f"{'added' if added else 'removed'} row {_quote(text)}"
+                    _item_line(block, item), f"{'added' if added else 'removed'} row {_quote(text)}"

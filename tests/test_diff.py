@@ -217,3 +217,13 @@ def test_nested_sections_carry_their_path() -> None:
     new = "## 3. Disclosure\n\n### Your consent\n\nWe ask first, always.\n"
     cs = changes(old, new)
     assert [c.where for c in cs.changes] == ["3. Disclosure › Your consent"]
+
+
+def test_list_items_and_table_rows_carry_their_lines() -> None:
+    from policybook.document import parse_document
+
+    doc = parse_document("---\np: 1\n---\n## A\n\n- one\n- two\n  more\n- three\n\n"
+                         "| x | y |\n|---|---|\n| 1 | 2 |\n")
+    lst, table = next(doc.sections()).blocks
+    assert (lst.items, lst.item_lines) == (("one", "two more", "three"), (6, 7, 9))
+    assert (table.rows, table.item_lines) == ((("x", "y"), ("1", "2")), (11, 13))

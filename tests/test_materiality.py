@@ -213,6 +213,14 @@ def test_a_new_table_row_is_a_material_item() -> None:
     a = judge(old, new)
     assert rules(a) == ["material table-entry"]
     assert "added row “Beta | Hosting”" in str(a.reasons[0])
+    assert a.reasons[0].line == 6  # the row's own line
+
+
+def test_list_item_reasons_point_at_the_item_line() -> None:
+    old = "## Rights\n\nYou may:\n\n- access your data\n- correct it\n"
+    new = "## Rights\n\nYou may:\n\n- access your data\n- correct it\n- sell it on\n"
+    a = judge(old, new)
+    assert [(r.rule, r.line) for r in a.reasons] == [("purposes", 7)]
 
 
 def test_duties_changed_in_scope_are_material() -> None:
