@@ -161,6 +161,9 @@ NEGATIONS = ("not", "no", "never", "neither", "nor", "none", "nothing", "nobody"
 DEONTIC = (*STRONG_MODALS, *WEAK_MODALS, *NEGATIONS, "prohibited", "permitted", "allowed",
            "responsible", "entitled", "waive", "grant", "consent", "reserve", "right",
            "rights", "obligation", "liable", "you agree", "we agree")
+# Verbs that hand data to someone: a name next to them may be a recipient.
+SHARING = ("share", "sell", "sale", "disclose", "transfer", "send", "provide", "rent",
+           "trade", "make available", "give")
 # A sentence that describes what is done with data: "We collect information when ...".
 PRACTICE = ("collect", "process", "processing", "gather", "obtain", "receive", "record",
             "monitor", "combine", "infer", "analyze", "analyse", "use your", "use the data",
@@ -210,6 +213,7 @@ _WEAK = _pattern(WEAK_MODALS)
 _NEGATION = _pattern(NEGATIONS)
 _DEONTIC = _pattern(DEONTIC)
 _PRACTICE = _pattern(PRACTICE)
+_SHARING = _pattern(SHARING)
 
 
 def _text(words: Iterable[str]) -> str:
@@ -246,6 +250,11 @@ def negations(words: Iterable[str]) -> list[str]:
 def is_deontic(words: Iterable[str]) -> bool:
     """Does this sentence state a duty, a permission, a prohibition or a right?"""
     return _DEONTIC.search(_text(words)) is not None
+
+
+def shares(words: Iterable[str]) -> bool:
+    """Is data handed to someone here ("share", "sell", "disclose to")?"""
+    return _SHARING.search(_text(words)) is not None
 
 
 def describes_practice(words: Iterable[str]) -> list[str]:

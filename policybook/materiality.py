@@ -39,7 +39,7 @@ from .diff import (
     Style,
     clean,
 )
-from .document import BlockKind, ChangeVerdict, Document, Override
+from .document import Block, BlockKind, ChangeVerdict, Document, Override
 from .lexicon import summary_label
 from .redline import Hunk, Redline, words_of
 from .rules import (
@@ -345,7 +345,7 @@ def _block(block: BlockChange, change: Change, texts: Texts) -> Iterator[Judged]
         yield from _table_items(block, texts, context) if block.is_table else \
             _list_items(block, texts, context, _lead_in(block, change))
         return
-    yield from _hunks(block.redline, texts, context, line)
+    yield from _hunks(block.redline, texts, context, line, links=_link_words(block))
 
 
 def _style_words(block: BlockChange, style: Style) -> str:
@@ -356,11 +356,20 @@ def _style_words(block: BlockChange, style: Style) -> str:
     return _quote(text, 12)
 
 
+def _link_words(block: BlockChange) -> tuple[str, str]:
+    """The words of each side's links, for the link-wording rule."""
+    def words(b: Block | None) -> str:
+        texts = [" ".join(words_of(clean(link.text))).lower() for link in b.links] if b else []
+        return f" {' | '.join(texts)} "
+    return words(block.old), words(block.new)
+
+
 def _hunks(redline: Redline, texts: Texts, context: Sequence[str], line: int,
-           table: bool = False, lead: Sequence[str] = ()) -> Iterator[Judged]:
+           table: bool = False, lead: Sequence[str] = (),
+           links: tuple[str, str] = ("", "")) -> Iterator[Judged]:
     old, new = words_of(redline.old), words_of(redline.new)
     for hunk in _merge_names(redline.hunks(), old, new):
-        finding = editorial_hunk(hunk, old, new, texts) or \
+        finding = editorial_hunk(hunk, old, new, texts, links) or \
             material_hunk(hunk, old, new, context, table, lead)
         if finding.rule is Rule.RENAME:
             words = finding.note

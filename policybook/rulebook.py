@@ -25,6 +25,7 @@ class Rule(StrEnum):
     HEADING_LEVEL = "heading-level"
     HEADING_WORDING = "heading-wording"
     LINK_TARGET = "link-target"
+    LINK_WORDING = "link-wording"
     NUMBERING = "numbering"
     CONTENTS = "table-of-contents"
     CROSS_REFERENCE = "cross-reference"
@@ -70,6 +71,7 @@ EXPLANATIONS: dict[Rule, str] = {
     Rule.HEADING_LEVEL: "only the heading level changed",
     Rule.HEADING_WORDING: "a heading (a label, not a term) was reworded",
     Rule.LINK_TARGET: "only where a link points (or a web address in the text) changed",
+    Rule.LINK_WORDING: "only the words of a link changed, not the terms around it",
     Rule.NUMBERING: "only section numbers or cross-reference labels changed",
     Rule.CROSS_REFERENCE: "a sentence that only points the reader to another document or "
                           "section (\"See …\", \"For more information …\") changed",

@@ -253,15 +253,23 @@ def _rename(h: Hunk, old: Sequence[str], new: Sequence[str], texts: Texts) -> st
     # A name replaced by a wholly different one ("Twitter" -> "X") must be replaced the
     # same way at least twice in the document to count as a rename.
     swap = (tuple(alnum(h.deleted)), tuple(alnum(h.inserted)))
-    if not shared and texts.substitutions.get(swap, 0) < 2:
+    count = texts.substitutions.get(swap, 0)
+    if not shared and count < 2:
         return None
-    # "We share data with Acme Analytics" -> "... Acme Ads" may name another company
-    # that receives data: no rename where sharing words stand close to the name (and,
-    # for a wholly new name, no concept of the lexicon at all).
+    # "Google Analytics" -> "Google Ads": the name itself says what is done with data.
+    if set(lexicon.concepts([w for w in swap[0] + swap[1] if _capitalised(w)])) - \
+            {Concept.LEGAL_TERMS}:
+        return None
+    # "We share data with Acme Analytics" -> "... Acme Insights" may name another
+    # company that receives data: no rename where sharing words stand close to the name
+    # (and, for a wholly new name, no concept at all), unless the same substitution runs
+    # through the whole document (a defined term or a product renamed, three times or
+    # more).
     near = list(old[max(0, lo - 6): hi + 6]) + \
         list(new[max(0, h.new_start - 6): h.new_end + 6])
     found = set(lexicon.concepts(near)) - {Concept.LEGAL_TERMS}
-    if Concept.RECIPIENTS in found or Concept.PURPOSES in found or (found and not shared):
+    if (Concept.RECIPIENTS in found or lexicon.shares(near) or (found and not shared)) \
+            and count < 3:
         return None
     if texts.new_has(old_name):
         return None  # not consistent: the old name is still in use
@@ -292,9 +300,70 @@ def _pointer(h: Hunk, old: Sequence[str], new: Sequence[str]) -> bool:
                 or touched.keys() - {Concept.LEGAL_TERMS, Concept.NOTICE})
 
 
-def editorial_hunk(h: Hunk, old: Sequence[str], new: Sequence[str], texts: Texts
-                   ) -> Finding | None:
-    """The editorial rule that explains this changed run, if one does."""
+_NUMBER_VALUES = {"zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
+                  "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12,
+                  "fifteen": 15, "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50,
+                  "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90, "hundred": 100}
+
+
+def _values(words: Sequence[str]) -> set[str]:
+    """Numbers as values: "thirty", "30" and "30.00" are one number."""
+    found: set[str] = set()
+    for w in alnum(words):
+        low = w.lower().replace(",", "")
+        if low in _NUMBER_VALUES:
+            found.add(str(_NUMBER_VALUES[low]))
+        elif re.fullmatch(r"\d+(?:\.\d+)?", low):
+            found.add(str(float(low)).removesuffix(".0"))
+    return found
+
+
+def _number_format(h: Hunk, old: Sequence[str], new: Sequence[str]) -> bool:
+    """ "thirty (30) days" -> "30 days": numbers rewritten, their values unchanged."""
+    words = alnum(list(h.deleted) + list(h.inserted))
+    if not words or not all(_is_number(w) for w in words):
+        return False
+    return _values(sentence(old, h.old_start, h.old_end)) == \
+        _values(sentence(new, h.new_start, h.new_end))
+
+
+def _reordered_in_sentence(h: Hunk, old: Sequence[str], new: Sequence[str]) -> bool:
+    """ "names, e-mail addresses and phone numbers" -> "e-mail addresses, names and phone
+    numbers": the sentence has the same words, and none of the moved ones is a negation,
+    a modal verb or a number (moving those can change the meaning)."""
+    moved = alnum(list(h.deleted) + list(h.inserted))
+    if not moved:
+        return False
+    whole = sentence(old, h.old_start, h.old_end)
+    before = sorted(w.lower() for w in alnum(whole))
+    after = sorted(w.lower() for w in alnum(sentence(new, h.new_start, h.new_end)))
+    if before != after:
+        return False
+    # Swapping words around a negation ("share with A but not B") or between recipients
+    # ("names with advertisers, e-mails with processors") changes what is allowed.
+    return not (lexicon.negations(whole) or lexicon.strong_modals(moved)
+                or lexicon.weak_modals(moved) or _numbers(moved)
+                or Concept.RECIPIENTS in lexicon.concepts(whole))
+
+
+def _link_wording(h: Hunk, links: tuple[str, str]) -> bool:
+    """Only the words of a link changed ("What is my disk quota?" -> "Storage limits")."""
+    d, i = alnum(h.deleted), alnum(h.inserted)
+    if not (d or i):
+        return False
+    if (d and f" {' '.join(d).lower()} " not in links[0]) or \
+            (i and f" {' '.join(i).lower()} " not in links[1]):
+        return False
+    words = d + i
+    touched = set(lexicon.concepts(words)) - {Concept.LEGAL_TERMS, Concept.NOTICE}
+    return not (touched or lexicon.negations(words) or lexicon.strong_modals(words)
+                or lexicon.weak_modals(words) or _numbers(words))
+
+
+def editorial_hunk(h: Hunk, old: Sequence[str], new: Sequence[str], texts: Texts,
+                   links: tuple[str, str] = ("", "")) -> Finding | None:
+    """The editorial rule that explains this changed run, if one does. `links` are the
+    words of the links of the old and new text (` w1 w2 … `, lower case)."""
     d, i = h.deleted, h.inserted
     if _punctuation(d, i):
         return Finding(Rule.PUNCTUATION, EDITORIAL)
@@ -309,6 +378,8 @@ def editorial_hunk(h: Hunk, old: Sequence[str], new: Sequence[str], texts: Texts
         return Finding(Rule.NUMBERING, EDITORIAL)
     if _urls(d, i):
         return Finding(Rule.LINK_TARGET, EDITORIAL)
+    if _link_wording(h, links):
+        return Finding(Rule.LINK_WORDING, EDITORIAL)
     if _date(h, old, new):
         return Finding(Rule.DATE_ONLY, EDITORIAL)
     renamed = _rename(h, old, new, texts)
@@ -318,6 +389,10 @@ def editorial_hunk(h: Hunk, old: Sequence[str], new: Sequence[str], texts: Texts
         return Finding(Rule.REORDERING, EDITORIAL)
     if _pointer(h, old, new):
         return Finding(Rule.CROSS_REFERENCE, EDITORIAL)
+    if _number_format(h, old, new):
+        return Finding(Rule.PUNCTUATION, EDITORIAL, note="the same number, written another way")
+    if _reordered_in_sentence(h, old, new):
+        return Finding(Rule.REORDERING, EDITORIAL, note="the same words, in another order")
     changed = alnum(list(d) + list(i))
     if changed and all(w.lower() in lexicon.ARTICLES for w in changed):
         return Finding(Rule.CLARIFICATION, EDITORIAL, note="only an article or determiner")
@@ -388,6 +463,12 @@ def material_hunk(h: Hunk, old: Sequence[str], new: Sequence[str],
                        note=f"in the section on {lexicon.DESCRIPTIONS[concept]}")
     if content and (lexicon.is_deontic(before) or lexicon.is_deontic(after)):
         return Finding(Rule.DUTIES, MATERIAL, tuple(content))
+    around = {c: t for c, t in lexicon.concepts([*before, *after]).items()
+              if c is not Concept.LEGAL_TERMS}
+    if content and around:
+        concept = next(iter(around))
+        return Finding(Rule(concept.value), MATERIAL, around[concept],
+                       note=f"in a sentence about {lexicon.DESCRIPTIONS[concept]}")
     practice = lexicon.describes_practice(before) or lexicon.describes_practice(after)
     if content and practice:
         return Finding(Rule.DATA, MATERIAL, tuple(practice),

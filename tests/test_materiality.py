@@ -71,6 +71,10 @@ def verdict_and_rules(new: str, old: str = DOC) -> tuple[str, list[str]]:
     ("Visit acme.example/help or", "Visit help.acme.example/contact or", "link-target"),
     # date-only edit
     ("last updated on March 3, 2026.", "last updated on June 1, 2027.", "date-only"),
+    # a number written another way
+    ("at least 30 days before", "at least thirty (30) days before", "punctuation"),
+    # the same words in another order within the sentence
+    ("your name and your e-mail address", "your e-mail address and your name", "reordering"),
     # clarification: wording in a sentence stating no duty and touching no concept
     ("in plain terms for everyone.", "in plain and simple terms for everyone.",
      "clarification"),
@@ -105,6 +109,15 @@ def test_link_targets_and_retitling_are_editorial() -> None:
     assert rules(a) == ["editorial heading-wording", "editorial link-target"]
 
 
+def test_link_wording_is_editorial_unless_the_words_carry_terms() -> None:
+    old = "## Help\n\nFor storage limits, read [What is my quota?](/quota) first.\n"
+    new = "## Help\n\nFor storage limits, read [Storage quotas explained](/quota) first.\n"
+    verdict, found = verdict_and_rules(new, old)
+    assert (verdict, found) == ("editorial", ["editorial link-wording"])
+    sell = new.replace("Storage quotas explained", "How we sell your data")
+    assert judge(old, sell).material
+
+
 def test_consistent_product_rename_is_editorial() -> None:
     new = DOC.replace("Acme Cloud", "Acme Workspace")
     verdict, found = verdict_and_rules(new)
@@ -122,6 +135,13 @@ def test_company_renamed_throughout_is_editorial_but_a_new_processor_is_not() ->
     swapped = doc.replace("Paystream", "Coinpay")
     verdict, found = verdict_and_rules(swapped, doc)
     assert verdict == "material", found
+
+
+def test_a_renamed_service_whose_name_says_what_it_does_is_material() -> None:
+    doc = ("## Tools\n\nWe use Acme Analytics on our site.\n\nAcme Analytics sets "
+           "cookies.\n\nYou can turn off Acme Analytics in settings.\n")
+    verdict, found = verdict_and_rules(doc.replace("Acme Analytics", "Acme Ads"), doc)
+    assert verdict == "material" and "editorial product-rename" not in found, found
 
 
 def test_a_sentence_about_data_practices_is_material() -> None:
@@ -205,6 +225,21 @@ def test_added_legal_terms_are_material(sentence: str, rule: str) -> None:
     new = DOC + f"\n## 6. More\n\n{sentence}\n"
     verdict, found = verdict_and_rules(new)
     assert verdict == "material" and f"material {rule}" in found, found
+
+
+def test_words_swapped_around_a_negation_or_between_recipients_are_material() -> None:
+    old = "## S\n\nWe share names with partners but not with brokers.\n"
+    new = "## S\n\nWe share names with brokers but not with partners.\n"
+    assert judge(old, new).material
+    old = "## S\n\nWe send names to advertisers and e-mails to processors.\n"
+    new = "## S\n\nWe send e-mails to advertisers and names to processors.\n"
+    assert judge(old, new).material
+
+
+def test_a_number_rewritten_with_a_new_unit_is_material() -> None:
+    verdict, found = verdict_and_rules(edit("at least 30 days before",
+                                            "at least thirty (30) business days before"))
+    assert verdict == "material" and "editorial punctuation" in found, found
 
 
 def test_a_new_table_row_is_a_material_item() -> None:
