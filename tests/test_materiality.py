@@ -111,10 +111,10 @@ def test_link_targets_and_retitling_are_editorial() -> None:
 
 def test_link_wording_is_editorial_unless_the_words_carry_terms() -> None:
     old = "## Help\n\nFor storage limits, read [What is my quota?](/quota) first.\n"
-    new = "## Help\n\nFor storage limits, read [Storage quotas explained](/quota) first.\n"
+    new = "## Help\n\nFor storage limits, read [Quotas explained](/quota) first.\n"
     verdict, found = verdict_and_rules(new, old)
     assert (verdict, found) == ("editorial", ["editorial link-wording"])
-    sell = new.replace("Storage quotas explained", "How we sell your data")
+    sell = new.replace("Quotas explained", "How we sell your data")
     assert judge(old, sell).material
 
 
