@@ -112,8 +112,7 @@ def _styles(a: Block, b: Block) -> tuple[Style, ...]:
     found: list[Style] = []
     if a.kind is not b.kind:
         found.append(Style.BLOCK_KIND)
-    if [(link.href, link.text) for link in a.links] != [(link.href, link.text)
-                                                         for link in b.links]:
+    if [link.href for link in a.links] != [link.href for link in b.links]:
         found.append(Style.LINKS)
     sa, sb = " ".join(a.source.split()), " ".join(b.source.split())
     if a.source == b.source:
