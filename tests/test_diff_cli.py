@@ -109,6 +109,14 @@ def test_front_matter_and_override_show_in_every_format(cli, tmp_path: Path) -> 
     assert data["front_matter"][0]["field"] == "effective"
 
 
+def test_two_different_policies_are_compared_with_a_warning(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    old, new = write(tmp_path, policy("privacy", "2027-01-01", OLD),
+                     policy("terms", "2027-01-01", OLD))
+    result = cli(["diff", old, new], cwd=tmp_path)
+    assert result.code == 0
+    assert "warning: new.md:2: is policy 'terms' but old.md is policy 'privacy'" in result.err
+
+
 def test_bad_arguments_are_clear_errors(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     old, _ = write(tmp_path)
     missing = cli(["diff", old, "nope.md"], cwd=tmp_path)

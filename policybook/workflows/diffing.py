@@ -105,7 +105,12 @@ def compare(old: Side, new: Side) -> Comparison:
     """Parse both sides, diff them and judge the change."""
     a = parse_document(old.text, old.path)
     b = parse_document(new.text, new.path)
-    return Comparison(old, new, assess(diff_documents(a, b)), a.problems + b.problems)
+    problems = a.problems + b.problems
+    if a.front.policy and b.front.policy and a.front.policy != b.front.policy:
+        problems += (Problem(new.path, b.front.line_of("policy"),
+                             f"is policy '{b.front.policy}' but {old.path} is policy "
+                             f"'{a.front.policy}'; are these two versions of one policy?"),)
+    return Comparison(old, new, assess(diff_documents(a, b)), problems)
 
 
 @lru_cache(maxsize=8)
