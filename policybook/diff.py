@@ -7,10 +7,13 @@ How sections are compared (the shape handed to deepdiff, and why):
    same as an unpaired one on the other side (moved or retitled); then by similarity of
    their text (retitled and edited). Each pair gets one *key*: the old section's id.
 2. Each document becomes plain JSON-like data keyed by those keys:
-   `{"order": [key, ...], "sections": {key: {"id", "parent", "level", "number",
-   "title", "words", "source"}}}`. The section order is a *list* because deepdiff
-   ignores the order of dict keys: only the list shows a move (a key deleted at one
-   index and inserted at another). `words` and `source` are digests of the section's
+   `{"children": {parent key: [key, ...]}, "sections": {key: {"id", "parent", "level",
+   "number", "title", "words", "source"}}}`. The order of sections is kept in *lists*
+   because deepdiff ignores the order of dict keys: only a list shows a move. Each list
+   holds the sections found under the same parent on both sides, so a section added,
+   removed or moved to another parent (its `parent` changes) never makes its siblings
+   look moved; within a reordered list, the fewest keys outside the longest common
+   run are the ones that moved. `words` and `source` are digests of the section's
    own text and Markdown, so that deepdiff reports "this section's words changed"
    instead of diffing long strings itself. `threshold_to_diff_deeper=0`, or deepdiff
    would collapse a mostly-changed section into one opaque replacement; keys are
@@ -28,6 +31,7 @@ Front-matter changes are reported apart (`ChangeSet.front`): they never change t
 text a user agrees to.
 """
 
+from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
@@ -132,23 +136,33 @@ def _pair_sections(old: dict[str, _Node], new: dict[str, _Node]) -> dict[str, st
     return pairs
 
 
-def _tree(nodes: dict[str, _Node], key: dict[str, str]) -> dict[str, Any]:
-    """The JSON-like shape given to deepdiff (see the module docstring)."""
-    return {
-        "order": [key[sid] for sid in nodes],
-        "sections": {
-            key[sid]: {
-                "id": sid,
-                "parent": key[n.parent] if n.parent is not None else None,
-                "level": n.section.level,
-                "number": n.section.number,
-                "title": n.section.title,
-                "words": _digest(n.words),
-                "source": _digest("\n\n".join(b.source for b in n.section.blocks)),
-            }
-            for sid, n in nodes.items()
-        },
+def _tree(nodes: dict[str, _Node], key: dict[str, str], stay: set[tuple[str, str]]
+          ) -> dict[str, Any]:
+    """The JSON-like shape given to deepdiff (see the module docstring). `stay` holds
+    the (key, parent key) pairs found on both sides: only their order can show a move."""
+    records = {
+        key[sid]: {
+            "id": sid,
+            "parent": key[n.parent] if n.parent is not None else "",
+            "level": n.section.level,
+            "number": n.section.number,
+            "title": n.section.title,
+            "words": _digest(n.words),
+            "source": _digest("\n\n".join(b.source for b in n.section.blocks)),
+        }
+        for sid, n in nodes.items()
     }
+    children: dict[str, list[str]] = {}
+    for k, record in records.items():
+        parent = str(record["parent"])
+        if (k, parent) in stay:
+            children.setdefault(parent, []).append(k)
+    return {"children": children, "sections": records}
+
+
+def _staying(old: dict[str, Any], new: dict[str, Any]) -> set[tuple[str, str]]:
+    pairs = [{(k, r["parent"]) for k, r in tree["sections"].items()} for tree in (old, new)]
+    return pairs[0] & pairs[1]
 
 
 _ATTRIBUTE_KIND = {
@@ -176,27 +190,32 @@ def _structural(old_tree: dict[str, Any], new_tree: dict[str, Any]
     added: set[str] = set()
     removed: set[str] = set()
     kinds: dict[str, set[ChangeKind]] = {}
-    left_order: set[str] = set()
-    entered_order: set[str] = set()
+    reordered: set[str] = set()  # parents whose children changed order
     for report, items in found.items():
         for item in items:
             path = item.path(output_format="list")
-            if path[0] == "order":
-                (left_order if report == "iterable_item_removed" else entered_order).add(
-                    str(item.t1 if report == "iterable_item_removed" else item.t2))
+            if path[0] == "children":
+                reordered.add(str(path[1]))
+            elif path[0] != "sections":
+                continue
             elif len(path) == 2 and report == "dictionary_item_added":
                 added.add(str(path[1]))
             elif len(path) == 2 and report == "dictionary_item_removed":
                 removed.add(str(path[1]))
             elif len(path) == 3:
                 kinds.setdefault(str(path[1]), set()).add(_ATTRIBUTE_KIND[str(path[2])])
-    # A key that left the order list at one place and entered it at another moved;
-    # its sub-sections moved with it and are not reported again.
-    moved = (left_order & entered_order) - added - removed
-    parent = {k: v["parent"] for k, v in b.items()}
-    for key in moved:
-        if parent.get(key) not in moved:
-            kinds.setdefault(key, set()).add(ChangeKind.MOVED)
+    # deepdiff says which lists of siblings changed order (each lists only the sections
+    # found under the same parent on both sides); the fewest moves that explain it are
+    # the keys outside their longest common run (a swap of two is one move, not two).
+    for parent_key in reordered:
+        before = old_tree["children"].get(parent_key, [])
+        after = new_tree["children"].get(parent_key, [])
+        matcher = SequenceMatcher(None, before, after, autojunk=False)
+        kept = {k for block in matcher.get_matching_blocks()
+                for k in after[block.b: block.b + block.size]}
+        for key in after:
+            if key not in kept:
+                kinds.setdefault(key, set()).add(ChangeKind.MOVED)
     return added, removed, kinds
 
 
@@ -206,7 +225,9 @@ def diff_documents(old: Document, new: Document) -> ChangeSet:
     pairs = _pair_sections(old_nodes, new_nodes)
     old_key = {sid: sid for sid in old_nodes}
     new_key = {sid: pairs.get(sid, sid) for sid in new_nodes}
-    added, removed, kinds = _structural(_tree(old_nodes, old_key), _tree(new_nodes, new_key))
+    stay = _staying(_tree(old_nodes, old_key, set()), _tree(new_nodes, new_key, set()))
+    added, removed, kinds = _structural(_tree(old_nodes, old_key, stay),
+                                        _tree(new_nodes, new_key, stay))
     back = {v: k for k, v in pairs.items()}  # old id -> new id
 
     placed: list[tuple[float, Change]] = []

@@ -227,3 +227,15 @@ def test_list_items_and_table_rows_carry_their_lines() -> None:
     lst, table = next(doc.sections()).blocks
     assert (lst.items, lst.item_lines) == (("one", "two more", "three"), (6, 7, 9))
     assert (table.rows, table.item_lines) == ((("x", "y"), ("1", "2")), (11, 13))
+
+
+def test_a_section_replaced_in_place_and_one_moved_into_its_slot() -> None:
+    old = "## A\n\nAlpha words.\n\n## B\n\nBeta words.\n\n## C\n\nGamma words.\n"
+    new = "## A\n\nAlpha words.\n\n## C\n\nGamma words.\n\n## D\n\nSomething else entirely.\n"
+    assert dump(changes(old, new)) == [
+        "removed b", "  removed paragraph: [-Beta words.-]",
+        "added d", "  added paragraph: {+Something else entirely.+}"]
+    swapped = "## B\n\nBeta words.\n\n## A\n\nAlpha words.\n\n## C\n\nGamma words.\n"
+    assert [line for line in dump(changes(old, swapped)) if line.startswith("moved")] in (
+        ["moved a (to another place among its sibling sections)"],
+        ["moved b (to another place among its sibling sections)"])
