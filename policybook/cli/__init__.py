@@ -17,6 +17,7 @@ from ..errors import ContentError, PolicybookError
 from .accounts import accounts
 from .common import CONTEXT_SETTINGS, Env
 from .content import check, init, render
+from .diff import diff
 from .history import versions
 from .notices import notices
 
@@ -44,6 +45,7 @@ cli.add_command(render)
 cli.add_command(versions)
 cli.add_command(accounts)
 cli.add_command(notices)
+cli.add_command(diff)
 
 
 def main(argv: Sequence[str] | None = None) -> None:
