@@ -73,6 +73,7 @@ class Config:
     accounts_sql_url: Secret = field(default_factory=lambda: Secret(""))
     accounts_sql_query: str | None = None
     accounts_batch: int = 5000
+    accounts_refresh_seconds: int = 900  # re-read the SQL source at most this often per notice
     # mail
     mail: MailProvider = MailProvider.OUTBOX
     mail_from: str = "Policy updates <policy-updates@example.com>"
@@ -81,11 +82,14 @@ class Config:
     sendgrid_url: str = DEFAULT_SENDGRID_URL
     sendgrid_api_key: Secret = field(default_factory=lambda: Secret(""))
     sendgrid_timeout: float = 30.0
+    sendgrid_retries: int = 5
+    sendgrid_backoff: float = 1.0  # first retry delay; doubles per retry (Retry-After wins)
     sendgrid_webhook_public_key: str | None = None
     webhook_tolerance_seconds: int = 600
     smtp_url: Secret = field(default_factory=lambda: Secret(""))
     send_batch: int = 1000
     lease_seconds: int = 600
+    default_locale: str = "en"  # for accounts without one
     # scheduler
     tick_seconds: int = 60
 
@@ -130,14 +134,18 @@ _FILE_KEYS: dict[str, tuple[str, type | tuple[type, ...]]] = {
     "database.url": ("database_url", str),
     "accounts.sql_query": ("accounts_sql_query", str),
     "accounts.batch": ("accounts_batch", int),
+    "accounts.refresh_seconds": ("accounts_refresh_seconds", int),
     "mail.provider": ("mail", str),
     "mail.from": ("mail_from", str),
     "mail.reply_to": ("mail_reply_to", str),
     "mail.outbox": ("outbox", str),
     "mail.batch": ("send_batch", int),
     "mail.lease_seconds": ("lease_seconds", int),
+    "mail.locale": ("default_locale", str),
     "sendgrid.url": ("sendgrid_url", str),
     "sendgrid.timeout": ("sendgrid_timeout", (int, float)),
+    "sendgrid.retries": ("sendgrid_retries", int),
+    "sendgrid.backoff_seconds": ("sendgrid_backoff", (int, float)),
     "sendgrid.webhook_public_key": ("sendgrid_webhook_public_key", str),
     "sendgrid.webhook_tolerance_seconds": ("webhook_tolerance_seconds", int),
     "scheduler.tick_seconds": ("tick_seconds", int),
@@ -158,6 +166,8 @@ _ENV: dict[str, str] = {
     "POLICYBOOK_TIMEZONE": "timezone",
     "POLICYBOOK_BASE_URL": "base_url",
     "POLICYBOOK_SENDGRID_WEBHOOK_KEY": "sendgrid_webhook_public_key",
+    "POLICYBOOK_MAIL_BATCH": "send_batch",
+    "POLICYBOOK_LEASE_SECONDS": "lease_seconds",
 }
 _SECRET_ENV = {
     "SENDGRID_API_KEY": "sendgrid_api_key",
@@ -222,7 +232,8 @@ def _kind_name(kind: type | tuple[type, ...]) -> str:
 
 def _build(root: Path, values: dict[str, Any], problems: list[str]) -> Config:
     for name in ("notice_days", "recently_updated_days", "port", "accounts_batch", "send_batch",
-                 "lease_seconds", "tick_seconds", "webhook_tolerance_seconds"):
+                 "lease_seconds", "tick_seconds", "webhook_tolerance_seconds",
+                 "accounts_refresh_seconds", "sendgrid_retries"):
         if name not in values:
             continue
         try:
@@ -232,7 +243,8 @@ def _build(root: Path, values: dict[str, Any], problems: list[str]) -> Config:
             del values[name]
             continue
         # Zero days of notice or of "recently updated" banner is a choice; zero seconds is not.
-        minimum = 0 if name in ("notice_days", "recently_updated_days") else 1
+        minimum = 0 if name in ("notice_days", "recently_updated_days",
+                                "sendgrid_retries") else 1
         if values[name] < minimum:
             problems.append(f"{name} must be at least {minimum}, not {values[name]}")
             del values[name]
@@ -259,8 +271,12 @@ def _build(root: Path, values: dict[str, Any], problems: list[str]) -> Config:
             problems.append(f"time zone {values['timezone']!r} is unknown; use an IANA name such "
                             "as 'America/Los_Angeles' or 'UTC'")
             del values["timezone"]
-    if "sendgrid_timeout" in values:
-        values["sendgrid_timeout"] = float(values["sendgrid_timeout"])
+    for name in ("sendgrid_timeout", "sendgrid_backoff"):
+        if name in values:
+            values[name] = float(values[name])
+            if values[name] <= 0:
+                problems.append(f"{name} must be more than 0 seconds, not {values[name]}")
+                del values[name]
     config = Config(root=root, **values)
     if config.mail is MailProvider.SENDGRID and not config.sendgrid_api_key:
         problems.append("mail provider 'sendgrid' needs the environment variable SENDGRID_API_KEY")

@@ -68,6 +68,7 @@ class Block:
     items: tuple[str, ...] = ()
     rows: tuple[tuple[str, ...], ...] = ()
     links: tuple[Link, ...] = ()
+    item_lines: tuple[int, ...] = ()  # the line of each item (or table row), 1-based
 
 
 @dataclass(frozen=True)
@@ -364,6 +365,7 @@ def _make_block(tokens: list[Token], lines: list[str]) -> Block:
     rows: list[tuple[str, ...]] = []
     row: list[str] = []
     links: list[Link] = []
+    item_lines: list[int] = []
     depth = 0
     fresh = False
     for tok in tokens:
@@ -373,9 +375,11 @@ def _make_block(tokens: list[Token], lines: list[str]) -> Block:
             depth -= 1
         elif tok.type == "list_item_open":
             items.append("- " * max(depth - 1, 0))
+            item_lines.append((tok.map[0] if tok.map else start) + 1)
             fresh = True
         elif tok.type == "tr_open":
             row = []
+            item_lines.append((tok.map[0] if tok.map else start) + 1)
         elif tok.type == "tr_close":
             rows.append(tuple(row))
         elif tok.type in ("fence", "code_block"):
@@ -403,6 +407,7 @@ def _make_block(tokens: list[Token], lines: list[str]) -> Block:
         items=tuple(items),
         rows=tuple(rows),
         links=tuple(links),
+        item_lines=tuple(item_lines),
     )
 
 

@@ -16,6 +16,7 @@ SHARED = Path(os.environ.get("POLICYBOOK_SHARED", REPO.parent / "shared"))
 CORPUS = Path(os.environ.get("POLICYBOOK_CORPUS", SHARED / "corpus" / "site-policy-dev"))
 SEED = SHARED / "seeds" / "ringcentral-privacy-policy-2013.md"
 IN_CI = os.environ.get("POLICYBOOK_CI") == "1"
+pytest_plugins = ["tests.support.fixtures"]  # databases, SendGrid server (notices tests)
 
 
 def require(reason: str) -> None:

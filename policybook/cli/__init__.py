@@ -14,10 +14,13 @@ import click
 
 from .. import __version__
 from ..errors import ContentError, PolicybookError
+from .accounts import accounts
 from .common import CONTEXT_SETTINGS, Env
 from .content import check, init, render
+from .diff import diff
 from .history import versions
 from .site import build, serve
+from .notices import notices
 
 
 @click.group(context_settings=CONTEXT_SETTINGS)
@@ -43,6 +46,9 @@ cli.add_command(render)
 cli.add_command(versions)
 cli.add_command(serve)
 cli.add_command(build)
+cli.add_command(accounts)
+cli.add_command(notices)
+cli.add_command(diff)
 
 
 def main(argv: Sequence[str] | None = None) -> None:

@@ -1,0 +1,225 @@
+"""Accuracy and speed of the material-change classifier on a labelled corpus.
+
+    python benchmarks/classify.py [--corpus DIR] [--repeat N] [--no-peers] [--errors]
+
+The corpus has the layout of `../shared/corpus/site-policy-dev/` (the default, beside
+the repository; or $POLICYBOOK_CORPUS): `labels.jsonl` and `pairs/<id>/{old,new}.md`.
+Prints `name: value unit` lines: accuracy, precision, recall and F1 for `material`, the
+confusion matrix, and the median and total time per pair of
+
+- policybook in-process (parse both versions, diff, assess: what `versions`, the
+  website and CI do), and `policybook diff --format json` as a command;
+- `git diff --no-index --word-diff` (a plain word diff, no judgement);
+- the peer governdiff (`governdiff diff --format json`, from the `bench` extra), as a
+  command and in-process, and its own precision and recall when its "breaking"
+  findings are read as "material";
+
+then the ratios. Goals: recall >= 0.95 with precision >= 0.85; median time per pair
+below governdiff's. Timings are the best of --repeat runs per pair; on a shared
+machine they are noisy.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))  # this checkout's policybook, even without an install
+
+from policybook.diff import diff_documents  # noqa: E402
+from policybook.document import parse_document  # noqa: E402
+from policybook.materiality import assess  # noqa: E402
+
+DEFAULT_CORPUS = Path(os.environ.get(
+    "POLICYBOOK_CORPUS",
+    Path(__file__).resolve().parents[2] / "shared" / "corpus" / "site-policy-dev"))
+
+
+@dataclass(frozen=True)
+class Case:
+    id: str
+    material: bool
+    confidence: str
+    old: Path
+    new: Path
+
+
+@dataclass
+class Scores:
+    tp: int = 0
+    fp: int = 0
+    fn: int = 0
+    tn: int = 0
+
+    def add(self, predicted: bool, truth: bool) -> str:
+        tag = ("tp" if truth else "fp") if predicted else ("fn" if truth else "tn")
+        setattr(self, tag, getattr(self, tag) + 1)
+        return tag
+
+    @property
+    def precision(self) -> float:
+        return self.tp / (self.tp + self.fp) if self.tp + self.fp else 0.0
+
+    @property
+    def recall(self) -> float:
+        return self.tp / (self.tp + self.fn) if self.tp + self.fn else 0.0
+
+    @property
+    def f1(self) -> float:
+        p, r = self.precision, self.recall
+        return 2 * p * r / (p + r) if p + r else 0.0
+
+    @property
+    def accuracy(self) -> float:
+        total = self.tp + self.fp + self.fn + self.tn
+        return (self.tp + self.tn) / total if total else 0.0
+
+
+def load_cases(corpus: Path) -> list[Case]:
+    cases = []
+    for line in (corpus / "labels.jsonl").read_text(encoding="utf-8").splitlines():
+        if not line.strip():
+            continue
+        row = json.loads(line)
+        pair = corpus / "pairs" / row["id"]
+        cases.append(Case(row["id"], row["label"] == "material", row.get("confidence", ""),
+                          pair / "old.md", pair / "new.md"))
+    return cases
+
+
+def best_of(repeat: int, run: Callable[[], object]) -> tuple[float, object]:
+    best, result = float("inf"), None
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        result = run()
+        best = min(best, time.perf_counter() - t0)
+    return best, result
+
+
+def classify(case: Case) -> bool:
+    old = parse_document(case.old.read_text(encoding="utf-8"), str(case.old))
+    new = parse_document(case.new.read_text(encoding="utf-8"), str(case.new))
+    return assess(diff_documents(old, new)).material
+
+
+def run_command(args: list[str], **kw: object) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(args, capture_output=True, text=True, check=False, **kw)  # type: ignore[call-overload]
+
+
+def report_times(name: str, times: list[float]) -> float:
+    median = statistics.median(times)
+    print(f"{name}_median_per_pair: {median * 1000:.2f} ms")
+    print(f"{name}_total: {sum(times) * 1000:.1f} ms")
+    return median
+
+
+def report_scores(name: str, s: Scores) -> None:
+    print(f"{name}accuracy: {s.accuracy:.3f}")
+    print(f"{name}precision: {s.precision:.3f}")
+    print(f"{name}recall: {s.recall:.3f}")
+    print(f"{name}f1: {s.f1:.3f}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
+    parser.add_argument("--repeat", type=int, default=3, help="runs per pair (best is kept)")
+    parser.add_argument("--no-peers", action="store_true",
+                        help="skip the command-line timings (git, governdiff, policybook)")
+    parser.add_argument("--errors", action="store_true", help="list the misclassified pairs")
+    args = parser.parse_args()
+    if not (args.corpus / "labels.jsonl").is_file():
+        sys.exit(f"no labels.jsonl in {args.corpus}; give --corpus DIR")
+    cases = load_cases(args.corpus)
+
+    ours, times, errors = Scores(), [], []
+    high = Scores()
+    for case in cases:
+        elapsed, predicted = best_of(args.repeat, lambda c=case: classify(c))
+        times.append(elapsed)
+        tag = ours.add(bool(predicted), case.material)
+        if case.confidence == "high":
+            high.add(bool(predicted), case.material)
+        if tag in ("fp", "fn"):
+            errors.append(f"{tag}: {case.id} ({case.confidence} confidence)")
+
+    print(f"pairs: {len(cases)} pairs")
+    print(f"labelled_material: {sum(c.material for c in cases)} pairs")
+    report_scores("", ours)
+    print(f"recall_high_confidence: {high.recall:.3f}")
+    print(f"precision_high_confidence: {high.precision:.3f}")
+    print("confusion matrix (rows: label, columns: predicted):")
+    print("                 material  editorial")
+    print(f"  material       {ours.tp:8d}  {ours.fn:9d}")
+    print(f"  non-material   {ours.fp:8d}  {ours.tn:9d}")
+    print(f"goal_recall_0.95: {'met' if ours.recall >= 0.95 else 'missed'}")
+    print(f"goal_precision_0.85: {'met' if ours.precision >= 0.85 else 'missed'}")
+    ours_median = report_times("policybook", times)
+    if args.errors:
+        for line in errors:
+            print(f"  {line}")
+    if args.no_peers:
+        return
+
+    env = {**os.environ, "PYTHONPATH": str(REPO), "NO_COLOR": "1"}
+    peers: dict[str, float] = {}
+    cli, git, gov, gov_api = [], [], [], []
+    gov_scores = Scores()
+    governdiff = shutil.which("governdiff") or str(Path(sys.executable).parent / "governdiff")
+    have_governdiff = Path(governdiff).exists()
+    try:
+        from governdiff.engine import analyze_texts  # type: ignore[import-not-found]
+    except ImportError:
+        analyze_texts = None
+    for case in cases:
+        t, _ = best_of(args.repeat, lambda c=case: run_command(
+            [sys.executable, "-m", "policybook", "diff", str(c.old), str(c.new),
+             "--format", "json"], env=env, cwd=REPO))
+        cli.append(t)
+        t, _ = best_of(args.repeat, lambda c=case: run_command(
+            ["git", "diff", "--no-index", "--word-diff", str(c.old), str(c.new)]))
+        git.append(t)
+        if have_governdiff:
+            t, done = best_of(args.repeat, lambda c=case: run_command(
+                [governdiff, "diff", str(c.old), str(c.new), "--format", "json"]))
+            gov.append(t)
+            assert isinstance(done, subprocess.CompletedProcess)
+            breaking = json.loads(done.stdout)["summary"]["breaking_findings"] if \
+                done.returncode == 0 else 0
+            gov_scores.add(breaking > 0, case.material)
+        if analyze_texts is not None:
+            old_text, new_text = case.old.read_text("utf-8"), case.new.read_text("utf-8")
+            t, _ = best_of(args.repeat, lambda a=old_text, b=new_text: analyze_texts(a, b))
+            gov_api.append(t)
+    peers["policybook_cli"] = report_times("policybook_cli", cli)
+    peers["git_word_diff"] = report_times("git_word_diff", git)
+    if gov:
+        peers["governdiff"] = report_times("governdiff", gov)
+        report_scores("governdiff_", gov_scores)
+    else:
+        print("governdiff: not installed (pip install -e '.[bench]')")
+    if gov_api:
+        peers["governdiff_api"] = report_times("governdiff_api", gov_api)
+    for name, median in peers.items():
+        print(f"ratio_{name}_over_policybook: {median / ours_median:.2f} x")
+    if "governdiff" in peers:
+        print(f"ratio_governdiff_over_policybook_cli: "
+              f"{peers['governdiff'] / peers['policybook_cli']:.2f} x")
+    if "governdiff_api" in peers:
+        met = "met" if ours_median < peers["governdiff_api"] else "missed"
+        print(f"goal_faster_than_governdiff: {met}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,271 @@
+"""Vocabularies of privacy and contract law that the materiality rules read (pure core).
+
+Generic terms of the trade, never a company's names or one policy's phrases: the rules
+must judge any company's policy. Each concept is a list of words and phrases in their
+base form; matching is case-insensitive, on whole words, and accepts the usual English
+endings (share -> shares, shared, sharing; party -> parties), so the lists stay short.
+
+Lawyers who want another term recognised add it here, with a test.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from enum import StrEnum
+
+
+class Concept(StrEnum):
+    """What a change touches, in the words of the notice: each is a material topic."""
+
+    DATA = "data-categories"
+    PURPOSES = "purposes"
+    RECIPIENTS = "recipients"
+    LOCATIONS = "processing-locations"
+    RETENTION = "retention"
+    RIGHTS = "user-rights"
+    LIABILITY = "liability"
+    DISPUTES = "dispute-resolution"
+    GOVERNING_LAW = "governing-law"
+    TERMINATION = "termination"
+    NOTICE = "notice-of-changes"
+    FEES = "fees"  # after the others: "pay" and "paid" also occur in passing
+    LEGAL_TERMS = "legal-terms"
+
+
+DESCRIPTIONS = {
+    Concept.DATA: "the personal data collected",
+    Concept.PURPOSES: "what data is used for",
+    Concept.RECIPIENTS: "who receives or can access data",
+    Concept.LOCATIONS: "where data is processed",
+    Concept.RETENTION: "how long data is kept",
+    Concept.RIGHTS: "users' rights and how to exercise them",
+    Concept.FEES: "fees and payment",
+    Concept.LIABILITY: "liability, warranties and indemnities",
+    Concept.DISPUTES: "how disputes are resolved",
+    Concept.GOVERNING_LAW: "the governing law",
+    Concept.TERMINATION: "termination and suspension",
+    Concept.NOTICE: "how users are told of changes",
+    Concept.LEGAL_TERMS: "the parties' duties, licences and legal terms",
+}
+
+TERMS: dict[Concept, tuple[str, ...]] = {
+    Concept.DATA: (
+        "personal data", "personal information", "personally identifiable", "pii",
+        "sensitive data", "special category", "special categories", "email address",
+        "e-mail address", "phone number", "telephone number", "mobile number",
+        "postal address", "home address", "ip address", "device identifier", "device id",
+        "advertising identifier", "identifier", "cookie", "web beacon", "pixel",
+        "location data", "location information", "precise location", "geolocation", "gps",
+        "biometric", "fingerprint", "facial", "voiceprint", "health data",
+        "health information", "medical", "genetic", "financial information",
+        "payment information", "credit card",
+        "card number", "bank account", "contact list", "address book", "browsing history",
+        "search history", "purchase history", "usage data", "usage information", "log data",
+        "log file", "metadata", "telemetry", "keystroke", "message", "photo", "audio",
+        "voice", "video", "recording", "social security", "passport", "driver's license",
+        "government id", "date of birth", "birth date", "gender", "racial", "ethnic",
+        "religious", "political opinion", "sexual orientation", "trade union", "criminal",
+        "children", "minor", "password", "credential", "inference", "demographic",
+    ),
+    Concept.PURPOSES: (
+        "advertising", "advertisement", "ads", "marketing", "targeted", "targeting",
+        "personalize", "personalise", "personalization", "personalisation", "profiling",
+        "analytics", "research", "train", "training", "machine learning",
+        "artificial intelligence", "ai", "ai model", "language model", "generative", "sell",
+        "sale", "sold", "share", "sharing", "monetize", "monetise", "commercial purpose",
+        "cross-context", "behavioral", "behavioural", "improve", "improving", "develop new",
+        "archive", "archiving", "scrape", "scraping", "track", "tracking",
+        "automated decision", "purpose",
+    ),
+    Concept.RECIPIENTS: (
+        "third party", "third-party", "partner", "affiliate", "subsidiary", "parent company",
+        "vendor", "service provider", "processor", "subprocessor", "sub-processor",
+        "contractor", "advertiser", "data broker", "broker", "law enforcement", "government",
+        "authority", "authorities", "regulator", "acquirer", "successor", "buyer",
+        "employee", "personnel", "staff", "agent", "disclose", "disclosure", "recipient",
+        "other users", "publicly", "make available", "provide it to",
+    ),
+    Concept.LOCATIONS: (
+        "outside", "abroad", "international", "cross-border", "country", "countries",
+        "united states", "u.s", "usa", "european economic area", "eea", "european union",
+        "eu", "united kingdom", "uk", "switzerland", "data center", "datacenter", "region",
+        "standard contractual clauses", "adequacy", "privacy shield", "safe harbor",
+        "localization", "localisation", "transfer",
+    ),
+    Concept.RETENTION: (
+        "retain", "retention", "keep", "store", "storage", "delete", "deletion", "erase",
+        "erasure", "destroy", "anonymize", "anonymise", "de-identify", "pseudonymize",
+        "backup", "as long as", "retention period",
+    ),
+    Concept.RIGHTS: (
+        "right", "rights", "rectify", "rectification", "correct", "correction", "object",
+        "objection", "opt out", "opt-out", "opt in", "opt-in", "unsubscribe", "withdraw",
+        "consent", "portability", "complain", "complaint",
+        "appeal", "request", "do not track", "choice", "reinstatement", "export", "access",
+    ),
+    Concept.FEES: (
+        "fee", "charge", "price", "pricing", "payment", "pay", "paid", "billing", "bill",
+        "invoice", "refund", "subscription", "tax", "cost", "credit", "purchase", "renew",
+        "renewal", "auto-renew", "trial", "discount", "overage", "usage-based",
+    ),
+    Concept.LIABILITY: (
+        "liability", "liable", "damages", "indemnify", "indemnification", "indemnity",
+        "warranty", "warrant", "disclaim", "disclaimer", "as is", "as available",
+        "consequential", "incidental", "lost profits", "hold harmless", "defend", "defense",
+        "defence", "loss", "sla", "service level", "uptime",
+    ),
+    Concept.DISPUTES: (
+        "arbitration", "arbitrate", "arbitrator", "class action", "class-action", "jury",
+        "small claims", "mediation", "dispute", "court", "venue", "waive", "waiver",
+    ),
+    Concept.GOVERNING_LAW: (
+        "governing law", "governed by", "laws of", "choice of law", "jurisdiction",
+    ),
+    Concept.TERMINATION: (
+        "terminate", "termination", "suspend", "suspension", "cancel", "cancellation",
+        "close your account", "deactivate", "ban", "disable", "remove", "removal",
+        "block", "throttle",
+    ),
+    Concept.NOTICE: (
+        "notify", "notice", "notification", "amend", "amendment", "modify",
+        "modification", "revise", "revision", "effective date", "continued use",
+        "advance notice", "prior notice",
+    ),
+    Concept.LEGAL_TERMS: (
+        "license", "licence", "sublicense", "sublicence", "royalty", "perpetual",
+        "irrevocable", "worldwide", "intellectual property", "copyright", "trademark",
+        "patent", "ownership", "own", "assign", "assignment", "confidential",
+        "confidentiality", "agreement", "contract", "supersede", "govern", "precedence",
+        "binding", "sanction", "export control", "comply", "compliance", "lawful",
+        "unlawful", "unlawfully", "illegal", "law", "authorized", "unauthorized",
+        "prohibit", "prohibited", "permit", "permitted", "allow", "require", "obligation",
+        "responsible", "responsibility", "breach", "violate", "violation", "enforce",
+        "enforcement", "security", "secure", "encrypt", "encryption", "grant", "waive",
+        "exclusive", "non-exclusive", "terms", "policy", "policies", "applicable",
+    ),
+}
+
+# Modality: a duty (will, must) weakened into a permission (may) is a material change.
+STRONG_MODALS = ("must", "shall", "will", "won't", "required", "require", "agree",
+                 "undertake", "commit", "guarantee", "ensure", "always", "need to",
+                 "have to", "obligated", "obliged", "promise")
+WEAK_MODALS = ("may", "might", "can", "could", "should", "reserve the right",
+               "discretion", "from time to time", "try to", "endeavor", "endeavour",
+               "aim to", "reasonable efforts", "where possible", "where practicable",
+               "generally", "typically", "usually", "as appropriate")
+NEGATIONS = ("not", "no", "never", "neither", "nor", "none", "nothing", "nobody", "without",
+             "cannot", "can't", "don't", "doesn't", "won't", "isn't", "aren't", "shouldn't",
+             "mustn't", "wouldn't", "couldn't", "except", "unless", "excluding", "only")
+# Words that make a sentence state a duty, a permission or a prohibition.
+DEONTIC = (*STRONG_MODALS, *WEAK_MODALS, *NEGATIONS, "prohibited", "permitted", "allowed",
+           "responsible", "entitled", "waive", "grant", "consent", "reserve", "right",
+           "rights", "obligation", "liable", "you agree", "we agree")
+# Verbs that hand data to someone: a name next to them may be a recipient.
+SHARING = ("share", "sell", "sale", "disclose", "transfer", "send", "provide", "rent",
+           "trade", "make available", "give")
+# A sentence that describes what is done with data: "We collect information when ...".
+PRACTICE = ("collect", "process", "processing", "gather", "obtain", "receive", "record",
+            "monitor", "combine", "infer", "analyze", "analyse", "use your", "use the data",
+            "use this information", "use information", "personal", "data", "information")
+# Function words: a change among these alone ("the" -> "a") changes no obligation;
+# conjunctions ("and"/"or") are *not* here, because they change what a clause covers.
+ARTICLES = frozenset({"the", "a", "an", "this", "these", "that", "those", "such", "its"})
+# One of these added or dropped alone is a grammar fix ("means, collectively, to all").
+GRAMMAR_WORDS = frozenset({"to", "of", "the", "a", "an", "in", "on", "at", "by", "as"})
+NUMBER_WORDS = frozenset({
+    "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
+    "eleven", "twelve", "fifteen", "twenty", "thirty", "forty", "fifty", "sixty",
+    "seventy", "eighty", "ninety", "hundred", "thousand", "million", "billion", "half",
+    "double", "twice", "once", "first", "second", "third",
+})
+MONTHS = frozenset({
+    "January", "February", "March", "April", "May", "June", "July", "August", "September",
+    "October", "November", "December", "Jan", "Feb", "Mar", "Apr", "Jun", "Jul", "Aug",
+    "Sep", "Sept", "Oct", "Nov", "Dec",
+})
+# Words that introduce a cross-reference: "Section 4", "clause B(2)".
+REFERENCE_WORDS = frozenset({
+    "section", "sections", "article", "articles", "clause", "clauses", "paragraph",
+    "paragraphs", "subsection", "part", "schedule", "exhibit", "appendix", "annex", "§",
+    "see",
+})
+# Labels that mark non-binding summaries ("Short version:", "In short:").
+SUMMARY_LABELS = ("short version", "summary", "in short", "in summary", "tl;dr", "tldr",
+                  "at a glance", "key points", "in brief", "the gist")
+
+# Sentences that only send the reader elsewhere start with these.
+POINTERS = ("please see", "see ", "for more information", "for more details", "for details",
+            "learn more", "please refer to", "refer to", "read more", "more information",
+            "for further information", "you can find", "please visit", "visit ")
+
+_ENDINGS = r"(?:s|es|ed|d|ing|ly|'s|’s)?"
+
+
+def _pattern(terms: Iterable[str]) -> re.Pattern[str]:
+    alternatives = sorted({re.escape(t.lower()) for t in terms}, key=len, reverse=True)
+    return re.compile(r"(?<![\w-])(?:" + "|".join(alternatives) + ")" + _ENDINGS + r"(?![\w-])")
+
+
+_CONCEPTS = {concept: _pattern(TERMS[concept]) for concept in Concept}  # in priority order
+_STRONG = _pattern(STRONG_MODALS)
+_WEAK = _pattern(WEAK_MODALS)
+_NEGATION = _pattern(NEGATIONS)
+_DEONTIC = _pattern(DEONTIC)
+_PRACTICE = _pattern(PRACTICE)
+_SHARING = _pattern(SHARING)
+
+
+def _text(words: Iterable[str]) -> str:
+    return " ".join(words).lower()
+
+
+def concepts(words: Iterable[str]) -> dict[Concept, tuple[str, ...]]:
+    """Concepts whose terms occur in `words`, with the terms found, in Concept order."""
+    text = _text(words)
+    found: dict[Concept, tuple[str, ...]] = {}
+    for concept, pattern in _CONCEPTS.items():
+        hits = tuple(dict.fromkeys(m.group(0) for m in pattern.finditer(text)))
+        if hits:
+            found[concept] = hits
+    return found
+
+
+def strong_modals(words: Iterable[str]) -> list[str]:
+    return [m.group(0) for m in _STRONG.finditer(_text(words))]
+
+
+def weak_modals(words: Iterable[str]) -> list[str]:
+    return [m.group(0) for m in _WEAK.finditer(_text(words))]
+
+
+def negations(words: Iterable[str]) -> list[str]:
+    text = _text(words).replace("n’t", "n't")
+    found = [m.group(0) for m in _NEGATION.finditer(text)]
+    # "isn't" and friends not listed above still negate.
+    found += [w for w in text.split() if w.endswith("n't") and w not in found]
+    return found
+
+
+def is_deontic(words: Iterable[str]) -> bool:
+    """Does this sentence state a duty, a permission, a prohibition or a right?"""
+    return _DEONTIC.search(_text(words)) is not None
+
+
+def shares(words: Iterable[str]) -> bool:
+    """Is data handed to someone here ("share", "sell", "disclose to")?"""
+    return _SHARING.search(_text(words)) is not None
+
+
+def describes_practice(words: Iterable[str]) -> list[str]:
+    """The words that make a sentence describe a data practice ("collect", "data")."""
+    return list(dict.fromkeys(m.group(0) for m in _PRACTICE.finditer(_text(words))))
+
+
+def summary_label(text: str) -> str | None:
+    """The summary label a text starts with ("Short version"), if any."""
+    head = text.lstrip("*_ ").lower()[:24]
+    for label in SUMMARY_LABELS:
+        if head.startswith(label) and head[len(label): len(label) + 1] in (":", " ", "", "."):
+            return label
+    return None

@@ -1,0 +1,123 @@
+"""The rules of materiality by name, with what each means in plain words (pure core).
+
+`Rule` values appear in every reason, the JSON output and the notices; the texts of
+`EXPLANATIONS` are what a lawyer reads next to them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from .document import ChangeVerdict
+from .lexicon import Concept
+
+EDITORIAL = ChangeVerdict.EDITORIAL
+MATERIAL = ChangeVerdict.MATERIAL
+
+
+class Rule(StrEnum):
+    # editorial
+    NO_CHANGE = "no-change"
+    WHITESPACE = "whitespace"
+    MARKUP = "markup"
+    LIST_MARKERS = "list-markers"
+    HEADING_LEVEL = "heading-level"
+    HEADING_WORDING = "heading-wording"
+    LINK_TARGET = "link-target"
+    LINK_WORDING = "link-wording"
+    NUMBERING = "numbering"
+    CONTENTS = "table-of-contents"
+    CROSS_REFERENCE = "cross-reference"
+    REORDERING = "reordering"
+    PUNCTUATION = "punctuation"
+    TYPO = "typo"
+    DUPLICATE_WORD = "duplicate-word"
+    RENAME = "product-rename"
+    DATE_ONLY = "date-only"
+    FRONT_MATTER = "front-matter"
+    SUMMARY = "summary"
+    CLARIFICATION = "clarification"
+    # material
+    NEGATION = "negation-flip"
+    NARROWED_LIST = "narrowed-negated-list"
+    WIDENED_LIST = "widened-negated-list"
+    MODAL_WEAKENING = "modal-weakening"
+    MODAL_STRENGTHENING = "modal-strengthening"
+    NUMBERS = "changed-number"
+    DATA = Concept.DATA.value
+    PURPOSES = Concept.PURPOSES.value
+    RECIPIENTS = Concept.RECIPIENTS.value
+    LOCATIONS = Concept.LOCATIONS.value
+    RETENTION = Concept.RETENTION.value
+    RIGHTS = Concept.RIGHTS.value
+    FEES = Concept.FEES.value
+    LIABILITY = Concept.LIABILITY.value
+    DISPUTES = Concept.DISPUTES.value
+    GOVERNING_LAW = Concept.GOVERNING_LAW.value
+    TERMINATION = Concept.TERMINATION.value
+    NOTICE = Concept.NOTICE.value
+    LEGAL_TERMS = Concept.LEGAL_TERMS.value
+    TABLE_ENTRY = "table-entry"
+    DUTIES = "duties"
+    OVERRIDE = "override"
+
+
+EXPLANATIONS: dict[Rule, str] = {
+    Rule.NO_CHANGE: "the words and the structure are unchanged",
+    Rule.WHITESPACE: "only spaces and line breaks changed",
+    Rule.MARKUP: "only the Markdown changed (emphasis, quoting, paragraph breaks), not the words",
+    Rule.LIST_MARKERS: "only the list markers or the list numbering changed",
+    Rule.HEADING_LEVEL: "only the heading level changed",
+    Rule.HEADING_WORDING: "a heading (a label, not a term) was reworded",
+    Rule.LINK_TARGET: "only where a link points (or a web address in the text) changed",
+    Rule.LINK_WORDING: "only the words of a link changed, not the terms around it",
+    Rule.NUMBERING: "only section numbers or cross-reference labels changed",
+    Rule.CROSS_REFERENCE: "a sentence that only points the reader to another document or "
+                          "section (\"See …\", \"For more information …\") changed",
+    Rule.CONTENTS: "an entry of a table of contents (a row naming a section of the document) "
+                   "changed; the section itself is judged on its own",
+    Rule.REORDERING: "text moved to another place, word for word",
+    Rule.PUNCTUATION: "only punctuation, capitalisation or spacing between words changed",
+    Rule.TYPO: "a misspelt word was corrected (the old spelling is gone from the new text)",
+    Rule.DUPLICATE_WORD: "an accidentally repeated word was removed",
+    Rule.RENAME: "a name was replaced consistently throughout the document",
+    Rule.DATE_ONLY: "only a date changed",
+    Rule.FRONT_MATTER: "only the front matter changed (metadata, not the text users agree to)",
+    Rule.SUMMARY: "only a non-binding summary of the binding text changed",
+    Rule.CLARIFICATION: "wording changed in a sentence that states no duty, right or data "
+                        "practice, and touches none of the material concepts",
+    Rule.NEGATION: "a negation was added or removed: what was forbidden may now be allowed, "
+                   "or the reverse",
+    Rule.NARROWED_LIST: "a negated list lost items: what was ruled out is no longer",
+    Rule.WIDENED_LIST: "a negated list gained items: more is ruled out",
+    Rule.MODAL_WEAKENING: "a duty was weakened (will/must became may, or a promise was dropped)",
+    Rule.MODAL_STRENGTHENING: "a permission became a duty, or a duty was added",
+    Rule.NUMBERS: "a number, amount or duration changed",
+    Rule.DATA: "it changes which personal data is concerned",
+    Rule.PURPOSES: "it changes what data is used for",
+    Rule.RECIPIENTS: "it changes who receives or can access data",
+    Rule.LOCATIONS: "it changes where data is processed or transferred",
+    Rule.RETENTION: "it changes how long data is kept or when it is deleted",
+    Rule.RIGHTS: "it changes users' rights or how to exercise them",
+    Rule.FEES: "it changes fees, charges or payment",
+    Rule.LIABILITY: "it changes liability, warranties or indemnities",
+    Rule.DISPUTES: "it changes how disputes are resolved",
+    Rule.GOVERNING_LAW: "it changes the governing law or jurisdiction",
+    Rule.TERMINATION: "it changes termination, suspension or removal",
+    Rule.NOTICE: "it changes how users are told of changes",
+    Rule.LEGAL_TERMS: "it changes duties, licences or other legal terms",
+    Rule.TABLE_ENTRY: "an entry of a table (a register of recipients, purposes, periods...) "
+                      "was added, removed or changed",
+    Rule.DUTIES: "it changes the words of a sentence that states a duty, a permission, a "
+                 "prohibition or a right",
+    Rule.OVERRIDE: "the editor's override in the front matter decides",
+}
+
+
+@dataclass(frozen=True)
+class Finding:
+    rule: Rule
+    verdict: ChangeVerdict
+    terms: tuple[str, ...] = ()
+    note: str = ""

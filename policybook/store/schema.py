@@ -1,0 +1,217 @@
+"""The tables of policybook's own database, and `migrate()` (shell).
+
+Every table is prefixed `pb_`, so that policybook can live in a schema it shares with
+other software (operators do point it at an existing PostgreSQL database).
+Timestamps are stored in UTC: `UTCDateTime` refuses naive datetimes on the way in and
+gives aware ones on the way out, on SQLite (which has no time zones) as on PostgreSQL.
+
+Migrations are explicit and numbered: `pb_schema` holds the version, `migrate()` brings
+any older database up to `SCHEMA_VERSION` in one transaction, under a lock, so an
+upgrade of policybook never needs hand-written SQL and two processes starting at the
+same time cannot both migrate.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from collections.abc import Callable
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.engine import Connection, Dialect
+
+from ..errors import StoreError
+
+SCHEMA_VERSION = 1
+# Any constant works; it only has to be the same for every policybook process.
+_MIGRATION_LOCK = 0x70_62_6D_69  # "pbmi"
+
+
+class UTCDateTime(sa.types.TypeDecorator[dt.datetime]):
+    """An aware datetime stored as UTC (naive UTC text on SQLite, timestamptz on PostgreSQL)."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Dialect) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the store; pass timezone-aware values")
+        value = value.astimezone(dt.UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: dt.datetime | None, dialect: Dialect
+                             ) -> dt.datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+
+
+# SQLite only auto-increments an INTEGER PRIMARY KEY; PostgreSQL gets a bigint.
+BigId = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+Json = sa.JSON().with_variant(JSONB(), "postgresql")
+
+metadata = sa.MetaData()
+
+schema_table = sa.Table(
+    "pb_schema", metadata,
+    sa.Column("version", sa.Integer, nullable=False),
+    # Random per database: part of every Message-ID, so that two installations sending
+    # from the same domain (staging and production) never produce the same one.
+    sa.Column("install_id", sa.String(32), nullable=False),
+    sa.Column("migrated_at", UTCDateTime, nullable=False),
+    # When policybook began keeping this record: versions that took effect before then
+    # are on record as they are (see timeline.Settings.tracking_since).
+    sa.Column("installed_at", UTCDateTime, nullable=False),
+)
+
+accounts = sa.Table(
+    "pb_accounts", metadata,
+    sa.Column("pk", BigId, primary_key=True, autoincrement=True),
+    sa.Column("id", sa.String(255), nullable=False, unique=True),
+    sa.Column("email", sa.String(320), nullable=False),
+    sa.Column("name", sa.String(200), nullable=False, server_default=""),
+    sa.Column("locale", sa.String(35), nullable=False, server_default="en"),
+    sa.Column("status", sa.String(10), nullable=False, server_default="active"),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+    # The import that last changed the row (a counter, in commit order): a notice keeps
+    # the highest value it has seen, so a run only looks at accounts changed since.
+    sa.Column("changed", sa.BigInteger, nullable=False),
+    sa.Index("pb_accounts_changed", "changed"),
+)
+
+notices = sa.Table(
+    "pb_notices", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("policy", sa.String(80), nullable=False),
+    sa.Column("effective", sa.Date, nullable=False),
+    sa.Column("version", sa.String(80), nullable=False),
+    sa.Column("title", sa.String(300), nullable=False),
+    sa.Column("summary", sa.Text, nullable=False),
+    sa.Column("reasons", Json, nullable=False),
+    sa.Column("upcoming_url", sa.String(2000), nullable=False),
+    sa.Column("changes_url", sa.String(2000), nullable=False),
+    sa.Column("due_at", UTCDateTime, nullable=False),
+    sa.Column("effective_at", UTCDateTime, nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("state", sa.String(12), nullable=False),
+    sa.Column("started_at", UTCDateTime),
+    sa.Column("completed_at", UTCDateTime),
+    sa.Column("accounts_mark", sa.BigInteger, nullable=False, server_default="0"),
+    # When recipients were last added (from the store's table or the SQL source).
+    sa.Column("accounts_read_at", UTCDateTime),
+    # One notice per version of a policy, ever: the scheduler may run in several
+    # processes, and creation is an INSERT that yields to an existing row.
+    sa.UniqueConstraint("policy", "effective", "version", name="pb_notices_version"),
+)
+
+deliveries = sa.Table(
+    "pb_deliveries", metadata,
+    sa.Column("id", BigId, primary_key=True, autoincrement=True),
+    sa.Column("notice_id", sa.Integer, sa.ForeignKey("pb_notices.id"), nullable=False),
+    sa.Column("account_id", sa.String(255), nullable=False),
+    # The address, name and locale the notice went to (the account may change later;
+    # the proof of notice must not).
+    sa.Column("email", sa.String(320), nullable=False),
+    sa.Column("name", sa.String(200), nullable=False, server_default=""),
+    sa.Column("locale", sa.String(35), nullable=False, server_default="en"),
+    sa.Column("state", sa.String(12), nullable=False),
+    sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("claim_token", sa.String(32)),
+    sa.Column("lease_until", UTCDateTime),
+    sa.Column("provider", sa.String(16)),
+    sa.Column("provider_message_id", sa.String(255)),
+    sa.Column("error", sa.Text),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("claimed_at", UTCDateTime),
+    sa.Column("sent_at", UTCDateTime),
+    sa.Column("delivered_at", UTCDateTime),
+    sa.Column("last_event", sa.String(24)),
+    sa.Column("event_at", UTCDateTime),
+    sa.UniqueConstraint("notice_id", "account_id", name="pb_deliveries_account"),
+    # The claim walks this index: pending rows of one notice, grouped by locale so that
+    # a batch is one SendGrid request (one rendered body per locale). Partial indexes:
+    # a row leaves them as it is claimed and sent, and a sent row costs no index work.
+    sa.Index("pb_deliveries_pending", "notice_id", "locale", "id",
+             sqlite_where=sa.text("state = 'pending'"),
+             postgresql_where=sa.text("state = 'pending'")),
+    sa.Index("pb_deliveries_leases", "notice_id", "lease_until",
+             sqlite_where=sa.text("state = 'sending'"),
+             postgresql_where=sa.text("state = 'sending'")),
+)
+
+provider_events = sa.Table(
+    "pb_provider_events", metadata,
+    sa.Column("id", BigId, primary_key=True, autoincrement=True),
+    sa.Column("provider", sa.String(16), nullable=False),
+    sa.Column("event_id", sa.String(128), nullable=False),
+    sa.Column("delivery_id", sa.BigInteger, index=True),
+    sa.Column("event", sa.String(32), nullable=False),
+    sa.Column("at", UTCDateTime, nullable=False),
+    sa.Column("received_at", UTCDateTime, nullable=False),
+    sa.Column("data", Json, nullable=False),
+    sa.UniqueConstraint("provider", "event_id", name="pb_provider_events_id"),
+)
+
+audit_log = sa.Table(
+    "pb_audit", metadata,
+    sa.Column("id", BigId, primary_key=True, autoincrement=True),
+    sa.Column("at", UTCDateTime, nullable=False),
+    sa.Column("kind", sa.String(40), nullable=False),
+    sa.Column("subject", sa.String(200), nullable=False),
+    sa.Column("details", Json, nullable=False),
+    sa.Index("pb_audit_subject", "subject", "at"),
+)
+
+# version -> the step that brings a database from version-1 to it. Version 1 is the
+# creation of every table above; later versions append explicit steps here (add a
+# column, backfill it), never edit an earlier one.
+MIGRATIONS: dict[int, Callable[[Connection], None]] = {}
+
+
+def _lock(conn: Connection) -> None:
+    if conn.dialect.name == "postgresql":
+        conn.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK})
+    # SQLite: the write transaction (BEGIN IMMEDIATE) is already exclusive.
+
+
+def current_version(conn: Connection) -> int | None:
+    if not sa.inspect(conn).has_table("pb_schema"):
+        return None
+    return conn.execute(sa.select(schema_table.c.version)).scalar_one_or_none()
+
+
+def migrate(conn: Connection, now: dt.datetime) -> int:
+    """Create or upgrade the schema inside the caller's write transaction; return the version."""
+    _lock(conn)
+    version = current_version(conn)
+    if version is None:
+        metadata.create_all(conn)
+        conn.execute(schema_table.insert().values(version=SCHEMA_VERSION,
+                                                  install_id=secrets.token_hex(4),
+                                                  migrated_at=now, installed_at=now))
+        return SCHEMA_VERSION
+    if version > SCHEMA_VERSION:
+        raise StoreError(f"the database schema is version {version}, newer than this "
+                         f"policybook understands ({SCHEMA_VERSION}); upgrade policybook")
+    for step in range(version + 1, SCHEMA_VERSION + 1):
+        MIGRATIONS[step](conn)
+        conn.execute(schema_table.update().values(version=step, migrated_at=now))
+    return SCHEMA_VERSION
+
+
+def install_id(conn: Connection) -> str:
+    return str(conn.execute(sa.select(schema_table.c.install_id)).scalar_one())
+
+
+def installed_at(conn: Connection) -> dt.datetime:
+    value: dt.datetime = conn.execute(sa.select(schema_table.c.installed_at)).scalar_one()
+    return value
+
+
+def row_dict(row: Any) -> dict[str, Any]:
+    return dict(row._mapping)

@@ -1,0 +1,346 @@
+"""Sending notices (shell): the workflow the CLI and the scheduler share.
+
+The scheduler (every tick) calls `send_due(config, now)`; `policybook notices send`
+calls `send_notice`. Both are safe to run in several processes at once and to kill at
+any moment (see `store.ledger` for the guarantee).
+
+Time: `now` is where the run's clock starts, and it advances with the monotonic clock
+from there, so a lease taken ten minutes into a long run expires ten minutes later than
+one taken at its start, also in a rehearsal with `--now`.
+
+Pipelining: while the provider works on one batch, the next is claimed and prepared
+(one request in flight at a time, so a crash can duplicate at most that one batch).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
+
+from ..addresses import redact
+from ..config import Config
+from ..delivery import BatchResult
+from ..errors import PolicybookError, UsageError
+from ..mail import Mailer, make_mailer
+from ..mail.compose import Letter, compose
+from ..store import Notice, NoticeState, Store, audit, find_notice, get_notice, ledger
+from ..store.accounts import SqlAccountSource
+from ..store.notices import delivery_totals, due_notices, set_notice_state
+from ..store.schema import install_id
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[int, int], None]  # (recipients handled so far, total expected)
+EMPTY_CLAIM_WAITS = 50  # x EMPTY_CLAIM_PAUSE: how long rows locked by others are awaited
+EMPTY_CLAIM_PAUSE = 0.1
+
+
+class Clock:
+    """The run's clock: `start`, advancing in real time."""
+
+    def __init__(self, start: dt.datetime) -> None:
+        if start.tzinfo is None:
+            raise ValueError("now must be timezone-aware")
+        self.start = start
+        self._t0 = time.monotonic()
+
+    def __call__(self) -> dt.datetime:
+        return self.start + dt.timedelta(seconds=time.monotonic() - self._t0)
+
+
+@dataclass(frozen=True)
+class SendReport:
+    notice_id: int
+    notice: str  # policy@effective
+    provider: str
+    added: int = 0  # deliveries created for accounts (new or not seen before)
+    sent: int = 0
+    failed: int = 0
+    requests: int = 0
+    batches: int = 0
+    remaining: int = 0  # pending or sending after the run
+    state: NoticeState = NoticeState.SENDING
+    seconds: float = 0.0
+    error: str | None = None
+
+    def summary(self) -> str:
+        text = (f"notice {self.notice_id} ({self.notice}): {self.sent} sent, {self.failed} "
+                f"failed, {self.added} recipients added, {self.remaining} remaining "
+                f"[{self.provider}, {self.requests} requests, {self.seconds:.1f} s]")
+        return text + (f"; stopped: {self.error}" if self.error else "")
+
+
+@dataclass(frozen=True)
+class DryRun:
+    notice: Notice
+    provider: str
+    pending: int  # deliveries that a run would send now
+    to_add: int  # accounts that a run would add first
+    handled: dict[str, int] = field(default_factory=dict)  # state -> count, already
+    subject: str = ""
+    locale: str = "en"
+
+
+def open_store(config: Config, store: Store | None, now: dt.datetime) -> tuple[Store, bool]:
+    if store is not None:
+        return store, False
+    return Store.open(config.db_url, now), True
+
+
+def _letter(config: Config, store: Store, notice: Notice) -> Letter:
+    with store.read() as conn:
+        install = install_id(conn)
+    letter = compose(notice, config.root, config.mail_from, config.mail_reply_to, install,
+                     config.default_locale)
+    letter.rendered(config.default_locale)  # template errors surface before any claim
+    return letter
+
+
+def add_recipients(config: Config, store: Store, notice: Notice, now: dt.datetime,
+                   refresh: bool = True, *, stop: threading.Event | None = None,
+                   on_added: Callable[[int], None] | None = None) -> int:
+    """Create the deliveries of accounts that have none yet (see the module docs).
+
+    Recipients are added on the first run and on every run before the version takes
+    effect: an account opened after that agreed to the new text.
+    """
+    first = notice.accounts_read_at is None
+    if not first and now >= notice.effective_at:
+        return 0
+    if config.accounts_sql_query:
+        synced = notice.accounts_read_at
+        if not refresh and synced is not None and \
+                (now - synced).total_seconds() < config.accounts_refresh_seconds:
+            return 0
+        source = SqlAccountSource(config.accounts_sql_url, config.accounts_sql_query,
+                                  config.accounts_batch, config.default_locale)
+        return ledger.add_source_recipients(store, notice, source, now, stop=stop,
+                                            on_added=on_added)
+    return ledger.add_local_recipients(store, notice, now, stop=stop, on_added=on_added)
+
+
+def send_notice(config: Config, notice_ref: int | str, now: dt.datetime, *,
+                store: Store | None = None, mailer: Mailer | None = None,
+                progress: Progress | None = None, refresh: bool = True,
+                max_batches: int | None = None) -> SendReport:
+    """Send what is open of one notice (by id or `policy@YYYY-MM-DD`) and return counts.
+
+    Provider failures do not raise: the report's `error` says why the run stopped, and
+    everything not confirmed is back to pending for the next run.
+    """
+    clock = Clock(now)
+    store, own_store = open_store(config, store, now)
+    own_mailer = mailer is None
+    try:
+        with store.read() as conn:
+            notice = (get_notice(conn, notice_ref) if isinstance(notice_ref, int)
+                      else find_notice(conn, notice_ref))
+        if notice.state is NoticeState.CANCELLED:
+            raise UsageError(f"notice {notice.id} ({notice.key}) was cancelled; nothing to send")
+        letter = _letter(config, store, notice)
+        if notice.state is NoticeState.SCHEDULED:
+            with store.write() as conn:
+                set_notice_state(conn, notice.id, NoticeState.SENDING, clock())
+        if mailer is None:
+            mailer = make_mailer(config)
+
+        def adder(stop: threading.Event, on_added: Callable[[int], None]) -> int:
+            return add_recipients(config, store, notice, clock(), refresh, stop=stop,
+                                  on_added=on_added)
+
+        report = _send_batches(config, store, mailer, letter, clock, adder, progress,
+                               max_batches)
+        if notice.state is NoticeState.COMPLETE:  # a run after completion changes nothing
+            report = replace(report, state=NoticeState.COMPLETE)
+        with store.write() as conn:
+            if report.error is None and report.remaining == 0 \
+                    and clock() >= notice.effective_at:
+                set_notice_state(conn, notice.id, NoticeState.COMPLETE, clock())
+                report = replace(report, state=NoticeState.COMPLETE)
+                audit(conn, "notice.completed", f"notice:{notice.id}", clock(),
+                      {"deliveries": delivery_totals(conn, notice.id).get(notice.id, {})})
+            if report.sent or report.failed or report.added or report.error:
+                audit(conn, "notice.sent", f"notice:{notice.id}", clock(), {
+                    "provider": report.provider, "added": report.added, "sent": report.sent,
+                    "failed": report.failed, "requests": report.requests,
+                    "remaining": report.remaining, "error": report.error})
+        log.info("%s", report.summary())
+        return report
+    finally:
+        if own_mailer and mailer is not None:
+            mailer.close()
+        if own_store:
+            store.close()
+
+
+Adder = Callable[[threading.Event, Callable[[int], None]], int]
+
+
+def _send_batches(config: Config, store: Store, mailer: Mailer, letter: Letter, clock: Clock,
+                  adder: Adder, progress: Progress | None, max_batches: int | None
+                  ) -> SendReport:
+    """Claim, send, record, batch after batch, while `adder` adds the recipients that
+    have no delivery yet in a thread of its own: the first e-mails go out at once
+    instead of after a million inserts."""
+    notice = letter.notice
+    started = time.monotonic()
+    with store.read() as conn:
+        total = ledger.open_count(conn, notice.id, clock())
+    if progress:
+        progress(0, total)
+    adding_total = [0]
+
+    def on_added(n: int) -> None:
+        adding_total[0] += n
+        if progress:
+            progress(done, total + adding_total[0])
+
+    sent = failed = requests = batches = done = 0
+    error: str | None = None
+    in_flight: tuple[ledger.Claim, Future[BatchResult]] | None = None
+
+    def settle(claim: ledger.Claim, result: BatchResult) -> None:
+        nonlocal sent, failed, requests, batches, done, error
+        ledger.record(store, claim, result, mailer.name, clock())
+        sent += len(result.accepted)
+        failed += len(result.failed)
+        requests += result.requests
+        batches += 1
+        done += len(result.accepted) + len(result.failed)
+        # A provider's message may quote an address; reports and logs carry none.
+        error = error or (redact(result.error) if result.error else None)
+        log.info("notice %d: batch of %d: %d accepted, %d refused, %d given back",
+                 notice.id, len(claim.recipients), len(result.accepted), len(result.failed),
+                 len(result.unsent))
+        if progress:
+            progress(done, max(total + adding_total[0], done))
+
+    nxt: ledger.Claim | None = None
+    stop_adding = threading.Event()
+    adding_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="policybook-add")
+    adding = adding_pool.submit(adder, stop_adding, on_added)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="policybook-send") as pool:
+        try:
+            claimed = waits = 0
+            while True:
+                nxt = None
+                if max_batches is None or claimed < max_batches:
+                    nxt = ledger.claim(store, notice.id, config.send_batch, clock(),
+                                       config.lease_seconds)
+                if in_flight is not None:
+                    claim, future = in_flight
+                    result = future.result()
+                    in_flight = None
+                    settle(claim, result)
+                    if error is not None:
+                        break
+                if nxt is None:
+                    break
+                if not nxt.recipients:
+                    if not adding.done():  # more recipients are on their way
+                        time.sleep(EMPTY_CLAIM_PAUSE / 2)
+                        continue
+                    # Nothing to claim: done, unless open rows are locked by another
+                    # process this instant (SKIP LOCKED skips them): look again shortly.
+                    with store.read() as conn:
+                        still_open = ledger.open_count(conn, notice.id, clock())
+                    if still_open and waits < EMPTY_CLAIM_WAITS:
+                        waits += 1
+                        time.sleep(EMPTY_CLAIM_PAUSE)
+                        continue
+                    break
+                claimed += 1
+                waits = 0
+                in_flight = (nxt, pool.submit(mailer.send, letter, nxt.recipients, clock()))
+                nxt = None
+        except BaseException:
+            stop_adding.set()  # Ctrl-C or a bug: the adder stops after its current chunk
+            raise
+        finally:
+            # Stopped (a provider error, Ctrl-C, a bug): what the provider already took
+            # is recorded, and a batch claimed but never handed over is given back now
+            # rather than when its lease expires.
+            if in_flight is not None:
+                claim, future = in_flight
+                settle(claim, future.result())
+            if nxt is not None and nxt.recipients:
+                ledger.release(store, nxt)
+            adding_pool.shutdown(wait=True)
+    added = adding.result()  # (raises what the adder raised)
+    with store.read() as conn:
+        remaining = ledger.unsettled_count(conn, notice.id)
+    return SendReport(notice.id, notice.key, mailer.name, added=added, sent=sent,
+                      failed=failed, requests=requests, batches=batches, remaining=remaining,
+                      state=NoticeState.SENDING, seconds=time.monotonic() - started,
+                      error=error)
+
+
+def send_due(config: Config, now: dt.datetime, *, store: Store | None = None,
+             mailer: Mailer | None = None, progress: Progress | None = None
+             ) -> tuple[SendReport, ...]:
+    """Send every open notice that is due by `now` (the scheduler's tick).
+
+    The SQL account source is re-read at most every `accounts.refresh_seconds` per
+    notice; the store's own accounts are checked on every tick (cheaply: only accounts
+    changed since the notice last looked).
+    """
+    store, own_store = open_store(config, store, now)
+    own_mailer = mailer is None
+    try:
+        with store.read() as conn:
+            notices = due_notices(conn, now)
+        if not notices:
+            return ()
+        if mailer is None:
+            mailer = make_mailer(config)
+        reports = []
+        for n in notices:
+            # One notice's problem (a broken template, say) must not hold up the others.
+            try:
+                reports.append(send_notice(config, n.id, now, store=store, mailer=mailer,
+                                           progress=progress, refresh=False))
+            except PolicybookError as exc:
+                log.error("notice %d (%s) not sent: %s", n.id, n.key, exc.message)
+                reports.append(SendReport(n.id, n.key, mailer.name, state=n.state,
+                                          error=exc.message))
+        return tuple(reports)
+    finally:
+        if own_mailer and mailer is not None:
+            mailer.close()
+        if own_store:
+            store.close()
+
+
+def dry_run(config: Config, notice_ref: int | str, now: dt.datetime,
+            store: Store | None = None) -> DryRun:
+    """What `send_notice` would do now, without writing anything or contacting anyone."""
+    store, own_store = open_store(config, store, now)
+    try:
+        with store.read() as conn:
+            notice = (get_notice(conn, notice_ref) if isinstance(notice_ref, int)
+                      else find_notice(conn, notice_ref))
+            pending = ledger.open_count(conn, notice.id, now)
+            handled = delivery_totals(conn, notice.id).get(notice.id, {})
+            first = notice.accounts_read_at is None
+            adding = notice.state is not NoticeState.CANCELLED and \
+                (first or now < notice.effective_at)
+            to_add = 0
+            if adding and not config.accounts_sql_query:
+                to_add = ledger.missing_local_recipients(conn, notice.id)
+        if adding and config.accounts_sql_query:
+            source = SqlAccountSource(config.accounts_sql_url, config.accounts_sql_query,
+                                      config.accounts_batch, config.default_locale)
+            to_add = max(0, source.count() - sum(handled.values()))
+        letter = _letter(config, store, notice)
+        rendered = letter.rendered(config.default_locale)
+        return DryRun(notice, config.mail.value, pending, to_add,
+                      {k: v for k, v in handled.items() if k not in ("pending",)},
+                      rendered.subject, rendered.locale)
+    finally:
+        if own_store:
+            store.close()

@@ -1,0 +1,176 @@
+"""`policybook diff`: the four formats, exit codes, errors, and the whole corpus."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+from policybook.diff import diff_documents
+from policybook.document import parse_document
+from policybook.materiality import assess
+from policybook.report import render_markdown, render_text, to_json
+from policybook.templating import make_environment
+from tests.helpers import CliResult, policy
+
+OLD = """## 1. Sharing
+
+We do not share, sell, rent or trade your data.
+
+## 2. Contact
+
+Write to <support@example.com> or [our team](https://example.com/help).
+"""
+NEW = OLD.replace("share, sell, rent or trade", "sell").replace(
+    "[our team](https://example.com/help)", "[our team](https://example.com/support)")
+
+
+def write(tmp_path: Path, old: str = OLD, new: str = NEW) -> tuple[str, str]:
+    (tmp_path / "old.md").write_text(old, encoding="utf-8")
+    (tmp_path / "new.md").write_text(new, encoding="utf-8")
+    return "old.md", "new.md"
+
+
+def test_text_redline_is_plain_when_not_a_terminal(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    old, new = write(tmp_path)
+    result: CliResult = cli(["diff", old, new], cwd=tmp_path)
+    assert result.code == 0, result.err
+    assert "\x1b[" not in result.out
+    assert "verdict: MATERIAL" in result.out
+    assert "We do not [-share,-] sell [-, rent or trade-] your data." in result.out
+    assert "narrowed-negated-list" in result.out
+    assert "link-target" in result.out
+
+
+def test_colour_on_request_and_never_with_no_color(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    old, new = write(tmp_path)
+    coloured = cli(["diff", old, new, "--color"], cwd=tmp_path)
+    assert "\x1b[31;9mshare," in coloured.out
+    plain = cli(["diff", old, new], cwd=tmp_path, env={"NO_COLOR": "1"})
+    assert "\x1b[" not in plain.out
+
+
+def test_fail_on_material_exits_3_and_editorial_exits_0(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    old, new = write(tmp_path)
+    assert cli(["diff", old, new], cwd=tmp_path).code == 0
+    assert cli(["diff", old, new, "--fail-on-material"], cwd=tmp_path).code == 3
+    write(tmp_path, OLD, OLD.replace("Write to", "Write  to"))
+    assert cli(["diff", old, new, "--fail-on-material"], cwd=tmp_path).code == 0
+
+
+def test_json_has_the_documented_shape(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    old, new = write(tmp_path)
+    data = json.loads(cli(["diff", old, new, "--format", "json"], cwd=tmp_path).out)
+    assert data["material"] is True and data["verdict"] == "material"
+    assert data["policy"] == "new" and data["old"]["label"] == "old.md"
+    kinds = [(c["kind"], c["section"], c["title"], c["material"]) for c in data["changes"]]
+    assert kinds == [("modified", "sharing", "Sharing", True),
+                     ("modified", "contact", "Contact", False)]
+    sharing = data["changes"][0]
+    assert sharing["reasons"][0].startswith("narrowed-negated-list")
+    assert sharing["findings"][0]["rule"] == "narrowed-negated-list"
+    ops = [(s["op"], s["text"]) for s in sharing["blocks"][0]["redline"]]
+    assert ("delete", "share, ") in ops
+    assert data["changes"][1]["blocks"][0]["links"] == [
+        {"old": "https://example.com/help", "new": "https://example.com/support"}]
+
+
+def test_markdown_suits_a_pull_request_comment(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    old, new = write(tmp_path)
+    out = cli(["diff", old, new, "--format", "markdown"], cwd=tmp_path).out
+    assert out.startswith("### Material change: `new`")
+    assert "**Why it is material**" in out
+    assert "We do not ~~share,~~ sell ~~, rent or trade~~ your data." in out
+    assert "<details open><summary>1. Sharing — modified · **material**</summary>" in out
+    assert "<details><summary>Editorial changes (1)</summary>" in out
+
+
+def test_html_is_a_self_contained_escaped_page(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    old, new = write(tmp_path, OLD, OLD + "\nWe <script>alert(1)</script> & more.\n")
+    out = cli(["diff", old, new, "--format", "html"], cwd=tmp_path).out
+    assert out.startswith("<!doctype html>")
+    assert "<script>" not in out and "&lt;script&gt;" in out
+    assert '<ins class="rl-ins">' in out
+    assert "<link" not in out and "src=" not in out  # nothing to fetch
+
+
+def test_front_matter_and_override_show_in_every_format(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    old_text = policy("privacy", "2027-01-01", OLD)
+    new_text = policy("privacy", "2027-03-01", NEW, extra="change: editorial\n"
+                      "reason: Legal reviewed it; the sale ban is in section 4.")
+    old, new = write(tmp_path, old_text, new_text)
+    text = cli(["diff", old, new, "--fail-on-material"], cwd=tmp_path)
+    assert text.code == 0
+    assert "verdict: EDITORIAL" in text.out and "overrules the rules" in text.out
+    assert "effective: “2027-01-01” → “2027-03-01”" in text.out
+    data = json.loads(cli(["diff", old, new, "--format", "json"], cwd=tmp_path).out)
+    assert data["material"] is False and data["detected"] == "material"
+    assert data["override"]["applied"] is True
+    assert data["front_matter"][0]["field"] == "effective"
+
+
+def test_two_different_policies_are_compared_with_a_warning(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    old, new = write(tmp_path, policy("privacy", "2027-01-01", OLD),
+                     policy("terms", "2027-01-01", OLD))
+    result = cli(["diff", old, new], cwd=tmp_path)
+    assert result.code == 0
+    assert "warning: new.md:2: is policy 'terms' but old.md is policy 'privacy'" in result.err
+
+
+def test_bad_arguments_are_clear_errors(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    old, _ = write(tmp_path)
+    missing = cli(["diff", old, "nope.md"], cwd=tmp_path)
+    assert missing.code == 1 and "nope.md: no such file" in missing.err
+    assert "Traceback" not in missing.err
+    rev = cli(["diff", "privacy-policy@2027-01-01", old], cwd=tmp_path)
+    assert rev.code == 2 and "not available" in rev.err
+    (tmp_path / "bin.md").write_bytes(b"\xff\xfe\x00binary")
+    binary = cli(["diff", old, "bin.md"], cwd=tmp_path)
+    assert binary.code == 2 and "binary" in binary.err
+    folder = cli(["diff", old, "."], cwd=tmp_path)
+    assert folder.code == 2 and "folder" in folder.err
+    bad = cli(["diff", old, old, "--format", "pdf"], cwd=tmp_path)
+    assert bad.code == 2
+
+
+def test_markdown_stays_within_a_comment_and_keeps_material_sections() -> None:
+    sections = "".join(f"## Section {n}\n\n{'Plain words here. ' * 60}\n\n" for n in range(80))
+    new = sections.replace("Plain words", "Plainer words").replace(
+        "## Section 79\n\n", "## Section 79\n\nWe will sell your personal data.\n\n")
+    a = assess(diff_documents(parse_document(sections, "a.md"), parse_document(new, "b.md")))
+    out = render_markdown(a, limit=20_000)
+    assert len(out) <= 20_000
+    assert "We will sell your personal data." in out  # the material section is shown
+    assert "more changed sections are not shown" in out
+    assert len(render_markdown(a, limit=None)) > 100_000
+
+
+def test_help_has_an_example(cli) -> None:  # type: ignore[no-untyped-def]
+    out = cli(["diff", "--help"]).out
+    assert "Example" in out and "--fail-on-material" in out
+
+
+def test_every_corpus_pair_parses_diffs_classifies_and_renders(corpus_dir: Path) -> None:
+    template = make_environment(None).get_template("site/diff.html")
+    labels = [json.loads(line) for line in
+              (corpus_dir / "labels.jsonl").read_text(encoding="utf-8").splitlines() if line]
+    assert len(labels) == 144
+    material = 0
+    for label in labels:
+        pair = corpus_dir / "pairs" / label["id"]
+        old = parse_document((pair / "old.md").read_text(encoding="utf-8"), "old.md")
+        new = parse_document((pair / "new.md").read_text(encoding="utf-8"), "new.md")
+        a = assess(diff_documents(old, new))
+        material += a.material
+        text = render_text(a)
+        assert text.startswith(f"{new.policy_id}: old.md"), label["id"]
+        assert render_markdown(a).startswith("### "), label["id"]
+        data = json.loads(json.dumps(to_json(a)))
+        assert data["material"] == a.material and len(data["changes"]) == len(a.changes)
+        html = template.render(a=a, old_label="old", new_label="new")
+        assert html.count("<section class=\"rl-change rl-") == len(a.changes), label["id"]
+        assert not re.search(r"<script", html)
+        for item in a.changes:
+            assert item.reasons, (label["id"], item.change.kind, item.change.section)
+    # Not a score test (see benchmarks/classify.py): the classifier must not be trivial.
+    assert 0 < material < len(labels)
