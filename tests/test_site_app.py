@@ -144,21 +144,26 @@ def test_archive_lists_versions_with_verdicts(client: TestClient, clock: Movable
 def test_changes_page_has_the_redline_and_reasons(client: TestClient) -> None:
     html = client.get("/privacy-policy/changes/2027-01-15/").text
     assert "<h2 id=\"verdict-title\">Material change</h2>" in html
-    assert "section “3. Disclosure of Personally Identifiable Information › Analytics " \
-        "Providers” was added" in html
-    assert "<del>does not sell </del><ins>may share usage data about how you use" in html
-    assert "<a href=\"#analytics-providers\">3. Disclosure of Personally Identifiable " \
-        "Information › Analytics Providers</a>" in html
+    reasons = html[html.index('<section class="rl-reasons"'):html.index('id="changes-title"')]
+    assert '<span class="rl-rule">negation-flip</span>' in reasons
+    assert '<span class="rl-rule">data-categories</span>' in reasons
+    assert "<em>3. Disclosure of Personally Identifiable Information › Analytics Providers</em>" \
+        in reasons
+    assert '<del class="rl-del">does not sell </del><ins class="rl-ins">may share usage data ' \
+        "about how you use" in html
+    assert '<a href="#change-analytics-providers-added">3. Disclosure of Personally ' \
+        "Identifiable Information › Analytics Providers</a>" in html
+    assert "Front matter" not in html  # the editor's business, not the reader's
     editorial = client.get("/terms-of-service/changes/2026-06-01/").text
     assert '<h2 id="verdict-title">Editorial change</h2>' in editorial
-    assert "The verdict was set by our legal team." in editorial
-    assert "names the practice the rule already forbade" in editorial
+    assert "Decided by the editor&#39;s override: names the practice the rule already " \
+        "forbade (the rules found it material)." in editorial
 
 
 def test_compare_orders_the_versions(client: TestClient) -> None:
     one = client.get("/privacy-policy/compare/?from=2027-01-15&to=2013-11-28").text
     other = client.get("/privacy-policy/compare/?from=2013-11-28&to=2027-01-15").text
-    assert one == other and "<ins>may share usage data" in one
+    assert one == other and '<ins class="rl-ins">may share usage data' in one
 
 
 def test_feed_is_atom_with_material_flagged(client: TestClient) -> None:
@@ -300,8 +305,9 @@ def test_preview_shows_uncommitted_edits_as_a_draft(tmp_path: Path) -> None:
     (repo.path / "content" / "terms-of-service.md").write_text(edited, encoding="utf-8")
     html = client.get("/terms-of-service/draft/").text  # a reload shows the edit at once
     assert "Verdict: material change" in html
-    assert "<del>18 </del><ins>16 </ins>" in html
-    assert "the words of section “1. Your Account” changed" in html
+    assert '<del class="rl-del">18 </del><ins class="rl-ins">16 </ins>' in html
+    reasons = html[html.index('<section class="rl-reasons"'):html.index('id="changes-title"')]
+    assert "<em>1. Your Account</em>" in reasons
     assert "review the draft" in client.get("/").text
     # a draft is never published in the feed, and is the text in force only in the preview
     assert "working tree" not in client.get("/feed.xml").text

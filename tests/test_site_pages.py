@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from policybook.document import ChangeVerdict, parse_document
 from policybook.site import pages
-from policybook.site.changes import Comparison, Op, SectionKind, compare_documents
+from policybook.site.changes import Comparison, compare_documents
 from policybook.timeline import BannerKind, Settings
 from policybook.versions import Commit, Version
 from tests.helpers import policy
@@ -47,8 +48,7 @@ def model(now: dt.datetime, versions: tuple[Version, ...] = (V1, V2),
         old = docs[max(earlier, key=lambda x: x.effective).key] if earlier else None
         real = compare_documents(old, docs[v.key])
         if verdicts and v.effective in verdicts and old is not None:
-            return Comparison(real.old, real.new, real.sections, verdicts[v.effective],
-                              ("stated by the test",))
+            return replace(real, verdict=verdicts[v.effective], reasons=("stated by the test",))
         return real
 
     settings = Settings(notice_days=notice_days, zone=zone, recently_updated_days=recent)
@@ -152,44 +152,20 @@ def test_policy_ids_in_paths(text: str, ok: bool) -> None:
     assert pages.valid_policy_id(text) is ok
 
 
-# ------------------------------------------------------------------ the interim redline
+# ------------------------------------------------------------------ the comparison
 
 
 def doc(body: str, extra: str = "") -> object:
     return parse_document(policy("p", "2027-01-01", body, extra=extra), "p.md")
 
 
-def kinds(c: Comparison) -> dict[str, tuple[str, ...]]:
-    return {s.id: tuple(str(k) for k in s.kinds) for s in c.sections if s.changed}
-
-
-def test_redline_of_words_sections_and_moves() -> None:
-    old = doc("## A {#a}\n\nWe keep data for 12 months.\n\n## B {#b}\n\nBee.\n\n"
-              "## C {#c}\n\nSee.\n")
-    new = doc("## A {#a}\n\nWe keep data for 24 months.\n\n## C {#c}\n\nSee.\n\n"
-              "## B {#b}\n\nBee.\n\n## D {#d}\n\nNew.\n")
+def test_comparison_carries_the_assessment_of_the_real_diff() -> None:
+    old = doc("## 1. Sharing {#sharing}\n\nWe do not share, sell, rent or trade your data.\n")
+    new = doc("## 1. Sharing {#sharing}\n\nWe do not sell your data.\n")
     c = compare_documents(old, new)  # type: ignore[arg-type]
-    assert kinds(c) == {"a": ("modified",), "c": ("moved",), "d": ("added",)} or \
-        kinds(c) == {"a": ("modified",), "b": ("moved",), "d": ("added",)}
-    a = next(s for s in c.sections if s.id == "a")
-    pieces = [(str(p.op), p.text) for b in a.blocks for p in b.pieces]
-    assert pieces == [("same", "We keep data for "), ("del", "12 "), ("ins", "24 "),
-                      ("same", "months.")]
-    assert c.verdict is ChangeVerdict.MATERIAL
-    assert "the words of section “A” changed" in c.reasons
-
-
-def test_redline_of_a_removed_and_a_retitled_section() -> None:
-    old = doc("## 1. A {#a}\n\nAy.\n\n## 2. Gone {#gone}\n\nBye.\n\n## 3. Old name {#c}\n\nSee.\n")
-    new = doc("## 1. A {#a}\n\nAy.\n\n## 2. New name {#c}\n\nSee.\n")
-    c = compare_documents(old, new)  # type: ignore[arg-type]
-    assert kinds(c) == {"gone": ("removed",), "c": ("retitled",)}
-    assert [s.id for s in c.sections] == ["_top", "a", "gone", "c"]  # removed stays in place
-    retitled = next(s for s in c.sections if s.id == "c")
-    assert retitled.old_title == "Old name"
-    gone = next(s for s in c.sections if s.id == "gone")
-    assert gone.blocks[0].op is Op.DEL and gone.blocks[0].pieces[0].text == "Bye."
-    assert c.verdict is ChangeVerdict.MATERIAL and c.reasons == ("section “2. Gone” was removed",)
+    assert c.verdict is ChangeVerdict.MATERIAL and c.assessment is not None
+    assert c.reasons == tuple(str(r) for r in c.assessment.main_reasons) and c.reasons
+    assert any("1. Sharing" in r for r in c.reasons)
 
 
 def test_markup_only_changes_are_editorial_and_overrides_win() -> None:
@@ -203,8 +179,7 @@ def test_markup_only_changes_are_editorial_and_overrides_win() -> None:
     assert c.verdict is ChangeVerdict.EDITORIAL and c.overridden
     assert "age was always collected" in c.reasons[0]
     first = compare_documents(None, new)  # type: ignore[arg-type]
-    assert first.verdict is None and not first.changed
-    assert SectionKind.UNCHANGED in first.sections[-1].kinds
+    assert first.verdict is None and first.assessment is None
 
 
 def test_a_material_version_committed_too_late_is_postponed() -> None:
