@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -152,6 +153,14 @@ def test_serve_runs_the_site_at_a_rehearsed_moment(repo: GitRepo) -> None:
             notice = json.loads(r.read())
         # the links follow the port the site was started on
         assert notice["notices"][0]["url"] == f"http://127.0.0.1:{port}/privacy-policy/"
+        # SendGrid's webhook is mounted, and refuses what is not signed
+        post = urllib.request.Request(f"http://127.0.0.1:{port}/webhooks/sendgrid",
+                                      data=b"[]", method="POST")
+        try:
+            urllib.request.urlopen(post, timeout=5)
+            raise AssertionError("an unsigned post was accepted")
+        except urllib.error.HTTPError as exc:
+            assert exc.code == 403
     finally:
         server.terminate()
         server.wait(timeout=10)

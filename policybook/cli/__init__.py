@@ -19,8 +19,8 @@ from .common import CONTEXT_SETTINGS, Env
 from .content import check, init, render
 from .diff import diff
 from .history import versions
-from .site import build, serve
 from .notices import notices
+from .site import build, serve
 
 
 @click.group(context_settings=CONTEXT_SETTINGS)

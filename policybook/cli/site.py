@@ -44,6 +44,7 @@ def serve(env: Env, host: str | None, port: int | None, preview: bool, ref: str 
     import uvicorn  # the web stack loads only for this command
 
     from ..site.app import create_app, system_clock
+    from ..site.webhooks import sendgrid_webhook_route
 
     config = env.config
     host = host or config.host
@@ -58,7 +59,10 @@ def serve(env: Env, host: str | None, port: int | None, preview: bool, ref: str 
         source = PreviewSource(source, env.root, config.content_dir)
     fixed = parse_now(now) if now else None
     clock = (lambda: fixed) if fixed is not None else system_clock
-    app = create_app(config, source, clock=clock, preview=preview)
+    # SendGrid's event webhook (signed; refused with 403 while no key is configured). Not
+    # on a preview: the editor's draft server is no place for delivery events.
+    extra = [] if preview else [sendgrid_webhook_route(config)]
+    app = create_app(config, source, clock=clock, preview=preview, extra_routes=extra)
     if preview and host not in ("127.0.0.1", "localhost", "::1"):
         click.echo(f"policybook: warning: the draft preview listens on {host}, not only on this "
                    "machine; drafts are not for the public", err=True)
