@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import re
 import warnings
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -300,11 +299,12 @@ def test_preview_shows_uncommitted_edits_as_a_draft(tmp_path: Path) -> None:
     assert "Draft preview" in client.get("/").text
     assert "no uncommitted edits" in client.get("/terms-of-service/draft/").text
     edited = (repo.path / "content" / "terms-of-service.md").read_text(encoding="utf-8")
+    # An edit of the version in force, with the override its commit carried left in place.
     edited = edited.replace("at least 18 years old", "at least 16 years old")
-    edited = re.sub(r"change: editorial\nreason: .*\n", "", edited)  # the new edit's own verdict
     (repo.path / "content" / "terms-of-service.md").write_text(edited, encoding="utf-8")
     html = client.get("/terms-of-service/draft/").text  # a reload shows the edit at once
-    assert "Verdict: material change" in html
+    assert 'version in force (1 June 2026)' in html  # the committed text it replaces
+    assert "Verdict: material change" in html  # a carried-over override decides nothing
     assert '<del class="rl-del">18 </del><ins class="rl-ins">16 </ins>' in html
     reasons = html[html.index('<section class="rl-reasons"'):html.index('id="changes-title"')]
     assert "<em>1. Your Account</em>" in reasons

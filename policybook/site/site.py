@@ -27,11 +27,11 @@ from ..config import Config
 from ..document import Document, parse_document
 from ..errors import NotFoundError, PolicybookError, UsageError
 from ..templating import make_environment
-from ..timeline import LatePolicy, NoticeRecord, Settings, VersionPlan, current, plan_versions
-from ..versions import Version, by_policy
+from ..timeline import LatePolicy, NoticeRecord, Settings, VersionPlan
+from ..versions import Version, by_policy, in_force
 from . import pages
 from .changes import Compare, Comparison, compare_documents
-from .source import SiteSource
+from .source import PreviewSource, SiteSource
 
 # Assets served at /assets/<name> and /<name>; nothing else is ever read from disk.
 ASSETS = {"site.css": "text/css; charset=utf-8"}
@@ -333,10 +333,12 @@ class Site:
             return self.render("draft.html", summary=model.summary(policy), draft=None,
                                base_ref=None, comparison=None)
         draft = drafts[0]
-        committed = [v for v in versions if not pages.is_draft(v)]
-        plans = plan_versions(committed, {}, {}, self.settings)
-        live = current(plans, now)
-        base = live.version if live else None
+        # Against the version in force as committed: a draft with its effective date
+        # replaces it in the preview's versions, so ask the source for the committed ones.
+        committed = self.source.committed() if isinstance(self.source, PreviewSource) \
+            else versions
+        base = in_force([v for v in committed if v.policy == policy and not pages.is_draft(v)],
+                        now, self.settings.zone)
         comparison = self.compare_fn(self.doc(base) if base else None, self.doc(draft))
         return self.render("draft.html", summary=model.summary(policy),
                            draft=model.ref(draft), comparison=comparison,

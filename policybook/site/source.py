@@ -74,6 +74,14 @@ class PreviewSource:
 
     def __init__(self, base: SiteSource, root: Path, content_dir: str = "content") -> None:
         self.base, self.root, self.content_dir = base, root, content_dir
+        self._committed: tuple[str, tuple[Version, ...]] | None = None
+
+    def committed(self) -> tuple[Version, ...]:
+        """The versions as committed (a draft may replace one of them in `versions()`)."""
+        revision = self.base.revision()
+        if self._committed is None or self._committed[0] != revision:
+            self._committed = (revision, self.base.versions())
+        return self._committed[1]
 
     def _files(self) -> list[tuple[str, str]]:
         files, _ = find_policy_files([self.root / self.content_dir])
@@ -94,7 +102,7 @@ class PreviewSource:
         return digest.hexdigest()
 
     def versions(self) -> tuple[Version, ...]:
-        committed = list(self.base.versions())
+        committed = list(self.committed())
         now = dt.datetime.now(dt.UTC)
         for path, text in self._files():
             doc = parse_document(text, path)
