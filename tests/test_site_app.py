@@ -305,6 +305,7 @@ def test_preview_shows_uncommitted_edits_as_a_draft(tmp_path: Path) -> None:
     html = client.get("/terms-of-service/draft/").text  # a reload shows the edit at once
     assert 'version in force (1 June 2026)' in html  # the committed text it replaces
     assert "Verdict: material change" in html  # a carried-over override decides nothing
+    assert "set <code>effective:</code> to 2026-12-31 or later" in html  # 30 days from now
     assert '<del class="rl-del">18 </del><ins class="rl-ins">16 </ins>' in html
     reasons = html[html.index('<section class="rl-reasons"'):html.index('id="changes-title"')]
     assert "<em>1. Your Account</em>" in reasons

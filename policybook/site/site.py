@@ -24,10 +24,10 @@ from urllib.parse import urlsplit
 from jinja2 import Environment, TemplateError
 
 from ..config import Config
-from ..document import Document, parse_document
+from ..document import ChangeVerdict, Document, parse_document
 from ..errors import NotFoundError, PolicybookError, UsageError
 from ..templating import make_environment
-from ..timeline import LatePolicy, NoticeRecord, Settings, VersionPlan
+from ..timeline import LatePolicy, NoticeRecord, Settings, VersionPlan, earliest_effective
 from ..versions import Version, by_policy, in_force
 from . import pages
 from .changes import Compare, Comparison, compare_documents
@@ -331,7 +331,7 @@ class Site:
         drafts = [v for v in versions if pages.is_draft(v)]
         if not drafts:
             return self.render("draft.html", summary=model.summary(policy), draft=None,
-                               base_ref=None, comparison=None)
+                               base_ref=None, comparison=None, earliest=None)
         draft = drafts[0]
         # Against the version in force as committed: a draft with its effective date
         # replaces it in the preview's versions, so ask the source for the committed ones.
@@ -340,9 +340,13 @@ class Site:
         base = in_force([v for v in committed if v.policy == policy and not pages.is_draft(v)],
                         now, self.settings.zone)
         comparison = self.compare_fn(self.doc(base) if base else None, self.doc(draft))
-        return self.render("draft.html", summary=model.summary(policy),
-                           draft=model.ref(draft), comparison=comparison,
-                           base_ref=model.ref(base) if base else None)
+        ref = model.ref(draft)
+        # A material draft must leave the full notice period: say which date would.
+        too_soon = comparison.verdict is ChangeVerdict.MATERIAL and \
+            ref.starts - now < dt.timedelta(days=self.settings.notice_days)
+        return self.render("draft.html", summary=model.summary(policy), draft=ref,
+                           comparison=comparison, base_ref=model.ref(base) if base else None,
+                           earliest=earliest_effective(now, self.settings) if too_soon else None)
 
     def feed(self, now: dt.datetime) -> Page:
         snap = self.snapshot()
