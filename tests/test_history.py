@@ -182,10 +182,32 @@ def test_versions_command(policy_repo: GitRepo, cli) -> None:
     text = cli(["versions", "privacy-policy", "--now", "2026-07-01"], cwd=policy_repo.path)
     assert text.code == 0
     lines = text.out.splitlines()
-    assert lines[0].split() == ["policy", "effective", "status", "commit", "author",
+    assert lines[0].split() == ["policy", "effective", "status", "change", "commit", "author",
                                 "committed", "note"]
     assert "2026-06-01  in force" in text.out and "past" in text.out
     missing = cli(["versions", "nope"], cwd=policy_repo.path)
     assert missing.code == 1 and "no policy 'nope'" in missing.err
     bad = cli(["versions", "--now", "yesterday"], cwd=policy_repo.path)
     assert bad.code == 2 and "--now 'yesterday' is not an ISO 8601" in bad.err
+
+
+def test_versions_show_the_verdict_of_each_change(policy_repo: GitRepo, cli) -> None:
+    policy_repo.commit("v1", {"content/privacy.md": pp("2026-01-10")}, when=at(0))
+    policy_repo.commit("typo", {"content/privacy.md": pp(
+        "2026-02-01", "## Data\n\nWe colect your name.\n")}, when=at(1))
+    policy_repo.commit("more data", {"content/privacy.md": pp(
+        "2026-04-01", "## Data\n\nWe colect your name and your precise location.\n")},
+        when=at(2))
+    policy_repo.commit("override", {"content/privacy.md": pp(
+        "2026-05-01", "## Data\n\nWe colect your name and location.\n",
+        extra="change: editorial\nreason: Location was always collected; wording only.")},
+        when=at(3))
+    result = cli(["versions", "--json", "--now", "2026-06-01"], cwd=policy_repo.path)
+    changes = [v["change"] for v in json.loads(result.out)["versions"]]
+    assert changes[0] is None
+    assert [c["verdict"] for c in changes[1:]] == ["editorial", "material", "editorial"]
+    assert changes[3]["override"] == "Location was always collected; wording only."
+    assert changes[2]["reasons"], "a material change says why"
+    text = cli(["versions", "--now", "2026-06-01"], cwd=policy_repo.path).out
+    assert "first version" in text and "material (1 reason)" in text
+    assert "editorial (override)" in text

@@ -9,7 +9,9 @@ from enum import StrEnum
 from ..config import Config
 from ..errors import NotFoundError
 from ..history import History
+from ..materiality import Assessment
 from ..versions import Version, by_policy, edits_after_effect, effective_moment, in_force, upcoming
+from .assessing import assessments
 
 
 class Status(StrEnum):
@@ -25,6 +27,18 @@ class VersionRow:
     status: Status
     effective_at: dt.datetime
     edited_after_effect: tuple[str, ...]  # short shas of commits made after it took effect
+    assessment: Assessment | None  # its change from the version before (None: the first)
+
+    def verdict(self) -> str:
+        a = self.assessment
+        if a is None:
+            return "first version"
+        if a.overridden:
+            return f"{a.verdict} (override)"
+        if a.material:
+            n = len(a.main_reasons)
+            return f"material ({n} reason{'s' if n != 1 else ''})"
+        return str(a.verdict)
 
 
 def version_rows(config: Config, history: History, now: dt.datetime,
@@ -39,6 +53,7 @@ def version_rows(config: Config, history: History, now: dt.datetime,
             continue
         current = in_force(versions, now, config.zone)
         nxt = upcoming(versions, now, config.zone)
+        judged = assessments(versions)
         for v in versions:
             if v is current:
                 status = Status.IN_FORCE
@@ -49,5 +64,6 @@ def version_rows(config: Config, history: History, now: dt.datetime,
             else:
                 status = Status.PAST
             rows.append(VersionRow(v, status, effective_moment(v.effective, config.zone),
-                                   tuple(c.short for c in edits_after_effect(v, config.zone))))
+                                   tuple(c.short for c in edits_after_effect(v, config.zone)),
+                                   judged.get(v.effective)))
     return rows
