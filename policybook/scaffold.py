@@ -7,6 +7,7 @@ from pathlib import Path
 
 import git
 
+from . import __version__
 from .errors import UsageError
 from .templating import data_dir
 
@@ -32,6 +33,48 @@ from = "Policy updates <policy-updates@example.com>"
 """
 
 GITIGNORE = ".policybook/\n"
+
+# The pull-request gate: `check` refuses a material change with too short a notice
+# period (or a material edit of a version already announced), and the redline against
+# the version in force is posted on the pull request for the reviewers.
+WORKFLOW = """\
+name: policybook
+on:
+  pull_request:
+    paths: ["content/**", "policybook.toml", "templates/**"]
+permissions:
+  contents: read
+  pull-requests: write
+jobs:
+  check:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@v4
+        with:
+          fetch-depth: 0   # policybook reads every version from the git history
+      - uses: actions/setup-python@v5
+        with:
+          python-version: "3.11"
+      - name: Install policybook
+        run: pip install "policybook=={version}"
+      - name: Check the policies and the notice period
+        run: policybook check --base "origin/${{{{ github.base_ref }}}}"
+      - name: Redline against the version in force
+        if: always()
+        run: |
+          for file in content/*.md; do
+            policybook diff "$file" --format markdown >> redline.md || true
+          done
+          cat redline.md >> "$GITHUB_STEP_SUMMARY"
+      - name: Post the redline on the pull request
+        if: always()
+        env:
+          GH_TOKEN: ${{{{ github.token }}}}
+        run: |
+          gh pr comment "${{{{ github.event.pull_request.number }}}}" --edit-last \\
+            --body-file redline.md || \\
+          gh pr comment "${{{{ github.event.pull_request.number }}}}" --body-file redline.md
+"""
 
 README = """\
 # Policies
@@ -62,6 +105,10 @@ def init_repository(target: Path) -> list[Path]:
                        ("README.md", README)):
         (target / name).write_text(text, encoding="utf-8")
         created.append(target / name)
+    workflow = target / ".github" / "workflows" / "policybook.yml"
+    workflow.parent.mkdir(parents=True)
+    workflow.write_text(WORKFLOW.format(version=__version__), encoding="utf-8")
+    created.append(workflow)
     with git.Repo.init(target, initial_branch="main") as repo:
         repo.index.add([str(p.relative_to(target)) for p in created])
     return created

@@ -123,7 +123,7 @@ def test_bad_arguments_are_clear_errors(cli, tmp_path: Path) -> None:  # type: i
     assert missing.code == 1 and "nope.md: no such file" in missing.err
     assert "Traceback" not in missing.err
     rev = cli(["diff", "privacy-policy@2027-01-01", old], cwd=tmp_path)
-    assert rev.code == 2 and "not available" in rev.err
+    assert rev.code == 1 and "is not a git repository" in rev.err
     (tmp_path / "bin.md").write_bytes(b"\xff\xfe\x00binary")
     binary = cli(["diff", old, "bin.md"], cwd=tmp_path)
     assert binary.code == 2 and "binary" in binary.err
@@ -174,3 +174,30 @@ def test_every_corpus_pair_parses_diffs_classifies_and_renders(corpus_dir: Path)
             assert item.reasons, (label["id"], item.change.kind, item.change.section)
     # Not a score test (see benchmarks/classify.py): the classifier must not be trivial.
     assert 0 < material < len(labels)
+
+
+def test_versions_from_git_and_the_one_file_form(cli, policy_repo) -> None:  # type: ignore[no-untyped-def]
+    v1 = policy("privacy-policy", "2026-01-10",
+                "## Sharing\n\nWe do not share, sell, rent or trade your data.\n")
+    v2 = policy("privacy-policy", "2026-06-01",
+                "## Sharing\n\nWe do not sell your data.\n")
+    policy_repo.commit("v1", {"content/privacy.md": v1})
+    policy_repo.commit("v2", {"content/privacy.md": v2})
+    by_date = cli(["diff", "privacy-policy@2026-01-10", "privacy-policy@2026-06-01",
+                   "--format", "json", "--fail-on-material"], cwd=policy_repo.path)
+    assert by_date.code == 3, by_date.err
+    data = json.loads(by_date.out)
+    assert data["material"] is True
+    assert data["old"]["label"].startswith("privacy-policy@2026-01-10 (")
+    assert data["new"]["effective"] == "2026-06-01"
+    assert data["reasons"][0].startswith("narrowed-negated-list")
+    # One file: the working copy against the version in force at --now.
+    policy_repo.write("content/privacy.md", v2.replace("do not sell", "never sell"))
+    edit = cli(["diff", "content/privacy.md", "--now", "2026-07-01", "--format", "json"],
+               cwd=policy_repo.path)
+    assert edit.code == 0, edit.err
+    changes = json.loads(edit.out)["changes"]
+    assert [c["section"] for c in changes] == ["sharing"]
+    same = cli(["diff", "privacy-policy@in-force", "privacy-policy@HEAD", "--now",
+                "2026-07-01", "--format", "json"], cwd=policy_repo.path)
+    assert json.loads(same.out)["changes"] == []

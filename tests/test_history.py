@@ -4,15 +4,23 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from policybook.config import load_config
+from policybook.config import Config, load_config
 from policybook.errors import HistoryError, NotFoundError
 from policybook.history import HistoryCache, read_history
-from policybook.workflows.versions import read_side
+from policybook.workflows.diffing import in_force_side, load_side
 from tests.helpers import GitRepo, policy
+
+
+@dataclass
+class Workspace:
+    root: Path
+    config: Config
+
 
 UTC = dt.UTC
 T0 = dt.datetime(2026, 1, 5, 12, 0, tzinfo=UTC)
@@ -141,21 +149,25 @@ def test_diff_sides_by_revision_date_and_name(policy_repo: GitRepo,
     policy_repo.commit("v2", {"content/privacy.md": pp("2026-03-01", "## Data\n\nV2.\n")},
                        when=at(10))
     monkeypatch.chdir(policy_repo.path)
-    config = load_config(policy_repo.path, env={})
+    env = Workspace(policy_repo.path, load_config(policy_repo.path, env={}))
     now = dt.datetime(2026, 2, 1, tzinfo=UTC)
-    assert "We collect" in read_side(config, f"privacy-policy@{first[:8]}", now).text
-    assert "V2." in read_side(config, "privacy-policy@HEAD", now).text
-    assert "We collect" in read_side(config, "privacy-policy@2026-02-28", now).text
-    assert "V2." in read_side(config, "privacy-policy@2026-03-01", now).text
-    assert "We collect" in read_side(config, "privacy-policy@in-force", now).text
-    assert "V2." in read_side(config, "privacy-policy@upcoming", now).text
-    assert read_side(config, "content/privacy.md", now).path == "content/privacy.md"
-    with pytest.raises(NotFoundError, match="was not yet in force on 2025-12-31"):
-        read_side(config, "privacy-policy@2025-12-31", now)
+
+    assert "We collect" in load_side(f"privacy-policy@{first[:8]}", env, now).text
+    assert "V2." in load_side("privacy-policy@HEAD", env, now).text
+    assert "We collect" in load_side("privacy-policy@2026-02-28", env, now).text
+    assert "V2." in load_side("privacy-policy@2026-03-01", env, now).text
+    assert "We collect" in load_side("privacy-policy@in-force", env, now).text
+    assert "V2." in load_side("privacy-policy@upcoming", env, now).text
+    assert load_side("content/privacy.md", env, now).path == "content/privacy.md"
+    with pytest.raises(NotFoundError, match="was not in force on 2025-12-31"):
+        load_side("privacy-policy@2025-12-31", env, now)
     with pytest.raises(HistoryError, match="no policy 'terms' in revision 'HEAD'"):
-        read_side(config, "terms@HEAD", now)
+        load_side("terms@HEAD", env, now)
     with pytest.raises(NotFoundError, match=r"nope\.md: no such file"):
-        read_side(config, "nope.md", now)
+        load_side("nope.md", env, now)
+    assert in_force_side("privacy-policy", env, now).text == load_side(
+        "privacy-policy@in-force", env, now).text
+    assert in_force_side("terms", env, now).text == ""  # a new policy: all of it is new
 
 
 def test_versions_command(policy_repo: GitRepo, cli) -> None:
@@ -170,10 +182,32 @@ def test_versions_command(policy_repo: GitRepo, cli) -> None:
     text = cli(["versions", "privacy-policy", "--now", "2026-07-01"], cwd=policy_repo.path)
     assert text.code == 0
     lines = text.out.splitlines()
-    assert lines[0].split() == ["policy", "effective", "status", "commit", "author",
+    assert lines[0].split() == ["policy", "effective", "status", "change", "commit", "author",
                                 "committed", "note"]
     assert "2026-06-01  in force" in text.out and "past" in text.out
     missing = cli(["versions", "nope"], cwd=policy_repo.path)
     assert missing.code == 1 and "no policy 'nope'" in missing.err
     bad = cli(["versions", "--now", "yesterday"], cwd=policy_repo.path)
     assert bad.code == 2 and "--now 'yesterday' is not an ISO 8601" in bad.err
+
+
+def test_versions_show_the_verdict_of_each_change(policy_repo: GitRepo, cli) -> None:
+    policy_repo.commit("v1", {"content/privacy.md": pp("2026-01-10")}, when=at(0))
+    policy_repo.commit("typo", {"content/privacy.md": pp(
+        "2026-02-01", "## Data\n\nWe colect your name.\n")}, when=at(1))
+    policy_repo.commit("more data", {"content/privacy.md": pp(
+        "2026-04-01", "## Data\n\nWe colect your name and your precise location.\n")},
+        when=at(2))
+    policy_repo.commit("override", {"content/privacy.md": pp(
+        "2026-05-01", "## Data\n\nWe colect your name and location.\n",
+        extra="change: editorial\nreason: Location was always collected; wording only.")},
+        when=at(3))
+    result = cli(["versions", "--json", "--now", "2026-06-01"], cwd=policy_repo.path)
+    changes = [v["change"] for v in json.loads(result.out)["versions"]]
+    assert changes[0] is None
+    assert [c["verdict"] for c in changes[1:]] == ["editorial", "material", "editorial"]
+    assert changes[3]["override"] == "Location was always collected; wording only."
+    assert changes[2]["reasons"], "a material change says why"
+    text = cli(["versions", "--now", "2026-06-01"], cwd=policy_repo.path).out
+    assert "first version" in text and "material (1 reason)" in text
+    assert "editorial (override)" in text

@@ -75,7 +75,8 @@ def test_send_due_sends_reaches_new_accounts_and_completes(
     with store.read() as conn:
         kinds = [e.kind for e in audit_entries(conn, f"notice:{notice.id}")]
         assert get_notice(conn, notice.id).completed_at is not None
-    assert kinds == ["notice.created", "notice.sent", "notice.sent", "notice.completed"]
+    assert kinds == ["notice.created", "notice.sending", "notice.sent", "notice.sent",
+                     "notice.completed"]
 
 
 def test_a_provider_outage_stops_the_run_and_loses_nothing(

@@ -7,15 +7,16 @@ import sys
 
 import click
 
-from ..workflows.diffing import Format, compare, load_side, render
-from .common import Env, pass_env
+from ..document import parse_document
+from ..workflows.diffing import Format, compare, in_force_side, load_side, render
+from .common import Env, now_option, parse_now, pass_env
 
 EXIT_MATERIAL = 3
 
 
 @click.command()
 @click.argument("old", metavar="OLD")
-@click.argument("new", metavar="NEW")
+@click.argument("new", metavar="[NEW]", required=False)
 @click.option("--format", "fmt", type=click.Choice([f.value for f in Format]), default="text",
               show_default=True, help="text: terminal redline; markdown: a pull-request "
               "comment; html: a standalone page; json: for scripts.")
@@ -24,21 +25,37 @@ EXIT_MATERIAL = 3
 @click.option("--color/--no-color", "color", default=None,
               help="Colour the text redline (default: when writing to a terminal and "
                    "NO_COLOR is not set).")
+@click.option("--ref", metavar="REF", help="Read versions from this branch, tag or commit "
+              "(default: HEAD).")
+@now_option
 @pass_env
-def diff(env: Env, old: str, new: str, fmt: str, fail_on_material: bool,
-         color: bool | None) -> int:
+def diff(env: Env, old: str, new: str | None, fmt: str, fail_on_material: bool,
+         color: bool | None, ref: str | None, now: str | None) -> int:
     """Compare two versions of a policy: a redline, and whether the change is material.
 
-    OLD and NEW are policy files (any Markdown works, with or without policybook front
-    matter). Exits 0 whatever the verdict, unless --fail-on-material.
+    OLD and NEW are each a policy file (any Markdown works, with or without policybook
+    front matter), POLICY@REV (the policy in a git revision), POLICY@YYYY-MM-DD (the
+    version in force on that date), POLICY@in-force or POLICY@upcoming. With one FILE,
+    compares the version of its policy in force with the file. Exits 0 whatever the
+    verdict, unless --fail-on-material.
 
     \b
     Examples:
-      policybook diff old.md content/privacy-policy.md
+      policybook diff content/privacy-policy.md            # your edit vs. in force
+      policybook diff privacy-policy@2013-11-28 privacy-policy@upcoming
+      policybook diff privacy-policy@HEAD~3 content/privacy-policy.md --format html
       policybook diff old.md new.md --format markdown > comment.md
       policybook diff old.md new.md --format json --fail-on-material
     """
-    comparison = compare(load_side(old, env), load_side(new, env))
+    moment = parse_now(now)
+    if new is None:
+        new_side = load_side(old, env, moment, ref)
+        policy = parse_document(new_side.text, new_side.path).policy_id
+        old_side = in_force_side(policy, env, moment, ref)
+    else:
+        old_side = load_side(old, env, moment, ref)
+        new_side = load_side(new, env, moment, ref)
+    comparison = compare(old_side, new_side)
     for problem in comparison.problems:
         click.echo(f"warning: {problem}", err=True)
     if color is None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import click
 
 from ..history import read_history
@@ -24,6 +26,14 @@ def _row_json(row: VersionRow) -> dict[str, object]:
                   "date": v.final.date.isoformat()},
         "commits": len(v.commits),
         "edited_after_effect": list(row.edited_after_effect),
+        "change": None if row.assessment is None else {
+            "verdict": str(row.assessment.verdict),
+            "material": row.assessment.material,
+            "summary": row.assessment.summary(),
+            "reasons": [str(r) for r in row.assessment.main_reasons],
+            "override": None if row.assessment.override is None
+            else row.assessment.override.reason,
+        },
     }
 
 
@@ -56,15 +66,19 @@ def versions(env: Env, policy: str | None, ref: str | None, as_json: bool,
     from rich.table import Table
 
     table = Table(box=None, pad_edge=False, header_style="bold")
-    for column in ("policy", "effective", "status", "commit", "author", "committed", "note"):
+    for column in ("policy", "effective", "status", "change", "commit", "author", "committed",
+                   "note"):
         table.add_column(column)
     for row in rows:
         v = row.version
         note = f"edited after it took effect ({', '.join(row.edited_after_effect)})" \
             if row.edited_after_effect else ""
-        table.add_row(v.policy, v.effective.isoformat(), str(row.status), v.final.short,
+        table.add_row(v.policy, v.effective.isoformat(), str(row.status), row.verdict(),
+                      v.final.short,
                       v.final.author, v.final.date.date().isoformat(), note)
-    console = Console(highlight=False, soft_wrap=True)
+    # Piped output is for reading in logs and scripts: never squeeze it into 80 columns.
+    console = Console(highlight=False, soft_wrap=True,
+                      width=None if sys.stdout.isatty() else 200)
     if not rows:
         console.print("no versions: commit a policy in content/ first")
     else:

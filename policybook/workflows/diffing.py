@@ -1,12 +1,12 @@
 """Compare two versions of a policy (`policybook diff`): read both sides, diff, judge, render.
 
-Each side of a diff is resolved by `load_side` alone: today a file path; `POLICY@REV`
-and `POLICY@YYYY-MM-DD` go to `resolve_revision`, the one place where the git history
-plugs in.
+Each side of a diff is resolved by `load_side` alone: a file path, or `POLICY@REV`,
+`POLICY@YYYY-MM-DD`, `POLICY@in-force`, `POLICY@upcoming` from the git history.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 from dataclasses import dataclass
@@ -21,10 +21,12 @@ from ..config import Config
 from ..diff import diff_documents
 from ..document import parse_document
 from ..errors import NotFoundError, Problem, UsageError
+from ..history import policy_text_at, read_history
 from ..materiality import Assessment, assess
 from ..report import render_markdown, render_text, to_json
 from ..repository import decode_policy, display_path
 from ..templating import make_environment
+from ..versions import Version, by_policy, effective_moment, in_force, upcoming
 
 
 class Workspace(Protocol):
@@ -56,9 +58,10 @@ class Format(StrEnum):
 _REVISION = re.compile(r"^(?P<policy>[a-z0-9][a-z0-9-]{0,79})@(?P<rev>.+)$")
 
 
-def load_side(spec: str, env: Workspace) -> Side:
-    """A file path (relative to the current folder, or else to the repository), or
-    `POLICY@REV` / `POLICY@YYYY-MM-DD` (see `resolve_revision`)."""
+def load_side(spec: str, env: Workspace, now: dt.datetime | None = None,
+              ref: str | None = None) -> Side:
+    """A file path (relative to the current folder, or else to the repository), or a
+    version from git (see `resolve_revision`; `now` and `ref` apply there)."""
     candidates = [Path(spec)]
     if not Path(spec).is_absolute():
         candidates.append(env.root / spec)
@@ -67,18 +70,68 @@ def load_side(spec: str, env: Workspace) -> Side:
             return _read_file(file, spec, env.root)
     match = _REVISION.match(spec)
     if match:
-        return resolve_revision(match.group("policy"), match.group("rev"), env)
+        return resolve_revision(match.group("policy"), match.group("rev"), env,
+                                now or dt.datetime.now(dt.UTC), ref)
     if any(file.is_dir() for file in candidates):
         raise UsageError(f"{spec}: is a folder; give one policy file")
     raise NotFoundError(f"{spec}: no such file; give a policy file, POLICY@REV or "
                         "POLICY@YYYY-MM-DD")
 
 
-def resolve_revision(policy: str, rev: str, env: Workspace) -> Side:
-    """`POLICY@REV` (a git revision) or `POLICY@YYYY-MM-DD` (the version in force then)."""
-    raise UsageError(f"{policy}@{rev}: reading versions from git is not available in this "
-                     "build yet; give two files (for example "
-                     f"`git show {rev}:content/{policy}.md > old.md`)")
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+SPECIAL_REVS = ("in-force", "upcoming")
+
+
+def resolve_revision(policy: str, rev: str, env: Workspace, now: dt.datetime,
+                     ref: str | None = None) -> Side:
+    """`POLICY@REV` (the policy's file in a git revision), `POLICY@YYYY-MM-DD` (the version
+    in force on that date), `POLICY@in-force` or `POLICY@upcoming` (relative to `now`)."""
+    config = env.config
+    if _DATE.match(rev) or rev in SPECIAL_REVS:
+        version = _version_for(config, policy, rev, now, ref)
+        return Side(f"{policy}@{version.effective} ({version.final.short})", version.path,
+                    version.text)
+    path, text = policy_text_at(config.root, policy, rev, config.content_dir)
+    return Side(f"{policy}@{rev}", path, text)
+
+
+def in_force_side(policy: str, env: Workspace, now: dt.datetime,
+                  ref: str | None = None) -> Side:
+    """The version of `policy` in force at `now`; an empty side for a policy not yet in
+    force (a new policy: everything in it is new to its readers)."""
+    try:
+        return resolve_revision(policy, "in-force", env, now, ref)
+    except NotFoundError:
+        return Side(f"{policy} (no version in force)", f"{policy} (none)", "")
+
+
+def _version_for(config: Config, policy: str, rev: str, now: dt.datetime,
+                 ref: str | None) -> Version:
+    history = read_history(config.root, ref, config.content_dir)
+    groups = by_policy(history.versions)
+    versions = groups.get(policy)
+    if not versions:
+        known = ", ".join(groups) or "none"
+        raise NotFoundError(f"no policy '{policy}' in the history (policies: {known})")
+    if rev == "upcoming":
+        found = upcoming(versions, now, config.zone)
+        if found is None:
+            raise NotFoundError(f"{policy} has no upcoming version at {now.isoformat()}")
+        return found
+    if rev == "in-force":
+        moment = now
+    else:
+        try:
+            day = dt.date.fromisoformat(rev)
+        except ValueError:
+            raise UsageError(f"{policy}@{rev}: {rev} is not a valid date") from None
+        moment = effective_moment(day, config.zone)
+    found = in_force(versions, moment, config.zone)
+    if found is None:
+        first = versions[0].effective.isoformat()
+        raise NotFoundError(f"{policy} was not in force on {rev} (its first version takes "
+                            f"effect on {first})")
+    return found
 
 
 def _read_file(file: Path, spec: str, root: Path) -> Side:

@@ -146,6 +146,8 @@ def send_notice(config: Config, notice_ref: int | str, now: dt.datetime, *,
         if notice.state is NoticeState.SCHEDULED:
             with store.write() as conn:
                 set_notice_state(conn, notice.id, NoticeState.SENDING, clock())
+                audit(conn, "notice.sending", f"notice:{notice.id}", clock(),
+                      {"provider": config.mail.value, "due_at": notice.due_at.isoformat()})
         if mailer is None:
             mailer = make_mailer(config)
 

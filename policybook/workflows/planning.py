@@ -1,0 +1,121 @@
+"""The plan of every policy at `now`: git history + verdicts + notices on record -> timeline.
+
+This is where the shell meets `timeline.py` for every reader of the plan (`plan`, `check`,
+the scheduler's tick and the website), so that all of them see the same switch moments.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from ..config import Config, LateNotice
+from ..errors import HistoryError
+from ..history import History, policy_text_at
+from ..materiality import Assessment
+from ..store import NoticeState, Store, list_notices
+from ..store.schema import current_version, installed_at
+from ..timeline import LatePolicy, NoticeRecord, PolicyPlan, Settings, plan_policy
+from ..versions import Version, by_policy
+from .assessing import assess_texts, assessments, verdict_of
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class NoticeOnRecord:
+    policy: str
+    effective: dt.date
+    version: str  # the commit whose text was announced
+    started_at: dt.datetime
+    notice_id: int
+
+
+@dataclass(frozen=True)
+class Records:
+    """What the store knows that git does not: notices sent, and since when it knows."""
+
+    notices: tuple[NoticeOnRecord, ...] = ()
+    tracking_since: dt.datetime | None = None
+
+
+def read_records(store: Store | None) -> Records:
+    """The notices on record (cancelled ones excluded) and the start of tracking."""
+    if store is None:
+        return Records()
+    with store.read() as conn:
+        if current_version(conn) is None:
+            return Records()
+        since = installed_at(conn)
+        notices = tuple(
+            NoticeOnRecord(n.policy, n.effective, n.version, n.started_at or n.created_at, n.id)
+            for n in list_notices(conn)
+            if n.state is not NoticeState.CANCELLED)
+    return Records(notices, since)
+
+
+def settings(config: Config, records: Records) -> Settings:
+    late = LatePolicy.WARN if config.late_notice is LateNotice.WARN else LatePolicy.POSTPONE
+    return Settings(notice_days=config.notice_days, zone=config.zone,
+                    recently_updated_days=config.recently_updated_days, late=late,
+                    tracking_since=records.tracking_since)
+
+
+@dataclass(frozen=True)
+class Plans:
+    now: dt.datetime
+    history: History
+    policies: tuple[PolicyPlan, ...]
+    assessments: Mapping[str, Mapping[dt.date, Assessment]]
+    stale: tuple[str, ...] = field(default=())  # warnings: notices whose text changed materially
+
+    def policy(self, policy: str) -> PolicyPlan | None:
+        return next((p for p in self.policies if p.policy == policy), None)
+
+
+def valid_notices(config: Config, versions: tuple[Version, ...],
+                  notices: tuple[NoticeOnRecord, ...]) -> tuple[dict[dt.date, NoticeRecord],
+                                                             list[str]]:
+    """Notices that still announce their version's text, by effective date.
+
+    A notice announced one commit's text. If the version was changed since, editorially,
+    the notice still stands; if it was changed materially, it no longer announces what
+    will take effect, so it does not count (a new notice will be due) and we say so.
+    """
+    final = {v.effective: v for v in versions}
+    records: dict[dt.date, NoticeRecord] = {}
+    stale: list[str] = []
+    for n in sorted(notices, key=lambda n: n.started_at):
+        version = final.get(n.effective)
+        if version is None:
+            continue
+        if n.version != version.final.sha:
+            try:
+                _, announced = policy_text_at(config.root, n.policy, n.version,
+                                              config.content_dir)
+            except HistoryError:  # the announced commit is gone (a rewritten branch)
+                announced = ""
+            if assess_texts(announced, version.path, version.text, version.path).material:
+                stale.append(f"{n.policy}@{n.effective}: notice {n.notice_id} announced commit "
+                             f"{n.version[:10]}, and the text changed materially since; a new "
+                             "notice is due")
+                continue
+        records[n.effective] = NoticeRecord(n.policy, n.effective, n.started_at)
+    return records, stale
+
+
+def plan_all(config: Config, history: History, records: Records, now: dt.datetime) -> Plans:
+    chosen = settings(config, records)
+    plans: list[PolicyPlan] = []
+    judged: dict[str, Mapping[dt.date, Assessment]] = {}
+    stale: list[str] = []
+    for policy, versions in by_policy(history.versions).items():
+        judged[policy] = assessments(versions)
+        verdicts = {day: verdict_of(a) for day, a in judged[policy].items()}
+        notices, warnings = valid_notices(
+            config, versions, tuple(n for n in records.notices if n.policy == policy))
+        stale += warnings
+        plans.append(plan_policy(policy, versions, verdicts, notices, chosen, now))
+    return Plans(now, history, tuple(plans), judged, tuple(stale))

@@ -1,0 +1,185 @@
+"""One tick of the scheduler: sync the plan from git, create due notices, send, publish.
+
+The project's own tables are the truth and every step is idempotent, so a tick can run
+at any moment, any number of times, in any process holding the scheduler lock (or by
+hand with `policybook run --once --now ...`): a notice is created once (a unique key),
+a delivery is sent once per account (the ledger), and a transition is recorded once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from ..config import Config
+from ..history import read_history
+from ..mail.base import Mailer
+from ..store import NoticeReason, NoticeSpec, Store, audit, create_notice, notice_links
+from ..store.notices import audit_entries
+from ..timeline import VersionPlan, notices_due
+from .assessing import parsed
+from .notices import SendReport, open_store, send_due
+from .planning import Plans, plan_all, read_records
+
+log = logging.getLogger(__name__)
+
+# A notice created within this long after its due moment is on time: the scheduler
+# ticks on an interval, so "due at midnight" is honoured by the first tick after it.
+ON_TIME = dt.timedelta(minutes=15)
+
+Publisher = Callable[[Config, Plans], str | None]
+
+
+@dataclass(frozen=True)
+class CreatedNotice:
+    notice_id: int
+    key: str
+    due_at: dt.datetime
+    late_by: dt.timedelta | None  # None: on time
+    period_given: dt.timedelta  # from now to the switch (the effective moment, or later)
+
+
+@dataclass(frozen=True)
+class TickReport:
+    now: dt.datetime
+    head: str | None
+    plans: Plans
+    created: tuple[CreatedNotice, ...] = ()
+    sends: tuple[SendReport, ...] = ()
+    in_force: tuple[str, ...] = ()  # versions recorded as in force during this tick
+    published: str | None = None
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        return all(s.error is None for s in self.sends)
+
+    def lines(self) -> list[str]:
+        out = [f"tick at {self.now.isoformat(timespec='seconds')} "
+               f"(git {self.head[:10] if self.head else 'empty'})"]
+        for c in self.created:
+            late = (f"; LATE by {_days(c.late_by)}, notice period given {_days(c.period_given)}"
+                    if c.late_by else "")
+            out.append(f"notice {c.notice_id} created for {c.key} (due "
+                       f"{c.due_at.isoformat(timespec='minutes')}){late}")
+        out += [s.summary() for s in self.sends]
+        out += [f"{key} is now in force" for key in self.in_force]
+        if self.published:
+            out.append(f"site published to {self.published}")
+        out += [f"warning: {w}" for w in self.warnings]
+        if len(out) == 1:
+            out.append("nothing to do")
+        return out
+
+
+def _days(delta: dt.timedelta | None) -> str:
+    if delta is None:
+        return "0 days"
+    days = delta / dt.timedelta(days=1)
+    return f"{days:.1f} days" if days < 10 else f"{days:.0f} days"
+
+
+def _spec(config: Config, plans: Plans, vp: VersionPlan) -> NoticeSpec:
+    version = vp.version
+    doc = parsed(version.text, version.path)
+    assessment = plans.assessments[version.policy][version.effective]
+    upcoming_url, changes_url = notice_links(config.base_url, version.policy, version.effective)
+    reasons = tuple(NoticeReason(f"{r.where}: {r.explanation}", r.section)
+                    for r in assessment.main_reasons)
+    assert vp.notice_due_at is not None
+    return NoticeSpec(policy=version.policy, effective=version.effective,
+                      version=version.final.sha, title=doc.title,
+                      summary=doc.front.summary or assessment.summary(), reasons=reasons,
+                      upcoming_url=upcoming_url, changes_url=changes_url,
+                      due_at=vp.notice_due_at, effective_at=vp.effective_at)
+
+
+def create_due_notices(config: Config, store: Store, plans: Plans,
+                       now: dt.datetime) -> tuple[tuple[int, str, dt.date], ...]:
+    """Create the notice of every material version that is due; (id, policy, effective)."""
+    created: list[tuple[int, str, dt.date]] = []
+    for policy_plan in plans.policies:
+        for vp in notices_due(policy_plan, now):
+            with store.write() as conn:
+                notice, new = create_notice(conn, _spec(config, plans, vp), now)
+            if new:
+                created.append((notice.id, vp.version.policy, vp.version.effective))
+    return tuple(created)
+
+
+def describe_created(store: Store, plans: Plans, created: tuple[tuple[int, str, dt.date], ...],
+                     now: dt.datetime) -> tuple[CreatedNotice, ...]:
+    """How timely each new notice is, from the plan made with it on record; a late one
+    is logged and audited with the notice period it actually gives."""
+    out: list[CreatedNotice] = []
+    for notice_id, policy, effective in created:
+        policy_plan = plans.policy(policy)
+        vp = next(p for p in policy_plan.versions if p.version.effective == effective) \
+            if policy_plan else None
+        if vp is None or vp.notice_due_at is None or vp.switch_at is None:
+            continue
+        late = now - vp.notice_due_at
+        late_by = late if late > ON_TIME else None
+        given = vp.switch_at - now
+        key = vp.version.key
+        if late_by is not None:
+            with store.write() as conn:
+                audit(conn, "notice.late", f"notice:{notice_id}", now, {
+                    "policy": policy, "effective": effective.isoformat(),
+                    "due_at": vp.notice_due_at.isoformat(),
+                    "late_by_seconds": int(late_by.total_seconds()),
+                    "period_given_seconds": int(given.total_seconds()),
+                    "switch_at": vp.switch_at.isoformat(), "postponed": vp.postponed})
+            log.warning("notice %d for %s is late by %s; notice period given: %s%s",
+                        notice_id, key, _days(late_by), _days(given),
+                        " (the switch is postponed)" if vp.postponed else "")
+        out.append(CreatedNotice(notice_id, key, vp.notice_due_at, late_by, given))
+    return tuple(out)
+
+
+def record_in_force(store: Store, plans: Plans, now: dt.datetime) -> tuple[str, ...]:
+    """Record, once, each version that has come into force (the switch, for the audit)."""
+    recorded: list[str] = []
+    with store.write() as conn:
+        for policy_plan in plans.policies:
+            live = policy_plan.in_force
+            if live is None:
+                continue
+            subject = f"version:{live.version.key}"
+            if any(e.kind == "version.in_force" for e in audit_entries(conn, subject)):
+                continue
+            audit(conn, "version.in_force", subject, now, {
+                "commit": live.version.final.sha,
+                "switch_at": live.switch_at.isoformat() if live.switch_at else None,
+                "effective": live.version.effective.isoformat(),
+                "material": live.material,
+                "postponed": live.postponed})
+            recorded.append(live.version.key)
+    return tuple(recorded)
+
+
+def tick(config: Config, now: dt.datetime, *, store: Store | None = None,
+         mailer: Mailer | None = None, publish: Publisher | None = None) -> TickReport:
+    """Run every step once, as of `now`."""
+    history = read_history(config.root, None, config.content_dir)
+    store, own_store = open_store(config, store, now)
+    try:
+        plans = plan_all(config, history, read_records(store), now)
+        new = create_due_notices(config, store, plans, now)
+        if new:  # the switch moments depend on the notices now on record
+            plans = plan_all(config, history, read_records(store), now)
+        created = describe_created(store, plans, new, now)
+        sends = send_due(config, now, store=store, mailer=mailer)
+        in_force = record_in_force(store, plans, now)
+        published = publish(config, plans) if publish is not None else None
+        warnings = tuple(plans.stale) + tuple(str(p) for p in history.problems)
+        report = TickReport(now, history.head, plans, created, sends, in_force, published,
+                            warnings)
+        log.info("tick: %d notices created, %d sends, %d versions now in force",
+                 len(created), len(sends), len(in_force))
+        return report
+    finally:
+        if own_store:
+            store.close()
