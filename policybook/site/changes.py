@@ -38,7 +38,11 @@ Compare = Callable[[Document | None, Document], Comparison]
 def compare_documents(old: Document | None, new: Document) -> Comparison:
     if old is None:
         return Comparison(None, new, None, ("the first version of this policy",))
-    a = assess(diff_documents(old, new))
+    return comparison_of(old, new, assess(diff_documents(old, new)))
+
+
+def comparison_of(old: Document, new: Document, a: Assessment) -> Comparison:
+    """The page's view of an assessment made elsewhere (a shared cache, say)."""
     # The timeline records the material reasons (a notice lists them), else the summary.
     reasons = tuple(str(r) for r in a.main_reasons) if a.material and not a.overridden \
         else (a.summary(),)

@@ -29,8 +29,9 @@ from ..errors import NotFoundError, PolicybookError, UsageError
 from ..templating import make_environment
 from ..timeline import LatePolicy, NoticeRecord, Settings, VersionPlan, earliest_effective
 from ..versions import Version, by_policy, in_force
+from ..workflows.assessing import assess_texts
 from . import pages
-from .changes import Compare, Comparison, compare_documents
+from .changes import Compare, Comparison, compare_documents, comparison_of
 from .source import PreviewSource, SiteSource
 
 # Assets served at /assets/<name> and /<name>; nothing else is ever read from disk.
@@ -91,7 +92,7 @@ class Site:
                  refresh_seconds: float = 2.0, env: Environment | None = None,
                  live: bool = True) -> None:
         self.config, self.source, self.preview, self.live = config, source, preview, live
-        self.compare_fn: Compare = compare or compare_documents
+        self.compare_fn: Compare = compare or shared_compare
         self.notices = notices
         self.refresh_seconds = 0.0 if preview else refresh_seconds
         self.env = env or make_environment(config.root)
@@ -423,6 +424,14 @@ class Site:
     def error(self, status: int, message: str) -> Page:
         template = "404.html" if status == 404 else "error.html"
         return self.render(template, status=status, message=message, code=status)
+
+
+def shared_compare(old: Document | None, new: Document) -> Comparison:
+    """`compare_documents` through the process-wide cache of assessments that `plan` and
+    the scheduler use too: in `policybook run` each pair is judged once."""
+    if old is None:
+        return compare_documents(None, new)
+    return comparison_of(old, new, assess_texts(old.source, old.path, new.source, new.path))
 
 
 def absolute_root(base_url: str) -> str:
