@@ -20,6 +20,7 @@ from .content import check, init, render
 from .diff import diff
 from .history import versions
 from .notices import notices
+from .site import build, serve
 
 
 @click.group(context_settings=CONTEXT_SETTINGS)
@@ -43,6 +44,8 @@ cli.add_command(check)
 cli.add_command(init)
 cli.add_command(render)
 cli.add_command(versions)
+cli.add_command(serve)
+cli.add_command(build)
 cli.add_command(accounts)
 cli.add_command(notices)
 cli.add_command(diff)

@@ -1,0 +1,118 @@
+"""The static site (shell): every page as `DIR/<path>/index.html`, written atomically.
+
+The pages are those of the live site at one moment (`--now`, default the clock), from
+the same `Site` object. The whole site is written to a temporary folder next to DIR and
+swapped in only when complete, so a failed build leaves the previous site untouched.
+A folder that is neither empty nor an earlier build is never replaced (it is not ours).
+`compare/` needs the live server; the static site says so and links each version's
+changes instead. The API and draft previews are live-only too.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..config import Config
+from ..errors import UsageError
+from . import pages
+from .changes import Compare
+from .site import ASSETS, NoticeLookup, Page, PageNotFound, Site
+from .source import SiteSource
+
+MARKER = ".policybook-site"  # marks a folder as a build of ours, safe to replace
+
+
+@dataclass(frozen=True)
+class BuildReport:
+    out: Path
+    pages: int
+    files: int
+    policies: int
+    versions: int
+
+
+def plan_pages(site: Site, now: dt.datetime) -> list[tuple[str, Page]]:
+    """(path under DIR, page) for every file of the static site."""
+    snap = site.snapshot()
+    model = site.model(now, snap)
+    out: list[tuple[str, Page]] = [("index.html", site.index(now))]
+    for policy, versions in snap.policies.items():
+        if not versions:
+            continue
+        out.append((pages.policy_path(policy) + "index.html", site.policy(policy, now)))
+        if model.upcoming(policy) is not None:
+            out.append((pages.upcoming_path(policy) + "index.html", site.upcoming(policy, now)))
+        out.append((pages.archive_path(policy) + "index.html", site.archive(policy, now)))
+        out.append((pages.compare_path(policy) + "index.html",
+                    site.compare_versions(policy, None, None, now, live=False)))
+        for v in versions:
+            day = v.effective.isoformat()
+            out.append((pages.version_path(policy, v.effective) + "index.html",
+                        site.version(policy, day, now)))
+            out.append((pages.changes_path(policy, v.effective) + "index.html",
+                        site.changes(policy, day, now)))
+    out.append(("feed.xml", site.feed(now)))
+    out.append(("notice.json", site.notice_json(now)))
+    out.append(("notice.js", site.asset("notice.js")))
+    out.extend((f"assets/{name}", site.asset(name)) for name in ASSETS)
+    out.append(("404.html", site.error(404, "There is no page at this address.")))
+    return out
+
+
+def _check_target(out: Path) -> None:
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"{out} is a file; give a folder for the site")
+    if out.is_dir() and any(out.iterdir()) and not (out / MARKER).exists():
+        raise UsageError(f"{out} is not empty and is not a site built by policybook (no "
+                         f"{MARKER} file); give a new or empty folder so nothing of yours is "
+                         "replaced")
+
+
+def build_site(config: Config, source: SiteSource, out: Path, now: dt.datetime, *,
+               compare: Compare | None = None, notices: NoticeLookup | None = None
+               ) -> BuildReport:
+    out = out.resolve()
+    _check_target(out)
+    site = Site(config, source, compare=compare, notices=notices, live=False)
+    planned = plan_pages(site, now)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
+    try:
+        for rel, page in planned:
+            target = tmp / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(page.body)
+        (tmp / MARKER).write_text(f"built {now.isoformat()} from {site.snapshot().revision}\n",
+                                  encoding="utf-8")
+        os.chmod(tmp, 0o755)  # noqa: S103 (mkdtemp makes it private; a web server reads it)
+        _swap(tmp, out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    snap = site.snapshot()
+    return BuildReport(out, sum(1 for rel, _ in planned if rel.endswith(".html")), len(planned),
+                       len(snap.policies), sum(len(v) for v in snap.policies.values()))
+
+
+def _swap(new: Path, out: Path) -> None:
+    """Put `new` in place of `out` with renames (atomic for readers of each path)."""
+    if not out.exists():
+        os.rename(new, out)
+        return
+    old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))
+    os.rmdir(old)
+    os.rename(out, old)
+    try:
+        os.rename(new, out)
+    except BaseException:
+        os.rename(old, out)
+        raise
+    shutil.rmtree(old, ignore_errors=True)
+
+
+__all__ = ["BuildReport", "PageNotFound", "build_site", "plan_pages"]

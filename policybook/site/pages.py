@@ -1,0 +1,397 @@
+"""View models of the site's pages (pure core): versions + verdicts + `now` -> values.
+
+Nothing here renders HTML, reads git or the clock: `site.py` (shell) feeds versions and
+parsed documents in and turns these values into pages with the Jinja2 templates, the
+same way for the live server and the static build. Paths are relative to the site's
+root ("privacy-policy/versions/2027-01-15/"); templates prefix them with the base path.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from enum import StrEnum
+from zoneinfo import ZoneInfo
+
+from ..document import POLICY_ID, ChangeVerdict, Document
+from ..timeline import (
+    Banner,
+    BannerKind,
+    LatePolicy,
+    NoticeRecord,
+    Settings,
+    Verdict,
+    VersionPlan,
+    banner,
+    current,
+    next_up,
+    plan_versions,
+)
+from ..versions import Version, edits_after_effect
+from .changes import Comparison
+
+# The sha of a preview's draft: the working tree's text, not a commit.
+WORKING_TREE = "working-tree"
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+class Status(StrEnum):
+    IN_FORCE = "in force"
+    UPCOMING = "upcoming"  # the next version to take effect
+    SCHEDULED = "scheduled"  # takes effect after the upcoming one
+    PAST = "past"
+    DRAFT = "draft"  # uncommitted edits (preview only)
+
+
+def is_draft(v: Version) -> bool:
+    return v.final.sha == WORKING_TREE
+
+
+def valid_policy_id(text: str) -> bool:
+    return bool(POLICY_ID.match(text))
+
+
+def parse_date(text: str) -> dt.date | None:
+    """A YYYY-MM-DD path or query value; None when it is not exactly that."""
+    if not _DATE.match(text):
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        return None
+
+
+# ------------------------------------------------------------------ paths
+
+
+def policy_path(policy: str) -> str:
+    return f"{policy}/"
+
+
+def upcoming_path(policy: str) -> str:
+    return f"{policy}/upcoming/"
+
+
+def archive_path(policy: str) -> str:
+    return f"{policy}/versions/"
+
+
+def version_path(policy: str, effective: dt.date) -> str:
+    return f"{policy}/versions/{effective.isoformat()}/"
+
+
+def changes_path(policy: str, effective: dt.date) -> str:
+    return f"{policy}/changes/{effective.isoformat()}/"
+
+
+def compare_path(policy: str) -> str:
+    return f"{policy}/compare/"
+
+
+def draft_path(policy: str) -> str:
+    return f"{policy}/draft/"
+
+
+# ------------------------------------------------------------------ values
+
+
+@dataclass(frozen=True)
+class VersionRef:
+    """One version as pages list it."""
+
+    policy: str
+    title: str
+    effective: dt.date
+    starts: dt.datetime  # the effective moment in the configured zone
+    switch_at: dt.datetime | None  # when it takes (took) effect; None: waiting for its notice
+    status: Status
+    verdict: ChangeVerdict | None  # of its change from the version before; None: the first
+    commit: str  # short sha, or WORKING_TREE for a draft
+    author: str
+    committed: dt.datetime
+    summary: str | None
+    draft: bool = False
+    edited_after_effect: bool = False
+
+    @property
+    def postponed(self) -> bool:
+        return self.switch_at is None or self.switch_at > self.starts
+
+    @property
+    def switch_date(self) -> dt.date:
+        """The day it takes effect, as readers should be told (a postponed switch included)."""
+        if self.switch_at is None:
+            return self.effective
+        return self.switch_at.astimezone(self.starts.tzinfo).date()
+
+    @property
+    def path(self) -> str:
+        return version_path(self.policy, self.effective)
+
+    @property
+    def changes(self) -> str:
+        return changes_path(self.policy, self.effective)
+
+
+@dataclass(frozen=True)
+class PolicySummary:
+    policy: str
+    title: str
+    in_force: VersionRef | None
+    upcoming: VersionRef | None
+    banner: Banner | None
+    versions: int
+    draft: VersionRef | None = None
+
+
+@dataclass(frozen=True)
+class PolicyPage:
+    """`/<policy>/`: the version in force (None before the first one takes effect)."""
+
+    summary: PolicySummary
+    version: VersionRef | None
+    doc: Document | None
+    last_updated: dt.date | None
+
+
+@dataclass(frozen=True)
+class VersionPage:
+    """One version that may not be in force (`/<policy>/versions/<date>/`, `/upcoming/`)."""
+
+    summary: PolicySummary
+    version: VersionRef
+    doc: Document
+    previous: VersionRef | None
+    next: VersionRef | None
+
+
+@dataclass(frozen=True)
+class ArchivePage:
+    summary: PolicySummary
+    rows: tuple[VersionRef, ...]  # newest first
+
+
+@dataclass(frozen=True)
+class ChangesPage:
+    """A redline: `new` against `old` (None when `new` is the first version)."""
+
+    summary: PolicySummary
+    new: VersionRef
+    old: VersionRef | None
+    comparison: Comparison
+    consecutive: bool  # `old` is the version just before `new`
+
+
+@dataclass(frozen=True)
+class Notice:
+    """A banner as `/notice.json` publishes it."""
+
+    policy: str
+    title: str
+    kind: BannerKind
+    effective: dt.date
+    message: str
+    link_text: str
+    path: str  # the page to read (upcoming version, or the policy)
+    changes_path: str  # its redline
+
+
+# ------------------------------------------------------------------ the model
+
+
+def verdict_of(comparison: Comparison) -> Verdict | None:
+    """The timeline's view of a version's assessment (None for a first version)."""
+    if comparison.verdict is None:
+        return None
+    return Verdict(comparison.verdict is ChangeVerdict.MATERIAL, comparison.reasons,
+                   comparison.overridden)
+
+
+def plan_policy_versions(versions: Sequence[Version], verdicts: Mapping[dt.date, Verdict],
+                         settings: Settings,
+                         records: Mapping[dt.date, NoticeRecord] | None) -> tuple[VersionPlan, ...]:
+    """The timeline of one policy's versions, as the site shows it.
+
+    `records` are the notices on record (from the notices store). None means the site
+    runs without a store (the static build in CI, a plain `serve`): each material notice
+    is then taken to have started when it was due -- or, if the version was committed
+    after that, when it was committed (no notice can precede its text) -- so versions
+    switch on their effective dates unless committed too late, and a late one is
+    postponed (or not) as `settings.late` says, like a late notice from the store.
+    """
+    if records is None:
+        assumed = plan_versions(versions, verdicts, {}, replace(settings, late=LatePolicy.WARN))
+        records = {p.version.effective: NoticeRecord(
+            p.version.policy, p.version.effective,
+            max(p.notice_due_at, p.version.introduced.date))
+            for p in assumed if p.notice_due_at is not None}
+    return plan_versions(versions, verdicts, records, settings)
+
+
+@dataclass(frozen=True)
+class SiteModel:
+    """Everything a page needs, at one moment.
+
+    `plans` is the notice timeline of each policy (`timeline.plan_versions`, which does
+    not depend on `now`, so the shell computes it once per revision); what is in force,
+    what is upcoming and which banner shows are read from it, so that the site, the
+    e-mails and the switch agree. `doc_of` parses a version (the shell caches it);
+    `comparison_of` gives a version's redline against the version before it.
+    """
+
+    plans: Mapping[str, tuple[VersionPlan, ...]]  # by effective date
+    doc_of: Callable[[Version], Document]
+    comparison_of: Callable[[Version], Comparison]
+    settings: Settings
+    now: dt.datetime
+
+    def versions(self, policy: str) -> tuple[Version, ...]:
+        return tuple(p.version for p in self.plans.get(policy, ()))
+
+    def plan(self, v: Version) -> VersionPlan | None:
+        return next((p for p in self.plans.get(v.policy, ()) if p.version.effective
+                     == v.effective), None)
+
+    def in_force(self, policy: str) -> VersionPlan | None:
+        return current(self.plans.get(policy, ()), self.now)
+
+    def upcoming(self, policy: str) -> VersionPlan | None:
+        return next_up(self.plans.get(policy, ()), self.now)
+
+    def state(self, policy: str) -> tuple[object, ...]:
+        """What the pages of `policy` depend on at `now` (a cache key for rendered pages)."""
+        cur, nxt = self.in_force(policy), self.upcoming(policy)
+        return (cur.version.effective if cur else None, nxt.version.effective if nxt else None,
+                self.banner(policy))
+
+    def ref(self, v: Version) -> VersionRef:
+        plan = self.plan(v)
+        cur, nxt = self.in_force(v.policy), self.upcoming(v.policy)
+        starts = plan.effective_at if plan else dt.datetime.combine(
+            v.effective, dt.time(0), tzinfo=self.settings.zone)
+        switch_at = plan.switch_at if plan else starts
+        if is_draft(v):
+            status = Status.DRAFT
+        elif cur is not None and cur.version.effective == v.effective:
+            status = Status.IN_FORCE
+        elif nxt is not None and nxt.version.effective == v.effective:
+            status = Status.UPCOMING
+        elif cur is not None and v.effective < cur.version.effective:
+            status = Status.PAST
+        else:
+            status = Status.SCHEDULED
+        doc = self.doc_of(v)
+        verdict = self.comparison_of(v).verdict
+        return VersionRef(
+            policy=v.policy, title=doc.title, effective=v.effective, starts=starts,
+            switch_at=switch_at, status=status, verdict=verdict,
+            commit=WORKING_TREE if is_draft(v) else v.final.short, author=v.final.author,
+            committed=v.final.date, summary=doc.front.summary, draft=is_draft(v),
+            edited_after_effect=bool(edits_after_effect(v, self.settings.zone))
+            and not is_draft(v))
+
+    def banner(self, policy: str) -> Banner | None:
+        found = banner(self.plans.get(policy, ()), self.now, self.settings)
+        if found is not None and found.kind is BannerKind.UPCOMING:
+            # `timeline.banner` shows a notice period as soon as a notice is on record; a
+            # record that starts after `now` (assumed, or a rehearsal with an earlier
+            # --now) has not started yet.
+            nxt = self.upcoming(policy)
+            notice = nxt.notice if nxt else None
+            due = nxt.notice_due_at if nxt else None
+            if notice is not None and notice.started_at > self.now and (
+                    due is None or due > self.now):
+                return None
+        return found
+
+    def summary(self, policy: str) -> PolicySummary:
+        versions = self.versions(policy)
+        cur, nxt = self.in_force(policy), self.upcoming(policy)
+        title_from = cur.version if cur else nxt.version if nxt else versions[-1]
+        drafts = [v for v in versions if is_draft(v)]
+        return PolicySummary(
+            policy=policy, title=self.doc_of(title_from).title,
+            in_force=self.ref(cur.version) if cur else None,
+            upcoming=self.ref(nxt.version) if nxt else None,
+            banner=self.banner(policy), versions=len(versions),
+            draft=self.ref(drafts[0]) if drafts else None)
+
+    def index(self) -> tuple[PolicySummary, ...]:
+        return tuple(self.summary(p) for p in sorted(self.plans) if self.plans[p])
+
+    def find(self, policy: str, effective: dt.date) -> Version | None:
+        return next((v for v in self.versions(policy) if v.effective == effective), None)
+
+    def previous(self, v: Version) -> Version | None:
+        earlier = [x for x in self.versions(v.policy) if x.effective < v.effective]
+        return earlier[-1] if earlier else None
+
+    def policy_page(self, policy: str) -> PolicyPage:
+        summary = self.summary(policy)
+        cur = self.in_force(policy)
+        if cur is None:
+            return PolicyPage(summary, None, None, None)
+        return PolicyPage(summary, self.ref(cur.version), self.doc_of(cur.version),
+                          last_updated(cur.version, self.settings.zone))
+
+    def version_page(self, v: Version) -> VersionPage:
+        before = self.previous(v)
+        after = next((x for x in self.versions(v.policy) if x.effective > v.effective), None)
+        return VersionPage(self.summary(v.policy), self.ref(v), self.doc_of(v),
+                           self.ref(before) if before else None,
+                           self.ref(after) if after else None)
+
+    def archive(self, policy: str) -> ArchivePage:
+        rows = tuple(self.ref(v) for v in reversed(self.versions(policy)))
+        return ArchivePage(self.summary(policy), rows)
+
+    def changes(self, v: Version) -> ChangesPage:
+        before = self.previous(v)
+        return ChangesPage(self.summary(v.policy), self.ref(v),
+                           self.ref(before) if before else None, self.comparison_of(v), True)
+
+    def compare(self, old: Version, new: Version, comparison: Comparison) -> ChangesPage:
+        before = self.previous(new)
+        consecutive = before is not None and before.effective == old.effective
+        return ChangesPage(self.summary(new.policy), self.ref(new), self.ref(old), comparison,
+                           consecutive)
+
+    def notices(self) -> tuple[Notice, ...]:
+        out: list[Notice] = []
+        for s in self.index():
+            b = s.banner
+            if b is None:
+                continue
+            day = b.effective
+            if b.kind is BannerKind.UPCOMING and b.switch_at is not None:
+                day = b.switch_at.astimezone(self.settings.zone).date()
+            when = f"{day.day} {day:%B %Y}"
+            if b.kind is BannerKind.UPCOMING:
+                # No switch date while the notice awaits sending: promise no date.
+                on = f" on {when}" if b.switch_at is not None else ""
+                out.append(Notice(s.policy, s.title, b.kind, day,
+                                  f"We are updating our {s.title}{on}.",
+                                  "See what changes", upcoming_path(s.policy),
+                                  changes_path(s.policy, b.effective)))
+            else:
+                out.append(Notice(s.policy, s.title, b.kind, day,
+                                  f"Our {s.title} was updated on {when}.",
+                                  "See what changed", policy_path(s.policy),
+                                  changes_path(s.policy, b.effective)))
+        return tuple(out)
+
+    def feed(self) -> tuple[VersionRef, ...]:
+        """Every committed version, newest announcement first (drafts are never published)."""
+        refs = [self.ref(p.version) for plans in self.plans.values() for p in plans
+                if not is_draft(p.version)]
+        return tuple(sorted(refs, key=lambda r: (r.committed, r.effective), reverse=True))
+
+
+def last_updated(v: Version, zone: ZoneInfo) -> dt.date:
+    """The day the text in force last changed: its effective date, or a later editorial fix."""
+    edits = edits_after_effect(v, zone)
+    if not edits:
+        return v.effective
+    return max(c.date for c in edits).astimezone(zone).date()

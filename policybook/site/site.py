@@ -1,0 +1,439 @@
+"""The site as a set of pages (shell): caching, rendering, the same for live and static.
+
+`Site` turns a request for a page ("the policy page of privacy-policy, now") into a
+`Page` (status, media type, bytes). It keeps one `Snapshot` per source revision: parsed
+documents, redlines and the notice plan are computed once per revision; rendered pages
+are cached by what they depend on at that moment (the version in force, the upcoming one
+and the banner), so the per-request work on a hot page is the in-force lookup and a
+dictionary hit. The live app (`app.py`) and the static build (`build.py`) both call it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import logging
+import threading
+import time
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+from jinja2 import Environment, TemplateError
+
+from ..config import Config
+from ..document import ChangeVerdict, Document, parse_document
+from ..errors import NotFoundError, PolicybookError, UsageError
+from ..templating import make_environment
+from ..timeline import LatePolicy, NoticeRecord, Settings, VersionPlan, earliest_effective
+from ..versions import Version, by_policy, in_force
+from ..workflows.assessing import assess_texts
+from . import pages
+from .changes import Compare, Comparison, compare_documents, comparison_of
+from .source import PreviewSource, SiteSource
+
+# Assets served at /assets/<name> and /<name>; nothing else is ever read from disk.
+ASSETS = {"site.css": "text/css; charset=utf-8"}
+ROOT_FILES = {"notice.js": "text/javascript; charset=utf-8"}
+HTML = "text/html; charset=utf-8"
+log = logging.getLogger(__name__)
+# Which notices are on record: (policy, effective date) -> record. Until the notices store
+# is wired in (issue 6), the default assumes each material notice started when it was due.
+NoticeLookup = Callable[[], dict[tuple[str, dt.date], NoticeRecord]]
+
+
+class PageNotFound(NotFoundError):
+    """No such page: an unknown policy, version or path."""
+
+
+class BadRequest(UsageError):
+    """A query or path value that cannot be understood (answered with 400)."""
+
+
+class TemplateFailure(PolicybookError):
+    """A template (often a repository's own override) failed to render."""
+
+
+@dataclass(frozen=True)
+class Page:
+    status: int
+    media_type: str
+    body: bytes
+    etag: str = ""
+
+    @classmethod
+    def of(cls, body: str | bytes, media_type: str = HTML, status: int = 200) -> Page:
+        data = body.encode("utf-8") if isinstance(body, str) else body
+        return cls(status, media_type, data, '"' + hashlib.sha256(data).hexdigest()[:20] + '"')
+
+
+@dataclass
+class Snapshot:
+    """What one revision of the source holds, and the caches that live as long as it."""
+
+    revision: str
+    policies: dict[str, tuple[Version, ...]]
+    plans: dict[str, tuple[VersionPlan, ...]] = field(default_factory=dict)
+    comparisons: dict[tuple[str, str], Comparison] = field(default_factory=dict)
+    pages: dict[Hashable, Page] = field(default_factory=dict)
+
+
+def base_path(base_url: str) -> str:
+    """The path the site lives under ("/" or "/legal/"), from the configured base URL."""
+    path = urlsplit(base_url).path or "/"
+    return path if path.endswith("/") else path + "/"
+
+
+class Site:
+    def __init__(self, config: Config, source: SiteSource, *, compare: Compare | None = None,
+                 notices: NoticeLookup | None = None, preview: bool = False,
+                 refresh_seconds: float = 2.0, env: Environment | None = None,
+                 live: bool = True) -> None:
+        self.config, self.source, self.preview, self.live = config, source, preview, live
+        self.compare_fn: Compare = compare or shared_compare
+        self.notices = notices
+        self.refresh_seconds = 0.0 if preview else refresh_seconds
+        self.env = env or make_environment(config.root)
+        self.base = base_path(config.base_url)
+        self._docs: dict[tuple[str, str], Document] = {}
+        self._lock = threading.Lock()
+        self._snapshot: Snapshot | None = None
+        self._checked = 0.0
+        self.settings = Settings(notice_days=config.notice_days, zone=config.zone,
+                                 recently_updated_days=config.recently_updated_days,
+                                 late=LatePolicy(config.late_notice.value))
+        css = self.asset_source("site.css")
+        self.asset_version = hashlib.sha256(css.encode()).hexdigest()[:10]
+        self.env.globals.update(base=self.base, site_name=config.site_name, preview=preview,
+                                root=absolute_root(config.base_url),
+                                asset_version=self.asset_version, P=pages)
+
+    # ------------------------------------------------------------- snapshots
+
+    def stale(self) -> bool:
+        """True when the source should be asked whether it moved (cheap, no I/O)."""
+        return self._snapshot is None or time.monotonic() - self._checked >= self.refresh_seconds
+
+    def snapshot(self) -> Snapshot:
+        """The current snapshot; asks the source for its revision at most every few seconds."""
+        snap = self._snapshot
+        if snap is not None and not self.stale():
+            return snap
+        with self._lock:
+            if self._snapshot is not None and not self.stale():
+                return self._snapshot
+            self._checked = time.monotonic()
+            try:
+                revision = self.source.revision()
+                # Notices are created over time (by the scheduler), not by commits: their
+                # state is part of what a snapshot was computed from.
+                records = self.notices() if self.notices is not None else None
+                if records is not None:
+                    digest = hashlib.sha256(repr(sorted(records.items())).encode())
+                    revision += ":notices-" + digest.hexdigest()[:16]
+                if self._snapshot is None or self._snapshot.revision != revision:
+                    self._snapshot = self._load(revision, records)
+            except Exception as exc:
+                if self._snapshot is None:
+                    raise
+                # Keep serving what was read last (a repository being rewritten, a lock
+                # held by git): visitors see the last good site, and the next check retries.
+                log.warning("could not re-read the policy history (%s); serving revision %s",
+                            exc, self._snapshot.revision[:12])
+            return self._snapshot
+
+    def _load(self, revision: str,
+              on_record: dict[tuple[str, dt.date], NoticeRecord] | None) -> Snapshot:
+        snap = Snapshot(revision, by_policy(self.source.versions()))
+        keep = {(v.key, v.text) for vs in snap.policies.values() for v in vs}
+        self._docs = {k: d for k, d in self._docs.items() if k in keep}
+        for policy, versions in snap.policies.items():
+            verdicts = {}
+            for v in versions:
+                verdict = pages.verdict_of(self._comparison(snap, v))
+                if verdict is not None:
+                    verdicts[v.effective] = verdict
+            records = ({d: r for (p, d), r in on_record.items() if p == policy}
+                       if on_record is not None else None)
+            snap.plans[policy] = pages.plan_policy_versions(versions, verdicts, self.settings,
+                                                            records)
+        return snap
+
+    def doc(self, v: Version) -> Document:
+        key = (v.key, v.text)
+        found = self._docs.get(key)
+        if found is None:
+            found = self._docs[key] = parse_document(v.text, v.path)
+        return found
+
+    def _comparison(self, snap: Snapshot, v: Version) -> Comparison:
+        versions = snap.policies.get(v.policy, ())
+        earlier = [x for x in versions if x.effective < v.effective]
+        before = earlier[-1] if earlier else None
+        key = (f"{before.key}:{before.final.sha}" if before else "", f"{v.key}:{v.final.sha}")
+        if v.final.sha == pages.WORKING_TREE:
+            key = (key[0], key[1] + hashlib.sha256(v.text.encode()).hexdigest())
+        found = snap.comparisons.get(key)
+        if found is None:
+            found = self.compare_fn(self.doc(before) if before else None, self.doc(v))
+            snap.comparisons[key] = found
+        return found
+
+    def model(self, now: dt.datetime, snap: Snapshot | None = None) -> pages.SiteModel:
+        snap = snap or self.snapshot()
+        return pages.SiteModel(plans=snap.plans, doc_of=self.doc,
+                               comparison_of=lambda v: self._comparison(snap, v),
+                               settings=self.settings, now=now)
+
+    # ------------------------------------------------------------- helpers
+
+    def render(self, template: str, status: int = 200, **context: Any) -> Page:
+        try:
+            html = self.env.get_template(f"site/{template}").render(**context)
+        except TemplateError as exc:
+            line = getattr(exc, "lineno", None)  # syntax errors know their line
+            name = getattr(exc, "name", None) or f"site/{template}"
+            where = f" ({name}, line {line})" if line else ""
+            raise TemplateFailure(f"the template site/{template} failed{where}: {exc.message}; "
+                                  "fix it, or remove your copy from templates/site/ to use "
+                                  "the default") from None
+        return Page.of(html, status=status)
+
+    def cached(self, snap: Snapshot, key: Hashable, make: Callable[[], Page]) -> Page:
+        found = snap.pages.get(key)
+        if found is None:
+            found = snap.pages[key] = make()
+        return found
+
+    def policy_versions(self, model: pages.SiteModel, policy: str) -> tuple[Version, ...]:
+        versions = model.versions(policy) if pages.valid_policy_id(policy) else ()
+        if not versions:
+            raise PageNotFound(f"There is no policy called “{policy}” on this site.")
+        return versions
+
+    def version_at(self, model: pages.SiteModel, policy: str, date: str) -> Version:
+        self.policy_versions(model, policy)
+        day = pages.parse_date(date)
+        found = model.find(policy, day) if day else None
+        if found is None:
+            raise PageNotFound(f"There is no version of “{policy}” dated “{date}”.")
+        return found
+
+    def asset_source(self, name: str) -> str:
+        loader = self.env.loader
+        assert loader is not None
+        source, _, _ = loader.get_source(self.env, f"site/assets/{name}")
+        return source
+
+    # ------------------------------------------------------------- pages
+
+    def index(self, now: dt.datetime) -> Page:
+        snap = self.snapshot()
+        model = self.model(now, snap)
+        key = ("index", tuple(model.state(p) for p in sorted(snap.plans)))
+        return self.cached(snap, key, lambda: self.render("index.html",
+                                                          policies=model.index()))
+
+    def policy(self, policy: str, now: dt.datetime) -> Page:
+        snap = self.snapshot()
+        model = self.model(now, snap)
+        self.policy_versions(model, policy)
+        return self.cached(snap, ("policy", policy, model.state(policy)),
+                           lambda: self.render("policy.html", page=model.policy_page(policy)))
+
+    def upcoming(self, policy: str, now: dt.datetime) -> Page:
+        snap = self.snapshot()
+        model = self.model(now, snap)
+        self.policy_versions(model, policy)
+        nxt = model.upcoming(policy)
+        if nxt is None:
+            return self.cached(snap, ("no-upcoming", policy, model.state(policy)),
+                               lambda: self.render("no_upcoming.html", status=404,
+                                                   summary=model.summary(policy)))
+        return self.cached(snap, ("upcoming", policy, model.state(policy)),
+                           lambda: self.render("version.html",
+                                               page=model.version_page(nxt.version),
+                                               upcoming_page=True))
+
+    def compare_page(self, policy: str, old: str | None, new: str | None,
+                     now: dt.datetime) -> Page:
+        return self.compare_versions(policy, old, new, now, self.live)
+
+    def archive(self, policy: str, now: dt.datetime) -> Page:
+        snap = self.snapshot()
+        model = self.model(now, snap)
+        self.policy_versions(model, policy)
+        return self.cached(snap, ("archive", policy, model.state(policy)),
+                           lambda: self.render("versions.html", page=model.archive(policy)))
+
+    def version(self, policy: str, date: str, now: dt.datetime) -> Page:
+        snap = self.snapshot()
+        model = self.model(now, snap)
+        v = self.version_at(model, policy, date)
+        return self.cached(snap, ("version", policy, v.effective, model.state(policy)),
+                           lambda: self.render("version.html", page=model.version_page(v),
+                                               upcoming_page=False))
+
+    def changes(self, policy: str, date: str, now: dt.datetime) -> Page:
+        snap = self.snapshot()
+        model = self.model(now, snap)
+        v = self.version_at(model, policy, date)
+        return self.cached(snap, ("changes", policy, v.effective, model.state(policy)),
+                           lambda: self.render("changes.html", page=model.changes(v),
+                                               live=self.live))
+
+    def compare_versions(self, policy: str, old: str | None, new: str | None,
+                         now: dt.datetime, live: bool = True) -> Page:
+        snap = self.snapshot()
+        model = self.model(now, snap)
+        versions = self.policy_versions(model, policy)
+        summary = model.summary(policy)
+        if not live:
+            return self.render("compare_static.html", summary=summary,
+                               rows=tuple(model.ref(v) for v in reversed(versions)))
+        if not old and not new:
+            return self.render("compare_form.html", summary=summary, message=None,
+                               rows=tuple(model.ref(v) for v in reversed(versions)))
+        dates = ", ".join(v.effective.isoformat() for v in versions)
+        chosen: list[Version] = []
+        for name, value in (("from", old), ("to", new)):
+            if not value:
+                raise BadRequest(f"Choose both versions to compare: “{name}” is missing "
+                                 f"(versions: {dates}).")
+            day = pages.parse_date(value)
+            if day is None:
+                raise BadRequest(f"“{name}={value}” is not a date; write it as YYYY-MM-DD "
+                                 f"(versions: {dates}).")
+            found = model.find(policy, day)
+            if found is None:
+                raise BadRequest(f"There is no version of “{policy}” dated {value} "
+                                 f"(versions: {dates}).")
+            chosen.append(found)
+        a, b = chosen
+        if a.effective == b.effective:
+            raise BadRequest("Choose two different versions to compare.")
+        if a.effective > b.effective:  # a redline reads from the older text to the newer
+            a, b = b, a
+
+        # Not cached: visitors choose any of n² pairs, and a cache of them could be made
+        # to grow without bound. A comparison costs a few milliseconds.
+        comparison = self.compare_fn(self.doc(a), self.doc(b))
+        return self.render("changes.html", page=model.compare(a, b, comparison), live=True)
+
+    def draft(self, policy: str, now: dt.datetime) -> Page:
+        """Preview only: the uncommitted draft against the committed version in force."""
+        if not self.preview:
+            raise PageNotFound("Drafts are shown by 'policybook serve --preview' only.")
+        snap = self.snapshot()
+        model = self.model(now, snap)
+        versions = self.policy_versions(model, policy)
+        drafts = [v for v in versions if pages.is_draft(v)]
+        if not drafts:
+            return self.render("draft.html", summary=model.summary(policy), draft=None,
+                               base_ref=None, comparison=None, earliest=None)
+        draft = drafts[0]
+        # Against the version in force as committed: a draft with its effective date
+        # replaces it in the preview's versions, so ask the source for the committed ones.
+        committed = self.source.committed() if isinstance(self.source, PreviewSource) \
+            else versions
+        base = in_force([v for v in committed if v.policy == policy and not pages.is_draft(v)],
+                        now, self.settings.zone)
+        comparison = self.compare_fn(self.doc(base) if base else None, self.doc(draft))
+        ref = model.ref(draft)
+        # A material draft must leave the full notice period: say which date would.
+        too_soon = comparison.verdict is ChangeVerdict.MATERIAL and \
+            ref.starts - now < dt.timedelta(days=self.settings.notice_days)
+        return self.render("draft.html", summary=model.summary(policy), draft=ref,
+                           comparison=comparison, base_ref=model.ref(base) if base else None,
+                           earliest=earliest_effective(now, self.settings) if too_soon else None)
+
+    def feed(self, now: dt.datetime) -> Page:
+        snap = self.snapshot()
+        model = self.model(now, snap)
+
+        def make() -> Page:
+            entries = model.feed()
+            updated = max((e.committed for e in entries), default=now)
+            xml = self.env.get_template("site/feed.xml").render(
+                entries=entries, updated=updated, root=absolute_root(self.config.base_url))
+            return Page.of(xml, "application/atom+xml; charset=utf-8")
+
+        return self.cached(snap, ("feed",), make)
+
+    def notice_json(self, now: dt.datetime) -> Page:
+        snap = self.snapshot()
+        model = self.model(now, snap)
+        key = ("notice.json", tuple(model.state(p) for p in sorted(snap.plans)))
+
+        def make() -> Page:
+            root = absolute_root(self.config.base_url)
+            data = {"notices": [{
+                "policy": n.policy, "title": n.title, "kind": str(n.kind),
+                "date": n.effective.isoformat(), "message": n.message,
+                "link_text": n.link_text, "url": root + n.path,
+                "changes_url": root + n.changes_path,
+            } for n in model.notices()]}
+            return Page.of(json.dumps(data, ensure_ascii=False, indent=1),
+                           "application/json; charset=utf-8")
+
+        return self.cached(snap, key, make)
+
+    def asset(self, name: str) -> Page:
+        media = ASSETS.get(name) or ROOT_FILES.get(name)
+        if media is None:
+            raise PageNotFound(f"There is no file called “{name}” on this site.")
+        return Page.of(self.asset_source(name), media)
+
+    def api(self, policy: str, at: str | None, now: dt.datetime) -> dict[str, Any]:
+        if at:
+            try:
+                # A "+" left unencoded in a query string arrives as a space.
+                moment = dt.datetime.fromisoformat(at.strip().replace(" ", "+"))
+            except ValueError:
+                raise BadRequest(f"at={at!r} is not an ISO 8601 date or time; write for "
+                                 "example 2027-01-15 or 2027-01-15T09:30:00+01:00") from None
+            if moment.tzinfo is None:
+                moment = moment.replace(tzinfo=dt.UTC)
+        else:
+            moment = now
+        model = self.model(moment)
+        self.policy_versions(model, policy)
+        plan = model.in_force(policy)
+        if plan is None:
+            raise PageNotFound(f"No version of “{policy}” was in force at "
+                               f"{moment.isoformat()}.")
+        v = plan.version
+        doc = self.doc(v)
+        macros = self.env.get_template("site/_document.html").module
+        body_html = str(macros.body(doc))  # type: ignore[attr-defined]
+        ref = model.ref(v)
+        root = absolute_root(self.config.base_url)
+        return {
+            "policy": v.policy, "title": doc.title, "at": moment.isoformat(),
+            "effective": v.effective.isoformat(),
+            "in_force_since": (plan.switch_at or plan.effective_at).isoformat(),
+            "verdict": str(ref.verdict) if ref.verdict else None,
+            "summary": doc.front.summary, "text": v.text, "html": body_html.strip(),
+            "url": root + pages.version_path(v.policy, v.effective),
+            "commit": {"sha": v.final.sha, "author": v.final.author,
+                       "date": v.final.date.isoformat(), "message": v.final.message},
+        }
+
+    def error(self, status: int, message: str) -> Page:
+        template = "404.html" if status == 404 else "error.html"
+        return self.render(template, status=status, message=message, code=status)
+
+
+def shared_compare(old: Document | None, new: Document) -> Comparison:
+    """`compare_documents` through the process-wide cache of assessments that `plan` and
+    the scheduler use too: in `policybook run` each pair is judged once."""
+    if old is None:
+        return compare_documents(None, new)
+    return comparison_of(old, new, assess_texts(old.source, old.path, new.source, new.path))
+
+
+def absolute_root(base_url: str) -> str:
+    """The configured base URL with one trailing slash: links in feeds and notices."""
+    return base_url.rstrip("/") + "/"
