@@ -12,6 +12,12 @@ How it reads git, and why:
 
 A version's *introduced* commit is the first one that carried its effective date; its
 *final* commit is the newest one that changed its text while it still had that date.
+
+A policy file states the policy's next version. When a commit gives the file another
+effective date while the date it carried has not arrived yet, the earlier version is
+*withdrawn* (rescheduled or replaced before it took effect): it never takes effect and
+is listed apart (`History.withdrawn`). So a policy has at most one pending version: the
+one in the file. To schedule two changes, commit the second after the first took effect.
 """
 
 from __future__ import annotations
@@ -20,12 +26,13 @@ import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
+from zoneinfo import ZoneInfo
 
 import git
 
 from .document import FrontMatter, parse_front_matter
 from .errors import HistoryError, Problem
-from .versions import Commit, Version
+from .versions import Commit, Version, effective_moment
 
 _RS, _US = "\x1e", "\x1f"
 _FORMAT = f"{_RS}%H{_US}%an{_US}%cI{_US}%s"
@@ -39,6 +46,7 @@ class History:
     versions: tuple[Version, ...]
     head: str | None
     problems: tuple[Problem, ...] = ()
+    withdrawn: tuple[tuple[Version, Commit], ...] = ()  # (version, the commit replacing it)
 
 
 @dataclass
@@ -113,8 +121,11 @@ def _is_policy_path(path: str, content_dir: str) -> bool:
         not any(part.startswith(".") for part in p.parts)
 
 
-def read_history(root: Path, ref: str | None = None, content_dir: str = "content") -> History:
-    """Every version of every policy on the branch (`ref`, default the current one)."""
+def read_history(root: Path, ref: str | None = None, content_dir: str = "content",
+                 zone: ZoneInfo | None = None) -> History:
+    """Every version of every policy on the branch (`ref`, default the current one);
+    `zone` is the time zone of effective dates (default UTC), to tell a pending version."""
+    zone = zone or ZoneInfo("UTC")
     with open_repo(root) as repo:
         sha = resolve_ref(repo, ref)
         if sha is None:
@@ -124,6 +135,17 @@ def read_history(root: Path, ref: str | None = None, content_dir: str = "content
         problems: dict[str, Problem] = {}
         live: dict[str, tuple[str, str]] = {}  # path -> (policy id, blob) in the current tree
         building: dict[tuple[str, dt.date], _Building] = {}
+        carried: dict[str, dt.date] = {}  # policy -> the effective date its file carries
+        withdrawn: dict[tuple[str, dt.date], Commit] = {}
+
+        def carry(policy: str, effective: dt.date | None, commit: Commit) -> None:
+            before = carried.pop(policy, None)
+            if before is not None and before != effective \
+                    and commit.date < effective_moment(before, zone):
+                withdrawn.setdefault((policy, before), commit)
+            if effective is not None:
+                carried[policy] = effective
+                withdrawn.pop((policy, effective), None)
 
         def text_of(blob: str) -> str:
             if blob not in blobs:
@@ -141,7 +163,9 @@ def read_history(root: Path, ref: str | None = None, content_dir: str = "content
                 if not _is_policy_path(path, content_dir):
                     continue
                 if status == "D" or new_blob == _NULL_SHA:
-                    live.pop(path, None)
+                    gone = live.pop(path, None)
+                    if gone is not None and all(p != gone[0] for p, _ in live.values()):
+                        carry(gone[0], None, commit)
                     continue
                 text = text_of(new_blob)
                 if new_blob not in fronts:
@@ -162,6 +186,7 @@ def read_history(root: Path, ref: str | None = None, content_dir: str = "content
                     problems[path] = Problem(path, 0, f"policy id '{policy}' is also used by "
                                              f"{twin} in commit {commit.short}")
                 live[path] = (policy, new_blob)
+                carry(policy, front.effective, commit)
                 key = (policy, front.effective)
                 current = building.get(key)
                 if current is None:
@@ -171,17 +196,15 @@ def read_history(root: Path, ref: str | None = None, content_dir: str = "content
                     current.text, current.blob, current.path = text, new_blob, path
                     if current.commits[-1].sha != commit.sha:
                         current.commits.append(commit)
-        versions = tuple(
+        every = [
             Version(policy=b.policy, effective=b.effective, path=b.path, text=b.text,
                     introduced=b.introduced, final=b.commits[-1], commits=tuple(b.commits))
             for b in sorted(building.values(), key=lambda b: (b.policy, b.effective))
-        )
-        return History(versions, sha, tuple(sorted(problems.values())))
-
-
-def load_versions(root: Path, ref: str | None = None,
-                  content_dir: str = "content") -> tuple[Version, ...]:
-    return read_history(root, ref, content_dir).versions
+        ]
+        versions = tuple(v for v in every if (v.policy, v.effective) not in withdrawn)
+        replaced = tuple((v, withdrawn[(v.policy, v.effective)]) for v in every
+                         if (v.policy, v.effective) in withdrawn)
+        return History(versions, sha, tuple(sorted(problems.values())), replaced)
 
 
 def policy_text_at(root: Path, policy: str, rev: str,
@@ -214,12 +237,13 @@ def policy_text_at(root: Path, policy: str, rev: str,
 class HistoryCache:
     """Versions of a repository, re-read only when the branch head moves."""
 
-    def __init__(self, root: Path, ref: str | None = None, content_dir: str = "content") -> None:
-        self.root, self.ref, self.content_dir = root, ref, content_dir
+    def __init__(self, root: Path, ref: str | None = None, content_dir: str = "content",
+                 zone: ZoneInfo | None = None) -> None:
+        self.root, self.ref, self.content_dir, self.zone = root, ref, content_dir, zone
         self._history: History | None = None
 
     def get(self) -> History:
         head = head_sha(self.root, self.ref)
         if self._history is None or self._history.head != head:
-            self._history = read_history(self.root, self.ref, self.content_dir)
+            self._history = read_history(self.root, self.ref, self.content_dir, self.zone)
         return self._history

@@ -167,8 +167,11 @@ def next_up(plans: Sequence[VersionPlan], now: dt.datetime) -> VersionPlan | Non
 def banner(plans: Sequence[VersionPlan], now: dt.datetime, settings: Settings) -> Banner | None:
     """The website banner at `now`: a notice period running, or a recent material update."""
     nxt = next_up(plans, now)
+    # The notice period runs from the due moment, or from a notice that started earlier
+    # (a notice on record whose start is still ahead of `now` has not started).
     if nxt is not None and nxt.material and nxt.notice_due_at is not None \
-            and (nxt.notice_due_at <= now or nxt.notice is not None):
+            and (nxt.notice_due_at <= now
+                 or (nxt.notice is not None and nxt.notice.started_at <= now)):
         return Banner(BannerKind.UPCOMING, nxt.version.policy, nxt.version.effective,
                       nxt.switch_at, nxt.switch_at)
     live = current(plans, now)

@@ -64,12 +64,12 @@ def test_renames_and_delete_and_add_keep_one_history(policy_repo: GitRepo) -> No
     policy_repo.commit("v1", {"content/privacy.md": pp("2026-01-10")}, when=at(0))
     (policy_repo.path / "content" / "legal").mkdir()
     policy_repo.git("mv", "content/privacy.md", "content/legal/privacy-policy.md")
-    policy_repo.commit("move", when=at(1))
+    policy_repo.commit("move", when=at(6))
     # Delete and add under another name with rewritten text: only the policy id links them.
     policy_repo.commit("rewrite", {
         "content/legal/privacy-policy.md": None,
         "content/privacy-notice.md": pp("2026-02-01", "## Everything\n\nNew words entirely.\n"),
-    }, when=at(2))
+    }, when=at(7))
     assert table(policy_repo) == [
         ("privacy-policy", "2026-01-10", "content/privacy.md", "v1", 1),
         ("privacy-policy", "2026-02-01", "content/privacy-notice.md", "rewrite", 1),
@@ -100,12 +100,12 @@ def test_merge_commits_count_once_with_the_merged_text(policy_repo: GitRepo) -> 
     policy_repo.commit("v1", {"content/privacy.md": pp("2026-01-10")}, when=at(0))
     policy_repo.git("checkout", "-q", "-b", "legal/v2")
     policy_repo.commit("wip", {"content/privacy.md": pp("2026-04-01", "## Data\n\nWip.\n")},
-                       when=at(1))
+                       when=at(6))
     policy_repo.commit("done", {"content/privacy.md": pp("2026-04-01", "## Data\n\nDone.\n")},
-                       when=at(2))
+                       when=at(7))
     policy_repo.git("checkout", "-q", "main")
     policy_repo.commit("other", {"content/tos.md": policy("terms", "2026-01-10", "## A\n\nx\n")},
-                       when=at(3))
+                       when=at(8))
     policy_repo.git("merge", "-q", "--no-ff", "legal/v2", "-m", "Merge legal/v2")
     history = read_history(policy_repo.path)
     v2 = next(v for v in history.versions if v.effective == dt.date(2026, 4, 1))
@@ -139,7 +139,7 @@ def test_cache_rereads_only_when_the_head_moves(policy_repo: GitRepo) -> None:
     cache = HistoryCache(policy_repo.path)
     first = cache.get()
     assert cache.get() is first
-    policy_repo.commit("v2", {"content/privacy.md": pp("2026-02-10")}, when=at(1))
+    policy_repo.commit("v2", {"content/privacy.md": pp("2026-02-10")}, when=at(6))
     assert len(cache.get().versions) == 2
 
 
@@ -173,12 +173,12 @@ def test_diff_sides_by_revision_date_and_name(policy_repo: GitRepo,
 def test_versions_command(policy_repo: GitRepo, cli) -> None:
     policy_repo.commit("v1", {"content/privacy.md": pp("2026-01-10")}, when=at(0))
     policy_repo.commit("v2", {"content/privacy.md": pp("2026-03-01")}, when=at(10))
-    policy_repo.commit("v3", {"content/privacy.md": pp("2026-06-01")}, when=at(11))
-    result = cli(["versions", "--json", "--now", "2026-02-01"], cwd=policy_repo.path)
+    policy_repo.commit("v3", {"content/privacy.md": pp("2026-06-01")}, when=at(60))
+    result = cli(["versions", "--json", "--now", "2026-04-01"], cwd=policy_repo.path)
     assert result.code == 0, result.err
     data = json.loads(result.out)
     assert [(v["effective"], v["status"]) for v in data["versions"]] == [
-        ("2026-01-10", "in force"), ("2026-03-01", "upcoming"), ("2026-06-01", "scheduled")]
+        ("2026-01-10", "past"), ("2026-03-01", "in force"), ("2026-06-01", "upcoming")]
     text = cli(["versions", "privacy-policy", "--now", "2026-07-01"], cwd=policy_repo.path)
     assert text.code == 0
     lines = text.out.splitlines()
@@ -194,14 +194,14 @@ def test_versions_command(policy_repo: GitRepo, cli) -> None:
 def test_versions_show_the_verdict_of_each_change(policy_repo: GitRepo, cli) -> None:
     policy_repo.commit("v1", {"content/privacy.md": pp("2026-01-10")}, when=at(0))
     policy_repo.commit("typo", {"content/privacy.md": pp(
-        "2026-02-01", "## Data\n\nWe colect your name.\n")}, when=at(1))
+        "2026-02-01", "## Data\n\nWe colect your name.\n")}, when=at(6))
     policy_repo.commit("more data", {"content/privacy.md": pp(
         "2026-04-01", "## Data\n\nWe colect your name and your precise location.\n")},
-        when=at(2))
+        when=at(30))
     policy_repo.commit("override", {"content/privacy.md": pp(
         "2026-05-01", "## Data\n\nWe colect your name and location.\n",
         extra="change: editorial\nreason: Location was always collected; wording only.")},
-        when=at(3))
+        when=at(90))
     result = cli(["versions", "--json", "--now", "2026-06-01"], cwd=policy_repo.path)
     changes = [v["change"] for v in json.loads(result.out)["versions"]]
     assert changes[0] is None
@@ -211,3 +211,29 @@ def test_versions_show_the_verdict_of_each_change(policy_repo: GitRepo, cli) -> 
     text = cli(["versions", "--now", "2026-06-01"], cwd=policy_repo.path).out
     assert "first version" in text and "material (1 reason)" in text
     assert "editorial (override)" in text
+
+
+def test_a_pending_version_moved_to_another_date_is_withdrawn(policy_repo: GitRepo,
+                                                              cli) -> None:
+    policy_repo.commit("v1", {"content/privacy.md": pp("2026-01-10")}, when=at(0))
+    policy_repo.commit("v2 too early", {"content/privacy.md": pp(
+        "2026-02-01", "## Data\n\nWe collect your name and location.\n")}, when=at(10))
+    # Still before 2026-02-01: legal moves the date; the 2026-02-01 version never happens.
+    policy_repo.commit("v2 later", {"content/privacy.md": pp(
+        "2026-03-15", "## Data\n\nWe collect your name and location.\n")}, when=at(12))
+    history = read_history(policy_repo.path)
+    assert [v.effective.isoformat() for v in history.versions] == ["2026-01-10", "2026-03-15"]
+    assert [(v.effective.isoformat(), c.message) for v, c in history.withdrawn] == [
+        ("2026-02-01", "v2 later")]
+    listing = json.loads(cli(["versions", "--json", "--now", "2026-02-10"],
+                             cwd=policy_repo.path).out)["versions"]
+    assert [(v["effective"], v["status"]) for v in listing] == [
+        ("2026-01-10", "in force"), ("2026-02-01", "withdrawn"), ("2026-03-15", "upcoming")]
+
+
+def test_a_new_version_after_one_took_effect_withdraws_nothing(policy_repo: GitRepo) -> None:
+    policy_repo.commit("v1", {"content/privacy.md": pp("2026-01-10")}, when=at(0))
+    policy_repo.commit("v2", {"content/privacy.md": pp("2026-01-20")}, when=at(6))
+    policy_repo.commit("v3", {"content/privacy.md": pp("2026-03-01")}, when=at(30))
+    history = read_history(policy_repo.path)
+    assert len(history.versions) == 3 and history.withdrawn == ()

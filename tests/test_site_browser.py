@@ -24,7 +24,7 @@ from policybook.config import Config
 from policybook.site.app import create_app
 from policybook.site.source import GitSource
 from tests.helpers import GitRepo
-from tests.sitedata import PRIVACY, make_site_repo
+from tests.sitedata import PRIVACY, TERMS, make_site_repo, privacy_v2
 from tests.sitehelpers import MovableClock, free_port, serve
 
 pytestmark = pytest.mark.browser
@@ -250,12 +250,15 @@ def test_keyboard_reaches_a_section_through_the_table_of_contents(
 
 
 def test_embeddable_banner_on_another_origin(tmp_path: Path, browser: Any, page: Any) -> None:
-    repo = make_site_repo(tmp_path / "p")
+    # The version in force (its title is the one announced) has markup in its title.
     evil = PRIVACY.replace("title: RingCentral Service Privacy Policy",
-                        'title: "Privacy <img src=x onerror=window.pwned=1>"')
-    # A correction of the version in force (its title is the one announced) with markup.
-    repo.commit("A title with markup", {"content/privacy-policy.md": evil},
-                when=dt.datetime(2026, 11, 21, tzinfo=dt.UTC))
+                           'title: "Privacy <img src=x onerror=window.pwned=1>"')
+    repo = GitRepo.create(tmp_path / "p")
+    repo.commit("A title with markup", {"content/privacy-policy.md": evil,
+                                        "content/terms-of-service.md": TERMS},
+                when=dt.datetime(2025, 12, 1, 9, 0, tzinfo=dt.UTC))
+    repo.commit("Privacy: analytics provider", {"content/privacy-policy.md": privacy_v2()},
+                when=dt.datetime(2026, 11, 20, 9, 0, tzinfo=dt.UTC))
     clock = MovableClock(dt.datetime(2026, 12, 20, 12, tzinfo=dt.UTC))
     port = free_port()
     config = Config(root=repo.path, base_url=f"http://127.0.0.1:{port}")

@@ -26,6 +26,7 @@ def _row_json(row: VersionRow) -> dict[str, object]:
                   "date": v.final.date.isoformat()},
         "commits": len(v.commits),
         "edited_after_effect": list(row.edited_after_effect),
+        "withdrawn_by": row.withdrawn_by,
         "change": None if row.assessment is None else {
             "verdict": str(row.assessment.verdict),
             "material": row.assessment.material,
@@ -55,7 +56,7 @@ def versions(env: Env, policy: str | None, ref: str | None, as_json: bool,
     """
     moment = parse_now(now)
     config = env.config
-    history = read_history(config.root, ref, config.content_dir)
+    history = read_history(config.root, ref, config.content_dir, config.zone)
     rows = version_rows(config, history, moment, policy)
     if as_json:
         echo_json({"head": history.head, "now": moment.isoformat(),

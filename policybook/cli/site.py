@@ -54,9 +54,9 @@ def serve(env: Env, host: str | None, port: int | None, preview: bool, ref: str 
     if config.base_url == DEFAULT_BASE_URL:  # links in notices and the feed follow the port
         config = config.with_(base_url=f"http://{host}:{port}")
     head_sha(env.root, ref)  # fail now, with a clear message, if this is not a repository
-    source: SiteSource = GitSource(env.root, ref, config.content_dir)
+    source: SiteSource = GitSource(env.root, ref, config.content_dir, config.zone)
     if preview:
-        source = PreviewSource(source, env.root, config.content_dir)
+        source = PreviewSource(source, env.root, config.content_dir, config.zone)
     fixed = parse_now(now) if now else None
     clock = (lambda: fixed) if fixed is not None else system_clock
     # SendGrid's event webhook (signed; refused with 403 while no key is configured). Not
@@ -99,7 +99,8 @@ def build(env: Env, out: Path | None, ref: str | None, now: str | None) -> None:
         target = Path.cwd() / target
     moment: dt.datetime = parse_now(now)
     head_sha(env.root, ref)
-    report = build_site(config, GitSource(env.root, ref, config.content_dir), target, moment)
+    report = build_site(config, GitSource(env.root, ref, config.content_dir, config.zone),
+                        target, moment)
     click.echo(f"Built {report.pages} pages ({report.files} files) for {report.policies} "
                f"policies and {report.versions} versions in {report.out}, as of "
                f"{moment.isoformat()}")

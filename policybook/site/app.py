@@ -59,10 +59,12 @@ def _response(request: Request, page: Page, cache: str = "no-cache",
 def create_app(config: Config, source: SiteSource, *, clock: Clock = system_clock,
                extra_routes: Sequence[BaseRoute] = (), compare: Compare | None = None,
                notices: NoticeLookup | None = None, preview: bool = False,
-               refresh_seconds: float = 2.0) -> Starlette:
-    """The web app. `extra_routes` (webhooks, say) are matched before the site's pages."""
+               refresh_seconds: float = 2.0,
+               tracking_since: dt.datetime | None = None) -> Starlette:
+    """The web app. `extra_routes` (webhooks, say) are matched before the site's pages;
+    `notices` and `tracking_since` come from the store (see `workflows.planning`)."""
     site = Site(config, source, compare=compare, notices=notices, preview=preview,
-                refresh_seconds=refresh_seconds, live=True)
+                refresh_seconds=refresh_seconds, live=True, tracking_since=tracking_since)
 
     async def fresh() -> Site:
         if site.stale():  # reading a new revision is slow: keep it off the event loop

@@ -74,11 +74,12 @@ def _check_target(out: Path) -> None:
 
 
 def build_site(config: Config, source: SiteSource, out: Path, now: dt.datetime, *,
-               compare: Compare | None = None, notices: NoticeLookup | None = None
-               ) -> BuildReport:
+               compare: Compare | None = None, notices: NoticeLookup | None = None,
+               tracking_since: dt.datetime | None = None) -> BuildReport:
     out = out.resolve()
     _check_target(out)
-    site = Site(config, source, compare=compare, notices=notices, live=False)
+    site = Site(config, source, compare=compare, notices=notices, live=False,
+                tracking_since=tracking_since)
     planned = plan_pages(site, now)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))

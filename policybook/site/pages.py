@@ -293,18 +293,7 @@ class SiteModel:
             and not is_draft(v))
 
     def banner(self, policy: str) -> Banner | None:
-        found = banner(self.plans.get(policy, ()), self.now, self.settings)
-        if found is not None and found.kind is BannerKind.UPCOMING:
-            # `timeline.banner` shows a notice period as soon as a notice is on record; a
-            # record that starts after `now` (assumed, or a rehearsal with an earlier
-            # --now) has not started yet.
-            nxt = self.upcoming(policy)
-            notice = nxt.notice if nxt else None
-            due = nxt.notice_due_at if nxt else None
-            if notice is not None and notice.started_at > self.now and (
-                    due is None or due > self.now):
-                return None
-        return found
+        return banner(self.plans.get(policy, ()), self.now, self.settings)
 
     def summary(self, policy: str) -> PolicySummary:
         versions = self.versions(policy)

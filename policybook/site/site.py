@@ -90,7 +90,7 @@ class Site:
     def __init__(self, config: Config, source: SiteSource, *, compare: Compare | None = None,
                  notices: NoticeLookup | None = None, preview: bool = False,
                  refresh_seconds: float = 2.0, env: Environment | None = None,
-                 live: bool = True) -> None:
+                 live: bool = True, tracking_since: dt.datetime | None = None) -> None:
         self.config, self.source, self.preview, self.live = config, source, preview, live
         self.compare_fn: Compare = compare or shared_compare
         self.notices = notices
@@ -103,7 +103,8 @@ class Site:
         self._checked = 0.0
         self.settings = Settings(notice_days=config.notice_days, zone=config.zone,
                                  recently_updated_days=config.recently_updated_days,
-                                 late=LatePolicy(config.late_notice.value))
+                                 late=LatePolicy(config.late_notice.value),
+                                 tracking_since=tracking_since)
         css = self.asset_source("site.css")
         self.asset_version = hashlib.sha256(css.encode()).hexdigest()[:10]
         self.env.globals.update(base=self.base, site_name=config.site_name, preview=preview,

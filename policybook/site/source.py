@@ -14,11 +14,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
+from zoneinfo import ZoneInfo
 
 from ..document import parse_document
 from ..history import head_sha, read_history
 from ..repository import decode_policy, find_policy_files
-from ..versions import Commit, Version
+from ..versions import Commit, Version, effective_moment
 from .pages import WORKING_TREE
 
 
@@ -53,14 +54,16 @@ class MemorySource:
 class GitSource:
     """The versions that landed on a branch of the policy repository at `root`."""
 
-    def __init__(self, root: Path, ref: str | None = None, content_dir: str = "content") -> None:
+    def __init__(self, root: Path, ref: str | None = None, content_dir: str = "content",
+                 zone: ZoneInfo | None = None) -> None:
         self.root, self.ref, self.content_dir = root, ref, content_dir
+        self.zone = zone or ZoneInfo("UTC")
 
     def revision(self) -> str:
         return head_sha(self.root, self.ref) or "empty"
 
     def versions(self) -> tuple[Version, ...]:
-        return read_history(self.root, self.ref, self.content_dir).versions
+        return read_history(self.root, self.ref, self.content_dir, self.zone).versions
 
 
 class PreviewSource:
@@ -72,8 +75,10 @@ class PreviewSource:
     text). The token hashes the working tree, so every reload after an edit shows it.
     """
 
-    def __init__(self, base: SiteSource, root: Path, content_dir: str = "content") -> None:
+    def __init__(self, base: SiteSource, root: Path, content_dir: str = "content",
+                 zone: ZoneInfo | None = None) -> None:
         self.base, self.root, self.content_dir = base, root, content_dir
+        self.zone = zone or ZoneInfo("UTC")
         self._committed: tuple[str, tuple[Version, ...]] | None = None
 
     def committed(self) -> tuple[Version, ...]:
@@ -119,6 +124,11 @@ class PreviewSource:
                 continue
             if same is not None:
                 committed.remove(same)
+            # As in the history: the file states the next version, so committing this
+            # draft would withdraw a pending version with another date.
+            for pending in [v for v in mine if v is not same
+                            and effective_moment(v.effective, self.zone) > now]:
+                committed.remove(pending)
             committed.append(Version(doc.policy_id, effective, path, text,
                                      same.introduced if same else stamp, stamp,
                                      (*(same.commits if same else ()), stamp)))

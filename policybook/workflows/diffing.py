@@ -107,7 +107,7 @@ def in_force_side(policy: str, env: Workspace, now: dt.datetime,
 
 def _version_for(config: Config, policy: str, rev: str, now: dt.datetime,
                  ref: str | None) -> Version:
-    history = read_history(config.root, ref, config.content_dir)
+    history = read_history(config.root, ref, config.content_dir, config.zone)
     groups = by_policy(history.versions)
     versions = groups.get(policy)
     if not versions:

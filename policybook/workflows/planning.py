@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from ..config import Config, LateNotice
 from ..errors import HistoryError
-from ..history import History, policy_text_at
+from ..history import History, HistoryCache, policy_text_at
 from ..materiality import Assessment
 from ..store import NoticeState, Store, list_notices
 from ..store.schema import current_version, installed_at
@@ -119,3 +119,32 @@ def plan_all(config: Config, history: History, records: Records, now: dt.datetim
         stale += warnings
         plans.append(plan_policy(policy, versions, verdicts, notices, chosen, now))
     return Plans(now, history, tuple(plans), judged, tuple(stale))
+
+
+def optional_store(config: Config, now: dt.datetime) -> Store | None:
+    """The store, if there is one: a configured database, or the default SQLite file once
+    something created it. Reading pages or a plan never creates a database."""
+    if config.database_url:
+        return Store.open(config.db_url, now)
+    default = config.state_path / "policybook.db"
+    return Store.open(config.db_url, now) if default.exists() else None
+
+
+NoticeLookup = Callable[[], dict[tuple[str, dt.date], NoticeRecord]]
+
+
+def site_notices(config: Config, store: Store, ref: str | None = None) -> NoticeLookup:
+    """For the website: the notices that count, re-read on each call (the site calls it
+    every few seconds), judged exactly as the scheduler judges them."""
+    cache = HistoryCache(config.root, ref, config.content_dir, config.zone)
+
+    def lookup() -> dict[tuple[str, dt.date], NoticeRecord]:
+        records = read_records(store)
+        out: dict[tuple[str, dt.date], NoticeRecord] = {}
+        for policy, versions in by_policy(cache.get().versions).items():
+            valid, _ = valid_notices(config, versions,
+                                     tuple(n for n in records.notices if n.policy == policy))
+            out.update({(policy, day): record for day, record in valid.items()})
+        return out
+
+    return lookup

@@ -163,7 +163,7 @@ def record_in_force(store: Store, plans: Plans, now: dt.datetime) -> tuple[str, 
 def tick(config: Config, now: dt.datetime, *, store: Store | None = None,
          mailer: Mailer | None = None, publish: Publisher | None = None) -> TickReport:
     """Run every step once, as of `now`."""
-    history = read_history(config.root, None, config.content_dir)
+    history = read_history(config.root, None, config.content_dir, config.zone)
     store, own_store = open_store(config, store, now)
     try:
         plans = plan_all(config, history, read_records(store), now)

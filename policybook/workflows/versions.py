@@ -19,6 +19,7 @@ class Status(StrEnum):
     UPCOMING = "upcoming"  # the next version to take effect
     SCHEDULED = "scheduled"  # takes effect after the upcoming one
     PAST = "past"
+    WITHDRAWN = "withdrawn"  # replaced by another date before it took effect
 
 
 @dataclass(frozen=True)
@@ -28,8 +29,11 @@ class VersionRow:
     effective_at: dt.datetime
     edited_after_effect: tuple[str, ...]  # short shas of commits made after it took effect
     assessment: Assessment | None  # its change from the version before (None: the first)
+    withdrawn_by: str | None = None  # short sha of the commit that replaced it, if withdrawn
 
     def verdict(self) -> str:
+        if self.withdrawn_by is not None:
+            return f"never took effect (replaced in {self.withdrawn_by})"
         a = self.assessment
         if a is None:
             return "first version"
@@ -66,4 +70,9 @@ def version_rows(config: Config, history: History, now: dt.datetime,
             rows.append(VersionRow(v, status, effective_moment(v.effective, config.zone),
                                    tuple(c.short for c in edits_after_effect(v, config.zone)),
                                    judged.get(v.effective)))
+    for v, by in history.withdrawn:
+        if policy is None or v.policy == policy:
+            rows.append(VersionRow(v, Status.WITHDRAWN, effective_moment(v.effective, config.zone),
+                                   (), None, by.short))
+    rows.sort(key=lambda r: (r.version.policy, r.version.effective))
     return rows
