@@ -29,6 +29,17 @@ from zoneinfo import ZoneInfo
 
 from .versions import Version, effective_moment
 
+# The scheduler ticks on an interval, so a notice due at midnight goes out with the first
+# tick after it. Within this grace it counts as started on time (a notice period is
+# counted in days; a 30-day period must not become 29 days and 23 hours and 59 minutes
+# on paper because of the tick interval, nor postpone the switch by a minute).
+ON_TIME_GRACE = dt.timedelta(minutes=15)
+
+
+def notice_start(created_at: dt.datetime, due_at: dt.datetime) -> dt.datetime:
+    """When a notice counts as started: its due moment if it was created on time."""
+    return due_at if created_at <= due_at + ON_TIME_GRACE else created_at
+
 
 class LatePolicy(StrEnum):
     POSTPONE = "postpone"
@@ -119,6 +130,14 @@ class Banner:
     until: dt.datetime | None
 
 
+def switch_after(effective_at: dt.datetime, notice_started: dt.datetime,
+                 settings: Settings) -> dt.datetime:
+    """When a material version switches, given when its notice started."""
+    if settings.late is LatePolicy.WARN:
+        return effective_at
+    return max(effective_at, notice_started + dt.timedelta(days=settings.notice_days))
+
+
 def plan_versions(versions: Sequence[Version], verdicts: Mapping[dt.date, Verdict],
                   notices: Mapping[dt.date, NoticeRecord], settings: Settings
                   ) -> tuple[VersionPlan, ...]:
@@ -137,10 +156,8 @@ def plan_versions(versions: Sequence[Version], verdicts: Mapping[dt.date, Verdic
         due = effective_at - notice_period if material else None
         switch: dt.datetime | None = effective_at
         if material and settings.late is LatePolicy.POSTPONE:
-            if notice is None:
-                switch = None
-            else:
-                switch = max(effective_at, notice.started_at + notice_period)
+            switch = None if notice is None else switch_after(effective_at, notice.started_at,
+                                                              settings)
         plans.append(VersionPlan(version, previous, verdict, effective_at, due, notice, switch,
                                  grandfathered))
     return tuple(plans)

@@ -20,6 +20,7 @@ from .content import check, init, render
 from .diff import diff
 from .history import versions
 from .notices import notices
+from .run import plan, run, scheduler
 from .site import build, serve
 
 
@@ -49,6 +50,9 @@ cli.add_command(build)
 cli.add_command(accounts)
 cli.add_command(notices)
 cli.add_command(diff)
+cli.add_command(plan)
+cli.add_command(run)
+cli.add_command(scheduler)
 
 
 def main(argv: Sequence[str] | None = None) -> None:

@@ -28,6 +28,7 @@ from email.message import EmailMessage
 from email.utils import format_datetime, parseaddr
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from babel import Locale
 from babel.dates import format_date
@@ -81,9 +82,10 @@ class Letter:
     """One notice, composed: rendered per locale on first use, then cached."""
 
     def __init__(self, notice: Notice, env: Environment, sender: Address,
-                 reply_to: Address | None, install_id: str, default_locale: str = "en"
-                 ) -> None:
+                 reply_to: Address | None, install_id: str, default_locale: str = "en",
+                 zone: ZoneInfo | None = None) -> None:
         self.notice = notice
+        self.zone = zone
         self.sender = sender
         self.reply_to = reply_to
         self.install_id = install_id
@@ -104,7 +106,10 @@ class Letter:
                     "url": f"{n.changes_url}#{r.section}" if r.section else None}
                    for r in n.reasons[:MAX_REASONS]]
         context: dict[str, Any] = {
-            "notice": n, "effective_date": localized_date(n.effective, locale),
+            # The switch as announced (a late notice postpones it), in the policy's zone.
+            "notice": n, "effective_date": localized_date(
+                n.effective_at.astimezone(self.zone).date() if self.zone else n.effective,
+                locale),
             "reasons": reasons, "more_changes": max(0, len(n.reasons) - MAX_REASONS),
             "locale": locale, "lang": str(_locale(locale)).replace("_", "-"),
         }
@@ -170,8 +175,11 @@ class Letter:
 
 
 def compose(notice: Notice, root: Path, mail_from: str, reply_to: str | None,
-            install_id: str, default_locale: str = "en") -> Letter:
-    """The letter for `notice`, with the repository's templates over the defaults."""
+            install_id: str, default_locale: str = "en", zone: ZoneInfo | None = None
+            ) -> Letter:
+    """The letter for `notice`, with the repository's templates over the defaults;
+    `zone` is the time zone of effective dates (the date announced is the switch's)."""
     sender = parse_sender(mail_from)
     reply = parse_sender(reply_to, "mail.reply_to") if reply_to else None
-    return Letter(notice, make_environment(root), sender, reply, install_id, default_locale)
+    return Letter(notice, make_environment(root), sender, reply, install_id, default_locale,
+                  zone)

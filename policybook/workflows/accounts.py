@@ -20,7 +20,14 @@ from ..addresses import check_id, check_name, normalize_email, normalize_locale
 from ..config import Config
 from ..errors import ContentError, NotFoundError, Problem
 from ..store import Store, audit
-from ..store.accounts import Account, AccountStatus, next_change, upsert_accounts
+from ..store.accounts import (
+    Account,
+    AccountStatus,
+    SqlAccountSource,
+    account_counts,
+    next_change,
+    upsert_accounts,
+)
 
 REQUIRED = ("id", "email")
 OPTIONAL = ("name", "locale", "status")
@@ -213,3 +220,13 @@ def import_accounts(config: Config, path: Path, now: dt.datetime, *,
         if own:
             store.close()
     return ImportReport(shown, rows, added, updated, unchanged, tuple(problems))
+
+
+def count_recipients(config: Config, store: Store) -> int:
+    """How many account holders a notice would go to now: the active accounts of the
+    store, or the rows of the SQL source (`accounts.sql_query`)."""
+    if config.accounts_sql_query:
+        return SqlAccountSource(config.accounts_sql_url, config.accounts_sql_query,
+                                config.accounts_batch).count()
+    with store.read() as conn:
+        return account_counts(conn)["active"]

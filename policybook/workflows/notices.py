@@ -96,7 +96,7 @@ def _letter(config: Config, store: Store, notice: Notice) -> Letter:
     with store.read() as conn:
         install = install_id(conn)
     letter = compose(notice, config.root, config.mail_from, config.mail_reply_to, install,
-                     config.default_locale)
+                     config.default_locale, config.zone)
     letter.rendered(config.default_locale)  # template errors surface before any claim
     return letter
 

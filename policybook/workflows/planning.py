@@ -17,7 +17,14 @@ from ..history import History, HistoryCache, policy_text_at
 from ..materiality import Assessment
 from ..store import NoticeState, Store, list_notices
 from ..store.schema import current_version, installed_at
-from ..timeline import LatePolicy, NoticeRecord, PolicyPlan, Settings, plan_policy
+from ..timeline import (
+    LatePolicy,
+    NoticeRecord,
+    PolicyPlan,
+    Settings,
+    notice_start,
+    plan_policy,
+)
 from ..versions import Version, by_policy
 from .assessing import assess_texts, assessments, verdict_of
 
@@ -50,7 +57,10 @@ def read_records(store: Store | None) -> Records:
             return Records()
         since = installed_at(conn)
         notices = tuple(
-            NoticeOnRecord(n.policy, n.effective, n.version, n.started_at or n.created_at, n.id)
+            # A notice starts when it is created (the same tick sends it and the banner
+            # shows from then), or at its due moment if created on time.
+            NoticeOnRecord(n.policy, n.effective, n.version,
+                           notice_start(n.created_at, n.due_at), n.id)
             for n in list_notices(conn)
             if n.state is not NoticeState.CANCELLED)
     return Records(notices, since)
@@ -69,15 +79,16 @@ class Plans:
     history: History
     policies: tuple[PolicyPlan, ...]
     assessments: Mapping[str, Mapping[dt.date, Assessment]]
-    stale: tuple[str, ...] = field(default=())  # warnings: notices whose text changed materially
+    # Notices that no longer announce what will take effect: (notice id, why).
+    stale: tuple[tuple[int, str], ...] = field(default=())
 
     def policy(self, policy: str) -> PolicyPlan | None:
         return next((p for p in self.policies if p.policy == policy), None)
 
 
 def valid_notices(config: Config, versions: tuple[Version, ...],
-                  notices: tuple[NoticeOnRecord, ...]) -> tuple[dict[dt.date, NoticeRecord],
-                                                             list[str]]:
+                  notices: tuple[NoticeOnRecord, ...]
+                  ) -> tuple[dict[dt.date, NoticeRecord], list[tuple[int, str]]]:
     """Notices that still announce their version's text, by effective date.
 
     A notice announced one commit's text. If the version was changed since, editorially,
@@ -86,7 +97,7 @@ def valid_notices(config: Config, versions: tuple[Version, ...],
     """
     final = {v.effective: v for v in versions}
     records: dict[dt.date, NoticeRecord] = {}
-    stale: list[str] = []
+    stale: list[tuple[int, str]] = []
     for n in sorted(notices, key=lambda n: n.started_at):
         version = final.get(n.effective)
         if version is None:
@@ -98,9 +109,9 @@ def valid_notices(config: Config, versions: tuple[Version, ...],
             except HistoryError:  # the announced commit is gone (a rewritten branch)
                 announced = ""
             if assess_texts(announced, version.path, version.text, version.path).material:
-                stale.append(f"{n.policy}@{n.effective}: notice {n.notice_id} announced commit "
-                             f"{n.version[:10]}, and the text changed materially since; a new "
-                             "notice is due")
+                stale.append((n.notice_id, f"{n.policy}@{n.effective}: notice {n.notice_id} "
+                              f"announced commit {n.version[:10]}, and the text changed "
+                              "materially since; a new notice is due"))
                 continue
         records[n.effective] = NoticeRecord(n.policy, n.effective, n.started_at)
     return records, stale
@@ -110,7 +121,7 @@ def plan_all(config: Config, history: History, records: Records, now: dt.datetim
     chosen = settings(config, records)
     plans: list[PolicyPlan] = []
     judged: dict[str, Mapping[dt.date, Assessment]] = {}
-    stale: list[str] = []
+    stale: list[tuple[int, str]] = []
     for policy, versions in by_policy(history.versions).items():
         judged[policy] = assessments(versions)
         verdicts = {day: verdict_of(a) for day, a in judged[policy].items()}

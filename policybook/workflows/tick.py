@@ -14,20 +14,25 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from ..config import Config
-from ..history import read_history
+from ..history import History, read_history
 from ..mail.base import Mailer
-from ..store import NoticeReason, NoticeSpec, Store, audit, create_notice, notice_links
-from ..store.notices import audit_entries
-from ..timeline import VersionPlan, notices_due
+from ..store import (
+    NoticeReason,
+    NoticeSpec,
+    Store,
+    audit,
+    cancel_notice,
+    create_notice,
+    list_notices,
+    notice_links,
+)
+from ..store.notices import OPEN_STATES, audit_entries
+from ..timeline import VersionPlan, notice_start, notices_due, switch_after
 from .assessing import parsed
 from .notices import SendReport, open_store, send_due
-from .planning import Plans, plan_all, read_records
+from .planning import Plans, Records, plan_all, read_records, settings
 
 log = logging.getLogger(__name__)
-
-# A notice created within this long after its due moment is on time: the scheduler
-# ticks on an interval, so "due at midnight" is honoured by the first tick after it.
-ON_TIME = dt.timedelta(minutes=15)
 
 Publisher = Callable[[Config, Plans], str | None]
 
@@ -81,7 +86,7 @@ def _days(delta: dt.timedelta | None) -> str:
     return f"{days:.1f} days" if days < 10 else f"{days:.0f} days"
 
 
-def _spec(config: Config, plans: Plans, vp: VersionPlan) -> NoticeSpec:
+def _spec(config: Config, plans: Plans, vp: VersionPlan, now: dt.datetime) -> NoticeSpec:
     version = vp.version
     doc = parsed(version.text, version.path)
     assessment = plans.assessments[version.policy][version.effective]
@@ -93,7 +98,12 @@ def _spec(config: Config, plans: Plans, vp: VersionPlan) -> NoticeSpec:
                       version=version.final.sha, title=doc.title,
                       summary=doc.front.summary or assessment.summary(), reasons=reasons,
                       upcoming_url=upcoming_url, changes_url=changes_url,
-                      due_at=vp.notice_due_at, effective_at=vp.effective_at)
+                      due_at=vp.notice_due_at,
+                      # What the e-mail announces: the switch as this notice makes it (a
+                      # late notice postpones it, unless the config says only warn).
+                      effective_at=switch_after(vp.effective_at,
+                                                notice_start(now, vp.notice_due_at),
+                                                settings(config, Records())))
 
 
 def create_due_notices(config: Config, store: Store, plans: Plans,
@@ -103,7 +113,7 @@ def create_due_notices(config: Config, store: Store, plans: Plans,
     for policy_plan in plans.policies:
         for vp in notices_due(policy_plan, now):
             with store.write() as conn:
-                notice, new = create_notice(conn, _spec(config, plans, vp), now)
+                notice, new = create_notice(conn, _spec(config, plans, vp, now), now)
             if new:
                 created.append((notice.id, vp.version.policy, vp.version.effective))
     return tuple(created)
@@ -120,9 +130,8 @@ def describe_created(store: Store, plans: Plans, created: tuple[tuple[int, str, 
             if policy_plan else None
         if vp is None or vp.notice_due_at is None or vp.switch_at is None:
             continue
-        late = now - vp.notice_due_at
-        late_by = late if late > ON_TIME else None
-        given = vp.switch_at - now
+        late_by = vp.late_by
+        given = vp.notice_period_given or (vp.switch_at - now)
         key = vp.version.key
         if late_by is not None:
             with store.write() as conn:
@@ -137,6 +146,31 @@ def describe_created(store: Store, plans: Plans, created: tuple[tuple[int, str, 
                         " (the switch is postponed)" if vp.postponed else "")
         out.append(CreatedNotice(notice_id, key, vp.notice_due_at, late_by, given))
     return tuple(out)
+
+
+def cancel_obsolete(store: Store, history: History, plans: Plans,
+                    now: dt.datetime) -> tuple[str, ...]:
+    """Withdraw open notices that no longer announce what will take effect: their version
+    was rescheduled or replaced before it took effect, or its text changed materially
+    (a new notice is then due). Nothing more is sent for them."""
+    withdrawn = {(v.policy, v.effective): by for v, by in history.withdrawn}
+    stale = dict(plans.stale)
+    done: list[str] = []
+    with store.write() as conn:
+        for notice in list_notices(conn, OPEN_STATES):
+            by = withdrawn.get((notice.policy, notice.effective))
+            if by is not None:
+                why = (f"the version of {notice.effective} was withdrawn by commit {by.short} "
+                       "before it took effect")
+            elif notice.id in stale:
+                why = stale[notice.id]
+            else:
+                continue
+            stopped = cancel_notice(conn, notice.id, now, why)
+            done.append(f"notice {notice.id} ({notice.key}) cancelled: {why} ({stopped} "
+                        "e-mails not sent)")
+            log.warning("notice %d (%s) cancelled: %s", notice.id, notice.key, why)
+    return tuple(done)
 
 
 def record_in_force(store: Store, plans: Plans, now: dt.datetime) -> tuple[str, ...]:
@@ -167,6 +201,7 @@ def tick(config: Config, now: dt.datetime, *, store: Store | None = None,
     store, own_store = open_store(config, store, now)
     try:
         plans = plan_all(config, history, read_records(store), now)
+        cancelled = cancel_obsolete(store, history, plans, now)
         new = create_due_notices(config, store, plans, now)
         if new:  # the switch moments depend on the notices now on record
             plans = plan_all(config, history, read_records(store), now)
@@ -174,7 +209,7 @@ def tick(config: Config, now: dt.datetime, *, store: Store | None = None,
         sends = send_due(config, now, store=store, mailer=mailer)
         in_force = record_in_force(store, plans, now)
         published = publish(config, plans) if publish is not None else None
-        warnings = tuple(plans.stale) + tuple(str(p) for p in history.problems)
+        warnings = cancelled + tuple(str(p) for p in history.problems)
         report = TickReport(now, history.head, plans, created, sends, in_force, published,
                             warnings)
         log.info("tick: %d notices created, %d sends, %d versions now in force",

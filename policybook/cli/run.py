@@ -1,0 +1,326 @@
+"""The main job: `plan` (the timeline), `run` (site + scheduler), `scheduler` (alone)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import time
+from typing import Any
+
+import click
+
+from ..config import Config
+from ..errors import PolicybookError, StoreError
+from ..history import read_history
+from ..store import Store
+from ..store.notices import delivery_totals, list_notices
+from ..timeline import PolicyPlan, VersionPlan
+from ..workflows.accounts import count_recipients
+from ..workflows.planning import Plans, optional_store, plan_all, read_records
+from .common import Env, echo_json, now_option, parse_now, pass_env
+
+log = logging.getLogger("policybook")
+
+
+def _at(moment: dt.datetime | None, zone: Any) -> str:
+    if moment is None:
+        return "not yet known"
+    return f"{moment.astimezone(zone):%Y-%m-%d %H:%M} {zone}"
+
+
+def _days(delta: dt.timedelta) -> str:
+    days = delta / dt.timedelta(days=1)
+    return f"{days:.0f} days" if abs(days - round(days)) < 0.05 else f"{days:.1f} days"
+
+
+def _audience(count: int | None) -> str:
+    return "every account holder" if count is None else f"{count:,} accounts"
+
+
+def describe(plan: PolicyPlan, plans: Plans, config: Config, accounts: int | None,
+             notices: dict[tuple[str, dt.date], dict[str, Any]]) -> list[str]:
+    """The timeline of one policy, in sentences a lawyer can read."""
+    utc, zone = dt.UTC, config.zone
+    live, nxt = plan.in_force, plan.upcoming
+    lines: list[str] = []
+    if nxt is None:
+        since = f" since {_at(live.switch_at, zone)}" if live and live.switch_at else ""
+        lines.append(f"{plan.policy}: the version of {live.version.effective} is in force{since}; "
+                     "nothing upcoming." if live else f"{plan.policy}: no version yet.")
+        return lines
+    v = nxt.version
+    if not nxt.material:
+        first = nxt.verdict is None
+        lines.append(f"{plan.policy}: the version of {v.effective} is "
+                     f"{'the first version' if first else 'EDITORIAL'}: no e-mail, no banner; "
+                     f"in force {_at(nxt.switch_at, zone)}.")
+    else:
+        reasons = nxt.verdict.reasons if nxt.verdict else ()
+        n = len(reasons)
+        due = nxt.notice_due_at
+        assert due is not None
+        banner_from = due.astimezone(zone).date() if nxt.notice is None else \
+            min(due, nxt.notice.started_at).astimezone(zone).date()
+        if nxt.switch_at is not None:
+            switch = f"in force {_at(nxt.switch_at, zone)}"
+        elif plans.now < due:
+            switch = f"in force {_at(nxt.effective_at, zone)} once its notice goes out on time"
+        else:
+            switch = "in force only once its notice has run its full period"
+        lines.append(f"{plan.policy}: the version of {v.effective} is MATERIAL ({n} reason"
+                     f"{'s' if n != 1 else ''}). E-mail to {_audience(accounts)} due "
+                     f"{_at(due, utc)}; banner from {banner_from}; {switch}.")
+        lines += [f"  - {r}" for r in reasons]
+        lines += _notice_lines(nxt, notices.get((plan.policy, v.effective)), config, plans.now)
+    if live is not None:
+        lines.append(f"  in force now: the version of {live.version.effective}"
+                     + (f" (since {_at(live.switch_at, zone)})" if live.switch_at else ""))
+    return lines
+
+
+def _notice_lines(vp: VersionPlan, notice: dict[str, Any] | None, config: Config,
+                  now: dt.datetime) -> list[str]:
+    out: list[str] = []
+    if notice is not None:
+        totals = notice["deliveries"]
+        counts = ", ".join(f"{count:,} {state}" for state, count in sorted(totals.items()))
+        out.append(f"  notice {notice['id']}: {notice['state']}"
+                   + (f" since {_at(notice['started_at'], dt.UTC)}" if notice["started_at"]
+                      else "") + (f" ({counts})" if counts else ""))
+    late = vp.late_by
+    if late is not None and vp.notice is not None:
+        given = vp.notice_period_given
+        tail = (f"the switch is postponed to {_at(vp.switch_at, config.zone)}" if vp.postponed
+                else f"the switch stays on {vp.version.effective} "
+                     f"(late notice policy: {config.late_notice})")
+        out.append(f"  LATE: the notice started {_at(vp.notice.started_at, dt.UTC)}, "
+                   f"{_days(late)} after it was due; notice period given "
+                   f"{_days(given) if given else 'none'}; {tail}.")
+    elif vp.switch_at is None and vp.notice_due_at is not None and now >= vp.notice_due_at:
+        out.append("  awaiting its notice: the notice is overdue; the version will not take "
+                   f"effect until {config.notice_days} days after the notice starts.")
+    return out
+
+
+def _plan_json(plan: PolicyPlan, config: Config,
+               notices: dict[tuple[str, dt.date], dict[str, Any]]) -> dict[str, Any]:
+    def version(vp: VersionPlan | None) -> dict[str, Any] | None:
+        if vp is None:
+            return None
+        v = vp.version
+        notice = notices.get((v.policy, v.effective))
+        return {
+            "effective": v.effective.isoformat(),
+            "effective_at": vp.effective_at.isoformat(),
+            "commit": v.final.sha,
+            "verdict": None if vp.verdict is None else
+            ("material" if vp.verdict.material else "editorial"),
+            "material": vp.material,
+            "overridden": bool(vp.verdict and vp.verdict.overridden),
+            "reasons": list(vp.verdict.reasons) if vp.verdict else [],
+            "notice_due_at": vp.notice_due_at.isoformat() if vp.notice_due_at else None,
+            "switch_at": vp.switch_at.isoformat() if vp.switch_at else None,
+            "postponed": vp.postponed,
+            "late_by_seconds": int(vp.late_by.total_seconds()) if vp.late_by else None,
+            "notice_period_given_seconds": int(vp.notice_period_given.total_seconds())
+            if vp.notice_period_given else None,
+            "notice": None if notice is None else {
+                **notice, "started_at": notice["started_at"].isoformat()
+                if notice["started_at"] else None},
+        }
+
+    banner = plan.banner
+    return {
+        "policy": plan.policy,
+        "in_force": version(plan.in_force),
+        "upcoming": version(plan.upcoming),
+        "banner": None if banner is None else {
+            "kind": str(banner.kind), "effective": banner.effective.isoformat(),
+            "until": banner.until.isoformat() if banner.until else None},
+    }
+
+
+def _store_facts(config: Config, store: Store | None
+                 ) -> tuple[int | None, dict[tuple[str, dt.date], dict[str, Any]]]:
+    """(active accounts, notices on record by version) for the plan; None when unknown."""
+    if store is None:
+        return None, {}
+    notices: dict[tuple[str, dt.date], dict[str, Any]] = {}
+    with store.read() as conn:
+        totals = delivery_totals(conn)
+        for n in list_notices(conn):
+            if str(n.state) == "cancelled":
+                continue
+            notices[(n.policy, n.effective)] = {
+                "id": n.id, "state": str(n.state), "started_at": n.started_at or n.created_at,
+                "deliveries": totals.get(n.id, {})}
+    try:
+        accounts: int | None = count_recipients(config, store)
+    except StoreError as exc:
+        log.warning("accounts could not be counted: %s", exc.message)
+        accounts = None
+    return accounts, notices
+
+
+@click.command()
+@click.argument("policy", required=False)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON, for scripts.")
+@now_option
+@pass_env
+def plan(env: Env, policy: str | None, as_json: bool, now: str | None) -> None:
+    """The notice timeline: what is in force, what comes next, when notices go out.
+
+    \b
+    Examples:
+      policybook plan
+      policybook plan privacy-policy --now 2026-12-16 --json
+    """
+    moment = parse_now(now)
+    config = env.config
+    store = optional_store(config, moment)
+    try:
+        history = read_history(config.root, None, config.content_dir, config.zone)
+        plans = plan_all(config, history, read_records(store), moment)
+        accounts, notices = _store_facts(config, store)
+    finally:
+        if store is not None:
+            store.close()
+    chosen = [p for p in plans.policies if policy is None or p.policy == policy]
+    if policy is not None and not chosen:
+        from ..errors import NotFoundError
+
+        known = ", ".join(p.policy for p in plans.policies) or "none"
+        raise NotFoundError(f"no policy '{policy}' in the history (policies: {known})")
+    if as_json:
+        echo_json({"now": moment.isoformat(), "timezone": config.timezone,
+                   "notice_days": config.notice_days, "accounts": accounts,
+                   "policies": [_plan_json(p, config, notices) for p in chosen],
+                   "warnings": [why for _, why in plans.stale]})
+        return
+    click.echo(f"As of {moment.astimezone(config.zone):%Y-%m-%d %H:%M} {config.timezone} "
+               f"(notice period: {config.notice_days} days):")
+    for p in chosen:
+        for line in describe(p, plans, config, accounts, notices):
+            click.echo(line)
+    for _, why in plans.stale:
+        click.echo(f"warning: {why}")
+
+
+def _logging(level: int = logging.INFO) -> None:
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: "
+                        "%(message)s")
+    # APScheduler says "Running job ..." at every tick; the tick's own lines say more.
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+
+
+@click.command()
+@click.option("--once", is_flag=True, help="Run a single tick (no web server) and exit: for "
+              "rehearsals, cron-style deployments and tests.")
+@click.option("--wait", "wait", type=float, default=0.0, show_default=True, metavar="SECONDS",
+              help="With --once: how long to wait while another scheduler is ticking.")
+@click.option("--host", metavar="HOST", help="Address of the site (default: site.host).")
+@click.option("--port", type=int, metavar="PORT", help="Port of the site (default: site.port).")
+@now_option
+@pass_env
+def run(env: Env, once: bool, wait: float, host: str | None, port: int | None,
+        now: str | None) -> int:
+    """The main job: the website and the scheduler in one process.
+
+    Every tick (scheduler.tick_seconds) syncs the plan from git, creates each due notice
+    once, sends what is due, publishes the site notice and records every transition.
+    Of several `run` processes, one ticks and the others wait. With --now the clock
+    starts at that moment and runs on (a rehearsal).
+
+    \b
+    Examples:
+      policybook run
+      policybook run --once --now 2026-12-16T00:00:00Z
+    """
+    from ..scheduler import Ticker, rehearsal_clock, system_clock
+    from ..workflows.publish import StaticPublisher
+
+    # A single tick prints its report on stdout; the log then only carries warnings.
+    _logging(logging.WARNING if once else logging.INFO)
+    config = env.config
+    start = parse_now(now)
+    clock = rehearsal_clock(start) if now else system_clock
+    store = Store.open(config.db_url, start)
+    ticker = Ticker(config, store, clock, StaticPublisher(store))
+    try:
+        if once:
+            return _once(ticker, wait)
+        return _forever(env, ticker, host, port)
+    finally:
+        ticker.close()
+        store.close()
+
+
+def _once(ticker: Any, wait: float) -> int:
+    deadline = time.monotonic() + wait
+    while True:
+        report = ticker.run()
+        if report is not None:
+            break
+        if not ticker.leading and time.monotonic() >= deadline:
+            raise PolicybookError("another policybook scheduler is ticking (it holds the "
+                                  "scheduler lock); nothing done. Try again, or pass --wait")
+        if ticker.leading:  # the tick itself failed: its error is in the log
+            raise PolicybookError("the tick failed; see the messages above")
+        time.sleep(0.5)
+    for line in report.lines():
+        click.echo(line)
+    if not report.ok:
+        errors = "; ".join(s.error or "" for s in report.sends if s.error)
+        raise PolicybookError(f"some notices could not be sent: {errors}")
+    return 0
+
+
+def _forever(env: Env, ticker: Any, host: str | None, port: int | None) -> int:
+    import uvicorn
+
+    from ..scheduler import background
+    from .site import listen_address, site_app
+
+    config, host, port = listen_address(env, host, port)
+    ticker.config = config  # links in e-mails follow the address actually served
+    scheduler = background(ticker, config.tick_seconds)
+    app = site_app(config, ticker.clock, ticker.store)
+    scheduler.start()
+    click.echo(f"policybook: the site is on http://{host}:{port}/ and the scheduler ticks "
+               f"every {config.tick_seconds} s (Ctrl+C to stop)", err=True)
+    try:
+        uvicorn.run(app, host=host, port=port, log_level="warning")
+    finally:
+        scheduler.shutdown(wait=True)
+    return 0
+
+
+@click.command()
+@now_option
+@pass_env
+def scheduler(env: Env, now: str | None) -> int:
+    """The scheduler alone (no website): for a deployment that serves the site elsewhere.
+
+    \b
+    Example:
+      policybook scheduler
+    """
+    from ..scheduler import Ticker, blocking, rehearsal_clock, system_clock
+    from ..workflows.publish import StaticPublisher
+
+    _logging()
+    config = env.config
+    start = parse_now(now)
+    store = Store.open(config.db_url, start)
+    ticker = Ticker(config, store, rehearsal_clock(start) if now else system_clock,
+                    StaticPublisher(store))
+    click.echo(f"policybook: the scheduler ticks every {config.tick_seconds} s "
+               "(Ctrl+C to stop)", err=True)
+    try:
+        blocking(ticker, config.tick_seconds).start()
+    except (KeyboardInterrupt, SystemExit):
+        pass
+    finally:
+        ticker.close()
+        store.close()
+    return 0

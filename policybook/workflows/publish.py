@@ -1,0 +1,55 @@
+"""Publishing the site notice: the static output is rebuilt when what it shows changes.
+
+The live server needs nothing (it decides per request); a static copy (`site.static_out`)
+must be rewritten when a banner starts or ends, a version comes into force, or a commit
+lands. The tick calls this publisher; it rebuilds only when that state moved.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..config import Config
+from ..site.build import build_site
+from ..site.source import GitSource
+from ..store import Store, audit
+from .planning import Plans, read_records, site_notices
+
+
+def site_state(plans: Plans) -> tuple[object, ...]:
+    """What the static pages depend on, beyond the clock."""
+    rows: list[object] = [plans.history.head]
+    for p in plans.policies:
+        rows.append((p.policy,
+                     p.in_force.version.key if p.in_force else None,
+                     p.upcoming.version.key if p.upcoming else None,
+                     p.upcoming.switch_at if p.upcoming else None,
+                     (p.banner.kind, p.banner.effective) if p.banner else None))
+    return tuple(rows)
+
+
+@dataclass
+class StaticPublisher:
+    store: Store
+    last: tuple[object, ...] | None = field(default=None)
+
+    def __call__(self, config: Config, plans: Plans) -> str | None:
+        if not config.static_out:
+            return None
+        target = Path(config.static_out)
+        if not target.is_absolute():
+            target = config.root / target
+        state = site_state(plans)
+        if state == self.last and target.is_dir():
+            return None
+        records = read_records(self.store)
+        report = build_site(config, GitSource(config.root, None, config.content_dir,
+                                              config.zone),
+                            target, plans.now, notices=site_notices(config, self.store),
+                            tracking_since=records.tracking_since)
+        self.last = state
+        with self.store.write() as conn:
+            audit(conn, "site.published", f"site:{target.name}", plans.now,
+                  {"pages": report.pages, "head": plans.history.head})
+        return str(report.out)
