@@ -11,24 +11,35 @@ from ..repository import load_documents
 from ..scaffold import init_repository
 from ..templating import make_environment
 from ..workflows.content import check_content
-from .common import Env, pass_env
+from .common import Env, now_option, parse_now, pass_env
 
 
 @click.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--base", metavar="REF", help="Compare with the versions on record at this "
+              "revision (in a pull request: the target branch; default: HEAD).")
+@click.option("--no-gate", "no_gate", is_flag=True,
+              help="Check the files only, not the notice period.")
+@now_option
 @pass_env
-def check(env: Env, paths: tuple[Path, ...]) -> None:
-    """Validate policies: front matter, section ids, headings, internal links, UTF-8.
+def check(env: Env, paths: tuple[Path, ...], base: str | None, no_gate: bool,
+          now: str | None) -> None:
+    """Validate policies, and the notice period of every change.
 
-    Checks every policy in content/ (or the given files and folders) and reports every
+    Checks every policy in content/ (or the given files and folders): front matter,
+    section ids, headings, internal links, UTF-8; then the notice-period gate: a
+    MATERIAL change must take effect at least notice.days after now, and a version
+    already in force or already announced must not change materially. Reports every
     problem at once as `path:line: message`; exits 1 if there is any.
 
     \b
     Examples:
       policybook check
       policybook check content/privacy-policy.md
+      policybook check --base origin/main          # in CI, on a pull request
     """
-    report = check_content(env.config, list(paths) or None)
+    report = check_content(env.config, list(paths) or None, parse_now(now), base,
+                           gate=not no_gate)
     if not report.ok:
         raise ContentError(report.problems, report.summary())
     click.echo(report.summary())

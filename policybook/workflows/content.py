@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -10,6 +11,8 @@ from ..document import Document
 from ..errors import Problem
 from ..repository import load_content, load_documents
 from ..validate import validate_all
+from .gates import gate_problems
+from .planning import optional_store
 
 
 @dataclass(frozen=True)
@@ -32,8 +35,11 @@ class CheckReport:
                 f"file{'s' if files != 1 else ''}")
 
 
-def check_content(config: Config, paths: list[Path] | None = None) -> CheckReport:
-    """Every content problem of the repository (or of the given files and folders)."""
+def check_content(config: Config, paths: list[Path] | None = None,
+                  now: dt.datetime | None = None, base: str | None = None,
+                  gate: bool = True) -> CheckReport:
+    """Every content problem of the repository (or of the given files and folders), and,
+    with `now`, every notice-period problem against the versions on record at `base`."""
     if paths:
         loaded = load_documents(paths, config.root)
         if not loaded.documents and not loaded.problems:
@@ -42,4 +48,11 @@ def check_content(config: Config, paths: list[Path] | None = None) -> CheckRepor
     else:
         loaded = load_content(config.root, config.content_dir)
     problems = list(loaded.problems) + validate_all(loaded.documents)
+    if gate and now is not None:
+        store = optional_store(config, now)
+        try:
+            problems += gate_problems(config, loaded.documents, now, base, store)
+        finally:
+            if store is not None:
+                store.close()
     return CheckReport(loaded.documents, tuple(sorted(set(problems))))

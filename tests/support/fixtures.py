@@ -63,8 +63,8 @@ def sendgrid() -> Iterator[SendGridServer]:
     if find_spec() is None:
         from tests.conftest import require
 
-        require("the SendGrid spec shared/sendgrid/tsg_mail_v3.json was not found above the "
-                "repository (set POLICYBOOK_SENDGRID_SPEC)")
+        require("the SendGrid spec tests/support/sendgrid/tsg_mail_v3.json is missing "
+                "(or set POLICYBOOK_SENDGRID_SPEC)")
     with SendGridServer(SENDGRID_KEY) as server:
         yield server
 

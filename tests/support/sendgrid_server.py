@@ -33,18 +33,17 @@ from typing import Any
 from jsonschema import Draft202012Validator, FormatChecker
 from jsonschema.exceptions import best_match
 
-SPEC_NAME = Path("shared") / "sendgrid" / "tsg_mail_v3.json"
 BODY_SCHEMA = "#/components/requestBodies/PostMailSend/content/application~1json/schema"
 
 
+VENDORED = Path(__file__).resolve().parent / "sendgrid" / "tsg_mail_v3.json"
+
+
 def find_spec() -> Path | None:
-    """The Mail Send spec: $POLICYBOOK_SENDGRID_SPEC, or shared/... above the repository."""
+    """The Mail Send spec: $POLICYBOOK_SENDGRID_SPEC, else the copy kept with the tests."""
     if os.environ.get("POLICYBOOK_SENDGRID_SPEC"):
         return Path(os.environ["POLICYBOOK_SENDGRID_SPEC"])
-    for parent in Path(__file__).resolve().parents[2:]:
-        if (parent / SPEC_NAME).is_file():
-            return parent / SPEC_NAME
-    return None
+    return VENDORED if VENDORED.is_file() else None
 
 
 def _inline(node: Any, root: Any, seen: tuple[str, ...] = ()) -> Any:
@@ -117,8 +116,8 @@ class SendGridServer:
                  host: str = "127.0.0.1", port: int = 0, keep_bodies: int = 50) -> None:
         spec = spec or find_spec()
         if spec is None or not spec.is_file():
-            raise FileNotFoundError(f"the SendGrid Mail Send spec ({SPEC_NAME}) was not found "
-                                    "above the repository; set POLICYBOOK_SENDGRID_SPEC")
+            raise FileNotFoundError(f"the SendGrid Mail Send spec ({VENDORED}) is missing; "
+                                    "set POLICYBOOK_SENDGRID_SPEC")
         self.api_key = api_key
         self.validator = make_validator(spec)
         self.stats = Stats()
