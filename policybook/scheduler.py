@@ -55,7 +55,7 @@ class Ticker:
     publish: Publisher | None = None
     leadership: Leadership | None = None
     last: TickReport | None = None
-    leading: bool = False
+    leading: bool | None = None  # None until the first attempt
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def __post_init__(self) -> None:
@@ -83,7 +83,8 @@ class Ticker:
                 log.exception("tick failed")
                 return None
             for line in self.last.lines()[1:]:
-                log.info("%s", line)
+                if line != "nothing to do":
+                    log.info("%s", line)
             return self.last
 
     def close(self) -> None:

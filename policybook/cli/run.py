@@ -243,7 +243,8 @@ def run(env: Env, once: bool, wait: float, host: str | None, port: int | None,
     _logging(logging.WARNING if once else logging.INFO)
     config = env.config
     start = parse_now(now)
-    clock = rehearsal_clock(start) if now else system_clock
+    # A single tick happens exactly at --now; a long run's clock starts there and runs on.
+    clock = (lambda: start) if once and now else rehearsal_clock(start) if now else system_clock
     store = Store.open(config.db_url, start)
     ticker = Ticker(config, store, clock, StaticPublisher(store))
     try:

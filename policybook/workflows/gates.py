@@ -6,8 +6,8 @@ request, the target branch). The proposal is refused when:
 - it is a new MATERIAL version that takes effect less than `notice_days` from now (the
   notice can only start once it has landed);
 - it changes the text of a version materially while keeping its effective date, and that
-  version has already taken effect, or its notice has already gone out, or too little
-  time is left to give notice of the new text;
+  version has already taken effect, or its notice has already gone out (which is also
+  when too little time is left to give notice of the new text);
 - it is a new version dated in the past (a version cannot take effect before it exists).
 Each message says what to do, for example "set effective to 2027-01-20 or later".
 An editorial change may take effect at once; a new policy's first version has no
@@ -60,7 +60,7 @@ def gate_problems(config: Config, docs: Sequence[Document], now: dt.datetime,
         return []  # not a repository yet: nothing is on record to give notice against
     records = read_records(store)
     chosen = settings(config, records)
-    noticed = {(n.policy, n.effective) for n in records.notices if n.started_at <= now}
+    noticed = {(n.policy, n.effective) for n in records.notices if n.created_at <= now}
     groups = by_policy(history.versions)
     problems: list[Problem] = []
     for doc in docs:
@@ -92,17 +92,15 @@ def _check_one(doc: Document, effective: dt.date, versions: Sequence[Version],
             return None
         why = _why(assessment)
         if at <= now:
-            return (f"the version of {effective} took effect {_days(at - now)}, and this edit "
-                    f"of it is MATERIAL ({why}); an edit after a version took effect must be "
-                    f"editorial: put the change in a new version and {fix}")
-        if (doc.policy_id, effective) in noticed or now >= at - period:
-            return (f"the notice of the version of {effective} has already gone out, and this "
-                    f"edit is MATERIAL ({why}): it needs a new notice and a later effective "
-                    f"date; {fix}")
-        if at - now < period:
             return (f"the text of the version of {effective} changed materially ({why}) but "
-                    f"its effective date did not move, {_days(at - now)}; {s.notice_days} days' "
-                    f"notice is required: {fix}")
+                    f"its effective date did not move, and that version took effect "
+                    f"{_days(at - now)}: an edit after a version took effect must be "
+                    f"editorial; put the change in a new version and {fix}")
+        if (doc.policy_id, effective) in noticed or now >= at - period:
+            return (f"the notice of the version of {effective} has already gone out (it was "
+                    f"due {(at - period).astimezone(zone):%Y-%m-%d}), and this edit is "
+                    f"MATERIAL ({why}): it needs a new notice and a later effective date; "
+                    f"{fix}")
         return None  # its notice is not due yet: the notice will announce this text
     today = now.astimezone(zone).date()
     # Versions still pending are replaced by this file once it lands (see history.py):

@@ -171,7 +171,8 @@ def send_notice(config: Config, notice_ref: int | str, now: dt.datetime, *,
                     "provider": report.provider, "added": report.added, "sent": report.sent,
                     "failed": report.failed, "requests": report.requests,
                     "remaining": report.remaining, "error": report.error})
-        log.info("%s", report.summary())
+        active = report.sent or report.failed or report.added or report.error
+        log.log(logging.INFO if active else logging.DEBUG, "%s", report.summary())
         return report
     finally:
         if own_mailer and mailer is not None:

@@ -10,6 +10,9 @@ import datetime as dt
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
+
+import sqlalchemy as sa
 
 from ..config import Config, LateNotice
 from ..errors import HistoryError
@@ -36,8 +39,9 @@ class NoticeOnRecord:
     policy: str
     effective: dt.date
     version: str  # the commit whose text was announced
-    started_at: dt.datetime
+    started_at: dt.datetime  # when its notice period counts from (see timeline.notice_start)
     notice_id: int
+    created_at: dt.datetime  # when it was created (possibly early, by `notices send`)
 
 
 @dataclass(frozen=True)
@@ -60,7 +64,7 @@ def read_records(store: Store | None) -> Records:
             # A notice starts when it is created (the same tick sends it and the banner
             # shows from then), or at its due moment if created on time.
             NoticeOnRecord(n.policy, n.effective, n.version,
-                           notice_start(n.created_at, n.due_at), n.id)
+                           notice_start(n.created_at, n.due_at), n.id, n.created_at)
             for n in list_notices(conn)
             if n.state is not NoticeState.CANCELLED)
     return Records(notices, since)
@@ -133,12 +137,14 @@ def plan_all(config: Config, history: History, records: Records, now: dt.datetim
 
 
 def optional_store(config: Config, now: dt.datetime) -> Store | None:
-    """The store, if there is one: a configured database, or the default SQLite file once
-    something created it. Reading pages or a plan never creates a database."""
-    if config.database_url:
-        return Store.open(config.db_url, now)
-    default = config.state_path / "policybook.db"
-    return Store.open(config.db_url, now) if default.exists() else None
+    """The store, if there is one. Reading pages, a plan or a check never creates one: an
+    SQLite file that does not exist means that nothing is on record yet."""
+    url = sa.make_url(config.db_url)
+    if url.get_backend_name() == "sqlite":
+        database = url.database or ""
+        if not database or database == ":memory:" or not Path(database).exists():
+            return None
+    return Store.open(config.db_url, now)
 
 
 NoticeLookup = Callable[[], dict[tuple[str, dt.date], NoticeRecord]]

@@ -69,7 +69,7 @@ class TickReport:
                     if c.late_by else "")
             out.append(f"notice {c.notice_id} created for {c.key} (due "
                        f"{c.due_at.isoformat(timespec='minutes')}){late}")
-        out += [s.summary() for s in self.sends]
+        out += [s.summary() for s in self.sends if s.sent or s.failed or s.added or s.error]
         out += [f"{key} is now in force" for key in self.in_force]
         if self.published:
             out.append(f"site published to {self.published}")
@@ -212,8 +212,8 @@ def tick(config: Config, now: dt.datetime, *, store: Store | None = None,
         warnings = cancelled + tuple(str(p) for p in history.problems)
         report = TickReport(now, history.head, plans, created, sends, in_force, published,
                             warnings)
-        log.info("tick: %d notices created, %d sends, %d versions now in force",
-                 len(created), len(sends), len(in_force))
+        log.info("tick: %d notices created, %d e-mails sent, %d versions now in force",
+                 len(created), sum(s.sent for s in sends), len(in_force))
         return report
     finally:
         if own_store:

@@ -1,0 +1,131 @@
+"""The notice-period gate of `policybook check`: each message, with what to do."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.helpers import GitRepo, policy
+
+UTC = dt.UTC
+SHARING = "## Sharing\n\nWe do not share, sell, rent or trade your personal data.\n"
+NARROWED = "## Sharing\n\nWe do not sell your personal data.\n"
+TYPO = "## Sharing\n\nWe do not share, sell, rent, or trade your personal data.\n"  # a comma
+
+
+def pp(effective: str, body: str) -> str:
+    return policy("privacy-policy", effective, body, title="Privacy Policy")
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> GitRepo:
+    repo = GitRepo.create(tmp_path / "policies")
+    repo.commit("v1", {"content/privacy.md": pp("2026-01-10", SHARING)},
+                when=dt.datetime(2026, 1, 5, tzinfo=UTC))
+    return repo
+
+
+def check(cli: Any, repo: GitRepo, now: str, *extra: str) -> tuple[int, str]:
+    result = cli(["check", "--now", now, *extra], cwd=repo.path,
+                 env={"POLICYBOOK_DATABASE_URL": f"sqlite:///{repo.path}/../none.db"})
+    return result.code, (result.err + result.out).strip()
+
+
+def test_material_version_with_too_short_a_notice_period(cli: Any, repo: GitRepo) -> None:
+    repo.write("content/privacy.md", pp("2026-12-01", NARROWED))
+    code, out = check(cli, repo, "2026-11-20T10:00:00Z")
+    assert code == 1
+    assert out.splitlines()[0] == (
+        "content/privacy.md:4: this version is MATERIAL (narrowed-negated-list in Sharing) "
+        "and takes effect on 2026-12-01, 11 days from now; 30 days' notice is required: "
+        "set effective to 2026-12-21 or later")
+    repo.write("content/privacy.md", pp("2026-12-21", NARROWED))
+    assert check(cli, repo, "2026-11-20T10:00:00Z") == (
+        0, "1 policy checked, no problems (privacy-policy)")
+
+
+def test_editorial_version_may_take_effect_at_once(cli: Any, repo: GitRepo) -> None:
+    repo.write("content/privacy.md", pp("2026-11-20", TYPO))
+    assert check(cli, repo, "2026-11-20T10:00:00Z")[0] == 0
+
+
+def test_new_version_dated_in_the_past(cli: Any, repo: GitRepo) -> None:
+    repo.write("content/privacy.md", pp("2026-11-01", TYPO))
+    code, out = check(cli, repo, "2026-11-20T10:00:00Z")
+    assert code == 1
+    assert "content/privacy.md:4: effective 2026-11-01 is in the past: a new version cannot " \
+        "take effect before it is published; set effective to 2026-11-20 or later" in out
+
+
+def test_material_edit_of_the_version_in_force(cli: Any, repo: GitRepo) -> None:
+    repo.write("content/privacy.md", pp("2026-01-10", NARROWED))
+    code, out = check(cli, repo, "2026-11-20T10:00:00Z")
+    assert code == 1
+    assert "content/privacy.md:4: the text of the version of 2026-01-10 changed materially " \
+        "(narrowed-negated-list in Sharing) but its effective date did not move, and that " \
+        "version took effect 314 days ago: an edit after a version took effect must be " \
+        "editorial; put the change in a new version and set effective to 2026-12-21 or " \
+        "later" in out
+    repo.write("content/privacy.md", pp("2026-01-10", TYPO))  # a typo fix in force is fine
+    assert check(cli, repo, "2026-11-20T10:00:00Z")[0] == 0
+
+
+def test_material_edit_after_the_notice_went_out(cli: Any, repo: GitRepo) -> None:
+    repo.commit("v2", {"content/privacy.md": pp("2027-01-15", NARROWED)},
+                when=dt.datetime(2026, 11, 1, tzinfo=UTC))
+    repo.write("content/privacy.md", pp("2027-01-15", NARROWED.replace(
+        "sell", "sell or rent")))
+    # Before the notice is due, the announcement will carry the new text: fine.
+    assert check(cli, repo, "2026-11-20T10:00:00Z")[0] == 0
+    repo.write("content/privacy.md", pp("2027-01-15", "## Sharing\n\nWe may sell your "
+                                                      "personal data.\n"))
+    code, out = check(cli, repo, "2026-12-20T10:00:00Z")
+    assert code == 1
+    assert "content/privacy.md:4: the notice of the version of 2027-01-15 has already gone " \
+        "out (it was due 2026-12-16), and this edit is MATERIAL" in out
+    assert "it needs a new notice and a later effective date; set effective to 2027-01-20 " \
+        "or later" in out
+
+
+def test_a_notice_on_record_counts_even_before_its_due_date(cli: Any, repo: GitRepo,
+                                                            tmp_path: Path) -> None:
+    from policybook.store import NoticeSpec, Store, create_notice
+
+    repo.commit("v2", {"content/privacy.md": pp("2027-01-15", NARROWED)},
+                when=dt.datetime(2026, 11, 1, tzinfo=UTC))
+    url = f"sqlite:///{tmp_path / 'pb.db'}"
+    sent = dt.datetime(2026, 11, 10, tzinfo=UTC)  # sent early, by hand (`notices send`)
+    with Store.open(url, sent) as store, store.write() as conn:
+        create_notice(conn, NoticeSpec(
+            "privacy-policy", dt.date(2027, 1, 15), "0" * 40, "Privacy Policy", "Narrower.",
+            (), "u", "c", dt.datetime(2026, 12, 16, tzinfo=UTC),
+            dt.datetime(2027, 1, 15, tzinfo=UTC)), sent)
+    repo.write("content/privacy.md", pp("2027-01-15", "## Sharing\n\nWe may sell your "
+                                                      "personal data.\n"))
+    result = cli(["check", "--now", "2026-11-20T10:00:00Z"], cwd=repo.path,
+                 env={"POLICYBOOK_DATABASE_URL": url})
+    assert result.code == 1
+    assert "the notice of the version of 2027-01-15 has already gone out" in result.err
+
+
+def test_a_pull_request_is_checked_against_its_base(cli: Any, repo: GitRepo) -> None:
+    repo.git("checkout", "-q", "-b", "legal/narrow")
+    repo.commit("Narrow the list", {"content/privacy.md": pp("2026-12-01", NARROWED)},
+                when=dt.datetime(2026, 11, 20, tzinfo=UTC))
+    code, out = check(cli, repo, "2026-11-20T10:00:00Z", "--base", "main")
+    assert code == 1 and "30 days' notice is required" in out
+    # Against its own branch the version is on record already: no new change to judge.
+    assert check(cli, repo, "2026-11-20T10:00:00Z")[0] == 0
+    bad = check(cli, repo, "2026-11-20T10:00:00Z", "--base", "nope")
+    assert bad[0] == 1 and "revision 'nope' is not in this repository" in bad[1]
+
+
+def test_an_override_is_the_editors_way_through(cli: Any, repo: GitRepo) -> None:
+    repo.write("content/privacy.md", policy(
+        "privacy-policy", "2026-12-01", NARROWED, title="Privacy Policy",
+        extra="change: editorial\nreason: Renting and trading were never practised."))
+    assert check(cli, repo, "2026-11-20T10:00:00Z")[0] == 0
+    assert check(cli, repo, "2026-11-20T10:00:00Z", "--no-gate")[0] == 0
