@@ -25,7 +25,7 @@ from tests.support.fixtures import SENDGRID_KEY
 from tests.support.sendgrid_server import SendGridServer
 
 REPO = Path(__file__).resolve().parent.parent
-SEED = (REPO / "content" / "privacy-policy.md").read_text(encoding="utf-8")
+SEED = (REPO / "tests" / "data" / "privacy-policy-2013.md").read_text(encoding="utf-8")
 UTC = dt.UTC
 COMMITTED = dt.datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
 EFFECTIVE = (COMMITTED + dt.timedelta(days=45)).date()  # 2027-01-12
