@@ -361,13 +361,16 @@ def _link_wording(h: Hunk, links: tuple[str, str]) -> bool:
 
 
 def editorial_hunk(h: Hunk, old: Sequence[str], new: Sequence[str], texts: Texts,
-                   links: tuple[str, str] = ("", "")) -> Finding | None:
+                   links: tuple[str, str] = ("", ""), table: bool = False) -> Finding | None:
     """The editorial rule that explains this changed run, if one does. `links` are the
-    words of the links of the old and new text (` w1 w2 … `, lower case)."""
+    words of the links of the old and new text (` w1 w2 … `, lower case); `table` says
+    that the text is a table cell."""
     d, i = h.deleted, h.inserted
     if _punctuation(d, i):
         return Finding(Rule.PUNCTUATION, EDITORIAL)
-    if len(old) <= 4 and len(new) <= 4 and alnum(old) and alnum(new) and \
+    # A short text of labels ("3.2" -> "3.4") is numbering, except in a table cell, where a
+    # number is a value: a price, a period, a count ("US$ 10" -> "US$ 12").
+    if not table and len(old) <= 4 and len(new) <= 4 and alnum(old) and alnum(new) and \
             all(_REF_LABEL.match(w) for w in alnum(old) + alnum(new)):
         return Finding(Rule.NUMBERING, EDITORIAL, note="a label on its own")
     if _duplicate(h, old):

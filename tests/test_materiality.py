@@ -251,6 +251,12 @@ def test_a_new_table_row_is_a_material_item() -> None:
     assert a.reasons[0].line == 6  # the row's own line
 
 
+def test_a_changed_price_in_a_table_cell_is_material_not_numbering() -> None:
+    old = "## Fees\n\n| Plan | Price |\n| --- | --- |\n| Starter | US$ 10 |\n| A | 2 |\n"
+    a = judge(old, old.replace("US$ 10", "US$ 12"))
+    assert rules(a) == ["material changed-number"]
+
+
 def test_list_item_reasons_point_at_the_item_line() -> None:
     old = "## Rights\n\nYou may:\n\n- access your data\n- correct it\n"
     new = "## Rights\n\nYou may:\n\n- access your data\n- correct it\n- sell it on\n"
