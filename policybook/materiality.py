@@ -481,5 +481,6 @@ def _table_items(block: BlockChange, texts: Texts, context: Sequence[str]
                 yield Finding(Rule.REORDERING, EDITORIAL), _item_line(block, item), \
                     f"row {_quote(text, 12)} moved"
             elif any(c.isalnum() for c in text):
-                yield Finding(Rule.TABLE_ENTRY, MATERIAL, tuple(words_of(text)[:6])), \
+                cells = tuple(w for w in words_of(text) if any(c.isalnum() for c in w))
+                yield Finding(Rule.TABLE_ENTRY, MATERIAL, cells[:6]), \
                     _item_line(block, item), f"{'added' if added else 'removed'} row {_quote(text)}"

@@ -42,7 +42,7 @@ def assessments(versions: Sequence[Version]) -> dict[dt.date, Assessment]:
 
 def verdict_of(assessment: Assessment) -> Verdict:
     return Verdict(material=assessment.material,
-                   reasons=tuple(str(r) for r in assessment.main_reasons),
+                   reasons=tuple(str(r) for r in assessment.reasons),
                    overridden=assessment.overridden)
 
 

@@ -40,7 +40,7 @@ class VersionRow:
         if a.overridden:
             return f"{a.verdict} (override)"
         if a.material:
-            n = len(a.main_reasons)
+            n = len(a.reasons)
             return f"material ({n} reason{'s' if n != 1 else ''})"
         return str(a.verdict)
 
