@@ -147,7 +147,7 @@ def test_material_notice_switch_and_editorial_follow_up(setup: dict[str, Any], c
     # At the effective date the site serves version 2 and says it was updated.
     switch = dt.datetime.combine(EFFECTIVE, dt.time(0, 1), tzinfo=UTC)
     after = tick(cli, setup, switch)
-    assert f"privacy-policy@{EFFECTIVE} is now in force" in after.out
+    assert f"privacy-policy@{EFFECTIVE} in force since {EFFECTIVE}T00:00+00:00" in after.out
     html = page(setup, switch, "/privacy-policy/")
     assert "Acme Analytics, its analytics provider" in html
     assert "This policy was updated on" in html

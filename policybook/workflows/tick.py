@@ -53,7 +53,7 @@ class TickReport:
     plans: Plans
     created: tuple[CreatedNotice, ...] = ()
     sends: tuple[SendReport, ...] = ()
-    in_force: tuple[str, ...] = ()  # versions recorded as in force during this tick
+    in_force: tuple[str, ...] = ()  # versions first recorded as in force by this tick
     published: str | None = None
     warnings: tuple[str, ...] = ()
 
@@ -70,7 +70,7 @@ class TickReport:
             out.append(f"notice {c.notice_id} created for {c.key} (due "
                        f"{c.due_at.isoformat(timespec='minutes')}){late}")
         out += [s.summary() for s in self.sends if s.sent or s.failed or s.added or s.error]
-        out += [f"{key} is now in force" for key in self.in_force]
+        out += list(self.in_force)
         if self.published:
             out.append(f"site published to {self.published}")
         out += [f"warning: {w}" for w in self.warnings]
@@ -174,7 +174,8 @@ def cancel_obsolete(store: Store, history: History, plans: Plans,
 
 
 def record_in_force(store: Store, plans: Plans, now: dt.datetime) -> tuple[str, ...]:
-    """Record, once, each version that has come into force (the switch, for the audit)."""
+    """Record, once, each version that has come into force (the switch, for the audit);
+    the first tick also records the versions already in force when tracking began."""
     recorded: list[str] = []
     with store.write() as conn:
         for policy_plan in plans.policies:
@@ -190,7 +191,8 @@ def record_in_force(store: Store, plans: Plans, now: dt.datetime) -> tuple[str, 
                 "effective": live.version.effective.isoformat(),
                 "material": live.material,
                 "postponed": live.postponed})
-            recorded.append(live.version.key)
+            since = live.switch_at.isoformat(timespec="minutes") if live.switch_at else "?"
+            recorded.append(f"{live.version.key} in force since {since}")
     return tuple(recorded)
 
 
