@@ -16,7 +16,7 @@ from tests.helpers import GitRepo
 
 REPO = Path(__file__).resolve().parent.parent
 PRIVACY = (REPO / "tests" / "data" / "privacy-policy-2013.md").read_text(encoding="utf-8")
-TERMS = (REPO / "content" / "terms-of-service.md").read_text(encoding="utf-8")
+TERMS = (REPO / "tests" / "data" / "terms-of-service-2026.md").read_text(encoding="utf-8")
 V2_DATE = dt.date(2027, 1, 15)
 UTC = dt.UTC
 
