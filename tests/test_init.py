@@ -27,3 +27,24 @@ def test_init_refuses_a_non_empty_folder(tmp_path: Path, cli) -> None:
     assert "is not empty" in result.err
     assert (tmp_path / "keep.txt").read_text(encoding="utf-8") == "mine"
     assert not (tmp_path / "content").exists()
+
+
+def test_init_writes_a_ci_workflow_that_gates_and_posts_the_redline(tmp_path: Path,
+                                                                      cli) -> None:
+    import yaml
+
+    from policybook import __version__
+
+    target = tmp_path / "acme"
+    assert cli(["init", str(target)]).code == 0
+    workflow = yaml.safe_load((target / ".github" / "workflows" / "policybook.yml")
+                              .read_text(encoding="utf-8"))
+    assert workflow[True]["pull_request"]["paths"][0] == "content/**"  # YAML's "on"
+    steps = workflow["jobs"]["check"]["steps"]
+    runs = "\n".join(step.get("run", "") for step in steps)
+    assert f'pip install "policybook=={__version__}"' in runs
+    assert 'policybook check --base "origin/${{ github.base_ref }}"' in runs
+    assert 'policybook diff "$file" --format markdown' in runs
+    assert "gh pr comment" in runs
+    checkout = next(s for s in steps if s.get("uses", "").startswith("actions/checkout"))
+    assert checkout["with"]["fetch-depth"] == 0  # versions come from the whole history
