@@ -164,7 +164,7 @@ def test_comparison_carries_the_assessment_of_the_real_diff() -> None:
     new = doc("## 1. Sharing {#sharing}\n\nWe do not sell your data.\n")
     c = compare_documents(old, new)  # type: ignore[arg-type]
     assert c.verdict is ChangeVerdict.MATERIAL and c.assessment is not None
-    assert c.reasons == tuple(str(r) for r in c.assessment.main_reasons) and c.reasons
+    assert c.reasons == tuple(str(r) for r in c.assessment.reasons) and c.reasons
     assert any("1. Sharing" in r for r in c.reasons)
 
 

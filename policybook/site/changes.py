@@ -44,6 +44,6 @@ def compare_documents(old: Document | None, new: Document) -> Comparison:
 def comparison_of(old: Document, new: Document, a: Assessment) -> Comparison:
     """The page's view of an assessment made elsewhere (a shared cache, say)."""
     # The timeline records the material reasons (a notice lists them), else the summary.
-    reasons = tuple(str(r) for r in a.main_reasons) if a.material and not a.overridden \
+    reasons = tuple(str(r) for r in a.reasons) if a.material and not a.overridden \
         else (a.summary(),)
     return Comparison(old, new, a.verdict, reasons, a.overridden, a)
