@@ -64,7 +64,9 @@ def replay(corpus: Path, root: Path) -> int:
         day += dt.timedelta(days=7)
         (root / "content" / f"{policy}.md").write_text(with_front_matter(text, policy, day),
                                                       encoding="utf-8")
-        stamp = dt.datetime.combine(day - dt.timedelta(days=40), dt.time(12)).isoformat()
+        # Committed after the previous version took effect: a policy has one pending
+        # version at a time (see history.py), as in a real repository.
+        stamp = dt.datetime.combine(day - dt.timedelta(days=3), dt.time(12)).isoformat()
         git(root, "add", "-A")
         git(root, "commit", "-qm", f"version {n}",
             env={"GIT_AUTHOR_DATE": stamp, "GIT_COMMITTER_DATE": stamp})

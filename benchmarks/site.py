@@ -63,7 +63,9 @@ def replay(root: Path, versions: int) -> list[str]:
             (root / "content" / src.name).write_text(text, encoding="utf-8")
             if i == 0:
                 ids.append(re.search(r"^policy: (.*)$", text, re.M).group(1))  # type: ignore[union-attr]
-        when = dt.datetime.combine(effective - dt.timedelta(days=40), dt.time(9), dt.UTC)
+        # Committed after the previous version took effect (a policy has one pending
+        # version at a time; see history.py).
+        when = dt.datetime.combine(effective - dt.timedelta(days=25), dt.time(9), dt.UTC)
         git(root, "add", "-A")
         git(root, "commit", "-q", "-m", f"Version {i + 1}", when=when)
     return ids

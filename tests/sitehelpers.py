@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import socket
-import threading
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 
-import uvicorn
-from starlette.applications import Starlette
+from tests.support.asgi import serve
+from tests.support.smtp_server import free_port
+
+__all__ = ["MovableClock", "free_port", "raw_get", "serve"]
 
 
 @dataclass
@@ -25,32 +23,6 @@ class MovableClock:
 
     def set(self, text: str) -> None:
         self.now = dt.datetime.fromisoformat(text)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@contextmanager
-def serve(app: Starlette, port: int | None = None) -> Iterator[str]:
-    """Serve `app` on 127.0.0.1 in a thread; yields its base URL."""
-    port = port or free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
-                                           access_log=False))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("the test server did not start")
-        time.sleep(0.02)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
 
 
 def raw_get(base: str, target: str) -> tuple[int, dict[str, str], bytes]:

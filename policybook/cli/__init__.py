@@ -7,6 +7,7 @@ material change with `diff --fail-on-material`, 130 interrupted.
 
 from __future__ import annotations
 
+import importlib
 import sys
 from collections.abc import Sequence
 
@@ -14,17 +15,42 @@ import click
 
 from .. import __version__
 from ..errors import ContentError, PolicybookError
-from .accounts import accounts
 from .common import CONTEXT_SETTINGS, Env
-from .content import check, init, render
-from .diff import diff
-from .history import versions
-from .notices import notices
-from .run import plan, run, scheduler
-from .site import build, serve
+
+# Each command's module is imported when the command runs: `policybook diff` should not
+# pay for SQLAlchemy, nor `policybook check` for the web stack (start-up time matters in
+# CI and in a terminal). The order here is the order of `policybook --help`.
+COMMANDS = {
+    "check": "content:check",
+    "diff": "diff:diff",
+    "versions": "history:versions",
+    "plan": "run:plan",
+    "run": "run:run",
+    "scheduler": "run:scheduler",
+    "serve": "site:serve",
+    "build": "site:build",
+    "accounts": "accounts:accounts",
+    "notices": "notices:notices",
+    "init": "content:init",
+    "render": "content:render",
+}
 
 
-@click.group(context_settings=CONTEXT_SETTINGS)
+class LazyGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        target = COMMANDS.get(cmd_name)
+        if target is None:
+            return None
+        module, _, name = target.partition(":")
+        command = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+        assert isinstance(command, click.Command)
+        return command
+
+
+@click.group(cls=LazyGroup, context_settings=CONTEXT_SETTINGS)
 @click.version_option(__version__, "--version", prog_name="policybook")
 @click.option("-C", "--repo", "repo", type=click.Path(file_okay=False, path_type=str),
               default=".", show_default=True, metavar="DIR",
@@ -39,20 +65,6 @@ def cli(ctx: click.Context, repo: str) -> None:
       policybook check                # validate every policy in content/
     """
     ctx.obj = Env.at(repo)
-
-
-cli.add_command(check)
-cli.add_command(init)
-cli.add_command(render)
-cli.add_command(versions)
-cli.add_command(serve)
-cli.add_command(build)
-cli.add_command(accounts)
-cli.add_command(notices)
-cli.add_command(diff)
-cli.add_command(plan)
-cli.add_command(run)
-cli.add_command(scheduler)
 
 
 def main(argv: Sequence[str] | None = None) -> None:

@@ -13,20 +13,19 @@ from dataclasses import dataclass
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
-from typing import Protocol
-
-from jinja2 import Environment
+from typing import TYPE_CHECKING, Protocol
 
 from ..config import Config
 from ..diff import diff_documents
 from ..document import parse_document
 from ..errors import NotFoundError, Problem, UsageError
-from ..history import policy_text_at, read_history
 from ..materiality import Assessment, assess
 from ..report import render_markdown, render_text, to_json
 from ..repository import decode_policy, display_path
-from ..templating import make_environment
 from ..versions import Version, by_policy, effective_moment, in_force, upcoming
+
+if TYPE_CHECKING:
+    from jinja2 import Environment
 
 
 class Workspace(Protocol):
@@ -91,6 +90,8 @@ def resolve_revision(policy: str, rev: str, env: Workspace, now: dt.datetime,
         version = _version_for(config, policy, rev, now, ref)
         return Side(f"{policy}@{version.effective} ({version.final.short})", version.path,
                     version.text)
+    from ..history import policy_text_at  # git is loaded only for revisions
+
     path, text = policy_text_at(config.root, policy, rev, config.content_dir)
     return Side(f"{policy}@{rev}", path, text)
 
@@ -107,6 +108,8 @@ def in_force_side(policy: str, env: Workspace, now: dt.datetime,
 
 def _version_for(config: Config, policy: str, rev: str, now: dt.datetime,
                  ref: str | None) -> Version:
+    from ..history import read_history
+
     history = read_history(config.root, ref, config.content_dir, config.zone)
     groups = by_policy(history.versions)
     versions = groups.get(policy)
@@ -168,6 +171,8 @@ def compare(old: Side, new: Side) -> Comparison:
 
 @lru_cache(maxsize=8)
 def _environment(root: Path | None) -> Environment:
+    from ..templating import make_environment  # Jinja2 is loaded only for HTML
+
     # Compiling the templates costs more than rendering them: once per repository.
     return make_environment(root)
 

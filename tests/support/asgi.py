@@ -14,11 +14,11 @@ from tests.support.smtp_server import free_port
 
 
 @contextmanager
-def serve(app: Any) -> Iterator[str]:
+def serve(app: Any, port: int | None = None) -> Iterator[str]:
     """`with serve(app) as url:` -> http://127.0.0.1:PORT, stopped afterwards."""
-    port = free_port()
+    port = port or free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error",
-                                           lifespan="off"))
+                                           lifespan="off", access_log=False))
     thread = threading.Thread(target=server.run, daemon=True, name="uvicorn-test")
     thread.start()
     deadline = time.monotonic() + 10
