@@ -216,3 +216,24 @@ def test_late_notice_that_only_warns(setup: dict[str, Any], cli: Any) -> None:
     assert upcoming["switch_at"] == dt.datetime.combine(EFFECTIVE, dt.time(0),
                                                         tzinfo=UTC).isoformat()
     assert upcoming["notice_period_given_seconds"] == 20 * 86400
+
+
+def test_the_tick_rebuilds_a_static_site_when_what_it_shows_changes(
+        setup: dict[str, Any], cli: Any) -> None:
+    repo = setup["repo"]
+    toml = repo.path / "policybook.toml"
+    toml.write_text(toml.read_text(encoding="utf-8") + '[site]\nstatic_out = "public"\n',
+                    encoding="utf-8")
+    index = repo.path / "public" / "privacy-policy" / "index.html"
+    first = tick(cli, setup, DUE - dt.timedelta(days=2))
+    assert "site published to" in first.out and index.is_file()
+    assert "We are updating this policy" not in index.read_text(encoding="utf-8")
+    quiet = tick(cli, setup, DUE - dt.timedelta(days=1))  # nothing changed: no rebuild
+    assert "site published" not in quiet.out
+    due = tick(cli, setup, DUE + dt.timedelta(minutes=1))  # the banner starts
+    assert "site published to" in due.out
+    assert "We are updating this policy on" in index.read_text(encoding="utf-8")
+    config = load_config(repo.path, env=setup["env"])
+    with Store.open(config.db_url, DUE) as store, store.read() as conn:
+        published = [e for e in audit_entries(conn) if e.kind == "site.published"]
+    assert len(published) == 2
