@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -17,7 +17,11 @@ from ..store.notices import delivery_totals, list_notices
 from ..timeline import PolicyPlan, VersionPlan
 from ..workflows.accounts import count_recipients
 from ..workflows.planning import Plans, optional_store, plan_all, read_records
+from ..workflows.tick import days_text
 from .common import Env, echo_json, now_option, parse_now, pass_env
+
+if TYPE_CHECKING:  # the scheduler (APScheduler) loads only for `run` and `scheduler`
+    from ..scheduler import Ticker
 
 log = logging.getLogger("policybook")
 
@@ -26,11 +30,6 @@ def _at(moment: dt.datetime | None, zone: Any) -> str:
     if moment is None:
         return "not yet known"
     return f"{moment.astimezone(zone):%Y-%m-%d %H:%M} {zone}"
-
-
-def _days(delta: dt.timedelta) -> str:
-    days = delta / dt.timedelta(days=1)
-    return f"{days:.0f} days" if abs(days - round(days)) < 0.05 else f"{days:.1f} days"
 
 
 def _audience(count: int | None) -> str:
@@ -94,8 +93,8 @@ def _notice_lines(vp: VersionPlan, notice: dict[str, Any] | None, config: Config
                 else f"the switch stays on {vp.version.effective} "
                      f"(late notice policy: {config.late_notice})")
         out.append(f"  LATE: the notice started {_at(vp.notice.started_at, dt.UTC)}, "
-                   f"{_days(late)} after it was due; notice period given "
-                   f"{_days(given) if given else 'none'}; {tail}.")
+                   f"{days_text(late)} after it was due; notice period given "
+                   f"{days_text(given) if given else 'none'}; {tail}.")
     elif vp.switch_at is None and vp.notice_due_at is not None and now >= vp.notice_due_at:
         out.append("  awaiting its notice: the notice is overdue; the version will not take "
                    f"effect until {config.notice_days} days after the notice starts.")
@@ -236,27 +235,32 @@ def run(env: Env, once: bool, wait: float, host: str | None, port: int | None,
       policybook run
       policybook run --once --now 2026-12-16T00:00:00Z
     """
-    from ..scheduler import Ticker, rehearsal_clock, system_clock
-    from ..workflows.publish import StaticPublisher
-
     # A single tick prints its report on stdout; the log then only carries warnings.
     _logging(logging.WARNING if once else logging.INFO)
-    config = env.config
-    start = parse_now(now)
-    # A single tick happens exactly at --now; a long run's clock starts there and runs on.
-    clock = (lambda: start) if once and now else rehearsal_clock(start) if now else system_clock
-    store = Store.open(config.db_url, start)
-    ticker = Ticker(config, store, clock, StaticPublisher(store))
+    ticker = _ticker(env.config, now, fixed=once)
     try:
         if once:
             return _once(ticker, wait)
         return _forever(env, ticker, host, port)
     finally:
         ticker.close()
-        store.close()
+        ticker.store.close()
 
 
-def _once(ticker: Any, wait: float) -> int:
+def _ticker(config: Config, now: str | None, fixed: bool = False) -> Ticker:
+    """The store, the clock and the scheduler's tick for `run` and `scheduler`."""
+    from ..scheduler import Ticker, rehearsal_clock, system_clock
+    from ..workflows.publish import StaticPublisher
+
+    start = parse_now(now)
+    # A single tick happens exactly at --now; a long run's clock starts there and runs on.
+    clock = (lambda: start) if fixed and now else rehearsal_clock(start) if now \
+        else system_clock
+    store = Store.open(config.db_url, start)
+    return Ticker(config, store, clock, StaticPublisher(store))
+
+
+def _once(ticker: Ticker, wait: float) -> int:
     deadline = time.monotonic() + wait
     while True:
         report = ticker.run()
@@ -276,7 +280,7 @@ def _once(ticker: Any, wait: float) -> int:
     return 0
 
 
-def _forever(env: Env, ticker: Any, host: str | None, port: int | None) -> int:
+def _forever(env: Env, ticker: Ticker, host: str | None, port: int | None) -> int:
     import uvicorn
 
     from ..scheduler import background
@@ -306,15 +310,11 @@ def scheduler(env: Env, now: str | None) -> int:
     Example:
       policybook scheduler
     """
-    from ..scheduler import Ticker, blocking, rehearsal_clock, system_clock
-    from ..workflows.publish import StaticPublisher
+    from ..scheduler import blocking
 
     _logging()
     config = env.config
-    start = parse_now(now)
-    store = Store.open(config.db_url, start)
-    ticker = Ticker(config, store, rehearsal_clock(start) if now else system_clock,
-                    StaticPublisher(store))
+    ticker = _ticker(config, now)
     click.echo(f"policybook: the scheduler ticks every {config.tick_seconds} s "
                "(Ctrl+C to stop)", err=True)
     try:
@@ -323,5 +323,5 @@ def scheduler(env: Env, now: str | None) -> int:
         pass
     finally:
         ticker.close()
-        store.close()
+        ticker.store.close()
     return 0

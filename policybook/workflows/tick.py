@@ -65,8 +65,8 @@ class TickReport:
         out = [f"tick at {self.now.isoformat(timespec='seconds')} "
                f"(git {self.head[:10] if self.head else 'empty'})"]
         for c in self.created:
-            late = (f"; LATE by {_days(c.late_by)}, notice period given {_days(c.period_given)}"
-                    if c.late_by else "")
+            late = (f"; LATE by {days_text(c.late_by)}, notice period given "
+                    f"{days_text(c.period_given)}" if c.late_by else "")
             out.append(f"notice {c.notice_id} created for {c.key} (due "
                        f"{c.due_at.isoformat(timespec='minutes')}){late}")
         out += [s.summary() for s in self.sends if s.sent or s.failed or s.added or s.error]
@@ -79,11 +79,10 @@ class TickReport:
         return out
 
 
-def _days(delta: dt.timedelta | None) -> str:
-    if delta is None:
-        return "0 days"
-    days = delta / dt.timedelta(days=1)
-    return f"{days:.1f} days" if days < 10 else f"{days:.0f} days"
+def days_text(delta: dt.timedelta | None) -> str:
+    """A duration in days for people: "30 days", "1.4 days"."""
+    days = (delta or dt.timedelta(0)) / dt.timedelta(days=1)
+    return f"{days:.0f} days" if abs(days - round(days)) < 0.05 else f"{days:.1f} days"
 
 
 def _spec(config: Config, plans: Plans, vp: VersionPlan, now: dt.datetime) -> NoticeSpec:
@@ -142,7 +141,7 @@ def describe_created(store: Store, plans: Plans, created: tuple[tuple[int, str, 
                     "period_given_seconds": int(given.total_seconds()),
                     "switch_at": vp.switch_at.isoformat(), "postponed": vp.postponed})
             log.warning("notice %d for %s is late by %s; notice period given: %s%s",
-                        notice_id, key, _days(late_by), _days(given),
+                        notice_id, key, days_text(late_by), days_text(given),
                         " (the switch is postponed)" if vp.postponed else "")
         out.append(CreatedNotice(notice_id, key, vp.notice_due_at, late_by, given))
     return tuple(out)
