@@ -115,7 +115,7 @@ def _log(repo: git.Repo, sha: str, content_dir: str) -> Iterator[tuple[Commit, l
         yield commit, entries
 
 
-def _is_policy_path(path: str, content_dir: str) -> bool:
+def _is_policy_path(path: str) -> bool:
     p = PurePosixPath(path)
     return p.suffix == ".md" and p.name.lower() != "readme.md" and \
         not any(part.startswith(".") for part in p.parts)
@@ -160,7 +160,7 @@ def read_history(root: Path, ref: str | None = None, content_dir: str = "content
                 if status == "R":
                     live.pop(paths[0], None)
                 path = paths[-1]
-                if not _is_policy_path(path, content_dir):
+                if not _is_policy_path(path):
                     continue
                 if status == "D" or new_blob == _NULL_SHA:
                     gone = live.pop(path, None)
@@ -223,7 +223,7 @@ def policy_text_at(root: Path, policy: str, rev: str,
             if not isinstance(item, git.Blob):
                 continue
             path = str(item.path)
-            if not _is_policy_path(path, content_dir):
+            if not _is_policy_path(path):
                 continue
             text = item.data_stream.read().decode("utf-8", errors="replace")
             front, _ = parse_front_matter(text, path)

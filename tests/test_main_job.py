@@ -237,3 +237,27 @@ def test_the_tick_rebuilds_a_static_site_when_what_it_shows_changes(
     with Store.open(config.db_url, DUE) as store, store.read() as conn:
         published = [e for e in audit_entries(conn) if e.kind == "site.published"]
     assert len(published) == 2
+
+
+def test_a_material_rewrite_after_the_notice_cancels_it_and_needs_a_new_one(
+        setup: dict[str, Any], cli: Any, sendgrid: SendGridServer) -> None:
+    tick(cli, setup, DUE + dt.timedelta(minutes=1))
+    assert sendgrid.stats.summary()["unique"] == ACCOUNTS
+    # Pushed past the gate (say with --no-gate): the announced text changes materially.
+    rewritten = v2_text().replace("and does not sell its customer lists",
+                                  "and may sell its customer lists")
+    setup["repo"].commit("Rewrite after the notice", {"content/privacy-policy.md": rewritten},
+                         when=DUE + dt.timedelta(days=1))
+    later = DUE + dt.timedelta(days=2)
+    result = tick(cli, setup, later)
+    assert "notice 1 (privacy-policy@" in result.out and "cancelled" in result.out
+    assert "notice 2 created for privacy-policy@" in result.out and "LATE" in result.out
+    config = load_config(setup["repo"].path, env=setup["env"])
+    with Store.open(config.db_url, later) as store, store.read() as conn:
+        states = [(n.id, str(n.state)) for n in list_notices(conn)]
+    assert states[0] == (1, "cancelled") and states[1][0] == 2
+    plan = json.loads(cli(["plan", "--json", "--now", later.isoformat()],
+                          cwd=setup["repo"].path, env=setup["env"]).out)
+    upcoming = plan["policies"][0]["upcoming"]
+    assert upcoming["notice"]["id"] == 2
+    assert upcoming["switch_at"] == (later + dt.timedelta(days=30)).isoformat()

@@ -7,9 +7,9 @@ the scheduler's tick and the website), so that all of them see the same switch m
 from __future__ import annotations
 
 import datetime as dt
-import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -30,8 +30,6 @@ from ..timeline import (
 )
 from ..versions import Version, by_policy
 from .assessing import assess_texts, assessments, verdict_of
-
-log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -107,11 +105,7 @@ def valid_notices(config: Config, versions: tuple[Version, ...],
         if version is None:
             continue
         if n.version != version.final.sha:
-            try:
-                _, announced = policy_text_at(config.root, n.policy, n.version,
-                                              config.content_dir)
-            except HistoryError:  # the announced commit is gone (a rewritten branch)
-                announced = ""
+            announced = _announced_text(config.root, n.policy, n.version, config.content_dir)
             if assess_texts(announced, version.path, version.text, version.path).material:
                 stale.append((n.notice_id, f"{n.policy}@{n.effective}: notice {n.notice_id} "
                               f"announced commit {n.version[:10]}, and the text changed "
@@ -119,6 +113,16 @@ def valid_notices(config: Config, versions: tuple[Version, ...],
                 continue
         records[n.effective] = NoticeRecord(n.policy, n.effective, n.started_at)
     return records, stale
+
+
+@lru_cache(maxsize=256)
+def _announced_text(root: Path, policy: str, sha: str, content_dir: str) -> str:
+    """The text a notice announced. A commit never changes, so this is read from git once
+    per process, not at every tick or every refresh of the site."""
+    try:
+        return policy_text_at(root, policy, sha, content_dir)[1]
+    except HistoryError:  # the announced commit is gone (a rewritten branch)
+        return ""
 
 
 def plan_all(config: Config, history: History, records: Records, now: dt.datetime) -> Plans:
