@@ -23,7 +23,6 @@ import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from enum import StrEnum
 from functools import lru_cache
 from importlib import resources
 
@@ -34,6 +33,8 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
 from babel.support import Translations
+
+from .segment import Direction
 
 SOURCE_LANGUAGE = "en"
 SHIPPED = ("en", "fr", "de", "es")
@@ -49,11 +50,6 @@ RTL_SCRIPTS = frozenset({"Arab", "Hebr", "Syrc", "Thaa", "Nkoo", "Adlm", "Rohg",
 
 _TAG = re.compile(r"^[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{2,8})*$")
 _PLACEHOLDER = re.compile(r"%\((\w+)\)s")
-
-
-class Direction(StrEnum):
-    LTR = "ltr"
-    RTL = "rtl"
 
 
 @dataclass(frozen=True)
