@@ -53,6 +53,18 @@ def test_combining_marks_stay_in_their_word() -> None:
     assert tokens("Note ⚠️ here") == ["Note ", "⚠️ ", "here"]
 
 
+def test_the_fast_path_for_plain_texts_agrees_with_the_full_pattern() -> None:
+    # Texts without marks, unspaced letters or bidi controls take a simpler pattern.
+    from policybook.segment import _patterns
+
+    text = ("Our “Privacy Policy” (the Policy) — e-mail us at legal@example.com; fees: "
+            "US$ 1,000.50 per year, see §4.2 and https://example.com/a?b=c#d. Ça va? Ñ ü ß")
+    patterns = _patterns()
+    assert patterns.special.search(text) is None
+    assert patterns.fast.findall(text) == patterns.full.findall(text)
+    assert patterns.special.search("a\u0301") and patterns.special.search("漢")
+
+
 @pytest.mark.parametrize("text", [
     "", "   ", "  leading space", "trailing  ", "a\u0301", "\u0301 stray mark",
     "当社は、iPhone 15を2027年に発売します。", "نحن لا نَبيع بياناتك.", "\u200fسعر 100\u200e دولار",
