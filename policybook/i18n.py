@@ -34,6 +34,7 @@ from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
 from babel.support import Translations
 
+from .errors import Problem
 from .segment import Direction
 
 SOURCE_LANGUAGE = "en"
@@ -286,18 +287,8 @@ def ngettext(language: str, singular: str, plural: str, num: int, **params: obje
 # ---------------------------------------------------------------- checking catalogs
 
 
-@dataclass(frozen=True)
-class CatalogProblem:
-    path: str
-    line: int
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.path}:{self.line}: {self.message}"
-
-
 def check_catalog(path: str, text: str, template: Catalog,
-                  language: str | None = None) -> tuple[CatalogProblem, ...]:
+                  language: str | None = None) -> tuple[Problem, ...]:
     """Every problem of one catalog against the template, as `path:line: message`.
 
     A catalog must hold every message of the template and no other, each translated
@@ -305,7 +296,7 @@ def check_catalog(path: str, text: str, template: Catalog,
     the same `%(name)s` placeholders as its message (a missing one drops a date, an
     unknown one raises at render time) and every plural form the language needs.
     """
-    problems: list[CatalogProblem] = []
+    problems: list[Problem] = []
     catalog = read_catalog(text, language)
     wanted = {m.id for m in template if m.id}
     for message in catalog:
@@ -315,25 +306,25 @@ def check_catalog(path: str, text: str, template: Catalog,
         ids = _forms(message.id)
         msgid = ids[0]
         if message.id not in wanted:
-            problems.append(CatalogProblem(path, line, f"message {msgid!r} is not in "
+            problems.append(Problem(path, line, f"message {msgid!r} is not in "
                                            "messages.pot; remove it or add it to the template"))
             continue
         strings = _forms(message.string)
         expected = placeholders(ids[-1]) | placeholders(ids[0])
         if message.fuzzy:
-            problems.append(CatalogProblem(path, line, f"{msgid!r} is marked fuzzy; check the "
+            problems.append(Problem(path, line, f"{msgid!r} is marked fuzzy; check the "
                                            "translation and remove the fuzzy flag"))
         if len(ids) > 1 and len(strings) > catalog.num_plurals:
-            problems.append(CatalogProblem(path, line, f"{msgid!r} has {len(strings)} plural "
+            problems.append(Problem(path, line, f"{msgid!r} has {len(strings)} plural "
                                            f"forms; this language has {catalog.num_plurals}"))
         if not any(strings):
-            problems.append(CatalogProblem(path, line, f"{msgid!r} is not translated; "
+            problems.append(Problem(path, line, f"{msgid!r} is not translated; "
                                            "write its msgstr"))
             continue
         for index, string in enumerate(strings):
             if not string:
                 # Babel pads the forms a file lacks with "": one for each form missing.
-                problems.append(CatalogProblem(path, line, f"{msgid!r}: plural form "
+                problems.append(Problem(path, line, f"{msgid!r}: plural form "
                                                f"msgstr[{index}] is missing; this language "
                                                f"needs {catalog.num_plurals} plural forms"))
                 continue
@@ -343,16 +334,16 @@ def check_catalog(path: str, text: str, template: Catalog,
                 what = "; ".join(filter(None, [
                     f"missing %({', '.join(missing)})s" if missing else "",
                     f"unknown %({', '.join(unknown)})s" if unknown else ""]))
-                problems.append(CatalogProblem(path, line, f"{msgid!r}: placeholders differ "
+                problems.append(Problem(path, line, f"{msgid!r}: placeholders differ "
                                                f"({what}); keep every %(name)s of the message"))
             if re.search(r"%(?!\(\w+\)s|%)", string):
-                problems.append(CatalogProblem(path, line, f"{msgid!r}: a lone '%' in the "
+                problems.append(Problem(path, line, f"{msgid!r}: a lone '%' in the "
                                                "translation; write it as '%%'"))
     present = {m.id for m in catalog if m.id}
     for message in template:
         if message.id and message.id not in present:
             msgid = _forms(message.id)[0]
-            problems.append(CatalogProblem(path, 1, f"message {msgid!r} is missing; copy it "
+            problems.append(Problem(path, 1, f"message {msgid!r} is missing; copy it "
                                            "from messages.pot and translate it"))
     return tuple(problems)
 
@@ -415,7 +406,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"{path}: {len([m for m in template if m.id])} messages to translate; "
               "then run: python -m policybook.i18n check")
         return 0
-    problems: list[CatalogProblem] = []
+    problems: list[Problem] = []
     languages = available_languages()
     for language in languages:
         shown = f"policybook/locales/{language}/LC_MESSAGES/{DOMAIN}.po"

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 
@@ -147,3 +147,45 @@ def variant_for(country: str | None, variants: Sequence[Variant]) -> Variant | N
         if variant.countries is None:
             return variant
     return None
+
+
+@dataclass(frozen=True)
+class Audience:
+    """Who a notice of one variant reaches: totals per language and per country."""
+
+    variant: str  # the variant's key
+    total: int
+    by_language: tuple[tuple[str, int], ...]  # most first
+    by_country: tuple[tuple[str, int], ...]  # most first; "--" for accounts without one
+    fallback: int  # told in the source language for want of a translation into theirs
+
+
+def audience(accounts: Iterable[tuple[str | None, str | None]], variant: Variant,
+             variants: Sequence[Variant], languages: Sequence[str], source_language: str,
+             negotiate: Callable[[str | None, Sequence[str], str], str]) -> Audience:
+    """Count the active accounts (country, locale) a notice of `variant` goes to.
+
+    An account is told when `variant` is the one its country gets (`variant_for`), in
+    the language `negotiate(locale, languages, source_language)` picks among the
+    version's translations (`policybook.i18n.negotiate`). Accounts of other variants are
+    not told: a change to the EEA text is no news to an account in Canada.
+    """
+    by_language: Counter[str] = Counter()
+    by_country: Counter[str] = Counter()
+    fallback = 0
+    offered = [source_language, *[lang for lang in languages if lang != source_language]]
+    for country, locale in accounts:
+        if variant_for(country, variants) != variant:
+            continue
+        language = negotiate(locale, offered, source_language)
+        by_language[language] += 1
+        by_country[country_code(country) or "--"] += 1
+        if language == source_language and locale and \
+                locale.replace("_", "-").split("-")[0].lower() != source_language.split("-")[0]:
+            fallback += 1
+
+    def ranked(counts: Counter[str]) -> tuple[tuple[str, int], ...]:
+        return tuple(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+
+    return Audience(variant.key, sum(by_language.values()), ranked(by_language),
+                    ranked(by_country), fallback)

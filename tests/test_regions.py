@@ -94,3 +94,21 @@ def test_variant_ids_that_are_fine() -> None:
     assert check_variant_id("eea", "f.md", 3) == ()
     assert check_variant_id("eea-uk", "f.md", 3) == ()
     assert GENERAL.key == "privacy-policy" and EEA_UK.key == "privacy-policy.eea"
+
+
+def test_a_notice_of_a_variant_reaches_only_its_accounts_each_in_its_language() -> None:
+    from policybook.i18n import negotiate
+    from policybook.regions import audience
+
+    accounts = [("FR", "fr-FR"), ("BE", "fr-BE"), ("DE", "de"), ("IE", "en-IE"),
+                ("PL", "pl"), ("GB", None), ("US", "en-US"), ("CA", "fr-CA"), (None, "fr")]
+    eea = audience(accounts, EEA_UK, [GENERAL, EEA_UK], ["fr", "de"], "en", negotiate)
+    assert eea.variant == "privacy-policy.eea"
+    assert eea.total == 6
+    assert eea.by_language == (("en", 3), ("fr", 2), ("de", 1))
+    assert eea.by_country == (("BE", 1), ("DE", 1), ("FR", 1), ("GB", 1), ("IE", 1), ("PL", 1))
+    assert eea.fallback == 1  # the Polish account: no Polish translation, told in English
+    general = audience(accounts, GENERAL, [GENERAL, EEA_UK], ["fr"], "en", negotiate)
+    assert general.total == 3
+    assert general.by_language == (("fr", 2), ("en", 1))
+    assert general.by_country == (("--", 1), ("CA", 1), ("US", 1))
