@@ -62,6 +62,7 @@ class NoticeRecord:
     policy: str
     effective: dt.date
     started_at: dt.datetime  # when it was created, i.e. when sending could start
+    version: str | None = None  # the commit whose text it announced
 
 
 @dataclass(frozen=True)
