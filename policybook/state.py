@@ -15,9 +15,10 @@ that text). A later commit that keeps the effective date but changes the text:
   version with a new effective date and its own notice.
 The shell finds the fixed text in git (`Held`); this module substitutes it.
 
-No database means nothing is on record yet: policybook tracks nothing, so every version
-whose date has come is taken as it is dated (as versions that took effect before the
-database was created are), and `check` says which material notice is overdue.
+No database means nothing is on record yet: each material notice is *assumed* to have
+started when it could (`assumed_notices`), so every surface agrees on one answer, and
+`check` says which upcoming material notice is overdue or was committed too late
+(whether the version in force was noticed, nothing on record can tell).
 """
 
 from __future__ import annotations
@@ -169,7 +170,9 @@ def in_effect(version: Version, held: Held | None) -> Version:
     """The version as it is live: a material edit made after it was fixed is held back."""
     if held is None or not held.verdict.material:
         return version
-    kept = tuple(c for c in version.commits if c.date <= held.commit.date) or (held.commit,)
+    shas = [c.sha for c in version.commits]
+    kept = version.commits[:shas.index(held.commit.sha) + 1] if held.commit.sha in shas \
+        else (held.commit,)
     return replace(version, text=held.text, final=held.commit, commits=kept)
 
 
@@ -203,7 +206,17 @@ def _problems(policy: str, plans: Sequence[VersionPlan], live: VersionPlan | Non
         if not vp.material or vp.notice_due_at is None:
             continue
         v = vp.version
-        if vp.notice is None and now > vp.notice_due_at + ON_TIME_GRACE:
+        assumed = vp.notice is not None and vp.notice.assumed
+        if assumed and vp is not live and now > vp.notice_due_at + ON_TIME_GRACE:
+            out.append(StateProblem(
+                ProblemKind.OVERDUE, policy, v.effective, v.path, "effective",
+                f"this version is MATERIAL and its notice was due on "
+                f"{_day(vp.notice_due_at, s)}, and no notice is on record (no database): "
+                f"it cannot get its {s.notice_days} days' notice anymore; {fix}",
+                vp.verdict.reasons if vp.verdict else ()))
+        elif assumed:
+            continue  # nothing on record tells whether the version in force was noticed
+        elif vp.notice is None and now > vp.notice_due_at + ON_TIME_GRACE:
             if vp is live:
                 tail = (f"it took effect on {v.effective} without notice (late notice policy: "
                         "warn)")
@@ -249,11 +262,14 @@ def policy_state(policy: str, versions: Sequence[Version], verdicts: Mapping[dt.
                  notices: Mapping[dt.date, NoticeRecord], settings: Settings, now: dt.datetime,
                  *, held: Mapping[dt.date, Held] | None = None,
                  summaries: Mapping[dt.date, SummaryFacts] | None = None,
-                 withdrawn: Sequence[Withdrawn] = ()) -> PolicyState:
+                 withdrawn: Sequence[Withdrawn] = (), tracked: bool = True) -> PolicyState:
     """The state of one policy at `now`. `versions` are as committed; `held` names the
-    fixed versions edited later (`verdicts` must judge the texts in effect)."""
+    fixed versions edited later (`verdicts` must judge the texts in effect); `tracked`
+    is False without a database (`notices` are then assumed, see `assumed_notices`)."""
     held = held or {}
     live_versions = [in_effect(v, held.get(v.effective)) for v in versions]
+    if not tracked:
+        notices = assumed_notices(live_versions, verdicts, settings)
     plans = plan_versions(live_versions, verdicts, notices, settings)
     live, nxt = current(plans, now), next_up(plans, now)
     problems = _problems(policy, plans, live, nxt, held, summaries or {}, settings, now)
@@ -261,10 +277,17 @@ def policy_state(policy: str, versions: Sequence[Version], verdicts: Mapping[dt.
                        tuple(withdrawn), tuple(sorted(held.items())), tuple(problems))
 
 
-def untracked(settings: Settings, now: dt.datetime) -> Settings:
-    """Settings for a repository with no database: nothing on record, so everything whose
-    date has come is taken as dated (see the module docs)."""
-    return replace(settings, tracking_since=now)
+def assumed_notices(versions: Sequence[Version], verdicts: Mapping[dt.date, Verdict],
+                    settings: Settings) -> dict[dt.date, NoticeRecord]:
+    """No database, nothing on record: each material notice is taken to have started when
+    it was due, or when its version was committed if that was later (no notice can precede
+    its text). So versions switch on their dates unless committed too late, and a late one
+    is postponed (or not) as `settings.late` says, as a late notice on record would be."""
+    plans = plan_versions(versions, verdicts, {}, replace(settings, late=LatePolicy.WARN))
+    return {p.version.effective: NoticeRecord(
+        p.version.policy, p.version.effective,
+        max(p.notice_due_at, p.version.introduced.date), None, assumed=True)
+        for p in plans if p.notice_due_at is not None}
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,6 @@ from policybook.state import (
     SummaryFacts,
     fixed_commit,
     policy_state,
-    untracked,
 )
 from policybook.timeline import LatePolicy, NoticeRecord, Settings, Verdict
 from policybook.versions import Commit, Version
@@ -118,15 +117,24 @@ def test_summaries_missing_or_stale() -> None:
     assert state.problems == ()
 
 
-def test_without_a_database_what_is_dated_is_in_force() -> None:
+def test_without_a_database_notices_are_assumed_when_they_could_start() -> None:
     v2 = version("2026-03-01", "two", commit("b", "2026-01-10"))
-    now = at("2026-03-05")
-    free = untracked(Settings(30, ZONE), now)
-    state = policy_state("terms", [V1, v2], {v2.effective: MATERIAL}, {}, free, now)
+    free = Settings(30, ZONE)
+    state = policy_state("terms", [V1, v2], {v2.effective: MATERIAL}, {}, free,
+                         at("2026-03-05"), tracked=False)
     assert state.in_force is not None and state.in_force.version.effective == v2.effective
-    assert state.problems == ()
+    assert state.banner is not None and state.banner.kind == "updated"
+    assert state.problems == ()  # nothing on record tells whether it was noticed
     before = at("2026-02-10")
-    state = policy_state("terms", [V1, v2], {v2.effective: MATERIAL}, {},
-                         untracked(Settings(30, ZONE), before), before)
-    assert state.upcoming is not None and state.upcoming.material
+    state = policy_state("terms", [V1, v2], {v2.effective: MATERIAL}, {}, free, before,
+                         tracked=False)
+    assert state.upcoming is not None and state.upcoming.switch_at == \
+        state.upcoming.effective_at
+    assert [p.kind for p in state.problems] == [ProblemKind.OVERDUE]
+    assert "no database" in state.problems[0].message
+    # Committed 10 days before its date: the notice could not start earlier: postponed.
+    late = version("2026-03-01", "two", commit("b", "2026-02-19"))
+    state = policy_state("terms", [V1, late], {late.effective: MATERIAL}, {}, free,
+                         at("2026-03-05"), tracked=False)
+    assert state.in_force is not None and state.in_force.version.effective == V1.effective
     assert [p.kind for p in state.problems] == [ProblemKind.OVERDUE]

@@ -42,7 +42,8 @@ def import_command(env: Env, file: Path, skip_invalid: bool, now: str | None) ->
       policybook accounts import accounts.csv
       policybook accounts import accounts.csv --skip-invalid
     """
-    report = import_accounts(env.config, file, parse_now(now), skip_invalid=skip_invalid)
+    report = import_accounts(env.config, file, parse_now(now, env.config.zone),
+                             skip_invalid=skip_invalid)
     for problem in report.problems:
         click.echo(f"{problem} (skipped)", err=True)
     click.echo(report.summary())

@@ -47,7 +47,7 @@ def diff(env: Env, old: str, new: str | None, fmt: str, fail_on_material: bool,
       policybook diff old.md new.md --format markdown > comment.md
       policybook diff old.md new.md --format json --fail-on-material
     """
-    moment = parse_now(now)
+    moment = parse_now(now, env.config.zone)
     if new is None:
         new_side = load_side(old, env, moment, ref)
         policy = parse_document(new_side.text, new_side.path).policy_id

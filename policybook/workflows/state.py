@@ -29,17 +29,17 @@ from ..state import (
     State,
     SummaryFacts,
     Withdrawn,
+    assumed_notices,
     fixed_commit,
     freeze_point,
     in_effect,
     policy_state,
-    untracked,
 )
 from ..store import Store
-from ..timeline import NoticeRecord, Settings, VersionPlan, plan_versions
-from ..versions import Version, by_policy
+from ..timeline import NoticeRecord, Settings, Verdict, VersionPlan, plan_versions
+from ..versions import WORKING_TREE, Commit, Version, by_policy
 from .assessing import assess_texts, assessments, parsed, verdict_of
-from .planning import Records, read_records, settings
+from .planning import Plans, Records, read_records, settings
 
 
 class HistorySource(Protocol):
@@ -66,6 +66,14 @@ class _Derived:
     summaries: dict[tuple[str, dt.date, str], SummaryFacts] = field(default_factory=dict)
 
 
+def _after(v: Version, commit: Commit) -> tuple[Commit, ...]:
+    """The commits of `v` after `commit` (in history order: dates can tie)."""
+    shas = [c.sha for c in v.commits]
+    if commit.sha in shas:
+        return v.commits[shas.index(commit.sha) + 1:]
+    return tuple(c for c in v.commits if c.date > commit.date)
+
+
 class StateBuilder:
     """Builds `State` values for any `now` from one history cache and the store."""
 
@@ -80,6 +88,7 @@ class StateBuilder:
         self._history: History | None = None
         self._records = Records()
         self._derived = _Derived()
+        self._memo: tuple[tuple[object, ...], State] | None = None
 
     # ------------------------------------------------------------- inputs
 
@@ -102,26 +111,32 @@ class StateBuilder:
         digest = hashlib.sha256(repr((history.head, records)).encode()).hexdigest()[:16]
         return f"{history.head or 'empty'}:{digest}:{id(history)}"
 
-    def settings_at(self, records: Records, now: dt.datetime) -> Settings:
-        chosen = settings(self.config, records)
-        return chosen if self.tracked(records) else untracked(chosen, now)
-
     def tracked(self, records: Records) -> bool:
         return records.tracking_since is not None
 
     # ------------------------------------------------------------- the state
 
-    def state(self, now: dt.datetime) -> State:
+    def state(self, now: dt.datetime, *, fresh: bool = True) -> State:
+        """The state at `now`; `fresh=False` uses what the last refresh read (the site
+        refreshes at most every few seconds, not at every request)."""
         with self._lock:
-            history, records = self.refresh()
-            chosen = self.settings_at(records, now)
+            if fresh or self._history is None:
+                self.refresh()
+            history, records = self._history, self._records
+            assert history is not None
+            memo = self._memo
+            if memo is not None and memo[0] == (self._key, now):
+                return memo[1]
+            chosen = settings(self.config, records)
             withdrawn = [Withdrawn(v, by) for v, by in history.withdrawn]
             policies = tuple(
                 self._policy(policy, versions, records, chosen, now,
                              tuple(w for w in withdrawn if w.version.policy == policy))
                 for policy, versions in by_policy(history.versions).items())
-            return State(now, history.head, policies, self.tracked(records),
-                         tuple(str(p) for p in history.problems))
+            state = State(now, history.head, policies, self.tracked(records),
+                          tuple(str(p) for p in history.problems))
+            self._memo = ((self._key, now), state)
+            return state
 
     def assessments(self, state: PolicyState) -> Mapping[dt.date, Assessment]:
         """The full assessment of each version's change (of the texts in effect)."""
@@ -138,27 +153,29 @@ class StateBuilder:
     def _policy(self, policy: str, versions: tuple[Version, ...], records: Records,
                 chosen: Settings, now: dt.datetime,
                 withdrawn: tuple[Withdrawn, ...]) -> PolicyState:
+        tracked = self.tracked(records)
         notices = self._notices(policy, records)
-        held = self._held(policy, versions, notices, chosen)
+        held = self._held(policy, versions, notices, chosen, tracked)
         live = [in_effect(v, held.get(v.effective)) for v in versions]
         verdicts = {d: verdict_of(a) for d, a in assessments(live).items()}
         summaries = {v.effective: self._summary(v) for v in live}
         return policy_state(policy, versions, verdicts, notices, chosen, now, held=held,
-                            summaries=summaries, withdrawn=withdrawn)
+                            summaries=summaries, withdrawn=withdrawn, tracked=tracked)
 
     def _held(self, policy: str, versions: tuple[Version, ...],
-              notices: Mapping[dt.date, NoticeRecord], chosen: Settings) -> dict[dt.date, Held]:
+              notices: Mapping[dt.date, NoticeRecord], chosen: Settings,
+              tracked: bool) -> dict[dt.date, Held]:
         """Versions whose text was fixed and changed later. The fixed text changes the
         verdicts of what follows, which can change what is fixed: settle in a few passes."""
-        # Without a database the tracking start follows `now`: only a tracked one is kept.
-        cacheable = self.tracked(self._records)
+        cacheable = True  # the settings do not depend on `now`
         if cacheable and policy in self._derived.held:
             return self._derived.held[policy]
         held: dict[dt.date, Held] = {}
         for _ in range(4):
             live = [in_effect(v, held.get(v.effective)) for v in versions]
             verdicts = {d: verdict_of(a) for d, a in assessments(live).items()}
-            plans = plan_versions(live, verdicts, notices, chosen)
+            plans = plan_versions(live, verdicts, notices if tracked else
+                                  assumed_notices(live, verdicts, chosen), chosen)
             found: dict[dt.date, Held] = {}
             for vp, original in zip(plans, sorted(versions, key=lambda v: v.effective),
                                     strict=True):
@@ -173,17 +190,35 @@ class StateBuilder:
         return held
 
     def _held_one(self, vp: VersionPlan) -> Held | None:
+        """The text in effect of a fixed version edited later: the fixed text with every
+        later editorial edit applied, up to the first material one (held back from there)."""
         fixed = fixed_commit(vp)
         point = freeze_point(vp)
         if fixed is None or point is None:
             return None
         v = vp.version
+        if v.final.sha == WORKING_TREE:
+            return None  # a preview shows the editor's draft as it reads
         text = text_at(self.config.root, v.policy, fixed.sha, self.config.content_dir)
         if text is None or text == v.text:
             return None
-        verdict = verdict_of(assess_texts(text, v.path, v.text, v.path))
-        edits = tuple(c for c in v.commits if c.date > fixed.date)
-        return Held(text, fixed, verdict, vp.notice is not None, point[0], edits)
+        kept = fixed
+        later = list(_after(v, fixed))
+        for c in later:
+            newer = v.text if c.sha == v.final.sha else text_at(
+                self.config.root, v.policy, c.sha, self.config.content_dir)
+            if newer is None:
+                continue
+            if assess_texts(text, v.path, newer, v.path).material:
+                break
+            text, kept = newer, c
+        verdict = verdict_of(assess_texts(text, v.path, v.text, v.path)) if text != v.text \
+            else Verdict(False)
+        edits = _after(v, kept)
+        if not verdict.material:
+            # Only editorial edits: the final text is live; they are reported as edits.
+            edits = tuple(later)
+        return Held(text, kept, verdict, vp.notice is not None, point[0], edits)
 
     def _summary(self, v: Version) -> SummaryFacts:
         """The version's summary, and the material changes made after it was last written
@@ -220,3 +255,9 @@ class StateBuilder:
                 return now_text
         return texts[0]
 
+
+
+def plans_of(builder: StateBuilder, now: dt.datetime) -> Plans:
+    """The state at `now` with the full assessment of each version's change."""
+    state = builder.state(now)
+    return Plans(state, {p.policy: builder.assessments(p) for p in state.policies})
