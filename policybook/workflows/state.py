@@ -54,7 +54,7 @@ def text_at(root: Path, policy: str, sha: str, content_dir: str) -> str | None:
     commit never changes, so it is read from git once per process."""
     try:
         return policy_text_at(root, policy, sha, content_dir)[1]
-    except HistoryError:
+    except (HistoryError, ValueError):  # a commit gone from a rewritten branch, say
         return None
 
 
