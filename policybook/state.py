@@ -282,12 +282,20 @@ def assumed_notices(versions: Sequence[Version], verdicts: Mapping[dt.date, Verd
     """No database, nothing on record: each material notice is taken to have started when
     it was due, or when its version was committed if that was later (no notice can precede
     its text). So versions switch on their dates unless committed too late, and a late one
-    is postponed (or not) as `settings.late` says, as a late notice on record would be."""
+    is postponed (or not) as `settings.late` says, as a late notice on record would be.
+    A version committed after its effective date records history after the fact (an
+    import): it is taken as dated."""
     plans = plan_versions(versions, verdicts, {}, replace(settings, late=LatePolicy.WARN))
-    return {p.version.effective: NoticeRecord(
-        p.version.policy, p.version.effective,
-        max(p.notice_due_at, p.version.introduced.date), None, assumed=True)
-        for p in plans if p.notice_due_at is not None}
+    out: dict[dt.date, NoticeRecord] = {}
+    for p in plans:
+        if p.notice_due_at is None:
+            continue
+        committed = p.version.introduced.date
+        start = p.notice_due_at if committed >= p.effective_at \
+            else max(p.notice_due_at, committed)
+        out[p.version.effective] = NoticeRecord(p.version.policy, p.version.effective, start,
+                                                None, assumed=True)
+    return out
 
 
 @dataclass(frozen=True)
