@@ -145,8 +145,9 @@ def test_changes_page_has_the_redline_and_reasons(client: TestClient) -> None:
     html = client.get("/privacy-policy/changes/2027-01-15/").text
     assert "<h2 id=\"verdict-title\">Material change</h2>" in html
     reasons = html[html.index('<section class="rl-reasons"'):html.index('id="changes-title"')]
-    assert '<span class="rl-rule">negation-flip</span>' in reasons
-    assert '<span class="rl-rule">data-categories</span>' in reasons
+    # Public facts only: the reasons in words, no rule ids or Markdown line numbers.
+    assert "rl-rule" not in reasons and "negation-flip" not in reasons
+    assert ", line " not in reasons and reasons.count('<span class="rl-why">') >= 2
     assert "<em>3. Disclosure of Personally Identifiable Information › Analytics Providers</em>" \
         in reasons
     assert '<del class="rl-del">does not sell </del><ins class="rl-ins">may share usage data ' \
@@ -221,9 +222,23 @@ def test_internals_are_shown_only_when_configured(repo: GitRepo, clock: MovableC
     client = TestClient(create_app(config, StateBuilder(config), clock=clock))
     data = client.get("/api/policies/privacy-policy").json()
     assert len(data["commit"]["sha"]) == 40 and data["commit"]["author"]
+    changes = client.get("/privacy-policy/changes/2027-01-15/").text
+    assert '<span class="rl-rule">negation-flip</span>' in changes
+    assert "Legal Editor" in client.get("/feed.xml").text
+    assert "Legal Editor" in client.get("/privacy-policy/versions/").text
     # A date without an offset is midnight in the configured zone, as for --now.
     assert client.get("/api/policies/privacy-policy?at=2027-01-15").json()["effective"] \
         == "2027-01-15"
+
+
+def test_public_pages_carry_no_internal_data(client: TestClient, repo: GitRepo) -> None:
+    head = repo.git("rev-parse", "HEAD").strip()
+    for path in ("/", "/privacy-policy/", "/privacy-policy/versions/", "/feed.xml",
+                 "/privacy-policy/versions/2027-01-15/", "/privacy-policy/changes/2027-01-15/",
+                 "/privacy-policy/upcoming/", "/api/policies/privacy-policy", "/notice.json"):
+        body = client.get(path).text
+        assert "Legal Editor" not in body and head[:10] not in body, path
+        assert "rl-rule" not in body, path
 
 
 def test_etag_revalidation(client: TestClient) -> None:
@@ -287,6 +302,10 @@ def test_a_late_notice_postpones_the_switch(repo: GitRepo, clock: MovableClock,
     html = client.get("/privacy-policy/").text
     assert "Acme Analytics" not in html  # no notice on record: the switch waits for it
     assert "We are updating this policy.</strong>" in html  # and no date is promised
+    for path in ("/privacy-policy/upcoming/", "/privacy-policy/versions/"):
+        text = " ".join(client.get(path).text.split())
+        assert "on waiting" not in text and "take effect once its notice has gone out and the " \
+            "full notice period has passed (it is dated 15 January 2027)." in text, path
     late = dt.datetime(2027, 1, 1, tzinfo=dt.UTC)
     with store.write() as conn:  # the scheduler records it: no commit needed
         create_notice(conn, NoticeSpec(

@@ -104,7 +104,10 @@ class Site:
                                  late=LatePolicy(config.late_notice.value))
         css = self.asset_source("site.css")
         self.asset_version = hashlib.sha256(css.encode()).hexdigest()[:10]
+        # `public`: pages carry public facts only (no commit authors, messages or hashes,
+        # rule ids or line numbers), unless site.show_internals; a preview is internal.
         self.env.globals.update(base=self.base, site_name=config.site_name, preview=preview,
+                                public=not (config.site_show_internals or preview),
                                 root=absolute_root(config.base_url),
                                 asset_version=self.asset_version, P=pages)
 
