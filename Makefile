@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: run rehearse test lint typecheck pytest clean
+.PHONY: run rehearse test lint typecheck imports pytest clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -32,14 +32,19 @@ rehearse: $(STAMP)
 	$(REHEARSAL) $(BIN)/policybook notices report terms-of-service@2027-01-15
 	@echo "e-mails in the outbox:" $$(find .policybook/rehearsal/outbox -name "*.eml" | wc -l) "(.policybook/rehearsal/outbox/)"
 
-## test: lint, type-check and the whole test suite
-test: lint typecheck pytest
+## test: lint, type-check, the import contract (the layers) and the whole test suite
+test: lint typecheck imports pytest
 
 lint: $(STAMP)
 	$(BIN)/ruff check policybook tests benchmarks
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
+
+## imports: the layers (pyproject.toml [tool.importlinter]): core <- git, store, mail <-
+## workflows <- site, scheduler <- wiring <- CLI
+imports: $(STAMP)
+	$(BIN)/lint-imports --no-cache
 
 pytest: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -28,6 +28,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from enum import StrEnum
 
+from .document import SUMMARY_CONFIRMED
 from .timeline import (
     ON_TIME_GRACE,
     Banner,
@@ -43,8 +44,6 @@ from .timeline import (
     plan_versions,
 )
 from .versions import Commit, Version
-
-SUMMARY_CONFIRMED = "summary-confirmed"  # front matter: the editor re-read the summary
 
 
 class ProblemKind(StrEnum):

@@ -10,9 +10,8 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable, Sequence
 
-from .document import KNOWN_KEYS, Document, Section
+from .document import KNOWN_KEYS, SUMMARY_CONFIRMED, Document, Section
 from .errors import Problem
-from .state import SUMMARY_CONFIRMED
 
 
 def validate(doc: Document) -> list[Problem]:

@@ -18,6 +18,16 @@ from zoneinfo import ZoneInfo
 from ..document import POLICY_ID, ChangeVerdict, Document
 from ..state import PolicyState
 from ..timeline import Banner, BannerKind, Settings, VersionPlan
+from ..urls import (
+    api_path,
+    archive_path,
+    changes_path,
+    compare_path,
+    draft_path,
+    policy_path,
+    upcoming_path,
+    version_path,
+)
 from ..versions import WORKING_TREE, Version, edits_after_effect
 from .changes import Comparison
 
@@ -50,35 +60,10 @@ def parse_date(text: str) -> dt.date | None:
         return None
 
 
-# ------------------------------------------------------------------ paths
+# ------------------------------------------------------------------ paths (see urls.py)
 
-
-def policy_path(policy: str) -> str:
-    return f"{policy}/"
-
-
-def upcoming_path(policy: str) -> str:
-    return f"{policy}/upcoming/"
-
-
-def archive_path(policy: str) -> str:
-    return f"{policy}/versions/"
-
-
-def version_path(policy: str, effective: dt.date) -> str:
-    return f"{policy}/versions/{effective.isoformat()}/"
-
-
-def changes_path(policy: str, effective: dt.date) -> str:
-    return f"{policy}/changes/{effective.isoformat()}/"
-
-
-def compare_path(policy: str) -> str:
-    return f"{policy}/compare/"
-
-
-def draft_path(policy: str) -> str:
-    return f"{policy}/draft/"
+__all__ = ["api_path", "archive_path", "changes_path", "compare_path", "draft_path",
+           "policy_path", "upcoming_path", "version_path"]
 
 
 # ------------------------------------------------------------------ values

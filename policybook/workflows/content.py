@@ -7,10 +7,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..config import Config
-from ..document import Document
+from ..document import SUMMARY_CONFIRMED, Document
 from ..errors import HistoryError, Problem
 from ..repository import load_content, load_documents
-from ..state import SUMMARY_CONFIRMED, PolicyState
+from ..state import PolicyState
 from ..store import Store
 from ..validate import validate_all
 from .assessing import assess_texts, parsed

@@ -19,11 +19,11 @@ from pathlib import Path
 from typing import Protocol
 
 from ..config import Config
+from ..document import SUMMARY_CONFIRMED
 from ..errors import HistoryError
 from ..history import History, HistoryCache, policy_text_at
 from ..materiality import Assessment
 from ..state import (
-    SUMMARY_CONFIRMED,
     Held,
     PolicyState,
     State,
