@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: run rehearse test lint typecheck pytest clean
+.PHONY: run rehearse test lint typecheck imports pytest clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -27,14 +27,19 @@ run: $(STAMP)
 rehearse: $(STAMP)
 	$(BIN)/python samples/rehearse.py
 
-## test: lint, type-check and the whole test suite
-test: lint typecheck pytest
+## test: lint, type-check, the import contract (the layers) and the whole test suite
+test: lint typecheck imports pytest
 
 lint: $(STAMP)
 	$(BIN)/ruff check policybook tests benchmarks
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
+
+## imports: the layers (pyproject.toml [tool.importlinter]): core <- git, store, mail <-
+## workflows <- site, scheduler <- wiring <- CLI
+imports: $(STAMP)
+	$(BIN)/lint-imports --no-cache
 
 pytest: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
