@@ -5,7 +5,8 @@ catalogs shipped in the package (`policybook/locales/<lang>/LC_MESSAGES/messages
 once per process and compiles them in memory (Babel's `read_po` + `write_mo`), so a
 checkout or a wheel needs no build step. `messages.pot` beside them is the list of every
 message; `python -m policybook.i18n check` validates the catalogs against it and
-`python -m policybook.i18n new it` starts a catalog for a new language (see
+`python -m policybook.i18n new it` starts a catalog for a new language, and `coverage
+templates/` lists template text that no message holds yet (see
 `policybook/locales/README.md`).
 
 Messages use the `%(name)s` placeholders of Jinja2's newstyle gettext, so the
@@ -372,6 +373,38 @@ def new_catalog_text(language: str, template: Catalog) -> str:
     return buffer.getvalue().decode("utf-8")
 
 
+_JINJA = re.compile(r"\{#.*?#\}|<style>.*?</style>|<script.*?</script>", re.S)
+_JS_TEXT = re.compile(r'"([A-Z][a-z]+(?: [a-z]+)*) ?"')
+
+
+def template_fragments(source: str, javascript: bool = False) -> tuple[str, ...]:
+    """The runs of English text a template shows (between tags and Jinja expressions),
+    or the capitalised string literals of a script: what a catalog must cover.
+
+    An approximation for templates not yet wired with `{% trans %}`: once they are,
+    Babel's extractor gives the exact messages.
+    """
+    if javascript:
+        return tuple(dict.fromkeys(_JS_TEXT.findall(source)))
+    text = _JINJA.sub(" ", source)
+    text = re.sub(r"\{%.*?%\}|\{\{.*?\}\}|<[^>]+>", "\x00", text, flags=re.S)
+    found: list[str] = []
+    for piece in text.replace("&nbsp;", " ").split("\x00"):
+        piece = " ".join(piece.split()).strip(" .,;:·—–-()")
+        # words, not a file name, an address or punctuation alone
+        if re.search(r"[A-Za-z]{2,}", piece) and (" " in piece or piece[:1].isupper()) \
+                and "{" not in piece and "}" not in piece:  # not a style sheet
+            found.append(piece)
+    return tuple(dict.fromkeys(found))
+
+
+def uncovered(fragments: Iterable[str], template: Catalog) -> tuple[str, ...]:
+    """The fragments that no message of the catalog contains (case aside)."""
+    texts = [re.sub(r"<[^>]+>", "", form).lower()
+             for m in template if m.id for form in _forms(m.id)]
+    return tuple(f for f in fragments if not any(f.lower() in t for t in texts))
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """`python -m policybook.i18n check` | `python -m policybook.i18n new LANG`."""
     parser = argparse.ArgumentParser(
@@ -384,8 +417,12 @@ def main(argv: Sequence[str] | None = None) -> int:
                    "placeholders")
     new = sub.add_parser("new", help="write the catalog of a new language from messages.pot")
     new.add_argument("language", help="a language tag: it, pt-BR, ar")
+    cover = sub.add_parser("coverage", help="list the text of templates that messages.pot lacks")
+    cover.add_argument("paths", nargs="+", help="template files or folders (templates/)")
     args = parser.parse_args(argv)
     template = template_catalog()
+    if args.command == "coverage":
+        return _coverage(args.paths, template)
     root = resources.files("policybook").joinpath("locales")
     if args.command == "new":
         tag = normalize(args.language)
@@ -416,6 +453,30 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"{len(languages)} catalogs ({', '.join(languages)}), "
           f"{len([m for m in template if m.id])} messages: {len(problems)} problems")
     return 1 if problems else 0
+
+
+def _coverage(paths: Sequence[str], template: Catalog) -> int:
+    from pathlib import Path  # the command reads the templates it is given
+
+    files: list[Path] = []
+    for name in paths:
+        path = Path(name)
+        files.extend(sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir()
+                     else [path])
+    missing = 0
+    for file in files:
+        if file.suffix not in (".html", ".txt", ".xml", ".js"):
+            continue
+        try:
+            source = file.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as error:
+            print(f"error: {file}: {error}", file=sys.stderr)
+            return 2
+        for fragment in uncovered(template_fragments(source, file.suffix == ".js"), template):
+            print(f"{file}: not in messages.pot: {fragment!r}")
+            missing += 1
+    print(f"{len(files)} files: {missing} texts not in the catalog")
+    return 1 if missing else 0
 
 
 if __name__ == "__main__":

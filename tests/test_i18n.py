@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import re
+from pathlib import Path
 
 import jinja2
 import pytest
@@ -248,3 +249,35 @@ def test_numbers_with_each_language_separators() -> None:
     assert i18n.format_number(1234567, "fr") == "1\u202f234\u202f567"
     assert i18n.format_number(1234567, "de") == "1.234.567"
     assert i18n.format_number(2.5, "es") == "2,5"
+
+
+# ---------------------------------------------------------------- catalog coverage
+
+
+def test_template_fragments_are_the_text_between_tags_and_expressions() -> None:
+    source = ('{# a comment with Words #}<style>.x{color:red}</style>\n'
+              '<h1>{{ title }}: every version</h1>\n'
+              '<p>Published {{ when }} by {{ who }} · <a href="{{ url }}">feed.xml</a></p>\n'
+              '{% if x %}<span>Draft</span>{% endif %}')
+    # a lone lower-case word ("by") is too little to check on its own
+    assert i18n.template_fragments(source) == ("every version", "Published", "Draft")
+    script = 'el("button", "color:red", "Dismiss"); label("Dismiss this notice about the ");'
+    assert i18n.template_fragments(script, javascript=True) == (
+        "Dismiss", "Dismiss this notice about the")
+
+
+def test_uncovered_lists_the_text_no_message_contains() -> None:
+    template = i18n.template_catalog()
+    fragments = ("every version", "Published", "A sentence no catalog has")
+    assert i18n.uncovered(fragments, template) == ("A sentence no catalog has",)
+
+
+def test_the_coverage_command_names_the_file_and_the_text(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "page.html").write_text("<p>See what changes</p><p>Brand new words</p>",
+                                        encoding="utf-8")
+    (tmp_path / "notice.js").write_text('el("b", "", "Dismiss");', encoding="utf-8")
+    assert i18n.main(["coverage", str(tmp_path)]) == 1
+    out = capsys.readouterr().out
+    assert f"{tmp_path / 'page.html'}: not in messages.pot: 'Brand new words'" in out
+    assert "2 files: 1 texts not in the catalog" in out
