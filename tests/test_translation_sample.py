@@ -76,3 +76,19 @@ def test_french_typography() -> None:
     # Typographic apostrophes and no straight double quotes in the prose.
     assert "'" not in text and '"' not in re.sub(r'"[^"]*"\)', "", text)
     assert "vous" in text and " tu " not in text  # vouvoiement
+
+
+def test_no_break_spaces_survive_in_titles_and_block_text() -> None:
+    # French typography binds « » and high punctuation to their words with no-break
+    # spaces; a title that lost them wraps "« Préférences" away from its "»".
+    french = _parse(FRENCH)
+    accuracy = french.section("accuracy")
+    assert accuracy is not None
+    assert accuracy.title.endswith("«\u202fPréférences\u202f»")
+    cookies = french.section("cookies")
+    assert cookies is not None and "«\u202fcookies\u202f»" in cookies.blocks[0].text
+    # Other whitespace still collapses to one space.
+    doc = parse_document("## Un  titre\u00a0:\tdeux\n\nTexte  sur\ndeux lignes.\n", "t.md")
+    section = next(doc.sections())
+    assert section.title == "Un titre\u00a0: deux"
+    assert section.blocks[0].text == "Texte sur deux lignes."
