@@ -92,3 +92,11 @@ def test_no_break_spaces_survive_in_titles_and_block_text() -> None:
     section = next(doc.sections())
     assert section.title == "Un titre\u00a0: deux"
     assert section.blocks[0].text == "Texte sur deux lignes."
+
+
+def test_a_run_of_whitespace_holding_a_no_break_space_collapses_to_it() -> None:
+    from policybook.markdown import normalize_space
+
+    assert normalize_space(" 30 \u00a0 jours ") == "30\u00a0jours"
+    assert normalize_space("«\u202f cookies \u202f»\n") == "«\u202fcookies\u202f»"
+    assert normalize_space(" plain \t text\n") == "plain text"
