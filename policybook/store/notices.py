@@ -19,7 +19,7 @@ from sqlalchemy.engine import Connection
 
 from ..errors import NotFoundError, UsageError
 from ..notice import OPEN_STATES, Notice, NoticeReason, NoticeSpec, NoticeState, notice_links
-from .schema import audit_log, deliveries, notices
+from .schema import audit_log, deliveries, notices, utc_value
 
 # The notice values live in the core (`policybook.notice`): mail and the site read them
 # without the store. Re-exported here for the store's callers.
@@ -140,7 +140,7 @@ def set_notice_state(conn: Connection, notice_id: int, state: NoticeState, now: 
                      **values: Any) -> None:
     changes: dict[str, Any] = {"state": state.value, **values}
     if state is NoticeState.SENDING:
-        changes["started_at"] = sa.func.coalesce(notices.c.started_at, now)
+        changes["started_at"] = sa.func.coalesce(notices.c.started_at, utc_value(now))
     if state in (NoticeState.COMPLETE, NoticeState.CANCELLED):
         changes["completed_at"] = now
     conn.execute(notices.update().where(notices.c.id == notice_id).values(**changes))
