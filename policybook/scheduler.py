@@ -58,6 +58,7 @@ class Ticker:
     leadership: Leadership | None = None
     last: TickReport | None = None
     leading: bool | None = None  # None until the first attempt
+    _told: frozenset[str] = frozenset()  # the state's problems already logged
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def __post_init__(self) -> None:
@@ -84,9 +85,16 @@ class Ticker:
             except Exception:
                 log.exception("tick failed")
                 return None
+            # The state's problems (a material edit held back, an overdue notice) stay until
+            # fixed: each is logged when it first appears, not at every tick.
+            problems = {f"warning: {p}": f"{p.kind}:{p.policy}@{p.effective}"
+                        for p in self.last.problems}
             for line in self.last.lines()[1:]:
-                if line != "nothing to do":
-                    log.info("%s", line)
+                if line == "nothing to do" or problems.get(line, "") in self._told:
+                    continue
+                log.log(logging.WARNING if line.startswith("warning: ") else logging.INFO,
+                        "%s", line)
+            self._told = frozenset(problems.values())
             return self.last
 
     def close(self) -> None:

@@ -265,11 +265,29 @@ def policy_state(policy: str, versions: Sequence[Version], verdicts: Mapping[dt.
     """The state of one policy at `now`. `versions` are as committed; `held` names the
     fixed versions edited later (`verdicts` must judge the texts in effect); `tracked`
     is False without a database (`notices` are then assumed, see `assumed_notices`)."""
+    plans = planned(versions, verdicts, notices, settings, held=held, tracked=tracked)
+    return state_at(policy, plans, settings, now, held=held, summaries=summaries,
+                    withdrawn=withdrawn)
+
+
+def planned(versions: Sequence[Version], verdicts: Mapping[dt.date, Verdict],
+            notices: Mapping[dt.date, NoticeRecord], settings: Settings, *,
+            held: Mapping[dt.date, Held] | None = None,
+            tracked: bool = True) -> tuple[VersionPlan, ...]:
+    """The timeline of the texts in effect (it does not depend on `now`: keep it)."""
     held = held or {}
     live_versions = [in_effect(v, held.get(v.effective)) for v in versions]
     if not tracked:
         notices = assumed_notices(live_versions, verdicts, settings)
-    plans = plan_versions(live_versions, verdicts, notices, settings)
+    return plan_versions(live_versions, verdicts, notices, settings)
+
+
+def state_at(policy: str, plans: tuple[VersionPlan, ...], settings: Settings,
+             now: dt.datetime, *, held: Mapping[dt.date, Held] | None = None,
+             summaries: Mapping[dt.date, SummaryFacts] | None = None,
+             withdrawn: Sequence[Withdrawn] = ()) -> PolicyState:
+    """The state at `now` from a policy's timeline (see `planned`)."""
+    held = held or {}
     live, nxt = current(plans, now), next_up(plans, now)
     problems = _problems(policy, plans, live, nxt, held, summaries or {}, settings, now)
     return PolicyState(policy, now, plans, live, nxt, banner(plans, now, settings),

@@ -227,3 +227,9 @@ def test_one_file_against_the_pending_version_then_the_version_in_force(  # type
     first, _, second = text.partition("=== privacy-policy@2026-01-10 (in force)")
     assert first.startswith("=== privacy-policy@2027-03-01 (upcoming) → content/privacy.md")
     assert second and "the whole change readers will see" in second
+    # A new policy's file: all of it is new.
+    policy_repo.write("content/terms.md", policy("terms", "2027-03-01", "## Use\n\nBe kind.\n"))
+    new = cli(["diff", "content/terms.md", "--now", "2026-12-01", "--format", "json"],
+              cwd=policy_repo.path)
+    assert new.code == 0, new.err
+    assert json.loads(new.out)["sides"][0] == "terms (no version yet)"

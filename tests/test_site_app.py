@@ -358,6 +358,14 @@ def test_preview_shows_uncommitted_edits_as_a_draft(tmp_path: Path) -> None:
     assert public.get("/terms-of-service/draft/").status_code == 404
     (repo.path / "content" / "privacy-policy.md").write_text(privacy_v2(), encoding="utf-8")
     assert "no uncommitted edits" in client.get("/privacy-policy/draft/").text
+    # An edit of the pending version: judged against it, then against the version in force.
+    (repo.path / "content" / "privacy-policy.md").write_text(
+        privacy_v2().replace("\n\n", "\n\n\n", 3), encoding="utf-8")
+    html = " ".join(client.get("/privacy-policy/draft/").text.split())
+    assert "upcoming version (15 January 2027)</a>, the text they replace" in html
+    assert "Verdict: editorial change" in html
+    assert "The whole change against the version in force (28 November 2013)" in html
+    assert html.index("Verdict: editorial change") < html.index("Verdict: material change")
 
 
 def test_json_and_html_never_leak_script_from_content(tmp_path: Path) -> None:

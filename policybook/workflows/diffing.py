@@ -114,7 +114,10 @@ def replaced_sides(policy: str, env: Workspace, now: dt.datetime,
     the version in force when that is another one). A file states the policy's next
     version, so while one is pending the file replaces it, and readers will see the
     change from the version in force (the cumulative change)."""
-    state = _state(env.config, policy, now, ref)
+    try:
+        state = _state(env.config, policy, now, ref)
+    except NotFoundError:  # a new policy: everything in it is new to its readers
+        return Side(f"{policy} (no version yet)", f"{policy} (none)", ""), None
     live, pending = state.in_force, state.upcoming
     in_force = _side(live.version, "in force") if live else \
         Side(f"{policy} (no version in force)", f"{policy} (none)", "")

@@ -33,7 +33,8 @@ from ..state import (
     fixed_commit,
     freeze_point,
     in_effect,
-    policy_state,
+    planned,
+    state_at,
 )
 from ..store import Store
 from ..timeline import NoticeRecord, Settings, Verdict, VersionPlan, plan_versions
@@ -64,6 +65,8 @@ class _Derived:
 
     held: dict[str, dict[dt.date, Held]] = field(default_factory=dict)
     summaries: dict[tuple[str, dt.date, str], SummaryFacts] = field(default_factory=dict)
+    planned: dict[str, tuple[tuple[VersionPlan, ...], dict[dt.date, Held],
+                             dict[dt.date, SummaryFacts]]] = field(default_factory=dict)
 
 
 def _after(v: Version, commit: Commit) -> tuple[Commit, ...]:
@@ -116,9 +119,10 @@ class StateBuilder:
 
     # ------------------------------------------------------------- the state
 
-    def state(self, now: dt.datetime, *, fresh: bool = True) -> State:
-        """The state at `now`; `fresh=False` uses what the last refresh read (the site
-        refreshes at most every few seconds, not at every request)."""
+    def state(self, now: dt.datetime, *, fresh: bool = False) -> State:
+        """The state at `now` from what the last `refresh()` (or `revision()`) read: the
+        site refreshes at most every few seconds, not at every request. `fresh=True`
+        refreshes first (the tick, at each run)."""
         with self._lock:
             if fresh or self._history is None:
                 self.refresh()
@@ -153,14 +157,19 @@ class StateBuilder:
     def _policy(self, policy: str, versions: tuple[Version, ...], records: Records,
                 chosen: Settings, now: dt.datetime,
                 withdrawn: tuple[Withdrawn, ...]) -> PolicyState:
-        tracked = self.tracked(records)
-        notices = self._notices(policy, records)
-        held = self._held(policy, versions, notices, chosen, tracked)
-        live = [in_effect(v, held.get(v.effective)) for v in versions]
-        verdicts = {d: verdict_of(a) for d, a in assessments(live).items()}
-        summaries = {v.effective: self._summary(v) for v in live}
-        return policy_state(policy, versions, verdicts, notices, chosen, now, held=held,
-                            summaries=summaries, withdrawn=withdrawn, tracked=tracked)
+        found = self._derived.planned.get(policy)
+        if found is None:  # what does not depend on `now`: kept until the inputs move
+            tracked = self.tracked(records)
+            notices = self._notices(policy, records)
+            held = self._held(policy, versions, notices, chosen, tracked)
+            live = [in_effect(v, held.get(v.effective)) for v in versions]
+            verdicts = {d: verdict_of(a) for d, a in assessments(live).items()}
+            summaries = {v.effective: self._summary(v) for v in live}
+            plans = planned(versions, verdicts, notices, chosen, held=held, tracked=tracked)
+            found = self._derived.planned[policy] = (plans, held, summaries)
+        plans, held, summaries = found
+        return state_at(policy, plans, chosen, now, held=held, summaries=summaries,
+                        withdrawn=withdrawn)
 
     def _held(self, policy: str, versions: tuple[Version, ...],
               notices: Mapping[dt.date, NoticeRecord], chosen: Settings,
@@ -259,5 +268,5 @@ class StateBuilder:
 
 def plans_of(builder: StateBuilder, now: dt.datetime) -> Plans:
     """The state at `now` with the full assessment of each version's change."""
-    state = builder.state(now)
+    state = builder.state(now, fresh=True)
     return Plans(state, {p.policy: builder.assessments(p) for p in state.policies})

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from ..config import Config
 from ..mail.base import Mailer
+from ..state import StateProblem
 from ..store import (
     NoticeReason,
     NoticeSpec,
@@ -56,6 +57,9 @@ class TickReport:
     in_force: tuple[str, ...] = ()  # versions first recorded as in force by this tick
     published: str | None = None
     warnings: tuple[str, ...] = ()
+    # What is wrong with the state (a material edit held back, an overdue notice): told
+    # at every tick until fixed (the scheduler logs each once).
+    problems: tuple[StateProblem, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -74,6 +78,7 @@ class TickReport:
         if self.published:
             out.append(f"site published to {self.published}")
         out += [f"warning: {w}" for w in self.warnings]
+        out += [f"warning: {p}" for p in self.problems]
         if len(out) == 1:
             out.append("nothing to do")
         return out
@@ -208,10 +213,10 @@ def tick(config: Config, now: dt.datetime, *, store: Store | None = None,
         sends = send_due(config, now, store=store, mailer=mailer)
         in_force = record_in_force(store, plans, now)
         published = publish(config, plans) if publish is not None else None
-        warnings = cancelled + plans.state.skipped + tuple(
-            str(p) for p in plans.state.problems if p.kind.blocking)
+        warnings = cancelled + plans.state.skipped
+        problems = tuple(p for p in plans.state.problems if p.kind.blocking)
         report = TickReport(now, plans.head, plans, created, sends, in_force, published,
-                            warnings)
+                            warnings, problems)
         log.info("tick: %d notices created, %d e-mails sent, %d versions now in force",
                  len(created), sum(s.sent for s in sends), len(in_force))
         return report
