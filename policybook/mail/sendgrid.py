@@ -40,7 +40,7 @@ from sendgrid import SendGridAPIClient
 from ..addresses import clean_name
 from ..config import Secret
 from ..delivery import BatchResult, Recipient
-from .compose import HEADERS, Letter, Rendered
+from .compose import Letter, Rendered
 
 log = logging.getLogger(__name__)
 # python_http_client logs whole request bodies (every address) and headers (the API
@@ -106,7 +106,7 @@ class SendGridMailer:
             "subject": rendered.subject,
             "content": [{"type": "text/plain", "value": rendered.text},
                         {"type": "text/html", "value": rendered.html}],
-            "headers": dict(HEADERS),
+            "headers": dict(letter.headers),
             "categories": [CATEGORY],
             # Links in a legal notice stay exactly as written (no click-tracking
             # redirects), and no tracking pixel in a message people must receive.
@@ -127,6 +127,7 @@ class SendGridMailer:
             to["name"] = name
         return {"to": [to],
                 "headers": {"Message-ID": letter.message_id(r)},
+                "substitutions": letter.substitutions(r),  # the greeting (see compose)
                 "custom_args": {"pb_notice": str(letter.notice.id),
                                 "pb_delivery": str(r.delivery_id),
                                 "pb_account": r.account_id}}

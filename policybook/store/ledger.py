@@ -17,7 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -258,8 +258,9 @@ def claim(store: Store, notice_id: int, size: int, now: dt.datetime, lease_secon
 
 
 def record(store: Store, claim: Claim, result: BatchResult, provider: str,
-           now: dt.datetime) -> None:
-    """Write what the provider did with a claimed batch, in one transaction."""
+           now: dt.datetime, digests: Mapping[int, str] | None = None) -> None:
+    """Write what the provider did with a claimed batch, in one transaction;
+    `digests` (delivery id -> SHA-256 of the message) go with the accepted rows."""
     d = deliveries.c
     with store.write() as conn:
         by_message: dict[str, list[int]] = {}
@@ -286,6 +287,10 @@ def record(store: Store, claim: Claim, result: BatchResult, provider: str,
                          .values(provider_message_id=sa.func.coalesce(
                              d.provider_message_id, sa.bindparam("b_mid")), **sent_values),
                          [{"b_id": i, "b_mid": m} for i, m in result.accepted])
+        if digests:
+            conn.execute(deliveries.update().where(d.id == sa.bindparam("b_id")).values(
+                message_sha256=sa.bindparam("b_sha")),
+                [{"b_id": i, "b_sha": digests[i]} for i, _ in result.accepted if i in digests])
         if result.failed:
             conn.execute(deliveries.update().where(d.id == sa.bindparam("b_id"), is_open).values(
                 state=DeliveryState.FAILED.value, error=sa.bindparam("b_error"),

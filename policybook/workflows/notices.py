@@ -15,6 +15,7 @@ Pipelining: while the provider works on one batch, the next is claimed and prepa
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import logging
 import threading
 import time
@@ -26,9 +27,10 @@ from ..addresses import redact
 from ..config import Config
 from ..delivery import BatchResult
 from ..errors import PolicybookError, UsageError
+from ..history import policy_text_at
 from ..mail import Mailer, make_mailer
-from ..mail.compose import Letter, compose
-from ..store import Notice, NoticeState, Store, audit, find_notice, get_notice, ledger
+from ..mail.compose import Letter, letter_for
+from ..store import Notice, NoticeState, Store, audit, find_notice, get_notice, ledger, proof
 from ..store.accounts import SqlAccountSource
 from ..store.notices import delivery_totals, due_notices, set_notice_state
 from ..store.schema import install_id
@@ -95,10 +97,38 @@ def open_store(config: Config, store: Store | None, now: dt.datetime) -> tuple[S
 def _letter(config: Config, store: Store, notice: Notice) -> Letter:
     with store.read() as conn:
         install = install_id(conn)
-    letter = compose(notice, config.root, config.mail_from, config.mail_reply_to, install,
-                     config.default_locale, config.zone)
+    letter = letter_for(config, notice, install)
     letter.rendered(config.default_locale)  # template errors surface before any claim
     return letter
+
+
+def keep_copies(store: Store, letter: Letter, locales: set[str], kept: set[str],
+                now: dt.datetime) -> None:
+    """Before a batch goes out, the notice keeps a copy of each language it uses (once):
+    the proof of what every delivery said (see store.proof)."""
+    fresh = {letter.rendered(locale).locale for locale in locales} - kept
+    if fresh:
+        copies = [letter.proof_copy(r) for r in letter.all_rendered if r.locale in fresh]
+        with store.write() as conn:
+            proof.keep_messages(conn, letter.notice.id, copies, now)
+        kept.update(fresh)
+
+
+def keep_version(config: Config, store: Store, notice: Notice, now: dt.datetime) -> None:
+    """The notice keeps the SHA-256 of the text it announces (once, from git)."""
+    with store.read() as conn:
+        if proof.version_record(conn, notice.id) is not None:
+            return
+    try:
+        path, text = policy_text_at(config.root, notice.policy, notice.version,
+                                    config.content_dir)
+    except PolicybookError as exc:
+        log.warning("notice %d: the text of commit %s is not in git (%s); its hash is not "
+                    "kept", notice.id, notice.version[:10], exc.message)
+        return
+    with store.write() as conn:
+        proof.keep_version(conn, notice.id, notice.version, path,
+                           hashlib.sha256(text.encode("utf-8")).hexdigest(), now)
 
 
 def add_recipients(config: Config, store: Store, notice: Notice, now: dt.datetime,
@@ -143,6 +173,7 @@ def send_notice(config: Config, notice_ref: int | str, now: dt.datetime, *,
         if notice.state is NoticeState.CANCELLED:
             raise UsageError(f"notice {notice.id} ({notice.key}) was cancelled; nothing to send")
         letter = _letter(config, store, notice)
+        keep_version(config, store, notice, clock())
         if notice.state is NoticeState.SCHEDULED:
             with store.write() as conn:
                 set_notice_state(conn, notice.id, NoticeState.SENDING, clock())
@@ -209,7 +240,10 @@ def _send_batches(config: Config, store: Store, mailer: Mailer, letter: Letter, 
 
     def settle(claim: ledger.Claim, result: BatchResult) -> None:
         nonlocal sent, failed, requests, batches, done, error
-        ledger.record(store, claim, result, mailer.name, clock())
+        accepted = {i for i, _ in result.accepted}
+        digests = {r.delivery_id: letter.digest(r) for r in claim.recipients
+                   if r.delivery_id in accepted}
+        ledger.record(store, claim, result, mailer.name, clock(), digests)
         sent += len(result.accepted)
         failed += len(result.failed)
         requests += result.requests
@@ -224,6 +258,7 @@ def _send_batches(config: Config, store: Store, mailer: Mailer, letter: Letter, 
             progress(done, max(total + adding_total[0], done))
 
     nxt: ledger.Claim | None = None
+    kept: set[str] = set()  # languages whose copy the notice keeps already
     stop_adding = threading.Event()
     adding_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="policybook-add")
     adding = adding_pool.submit(adder, stop_adding, on_added)
@@ -259,6 +294,7 @@ def _send_batches(config: Config, store: Store, mailer: Mailer, letter: Letter, 
                     break
                 claimed += 1
                 waits = 0
+                keep_copies(store, letter, {r.locale for r in nxt.recipients}, kept, clock())
                 in_flight = (nxt, pool.submit(mailer.send, letter, nxt.recipients, clock()))
                 nxt = None
         except BaseException:
@@ -277,8 +313,9 @@ def _send_batches(config: Config, store: Store, mailer: Mailer, letter: Letter, 
     added = adding.result()  # (raises what the adder raised)
     with store.read() as conn:
         remaining = ledger.unsettled_count(conn, notice.id)
-    return SendReport(notice.id, notice.key, mailer.name, added=added, sent=sent,
-                      failed=failed, requests=requests, batches=batches, remaining=remaining,
+    key = f"{notice.policy}@{notice.effective.isoformat()}"
+    return SendReport(notice.id, key, mailer.name, added=added, sent=sent, failed=failed,
+                      requests=requests, batches=batches, remaining=remaining,
                       state=NoticeState.SENDING, seconds=time.monotonic() - started,
                       error=error)
 

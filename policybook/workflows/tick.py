@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from ..config import Config
 from ..history import History, read_history
 from ..mail.base import Mailer
+from ..mail.compose import plain_reasons
 from ..store import (
     NoticeReason,
     NoticeSpec,
@@ -90,8 +91,7 @@ def _spec(config: Config, plans: Plans, vp: VersionPlan, now: dt.datetime) -> No
     doc = parsed(version.text, version.path)
     assessment = plans.assessments[version.policy][version.effective]
     upcoming_url, changes_url = notice_links(config.base_url, version.policy, version.effective)
-    reasons = tuple(NoticeReason(f"{r.where}: {r.explanation}", r.section)
-                    for r in assessment.main_reasons)
+    reasons = tuple(NoticeReason(r.text, r.section) for r in plain_reasons(assessment))
     assert vp.notice_due_at is not None
     return NoticeSpec(policy=version.policy, effective=version.effective,
                       version=version.final.sha, title=doc.title,
