@@ -208,6 +208,19 @@ def copy_digest(copy: Mapping[str, Any]) -> str:
                           .encode("utf-8")).hexdigest()
 
 
+def digest_from_copy(copy: Mapping[str, Any], delivery_id: int, email: str, name: str) -> str:
+    """The digest of the message delivery `delivery_id` (to `email`, `name`) got, from the
+    notice's kept copy alone: what `policybook notices verify` recomputes."""
+    rendered = Rendered.from_json(copy)
+    local, _, domain = email.rpartition("@")
+    to = str(Address(display_name=clean_name(name), username=local, domain=domain))
+    sender_domain = str(copy["from"]).rpartition("@")[2].rstrip(">")
+    message_id = f"<{copy['message_id_prefix']}{delivery_id}@{sender_domain}>"
+    headers = proof_headers(rendered, str(copy["from"]), str(copy["reply_to"]), to,
+                            message_id, dict(copy["headers"]))
+    return message_digest(headers, *rendered.personal(name))
+
+
 def message_digest(headers: Sequence[tuple[str, str]], text: str, html: str) -> str:
     """SHA-256 of one message as received: the headers that matter, then both bodies
     (line ends normalised, since transports may rewrite them)."""
