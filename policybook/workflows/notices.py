@@ -24,6 +24,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 
 from ..addresses import redact
+from ..alerts import AlertKind, notify
 from ..config import Config
 from ..delivery import BatchResult
 from ..errors import PolicybookError, UsageError
@@ -179,6 +180,8 @@ def send_notice(config: Config, notice_ref: int | str, now: dt.datetime, *,
                 set_notice_state(conn, notice.id, NoticeState.SENDING, clock())
                 audit(conn, "notice.sending", f"notice:{notice.id}", clock(),
                       {"provider": config.mail.value, "due_at": notice.due_at.isoformat()})
+            notify(config, AlertKind.STARTED, notice.id, notice.key, clock(),
+                   f"notice {notice.id} started sending through {config.mail.value}")
         if mailer is None:
             mailer = make_mailer(config)
 
@@ -195,13 +198,22 @@ def send_notice(config: Config, notice_ref: int | str, now: dt.datetime, *,
                     and clock() >= notice.effective_at:
                 set_notice_state(conn, notice.id, NoticeState.COMPLETE, clock())
                 report = replace(report, state=NoticeState.COMPLETE)
+                totals = delivery_totals(conn, notice.id).get(notice.id, {})
                 audit(conn, "notice.completed", f"notice:{notice.id}", clock(),
-                      {"deliveries": delivery_totals(conn, notice.id).get(notice.id, {})})
+                      {"deliveries": totals})
+                notify(config, AlertKind.FINISHED, notice.id, notice.key, clock(),
+                       f"notice {notice.id} finished: {sum(totals.values())} deliveries",
+                       deliveries=totals)
             if report.sent or report.failed or report.added or report.error:
                 audit(conn, "notice.sent", f"notice:{notice.id}", clock(), {
                     "provider": report.provider, "added": report.added, "sent": report.sent,
                     "failed": report.failed, "requests": report.requests,
                     "remaining": report.remaining, "error": report.error})
+        if report.error or report.failed > config.alerts_failed_threshold:
+            notify(config, AlertKind.FAILED, notice.id, notice.key, clock(),
+                   f"notice {notice.id}: {report.failed} refused"
+                   + (f"; stopped: {report.error}" if report.error else ""),
+                   sent=report.sent, failed=report.failed, error=report.error)
         active = report.sent or report.failed or report.added or report.error
         log.log(logging.INFO if active else logging.DEBUG, "%s", report.summary())
         return report

@@ -13,6 +13,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from ..alerts import AlertKind, notify
 from ..config import Config
 from ..history import History, read_history
 from ..mail.base import Mailer
@@ -115,11 +116,14 @@ def create_due_notices(config: Config, store: Store, plans: Plans,
                 notice, new = create_notice(conn, _spec(config, plans, vp, now), now)
             if new:
                 created.append((notice.id, vp.version.policy, vp.version.effective))
+                notify(config, AlertKind.CREATED, notice.id, notice.key, now,
+                       f"notice {notice.id} created, due {notice.due_at:%Y-%m-%d %H:%M} UTC")
     return tuple(created)
 
 
-def describe_created(store: Store, plans: Plans, created: tuple[tuple[int, str, dt.date], ...],
-                     now: dt.datetime) -> tuple[CreatedNotice, ...]:
+def describe_created(config: Config, store: Store, plans: Plans,
+                     created: tuple[tuple[int, str, dt.date], ...], now: dt.datetime
+                     ) -> tuple[CreatedNotice, ...]:
     """How timely each new notice is, from the plan made with it on record; a late one
     is logged and audited with the notice period it actually gives."""
     out: list[CreatedNotice] = []
@@ -140,6 +144,9 @@ def describe_created(store: Store, plans: Plans, created: tuple[tuple[int, str, 
                     "late_by_seconds": int(late_by.total_seconds()),
                     "period_given_seconds": int(given.total_seconds()),
                     "switch_at": vp.switch_at.isoformat(), "postponed": vp.postponed})
+            notify(config, AlertKind.LATE, notice_id, key, now,
+                   f"notice {notice_id} is late by {days_text(late_by)}; notice period "
+                   f"given: {days_text(given)}", postponed=vp.postponed)
             log.warning("notice %d for %s is late by %s; notice period given: %s%s",
                         notice_id, key, days_text(late_by), days_text(given),
                         " (the switch is postponed)" if vp.postponed else "")
@@ -206,7 +213,7 @@ def tick(config: Config, now: dt.datetime, *, store: Store | None = None,
         new = create_due_notices(config, store, plans, now)
         if new:  # the switch moments depend on the notices now on record
             plans = plan_all(config, history, read_records(store), now)
-        created = describe_created(store, plans, new, now)
+        created = describe_created(config, store, plans, new, now)
         sends = send_due(config, now, store=store, mailer=mailer)
         in_force = record_in_force(store, plans, now)
         published = publish(config, plans) if publish is not None else None
