@@ -36,6 +36,7 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from email import message_from_bytes, policy, quoprimime
+from email.header import Header
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, parseaddr
@@ -363,7 +364,7 @@ class Letter:
             if f"\n{rendered_part}".count(f"\n{mark}\n") != 1:
                 raise MailError(f"templates/{folder}/{part} must show {{{{ greeting }}}} "
                                 "once, on a line of its own")
-        return Rendered(locale, subject[:998], text, body, named, unnamed,
+        return Rendered(locale, subject[:900], text, body, named, unnamed,
                         context["lang"])
 
     # -------------------------------------------------------------- headers
@@ -420,7 +421,6 @@ class Letter:
         r = self.rendered(locale)
         if r.locale not in self._bytes:
             msg = EmailMessage(policy=policy.SMTP)
-            msg["Subject"] = r.subject
             msg["From"] = self.sender
             if self.reply_to is not None:
                 msg["Reply-To"] = self.reply_to
@@ -428,7 +428,7 @@ class Letter:
                 msg[name] = value
             msg.set_content(r.text, cte="quoted-printable")
             msg.add_alternative(r.html, subtype="html", cte="quoted-printable")
-            self._bytes[r.locale] = msg.as_bytes()
+            self._bytes[r.locale] = _subject_line(r.subject) + msg.as_bytes()
         return self._bytes[r.locale]
 
     def message_bytes(self, recipient: Recipient, date: dt.datetime) -> bytes:
@@ -463,6 +463,16 @@ def proof_headers(rendered: Rendered, sender: str, reply_to: str, to: str, messa
     out = [("From", sender), ("Reply-To", reply_to), ("To", to),
            ("Subject", rendered.subject), ("Message-ID", message_id)]
     return out + sorted(fixed.items())
+
+
+def _subject_line(subject: str) -> bytes:
+    """The Subject header, folded between words after the first one (the e-mail
+    package's folder may put the whole value on a continuation line, which some clients
+    show with a leading space); non-ASCII as RFC 2047 words of at most 75 characters."""
+    charset = "us-ascii" if subject.isascii() else "utf-8"
+    value = Header(subject, charset, header_name="Subject").encode(linesep="\r\n",
+                                                                   maxlinelen=78)
+    return f"Subject: {value}\r\n".encode("ascii")
 
 
 def _qp(line: str) -> bytes:
