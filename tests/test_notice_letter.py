@@ -195,3 +195,12 @@ def test_a_template_without_its_greeting_line_is_refused(tmp_path: Path) -> None
         "Hello {{ greeting }}!\n", encoding="utf-8")
     with pytest.raises(MailError, match="greeting"):
         make_letter(tmp_path).rendered("en")
+
+
+def test_a_language_comes_complete_or_not_at_all(tmp_path: Path) -> None:
+    folder = tmp_path / "templates" / "email" / "fr"
+    folder.mkdir(parents=True)
+    (folder / "subject.txt").write_text("Modifications\n", encoding="utf-8")
+    with pytest.raises(MailError, match=r"templates/email/fr/ lacks notice\.txt, notice\.html, "
+                                        r"greeting\.txt"):
+        make_letter(tmp_path).rendered("fr")

@@ -338,9 +338,8 @@ def preview_command(env: Env, version: str, account: str | None, locale: str | N
 
     shown = preview(env.config, version, parse_now(now), account=account, locale=locale)
     if fmt == "eml":
-        sys.stdout.flush()
-        sys.stdout.buffer.write(shown.eml())
-        sys.stdout.buffer.flush()
+        # (7-bit by construction: encoded headers, quoted-printable bodies)
+        click.echo(shown.eml().decode("ascii", errors="replace"), nl=False)
         return
     if fmt == "html":
         click.echo(shown.html(), nl=False)

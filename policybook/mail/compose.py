@@ -255,12 +255,25 @@ def localized_date(day: dt.date, locale: str) -> str:
     return str(format_date(day, format="long", locale=_locale(locale)))
 
 
+TEMPLATE_FILES = ("subject.txt", "notice.txt", "notice.html", "greeting.txt")
+
+
 def _has_templates(env: Environment, folder: str) -> bool:
-    try:
-        env.get_template(f"{folder}/notice.txt")
-    except TemplateNotFound:
-        return False
-    return True
+    """Whether `folder` holds a language's templates; they come complete, or a message
+    would mix two languages (refused, naming what is missing)."""
+    present = []
+    for name in TEMPLATE_FILES:
+        try:
+            env.get_template(f"{folder}/{name}")
+            present.append(name)
+        except TemplateNotFound:
+            pass
+    if present and len(present) < len(TEMPLATE_FILES):
+        missing = ", ".join(n for n in TEMPLATE_FILES if n not in present)
+        raise MailError(f"templates/{folder}/ lacks {missing}: a language's e-mail templates "
+                        "come complete (copy them from templates/email/ and translate them), "
+                        "or a message would mix two languages")
+    return bool(present)
 
 
 class Letter:
@@ -341,10 +354,7 @@ class Letter:
         }
         try:
             def get(name: str) -> Any:
-                try:
-                    return self._env.get_template(f"{folder}/{name}")
-                except TemplateNotFound:  # a language may translate only some files
-                    return self._env.get_template(f"email/{name}")
+                return self._env.get_template(f"{folder}/{name}")
 
             subject = clean_name(get("subject.txt").render(context))
             if self.test:

@@ -139,7 +139,9 @@ class SendGridMailer:
         out = _Outcome()
         by_locale: dict[str, list[Recipient]] = {}
         for r in recipients:
-            by_locale.setdefault(r.locale, []).append(r)
+            # one request per language written (accounts of a language without
+            # templates share the default language's message)
+            by_locale.setdefault(letter.rendered(r.locale).locale, []).append(r)
         queue = [(locale, chunk) for locale, members in by_locale.items()
                  for chunk in split_unique(members)]
         for index, (locale, chunk) in enumerate(queue):
