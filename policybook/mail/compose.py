@@ -223,14 +223,13 @@ def digest_from_copy(copy: Mapping[str, Any], delivery_id: int, email: str, name
 
 
 def message_digest(headers: Sequence[tuple[str, str]], text: str, html: str) -> str:
-    """SHA-256 of one message as received: the headers that matter, then both bodies
-    (line ends normalised, since transports may rewrite them)."""
-    h = hashlib.sha256()
-    for name, value in headers:
-        h.update(f"{name.lower()}: {value}\n".encode())
+    """SHA-256 of one message as received: the headers that matter, then both bodies as
+    rendered (with LF line ends: `Letter` renders them so; transports may send CRLF)."""
+    h = hashlib.sha256("".join(f"{name.lower()}: {value}\n" for name, value in headers)
+                       .encode("utf-8"))
     for body in (text, html):
         h.update(b"\n--\n")
-        h.update("\n".join(body.splitlines()).encode("utf-8"))
+        h.update(body.encode("utf-8"))
     return h.hexdigest()
 
 
@@ -292,6 +291,8 @@ class Letter:
         self.company = company or Company()
         self.test = test
         self.headers = {**HEADERS, TEST_HEADER: "yes"} if test else dict(HEADERS)
+        self._sender_text = str(sender)
+        self._reply_text = str(reply_to) if reply_to else ""
         self._env = env
         self._cache: dict[str, Rendered] = {}
         self._languages: dict[str, tuple[str, str]] = {}
@@ -374,7 +375,7 @@ class Letter:
             if f"\n{rendered_part}".count(f"\n{mark}\n") != 1:
                 raise MailError(f"templates/{folder}/{part} must show {{{{ greeting }}}} "
                                 "once, on a line of its own")
-        return Rendered(locale, subject[:900], text, body, named, unnamed,
+        return Rendered(locale, subject[:900], _lf(text), _lf(body), named, unnamed,
                         context["lang"])
 
     # -------------------------------------------------------------- headers
@@ -404,17 +405,15 @@ class Letter:
         """What the notice keeps of one rendered language: enough to recompute the
         digest of every delivery made with it."""
         copy: dict[str, Any] = {
-            **rendered.to_json(), "from": str(self.sender),
-            "reply_to": str(self.reply_to) if self.reply_to else "",
+            **rendered.to_json(), "from": self._sender_text, "reply_to": self._reply_text,
             "headers": dict(self.headers), "message_id_prefix": self._id_prefix()}
         copy["sha256"] = copy_digest(copy)
         return copy
 
     def digest_headers(self, recipient: Recipient) -> list[tuple[str, str]]:
-        return proof_headers(self.rendered(recipient.locale), str(self.sender),
-                             str(self.reply_to) if self.reply_to else "",
-                             str(self.to_address(recipient)), self.message_id(recipient),
-                             self.headers)
+        return proof_headers(self.rendered(recipient.locale), self._sender_text,
+                             self._reply_text, str(self.to_address(recipient)),
+                             self.message_id(recipient), self.headers)
 
     def digest(self, recipient: Recipient) -> str:
         """The SHA-256 of the message this recipient gets (see `message_digest`)."""
@@ -473,6 +472,11 @@ def proof_headers(rendered: Rendered, sender: str, reply_to: str, to: str, messa
     out = [("From", sender), ("Reply-To", reply_to), ("To", to),
            ("Subject", rendered.subject), ("Message-ID", message_id)]
     return out + sorted(fixed.items())
+
+
+def _lf(body: str) -> str:
+    """LF line ends, one at the end (what the digest covers, whatever a template holds)."""
+    return "\n".join(body.splitlines()) + "\n"
 
 
 def _subject_line(subject: str) -> bytes:
