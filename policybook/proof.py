@@ -44,7 +44,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from .errors import NotFoundError, PolicybookError, UsageError
+from .errors import NotFoundError, PolicybookError, ProofError, UsageError
 from .history import policy_text_at
 from .mail.compose import Rendered, copy_digest, digest_from_copy
 from .store import Store, find_notice, proof
@@ -59,17 +59,6 @@ DELIVERY_COLUMNS = ("delivery_id", "account_id", "email", "name", "locale", "sta
                     "last_event", "event_at", "error")
 EVENT_COLUMNS = ("delivery_id", "event", "at", "received_at", "event_id")
 _TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "'")
-
-
-class ProofError(PolicybookError):
-    """A bundle that does not verify (tampered, truncated, or not a bundle)."""
-
-    def __init__(self, problems: Iterable[str]) -> None:
-        self.problems = tuple(problems)
-        super().__init__(f"{len(self.problems)} problem(s): the bundle does not verify")
-
-    def lines(self) -> list[str]:
-        return [*self.problems, self.message]
 
 
 def neutral(value: object) -> str:

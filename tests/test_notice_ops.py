@@ -116,8 +116,8 @@ def test_preview_before_the_due_day(cli: Any, repo: GitRepo, tmp_path: Path) -> 
 
 
 def test_a_test_send_is_recorded_apart(cli: Any, repo: GitRepo, tmp_path: Path,
-                                       sendgrid: SendGridServer) -> None:
-    db = f"sqlite:///{tmp_path / 'db' / 'pb.db'}"
+                                       sendgrid: SendGridServer, db_url: str) -> None:
+    db = db_url
     env = sendgrid_env(sendgrid, db)
     import_accounts(cli, repo, env, tmp_path)
     sent = run(cli, repo, env, "notices", "test", "privacy-policy@2027-02-01",
@@ -203,8 +203,8 @@ def send_for_real(cli: Any, repo: GitRepo, env: dict[str, str], tmp: Path) -> No
 
 
 def test_the_proof_bundle(cli: Any, repo: GitRepo, tmp_path: Path,
-                          sendgrid: SendGridServer) -> None:
-    db = f"sqlite:///{tmp_path / 'db' / 'pb.db'}"
+                          sendgrid: SendGridServer, db_url: str) -> None:
+    db = db_url
     env = sendgrid_env(sendgrid, db)
     send_for_real(cli, repo, env, tmp_path)
     assert len(sendgrid.bodies) == 1  # one request: the three accounts share one language

@@ -29,11 +29,13 @@ PROBLEM_STATES = (DeliveryState.FAILED, DeliveryState.BOUNCED, DeliveryState.DRO
 
 @click.group()
 def notices() -> None:
-    """Notices of material changes: list them, send one, report the proof of notice.
+    """Notices of material changes: preview and test one, list them, send one, report
+    and verify the proof of notice, look up an account.
 
     \b
     Example:
       policybook notices list
+      policybook notices preview privacy-policy@2027-01-15
     """
 
 
