@@ -115,15 +115,23 @@ def keep_copies(store: Store, letter: Letter, locales: set[str], kept: set[str],
         kept.update(fresh)
 
 
+# (repository, policy, commit) whose text git does not have
+_NO_TEXT: set[tuple[str, str, str]] = set()
+
+
 def keep_version(config: Config, store: Store, notice: Notice, now: dt.datetime) -> None:
     """The notice keeps the SHA-256 of the text it announces (once, from git)."""
     with store.read() as conn:
         if proof.version_record(conn, notice.id) is not None:
             return
+    key = (str(config.root), notice.policy, notice.version)
+    if key in _NO_TEXT:
+        return
     try:
         path, text = policy_text_at(config.root, notice.policy, notice.version,
                                     config.content_dir)
     except PolicybookError as exc:
+        _NO_TEXT.add(key)  # said once per process, not at every tick
         log.warning("notice %d: the text of commit %s is not in git (%s); its hash is not "
                     "kept", notice.id, notice.version[:10], exc.message)
         return
