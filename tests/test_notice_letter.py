@@ -204,3 +204,19 @@ def test_a_language_comes_complete_or_not_at_all(tmp_path: Path) -> None:
     with pytest.raises(MailError, match=r"templates/email/fr/ lacks notice\.txt, notice\.html, "
                                         r"greeting\.txt"):
         make_letter(tmp_path).rendered("fr")
+
+
+def test_the_digest_is_recomputed_from_the_kept_copy_alone() -> None:
+    from policybook.mail.compose import digest_from_copy
+
+    for letter in (make_letter(), compose(notice(), REPO, "legal@mail.northwind.co.uk", None,
+                                          "beef0005", test=True)):
+        copy = letter.proof_copy(letter.rendered("en"))
+        seen = set()
+        for i, name in enumerate(["Zoë Ünal", "", "=cmd|' /C calc'!A0", 'A "B" <C>']):
+            r = Recipient(i + 1, f"a{i}", f"p{i}@example.net", name, "en")
+            digest = letter.digest(r)
+            assert digest_from_copy(copy, r.delivery_id, r.email, r.name) == digest
+            assert digest_from_copy(copy, r.delivery_id + 1, r.email, r.name) != digest
+            seen.add(digest)
+        assert len(seen) == 4
