@@ -213,8 +213,7 @@ def digest_from_copy(copy: Mapping[str, Any], delivery_id: int, email: str, name
     """The digest of the message delivery `delivery_id` (to `email`, `name`) got, from the
     notice's kept copy alone: what `policybook notices verify` recomputes."""
     rendered = Rendered.from_json(copy)
-    local, _, domain = email.rpartition("@")
-    to = str(Address(display_name=clean_name(name), username=local, domain=domain))
+    to = digest_to(email, name)
     sender_domain = str(copy["from"]).rpartition("@")[2].rstrip(">")
     message_id = f"<{copy['message_id_prefix']}{delivery_id}@{sender_domain}>"
     headers = proof_headers(rendered, str(copy["from"]), str(copy["reply_to"]), to,
@@ -225,8 +224,7 @@ def digest_from_copy(copy: Mapping[str, Any], delivery_id: int, email: str, name
 def message_digest(headers: Sequence[tuple[str, str]], text: str, html: str) -> str:
     """SHA-256 of one message as received: the headers that matter, then both bodies as
     rendered (with LF line ends: `Letter` renders them so; transports may send CRLF)."""
-    h = hashlib.sha256("".join(f"{name.lower()}: {value}\n" for name, value in headers)
-                       .encode("utf-8"))
+    h = hashlib.sha256(_header_lines(headers))
     for body in (text, html):
         h.update(b"\n--\n")
         h.update(body.encode("utf-8"))
@@ -297,6 +295,7 @@ class Letter:
         self._cache: dict[str, Rendered] = {}
         self._languages: dict[str, tuple[str, str]] = {}
         self._bytes: dict[str, bytes] = {}
+        self._digest_parts: dict[str, tuple[Any, list[bytes], list[bytes]]] = {}
 
     # -------------------------------------------------------------- language
 
@@ -410,16 +409,27 @@ class Letter:
         copy["sha256"] = copy_digest(copy)
         return copy
 
-    def digest_headers(self, recipient: Recipient) -> list[tuple[str, str]]:
-        return proof_headers(self.rendered(recipient.locale), self._sender_text,
-                             self._reply_text, str(self.to_address(recipient)),
-                             self.message_id(recipient), self.headers)
-
     def digest(self, recipient: Recipient) -> str:
-        """The SHA-256 of the message this recipient gets (see `message_digest`)."""
+        """The SHA-256 of the message this recipient gets: `message_digest` of
+        `proof_headers` and the personal bodies, computed from parts prepared once per
+        language (it runs for every recipient; `digest_from_copy` is the plain form)."""
         rendered = self.rendered(recipient.locale)
-        text, html = rendered.personal(recipient.name)
-        return message_digest(self.digest_headers(recipient), text, html)
+        parts = self._digest_parts.get(rendered.locale)
+        if parts is None:
+            head = hashlib.sha256(_header_lines(_shared_headers(
+                rendered, self._sender_text, self._reply_text, self.headers)))
+            text = rendered.text.encode("utf-8").split(GREETING_MARK.encode(), 1)
+            html = rendered.html.encode("utf-8").split(GREETING_HTML_MARK.encode(), 1)
+            parts = self._digest_parts[rendered.locale] = (head, text, html)
+        head, text, html = parts
+        greeting = rendered.greeting(recipient.name)
+        h = head.copy()
+        h.update(_header_lines([("To", digest_to(recipient.email, recipient.name)),
+                                ("Message-ID", self.message_id(recipient))]))
+        h.update(b"\n--\n" + text[0] + greeting.encode("utf-8") + text[1])
+        h.update(b"\n--\n" + html[0] + html_lib.escape(greeting, quote=False).encode("utf-8")
+                 + html[1])
+        return h.hexdigest()
 
     # -------------------------------------------------------------- MIME
 
@@ -468,10 +478,28 @@ class Letter:
 
 def proof_headers(rendered: Rendered, sender: str, reply_to: str, to: str, message_id: str,
                   fixed: Mapping[str, str]) -> list[tuple[str, str]]:
-    """The headers a delivery's digest covers, in a fixed order."""
-    out = [("From", sender), ("Reply-To", reply_to), ("To", to),
-           ("Subject", rendered.subject), ("Message-ID", message_id)]
-    return out + sorted(fixed.items())
+    """The headers a delivery's digest covers, in a fixed order: those every recipient
+    of a language shares, then the two of its own (so a sender hashes the first once)."""
+    return [*_shared_headers(rendered, sender, reply_to, fixed), ("To", to),
+            ("Message-ID", message_id)]
+
+
+def _shared_headers(rendered: Rendered, sender: str, reply_to: str,
+                    fixed: Mapping[str, str]) -> list[tuple[str, str]]:
+    return [("From", sender), ("Reply-To", reply_to), ("Subject", rendered.subject),
+            *sorted(fixed.items())]
+
+
+def _header_lines(headers: Sequence[tuple[str, str]]) -> bytes:
+    return "".join(f"{name.lower()}: {value}\n" for name, value in headers).encode("utf-8")
+
+
+def digest_to(email: str, name: str) -> str:
+    """The To of a digest: `Name <address>` (the name cleaned as in the header), or the
+    address alone. (The wire header may quote or encode the name; this form does not
+    depend on how.)"""
+    name = clean_name(name)
+    return f"{name} <{email}>" if name else email
 
 
 def _lf(body: str) -> str:

@@ -15,7 +15,9 @@ starts with BEGIN IMMEDIATE, so one process claims at a time.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import secrets
+import sqlite3
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -300,8 +302,9 @@ def record(store: Store, claim: Claim, result: BatchResult, provider: str,
 
 
 def _record_digests(conn: Connection, pairs: Sequence[tuple[int, str]]) -> None:
-    """message_sha256 of each (delivery id, digest): on PostgreSQL one statement over two
-    arrays (a thousand single-row updates cost a round trip each)."""
+    """message_sha256 of each (delivery id, digest) in one statement: over two arrays on
+    PostgreSQL (a thousand single-row updates cost a round trip each), over a JSON list
+    on SQLite (a third of the time of an executemany)."""
     if not pairs:
         return
     if conn.dialect.name == "postgresql":
@@ -309,6 +312,12 @@ def _record_digests(conn: Connection, pairs: Sequence[tuple[int, str]]) -> None:
             "UPDATE pb_deliveries AS d SET message_sha256 = v.sha "
             "FROM unnest(CAST(:ids AS bigint[]), CAST(:shas AS text[])) AS v(id, sha) "
             "WHERE d.id = v.id"), {"ids": [i for i, _ in pairs], "shas": [h for _, h in pairs]})
+        return
+    if sqlite3.sqlite_version_info >= (3, 33):  # UPDATE ... FROM
+        conn.execute(sa.text(
+            "UPDATE pb_deliveries SET message_sha256 = json_extract(j.value, '$[1]') "
+            "FROM json_each(:pairs) AS j WHERE pb_deliveries.id = json_extract(j.value, '$[0]')"
+        ), {"pairs": json.dumps(pairs)})
         return
     conn.execute(deliveries.update().where(deliveries.c.id == sa.bindparam("b_id")).values(
         message_sha256=sa.bindparam("b_sha")), [{"b_id": i, "b_sha": h} for i, h in pairs])

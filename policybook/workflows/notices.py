@@ -260,9 +260,9 @@ def _send_batches(config: Config, store: Store, mailer: Mailer, letter: Letter, 
 
     def settle(claim: ledger.Claim, result: BatchResult) -> None:
         nonlocal sent, failed, requests, batches, done, error
-        accepted = {i for i, _ in result.accepted}
-        digests = {r.delivery_id: letter.digest(r) for r in claim.recipients
-                   if r.delivery_id in accepted}
+        digests = {i: digest_of.pop(i) for i, _ in result.accepted if i in digest_of}
+        for r in claim.recipients:
+            digest_of.pop(r.delivery_id, None)
         ledger.record(store, claim, result, mailer.name, clock(), digests)
         sent += len(result.accepted)
         failed += len(result.failed)
@@ -279,6 +279,7 @@ def _send_batches(config: Config, store: Store, mailer: Mailer, letter: Letter, 
 
     nxt: ledger.Claim | None = None
     kept: set[str] = set()  # languages whose copy the notice keeps already
+    digest_of: dict[int, str] = {}  # delivery id -> digest of its message (claimed rows)
     stop_adding = threading.Event()
     adding_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="policybook-add")
     adding = adding_pool.submit(adder, stop_adding, on_added)
@@ -290,6 +291,9 @@ def _send_batches(config: Config, store: Store, mailer: Mailer, letter: Letter, 
                 if max_batches is None or claimed < max_batches:
                     nxt = ledger.claim(store, notice.id, config.send_batch, clock(),
                                        config.lease_seconds)
+                    # Hashed while the previous batch is with the provider, not after.
+                    digest_of.update((r.delivery_id, letter.digest(r))
+                                     for r in nxt.recipients)
                 if in_flight is not None:
                     claim, future = in_flight
                     result = future.result()
