@@ -320,3 +320,24 @@ def test_migration_from_schema_1(db_url: str) -> None:
         assert sa.inspect(conn).has_table("pb_test_sends")
         assert conn.execute(sa.text("SELECT version, install_id FROM pb_schema")).one() == \
             (SCHEMA_VERSION, "abcd0001")
+
+
+def test_outbox_deliveries_are_hashed_and_verify(cli: Any, repo: GitRepo, tmp_path: Path,
+                                                 db_url: str) -> None:
+    """SMTP and the outbox record one message id per message (the other branch of the
+    ledger): their digests verify the same way."""
+    env = {"POLICYBOOK_DATABASE_URL": db_url, "POLICYBOOK_OUTBOX": str(tmp_path / "outbox")}
+    # more than 8 messages in a batch: one message id each, recorded row by row
+    rows = "".join(f"b{i},b{i}@example.net,Bea {i},en\n" for i in range(12))
+    (tmp_path / "many.csv").write_text("id,email,name,locale\n" + rows, encoding="utf-8")
+    assert run(cli, repo, env, "accounts", "import", str(tmp_path / "many.csv"), "--now",
+               BEFORE_DUE.isoformat()).code == 0
+    ticked = run(cli, repo, env, "run", "--once", "--now", AFTER_DUE.isoformat())
+    assert ticked.code == 0, ticked.err
+    with Store.open(db_url, AFTER_DUE) as store, store.read() as conn:
+        hashes = conn.execute(sa.select(deliveries.c.message_sha256)).scalars().all()
+    assert len(hashes) == 12 and all(h and len(h) == 64 for h in hashes)
+    bundle = tmp_path / "proof.zip"
+    assert run(cli, repo, env, "notices", "report", "1", "--bundle", str(bundle)).code == 0
+    checked = run(cli, repo, env, "notices", "verify", str(bundle))
+    assert checked.code == 0 and "12 message hashes recomputed" in checked.out, checked
