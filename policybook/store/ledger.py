@@ -25,7 +25,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.dialects.postgresql import ARRAY, JSONB
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Connection
 
 from ..delivery import BatchResult, DeliveryState, Recipient
@@ -283,11 +283,9 @@ def record(store: Store, claim: Claim, result: BatchResult, provider: str,
         postgres = conn.dialect.name == "postgresql"
         if len(by_message) <= 8:  # SendGrid: one message id per request
             for message_id, ids in by_message.items():
-                # PostgreSQL: the digests ride in the same UPDATE (a second one would
-                # write every row version twice); SQLite: one statement below.
-                own = {"message_sha256": _digest_lookup(ids, digests)} \
-                    if postgres and digests else {}
-                conn.execute(deliveries.update().where(_id_in(conn, ids), still_sendable).values(
+                # PostgreSQL: the digests ride in the same UPDATE; SQLite: one below.
+                which, own = _with_digests(conn, ids, digests)
+                conn.execute(deliveries.update().where(which, still_sendable).values(
                     provider_message_id=sa.func.coalesce(d.provider_message_id, message_id),
                     **own, **sent_values))
             if digests and not postgres:
@@ -310,11 +308,18 @@ def record(store: Store, claim: Claim, result: BatchResult, provider: str,
             release_ids(conn, claim.token, result.unsent)
 
 
-def _digest_lookup(ids: Sequence[int], digests: Mapping[int, str]) -> Any:
-    """PostgreSQL: each row's digest from one JSON object parameter (id -> digest)."""
-    table = json.dumps({str(i): digests[i] for i in ids if i in digests})
-    return sa.func.coalesce(sa.cast(sa.literal(table), JSONB).op("->>")(
-        sa.cast(deliveries.c.id, sa.Text)), deliveries.c.message_sha256)
+def _with_digests(conn: Connection, ids: Sequence[int], digests: Mapping[int, str]
+                  ) -> tuple[Any, dict[str, Any]]:
+    """PostgreSQL: (the WHERE on `ids`, the SET of each row's digest) as a join with two
+    unnested arrays, so that one UPDATE marks a batch sent and records its digests (a
+    second UPDATE would write every row version twice)."""
+    pairs = [(i, digests[i]) for i in ids if i in digests]
+    if conn.dialect.name != "postgresql" or len(pairs) != len(ids):
+        return _id_in(conn, ids), {}
+    v = sa.func.unnest(sa.literal([i for i, _ in pairs], ARRAY(sa.BigInteger())),
+                       sa.literal([h for _, h in pairs], ARRAY(sa.Text()))
+                       ).table_valued("id", "sha").render_derived(name="v")
+    return deliveries.c.id == v.c.id, {"message_sha256": v.c.sha}
 
 
 def _record_digests(conn: Connection, pairs: Sequence[tuple[int, str]]) -> None:
