@@ -58,7 +58,8 @@ def setup(tmp_path: Path, sendgrid: SendGridServer, cli: Any) -> dict[str, Any]:
     env = {"POLICYBOOK_DATABASE_URL": f"sqlite:///{tmp_path / 'state' / 'pb.db'}",
            "POLICYBOOK_MAIL": "sendgrid", "SENDGRID_API_KEY": SENDGRID_KEY,
            "POLICYBOOK_SENDGRID_URL": sendgrid.url,
-           "POLICYBOOK_BASE_URL": "https://policies.example.com"}
+           "POLICYBOOK_BASE_URL": "https://policies.example.com",
+           "POLICYBOOK_MAIL_SAFETY": "off"}
     rows = "\n".join(f"acc-{i},user{i}@example.com,User {i},en" for i in range(ACCOUNTS))
     csv = tmp_path / "accounts.csv"
     csv.write_text(f"id,email,name,locale\n{rows}\n", encoding="utf-8")

@@ -72,7 +72,8 @@ def prepare(tmp_path: Path, db_url: str, sendgrid: SendGridServer, cli: Any
     repo.commit("v1", {"content/privacy-policy.md": SEED}, when=COMMITTED - dt.timedelta(30))
     repo.commit("v2", {"content/privacy-policy.md": v2_text()}, when=COMMITTED)
     env = {"POLICYBOOK_DATABASE_URL": db_url, "POLICYBOOK_MAIL": "sendgrid",
-           "SENDGRID_API_KEY": SENDGRID_KEY, "POLICYBOOK_SENDGRID_URL": sendgrid.url}
+           "SENDGRID_API_KEY": SENDGRID_KEY, "POLICYBOOK_SENDGRID_URL": sendgrid.url,
+           "POLICYBOOK_MAIL_SAFETY": "off"}
     csv = tmp_path / "accounts.csv"
     csv.write_text("id,email\n" + "".join(f"a{i},u{i}@example.com\n" for i in range(ACCOUNTS)),
                    encoding="utf-8")

@@ -40,7 +40,7 @@ from sendgrid import SendGridAPIClient
 from ..addresses import clean_name
 from ..config import Secret
 from ..delivery import BatchResult, Recipient
-from .compose import HEADERS, Letter, Rendered
+from .compose import Letter, Rendered
 
 log = logging.getLogger(__name__)
 # python_http_client logs whole request bodies (every address) and headers (the API
@@ -106,7 +106,7 @@ class SendGridMailer:
             "subject": rendered.subject,
             "content": [{"type": "text/plain", "value": rendered.text},
                         {"type": "text/html", "value": rendered.html}],
-            "headers": dict(HEADERS),
+            "headers": dict(letter.headers),
             "categories": [CATEGORY],
             # Links in a legal notice stay exactly as written (no click-tracking
             # redirects), and no tracking pixel in a message people must receive.
@@ -127,6 +127,7 @@ class SendGridMailer:
             to["name"] = name
         return {"to": [to],
                 "headers": {"Message-ID": letter.message_id(r)},
+                "substitutions": letter.substitutions(r),  # the greeting (see compose)
                 "custom_args": {"pb_notice": str(letter.notice.id),
                                 "pb_delivery": str(r.delivery_id),
                                 "pb_account": r.account_id}}
@@ -138,7 +139,9 @@ class SendGridMailer:
         out = _Outcome()
         by_locale: dict[str, list[Recipient]] = {}
         for r in recipients:
-            by_locale.setdefault(r.locale, []).append(r)
+            # one request per language written (accounts of a language without
+            # templates share the default language's message)
+            by_locale.setdefault(letter.rendered(r.locale).locale, []).append(r)
         queue = [(locale, chunk) for locale, members in by_locale.items()
                  for chunk in split_unique(members)]
         for index, (locale, chunk) in enumerate(queue):

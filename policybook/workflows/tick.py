@@ -13,8 +13,10 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from ..alerts import AlertKind, notify
 from ..config import Config
 from ..mail.base import Mailer
+from ..mail.compose import plain_reasons
 from ..state import StateProblem
 from ..store import (
     NoticeReason,
@@ -90,13 +92,13 @@ def days_text(delta: dt.timedelta | None) -> str:
     return f"{days:.0f} days" if abs(days - round(days)) < 0.05 else f"{days:.1f} days"
 
 
-def _spec(config: Config, plans: Plans, vp: VersionPlan, now: dt.datetime) -> NoticeSpec:
+def notice_spec(config: Config, plans: Plans, vp: VersionPlan, now: dt.datetime) -> NoticeSpec:
+    """What the notice of `vp` says when it is created at `now` (the preview shows this)."""
     version = vp.version
     doc = parsed(version.text, version.path)
     assessment = plans.assessments[version.policy][version.effective]
     upcoming_url, changes_url = notice_links(config.base_url, version.policy, version.effective)
-    reasons = tuple(NoticeReason(f"{r.where}: {r.explanation}", r.section)
-                    for r in assessment.main_reasons)
+    reasons = tuple(NoticeReason(r.text, r.section) for r in plain_reasons(assessment))
     assert vp.notice_due_at is not None
     return NoticeSpec(policy=version.policy, effective=version.effective,
                       version=version.final.sha, title=doc.title,
@@ -117,14 +119,17 @@ def create_due_notices(config: Config, store: Store, plans: Plans,
     for policy_plan in plans.policies:
         for vp in notices_due(policy_plan, now):
             with store.write() as conn:
-                notice, new = create_notice(conn, _spec(config, plans, vp, now), now)
+                notice, new = create_notice(conn, notice_spec(config, plans, vp, now), now)
             if new:
                 created.append((notice.id, vp.version.policy, vp.version.effective))
+                notify(config, AlertKind.CREATED, notice.id, notice.key, now,
+                       f"notice {notice.id} created, due {notice.due_at:%Y-%m-%d %H:%M} UTC")
     return tuple(created)
 
 
-def describe_created(store: Store, plans: Plans, created: tuple[tuple[int, str, dt.date], ...],
-                     now: dt.datetime) -> tuple[CreatedNotice, ...]:
+def describe_created(config: Config, store: Store, plans: Plans,
+                     created: tuple[tuple[int, str, dt.date], ...], now: dt.datetime
+                     ) -> tuple[CreatedNotice, ...]:
     """How timely each new notice is, from the plan made with it on record; a late one
     is logged and audited with the notice period it actually gives."""
     out: list[CreatedNotice] = []
@@ -145,6 +150,9 @@ def describe_created(store: Store, plans: Plans, created: tuple[tuple[int, str, 
                     "late_by_seconds": int(late_by.total_seconds()),
                     "period_given_seconds": int(given.total_seconds()),
                     "switch_at": vp.switch_at.isoformat(), "postponed": vp.postponed})
+            notify(config, AlertKind.LATE, notice_id, key, now,
+                   f"notice {notice_id} is late by {days_text(late_by)}; notice period "
+                   f"given: {days_text(given)}", postponed=vp.postponed)
             log.warning("notice %d for %s is late by %s; notice period given: %s%s",
                         notice_id, key, days_text(late_by), days_text(given),
                         " (the switch is postponed)" if vp.postponed else "")
@@ -209,7 +217,7 @@ def tick(config: Config, now: dt.datetime, *, store: Store | None = None,
         new = create_due_notices(config, store, plans, now)
         if new or cancelled:  # the switch moments depend on the notices now on record
             plans = plans_of(builder, now)
-        created = describe_created(store, plans, new, now)
+        created = describe_created(config, store, plans, new, now)
         sends = send_due(config, now, store=store, mailer=mailer)
         in_force = record_in_force(store, plans, now)
         published = publish(config, plans) if publish is not None else None
