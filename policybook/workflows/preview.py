@@ -26,8 +26,8 @@ from ..delivery import Recipient
 from ..errors import NotFoundError, UsageError
 from ..mail import Mailer, make_mailer
 from ..mail.compose import Letter, PlainReason, letter_for
-from ..store import Store, audit, get_notice, proof
 from ..notice import Notice, NoticeState
+from ..store import Store, audit, get_notice, proof
 from ..store.schema import accounts, current_version, deliveries, install_id, notices
 from .planning import optional_store
 from .state import StateBuilder, plans_of
