@@ -19,7 +19,7 @@ from starlette.testclient import TestClient
 
 from policybook.config import load_config
 from policybook.store import Store
-from policybook.store.notices import audit_entries, list_notices
+from policybook.store.notices import audit_entries, delivery_totals, list_notices
 from tests.helpers import CliResult, GitRepo
 from tests.support.fixtures import SENDGRID_KEY
 from tests.support.sendgrid_server import SendGridServer
@@ -123,8 +123,20 @@ def test_material_notice_switch_and_editorial_follow_up(setup: dict[str, Any], c
     # At the due date, a scheduler process ticks; killed with -9 after sending everything
     # and restarted later in the notice period, it sends nothing twice.
     first = start_scheduler(setup, DUE + dt.timedelta(minutes=1))
+    config = load_config(setup["repo"].path, env=setup["env"])
+
+    def all_recorded_sent() -> bool:
+        # Killed between SendGrid's acceptance and the ledger's record, a batch would be
+        # sent again after its lease (at least once, by design: SendGrid has no
+        # idempotency key). "After sending everything" means: accepted AND recorded.
+        if sendgrid.stats.summary()["unique"] != ACCOUNTS:
+            return False
+        with Store.open(config.db_url, DUE) as store, store.read() as conn:
+            totals = delivery_totals(conn)
+        return sum(t.get("sent", 0) for t in totals.values()) == ACCOUNTS
+
     try:
-        wait_for(lambda: sendgrid.stats.summary()["unique"] == ACCOUNTS)
+        wait_for(all_recorded_sent)
     finally:
         first.send_signal(signal.SIGKILL)
         first.wait(10)
@@ -134,7 +146,6 @@ def test_material_notice_switch_and_editorial_follow_up(setup: dict[str, Any], c
     finally:
         second.send_signal(signal.SIGTERM)
         second.wait(10)
-    config = load_config(setup["repo"].path, env=setup["env"])
     stats = sendgrid.stats.summary()
     assert stats["unique"] == ACCOUNTS and stats["duplicates"] == 0, stats
     assert sorted(a for _, a in sendgrid.stats.accounts) == sorted(
