@@ -164,7 +164,10 @@ class StateBuilder:
             held = self._held(policy, versions, notices, chosen, tracked)
             live = [in_effect(v, held.get(v.effective)) for v in versions]
             verdicts = {d: verdict_of(a) for d, a in assessments(live).items()}
-            summaries = {v.effective: self._summary(v) for v in live}
+            # Only a version still to come is judged on its summary, and a policy has at
+            # most one (the file states the next version): its newest.
+            newest = max(live, key=lambda v: v.effective, default=None)
+            summaries = {newest.effective: self._summary(newest)} if newest else {}
             plans = planned(versions, verdicts, notices, chosen, held=held, tracked=tracked)
             found = self._derived.planned[policy] = (plans, held, summaries)
         plans, held, summaries = found
