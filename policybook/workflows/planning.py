@@ -17,7 +17,6 @@ import sqlalchemy as sa
 from ..config import Config, LateNotice
 from ..errors import HistoryError
 from ..history import History, HistoryCache, policy_text_at
-from ..materiality import Assessment
 from ..store import NoticeState, Store, list_notices
 from ..store.schema import current_version, installed_at
 from ..timeline import (
@@ -29,7 +28,7 @@ from ..timeline import (
     plan_policy,
 )
 from ..versions import Version, by_policy
-from .assessing import assess_texts, assessments, verdict_of
+from .assessing import Judgement, assess_texts, judgements, verdict_of
 
 
 @dataclass(frozen=True)
@@ -80,7 +79,7 @@ class Plans:
     now: dt.datetime
     history: History
     policies: tuple[PolicyPlan, ...]
-    assessments: Mapping[str, Mapping[dt.date, Assessment]]
+    assessments: Mapping[str, Mapping[dt.date, Judgement]]
     # Notices that no longer announce what will take effect: (notice id, why).
     stale: tuple[tuple[int, str], ...] = field(default=())
 
@@ -128,10 +127,10 @@ def _announced_text(root: Path, policy: str, sha: str, content_dir: str) -> str:
 def plan_all(config: Config, history: History, records: Records, now: dt.datetime) -> Plans:
     chosen = settings(config, records)
     plans: list[PolicyPlan] = []
-    judged: dict[str, Mapping[dt.date, Assessment]] = {}
+    judged: dict[str, Mapping[dt.date, Judgement]] = {}
     stale: list[tuple[int, str]] = []
     for policy, versions in by_policy(history.versions).items():
-        judged[policy] = assessments(versions)
+        judged[policy] = judgements(versions, config.root)
         verdicts = {day: verdict_of(a) for day, a in judged[policy].items()}
         notices, warnings = valid_notices(
             config, versions, tuple(n for n in records.notices if n.policy == policy))

@@ -9,9 +9,8 @@ from enum import StrEnum
 from ..config import Config
 from ..errors import NotFoundError
 from ..history import History
-from ..materiality import Assessment
 from ..versions import Version, by_policy, edits_after_effect, effective_moment, in_force, upcoming
-from .assessing import assessments
+from .assessing import Judgement, judgements
 
 
 class Status(StrEnum):
@@ -28,7 +27,7 @@ class VersionRow:
     status: Status
     effective_at: dt.datetime
     edited_after_effect: tuple[str, ...]  # short shas of commits made after it took effect
-    assessment: Assessment | None  # its change from the version before (None: the first)
+    assessment: Judgement | None  # its change from the version before (None: the first)
     withdrawn_by: str | None = None  # short sha of the commit that replaced it, if withdrawn
 
     def verdict(self) -> str:
@@ -57,7 +56,7 @@ def version_rows(config: Config, history: History, now: dt.datetime,
             continue
         current = in_force(versions, now, config.zone)
         nxt = upcoming(versions, now, config.zone)
-        judged = assessments(versions)
+        judged = judgements(versions, config.root)
         for v in versions:
             if v is current:
                 status = Status.IN_FORCE
