@@ -206,8 +206,9 @@ _MAX_YAML_DEPTH = 8  # the fields are flat; a little room for a stray list
 
 def normalize_source(text: str) -> str:
     """The one normalisation of a policy's text, for the working tree and for history:
-    no byte-order mark, and line ends as '\\n' (Windows' CRLF and old Macs' CR alike)."""
-    return text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+    no byte-order mark (nor two: an editor may add one to a file that has one), and
+    line ends as '\\n' (Windows' CRLF and old Macs' CR alike)."""
+    return text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
 
 
 def decode_text(data: bytes, path: str = "<text>") -> tuple[str, Problem | None]:

@@ -40,6 +40,7 @@ from .versions import Commit, Version, effective_moment
 _RS, _US = "\x1e", "\x1f"
 _FORMAT = f"{_RS}%H{_US}%an{_US}%cI{_US}%s"
 _NULL_SHA = "0" * 40
+_FILE_MODES = ("100644", "100755")
 
 
 @dataclass(frozen=True)
@@ -114,7 +115,8 @@ def _log(repo: git.Repo, sha: str, content_dir: str,
             parts = meta[1:].split()
             status = parts[4]
             n_paths = 2 if status[0] in "RC" else 1
-            entries.append([status[0], parts[2], parts[3], *fields[i + 1 : i + 1 + n_paths]])
+            # [status, new mode, new blob, path(s)]
+            entries.append([status[0], parts[1], parts[3], *fields[i + 1 : i + 1 + n_paths]])
             i += 1 + n_paths
         yield commit, entries
 
@@ -147,6 +149,33 @@ def ensure_full_history(root: Path) -> None:
         return
     with repo:
         require_full_history(repo)
+
+
+def is_repository(root: Path) -> bool:
+    try:
+        git.Repo(root).close()
+    except (git.InvalidGitRepositoryError, git.NoSuchPathError):
+        return False
+    return True
+
+
+def require_common_history(root: Path, base: str) -> None:
+    """Refuse a `--base` that shares no history with HEAD (fetched without its history,
+    or another repository's branch): the versions on record there say nothing of this."""
+    with open_repo(root) as repo:
+        require_full_history(repo)
+        sha = resolve_ref(repo, base)
+        head = resolve_ref(repo, None)
+        if sha is None or head is None:
+            return
+        try:
+            repo.git.merge_base(sha, head)
+        except git.GitCommandError:
+            raise HistoryError(
+                f"revision '{base}' shares no history with HEAD, so what is on record there "
+                "cannot be compared; fetch the full history ('git fetch --unshallow', or "
+                "'fetch-depth: 0' in actions/checkout) and give the branch this one was "
+                "made from") from None
 
 
 # ---------------------------------------------------------------- the walk, resumable
@@ -275,7 +304,7 @@ class _Walk:
     def step(self, repo: git.Repo, commit: Commit, entries: list[list[str]]) -> None:
         stats["history.commit"] += 1
         for entry in entries:
-            status, _old_blob, new_blob = entry[0], entry[1], entry[2]
+            status, mode, new_blob = entry[0], entry[1], entry[2]
             paths = entry[3:]
             if status == "R":
                 self.live.pop(paths[0], None)
@@ -288,6 +317,14 @@ class _Walk:
                 gone = self.live.pop(path, None)
                 if gone is not None and all(p != gone[0] for p, _ in self.live.values()):
                     self.carry(gone[0], None, commit)
+                continue
+            if mode not in _FILE_MODES:
+                # A committed symbolic link's blob is its target's name, a submodule's is a
+                # commit of another repository: neither is a policy's text.
+                self.problems[path] = Problem(path, 0, f"skipped from the history since "
+                                              f"commit {commit.short}: a symbolic link or "
+                                              "submodule, not a file; commit the file itself")
+                self.live.pop(path, None)
                 continue
             front = _front_of(repo, new_blob, path)
             if front.problem or front.policy is None or front.effective is None:

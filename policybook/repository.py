@@ -15,7 +15,7 @@ from .document import Document, decode_text, parse_document
 from .errors import NotFoundError, Problem
 
 POLICY_SUFFIX = ".md"
-_SKIP_NAMES = {"README.md", "readme.md"}
+_SKIP_NAMES = {"readme.md"}  # compared in lower case, as the history does
 
 
 def decode_policy(data: bytes, path: str) -> tuple[str | None, Problem | None]:
@@ -40,6 +40,14 @@ def outside(path: Path, root: Path) -> bool:
         return True
 
 
+def _literal(path: Path, root: Path) -> str:
+    """`path` as written, relative to `root` (not where its links lead)."""
+    try:
+        return Path(os.path.abspath(path)).relative_to(os.path.abspath(root)).as_posix()
+    except ValueError:
+        return display_path(path, root)
+
+
 def _markdown_under(folder: Path) -> list[Path]:
     """Policy files under `folder`, sorted; symbolic links to folders are not followed
     (a link to '..' would loop, a link to '/' would read the machine)."""
@@ -47,7 +55,7 @@ def _markdown_under(folder: Path) -> list[Path]:
     for top, dirs, names in os.walk(folder, followlinks=False):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
         found.extend(Path(top) / n for n in names
-                     if n.endswith(POLICY_SUFFIX) and n not in _SKIP_NAMES
+                     if n.endswith(POLICY_SUFFIX) and n.lower() not in _SKIP_NAMES
                      and not n.startswith("."))
     return sorted(p for p in found if p.is_file())
 
@@ -72,7 +80,7 @@ def find_policy_files(paths: Sequence[Path], root: Path | None = None
             if limit is not None and outside(file, limit):
                 # A link in a shared repository must not make `check`, `render` or the
                 # preview read (and show) a file elsewhere on this machine.
-                problems.append(Problem(display_path(file, limit), 0, "is a symbolic link to "
+                problems.append(Problem(_literal(file, limit), 0, "is a symbolic link to "
                                         "a file outside the repository; policybook reads only "
                                         "the repository's own files (copy the file in instead)"))
             else:
