@@ -141,10 +141,9 @@ def repo(tmp_path: Path) -> GitRepo:
     (["plan"], {"POLICYBOOK_DATABASE_URL": "postgresql+psycopg://u:hunter2@127.0.0.1:1/db"},
      "cannot be used"),
 ])
-def test_the_cli_says_what_is_wrong_without_a_traceback(repo: GitRepo, tmp_path: Path,
-                                                        cli, args: list[str],  # type: ignore[no-untyped-def]
-                                                        env: dict[str, str],
-                                                        words: str) -> None:
+def test_the_cli_says_what_is_wrong_without_a_traceback(  # type: ignore[no-untyped-def]
+        repo: GitRepo, tmp_path: Path, cli, args: list[str], env: dict[str, str],
+        words: str) -> None:
     (tmp_path / "file").write_text("")
     (tmp_path / "notadb.db").write_bytes(b"definitely not SQLite\n" * 20)
     result = cli(args, cwd=repo.path,
