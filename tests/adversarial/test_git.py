@@ -161,8 +161,8 @@ def test_a_file_given_another_policy_id_keeps_both_readable(repo: GitRepo, cli) 
     ({"content/deep.md": "---\npolicy: " + "[" * 4000 + "\n---\n"}, "nested more than"),
     ({"content/draft.md": "## No front matter\n\nText.\n"}, "no 'effective"),
 ])
-def test_one_bad_committed_file_is_reported_and_the_rest_works(
-        repo: GitRepo, tmp_path: Path, cli, files: dict[str, str], words: str) -> None:  # type: ignore[no-untyped-def]
+def test_one_bad_committed_file_is_reported_and_the_rest_works(  # type: ignore[no-untyped-def]
+        repo: GitRepo, tmp_path: Path, cli, files: dict[str, str], words: str) -> None:
     repo.commit("bad file", files, when=at("2026-05-07"))
     path = next(iter(files))
     data = versions_json(cli, repo.path)
