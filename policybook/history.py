@@ -242,8 +242,9 @@ def _front_of(repo: git.Repo, blob: str, path: str) -> _Front:
 
 
 class _GitTexts:
-    """Reads the texts of a history's versions from git when the first one is asked for,
-    all at once (one `git cat-file` process, not one per version); thread-safe."""
+    """Reads the texts of a history's versions from git when they are asked for: the first
+    one alone (a gate compares one file), then all the others at once (a site renders
+    them all: one `git cat-file` process, not one per version); thread-safe."""
 
     def __init__(self, root: Path, blobs: set[str]) -> None:
         self.root, self.blobs = root, blobs
@@ -254,10 +255,13 @@ class _GitTexts:
         with self.lock:
             text = self.loaded.get(blob) or _texts.get(blob)
             if text is None:
+                wanted = {blob} if not self.loaded else self.blobs | {blob}
                 with open_repo(self.root) as repo:
-                    for wanted in sorted((self.blobs | {blob}) - set(self.loaded)):
-                        self.loaded[wanted] = _blob(repo, wanted)[0]
+                    for one in sorted(wanted - set(self.loaded)):
+                        self.loaded[one] = _blob(repo, one)[0]
                 text = self.loaded[blob]
+            else:
+                self.loaded.setdefault(blob, text)
         return text
 
 
