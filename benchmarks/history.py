@@ -11,7 +11,9 @@ cache (`.policybook/cache/` deleted: cold), then again (warm: nothing changed), 
 after one new commit (incremental: one new version to read and judge). It also replays
 the corpus (`--corpus`, or $POLICYBOOK_CORPUS; default ../shared/corpus/site-policy-dev)
 as a history of about 100 versions per document and times `versions` cold and warm.
-The peer is `git log -p` over the same file. Prints `name: value unit` lines.
+The peer is `git log -p` over the same file. Prints `name: value unit` lines, each
+command's wall time and (`_cpu`) the CPU time of its process, the steadier figure on a
+shared machine.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import itertools
 import json
 import os
 import re
+import resource
 import shutil
 import subprocess
 import sys
@@ -83,7 +86,9 @@ class Synthetic:
             self.count += 1
 
 
-def run_command(root: Path, args: list[str], tmp: Path) -> float:
+def run_command(root: Path, args: list[str], tmp: Path) -> tuple[float, float]:
+    """(wall seconds, CPU seconds of the process): on a shared machine the CPU time is
+    the steadier figure."""
     argv = [sys.executable, "-m", "policybook", "-C", str(root),
             *(a.replace("{tmp}", str(tmp)) for a in args)]
     if args[0] in ("plan", "run", "build", "check"):
@@ -91,12 +96,20 @@ def run_command(root: Path, args: list[str], tmp: Path) -> float:
     env = {**os.environ, "POLICYBOOK_DATABASE_URL": f"sqlite:///{tmp}/policybook.db",
            "POLICYBOOK_OUTBOX": str(tmp / "outbox")}
     env.pop("POLICYBOOK_CACHE_DIR", None)
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
     done = subprocess.run(argv, cwd=root, capture_output=True, text=True, env=env)
     elapsed = time.perf_counter() - t0
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if done.returncode not in (0, 1, 3):
         raise SystemExit(f"{' '.join(args)} failed ({done.returncode}): {done.stderr[-2000:]}")
-    return elapsed
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return elapsed, cpu
+
+
+def show(name: str, figures: tuple[float, float]) -> None:
+    print(f"{name}: {figures[0]:.2f} s")
+    print(f"{name}_cpu: {figures[1]:.2f} s")
 
 
 def clear_cache(root: Path) -> None:
@@ -107,15 +120,14 @@ def measure(root: Path, tmp: Path, label: str, commands: list[str],
             grow: Synthetic | None = None) -> None:
     for name in commands:
         clear_cache(root)
-        cold = run_command(root, COMMANDS[name], tmp)
-        warm = min(run_command(root, COMMANDS[name], tmp) for _ in range(2))
-        print(f"{name}_{label}_cold: {cold:.2f} s")
-        print(f"{name}_{label}_warm: {warm:.2f} s")
+        show(f"{name}_{label}_cold", run_command(root, COMMANDS[name], tmp))
+        show(f"{name}_{label}_warm", min(run_command(root, COMMANDS[name], tmp)
+                                         for _ in range(3)))
     if grow is not None:
         for name in commands:
             run_command(root, COMMANDS[name], tmp)  # warm the cache for this command
             grow.grow(1)
-            print(f"{name}_{label}_one_new_commit: {run_command(root, COMMANDS[name], tmp):.2f} s")
+            show(f"{name}_{label}_one_new_commit", run_command(root, COMMANDS[name], tmp))
 
 
 def peer(root: Path, label: str) -> None:
