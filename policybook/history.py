@@ -23,7 +23,6 @@ one in the file. To schedule two changes, commit the second after the first took
 from __future__ import annotations
 
 import datetime as dt
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -181,8 +180,8 @@ def require_common_history(root: Path, base: str) -> None:
 # ---------------------------------------------------------------- the walk, resumable
 
 _TEXTS_BUDGET = 128 * 1024 * 1024  # characters of texts kept in the process
-_texts: dict[str, str] = {}
-_texts_size = 0  # blob sha -> normalised text (blobs never change)
+_texts: dict[str, str] = {}  # blob sha -> normalised text (blobs never change)
+_texts_size = 0
 _fronts: dict[tuple[str, str], _Front] = {}  # (blob, path) -> what its front matter says
 _histories: dict[tuple[str, str, str, str], History] = {}  # (root, head, dir, zone)
 
@@ -239,30 +238,6 @@ def _front_of(repo: git.Repo, blob: str, path: str) -> _Front:
         _fronts.clear()
     _fronts[(blob, path)] = found
     return found
-
-
-class _GitTexts:
-    """Reads the texts of a history's versions from git when they are asked for: the first
-    one alone (a gate compares one file), then all the others at once (a site renders
-    them all: one `git cat-file` process, not one per version); thread-safe."""
-
-    def __init__(self, root: Path, blobs: set[str]) -> None:
-        self.root, self.blobs = root, blobs
-        self.lock = threading.Lock()
-        self.loaded: dict[str, str] = {}
-
-    def text_of(self, blob: str) -> str:
-        with self.lock:
-            text = self.loaded.get(blob) or _texts.get(blob)
-            if text is None:
-                wanted = {blob} if not self.loaded else self.blobs | {blob}
-                with open_repo(self.root) as repo:
-                    for one in sorted(wanted - set(self.loaded)):
-                        self.loaded[one] = _blob(repo, one)[0]
-                text = self.loaded[blob]
-            else:
-                self.loaded.setdefault(blob, text)
-        return text
 
 
 def forget() -> None:
@@ -358,12 +333,10 @@ class _Walk:
                     current.commits.append(commit)
         self.head = commit.sha
 
-    def history(self, root: Path, head: str) -> History:
-        texts = _GitTexts(root, {b.blob for b in self.building.values()})
-
+    def history(self, repo: git.Repo, head: str) -> History:
         def version(b: _Building) -> Version:
-            return Version(b.policy, b.effective, b.path, _texts.get(b.blob), b.introduced,
-                           b.commits[-1], tuple(b.commits), blob=b.blob, source=texts)
+            return Version(b.policy, b.effective, b.path, _blob(repo, b.blob)[0], b.introduced,
+                           b.commits[-1], tuple(b.commits))
 
         every = sorted(self.building.values(), key=lambda b: (b.policy, b.effective))
         versions = tuple(version(b) for b in every
@@ -447,7 +420,7 @@ def read_history(root: Path, ref: str | None = None, content_dir: str = "content
                 walk.step(repo, commit, entries)
             walk.head = sha
             disk.put(slot, walk.to_json())
-        history = walk.history(root, sha)
+        history = walk.history(repo, sha)
         if len(_histories) > 16:
             _histories.clear()
         _histories[memo] = history

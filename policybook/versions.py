@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Protocol
 from zoneinfo import ZoneInfo
 
 
@@ -26,82 +25,15 @@ class Commit:
         return self.sha[:10]
 
 
-class TextSource(Protocol):
-    """Where a version's text comes from when it is read lazily (the git history)."""
-
-    def text_of(self, blob: str) -> str: ...
-
-
+@dataclass(frozen=True)
 class Version:
-    """One version of a policy (immutable).
-
-    `text` is the final text of this version. The history gives it lazily (`blob` and a
-    `source`): most commands only need the verdicts, which are kept on disk by blob, so a
-    version's text is read from git only when something reads it."""
-
-    __slots__ = (
-        "_source",
-        "_text",
-        "blob",
-        "commits",
-        "effective",
-        "final",
-        "introduced",
-        "path",
-        "policy",
-    )
     policy: str
     effective: dt.date
     path: str  # repository-relative path of the file in the final commit
+    text: str  # the final text of this version
     introduced: Commit  # the commit that first carried this effective date
     final: Commit  # the newest commit for this effective date (its final text)
-    commits: tuple[Commit, ...]  # every commit that changed this version, oldest first
-    blob: str  # the git blob of its text ("" when it did not come from git)
-    _text: str | None
-    _source: TextSource | None
-
-    def __init__(self, policy: str, effective: dt.date, path: str, text: str | None,
-                 introduced: Commit, final: Commit, commits: tuple[Commit, ...] = (),
-                 blob: str = "", source: TextSource | None = None) -> None:
-        if text is None and (source is None or not blob):
-            raise ValueError("a version needs its text, or a blob and a source to read it")
-        for name, value in (("policy", policy), ("effective", effective), ("path", path),
-                            ("introduced", introduced), ("final", final),
-                            ("commits", tuple(commits)), ("blob", blob), ("_text", text),
-                            ("_source", source)):
-            object.__setattr__(self, name, value)
-
-    def __setattr__(self, name: str, value: object) -> None:
-        raise AttributeError(f"Version is immutable (cannot set {name})")
-
-    @property
-    def text(self) -> str:
-        """The final text of this version."""
-        text: str | None = self._text
-        if text is None:
-            assert self._source is not None
-            text = self._source.text_of(self.blob)
-            object.__setattr__(self, "_text", text)
-        return text
-
-    def _identity(self) -> tuple[object, ...]:
-        content = self.blob or self.text
-        return (self.policy, self.effective, self.path, self.introduced, self.final,
-                self.commits, content)
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, Version):
-            return NotImplemented
-        if self.blob and other.blob:
-            return self._identity() == other._identity()
-        return self._identity()[:-1] == other._identity()[:-1] and self.text == other.text
-
-    def __hash__(self) -> int:
-        return hash((self.policy, self.effective, self.path, self.final.sha))
-
-    def __repr__(self) -> str:
-        return (f"Version({self.policy!r}, {self.effective.isoformat()}, {self.path!r}, "
-                f"final={self.final.short})")
+    commits: tuple[Commit, ...] = ()  # every commit that changed this version, oldest first
 
     @property
     def key(self) -> str:

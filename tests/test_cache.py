@@ -231,17 +231,3 @@ def test_effective_dates_in_another_zone_are_indexed_apart(policy_repo: GitRepo)
     assert cache.stats["history.commit"] == 2
     assert [v.key for v in tokyo.versions] == [v.key for v in utc.versions]
 
-
-def test_texts_are_read_from_git_only_when_asked_for(policy_repo: GitRepo) -> None:
-    for n in range(4):
-        commit_version(policy_repo, n)
-    read(policy_repo)
-    new_process()
-    h = read_history(policy_repo.path)
-    judgements(h.versions, policy_repo.path)
-    assert cache.stats["history.blob"] == 0  # verdicts come by blob, texts stay in git
-    assert "e-mail address" in h.versions[1].text
-    assert cache.stats["history.blob"] == 1  # one asked for, one read
-    assert "adress" in h.versions[2].text
-    assert cache.stats["history.blob"] == 4  # then the rest, at once
-    assert h.versions[3].text and cache.stats["history.blob"] == 4

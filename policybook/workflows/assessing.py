@@ -130,6 +130,7 @@ _judged: dict[str, Judgement] = {}  # this process's judgements, by key
 def forget() -> None:
     """Drop what this process remembers of judgements (as if it had just started)."""
     _judged.clear()
+    _text_keys.clear()
     parsed.cache_clear()
     assess_texts.cache_clear()
 
@@ -138,17 +139,12 @@ def judge_texts(old_text: str, old_path: str, new_text: str, new_path: str,
                 root: Path | None = None) -> Judgement:
     """The judgement of one change: from this process, else the disk cache of `root`'s
     repository, else by diffing (and then kept in both)."""
-    key = digest("judgement", digest(old_text), old_path, digest(new_text), new_path)
+    key = digest("judgement", _text_key(old_text), old_path, _text_key(new_text), new_path)
     return _judge(key, lambda: assess_texts(old_text, old_path, new_text, new_path), root)
 
 
 def judge_change(old: Version, new: Version, root: Path | None = None) -> Judgement:
-    """`judge_texts` for two versions; versions from git are keyed by their blobs, so a
-    warm cache answers without reading (or hashing) their texts."""
-    if not (old.blob and new.blob):
-        return judge_texts(old.text, old.path, new.text, new.path, root)
-    key = digest("judgement-blobs", old.blob, old.path, new.blob, new.path)
-    return _judge(key, lambda: assess_change(old, new), root)
+    return judge_texts(old.text, old.path, new.text, new.path, root)
 
 
 def _judge(key: str, compute: Callable[[], Assessment], root: Path | None) -> Judgement:
@@ -180,8 +176,8 @@ def judgements(versions: Sequence[Version], root: Path | None = None) -> dict[dt
     ordered = sorted(versions, key=lambda v: v.effective)
     pairs = list(itertools.pairwise(ordered))
     disk = DiskCache(cache_folder(root), "judgement-runs") if root is not None else None
-    run_key = digest("run", *(_pair_key(old, new) for old, new in pairs))
-    if disk is not None and pairs and all(v.blob for v in ordered):
+    run_key = digest("run", *(part for v in ordered for part in (_text_key(v.text), v.path)))
+    if disk is not None and pairs:
         data = disk.get(run_key)
         if isinstance(data, list) and len(data) == len(pairs):
             try:
@@ -191,13 +187,25 @@ def judgements(versions: Sequence[Version], root: Path | None = None) -> dict[dt
             else:
                 return {new.effective: j for (_, new), j in zip(pairs, found, strict=True)}
     judged = {new.effective: judge_change(old, new, root) for old, new in pairs}
-    if disk is not None and pairs and all(v.blob for v in ordered):
+    if disk is not None and pairs:
         disk.put(run_key, [judged[new.effective].to_json() for _, new in pairs])
     return judged
 
 
-def _pair_key(old: Version, new: Version) -> str:
-    return f"{old.blob}:{old.path}:{new.blob}:{new.path}"
+_text_keys: dict[int, tuple[str, str]] = {}  # id(text) -> (text, its digest)
+
+
+def _text_key(text: str) -> str:
+    """The digest of a text, computed once per text object (a version's text is one
+    object for the life of its history; the entry keeps it alive, so ids are not reused)."""
+    found = _text_keys.get(id(text))
+    if found is not None and found[0] is text:
+        return found[1]
+    key = digest(text)
+    if len(_text_keys) > 8192:
+        _text_keys.clear()
+    _text_keys[id(text)] = (text, key)
+    return key
 
 
 def verdict_of(assessment: Assessment | Judgement) -> Verdict:
