@@ -68,6 +68,9 @@ class Config:
     port: int = 8000
     static_out: str | None = None
     site_name: str = "Policies"
+    # Public pages, the feed and the API carry public facts only; this shows commit
+    # hashes, authors and messages, rule ids and line numbers too (an internal site).
+    site_show_internals: bool = False
     # storage
     database_url: str = ""
     # accounts from the company's own database (read-only), else the store's table
@@ -132,6 +135,7 @@ _FILE_KEYS: dict[str, tuple[str, type | tuple[type, ...]]] = {
     "site.port": ("port", int),
     "site.static_out": ("static_out", str),
     "site.name": ("site_name", str),
+    "site.show_internals": ("site_show_internals", bool),
     "database.url": ("database_url", str),
     "accounts.sql_query": ("accounts_sql_query", str),
     "accounts.batch": ("accounts_batch", int),
@@ -209,7 +213,8 @@ def load_config(root: Path, env: Mapping[str, str] | None = None) -> Config:
                                 f"{', '.join(sorted(_FILE_KEYS))})")
                 continue
             name, kind = _FILE_KEYS[key]
-            if isinstance(value, bool) or not isinstance(value, kind):
+            if (not isinstance(value, bool) if kind is bool
+                    else isinstance(value, bool) or not isinstance(value, kind)):
                 problems.append(f"{path}: '{key}' must be {_kind_name(kind)}, not {value!r}")
                 continue
             values[name] = value

@@ -28,6 +28,7 @@ from .config import Config
 from .errors import PolicybookError
 from .leader import Leadership, leadership_for
 from .store import Store
+from .workflows.state import StateBuilder
 from .workflows.tick import Publisher, TickReport, tick
 
 log = logging.getLogger(__name__)
@@ -53,6 +54,7 @@ class Ticker:
     store: Store
     clock: Clock = system_clock
     publish: Publisher | None = None
+    builder: StateBuilder | None = None  # the process's one state (see wiring.py)
     leadership: Leadership | None = None
     last: TickReport | None = None
     leading: bool | None = None  # None until the first attempt
@@ -75,7 +77,7 @@ class Ticker:
                 return None
             try:
                 self.last = tick(self.config, self.clock(), store=self.store,
-                                 publish=self.publish)
+                                 publish=self.publish, builder=self.builder)
             except PolicybookError as exc:
                 log.error("tick failed: %s", exc.message)
                 return None

@@ -77,11 +77,11 @@ def tick(cli: Any, setup: dict[str, Any], now: dt.datetime) -> CliResult:
 
 def page(setup: dict[str, Any], now: dt.datetime, path: str) -> str:
     """The live site as the main job serves it (notices read from the store)."""
-    from policybook.cli.site import site_app
+    from policybook.wiring import Wiring
 
     config = load_config(setup["repo"].path, env=setup["env"])
-    with Store.open(config.db_url, now) as store:
-        client = TestClient(site_app(config, lambda: now, store))
+    with Store.open(config.db_url, now) as store, Wiring.open(config, now, store=store) as w:
+        client = TestClient(w.site_app(lambda: now))
         response = client.get(path)
         assert response.status_code == 200, response.text
         return response.text
@@ -239,7 +239,7 @@ def test_the_tick_rebuilds_a_static_site_when_what_it_shows_changes(
     assert len(published) == 2
 
 
-def test_a_material_rewrite_after_the_notice_cancels_it_and_needs_a_new_one(
+def test_a_material_rewrite_after_the_notice_is_held_back(
         setup: dict[str, Any], cli: Any, sendgrid: SendGridServer) -> None:
     tick(cli, setup, DUE + dt.timedelta(minutes=1))
     assert sendgrid.stats.summary()["unique"] == ACCOUNTS
@@ -250,14 +250,19 @@ def test_a_material_rewrite_after_the_notice_cancels_it_and_needs_a_new_one(
                          when=DUE + dt.timedelta(days=1))
     later = DUE + dt.timedelta(days=2)
     result = tick(cli, setup, later)
-    assert "notice 1 (privacy-policy@" in result.out and "cancelled" in result.out
-    assert "notice 2 created for privacy-policy@" in result.out and "LATE" in result.out
+    # What takes effect is what was noticed: the notice stands, the edit is held back and
+    # reported, and nothing new is sent for it.
+    assert "cancelled" not in result.out and "notice 2" not in result.out
+    assert "warning: privacy-policy@" in result.out and "held back" in result.out
     config = load_config(setup["repo"].path, env=setup["env"])
     with Store.open(config.db_url, later) as store, store.read() as conn:
         states = [(n.id, str(n.state)) for n in list_notices(conn)]
-    assert states[0] == (1, "cancelled") and states[1][0] == 2
+    assert states == [(1, "sending")]
     plan = json.loads(cli(["plan", "--json", "--now", later.isoformat()],
                           cwd=setup["repo"].path, env=setup["env"]).out)
-    upcoming = plan["policies"][0]["upcoming"]
-    assert upcoming["notice"]["id"] == 2
-    assert upcoming["switch_at"] == (later + dt.timedelta(days=30)).isoformat()
+    [policy] = [p for p in plan["policies"] if p["policy"] == "privacy-policy"]
+    assert policy["upcoming"]["notice"]["id"] == 1
+    assert [p["kind"] for p in policy["problems"]] == ["edited-after-notice"]
+    switched = DUE + dt.timedelta(days=31)
+    html = page(setup, switched, "/privacy-policy/")
+    assert "does not sell its customer lists" in html and "may sell its customer" not in html

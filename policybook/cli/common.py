@@ -7,6 +7,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import click
 
@@ -37,21 +38,26 @@ class Env:
 pass_env = click.make_pass_decorator(Env)
 
 
-def parse_now(value: str | None) -> dt.datetime:
-    """`--now` (ISO 8601) -> aware datetime; naive values are UTC. Default: the clock."""
+def parse_now(value: str | None, zone: ZoneInfo | None = None,
+              option: str = "--now") -> dt.datetime:
+    """`--now` (ISO 8601) -> aware datetime. Default: the clock.
+
+    A date or time without an offset is read in the configured zone (`zone`, the
+    policies' `notice.timezone`), as a lawyer means it: `--now 2027-01-15` is midnight
+    of that day there, the moment a version dated 2027-01-15 takes effect."""
     if value is None:
         return dt.datetime.now(dt.UTC)
     try:
-        parsed = dt.datetime.fromisoformat(value)
+        parsed = dt.datetime.fromisoformat(value.strip())
     except ValueError:
-        raise UsageError(f"--now {value!r} is not an ISO 8601 date or time; write for example "
-                         "2027-01-15 or 2027-01-15T09:30:00+01:00") from None
+        raise UsageError(f"{option} {value!r} is not an ISO 8601 date or time; write for "
+                         "example 2027-01-15 or 2027-01-15T09:30:00+01:00") from None
     if not 1970 <= parsed.year <= 9000:
         # Notice periods and switch moments are computed from `now`; near the ends of the
         # calendar they overflow it.
-        raise UsageError(f"--now {value!r} is outside the years 1970 to 9000 that policybook "
-                         "can plan in; give a date in that range")
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
+        raise UsageError(f"{option} {value!r} is outside the years 1970 to 9000 that "
+                         "policybook can plan in; give a date in that range")
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=zone or dt.UTC)
 
 
 def now_option(func: Any) -> Any:

@@ -38,8 +38,8 @@ def check(env: Env, paths: tuple[Path, ...], base: str | None, no_gate: bool,
       policybook check content/privacy-policy.md
       policybook check --base origin/main          # in CI, on a pull request
     """
-    report = check_content(env.config, list(paths) or None, parse_now(now), base,
-                           gate=not no_gate)
+    report = check_content(env.config, list(paths) or None, parse_now(now, env.config.zone),
+                           base, gate=not no_gate)
     if not report.ok:
         raise ContentError(report.problems, report.summary())
     click.echo(report.summary())

@@ -121,7 +121,7 @@ def send_command(env: Env, notice: str, dry_run: bool, now: str | None) -> None:
       policybook notices send privacy-policy@2027-01-15
     """
     config = env.config
-    moment = parse_now(now)
+    moment = parse_now(now, env.config.zone)
     ref: int | str = int(notice) if notice.strip().isdigit() else notice
     if dry_run:
         _show_dry_run(plan_dry_run(config, ref, moment))

@@ -37,7 +37,7 @@ from jinja2 import Environment, TemplateError
 from ..addresses import clean_name, normalize_email, normalize_locale
 from ..delivery import Recipient
 from ..errors import ConfigError, MailError
-from ..store.notices import Notice
+from ..notice import Notice
 from ..templating import make_environment
 
 MAX_REASONS = 8  # the e-mail lists this many changes; the redline has them all

@@ -24,8 +24,8 @@ from starlette.routing import BaseRoute, Route
 from ..config import Config
 from ..errors import NotFoundError, UsageError
 from .changes import Compare
-from .site import NoticeLookup, Page, Site, TemplateFailure
-from .source import SiteSource
+from .site import Page, Site, TemplateFailure
+from .source import StateSource
 
 Clock = Callable[[], dt.datetime]
 
@@ -56,15 +56,14 @@ def _response(request: Request, page: Page, cache: str = "no-cache",
                     headers=headers)
 
 
-def create_app(config: Config, source: SiteSource, *, clock: Clock = system_clock,
+def create_app(config: Config, source: StateSource, *, clock: Clock = system_clock,
                extra_routes: Sequence[BaseRoute] = (), compare: Compare | None = None,
-               notices: NoticeLookup | None = None, preview: bool = False,
-               refresh_seconds: float = 2.0,
-               tracking_since: dt.datetime | None = None) -> Starlette:
-    """The web app. `extra_routes` (webhooks, say) are matched before the site's pages;
-    `notices` and `tracking_since` come from the store (see `workflows.planning`)."""
-    site = Site(config, source, compare=compare, notices=notices, preview=preview,
-                refresh_seconds=refresh_seconds, live=True, tracking_since=tracking_since)
+               committed: StateSource | None = None, preview: bool = False,
+               refresh_seconds: float = 2.0) -> Starlette:
+    """The web app over the state `source` hands it (`workflows.wiring` builds both).
+    `extra_routes` (the webhooks, say) are matched before the site's pages."""
+    site = Site(config, source, compare=compare, committed=committed, preview=preview,
+                refresh_seconds=refresh_seconds, live=True)
 
     async def fresh() -> Site:
         if site.stale():  # reading a new revision is slow: keep it off the event loop

@@ -17,7 +17,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
 from ..delivery import DeliveryState, state_after_event
-from .schema import deliveries, provider_events
+from .schema import deliveries, provider_events, utc_value
 
 
 @dataclass(frozen=True)
@@ -111,7 +111,7 @@ def apply_sendgrid_events(conn: Connection, events: Sequence[Any], now: dt.datet
             values["error"] = str(reason)[:2000]
         if state in (DeliveryState.PENDING, DeliveryState.SENDING):
             # The provider has it: whatever our sender records later, it was sent.
-            values["sent_at"] = sa.func.coalesce(d.sent_at, event.at)
+            values["sent_at"] = sa.func.coalesce(d.sent_at, utc_value(event.at))
             values["claim_token"] = None
             values["lease_until"] = None
         conn.execute(deliveries.update().where(d.id == event.delivery_id).values(**values))

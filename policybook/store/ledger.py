@@ -30,7 +30,7 @@ from ..delivery import BatchResult, DeliveryState, Recipient
 from .accounts import AccountStatus, SourceRow, SqlAccountSource
 from .db import Store
 from .notices import Notice
-from .schema import accounts, deliveries, notices
+from .schema import accounts, deliveries, notices, utc_value
 
 PENDING = DeliveryState.PENDING.value
 SENDING = DeliveryState.SENDING.value
@@ -271,7 +271,7 @@ def record(store: Store, claim: Claim, result: BatchResult, provider: str,
         is_open = sa.or_(d.state == PENDING, d.state == SENDING)
         sent_values = {
             "state": sa.case((is_open, DeliveryState.SENT.value), else_=d.state),
-            "provider": provider, "sent_at": sa.func.coalesce(d.sent_at, now),
+            "provider": provider, "sent_at": sa.func.coalesce(d.sent_at, utc_value(now)),
             "claim_token": None, "lease_until": None, "error": None}
         still_sendable = sa.and_(d.state != DeliveryState.FAILED.value,
                                  d.state != DeliveryState.SKIPPED.value,

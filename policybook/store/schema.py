@@ -50,6 +50,13 @@ class UTCDateTime(sa.types.TypeDecorator[dt.datetime]):
         return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
 
 
+def utc_value(value: dt.datetime) -> sa.BindParameter[dt.datetime]:
+    """A moment as an SQL value that goes through `UTCDateTime`. A bare datetime inside an
+    SQL function (COALESCE) is bound without the column's type, so SQLite would store its
+    local wall time as if it were UTC."""
+    return sa.literal(value, UTCDateTime())
+
+
 # SQLite only auto-increments an INTEGER PRIMARY KEY; PostgreSQL gets a bigint.
 BigId = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 Json = sa.JSON().with_variant(JSONB(), "postgresql")

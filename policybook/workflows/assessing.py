@@ -20,7 +20,14 @@ from pathlib import Path
 from typing import Any
 
 from ..cache import DiskCache, cache_folder, digest, stats
-from ..document import ChangeVerdict, Document, Override, parse_document
+from ..document import (
+    ChangeVerdict,
+    Document,
+    FrontMatter,
+    Override,
+    parse_document,
+    parse_front_matter,
+)
 from ..materiality import Assessment, Reason, assess
 from ..rulebook import Rule
 from ..timeline import Verdict
@@ -30,6 +37,12 @@ from ..versions import Version
 @lru_cache(maxsize=1024)
 def parsed(text: str, path: str) -> Document:
     return parse_document(text, path)
+
+
+@lru_cache(maxsize=4096)
+def front_matter(text: str, path: str) -> FrontMatter:
+    """A text's front matter alone (a fraction of parsing the whole policy)."""
+    return parse_front_matter(text, path)[0]
 
 
 @lru_cache(maxsize=1024)
@@ -132,6 +145,7 @@ def forget() -> None:
     _judged.clear()
     _text_keys.clear()
     parsed.cache_clear()
+    front_matter.cache_clear()
     assess_texts.cache_clear()
 
 

@@ -14,7 +14,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from ..config import Config
-from ..history import History, read_history
 from ..mail.base import Mailer
 from ..store import (
     NoticeReason,
@@ -30,7 +29,8 @@ from ..store.notices import OPEN_STATES, audit_entries
 from ..timeline import VersionPlan, notice_start, notices_due, switch_after
 from .assessing import parsed
 from .notices import SendReport, open_store, send_due
-from .planning import Plans, Records, plan_all, read_records, settings
+from .planning import Plans, Records, settings
+from .state import StateBuilder, plans_of
 
 log = logging.getLogger(__name__)
 
@@ -147,24 +147,20 @@ def describe_created(store: Store, plans: Plans, created: tuple[tuple[int, str, 
     return tuple(out)
 
 
-def cancel_obsolete(store: Store, history: History, plans: Plans,
-                    now: dt.datetime) -> tuple[str, ...]:
-    """Withdraw open notices that no longer announce what will take effect: their version
-    was rescheduled or replaced before it took effect, or its text changed materially
-    (a new notice is then due). Nothing more is sent for them."""
-    withdrawn = {(v.policy, v.effective): by for v, by in history.withdrawn}
-    stale = dict(plans.stale)
+def cancel_obsolete(store: Store, plans: Plans, now: dt.datetime) -> tuple[str, ...]:
+    """Withdraw open notices whose version was rescheduled or replaced before it took
+    effect: nothing more is sent for them. (A notice whose version's text was changed
+    materially after it went out stands: the announced text stays live, see state.py.)"""
+    withdrawn = {(w.version.policy, w.version.effective): w.by
+                 for p in plans.policies for w in p.withdrawn}
     done: list[str] = []
     with store.write() as conn:
         for notice in list_notices(conn, OPEN_STATES):
             by = withdrawn.get((notice.policy, notice.effective))
-            if by is not None:
-                why = (f"the version of {notice.effective} was withdrawn by commit {by.short} "
-                       "before it took effect")
-            elif notice.id in stale:
-                why = stale[notice.id]
-            else:
+            if by is None:
                 continue
+            why = (f"the version of {notice.effective} was withdrawn by commit {by.short} "
+                   "before it took effect")
             stopped = cancel_notice(conn, notice.id, now, why)
             done.append(f"notice {notice.id} ({notice.key}) cancelled: {why} ({stopped} "
                         "e-mails not sent)")
@@ -196,22 +192,25 @@ def record_in_force(store: Store, plans: Plans, now: dt.datetime) -> tuple[str, 
 
 
 def tick(config: Config, now: dt.datetime, *, store: Store | None = None,
-         mailer: Mailer | None = None, publish: Publisher | None = None) -> TickReport:
-    """Run every step once, as of `now`."""
-    history = read_history(config.root, None, config.content_dir, config.zone)
+         mailer: Mailer | None = None, publish: Publisher | None = None,
+         builder: StateBuilder | None = None) -> TickReport:
+    """Run every step once, as of `now`, from one state (`builder`: the process's own;
+    its history cache reads git only when the branch head moved)."""
     store, own_store = open_store(config, store, now)
+    builder = builder or StateBuilder(config, store)
     try:
-        plans = plan_all(config, history, read_records(store), now)
-        cancelled = cancel_obsolete(store, history, plans, now)
+        plans = plans_of(builder, now)
+        cancelled = cancel_obsolete(store, plans, now)
         new = create_due_notices(config, store, plans, now)
-        if new:  # the switch moments depend on the notices now on record
-            plans = plan_all(config, history, read_records(store), now)
+        if new or cancelled:  # the switch moments depend on the notices now on record
+            plans = plans_of(builder, now)
         created = describe_created(store, plans, new, now)
         sends = send_due(config, now, store=store, mailer=mailer)
         in_force = record_in_force(store, plans, now)
         published = publish(config, plans) if publish is not None else None
-        warnings = cancelled + tuple(str(p) for p in history.problems)
-        report = TickReport(now, history.head, plans, created, sends, in_force, published,
+        warnings = cancelled + plans.state.skipped + tuple(
+            str(p) for p in plans.state.problems if p.kind.blocking)
+        report = TickReport(now, plans.head, plans, created, sends, in_force, published,
                             warnings)
         log.info("tick: %d notices created, %d e-mails sent, %d versions now in force",
                  len(created), sum(s.sent for s in sends), len(in_force))
