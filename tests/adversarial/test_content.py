@@ -43,7 +43,7 @@ HOSTILE_FRONT = [
     (BILLION_LAUGHS, 2, "anchors and aliases"),
     ("policy: privacy-policy\ntitle: &t Privacy\neffective: 2026-02-01", 3, "anchors"),
     ("base: &b {title: x}\n<<: *b", 2, "anchors"),
-    ("policy: " + "[" * 5000 + "]" * 5000, 2, "nested more than"),
+    ("policy: " + "[" * 5000 + "]" * 5000, 2, "nest"),  # libyaml may stop it first
     ("summary: " + "{a: " * 50 + "1" + "}" * 50, 2, "nested more than"),
     ("policy: privacy-policy\neffective: " + "1" * 5000, 1, "not valid YAML"),
     ("policy: !!python/object/apply:os.system ['true']", 2, "not valid YAML"),
@@ -185,3 +185,17 @@ def test_the_cli_never_shows_a_traceback_for_hostile_content(tmp_path: Path, cli
     check = cli(["check", "--no-gate"], cwd=repo.path)
     assert "content/bomb.md:2: front matter refused: anchors and aliases" in check.err
     assert "content/title.md:3: 'title' contains the control character U+001B" in check.err
+
+
+@pytest.mark.parametrize(("lines", "words"), [
+    (BILLION_LAUGHS, "anchors and aliases"),
+    ("policy: " + "[" * 2000 + "]" * 2000, "nested more than 8"),
+    ("a: {b: {c: {d: {e: {f: {g: {h: {i: 1}}}}}}}}", "nested more than 8"),
+])
+def test_without_libyaml_the_same_refusals(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                           lines: str, words: str) -> None:
+    from policybook import document
+
+    monkeypatch.setattr(document, "_CLoader", None)  # PyYAML's pure-Python loader
+    problems = check_bytes(tmp_path, front(lines))
+    assert any(p.line == 2 and words in p.message for p in problems), problems
