@@ -143,6 +143,7 @@ _judged: dict[str, Judgement] = {}  # this process's judgements, by key
 def forget() -> None:
     """Drop what this process remembers of judgements (as if it had just started)."""
     _judged.clear()
+    _runs.clear()
     _text_keys.clear()
     parsed.cache_clear()
     front_matter.cache_clear()
@@ -189,21 +190,30 @@ def judgements(versions: Sequence[Version], root: Path | None = None) -> dict[dt
     entry, so that a process that starts reads one file, not one per version."""
     ordered = sorted(versions, key=lambda v: v.effective)
     pairs = list(itertools.pairwise(ordered))
-    disk = DiskCache(cache_folder(root), "judgement-runs") if root is not None else None
     run_key = digest("run", *(part for v in ordered for part in (_text_key(v.text), v.path)))
+    found = _runs.get(run_key)
+    if found is not None:
+        return dict(found)
+    disk = DiskCache(cache_folder(root), "judgement-runs") if root is not None else None
     if disk is not None and pairs:
         data = disk.get(run_key)
         if isinstance(data, list) and len(data) == len(pairs):
             try:
-                found = [Judgement.from_json(d) for d in data]
+                found = {new.effective: Judgement.from_json(d)
+                         for (_, new), d in zip(pairs, data, strict=True)}
             except (KeyError, TypeError, ValueError):
                 stats["judgement-runs.corrupt"] += 1
-            else:
-                return {new.effective: j for (_, new), j in zip(pairs, found, strict=True)}
-    judged = {new.effective: judge_change(old, new, root) for old, new in pairs}
-    if disk is not None and pairs:
-        disk.put(run_key, [judged[new.effective].to_json() for _, new in pairs])
-    return judged
+    if found is None:
+        found = {new.effective: judge_change(old, new, root) for old, new in pairs}
+        if disk is not None and pairs:
+            disk.put(run_key, [found[new.effective].to_json() for _, new in pairs])
+    if len(_runs) > 256:
+        _runs.clear()
+    _runs[run_key] = found
+    return dict(found)
+
+
+_runs: dict[str, dict[dt.date, Judgement]] = {}  # this process's runs of judgements
 
 
 _text_keys: dict[int, tuple[str, str]] = {}  # id(text) -> (text, its digest)
