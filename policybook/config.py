@@ -296,13 +296,15 @@ def _build(root: Path, values: dict[str, Any], problems: list[str]) -> Config:
         if name in values:
             values[name] = float(values[name])
             if not 0 < values[name] <= 3600:  # also refuses NaN and infinity
-                problems.append(f"{name} must be more than 0 and at most 3600 seconds, not "
+                problems.append(f"{name} must be more than 0 seconds (and at most 3600), not "
                                 f"{values[name]}")
                 del values[name]
     if "database_url" in values:
         url = str(values["database_url"]).strip()
-        memory = re.match(r"^sqlite(?:\+\w+)?://(?:/(.*))?$", url)
-        if memory and (memory.group(1) or "").split("?")[0] in ("", ":memory:"):
+        # 'sqlite:///' reads as a file whose path was forgotten, and SQLAlchemy makes it an
+        # in-memory database; the explicit forms ('sqlite://', ':memory:') are a choice.
+        memory = re.match(r"^sqlite(?:\+\w+)?:///(.*)$", url)
+        if memory and memory.group(1).split("?")[0] == "":
             problems.append(f"database URL {url!r} names no file: SQLite would keep the proof "
                             "of notice in memory and lose it on exit; write "
                             "sqlite:///path/to/policybook.db")

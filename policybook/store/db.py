@@ -41,9 +41,10 @@ def create_engine(url: str) -> Engine:
                          "example sqlite:///path/policybook.db or "
                          "postgresql+psycopg://user:password@host/db") from None
     if parsed.get_backend_name() == "sqlite":
-        if not parsed.database:
-            # 'sqlite://' and 'sqlite:///' are SQLAlchemy's in-memory database: the proof of
-            # notice would vanish with the process. Never take that silently.
+        if parsed.database == "":
+            # 'sqlite:///' looks like a file whose path was forgotten, and SQLAlchemy makes
+            # it an in-memory database: the proof of notice would vanish with the process.
+            # Never take that silently (the explicit 'sqlite://' and ':memory:' are a choice).
             raise StoreError(f"database URL {_redact(url)!r} names no file (SQLite would keep "
                              "everything in memory and lose it on exit); write "
                              "sqlite:///path/to/policybook.db")
