@@ -86,7 +86,8 @@ def site_app(config: Config, clock: Callable[[], dt.datetime], store: Store | No
     """The live site, reading notices from the store when there is one (so that it
     switches and shows banners exactly as the scheduler plans)."""
     from ..site.app import create_app
-    from ..site.webhooks import sendgrid_webhook_route
+    from ..site.webhooks import webhook_route
+    from ..workflows.webhooks import SendgridWebhook
 
     source: SiteSource = GitSource(config.root, ref, config.content_dir, config.zone)
     if preview:
@@ -94,7 +95,7 @@ def site_app(config: Config, clock: Callable[[], dt.datetime], store: Store | No
     # SendGrid's event webhook (signed; refused with 403 while no key is configured). Not
     # on a preview: the editor's draft server is no place for delivery events. Its
     # timestamp window follows the real clock, whatever the site's (SendGrid's is real).
-    extra = [] if preview else [sendgrid_webhook_route(config, store=store)]
+    extra = [] if preview else [webhook_route(SendgridWebhook(config, store=store))]
     notices = site_notices(config, store, ref) if store is not None else None
     since = read_records(store).tracking_since if store is not None else None
     return create_app(config, source, clock=clock, preview=preview, extra_routes=extra,
