@@ -64,7 +64,7 @@ def test_a_batch_is_one_valid_request_per_locale(sendgrid: SendGridServer) -> No
     assert first == {"to": [{"email": "user0@example.com", "name": 'Zoë "Zo" O\'Brien, Jr.'}],
                      "headers": {"Message-ID": "<pb.cafe0001.7.0@example.com>"},
                      "custom_args": {"pb_notice": "7", "pb_delivery": "0",
-                                     "pb_account": "acc-0"}}
+                                     "pb_account": "acc-0", "pb_install": "cafe0001"}}
     assert "custom_args" not in en  # the schema has no object custom_args at the top
     assert en["headers"]["Auto-Submitted"] == "auto-generated"
     assert en["tracking_settings"]["click_tracking"]["enable"] is False

@@ -120,7 +120,8 @@ def test_signed_events_update_the_ledger(client: str,
         {"event": "delivered", "sg_event_id": "other", "timestamp": 1},  # not ours
     ])
     assert status == 200
-    assert counts == {"received": 5, "applied": 4, "duplicates": 0, "ignored": 1}
+    assert counts == {"received": 5, "applied": 4, "duplicates": 0, "ignored": 1,
+                      "foreign": 0, "malformed": 0}
     got = rows(store, notice_id)
     assert [got[i]["state"] for i in range(3)] == ["delivered", "bounced", "dropped"]
     assert got[0]["delivered_at"] == t + dt.timedelta(seconds=3)
@@ -134,10 +135,10 @@ def test_replayed_events_are_ignored(client: str,
     t = NOW + dt.timedelta(minutes=5)
     batch = [event(a, notice_id, "delivered", t, "e-once")]
     assert post(client, batch)[1] == {"received": 1, "applied": 1, "duplicates": 0,
-                                      "ignored": 0}
+                                      "ignored": 0, "foreign": 0, "malformed": 0}
     # the same post again (SendGrid retries, or an attacker replays it within the window)
     assert post(client, batch)[1] == {"received": 1, "applied": 0, "duplicates": 1,
-                                      "ignored": 0}
+                                      "ignored": 0, "foreign": 0, "malformed": 0}
     with store.read() as conn:
         assert len(conn.execute(provider_events.select()).all()) == 1
 

@@ -157,9 +157,12 @@ class SendGridMailer:
             to["name"] = name
         return {"to": [to],
                 "headers": {"Message-ID": letter.message_id(r)},
+                # Events come back with these: which delivery, and of which installation
+                # (two installs may share a SendGrid account).
                 "custom_args": {"pb_notice": str(letter.notice.id),
                                 "pb_delivery": str(r.delivery_id),
-                                "pb_account": r.account_id}}
+                                "pb_account": r.account_id,
+                                "pb_install": letter.install_id}}
 
     # -------------------------------------------------------------- sending
 

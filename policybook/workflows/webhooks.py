@@ -21,6 +21,7 @@ import binascii
 import datetime as dt
 import json
 import logging
+import re
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -40,6 +41,7 @@ SIGNATURE_HEADER = "X-Twilio-Email-Event-Webhook-Signature"
 TIMESTAMP_HEADER = "X-Twilio-Email-Event-Webhook-Timestamp"
 MAX_BODY = 8 * 1024 * 1024  # SendGrid posts batches of events well below this
 PATH = "/webhooks/sendgrid"
+_TIMESTAMP = re.compile(r"[0-9]{1,12}")
 
 
 @dataclass(frozen=True)
@@ -123,10 +125,11 @@ class SendgridWebhook:
         timestamp = headers.get(TIMESTAMP_HEADER.lower())
         if not signature or not timestamp:
             return _forbidden("unsigned")
-        try:
-            sent_at = int(timestamp)
-        except ValueError:
+        # Seconds since 1970 in digits only: int() would also take "+1_0 ", and a huge
+        # number overflows the float comparison below (it was a 500 with a traceback).
+        if not _TIMESTAMP.fullmatch(timestamp):
             return _forbidden("bad timestamp")
+        sent_at = int(timestamp)
         if abs(self._clock().timestamp() - sent_at) > self._tolerance:
             return _forbidden("timestamp outside the accepted window")
         declared = headers.get("content-length")
@@ -147,7 +150,7 @@ class SendgridWebhook:
             return _forbidden("bad signature")
         try:
             events = json.loads(body)
-        except ValueError:
+        except (ValueError, RecursionError):
             return WebhookReply(400, "the body is not JSON\n")
         if not isinstance(events, list):
             return WebhookReply(400, "expected a JSON array of events\n")
@@ -159,5 +162,6 @@ class SendgridWebhook:
                       exc.message)
             return WebhookReply(500, "temporarily unavailable\n")
         log.info("SendGrid webhook: %(received)d events, %(applied)d applied, "
-                 "%(duplicates)d duplicates, %(ignored)d ignored", counts)
+                 "%(duplicates)d duplicates, %(ignored)d ignored, %(foreign)d of another "
+                 "installation, %(malformed)d malformed", counts)
         return WebhookReply(200, counts=counts)
