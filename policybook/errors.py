@@ -85,3 +85,11 @@ class MailError(PolicybookError):
 
 class GateError(PolicybookError):
     """A notice-period rule is broken (see `policybook check`)."""
+
+
+class PortBusyError(PolicybookError):
+    """The address the site should listen on is taken by another program.
+
+    Exit code 4, of its own: 3 means a material change (`diff --fail-on-material`)."""
+
+    exit_code = 4

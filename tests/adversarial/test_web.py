@@ -12,6 +12,7 @@ import urllib.request
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 from urllib.parse import urljoin
 
 import pytest
@@ -265,3 +266,22 @@ def test_email_templates_cannot_run_commands(tmp_path: Path, payload: str) -> No
     with pytest.raises(PolicybookError):
         mine.rendered("en")
     assert not marker.exists()
+
+
+# ---------------------------------------------------------------- a busy port
+
+@pytest.mark.parametrize("command", [["serve"], ["run"]])
+def test_a_busy_port_is_said_and_has_an_exit_code_of_its_own(
+        tmp_path: Path, cli: Any, command: list[str]) -> None:
+    repo = GitRepo.create(tmp_path / "p")
+    repo.commit("v1", {"content/p.md": policy("2020-01-01", "ten days")})
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        port = taken.getsockname()[1]
+        result = cli([*command, "--port", str(port)], cwd=repo.path,
+                     env={"POLICYBOOK_DATABASE_URL": f"sqlite:///{tmp_path / 'pb.db'}"})
+    assert result.code == 4, (result.out, result.err)  # not 3: that means "material"
+    assert f"port {port} on 127.0.0.1 is busy" in result.err
+    assert f"--port {port + 1}" in result.err and "site.port" in result.err
+    assert "the site is on" not in result.err and "Traceback" not in result.err
