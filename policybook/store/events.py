@@ -2,8 +2,9 @@
 
 Only events of this installation's own messages are kept, and each once: an event must
 name a delivery of the ledger (`pb_delivery`, and `pb_notice` when given), carry this
-installation's id (`pb_install`) when it carries one, and its SendGrid message id must be
-the one the ledger recorded for that delivery. A staging and a production install that
+installation's id (`pb_install`) when it carries one, or else (messages sent before the
+install id was added) its SendGrid message id must be the one the ledger recorded for
+that delivery. A staging and a production install that
 share a SendGrid account therefore never touch each other's proof: the other install's
 events are counted as `foreign` and not stored. An event already stored (`(provider,
 event_id)` is unique), or repeated within one post, is a duplicate. An event that
@@ -165,15 +166,17 @@ def apply_sendgrid_events(conn: Connection, events: Sequence[Any], now: dt.datet
         if row is None or (event.notice_id is not None and event.notice_id != row["notice_id"]):
             ignored += 1  # no such delivery here: not stored
             continue
-        recorded = row["provider_message_id"] or None
-        if event.install is not None and event.install != ours:
+        if event.install is not None:
+            # This installation's random id decides; the message id may differ from the
+            # one recorded when a batch was sent twice (a crash before it was recorded),
+            # and the first copy's events are this installation's all the same.
+            if event.install != ours:
+                foreign += 1
+                continue
+        elif not _same_message(row["provider_message_id"] or None, event):
+            # No install id (a message sent before policybook added it): only the
+            # message id the ledger recorded for this delivery ties the event to it.
             foreign += 1
-            continue
-        if recorded is not None and not _same_message(recorded, event):
-            foreign += 1  # the ledger knows this delivery's message, and it is another
-            continue
-        if recorded is None and event.install is None:
-            foreign += 1  # nothing ties it to this installation
             continue
         mine.append(event)
     insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert

@@ -179,12 +179,14 @@ def test_events_of_another_installation_are_ignored_and_counted(
         ev(b, notice, "f-2", "bounce", n=7),  # SendGrid message of another send
         {**ev(c, notice, "f-3", "bounce", n=2), "sg_message_id": None},  # no proof at all
         ev(c, notice, "f-4", "delivered", n=2, pb_install=ours),  # ours
+        # ours too: the copy of a batch sent twice after a crash has another message id
+        ev(b, notice, "f-5", "delivered", n=9, pb_install=ours),
     ]).encode())
     assert status == 200
-    assert json.loads(text) == {"received": 4, "applied": 1, "duplicates": 0, "ignored": 0,
+    assert json.loads(text) == {"received": 5, "applied": 2, "duplicates": 0, "ignored": 0,
                                 "foreign": 3, "malformed": 0}
-    assert states(store, notice) == ["sent", "sent", "delivered"]
-    assert stored_events(store) == 1  # foreign events are not kept
+    assert states(store, notice) == ["sent", "delivered", "delivered"]
+    assert stored_events(store) == 2  # foreign events are not kept
 
 
 @pytest.mark.parametrize("message_id", ["m-0", "m-0.filter", "m-0.x.y"])
