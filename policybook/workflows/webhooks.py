@@ -32,7 +32,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 
 from ..config import Config
 from ..errors import ConfigError, PolicybookError
-from ..store import Store
+from ..store import Store, audit
 from ..store.events import apply_sendgrid_events
 
 log = logging.getLogger(__name__)
@@ -156,7 +156,14 @@ class SendgridWebhook:
             return WebhookReply(400, "expected a JSON array of events\n")
         try:
             with self._get_store().write() as conn:
-                counts = apply_sendgrid_events(conn, events, self._clock()).as_dict()
+                now = self._clock()
+                counts = apply_sendgrid_events(conn, events, now).as_dict()
+                if counts["malformed"] or counts["foreign"]:
+                    # On record for whoever audits the proof of notice: what was refused,
+                    # as counts (the events themselves are not kept).
+                    audit(conn, "webhook.events_refused", "provider:sendgrid", now,
+                          {"received": counts["received"], "malformed": counts["malformed"],
+                           "foreign": counts["foreign"]})
         except PolicybookError as exc:
             log.error("SendGrid webhook: events not stored (%s); SendGrid will retry",
                       exc.message)

@@ -17,6 +17,7 @@ from starlette.applications import Starlette
 from policybook.delivery import BatchResult
 from policybook.site.webhooks import webhook_route
 from policybook.store import Store, ledger
+from policybook.store.notices import audit_entries
 from policybook.store.schema import install_id, provider_events
 from policybook.workflows.webhooks import SIGNATURE_HEADER, TIMESTAMP_HEADER, SendgridWebhook
 from tests.support.asgi import serve
@@ -186,7 +187,10 @@ def test_events_of_another_installation_are_ignored_and_counted(
     assert json.loads(text) == {"received": 5, "applied": 2, "duplicates": 0, "ignored": 0,
                                 "foreign": 3, "malformed": 0}
     assert states(store, notice) == ["sent", "delivered", "delivered"]
-    assert stored_events(store) == 2  # foreign events are not kept
+    assert stored_events(store) == 2  # foreign events are not kept, but counted on record
+    with store.read() as conn:
+        refused = [e for e in audit_entries(conn) if e.kind == "webhook.events_refused"]
+    assert [e.details for e in refused] == [{"received": 5, "malformed": 0, "foreign": 3}]
 
 
 @pytest.mark.parametrize("message_id", ["m-0", "m-0.filter", "m-0.x.y"])
