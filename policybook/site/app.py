@@ -94,7 +94,7 @@ def create_app(config: Config, source: SiteSource, *, clock: Clock = system_cloc
                offload: Offload[Page] | None = None) -> Starlette:
     """The web app. `extra_routes` (webhooks, say) are matched before the site's pages;
     `notices` and `tracking_since` come from the store (see `workflows.planning`);
-    `offload` bounds the compare page's work (the default: one worker, three waiting)."""
+    `offload` bounds the compare page's work (the default: two workers, two waiting)."""
     site = Site(config, source, compare=cached_compare(compare or shared_compare),
                 notices=notices, preview=preview,
                 refresh_seconds=refresh_seconds, live=True, tracking_since=tracking_since)

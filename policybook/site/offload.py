@@ -2,7 +2,8 @@
 
 A visitor chooses any pair of versions, and a redline of two large versions can take
 a while. Computed on the event loop, two such requests stalled every page of the site.
-Here each computation runs in a small pool of worker threads (`workers`), with at most
+Here each computation runs in a small pool of worker threads (`workers`: two, so that a
+cached pair is not queued behind a long comparison), with at most
 `waiting` more queued behind them; identical requests in flight share one computation
 (single flight); a request that finds the pool and its queue full is refused at once
 (429, "try again"), and one that waits longer than `wait_seconds` gets a clear "still
@@ -38,7 +39,7 @@ class Busy(PolicybookError):
 
 
 class Offload(Generic[T]):
-    def __init__(self, *, workers: int = 1, waiting: int = 3, wait_seconds: float = 8.0,
+    def __init__(self, *, workers: int = 2, waiting: int = 2, wait_seconds: float = 8.0,
                  name: str = "policybook-compare") -> None:
         self.workers = workers
         self.waiting = waiting
