@@ -16,6 +16,8 @@ this process:
 
 The peer is the idle run: the goal is that other pages stay within a few times their
 idle latency (a compare computed on the event loop stalled them for its whole duration).
+With `--peer-src DIR` the same is measured with the policybook of another checkout
+(`peer_` lines): the code before this change computed compares on the event loop.
 Prints `name: value unit` lines.
 """
 
@@ -122,74 +124,84 @@ def p(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(len(ordered) * q))]
 
 
+def measure(root: Path, src: Path, samples: int, label: str, db: Path) -> None:
+    """Serve `root` with the policybook of `src` and print the figures, prefixed."""
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "policybook", "-C", str(root), "serve", "--port", str(port),
+         "--no-access-log", "--now", "2023-06-01T00:00:00Z"], cwd=src,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        env={**os.environ, "PYTHONPATH": str(src), "POLICYBOOK_DATABASE_URL": f"sqlite:///{db}"})
+    base = f"http://127.0.0.1:{port}"
+    try:
+        t0 = time.perf_counter()
+        wait_up(base + "/vendors/")
+        print(f"{label}first_page: {(time.perf_counter() - t0) * 1000:.0f} ms (start-up; the "
+              "site judges each version against the one before)")
+        pages(base, len(OTHER_PAGES))  # warm
+        idle = pages(base, samples)
+        print(f"{label}other_pages_idle_p50: {statistics.median(idle):.1f} ms")
+        print(f"{label}other_pages_idle_p99: {p(idle, 0.99):.1f} ms")
+
+        pairs = [(DATES[0], DATES[2]), (DATES[1], DATES[3])]  # not judged before
+        results: list[tuple[int, float]] = []
+        stop = threading.Event()
+
+        def compare(pair: tuple[str, str]) -> None:
+            results.append(get(f"{base}/vendors/compare/?from={pair[0]}&to={pair[1]}"))
+
+        threads = [threading.Thread(target=compare, args=(pair,)) for pair in pairs]
+        for t in threads:
+            t.start()
+        time.sleep(0.05)  # both requests are in
+
+        def watch() -> None:
+            for t in threads:
+                t.join()
+            stop.set()
+
+        watcher = threading.Thread(target=watch)
+        watcher.start()
+        loaded = pages(base, samples, stop)
+        watcher.join()
+        print(f"{label}other_pages_during_2_compares_p50: {statistics.median(loaded):.1f} ms "
+              f"({len(loaded)} requests)")
+        print(f"{label}other_pages_during_2_compares_p99: {p(loaded, 0.99):.1f} ms")
+        print(f"{label}other_pages_during_2_compares_max: {max(loaded):.1f} ms")
+        slowdown = statistics.median(loaded) / statistics.median(idle)
+        print(f"{label}other_pages_slowdown_p50: {slowdown:.1f} x (vs idle)")
+        for n, (status, ms) in enumerate(sorted(results, key=lambda r: r[1]), 1):
+            print(f"{label}compare_{n}_latency: {ms:.0f} ms (HTTP {status})")
+        # the reload: either finished meanwhile (cached) or still being prepared
+        deadline = time.monotonic() + 300
+        while True:
+            status, ms = get(f"{base}/vendors/compare/?from={pairs[0][0]}&to={pairs[0][1]}")
+            if status == 200 or time.monotonic() > deadline:
+                break
+            time.sleep(0.5)
+        print(f"{label}compare_again_latency: {ms:.1f} ms (HTTP {status}, the same pair again)")
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rows", type=int, default=200)
     parser.add_argument("--samples", type=int, default=40)
+    parser.add_argument("--peer-src", type=Path, metavar="DIR",
+                        help="also measure the policybook of another checkout (the peer: for "
+                             "example the code before the compare page left the event loop)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="policybook-compare-") as tmp:
         root = Path(tmp) / "policies"
         root.mkdir()
         make_repo(root, args.rows)
-        port = free_port()
-        server = subprocess.Popen(
-            [sys.executable, "-m", "policybook", "-C", str(root), "serve", "--port", str(port),
-             "--no-access-log", "--now", "2023-06-01T00:00:00Z"], cwd=REPO,
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-            env={**os.environ, "PYTHONPATH": str(REPO),
-                 "POLICYBOOK_DATABASE_URL": f"sqlite:///{Path(tmp) / 'pb.db'}"})
-        base = f"http://127.0.0.1:{port}"
-        try:
-            t0 = time.perf_counter()
-            wait_up(base + "/vendors/")
-            print(f"rows_changed_per_version: {args.rows}")
-            print(f"first_page: {(time.perf_counter() - t0) * 1000:.0f} ms (start-up; the "
-                  "site judges each version against the one before)")
-            pages(base, len(OTHER_PAGES))  # warm
-            idle = pages(base, args.samples)
-            print(f"other_pages_idle_p50: {statistics.median(idle):.1f} ms")
-            print(f"other_pages_idle_p99: {p(idle, 0.99):.1f} ms")
-
-            pairs = [(DATES[0], DATES[2]), (DATES[1], DATES[3])]  # not judged before
-            results: list[tuple[int, float]] = []
-            stop = threading.Event()
-
-            def compare(pair: tuple[str, str]) -> None:
-                results.append(get(f"{base}/vendors/compare/?from={pair[0]}&to={pair[1]}"))
-
-            threads = [threading.Thread(target=compare, args=(pair,)) for pair in pairs]
-            for t in threads:
-                t.start()
-            time.sleep(0.05)  # both requests are in
-
-            def watch() -> None:
-                for t in threads:
-                    t.join()
-                stop.set()
-
-            watcher = threading.Thread(target=watch)
-            watcher.start()
-            loaded = pages(base, args.samples, stop)
-            watcher.join()
-            print(f"other_pages_during_2_compares_p50: {statistics.median(loaded):.1f} ms "
-                  f"({len(loaded)} requests)")
-            print(f"other_pages_during_2_compares_p99: {p(loaded, 0.99):.1f} ms")
-            print(f"other_pages_during_2_compares_max: {max(loaded):.1f} ms")
-            slowdown = statistics.median(loaded) / statistics.median(idle)
-            print(f"other_pages_slowdown_p50: {slowdown:.1f} x (vs idle)")
-            for n, (status, ms) in enumerate(sorted(results, key=lambda r: r[1]), 1):
-                print(f"compare_{n}_latency: {ms:.0f} ms (HTTP {status})")
-            # the reload: either finished meanwhile (cached) or still being prepared
-            deadline = time.monotonic() + 300
-            while True:
-                status, ms = get(f"{base}/vendors/compare/?from={pairs[0][0]}&to={pairs[0][1]}")
-                if status == 200 or time.monotonic() > deadline:
-                    break
-                time.sleep(0.5)
-            print(f"compare_cached_latency: {ms:.1f} ms (HTTP {status}, the same pair again)")
-        finally:
-            server.terminate()
-            server.wait(timeout=10)
+        print(f"rows_changed_per_version: {args.rows}")
+        measure(root, REPO, args.samples, "", Path(tmp) / "pb.db")
+        if args.peer_src is not None:
+            measure(root, args.peer_src.resolve(), args.samples, "peer_",
+                    Path(tmp) / "peer.db")
 
 
 if __name__ == "__main__":
