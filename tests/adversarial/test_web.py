@@ -22,7 +22,7 @@ from policybook.document import Document
 from policybook.site.app import create_app
 from policybook.site.changes import Comparison, compare_documents
 from policybook.site.offload import Offload
-from policybook.site.source import GitSource
+from policybook.workflows.state import StateBuilder
 from tests.helpers import GitRepo
 from tests.sitedata import make_site_repo
 from tests.sitehelpers import MovableClock, serve
@@ -37,7 +37,7 @@ def repo(tmp_path_factory: pytest.TempPathFactory) -> GitRepo:
 
 @pytest.fixture(scope="module")
 def base(repo: GitRepo) -> Iterator[str]:
-    with serve(create_app(Config(root=repo.path), GitSource(repo.path), clock=CLOCK)) as url:
+    with serve(create_app(*site_of(repo.path), clock=CLOCK)) as url:
         yield url
 
 
@@ -162,6 +162,11 @@ PAIRS = [("2020-01-01", "2022-01-01"), ("2020-01-01", "2023-01-01"),
          ("2021-01-01", "2023-01-01")]
 
 
+def site_of(root: Path) -> tuple[Config, StateBuilder]:
+    config = Config(root=root)
+    return config, StateBuilder(config)
+
+
 def compare_url(base: str, pair: tuple[str, str]) -> str:
     return f"{base}/p/compare/?from={pair[0]}&to={pair[1]}"
 
@@ -169,10 +174,11 @@ def compare_url(base: str, pair: tuple[str, str]) -> str:
 def test_slow_compares_do_not_stall_other_pages_and_are_bounded(history: GitRepo) -> None:
     gate = Gate()
     offload: Offload[object] = Offload(workers=1, waiting=1, wait_seconds=15)
-    app = create_app(Config(root=history.path), GitSource(history.path), clock=CLOCK,
+    app = create_app(*site_of(history.path), clock=CLOCK,
                      compare=gate, offload=offload)  # type: ignore[arg-type]
     with serve(app) as base, ThreadPoolExecutor(4) as pool:
-        assert get(base + "/p/")[0] == 200  # warm: consecutive versions judged
+        for path in ("/", "/p/", "/p/versions/", "/feed.xml", "/notice.json"):
+            assert get(base + path)[0] == 200  # warm: consecutive versions judged once
         gate.open.clear()
         calls_before = gate.calls
         first = pool.submit(get, compare_url(base, PAIRS[0]))
@@ -205,7 +211,7 @@ def test_slow_compares_do_not_stall_other_pages_and_are_bounded(history: GitRepo
 def test_a_compare_over_the_wait_gets_a_clear_page_then_the_result(history: GitRepo) -> None:
     gate = Gate()
     offload: Offload[object] = Offload(workers=1, waiting=0, wait_seconds=0.5)
-    app = create_app(Config(root=history.path), GitSource(history.path), clock=CLOCK,
+    app = create_app(*site_of(history.path), clock=CLOCK,
                      compare=gate, offload=offload)  # type: ignore[arg-type]
     with serve(app) as base:
         assert get(base + "/p/")[0] == 200
@@ -241,7 +247,7 @@ def test_repository_templates_cannot_run_commands(tmp_path: Path, payload: str) 
     repo = GitRepo.create(tmp_path / "p")
     repo.commit("v1", {"content/p.md": policy("2020-01-01", "ten days"),
                        "templates/site/404.html": payload.replace("MARKER", str(marker))})
-    app = create_app(Config(root=repo.path), GitSource(repo.path), clock=CLOCK)
+    app = create_app(*site_of(repo.path), clock=CLOCK)
     with serve(app) as url:
         status, _, text = get(url + "/nope/")
     assert not marker.exists()
