@@ -37,6 +37,8 @@ class Rule(StrEnum):
     DATE_ONLY = "date-only"
     FRONT_MATTER = "front-matter"
     SUMMARY = "summary"
+    CONTACT = "contact-details"
+    SAME_MEANING = "same-meaning"
     CLARIFICATION = "clarification"
     # material
     NEGATION = "negation-flip"
@@ -45,6 +47,9 @@ class Rule(StrEnum):
     MODAL_WEAKENING = "modal-weakening"
     MODAL_STRENGTHENING = "modal-strengthening"
     NUMBERS = "changed-number"
+    PLACES = "places"
+    LIST_SCOPE = "list-scope"
+    REORDERED_MEANING = "reordered-meaning"
     DATA = Concept.DATA.value
     PURPOSES = Concept.PURPOSES.value
     RECIPIENTS = Concept.RECIPIENTS.value
@@ -85,6 +90,10 @@ EXPLANATIONS: dict[Rule, str] = {
     Rule.DATE_ONLY: "only a date changed",
     Rule.FRONT_MATTER: "only the front matter changed (metadata, not the text users agree to)",
     Rule.SUMMARY: "only a non-binding summary of the binding text changed",
+    Rule.CONTACT: "only contact details changed (a postal address, a phone number, an e-mail "
+                  "address, a contact page or whom to contact)",
+    Rule.SAME_MEANING: "the same meaning in other words (a contraction, a shorter phrase, "
+                       "another inflection or spelling of the same word)",
     Rule.CLARIFICATION: "wording changed in a sentence that states no duty, right or data "
                         "practice, and touches none of the material concepts",
     Rule.NEGATION: "a negation was added or removed: what was forbidden may now be allowed, "
@@ -94,6 +103,12 @@ EXPLANATIONS: dict[Rule, str] = {
     Rule.MODAL_WEAKENING: "a duty was weakened (will/must became may, or a promise was dropped)",
     Rule.MODAL_STRENGTHENING: "a permission became a duty, or a duty was added",
     Rule.NUMBERS: "a number, amount or duration changed",
+    Rule.LIST_SCOPE: "an item was added to or removed from a list: it widens or narrows what "
+                     "the sentence covers",
+    Rule.REORDERED_MEANING: "the same words in another order change what is paired with what "
+                            "(who receives which data, what a negation covers)",
+    Rule.PLACES: "a place was added or removed: it changes where something applies or where "
+                 "data goes",
     Rule.DATA: "it changes which personal data is concerned",
     Rule.PURPOSES: "it changes what data is used for",
     Rule.RECIPIENTS: "it changes who receives or can access data",

@@ -19,6 +19,14 @@ from . import lexicon
 from .lexicon import Concept
 from .redline import Hunk, words_of
 from .rulebook import EDITORIAL, EXPLANATIONS, MATERIAL, Finding, Rule
+from .signals import (
+    Signals,
+    contact_only,
+    date_only,
+    places,
+    signals_of,
+    visible,
+)
 
 __all__ = ["EDITORIAL", "EXPLANATIONS", "MATERIAL", "Finding", "Rule", "Texts", "editorial_hunk",
            "material_hunk", "sentence", "whole_text"]
@@ -346,6 +354,24 @@ def _reordered_in_sentence(h: Hunk, old: Sequence[str], new: Sequence[str]) -> b
                 or Concept.RECIPIENTS in lexicon.concepts(whole))
 
 
+def _party_swapped(h: Hunk) -> tuple[str, ...]:
+    """A name replaced by another name ("Paystream" -> "Coinpay"), both capitalised."""
+    d, i = alnum(h.deleted), alnum(h.inserted)
+    if not (0 < len(d) <= 4 and 0 < len(i) <= 4):
+        return ()
+    if all(_capitalised(w) for w in d + i) and {w.lower() for w in d} != {w.lower() for w in i}:
+        return tuple(d + i)
+    return ()
+
+
+def _swapped(h: Hunk, old: Sequence[str], new: Sequence[str]) -> bool:
+    """The same words in another order where order matters (around a negation, between
+    recipients): what is paired with what changed."""
+    before = sorted(w.lower() for w in alnum(sentence(old, h.old_start, h.old_end)))
+    after = sorted(w.lower() for w in alnum(sentence(new, h.new_start, h.new_end)))
+    return bool(alnum([*h.deleted, *h.inserted])) and before == after
+
+
 def _link_wording(h: Hunk, links: tuple[str, str]) -> bool:
     """Only the words of a link changed ("What is my disk quota?" -> "Storage limits")."""
     d, i = alnum(h.deleted), alnum(h.inserted)
@@ -360,6 +386,54 @@ def _link_wording(h: Hunk, links: tuple[str, str]) -> bool:
                 or lexicon.weak_modals(words) or _numbers(words))
 
 
+_CHANNELS = {"e-mail", "email", "mail", "post", "website", "site", "app", "banner", "phone",
+             "text", "sms", "letter", "notification", "message", "blog", "page"}
+
+
+def _notice_channel(h: Hunk, old: Sequence[str], new: Sequence[str]) -> bool:
+    """A channel ("by e-mail" -> "on our website") changed in a sentence about telling
+    users: how they are told is a term of the policy, not a contact detail."""
+    changed = {w.lower() for w in alnum([*h.deleted, *h.inserted])}
+    if not changed & _CHANNELS:
+        return False
+    around = [*sentence(old, h.old_start, h.old_end), *sentence(new, h.new_start, h.new_end)]
+    return Concept.NOTICE in lexicon.concepts(around)
+
+
+_COORDINATORS = {",", "or", "and", ";", "including", "/"}
+
+
+def _list_scope(h: Hunk) -> tuple[str, ...]:
+    """An item added to or removed from an enumeration ("the site" -> "the site or the
+    app"): the words of the item, when the run is one, else ()."""
+    if h.deleted and h.inserted:
+        return ()
+    run = list(h.inserted or h.deleted)
+    words = [w.lower() for w in run]
+    edge = words[:1] + words[-1:]
+    content = [w for w in alnum(run) if w.lower() not in lexicon.ARTICLES
+               and w.lower() not in _COORDINATORS and w.lower() not in lexicon.GRAMMAR_WORDS]
+    if not content or len(content) > 8 or not (set(edge) & _COORDINATORS):
+        return ()
+    return tuple(content)
+
+
+def _unit_changed(h: Hunk, old: Sequence[str], new: Sequence[str]) -> tuple[str, ...]:
+    """Words inserted or removed right after a number ("30 days" -> "30 business days"):
+    the unit or the qualifier of an amount changed."""
+    def after_number(words: Sequence[str], start: int) -> bool:
+        return any(_is_number(w) and w.lower() not in ("one", "first")
+                   for w in words[max(0, start - 3): start])
+    if after_number(old, h.old_start) and after_number(new, h.new_start):
+        return tuple(w for w in alnum([*h.deleted, *h.inserted]) if not _is_number(w))
+    return ()
+
+
+def hunk_signals(h: Hunk, old: Sequence[str], new: Sequence[str]) -> Signals:
+    return signals_of(h.deleted, h.inserted, sentence(old, h.old_start, h.old_end),
+                      sentence(new, h.new_start, h.new_end))
+
+
 def editorial_hunk(h: Hunk, old: Sequence[str], new: Sequence[str], texts: Texts,
                    links: tuple[str, str] = ("", ""), table: bool = False) -> Finding | None:
     """The editorial rule that explains this changed run, if one does. `links` are the
@@ -368,6 +442,12 @@ def editorial_hunk(h: Hunk, old: Sequence[str], new: Sequence[str], texts: Texts
     d, i = h.deleted, h.inserted
     if _punctuation(d, i):
         return Finding(Rule.PUNCTUATION, EDITORIAL)
+    sig = hunk_signals(h, old, new)
+    if sig.markup_only:
+        return Finding(Rule.MARKUP, EDITORIAL, note="raw HTML or Markdown around the same words")
+    if sig.dated:
+        return Finding(Rule.DATE_ONLY, EDITORIAL)
+
     # A short text of labels ("3.2" -> "3.4") is numbering, except in a table cell, where a
     # number is a value: a price, a period, a count ("US$ 10" -> "US$ 12").
     if not table and len(old) <= 4 and len(new) <= 4 and alnum(old) and alnum(new) and \
@@ -383,6 +463,10 @@ def editorial_hunk(h: Hunk, old: Sequence[str], new: Sequence[str], texts: Texts
         return Finding(Rule.LINK_TARGET, EDITORIAL)
     if _link_wording(h, links):
         return Finding(Rule.LINK_WORDING, EDITORIAL)
+    if sig.contact and not _notice_channel(h, old, new):
+        return Finding(Rule.CONTACT, EDITORIAL)
+    if sig.same_meaning:
+        return Finding(Rule.SAME_MEANING, EDITORIAL)
     if _date(h, old, new):
         return Finding(Rule.DATE_ONLY, EDITORIAL)
     renamed = _rename(h, old, new, texts)
@@ -449,33 +533,37 @@ def material_hunk(h: Hunk, old: Sequence[str], new: Sequence[str],
                        note=f"{'/'.join(weak_d) or '—'} → {'/'.join(strong_i) or '—'}")
     if _numbers(d) != _numbers(i):
         return Finding(Rule.NUMBERS, MATERIAL, tuple(_numbers(d) + _numbers(i)))
+    unit = _unit_changed(h, old, new)
+    if unit:
+        return Finding(Rule.NUMBERS, MATERIAL, unit, note="the unit of a number changed")
+    if _notice_channel(h, old, new):
+        return Finding(Rule.NOTICE, MATERIAL, tuple(alnum([*d, *i])))
     found = lexicon.concepts(list(d) + list(i))
     if found:
         concept = next(iter(found))
         terms = tuple(t for ts in found.values() for t in ts)
         return Finding(Rule(concept.value), MATERIAL, terms,
                        note=_also(found))
+    moved_places = hunk_signals(h, old, new).places_changed
+    if moved_places:
+        return Finding(Rule.PLACES, MATERIAL, moved_places)
     content = [w for w in alnum(list(d) + list(i)) if w.lower() not in lexicon.ARTICLES]
     if table and content:
         return Finding(Rule.TABLE_ENTRY, MATERIAL, tuple(content))
-    topic = {c: t for c, t in lexicon.concepts(context).items()
-             if c is not Concept.LEGAL_TERMS}
-    if content and topic:
-        concept = next(iter(topic))
-        return Finding(Rule(concept.value), MATERIAL, topic[concept],
-                       note=f"in the section on {lexicon.DESCRIPTIONS[concept]}")
-    if content and (lexicon.is_deontic(before) or lexicon.is_deontic(after)):
-        return Finding(Rule.DUTIES, MATERIAL, tuple(content))
-    around = {c: t for c, t in lexicon.concepts([*before, *after]).items()
-              if c is not Concept.LEGAL_TERMS}
-    if content and around:
-        concept = next(iter(around))
-        return Finding(Rule(concept.value), MATERIAL, around[concept],
-                       note=f"in a sentence about {lexicon.DESCRIPTIONS[concept]}")
-    practice = lexicon.describes_practice(before) or lexicon.describes_practice(after)
-    if content and practice:
-        return Finding(Rule.DATA, MATERIAL, tuple(practice),
-                       note="a sentence describing a data practice")
+    # The sentence explains why a changed list or name matters; the change carries it.
+    states = any(lexicon.is_deontic(x) or lexicon.describes_practice(x) or lexicon.shares(x)
+                 or set(lexicon.concepts(x)) - {Concept.LEGAL_TERMS} for x in (before, after))
+    scope = _list_scope(h)
+    if scope and states:
+        return Finding(Rule.LIST_SCOPE, MATERIAL, scope)
+    party = _party_swapped(h)
+    if party and any(lexicon.shares(x) or lexicon.describes_practice(x)
+                     or Concept.RECIPIENTS in lexicon.concepts(x) for x in (before, after)):
+        return Finding(Rule.RECIPIENTS, MATERIAL, party, note="a named party changed")
+    if _swapped(h, old, new):
+        return Finding(Rule.REORDERED_MEANING, MATERIAL, tuple(alnum([*d, *i])))
+    # The section and the sentence may explain a reason, never make one: words that
+    # carry no negation, modality, number, place or concept are a clarification.
     return Finding(Rule.CLARIFICATION, EDITORIAL)
 
 
@@ -500,8 +588,12 @@ def whole_text(words: Sequence[str], texts: Texts, added: bool,
                 () if added else tuple(words), tuple(words) if added else ())
     blank: list[str] = []
     old, new = (blank, list(words)) if added else (list(words), blank)
-    if _date(hunk, old, new):
+    if _date(hunk, old, new) or date_only(words, ()):
         return Finding(Rule.DATE_ONLY, EDITORIAL)
+    if not alnum(visible(words)):
+        return Finding(Rule.MARKUP, EDITORIAL, note="markup without words")
+    if contact_only(words):
+        return Finding(Rule.CONTACT, EDITORIAL)
     negs = lexicon.negations(words)
     found = lexicon.concepts(words)
     terms = tuple(t for ts in found.values() for t in ts)
@@ -521,12 +613,9 @@ def whole_text(words: Sequence[str], texts: Texts, added: bool,
                        tuple(lexicon.strong_modals(words) + lexicon.weak_modals(words)))
     if _numbers(words):
         return Finding(Rule.NUMBERS, MATERIAL, tuple(_numbers(words)))
-    topic = {c: t for c, t in lexicon.concepts(context).items()
-             if c is not Concept.LEGAL_TERMS}
-    if topic and len(content) >= 3:
-        concept = next(iter(topic))
-        return Finding(Rule(concept.value), MATERIAL, topic[concept],
-                       note=f"in the section on {lexicon.DESCRIPTIONS[concept]}")
+    named = places(words)
+    if named:
+        return Finding(Rule.PLACES, MATERIAL, tuple(dict.fromkeys(named)))
     practice = lexicon.describes_practice(words)
     if practice:
         return Finding(Rule.DATA, MATERIAL, tuple(practice),

@@ -148,7 +148,7 @@ def test_a_sentence_about_data_practices_is_material() -> None:
     old = "## Collection\n\nInformation is gathered when you visit the site.\n"
     new = "## Collection\n\nInformation is gathered when you visit the site or the app.\n"
     verdict, found = verdict_and_rules(new, old)
-    assert (verdict, found) == ("material", ["material data-categories"])
+    assert (verdict, found) == ("material", ["material list-scope"])
 
 
 def test_rename_that_leaves_the_old_name_in_use_is_not_editorial() -> None:
