@@ -22,6 +22,7 @@ from .rulebook import EDITORIAL, EXPLANATIONS, MATERIAL, Finding, Rule
 from .signals import (
     Signals,
     contact_only,
+    contact_passage,
     date_only,
     places,
     signals_of,
@@ -572,6 +573,53 @@ def _also(found: dict[Concept, tuple[str, ...]]) -> str:
     return f"also {', '.join(others)}" if others else ""
 
 
+def _unlabelled(words: Sequence[str]) -> list[str]:
+    """The words without a leading label ("4.", "B)", "-")."""
+    k = 0
+    while k < len(words) and (_REF_LABEL.match(words[k]) or not any(c.isalnum()
+                                                                   for c in words[k])):
+        k += 1
+    return list(words[k:])
+
+
+def _sentences(words: Sequence[str]) -> list[list[str]]:
+    found: list[list[str]] = [[]]
+    for w in words:
+        found[-1].append(w)
+        if w in _SENTENCE_END or w in ("!", "?"):
+            found.append([])
+    return [x for x in found if alnum(x)]
+
+
+_POINTER_WORDS = ("please see", "please refer", "refer to", "learn more", "learn about",
+                  "for more information", "for more details", "read more", "find out more",
+                  "see our", "see the", "please visit", "visit our")
+
+
+def _only_pointers(words: Sequence[str]) -> bool:
+    """Every sentence only sends the reader elsewhere ("Learn more about X", "If you have
+    a question about Y, please refer to Z")."""
+    sentences = _sentences(words)
+    return bool(sentences) and all(
+        any(p in " ".join(x).lower() for p in _POINTER_WORDS) and len(alnum(x)) <= 30
+        for x in sentences)
+
+
+_ANNOUNCE = {"update", "updates", "updated", "updating", "changes", "change", "changed",
+             "version", "preview", "effect", "effective", "apply", "applies", "continues"}
+
+
+def _announcement(words: Sequence[str]) -> bool:
+    """A banner that announces a new version and its date ("We are updating these terms;
+    the new version takes effect on 1 May"): the change it announces is judged when it
+    lands, the banner itself changes nothing."""
+    content = alnum(words)
+    low = {w.lower() for w in content}
+    dated = any(w in lexicon.MONTHS for w in content) and any(_YEAR.match(w) for w in content)
+    touched = set(lexicon.concepts(words)) - {Concept.LEGAL_TERMS, Concept.NOTICE}
+    return dated and len(content) <= 60 and len(low & _ANNOUNCE) >= 2 and not touched
+
+
 def whole_text(words: Sequence[str], texts: Texts, added: bool,
                context: Sequence[str] = (), lead: Sequence[str] = ()) -> Finding:
     """An added (or removed) paragraph, item or section: what does it say? `lead` is the
@@ -592,9 +640,16 @@ def whole_text(words: Sequence[str], texts: Texts, added: bool,
         return Finding(Rule.DATE_ONLY, EDITORIAL)
     if not alnum(visible(words)):
         return Finding(Rule.MARKUP, EDITORIAL, note="markup without words")
-    if contact_only(words):
-        return Finding(Rule.CONTACT, EDITORIAL)
     negs = lexicon.negations(words)
+    strong = lexicon.strong_modals(words)
+    if contact_only(words) or (contact_passage(words) and not negs and not strong):
+        return Finding(Rule.CONTACT, EDITORIAL)
+    if texts.is_heading(" ".join(words)) or texts.is_heading(" ".join(_unlabelled(words))):
+        return Finding(Rule.CONTENTS, EDITORIAL)
+    if not negs and not strong and _only_pointers(words):
+        return Finding(Rule.CROSS_REFERENCE, EDITORIAL)
+    if not negs and _announcement(words):
+        return Finding(Rule.DATE_ONLY, EDITORIAL, note="announces when the text changes")
     found = lexicon.concepts(words)
     terms = tuple(t for ts in found.values() for t in ts)
     if lead and [w for w in lexicon.negations(lead) if w != "only"]:

@@ -18,8 +18,8 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-__all__ = ["Signals", "Vocabulary", "contact_only", "date_only", "normal", "places", "signals_of",
-           "visible", "vocabulary"]
+__all__ = ["Signals", "Vocabulary", "contact_only", "contact_passage", "date_only", "normal",
+           "places", "signals_of", "visible", "vocabulary"]
 
 _MARKUP = frozenset({"*", "**", "_", "__", "#", "|", "[", "]", "<", ">", "`", "~", "\\", "·",
                      "•"})
@@ -155,10 +155,12 @@ def _contact_word(word: str, vocab: Vocabulary) -> str:
     return ""
 
 
-def contact_only(changed: Sequence[str], vocab: Vocabulary | None = None) -> bool:
+def contact_only(changed: Sequence[str], vocab: Vocabulary | None = None,
+                 around: Sequence[str] = ()) -> bool:
     """The changed words are contact details and nothing else: an address, a phone
     number, an e-mail address ("name [at] example [dot] com" included), a contact URL,
-    the name of whom to contact."""
+    the name of whom to contact. A postcode or a house number alone counts when the
+    words `around` it hold an address."""
     vocab = vocab or vocabulary()
     words = _alnum(visible(changed))
     if not words:
@@ -166,10 +168,39 @@ def contact_only(changed: Sequence[str], vocab: Vocabulary | None = None) -> boo
     kinds = [_contact_word(w, vocab) for w in words]
     if "" in kinds:
         return False
-    strong = kinds.count("strong")
-    joined = " ".join(w.lower() for w in words)
-    obfuscated = re.search(r"\bat\b.*\bdot\b", joined) is not None
-    return strong > 0 or obfuscated
+    return _has_contact(words, vocab) or (bool(around) and _has_contact(_alnum(visible(around)),
+                                                                         vocab))
+
+
+def _has_contact(words: Sequence[str], vocab: Vocabulary) -> bool:
+    if any(_contact_word(w, vocab) == "strong" for w in words):
+        return True
+    return re.search(r"\bat\b.*\bdot\b", " ".join(w.lower() for w in words)) is not None
+
+
+_CONTACT_VERBS = re.compile(r"\b(?:contact|contacting|reach|reached|call|write|e-?mail|"
+                            r"submit|send|visit|log in|sign in|find)\b", re.IGNORECASE)
+
+
+def contact_passage(words: Sequence[str], vocab: Vocabulary | None = None) -> bool:
+    """A passage that only tells how to get in touch: each sentence has a contact verb,
+    and the passage names a channel (a phone number, an address, an e-mail, a portal)."""
+    vocab = vocab or vocabulary()
+    shown = visible(words)
+    sentences: list[list[str]] = [[]]
+    for w in shown:
+        sentences[-1].append(w)
+        if w in (".", "!", "?", ":"):
+            sentences.append([])
+    sentences = [x for x in sentences if _alnum(x)]
+    if not sentences or len(sentences) > 4:
+        return False
+    channel = _has_contact(_alnum(shown), vocab) or any(
+        w.lower() in ("portal", "form", "site", "website", "number", "address")
+        for w in _alnum(shown))
+    return channel and all(_CONTACT_VERBS.search(" ".join(x)) or
+                           all(_contact_word(w, vocab) for w in _alnum(x))
+                           for x in sentences)
 
 
 def date_only(changed: Sequence[str], context: Sequence[str],
@@ -225,8 +256,8 @@ def signals_of(deleted: Sequence[str], inserted: Sequence[str], before: Sequence
         deleted=tuple(d), inserted=tuple(i),
         markup_only=[w.lower() for w in _alnum(d)] == [w.lower() for w in _alnum(i)],
         same_meaning=same,
-        contact=contact_only(d, vocab) and contact_only(i, vocab) if d and i
-        else contact_only(changed, vocab),
+        contact=contact_only(d, vocab, before) and contact_only(i, vocab, after) if d and i
+        else contact_only(changed, vocab, [*before, *after]),
         dated=date_only(changed, [*before, *after], vocab),
         places_old=tuple(places(deleted, vocab)), places_new=tuple(places(inserted, vocab)),
     )
