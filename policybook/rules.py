@@ -464,10 +464,6 @@ def editorial_hunk(h: Hunk, old: Sequence[str], new: Sequence[str], texts: Texts
         return Finding(Rule.LINK_TARGET, EDITORIAL)
     if _link_wording(h, links):
         return Finding(Rule.LINK_WORDING, EDITORIAL)
-    if sig.contact and not _notice_channel(h, old, new):
-        return Finding(Rule.CONTACT, EDITORIAL)
-    if sig.same_meaning:
-        return Finding(Rule.SAME_MEANING, EDITORIAL)
     if _date(h, old, new):
         return Finding(Rule.DATE_ONLY, EDITORIAL)
     renamed = _rename(h, old, new, texts)
@@ -477,6 +473,10 @@ def editorial_hunk(h: Hunk, old: Sequence[str], new: Sequence[str], texts: Texts
         return Finding(Rule.REORDERING, EDITORIAL)
     if _pointer(h, old, new):
         return Finding(Rule.CROSS_REFERENCE, EDITORIAL)
+    if sig.contact and not _notice_channel(h, old, new):
+        return Finding(Rule.CONTACT, EDITORIAL)
+    if sig.same_meaning:
+        return Finding(Rule.SAME_MEANING, EDITORIAL)
     if _number_format(h, old, new):
         return Finding(Rule.PUNCTUATION, EDITORIAL, note="the same number, written another way")
     if _reordered_in_sentence(h, old, new):
