@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from enum import StrEnum
+from functools import cache
 
 
 class Concept(StrEnum):
@@ -220,11 +221,22 @@ def _text(words: Iterable[str]) -> str:
     return " ".join(words).lower()
 
 
-def concepts(words: Iterable[str]) -> dict[Concept, tuple[str, ...]]:
-    """Concepts whose terms occur in `words`, with the terms found, in Concept order."""
+Extra = tuple[tuple[str, tuple[str, ...]], ...]  # (concept, terms) from policybook.toml
+
+
+@cache
+def _patterns(extra: Extra) -> dict[Concept, re.Pattern[str]]:
+    more = dict(extra)
+    return {c: _pattern((*TERMS[c], *more.get(c.value, ()))) if c.value in more else p
+            for c, p in _CONCEPTS.items()}
+
+
+def concepts(words: Iterable[str], extra: Extra = ()) -> dict[Concept, tuple[str, ...]]:
+    """Concepts whose terms occur in `words`, with the terms found, in Concept order;
+    `extra` adds terms per concept (the `[materiality.terms]` of policybook.toml)."""
     text = _text(words)
     found: dict[Concept, tuple[str, ...]] = {}
-    for concept, pattern in _CONCEPTS.items():
+    for concept, pattern in (_patterns(extra) if extra else _CONCEPTS).items():
         hits = tuple(dict.fromkeys(m.group(0) for m in pattern.finditer(text)))
         if hits:
             found[concept] = hits

@@ -130,9 +130,73 @@ EXPLANATIONS: dict[Rule, str] = {
 }
 
 
+PROFILES = {
+    "summaries": "a paragraph labelled as a summary (\"Short version:\", \"In short:\") "
+                 "restates the binding text: its changes are editorial",
+}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The `[materiality]` settings of policybook.toml: extra terms per concept, rules
+    switched off (their findings become editorial), opt-in profiles of conventions."""
+
+    terms: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    disabled: frozenset[Rule] = frozenset()
+    profiles: frozenset[str] = frozenset()
+
+    @classmethod
+    def parse(cls, raw: object, where: str, problems: list[str]) -> Settings:
+        """Settings from the `[materiality]` table; each mistake is added to `problems`."""
+        if not isinstance(raw, dict):
+            problems.append(f"{where}: [materiality] must be a table")
+            return cls()
+        known = {c.value for c in Concept}
+        terms: list[tuple[str, tuple[str, ...]]] = []
+        for concept, words in (raw.get("terms") or {}).items():
+            if concept not in known:
+                problems.append(f"{where}: materiality.terms.{concept}: unknown concept "
+                                f"(known: {', '.join(sorted(known))})")
+            elif not (isinstance(words, list) and all(isinstance(w, str) and w.strip()
+                                                      for w in words)):
+                problems.append(f"{where}: materiality.terms.{concept} must be a list of words")
+            else:
+                terms.append((concept, tuple(w.strip().lower() for w in words)))
+        disabled: set[Rule] = set()
+        for rule in raw.get("disable") or []:
+            try:
+                disabled.add(Rule(rule))
+            except ValueError:
+                problems.append(f"{where}: materiality.disable: unknown rule {rule!r}; "
+                                "`policybook rules` lists them")
+        profiles = set()
+        for profile in raw.get("profiles") or []:
+            if profile in PROFILES:
+                profiles.add(profile)
+            else:
+                problems.append(f"{where}: materiality.profiles: unknown profile {profile!r} "
+                                f"(known: {', '.join(sorted(PROFILES))})")
+        for key in raw:
+            if key not in ("terms", "disable", "profiles"):
+                problems.append(f"{where}: unknown setting 'materiality.{key}' (known: "
+                                "terms, disable, profiles)")
+        return cls(tuple(terms), frozenset(disabled), frozenset(profiles))
+
+
 @dataclass(frozen=True)
 class Finding:
     rule: Rule
     verdict: ChangeVerdict
     terms: tuple[str, ...] = ()
     note: str = ""
+
+
+# The concept each rule's reasons are about (for the JSON and the notices).
+CONCEPTS: dict[Rule, str] = {
+    **{Rule(c.value): c.value for c in Concept},
+    Rule.NEGATION: "duties", Rule.NARROWED_LIST: "duties", Rule.WIDENED_LIST: "duties",
+    Rule.MODAL_WEAKENING: "duties", Rule.MODAL_STRENGTHENING: "duties", Rule.DUTIES: "duties",
+    Rule.PLACES: Concept.LOCATIONS.value, Rule.LIST_SCOPE: "applicability",
+    Rule.REORDERED_MEANING: "duties", Rule.TABLE_ENTRY: "registers",
+    Rule.NUMBERS: "amounts-and-periods",
+}

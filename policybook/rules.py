@@ -44,6 +44,8 @@ class Texts:
                  ) -> None:
         # How often each capitalised name was replaced by another, across the document.
         self.substitutions = substitutions or {}
+        self.extra: lexicon.Extra = ()  # terms added per concept by the settings
+        self.profiles: frozenset[str] = frozenset()  # opt-in conventions (rulebook.PROFILES)
         self._make = {"old": old, "new": new}
         self._text: dict[str, str] = {}
         self._headings = headings
@@ -499,7 +501,7 @@ def _numbers(words: Sequence[str]) -> list[str]:
 
 def material_hunk(h: Hunk, old: Sequence[str], new: Sequence[str],
                   context: Sequence[str] = (), table: bool = False,
-                  lead: Sequence[str] = ()) -> Finding:
+                  lead: Sequence[str] = (), extra: lexicon.Extra = ()) -> Finding:
     """What an unexplained changed run touches; `context` is the section's headings,
     `lead` the sentence that introduces the list the run belongs to ("You must not:")."""
     d, i = h.deleted, h.inserted
@@ -539,7 +541,7 @@ def material_hunk(h: Hunk, old: Sequence[str], new: Sequence[str],
         return Finding(Rule.NUMBERS, MATERIAL, unit, note="the unit of a number changed")
     if _notice_channel(h, old, new):
         return Finding(Rule.NOTICE, MATERIAL, tuple(alnum([*d, *i])))
-    found = lexicon.concepts(list(d) + list(i))
+    found = lexicon.concepts(list(d) + list(i), extra)
     if found:
         concept = next(iter(found))
         terms = tuple(t for ts in found.values() for t in ts)
