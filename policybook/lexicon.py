@@ -80,7 +80,8 @@ TERMS: dict[Concept, tuple[str, ...]] = {
         "automated decision", "purpose",
     ),
     Concept.RECIPIENTS: (
-        "third party", "third-party", "partner", "affiliate", "subsidiary", "parent company",
+        "third party", "third parties", "third-party", "partner", "affiliate", "subsidiary",
+        "parent company",
         "vendor", "service provider", "processor", "subprocessor", "sub-processor",
         "contractor", "advertiser", "data broker", "broker", "law enforcement", "government",
         "authority", "authorities", "regulator", "acquirer", "successor", "buyer",

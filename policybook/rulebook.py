@@ -200,3 +200,41 @@ CONCEPTS: dict[Rule, str] = {
     Rule.REORDERED_MEANING: "duties", Rule.TABLE_ENTRY: "registers",
     Rule.NUMBERS: "amounts-and-periods",
 }
+
+
+@dataclass(frozen=True)
+class RuleSpec:
+    """One rule of the rulebook: its id, its verdict and what it means in plain words."""
+
+    rule: Rule
+    verdict: ChangeVerdict
+
+    @property
+    def explanation(self) -> str:
+        return EXPLANATIONS[self.rule]
+
+
+# THE PRECEDENCE, stated once: for each changed run of words the rules are tried in this
+# order and the first that explains it decides (structure first, then the narrow
+# editorial rules, then what the changed words carry). `materiality.py` and `rules.py`
+# try them in this order; tests/test_materiality_rulebook.py checks each rule's examples.
+RULEBOOK: tuple[RuleSpec, ...] = tuple(RuleSpec(rule, verdict) for rule, verdict in (
+    # structure and form
+    (Rule.FRONT_MATTER, EDITORIAL), (Rule.NUMBERING, EDITORIAL), (Rule.HEADING_LEVEL, EDITORIAL),
+    (Rule.HEADING_WORDING, EDITORIAL), (Rule.REORDERING, EDITORIAL),
+    (Rule.WHITESPACE, EDITORIAL), (Rule.LIST_MARKERS, EDITORIAL), (Rule.LINK_TARGET, EDITORIAL),
+    (Rule.MARKUP, EDITORIAL), (Rule.SUMMARY, EDITORIAL), (Rule.CONTENTS, EDITORIAL),
+    # editorial: what the changed words provably leave as it was
+    (Rule.PUNCTUATION, EDITORIAL), (Rule.DATE_ONLY, EDITORIAL), (Rule.DUPLICATE_WORD, EDITORIAL),
+    (Rule.TYPO, EDITORIAL), (Rule.CROSS_REFERENCE, EDITORIAL), (Rule.LINK_WORDING, EDITORIAL),
+    (Rule.RENAME, EDITORIAL), (Rule.CONTACT, EDITORIAL), (Rule.SAME_MEANING, EDITORIAL),
+    # material: what the changed words carry
+    (Rule.NEGATION, MATERIAL), (Rule.NARROWED_LIST, MATERIAL), (Rule.WIDENED_LIST, MATERIAL),
+    (Rule.MODAL_WEAKENING, MATERIAL), (Rule.MODAL_STRENGTHENING, MATERIAL),
+    (Rule.NUMBERS, MATERIAL), (Rule.NOTICE, MATERIAL),
+    *((Rule(c.value), MATERIAL) for c in Concept if c is not Concept.NOTICE),
+    (Rule.PLACES, MATERIAL), (Rule.TABLE_ENTRY, MATERIAL), (Rule.LIST_SCOPE, MATERIAL),
+    (Rule.REORDERED_MEANING, MATERIAL), (Rule.DUTIES, MATERIAL),
+    # nothing above: wording that carries no practice
+    (Rule.CLARIFICATION, EDITORIAL),
+))

@@ -496,7 +496,9 @@ def editorial_hunk(h: Hunk, old: Sequence[str], new: Sequence[str], texts: Texts
 
 
 def _numbers(words: Sequence[str]) -> list[str]:
-    return sorted(w.lower() for w in alnum(words) if _is_number(w))
+    # Ordinals name things ("third parties", "first-party cookies"), they are no amount.
+    return sorted(w.lower() for w in alnum(words) if _is_number(w)
+                  and w.lower() not in ("first", "second", "third"))
 
 
 def material_hunk(h: Hunk, old: Sequence[str], new: Sequence[str],
