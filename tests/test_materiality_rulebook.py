@@ -54,3 +54,19 @@ def test_every_rule_and_concept_is_explained_and_has_good_and_bad_examples() -> 
     for concept in Concept:
         assert DESCRIPTIONS[concept] and Rule(concept.value) in ruled
     assert {c["rule"] for c in CASES} <= {str(r) for r in ruled}
+
+
+def test_policybook_rules_lists_the_rulebook_in_order_with_examples() -> None:
+    from click.testing import CliRunner
+
+    from policybook.cli import cli
+
+    result = CliRunner().invoke(cli, ["rules", "--examples"])
+    assert result.exit_code == 0, result.output
+    lines = [line for line in result.output.splitlines() if line[:3].strip().rstrip(".")
+             .isdigit()]
+    assert [line.split()[1] for line in lines] == [str(s.rule) for s in RULEBOOK]
+    assert "fires “We do not sell your browsing history.”" in result.output
+    assert "summaries:" in result.output
+    data = CliRunner().invoke(cli, ["rules", "--json"])
+    assert '"id": "negation-flip"' in data.output and '"fees"' in data.output

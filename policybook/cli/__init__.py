@@ -33,6 +33,7 @@ COMMANDS = {
     "notices": "notices:notices",
     "init": "content:init",
     "render": "content:render",
+    "rules": "rules:rules",
 }
 
 
