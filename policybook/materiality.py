@@ -518,7 +518,10 @@ def _table_items(block: BlockChange, texts: Texts, context: Sequence[str]
             yield Finding(Rule.REORDERING, EDITORIAL), _item_line(block, item), \
                 f"row {_quote(item.redline.new, 12)} moved within the table"
             continue
-        if _contents_row(block, item, texts):
+        # A row naming a section is a contents entry, unless its other cells changed:
+        # a summary table ("3. Sharing | We never sell your data") is text users read.
+        others = item.kind is ItemKind.CHANGED and any(c.changed for c in item.cells[1:])
+        if _contents_row(block, item, texts) and not others:
             yield Finding(Rule.CONTENTS, EDITORIAL), _item_line(block, item), \
                 f"{item.kind} row {_quote(item.redline.new or item.redline.old, 12)}"
         elif item.kind is ItemKind.CHANGED:
