@@ -226,13 +226,13 @@ def _override(changes: ChangeSet, override: Override | Literal["front-matter"] |
 
 
 def _linear(doc: Document) -> str:
-    """The whole document as lower-case words, headings included, for phrase look-ups."""
+    """The whole document as words, headings included, for phrase look-ups."""
     parts: list[str] = []
     for section in doc.root.walk():
         if section.level:
             parts.append(section.heading)
         parts.extend(clean(block.text) for block in section.blocks)
-    return f" {' '.join(words_of(' '.join(parts))).lower()} "
+    return f" {' '.join(words_of(' '.join(parts)))} "
 
 
 def _substitutions(changes: ChangeSet) -> dict[tuple[tuple[str, ...], tuple[str, ...]], int]:

@@ -52,9 +52,16 @@ class Texts:
         self._heading_set: frozenset[str] | None = None
 
     def _get(self, side: str) -> str:
+        """The side's words in lower case (or, for `side + "="`, as written)."""
         if side not in self._text:
-            self._text[side] = self._make[side]()
+            exact = self._make[side.rstrip("=")]()
+            self._text[side.rstrip("=") + "="] = exact
+            self._text[side.rstrip("=")] = exact.lower()
         return self._text[side]
+
+    def new_has_name(self, words: Sequence[str]) -> bool:
+        """Does the new text still use this name, capitals and all?"""
+        return f" {' '.join(words)} " in self._get("new=")
 
     def is_heading(self, text: str) -> bool:
         if self._heading_set is None:
@@ -132,6 +139,20 @@ def _edit_distance(a: str, b: str) -> int:
     return prev[-1]
 
 
+def _slip(a: str, b: str) -> bool:
+    """A slip of the keyboard: two neighbouring letters swapped, or one letter left out or
+    typed twice, in a word of five letters or more."""
+    if min(len(a), len(b)) < 5:
+        return False
+    if len(a) == len(b):
+        diff = [k for k in range(len(a)) if a[k] != b[k]]
+        return len(diff) == 2 and diff[1] == diff[0] + 1 and a[diff[0]] == b[diff[1]] \
+            and a[diff[1]] == b[diff[0]]
+    short, long = sorted((a, b), key=len)
+    return len(long) == len(short) + 1 and any(long[:k] + long[k + 1:] == short
+                                               for k in range(len(long)))
+
+
 def _spelling_variant(a: str, b: str) -> bool:
     """cancelled/canceled, licence/license, organise/organize: one word, two spellings."""
     for pattern, repl in _SPELLING:
@@ -180,7 +201,12 @@ def _typo(d: Sequence[str], i: Sequence[str], texts: Texts) -> bool:
             return False
         words = [la, lb]
         if lexicon.negations(words) or lexicon.strong_modals(words) or \
-                lexicon.weak_modals(words) or lexicon.concepts(words):
+                lexicon.weak_modals(words):
+            return False
+        # A term of the vocabulary is fine on the new side only when the old word was its
+        # misspelling ("thrid" -> "third", "comlpaint" -> "complaint"): two letters
+        # swapped, or one letter missing or doubled, in a word of some length.
+        if lexicon.concepts([la]) or (lexicon.concepts([lb]) and not _slip(la, lb)):
             return False
         limit = 2 if min(len(la), len(lb)) >= 8 else 1
         # A real misspelling is gone from the new text; a swap for another real word
@@ -267,9 +293,16 @@ def _rename(h: Hunk, old: Sequence[str], new: Sequence[str], texts: Texts) -> st
     count = texts.substitutions.get(swap, 0)
     if not shared and count < 2:
         return None
-    # "Google Analytics" -> "Google Ads": the name itself says what is done with data.
-    if set(lexicon.concepts([w for w in swap[0] + swap[1] if _capitalised(w)])) - \
-            {Concept.LEGAL_TERMS}:
+    # A place is never a name of the company's own: "State of California" -> "State of
+    # Texas" moves the governing law.
+    if places(old_name) != places(new_name):
+        return None
+    # "Google Analytics" -> "Google Ads": the name itself says what is done with data;
+    # a name that drops such a word for a plain one, everywhere, is a rename.
+    named = set(lexicon.concepts([w for w in swap[1] if _capitalised(w)])) - \
+        {Concept.LEGAL_TERMS}
+    if named or (count < 3 and set(lexicon.concepts(
+            [w for w in swap[0] if _capitalised(w)])) - {Concept.LEGAL_TERMS}):
         return None
     # "We share data with Acme Analytics" -> "... Acme Insights" may name another
     # company that receives data: no rename where sharing words stand close to the name
@@ -282,7 +315,7 @@ def _rename(h: Hunk, old: Sequence[str], new: Sequence[str], texts: Texts) -> st
     if (Concept.RECIPIENTS in found or lexicon.shares(near) or (found and not shared)) \
             and count < 3:
         return None
-    if texts.new_has(old_name):
+    if texts.new_has_name(old_name):
         return None  # not consistent: the old name is still in use
     return f"{' '.join(old_name)} → {' '.join(new_name)}"
 
