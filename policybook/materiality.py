@@ -391,7 +391,7 @@ def _block(block: BlockChange, change: Change, texts: Texts) -> Iterator[Judged]
                     f"{'added' if added else 'removed'} item {_quote(text)}"
         else:
             text = block.redline.new if added else block.redline.old
-            yield whole_text(words_of(text), texts, added, context), line, \
+            yield whole_text(words_of(text), texts, added, context, paragraph=True), line, \
                 f"{'added' if added else 'removed'} {_quote(text)}"
         return
     if block.items:

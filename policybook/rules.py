@@ -297,6 +297,9 @@ def _rename(h: Hunk, old: Sequence[str], new: Sequence[str], texts: Texts) -> st
     # Texas" moves the governing law.
     if places(old_name) != places(new_name):
         return None
+    # An address is no name: "12 Oak Street" -> "40 Elm Street" is a contact detail.
+    if contact_only(old_name) or contact_only(new_name):
+        return None
     # "Google Analytics" -> "Google Ads": the name itself says what is done with data;
     # a name that drops such a word for a plain one, everywhere, is a rename.
     named = set(lexicon.concepts([w for w in swap[1] if _capitalised(w)])) - \
@@ -466,8 +469,12 @@ def _unit_changed(h: Hunk, old: Sequence[str], new: Sequence[str]) -> tuple[str,
 
 
 def hunk_signals(h: Hunk, old: Sequence[str], new: Sequence[str]) -> Signals:
+    # An address spans "sentences" ("Bldg. 2, Springfield"): contact details are read
+    # against the dozen words around the run.
     return signals_of(h.deleted, h.inserted, sentence(old, h.old_start, h.old_end),
-                      sentence(new, h.new_start, h.new_end))
+                      sentence(new, h.new_start, h.new_end),
+                      near=(old[max(0, h.old_start - 12): h.old_end + 12],
+                            new[max(0, h.new_start - 12): h.new_end + 12]))
 
 
 def editorial_hunk(h: Hunk, old: Sequence[str], new: Sequence[str], texts: Texts,
@@ -529,9 +536,18 @@ def editorial_hunk(h: Hunk, old: Sequence[str], new: Sequence[str], texts: Texts
 
 
 def _numbers(words: Sequence[str]) -> list[str]:
-    # Ordinals name things ("third parties", "first-party cookies"), they are no amount.
-    return sorted(w.lower() for w in alnum(words) if _is_number(w)
-                  and w.lower() not in ("first", "second", "third"))
+    # Ordinals name things ("third parties", "first-party cookies"), and a number after
+    # "§" or "Article" is a label of a law: neither is an amount.
+    found = []
+    for k, w in enumerate(words):
+        if not (any(c.isalnum() for c in w) and _is_number(w)) or \
+                w.lower() in ("first", "second", "third"):
+            continue
+        if k and (words[k - 1] == "§" or words[k - 1].lower() in lexicon.REFERENCE_WORDS
+                  or words[k - 1].lower() in ("art", "no", "nr")):
+            continue
+        found.append(w.lower())
+    return sorted(found)
 
 
 def material_hunk(h: Hunk, old: Sequence[str], new: Sequence[str],
@@ -658,7 +674,8 @@ def _announcement(words: Sequence[str]) -> bool:
 
 
 def whole_text(words: Sequence[str], texts: Texts, added: bool,
-               context: Sequence[str] = (), lead: Sequence[str] = ()) -> Finding:
+               context: Sequence[str] = (), lead: Sequence[str] = (),
+               paragraph: bool = False) -> Finding:
     """An added (or removed) paragraph, item or section: what does it say? `lead` is the
     sentence that introduces the list an item belongs to ("We do not allow content that:")."""
     content = alnum(words)
@@ -687,6 +704,12 @@ def whole_text(words: Sequence[str], texts: Texts, added: bool,
         return Finding(Rule.CROSS_REFERENCE, EDITORIAL)
     if not negs and _announcement(words):
         return Finding(Rule.DATE_ONLY, EDITORIAL, note="announces when the text changes")
+    # A paragraph of a few words and no sentence ("Emergency requests") is a label: a
+    # heading, a button, a menu entry. Items of a list are not labels: they enumerate.
+    if paragraph and len(content) <= 4 and not any(w in _SENTENCE_END for w in words) \
+            and not (negs or strong or lexicon.weak_modals(words) or _numbers(words)
+                     or places(words)):
+        return Finding(Rule.HEADING_WORDING, EDITORIAL, note="a label, not a sentence")
     found = lexicon.concepts(words)
     terms = tuple(t for ts in found.values() for t in ts)
     if lead and [w for w in lexicon.negations(lead) if w != "only"]:
@@ -709,7 +732,12 @@ def whole_text(words: Sequence[str], texts: Texts, added: bool,
     if named:
         return Finding(Rule.PLACES, MATERIAL, tuple(dict.fromkeys(named)))
     practice = lexicon.describes_practice(words)
-    if practice:
+    # A practice needs both a handling verb and the data it handles ("we record the
+    # information"); "inquiries received" alone describes none.
+    if set(practice) & _DATA_NOUNS and set(practice) - _DATA_NOUNS:
         return Finding(Rule.DATA, MATERIAL, tuple(practice),
                        note="a sentence describing a data practice")
     return Finding(Rule.CLARIFICATION, EDITORIAL)
+
+
+_DATA_NOUNS = {"personal", "data", "information"}

@@ -246,9 +246,12 @@ class Signals:
 
 
 def signals_of(deleted: Sequence[str], inserted: Sequence[str], before: Sequence[str],
-               after: Sequence[str], vocab: Vocabulary | None = None) -> Signals:
-    """`deleted`/`inserted` are the changed words; `before`/`after` their sentences."""
+               after: Sequence[str], vocab: Vocabulary | None = None,
+               near: tuple[Sequence[str], Sequence[str]] | None = None) -> Signals:
+    """`deleted`/`inserted` are the changed words; `before`/`after` their sentences;
+    `near` the words around them on each side (for contact details)."""
     vocab = vocab or vocabulary()
+    around_old, around_new = near or (before, after)
     d, i = visible(deleted), visible(inserted)
     changed = [*d, *i]
     same = normal(before, vocab) == normal(after, vocab) and bool(_alnum(changed))
@@ -256,8 +259,8 @@ def signals_of(deleted: Sequence[str], inserted: Sequence[str], before: Sequence
         deleted=tuple(d), inserted=tuple(i),
         markup_only=[w.lower() for w in _alnum(d)] == [w.lower() for w in _alnum(i)],
         same_meaning=same,
-        contact=contact_only(d, vocab, before) and contact_only(i, vocab, after) if d and i
-        else contact_only(changed, vocab, [*before, *after]),
+        contact=contact_only(d, vocab, around_old) and contact_only(i, vocab, around_new)
+        if d and i else contact_only(changed, vocab, [*around_old, *around_new]),
         dated=date_only(changed, [*before, *after], vocab),
         places_old=tuple(places(deleted, vocab)), places_new=tuple(places(inserted, vocab)),
     )
