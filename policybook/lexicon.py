@@ -252,8 +252,13 @@ def weak_modals(words: Iterable[str]) -> list[str]:
     return [m.group(0) for m in _WEAK.finditer(_text(words))]
 
 
+# Fixed phrases that contain a negation word but widen rather than negate.
+_NOT_NEGATIONS = re.compile(r"\b(?:but )?not limited to\b|\bwithout limitation\b|"
+                            r"\bwithout limiting\b|\bnot only\b")
+
+
 def negations(words: Iterable[str]) -> list[str]:
-    text = _text(words).replace("n’t", "n't")
+    text = _NOT_NEGATIONS.sub(" ", _text(words).replace("n’t", "n't"))
     found = [m.group(0) for m in _NEGATION.finditer(text)]
     # "isn't" and friends not listed above still negate.
     found += [w for w in text.split() if w.endswith("n't") and w not in found]

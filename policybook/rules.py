@@ -579,6 +579,8 @@ def material_hunk(h: Hunk, old: Sequence[str], new: Sequence[str],
     weaker = (strong_d and (weak_i or not strong_i)) or (weak_i and modal_only and not weak_d)
     stronger = (weak_d and (strong_i or not weak_i)) or (strong_i and modal_only
                                                           and not strong_d)
+    if weaker and _passed_schedule(d, i):
+        return Finding(Rule.DATE_ONLY, EDITORIAL, note="a schedule that has come to pass")
     if weaker:
         return Finding(Rule.MODAL_WEAKENING, MATERIAL, tuple(strong_d + weak_i),
                        note=f"{'/'.join(strong_d) or '—'} → {'/'.join(weak_i) or '—'}")
@@ -619,6 +621,16 @@ def material_hunk(h: Hunk, old: Sequence[str], new: Sequence[str],
     # The section and the sentence may explain a reason, never make one: words that
     # carry no negation, modality, number, place or concept are a clarification.
     return Finding(Rule.CLARIFICATION, EDITORIAL)
+
+
+def _passed_schedule(d: Sequence[str], i: Sequence[str]) -> bool:
+    """ "which will launch in July" dropped once it has launched: the future tense of a
+    rollout with its date, nothing else (no negation, no concept, nothing inserted)."""
+    words = alnum(d)
+    if alnum(i) or lexicon.strong_modals(d) != ["will"] or lexicon.negations(d):
+        return False
+    timed = any(w in lexicon.MONTHS or _YEAR.match(w) for w in words)
+    return timed and not set(lexicon.concepts(d)) - {Concept.LEGAL_TERMS}
 
 
 def _also(found: dict[Concept, tuple[str, ...]]) -> str:
