@@ -192,6 +192,10 @@ REFERENCE_WORDS = frozenset({
     "paragraphs", "subsection", "part", "schedule", "exhibit", "appendix", "annex", "§",
     "see",
 })
+# Words that name a document ("the Terms", "our Privacy Policy"): on their own they
+# refer to a text, they do not say what it obliges anyone to do.
+DOCUMENT_NOUNS = frozenset({"terms", "term", "policy", "policies", "agreement", "agreements",
+                            "contract", "contracts", "statement", "guidelines", "conditions"})
 # Labels that mark non-binding summaries ("Short version:", "In short:").
 SUMMARY_LABELS = ("short version", "summary", "in short", "in summary", "tl;dr", "tldr",
                   "at a glance", "key points", "in brief", "the gist")

@@ -555,7 +555,8 @@ def material_hunk(h: Hunk, old: Sequence[str], new: Sequence[str],
                   lead: Sequence[str] = (), extra: lexicon.Extra = ()) -> Finding:
     """What an unexplained changed run touches; `context` is the section's headings,
     `lead` the sentence that introduces the list the run belongs to ("You must not:")."""
-    d, i = h.deleted, h.inserted
+    # What users read: link targets and raw HTML written out in the text carry nothing.
+    d, i = visible(h.deleted), visible(h.inserted)
     before, after = sentence(old, h.old_start, h.old_end), sentence(new, h.new_start, h.new_end)
     before, after = [*lead, *before], [*lead, *after]
     neg_d, neg_i = lexicon.negations(d), lexicon.negations(i)
@@ -595,6 +596,11 @@ def material_hunk(h: Hunk, old: Sequence[str], new: Sequence[str],
     if _notice_channel(h, old, new):
         return Finding(Rule.NOTICE, MATERIAL, tuple(alnum([*d, *i])))
     found = lexicon.concepts(list(d) + list(i), extra)
+    # A document named ("subject to the X terms", "our Data Policy") is a reference to
+    # it; the legal terms concept needs a word that says what the terms do.
+    if set(found) == {Concept.LEGAL_TERMS} and \
+            set(found[Concept.LEGAL_TERMS]) <= lexicon.DOCUMENT_NOUNS:
+        found = {}
     if found:
         concept = next(iter(found))
         terms = tuple(t for ts in found.values() for t in ts)
@@ -722,7 +728,10 @@ def whole_text(words: Sequence[str], texts: Texts, added: bool,
             and not (negs or strong or lexicon.weak_modals(words) or _numbers(words)
                      or places(words)):
         return Finding(Rule.HEADING_WORDING, EDITORIAL, note="a label, not a sentence")
-    found = lexicon.concepts(words)
+    found = lexicon.concepts(words, texts.extra)
+    if set(found) == {Concept.LEGAL_TERMS} and \
+            set(found[Concept.LEGAL_TERMS]) <= lexicon.DOCUMENT_NOUNS:
+        found = {}  # a document named, not a term of it
     terms = tuple(t for ts in found.values() for t in ts)
     if lead and [w for w in lexicon.negations(lead) if w != "only"]:
         # An item of a negated list ("You must not: …"): what it rules out changed.

@@ -45,3 +45,13 @@ def test_mistakes_in_the_section_are_all_reported(tmp_path: Path) -> None:
                      "unknown rule 'no-such-rule'", "unknown profile 'github'",
                      "unknown setting 'materiality.colour'"):
         assert expected in text, text
+
+
+def test_extra_terms_also_judge_added_paragraphs() -> None:
+    from policybook.rulebook import Settings
+
+    old = "## Extras\n\nGuests like the deck.\n"
+    new = old + "\nA tip jar stands by the door.\n"
+    assert not assess(changes(old, new)).material
+    a = assess(changes(old, new), settings=Settings(terms=(("fees", ("tip jar",)),)))
+    assert a.material and rules(a) == ["material fees"]
