@@ -38,6 +38,7 @@ class Rule(StrEnum):
     FRONT_MATTER = "front-matter"
     SUMMARY = "summary"
     CONTACT = "contact-details"
+    FIGURES = "reported-figures"
     SAME_MEANING = "same-meaning"
     CLARIFICATION = "clarification"
     # material
@@ -92,6 +93,8 @@ EXPLANATIONS: dict[Rule, str] = {
     Rule.SUMMARY: "only a non-binding summary of the binding text changed",
     Rule.CONTACT: "only contact details changed (a postal address, a phone number, an e-mail "
                   "address, a contact page or whom to contact)",
+    Rule.FIGURES: "only the figures of a report changed (requests received, average "
+                  "response times): they describe what happened, not a term",
     Rule.SAME_MEANING: "the same meaning in other words (a contraction, a shorter phrase, "
                        "another inflection or spelling of the same word)",
     Rule.CLARIFICATION: "wording changed in a sentence that states no duty, right or data "
@@ -228,6 +231,7 @@ RULEBOOK: tuple[RuleSpec, ...] = tuple(RuleSpec(rule, verdict) for rule, verdict
     (Rule.PUNCTUATION, EDITORIAL), (Rule.DATE_ONLY, EDITORIAL), (Rule.DUPLICATE_WORD, EDITORIAL),
     (Rule.TYPO, EDITORIAL), (Rule.CROSS_REFERENCE, EDITORIAL), (Rule.LINK_WORDING, EDITORIAL),
     (Rule.RENAME, EDITORIAL), (Rule.CONTACT, EDITORIAL), (Rule.SAME_MEANING, EDITORIAL),
+    (Rule.FIGURES, EDITORIAL),
     # material: what the changed words carry
     (Rule.NEGATION, MATERIAL), (Rule.NARROWED_LIST, MATERIAL), (Rule.WIDENED_LIST, MATERIAL),
     (Rule.MODAL_WEAKENING, MATERIAL), (Rule.MODAL_STRENGTHENING, MATERIAL),

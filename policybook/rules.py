@@ -68,6 +68,22 @@ class Texts:
             self._heading_set = self._headings()
         return " ".join(words_of(text)).lower() in self._heading_set
 
+    def lists_headings(self, words: Sequence[str]) -> bool:
+        """Is this text the document's headings run together (a table of contents
+        captured without its line breaks: "OverviewFeesCancelling")?"""
+        if self._heading_set is None:
+            self._heading_set = self._headings()
+        text = re.sub(r"\W", "", "".join(words)).lower()
+        if len(text) < 20:
+            return False
+        rest, found = text, 0
+        for heading in sorted(self._heading_set, key=len, reverse=True):
+            squashed = re.sub(r"\W", "", heading)
+            if len(squashed) >= 4 and squashed in rest:
+                rest = rest.replace(squashed, "")
+                found += 1
+        return found >= 3 and len(rest) <= 0.2 * len(text)
+
     def old_has(self, words: Sequence[str]) -> bool:
         return f" {' '.join(words).lower()} " in self._get("old")
 
@@ -89,7 +105,7 @@ _CURRENCY = {"$", "€", "£", "¥", "usd", "eur", "gbp"}
 _CONNECTORS = {"for", "of", "and", "&", "-", "the"}
 _SPELLING = [(re.compile(a), b) for a, b in (
     (r"([a-z])\1", r"\1"), (r"our\b", "or"), (r"is(e|ing|ed|ation)", r"iz\1"),
-    (r"ence\b", "ense"), (r"tre\b", "ter"), (r"ogue\b", "og"))]
+    (r"ence\b", "ense"), (r"ences\b", "enses"), (r"tre\b", "ter"), (r"ogue\b", "og"))]
 
 
 def alnum(words: Sequence[str]) -> list[str]:
@@ -588,6 +604,8 @@ def material_hunk(h: Hunk, old: Sequence[str], new: Sequence[str],
     if stronger:
         return Finding(Rule.MODAL_STRENGTHENING, MATERIAL, tuple(weak_d + strong_i),
                        note=f"{'/'.join(weak_d) or '—'} → {'/'.join(strong_i) or '—'}")
+    if _numbers(d) != _numbers(i) and _statistics(h, old, new):
+        return Finding(Rule.FIGURES, EDITORIAL)
     if _numbers(d) != _numbers(i):
         return Finding(Rule.NUMBERS, MATERIAL, tuple(_numbers(d) + _numbers(i)))
     unit = _unit_changed(h, old, new)
@@ -627,6 +645,28 @@ def material_hunk(h: Hunk, old: Sequence[str], new: Sequence[str],
     # The section and the sentence may explain a reason, never make one: words that
     # carry no negation, modality, number, place or concept are a clarification.
     return Finding(Rule.CLARIFICATION, EDITORIAL)
+
+
+_REPORTING = {"received", "complied", "denied", "fulfilled", "rejected", "processed",
+              "average", "median", "total", "count", "percent", "percentage", "responded",
+              "reported", "removed", "restored", "appealed"}
+
+
+_UNITS = {"day", "days", "hour", "hours", "week", "weeks", "month", "months", "year", "years",
+          "percent", "%"}
+
+
+def _statistics(h: Hunk, old: Sequence[str], new: Sequence[str]) -> bool:
+    """Figures of a report ("Requests received: 24" -> "46", "Average response time: 3
+    days"): only numbers changed, each right after a reporting word and a colon."""
+    if any(not (_is_number(w) or w.lower() in _UNITS)
+           for w in alnum([*h.deleted, *h.inserted])):
+        return False
+    for words, start in ((old, h.old_start), (new, h.new_start)):
+        label = [w.lower() for w in words[max(0, start - 5): start]]
+        if ":" not in label or not set(label) & _REPORTING:
+            return False
+    return True
 
 
 def _passed_schedule(d: Sequence[str], i: Sequence[str]) -> bool:
@@ -716,7 +756,8 @@ def whole_text(words: Sequence[str], texts: Texts, added: bool,
     strong = lexicon.strong_modals(words)
     if contact_only(words) or (contact_passage(words) and not negs and not strong):
         return Finding(Rule.CONTACT, EDITORIAL)
-    if texts.is_heading(" ".join(words)) or texts.is_heading(" ".join(_unlabelled(words))):
+    if texts.is_heading(" ".join(words)) or texts.is_heading(" ".join(_unlabelled(words))) \
+            or texts.lists_headings(words):
         return Finding(Rule.CONTENTS, EDITORIAL)
     if not negs and not strong and _only_pointers(words):
         return Finding(Rule.CROSS_REFERENCE, EDITORIAL)

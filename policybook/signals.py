@@ -111,6 +111,7 @@ def _spelling(word: str) -> str:
     word = re.sub(r"is(e|ed|es|ing|ation)$", r"iz\1", word)
     word = re.sub(r"our$", "or", word)
     word = re.sub(r"ence$", "ense", word)
+    word = re.sub(r"enc$", "ens", word)  # "licences" stems to "licenc"
     word = re.sub(r"([a-z])\1(ed|ing)$", r"\1\2", word)
     return word
 
@@ -192,7 +193,10 @@ def contact_passage(words: Sequence[str], vocab: Vocabulary | None = None) -> bo
         sentences[-1].append(w)
         if w in (".", "!", "?", ":"):
             sentences.append([])
-    sentences = [x for x in sentences if _alnum(x)]
+    # A label ending in a colon ("Residents of Ohio:") introduces the contact, it says
+    # nothing of its own.
+    sentences = [x for x in sentences if _alnum(x)
+                 and not (x[-1] == ":" and len(_alnum(x)) <= 4)]
     if not sentences or len(sentences) > 4:
         return False
     channel = _has_contact(_alnum(shown), vocab) or any(
