@@ -84,6 +84,9 @@ class Texts:
                 found += 1
         return found >= 3 and len(rest) <= 0.2 * len(text)
 
+    def count(self, side: str, words: Sequence[str]) -> int:
+        return self._get(side).count(f" {' '.join(words).lower()} ")
+
     def old_has(self, words: Sequence[str]) -> bool:
         return f" {' '.join(words).lower()} " in self._get("old")
 
@@ -296,6 +299,12 @@ def _rename(h: Hunk, old: Sequence[str], new: Sequence[str], texts: Texts) -> st
                 if w.lower() not in ("the", "a", "an")]
     if not alnum(old_name) or not alnum(new_name):
         return None
+    # A name is short and made of names ("Business plan" -> "Business Cloud
+    # subscription" at most): a run of lower-case words is a new sentence.
+    lower = [w for w in alnum([*h.deleted, *h.inserted]) if not _capitalised(w)
+             and w.lower() not in _CONNECTORS and not any(c.isdigit() for c in w)]
+    if max(len(alnum(old_name)), len(alnum(new_name))) > 6 or len(lower) > 2:
+        return None
     # A rename keeps part of the name and brings in a new capitalised word: "Business
     # plan" -> "Business Cloud subscription", "User Account" -> "Personal Account"; not
     # "GitHub employees" -> "GitHub personnel", nor "User Data" -> "personal data".
@@ -344,9 +353,12 @@ def _moved_text(h: Hunk, texts: Texts) -> bool:
     new text still has): a passage moved, not new wording."""
     if h.deleted and h.inserted:
         return False
+    # Moved, not copied: the passage occurs as often in the new text as in the old one.
     if h.inserted:
-        return len(alnum(h.inserted)) >= 8 and texts.old_has(h.inserted)
-    return len(alnum(h.deleted)) >= 8 and texts.new_has(h.deleted)
+        return len(alnum(h.inserted)) >= 8 and texts.old_has(h.inserted) and \
+            texts.count("new", h.inserted) <= texts.count("old", h.inserted)
+    return len(alnum(h.deleted)) >= 8 and texts.new_has(h.deleted) and \
+        texts.count("old", h.deleted) <= texts.count("new", h.deleted)
 
 
 def _pointer(h: Hunk, old: Sequence[str], new: Sequence[str]) -> bool:
