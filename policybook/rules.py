@@ -402,6 +402,11 @@ def _number_format(h: Hunk, old: Sequence[str], new: Sequence[str]) -> bool:
         _values(sentence(new, h.new_start, h.new_end))
 
 
+_GLUE = lexicon.ARTICLES | lexicon.GRAMMAR_WORDS | {
+    "when", "whenever", "once", "then", "which", "who", "whom", "it", "they", "them", "their",
+    "we", "us", "our", "you", "your", "is", "are", "be", "been", "being"}
+
+
 def _reordered_in_sentence(h: Hunk, old: Sequence[str], new: Sequence[str]) -> bool:
     """ "names, e-mail addresses and phone numbers" -> "e-mail addresses, names and phone
     numbers": the sentence has the same words, and none of the moved ones is a negation,
@@ -410,9 +415,12 @@ def _reordered_in_sentence(h: Hunk, old: Sequence[str], new: Sequence[str]) -> b
     if not moved:
         return False
     whole = sentence(old, h.old_start, h.old_end)
-    before = sorted(w.lower() for w in alnum(whole))
-    after = sorted(w.lower() for w in alnum(sentence(new, h.new_start, h.new_end)))
-    if before != after:
+    # The same content words; the little words that glue a sentence may differ ("We
+    # disable accounts we find" -> "When we find accounts, we disable those accounts").
+    before = sorted(w.lower() for w in alnum(whole) if w.lower() not in _GLUE)
+    after = sorted(w.lower() for w in alnum(sentence(new, h.new_start, h.new_end))
+                   if w.lower() not in _GLUE)
+    if sorted(set(before)) != sorted(set(after)) or not before:
         return False
     # Swapping words around a negation ("share with A but not B") or between recipients
     # ("names with advertisers, e-mails with processors") changes what is allowed.
@@ -426,7 +434,8 @@ def _party_swapped(h: Hunk) -> tuple[str, ...]:
     d, i = alnum(h.deleted), alnum(h.inserted)
     if not (0 < len(d) <= 4 and 0 < len(i) <= 4):
         return ()
-    if all(_capitalised(w) for w in d + i) and {w.lower() for w in d} != {w.lower() for w in i}:
+    if all(w[:1].isupper() for w in d + i) and \
+            {w.lower() for w in d} != {w.lower() for w in i}:
         return tuple(d + i)
     return ()
 
@@ -648,9 +657,12 @@ def material_hunk(h: Hunk, old: Sequence[str], new: Sequence[str],
     scope = _list_scope(h)
     if scope and states:
         return Finding(Rule.LIST_SCOPE, MATERIAL, scope)
+    # A name swapped matters where data goes to it: the sentence names recipients or
+    # data, or hands something over together with the data it is.
     party = _party_swapped(h)
-    if party and any(lexicon.shares(x) or lexicon.describes_practice(x)
-                     or Concept.RECIPIENTS in lexicon.concepts(x) for x in (before, after)):
+    if party and any(set(lexicon.concepts(x)) & {Concept.RECIPIENTS, Concept.DATA}
+                     or (lexicon.shares(x) and set(lexicon.describes_practice(x)) & _DATA_NOUNS)
+                     for x in (before, after)):
         return Finding(Rule.RECIPIENTS, MATERIAL, party, note="a named party changed")
     if _swapped(h, old, new):
         return Finding(Rule.REORDERED_MEANING, MATERIAL, tuple(alnum([*d, *i])))
