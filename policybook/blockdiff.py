@@ -9,9 +9,9 @@ Markdown did is "restyled", with what changed (whitespace, list markers, links..
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
-from difflib import SequenceMatcher
 
 from .changeset import (
     BlockChange,
@@ -22,7 +22,7 @@ from .changeset import (
     Style,
 )
 from .document import Block, BlockKind
-from .redline import Redline, similarity, word_redline
+from .redline import Redline, increasing, opcodes, similarity, word_redline
 
 _TEMPLATE_TAG = re.compile(r"\{%-?.*?-?%\}")
 _ALERT = re.compile(r"^\[!(NOTE|TIP|IMPORTANT|WARNING|CAUTION)\]\s*", re.IGNORECASE)
@@ -76,21 +76,53 @@ def align(old: Sequence[str], new: Sequence[str], threshold: float
            ) -> Iterator[tuple[int | None, int | None]]:
     """Pairs (old index, new index), in order; None on the side where a unit is missing.
     Equal units pair by difflib; within a replaced run, similar units pair in order."""
-    matcher = SequenceMatcher(None, list(old), list(new), autojunk=False)
-    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+    for tag, i1, i2, j1, j2 in opcodes(old, new):
         if tag == "equal":
             yield from zip(range(i1, i2), range(j1, j2), strict=True)
         else:
-            yield from _pair_run(old, new, i1, i2, j1, j2, threshold)
+            yield from _keyed_run(old, new, i1, i2, j1, j2, threshold)
+
+
+# How many later units a unit is compared with: a bounded alignment keeps a table whose
+# rows all changed linear (1,000 rows compared each with each took minutes).
+_WINDOW = 24
+
+
+def _key(unit: str) -> str:
+    """A row's first cell (its key column), or a list item's first words."""
+    return unit.split(" | ", 1)[0] if " | " in unit else " ".join(unit.split()[:4])
+
+
+def _keyed_run(old: Sequence[str], new: Sequence[str], i1: int, i2: int, j1: int, j2: int,
+               threshold: float) -> Iterator[tuple[int | None, int | None]]:
+    """A long replaced run is first split at units whose key occurs once on each side
+    and in the same order (a table's key column), then each piece is aligned."""
+    if (i2 - i1) * (j2 - j1) <= _WINDOW * _WINDOW:
+        yield from _pair_run(old, new, i1, i2, j1, j2, threshold)
+        return
+    keys_a = Counter(_key(old[i]) for i in range(i1, i2))
+    keys_b = Counter(_key(new[j]) for j in range(j1, j2))
+    where = {_key(new[j]): j for j in range(j1, j2) if keys_b[_key(new[j])] == 1}
+    anchors = [(i, where[_key(old[i])]) for i in range(i1, i2)
+               if keys_a[_key(old[i])] == 1 and _key(old[i]) in where]
+    i, j = i1, j1
+    for ai, bj in increasing(anchors):
+        yield from _pair_run(old, new, i, ai, j, bj, threshold)
+        yield ai, bj
+        i, j = ai + 1, bj + 1
+    yield from _pair_run(old, new, i, i2, j, j2, threshold)
 
 
 def _pair_run(old: Sequence[str], new: Sequence[str], i1: int, i2: int, j1: int, j2: int,
               threshold: float) -> Iterator[tuple[int | None, int | None]]:
-    """Within a replaced run, each old unit pairs with the most similar later new unit."""
+    """Within a replaced run, each old unit pairs with the most similar later new unit;
+    in a long run only the next few are tried (at least `_WINDOW`), so that the work
+    stays bounded."""
     j = j1
+    window = max(_WINDOW, 4096 // max(1, i2 - i1))
     for i in range(i1, i2):
         best, best_score = None, threshold
-        for k in range(j, j2):
+        for k in range(j, min(j2, j + window)):
             score = similarity(old[i], new[k])
             if score >= best_score:
                 best, best_score = k, score
@@ -151,8 +183,7 @@ def _link_changes(a: Block | None, b: Block | None) -> tuple[tuple[str, str], ..
 
 def diff_blocks(old: Sequence[Block], new: Sequence[Block]) -> Iterator[BlockChange]:
     ka, kb = [block_words(b) for b in old], [block_words(b) for b in new]
-    matcher = SequenceMatcher(None, ka, kb, autojunk=False)
-    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+    for tag, i1, i2, j1, j2 in opcodes(ka, kb):
         if tag == "equal":
             pairs: Iterator[tuple[int | None, int | None]] = zip(range(i1, i2), range(j1, j2),
                                                                  strict=True)
@@ -164,7 +195,7 @@ def diff_blocks(old: Sequence[Block], new: Sequence[Block]) -> Iterator[BlockCha
                               style=(Style.BLOCK_KIND,))
             continue
         else:
-            pairs = _pair_run(ka, kb, i1, i2, j1, j2, 0.4)
+            pairs = _keyed_run(ka, kb, i1, i2, j1, j2, 0.4)
         for i, j in pairs:
             change = _block_pair(old, new, ka, kb, i, j)
             if change is not None:

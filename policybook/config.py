@@ -17,10 +17,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .errors import ConfigError
+
+if TYPE_CHECKING:
+    from .rulebook import Settings
 
 CONFIG_FILE = "policybook.toml"
 STATE_DIR = ".policybook"  # working folder inside the policy repository (git-ignored)
@@ -113,6 +116,9 @@ class Config:
     alerts_failed_threshold: int = 10  # failed deliveries in one run that raise an alert
     alerts_retries: int = 5
     alerts_timeout: float = 10.0
+    # [materiality]: extra terms per concept, rules switched off, opt-in profiles (None:
+    # the defaults); imported on use, so that commands without a verdict start fast
+    materiality: Settings | None = None
 
     @property
     def zone(self) -> ZoneInfo:
@@ -245,6 +251,9 @@ def load_config(root: Path, env: Mapping[str, str] | None = None) -> Config:
             data = tomllib.loads(path.read_text(encoding="utf-8"))
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
             raise ConfigError([f"{path}: not valid TOML ({exc})"]) from None
+        if "materiality" in data:
+            from .rulebook import Settings
+            values["materiality"] = Settings.parse(data.pop("materiality"), str(path), problems)
         for key, value in _flatten(data).items():
             if key in _SECRET_KEYS:
                 problems.append(f"{path}: '{key}' is a secret; remove it from the file and set "

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from enum import StrEnum
+from functools import cache
 
 
 class Concept(StrEnum):
@@ -79,7 +80,8 @@ TERMS: dict[Concept, tuple[str, ...]] = {
         "automated decision", "purpose",
     ),
     Concept.RECIPIENTS: (
-        "third party", "third-party", "partner", "affiliate", "subsidiary", "parent company",
+        "third party", "third parties", "third-party", "partner", "affiliate", "subsidiary",
+        "parent company",
         "vendor", "service provider", "processor", "subprocessor", "sub-processor",
         "contractor", "advertiser", "data broker", "broker", "law enforcement", "government",
         "authority", "authorities", "regulator", "acquirer", "successor", "buyer",
@@ -190,6 +192,10 @@ REFERENCE_WORDS = frozenset({
     "paragraphs", "subsection", "part", "schedule", "exhibit", "appendix", "annex", "§",
     "see",
 })
+# Words that name a document ("the Terms", "our Privacy Policy"): on their own they
+# refer to a text, they do not say what it obliges anyone to do.
+DOCUMENT_NOUNS = frozenset({"terms", "term", "policy", "policies", "agreement", "agreements",
+                            "contract", "contracts", "statement", "guidelines", "conditions"})
 # Labels that mark non-binding summaries ("Short version:", "In short:").
 SUMMARY_LABELS = ("short version", "summary", "in short", "in summary", "tl;dr", "tldr",
                   "at a glance", "key points", "in brief", "the gist")
@@ -220,11 +226,22 @@ def _text(words: Iterable[str]) -> str:
     return " ".join(words).lower()
 
 
-def concepts(words: Iterable[str]) -> dict[Concept, tuple[str, ...]]:
-    """Concepts whose terms occur in `words`, with the terms found, in Concept order."""
+Extra = tuple[tuple[str, tuple[str, ...]], ...]  # (concept, terms) from policybook.toml
+
+
+@cache
+def _patterns(extra: Extra) -> dict[Concept, re.Pattern[str]]:
+    more = dict(extra)
+    return {c: _pattern((*TERMS[c], *more.get(c.value, ()))) if c.value in more else p
+            for c, p in _CONCEPTS.items()}
+
+
+def concepts(words: Iterable[str], extra: Extra = ()) -> dict[Concept, tuple[str, ...]]:
+    """Concepts whose terms occur in `words`, with the terms found, in Concept order;
+    `extra` adds terms per concept (the `[materiality.terms]` of policybook.toml)."""
     text = _text(words)
     found: dict[Concept, tuple[str, ...]] = {}
-    for concept, pattern in _CONCEPTS.items():
+    for concept, pattern in (_patterns(extra) if extra else _CONCEPTS).items():
         hits = tuple(dict.fromkeys(m.group(0) for m in pattern.finditer(text)))
         if hits:
             found[concept] = hits
@@ -239,8 +256,13 @@ def weak_modals(words: Iterable[str]) -> list[str]:
     return [m.group(0) for m in _WEAK.finditer(_text(words))]
 
 
+# Fixed phrases that contain a negation word but widen rather than negate.
+_NOT_NEGATIONS = re.compile(r"\b(?:but )?not limited to\b|\bwithout limitation\b|"
+                            r"\bwithout limiting\b|\bnot only\b")
+
+
 def negations(words: Iterable[str]) -> list[str]:
-    text = _text(words).replace("n’t", "n't")
+    text = _NOT_NEGATIONS.sub(" ", _text(words).replace("n’t", "n't"))
     found = [m.group(0) for m in _NEGATION.finditer(text)]
     # "isn't" and friends not listed above still negate.
     found += [w for w in text.split() if w.endswith("n't") and w not in found]

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 from .diff import (
@@ -42,6 +42,7 @@ from .diff import (
 from .document import Block, BlockKind, ChangeVerdict, Document, Override
 from .lexicon import summary_label
 from .redline import Hunk, Redline, words_of
+from .rulebook import CONCEPTS, Settings
 from .rules import (
     EDITORIAL,
     EXPLANATIONS,
@@ -57,6 +58,8 @@ from .rules import sentence as _sentence
 
 __all__ = ["Assessment", "ChangeAssessment", "Reason", "Rule", "assess"]
 
+_FLIPS = {Rule.NEGATION, Rule.MODAL_WEAKENING, Rule.MODAL_STRENGTHENING, Rule.NARROWED_LIST,
+          Rule.WIDENED_LIST}
 _STYLE_RULES = {
     Style.WHITESPACE: Rule.WHITESPACE,
     Style.LIST_MARKERS: Rule.LIST_MARKERS,
@@ -78,6 +81,8 @@ class Reason:
     words: str  # the words concerned, quoted
     terms: tuple[str, ...] = ()  # the words that made the rule fire
     note: str = ""  # specifics, e.g. "will → may"
+    old_words: str = ""  # the old words as written ("" when added)
+    new_words: str = ""  # the new words as written ("" when removed)
 
     @property
     def material(self) -> bool:
@@ -86,6 +91,26 @@ class Reason:
     @property
     def explanation(self) -> str:
         return EXPLANATIONS[self.rule]
+
+    @property
+    def concept(self) -> str:
+        """The topic the reason is about ("fees", "retention"...), or ""."""
+        return CONCEPTS.get(self.rule, "")
+
+    @property
+    def plain(self) -> str:
+        """The reason in plain language for public pages and e-mails: no rule id, no line
+        number; what changed, where, and the words."""
+        text = self.explanation[:1].upper() + self.explanation[1:]
+        if self.where and self.where != "front matter":
+            text += f" (in “{self.where}”)"
+        if self.old_words and self.new_words:
+            return f"{text}: “{self.old_words}” became “{self.new_words}”"
+        if self.new_words:
+            return f"{text}: added “{self.new_words}”"
+        if self.old_words:
+            return f"{text}: removed “{self.old_words}”"
+        return f"{text}."
 
     def __str__(self) -> str:
         place = f"{self.where}, line {self.line}" if self.line else self.where
@@ -162,14 +187,16 @@ class Assessment:
 
 def assess(changes: ChangeSet,
            override: Override | Literal["front-matter"] | None = "front-matter",
-           ) -> Assessment:
+           settings: Settings | None = None) -> Assessment:
     """Judge a change set. By default the override comes from the new version's front
     matter (unless carried over unchanged from the old one); pass an `Override` to
-    impose one, or None to ignore any."""
+    impose one, or None to ignore any. `settings` are the `[materiality]` settings."""
+    settings = settings or Settings()
     texts = Texts(lambda: _linear(changes.old), lambda: _linear(changes.new),
                   lambda: frozenset(_headings(changes.old) | _headings(changes.new)),
                   _substitutions(changes))
-    judged = tuple(_judge(change, texts) for change in changes.changes)
+    texts.extra, texts.profiles = settings.terms, settings.profiles
+    judged = tuple(_judge(change, texts, settings.disabled) for change in changes.changes)
     front = tuple(Reason(Rule.FRONT_MATTER, EDITORIAL, "front-matter", "front matter",
                          f.line, f"{f.field}: {_quote(f.old)} → {_quote(f.new)}")
                   for f in changes.front)
@@ -199,13 +226,13 @@ def _override(changes: ChangeSet, override: Override | Literal["front-matter"] |
 
 
 def _linear(doc: Document) -> str:
-    """The whole document as lower-case words, headings included, for phrase look-ups."""
+    """The whole document as words, headings included, for phrase look-ups."""
     parts: list[str] = []
     for section in doc.root.walk():
         if section.level:
             parts.append(section.heading)
         parts.extend(clean(block.text) for block in section.blocks)
-    return f" {' '.join(words_of(' '.join(parts))).lower()} "
+    return f" {' '.join(words_of(' '.join(parts)))} "
 
 
 def _substitutions(changes: ChangeSet) -> dict[tuple[tuple[str, ...], tuple[str, ...]], int]:
@@ -230,6 +257,22 @@ def _headings(doc: Document) -> set[str]:
         found.add(" ".join(words_of(section.heading)).lower())
         found.add(" ".join(words_of(section.title)).lower())
     return found
+
+
+def _sides(words: str) -> tuple[str, str]:
+    """The old and the new words of a reason's quote ("“a” → “b”", "added “c”")."""
+    def unquote(part: str) -> str:
+        part = part.strip()
+        start, end = part.find("“"), part.rfind("”")
+        return part[start + 1: end] if 0 <= start < end else ""
+    if "” → “" in words:
+        left, right = words.split("” → “", 1)
+        return unquote(left + "”"), unquote("“" + right)
+    if words.startswith("added"):
+        return "", unquote(words)
+    if words.startswith("removed"):
+        return unquote(words), ""
+    return "", ""
 
 
 def _quote(text: str | None, limit: int = 40) -> str:
@@ -265,8 +308,11 @@ def _in_sentence(words: Sequence[str], start: int, end: int, context: int = 15) 
     return ("…" if lo > begin else "") + _join(words[lo:hi]) + ("…" if hi < stop else "")
 
 
-def _judge(change: Change, texts: Texts) -> ChangeAssessment:
-    reasons = list(_reasons(change, texts))
+def _judge(change: Change, texts: Texts, disabled: frozenset[Rule] = frozenset()
+           ) -> ChangeAssessment:
+    # A rule switched off in the settings still shows what it found, as editorial.
+    reasons = [replace(r, verdict=EDITORIAL, note=f"{r.note}; rule switched off".lstrip("; "))
+               if r.rule in disabled and r.material else r for r in _reasons(change, texts)]
     unique = tuple(dict.fromkeys(reasons))
     verdict = MATERIAL if any(r.material for r in unique) else EDITORIAL
     return ChangeAssessment(change, verdict, unique)
@@ -275,8 +321,9 @@ def _judge(change: Change, texts: Texts) -> ChangeAssessment:
 def _reasons(change: Change, texts: Texts) -> Iterator[Reason]:
     def reason(rule: Rule, verdict: ChangeVerdict, words: str, line: int = 0,
                terms: tuple[str, ...] = (), note: str = "") -> Reason:
+        old_words, new_words = _sides(words)
         return Reason(rule, verdict, change.section, change.where, line or change.line, words,
-                      terms, note)
+                      terms, note, old_words, new_words)
 
     kind = change.kind
     if kind is ChangeKind.RENUMBERED:
@@ -321,9 +368,15 @@ def _block(block: BlockChange, change: Change, texts: Texts) -> Iterator[Judged]
         yield Finding(_STYLE_RULES[style], EDITORIAL), line, _style_words(block, style)
     label = next((summary_label(b.text) for b in (block.old, block.new)
                   if b is not None and summary_label(b.text)), None)
-    if label is not None:
+    if label is not None and "summaries" in texts.profiles and block.kind is \
+            BlockChangeKind.CHANGED:
+        # Opt-in profile: a summary restates the binding text, so its rewording is
+        # editorial; but a practice it flips (a negation, a duty) is material anyway.
+        flips = [j for j in _hunks(block.redline, texts, context, line)
+                 if j[0].rule in _FLIPS]
         text = block.redline.new or block.redline.old
-        yield Finding(Rule.SUMMARY, EDITORIAL, note=f"“{label}”"), line, _quote(text, 16)
+        yield from flips or [(Finding(Rule.SUMMARY, EDITORIAL, note=f"“{label}”"), line,
+                              _quote(text, 16))]
         return
     if block.kind in (BlockChangeKind.ADDED, BlockChangeKind.REMOVED):
         added = block.kind is BlockChangeKind.ADDED
@@ -338,7 +391,7 @@ def _block(block: BlockChange, change: Change, texts: Texts) -> Iterator[Judged]
                     f"{'added' if added else 'removed'} item {_quote(text)}"
         else:
             text = block.redline.new if added else block.redline.old
-            yield whole_text(words_of(text), texts, added, context), line, \
+            yield whole_text(words_of(text), texts, added, context, paragraph=True), line, \
                 f"{'added' if added else 'removed'} {_quote(text)}"
         return
     if block.items:
@@ -370,7 +423,7 @@ def _hunks(redline: Redline, texts: Texts, context: Sequence[str], line: int,
     old, new = words_of(redline.old), words_of(redline.new)
     for hunk in _merge_names(redline.hunks(), old, new):
         finding = editorial_hunk(hunk, old, new, texts, links, table) or \
-            material_hunk(hunk, old, new, context, table, lead)
+            material_hunk(hunk, old, new, context, table, lead, texts.extra)
         if finding.rule is Rule.RENAME:
             words = finding.note
         else:
@@ -465,7 +518,10 @@ def _table_items(block: BlockChange, texts: Texts, context: Sequence[str]
             yield Finding(Rule.REORDERING, EDITORIAL), _item_line(block, item), \
                 f"row {_quote(item.redline.new, 12)} moved within the table"
             continue
-        if _contents_row(block, item, texts):
+        # A row naming a section is a contents entry, unless its other cells changed:
+        # a summary table ("3. Sharing | We never sell your data") is text users read.
+        others = item.kind is ItemKind.CHANGED and any(c.changed for c in item.cells[1:])
+        if _contents_row(block, item, texts) and not others:
             yield Finding(Rule.CONTENTS, EDITORIAL), _item_line(block, item), \
                 f"{item.kind} row {_quote(item.redline.new or item.redline.old, 12)}"
         elif item.kind is ItemKind.CHANGED:

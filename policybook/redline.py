@@ -15,7 +15,9 @@ materiality rules read.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from bisect import bisect_left
+from collections import Counter
+from collections.abc import Hashable, Iterator, Sequence
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 from enum import StrEnum
@@ -127,8 +129,7 @@ def word_redline(old: str, new: str) -> Redline:
     spans: list[Span] = []
     # autojunk off: on long texts it would treat frequent words ("the") as junk and
     # produce a worse, not a faster, alignment of paragraph-sized texts.
-    matcher = SequenceMatcher(None, ka, kb, autojunk=False)
-    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+    for tag, i1, i2, j1, j2 in opcodes(ka, kb):
         if tag == "equal":
             spans.append(Span(Op.EQUAL, "".join(b[j1:j2])))
             continue
@@ -147,7 +148,106 @@ def similarity(old: str, new: str) -> float:
     ka, kb = words_of(old), words_of(new)
     if not ka and not kb:
         return 1.0
+    if len(ka) * len(kb) > _SMALL:
+        overlap = sum((Counter(ka) & Counter(kb)).values()) * 2 / (len(ka) + len(kb))
+        if overlap < 0.2:
+            return overlap / 2
+        same = sum(i2 - i1 for tag, i1, i2, _j1, _j2 in opcodes(ka, kb) if tag == "equal")
+        return 2 * same / (len(ka) + len(kb))
     matcher = SequenceMatcher(None, ka, kb, autojunk=False)
     if matcher.real_quick_ratio() < 0.2 or matcher.quick_ratio() < 0.2:
         return matcher.quick_ratio() / 2
     return matcher.ratio()
+
+
+# ---------------------------------------------------------------- a near-linear diff
+
+# Below this many token pairs difflib is exact and fast; above it, its longest-match
+# search grows with the product of the lengths (a 400 KB table as one block took 11 s).
+_SMALL = 40_000
+Opcode = tuple[str, int, int, int, int]
+
+
+def opcodes(a: Sequence[Hashable], b: Sequence[Hashable]) -> list[Opcode]:
+    """difflib-style opcodes from `a` to `b`. Short inputs go to difflib as they are; long
+    ones are split first at tokens that occur once on each side, in the same order
+    (patience diff), so the work grows with the length, not its square."""
+    if len(a) * len(b) <= _SMALL:
+        return [tuple(op) for op in  # type: ignore[misc]
+                SequenceMatcher(None, a, b, autojunk=False).get_opcodes()]
+    blocks: list[tuple[int, int, int]] = []
+    _match(a, b, 0, len(a), 0, len(b), blocks, 0)
+    blocks.sort()
+    ops: list[Opcode] = []
+    i = j = 0
+    for bi, bj, size in (*blocks, (len(a), len(b), 0)):
+        if i < bi and j < bj:
+            ops.append(("replace", i, bi, j, bj))
+        elif i < bi:
+            ops.append(("delete", i, bi, j, j))
+        elif j < bj:
+            ops.append(("insert", i, i, j, bj))
+        if size:
+            if ops and ops[-1][0] == "equal" and ops[-1][2] == bi:
+                ops[-1] = ("equal", ops[-1][1], bi + size, ops[-1][3], bj + size)
+            else:
+                ops.append(("equal", bi, bi + size, bj, bj + size))
+        i, j = bi + size, bj + size
+    return ops
+
+
+def _match(a: Sequence[Hashable], b: Sequence[Hashable], alo: int, ahi: int, blo: int,
+           bhi: int, out: list[tuple[int, int, int]], depth: int) -> None:
+    """Append the matching blocks (i, j, size) of a[alo:ahi] and b[blo:bhi] to `out`."""
+    while alo < ahi and blo < bhi and a[alo] == b[blo]:
+        out.append((alo, blo, 1))
+        alo, blo = alo + 1, blo + 1
+    while alo < ahi and blo < bhi and a[ahi - 1] == b[bhi - 1]:
+        ahi, bhi = ahi - 1, bhi - 1
+        out.append((ahi, bhi, 1))
+    if alo == ahi or blo == bhi:
+        return
+    if (ahi - alo) * (bhi - blo) <= _SMALL or depth > 40:
+        matcher = SequenceMatcher(None, a[alo:ahi], b[blo:bhi],
+                                  autojunk=(ahi - alo) * (bhi - blo) > _SMALL)
+        out.extend((alo + m.a, blo + m.b, m.size) for m in matcher.get_matching_blocks()
+                   if m.size)
+        return
+    count_a = Counter(a[alo:ahi])
+    count_b = Counter(b[blo:bhi])
+    where_b = {b[k]: k for k in range(blo, bhi) if count_b[b[k]] == 1}
+    anchors = [(k, where_b[a[k]]) for k in range(alo, ahi)
+               if count_a[a[k]] == 1 and a[k] in where_b]
+    chain = increasing(anchors)
+    if not chain:
+        _match(a, b, alo, ahi, blo, bhi, out, 41)  # no anchor: difflib with autojunk
+        return
+    i, j = alo, blo
+    for ai, bj in chain:
+        _match(a, b, i, ai, j, bj, out, depth + 1)
+        out.append((ai, bj, 1))
+        i, j = ai + 1, bj + 1
+    _match(a, b, i, ahi, j, bhi, out, depth + 1)
+
+
+def increasing(pairs: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The longest run of `pairs` (sorted by their first value) whose second values
+    increase too (patience sorting)."""
+    tails: list[int] = []
+    tail_at: list[int] = []
+    back: list[int] = []
+    for n, (_i, j) in enumerate(pairs):
+        k = bisect_left(tails, j)
+        if k == len(tails):
+            tails.append(j)
+            tail_at.append(n)
+        else:
+            tails[k] = j
+            tail_at[k] = n
+        back.append(tail_at[k - 1] if k else -1)
+    chain: list[tuple[int, int]] = []
+    n = tail_at[-1] if tail_at else -1
+    while n >= 0:
+        chain.append(pairs[n])
+        n = back[n]
+    return chain[::-1]

@@ -333,7 +333,9 @@ def _redline_json(redline: Redline | None) -> list[dict[str, str]]:
 def _reason_json(r: Reason) -> dict[str, Any]:
     return {"rule": str(r.rule), "verdict": str(r.verdict), "material": r.material,
             "section": r.section, "where": r.where, "line": r.line, "words": r.words,
-            "terms": list(r.terms), "note": r.note, "explanation": r.explanation}
+            "terms": list(r.terms), "note": r.note, "explanation": r.explanation,
+            "concept": r.concept, "old_words": r.old_words, "new_words": r.new_words,
+            "plain": r.plain}
 
 
 def _item_json(item: ItemChange) -> dict[str, Any]:
@@ -361,6 +363,11 @@ def _doc_json(doc: Document, label: str | None) -> dict[str, Any]:
             "effective": doc.front.effective.isoformat() if doc.front.effective else None}
 
 
+# 2: structured reasons (rule, concept, section, line, old and new words, explanation,
+# plain-language text) in "material_reasons" and each change's "findings".
+SCHEMA_VERSION = 2
+
+
 def to_json(assessment: Assessment, labels: Sequence[str] = ()) -> dict[str, Any]:
     """The assessment as JSON-ready data (`labels`: how the two sides were named)."""
     a = assessment
@@ -368,6 +375,7 @@ def to_json(assessment: Assessment, labels: Sequence[str] = ()) -> dict[str, Any
     old_label = labels[0] if len(labels) > 0 else None
     new_label = labels[1] if len(labels) > 1 else None
     return {
+        "schema_version": SCHEMA_VERSION,
         "material": a.material,
         "verdict": str(a.verdict),
         "detected": str(a.detected),
@@ -382,6 +390,7 @@ def to_json(assessment: Assessment, labels: Sequence[str] = ()) -> dict[str, Any
         "old": _doc_json(cs.old, old_label),
         "new": _doc_json(cs.new, new_label),
         "reasons": [str(r) for r in a.reasons],
+        "material_reasons": [_reason_json(r) for r in a.reasons],
         "front_matter": [{"field": f.field, "old": f.old, "new": f.new, "line": f.line,
                           "material": False, "reasons": [str(r)]}
                          for f, r in zip(cs.front, a.front, strict=True)],

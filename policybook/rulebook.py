@@ -37,6 +37,9 @@ class Rule(StrEnum):
     DATE_ONLY = "date-only"
     FRONT_MATTER = "front-matter"
     SUMMARY = "summary"
+    CONTACT = "contact-details"
+    FIGURES = "reported-figures"
+    SAME_MEANING = "same-meaning"
     CLARIFICATION = "clarification"
     # material
     NEGATION = "negation-flip"
@@ -45,6 +48,9 @@ class Rule(StrEnum):
     MODAL_WEAKENING = "modal-weakening"
     MODAL_STRENGTHENING = "modal-strengthening"
     NUMBERS = "changed-number"
+    PLACES = "places"
+    LIST_SCOPE = "list-scope"
+    REORDERED_MEANING = "reordered-meaning"
     DATA = Concept.DATA.value
     PURPOSES = Concept.PURPOSES.value
     RECIPIENTS = Concept.RECIPIENTS.value
@@ -85,6 +91,12 @@ EXPLANATIONS: dict[Rule, str] = {
     Rule.DATE_ONLY: "only a date changed",
     Rule.FRONT_MATTER: "only the front matter changed (metadata, not the text users agree to)",
     Rule.SUMMARY: "only a non-binding summary of the binding text changed",
+    Rule.CONTACT: "only contact details changed (a postal address, a phone number, an e-mail "
+                  "address, a contact page or whom to contact)",
+    Rule.FIGURES: "only the figures of a report changed (requests received, average "
+                  "response times): they describe what happened, not a term",
+    Rule.SAME_MEANING: "the same meaning in other words (a contraction, a shorter phrase, "
+                       "another inflection or spelling of the same word)",
     Rule.CLARIFICATION: "wording changed in a sentence that states no duty, right or data "
                         "practice, and touches none of the material concepts",
     Rule.NEGATION: "a negation was added or removed: what was forbidden may now be allowed, "
@@ -94,6 +106,12 @@ EXPLANATIONS: dict[Rule, str] = {
     Rule.MODAL_WEAKENING: "a duty was weakened (will/must became may, or a promise was dropped)",
     Rule.MODAL_STRENGTHENING: "a permission became a duty, or a duty was added",
     Rule.NUMBERS: "a number, amount or duration changed",
+    Rule.LIST_SCOPE: "an item was added to or removed from a list: it widens or narrows what "
+                     "the sentence covers",
+    Rule.REORDERED_MEANING: "the same words in another order change what is paired with what "
+                            "(who receives which data, what a negation covers)",
+    Rule.PLACES: "a place was added or removed: it changes where something applies or where "
+                 "data goes",
     Rule.DATA: "it changes which personal data is concerned",
     Rule.PURPOSES: "it changes what data is used for",
     Rule.RECIPIENTS: "it changes who receives or can access data",
@@ -115,9 +133,112 @@ EXPLANATIONS: dict[Rule, str] = {
 }
 
 
+PROFILES = {
+    "summaries": "a paragraph labelled as a summary (\"Short version:\", \"In short:\") "
+                 "restates the binding text: its changes are editorial",
+}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The `[materiality]` settings of policybook.toml: extra terms per concept, rules
+    switched off (their findings become editorial), opt-in profiles of conventions."""
+
+    terms: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    disabled: frozenset[Rule] = frozenset()
+    profiles: frozenset[str] = frozenset()
+
+    @classmethod
+    def parse(cls, raw: object, where: str, problems: list[str]) -> Settings:
+        """Settings from the `[materiality]` table; each mistake is added to `problems`."""
+        if not isinstance(raw, dict):
+            problems.append(f"{where}: [materiality] must be a table")
+            return cls()
+        known = {c.value for c in Concept}
+        terms: list[tuple[str, tuple[str, ...]]] = []
+        for concept, words in (raw.get("terms") or {}).items():
+            if concept not in known:
+                problems.append(f"{where}: materiality.terms.{concept}: unknown concept "
+                                f"(known: {', '.join(sorted(known))})")
+            elif not (isinstance(words, list) and all(isinstance(w, str) and w.strip()
+                                                      for w in words)):
+                problems.append(f"{where}: materiality.terms.{concept} must be a list of words")
+            else:
+                terms.append((concept, tuple(w.strip().lower() for w in words)))
+        disabled: set[Rule] = set()
+        for rule in raw.get("disable") or []:
+            try:
+                disabled.add(Rule(rule))
+            except ValueError:
+                problems.append(f"{where}: materiality.disable: unknown rule {rule!r}; "
+                                "`policybook rules` lists them")
+        profiles = set()
+        for profile in raw.get("profiles") or []:
+            if profile in PROFILES:
+                profiles.add(profile)
+            else:
+                problems.append(f"{where}: materiality.profiles: unknown profile {profile!r} "
+                                f"(known: {', '.join(sorted(PROFILES))})")
+        for key in raw:
+            if key not in ("terms", "disable", "profiles"):
+                problems.append(f"{where}: unknown setting 'materiality.{key}' (known: "
+                                "terms, disable, profiles)")
+        return cls(tuple(terms), frozenset(disabled), frozenset(profiles))
+
+
 @dataclass(frozen=True)
 class Finding:
     rule: Rule
     verdict: ChangeVerdict
     terms: tuple[str, ...] = ()
     note: str = ""
+
+
+# The concept each rule's reasons are about (for the JSON and the notices).
+CONCEPTS: dict[Rule, str] = {
+    **{Rule(c.value): c.value for c in Concept},
+    Rule.NEGATION: "duties", Rule.NARROWED_LIST: "duties", Rule.WIDENED_LIST: "duties",
+    Rule.MODAL_WEAKENING: "duties", Rule.MODAL_STRENGTHENING: "duties", Rule.DUTIES: "duties",
+    Rule.PLACES: Concept.LOCATIONS.value, Rule.LIST_SCOPE: "applicability",
+    Rule.REORDERED_MEANING: "duties", Rule.TABLE_ENTRY: "registers",
+    Rule.NUMBERS: "amounts-and-periods",
+}
+
+
+@dataclass(frozen=True)
+class RuleSpec:
+    """One rule of the rulebook: its id, its verdict and what it means in plain words."""
+
+    rule: Rule
+    verdict: ChangeVerdict
+
+    @property
+    def explanation(self) -> str:
+        return EXPLANATIONS[self.rule]
+
+
+# THE PRECEDENCE, stated once: for each changed run of words the rules are tried in this
+# order and the first that explains it decides (structure first, then the narrow
+# editorial rules, then what the changed words carry). `materiality.py` and `rules.py`
+# try them in this order; tests/test_materiality_rulebook.py checks each rule's examples.
+RULEBOOK: tuple[RuleSpec, ...] = tuple(RuleSpec(rule, verdict) for rule, verdict in (
+    # structure and form
+    (Rule.FRONT_MATTER, EDITORIAL), (Rule.NUMBERING, EDITORIAL), (Rule.HEADING_LEVEL, EDITORIAL),
+    (Rule.HEADING_WORDING, EDITORIAL), (Rule.REORDERING, EDITORIAL),
+    (Rule.WHITESPACE, EDITORIAL), (Rule.LIST_MARKERS, EDITORIAL), (Rule.LINK_TARGET, EDITORIAL),
+    (Rule.MARKUP, EDITORIAL), (Rule.SUMMARY, EDITORIAL), (Rule.CONTENTS, EDITORIAL),
+    # editorial: what the changed words provably leave as it was
+    (Rule.PUNCTUATION, EDITORIAL), (Rule.DATE_ONLY, EDITORIAL), (Rule.DUPLICATE_WORD, EDITORIAL),
+    (Rule.TYPO, EDITORIAL), (Rule.CROSS_REFERENCE, EDITORIAL), (Rule.LINK_WORDING, EDITORIAL),
+    (Rule.RENAME, EDITORIAL), (Rule.CONTACT, EDITORIAL), (Rule.SAME_MEANING, EDITORIAL),
+    (Rule.FIGURES, EDITORIAL),
+    # material: what the changed words carry
+    (Rule.NEGATION, MATERIAL), (Rule.NARROWED_LIST, MATERIAL), (Rule.WIDENED_LIST, MATERIAL),
+    (Rule.MODAL_WEAKENING, MATERIAL), (Rule.MODAL_STRENGTHENING, MATERIAL),
+    (Rule.NUMBERS, MATERIAL), (Rule.NOTICE, MATERIAL),
+    *((Rule(c.value), MATERIAL) for c in Concept if c is not Concept.NOTICE),
+    (Rule.PLACES, MATERIAL), (Rule.TABLE_ENTRY, MATERIAL), (Rule.LIST_SCOPE, MATERIAL),
+    (Rule.REORDERED_MEANING, MATERIAL), (Rule.DUTIES, MATERIAL),
+    # nothing above: wording that carries no practice
+    (Rule.CLARIFICATION, EDITORIAL),
+))

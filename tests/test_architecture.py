@@ -7,6 +7,7 @@ from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent.parent / "policybook"
 CORE = ["errors", "markdown", "document", "validate", "versions", "diff", "materiality",
+        "signals",
         "timeline", "redline", "addresses", "delivery", "lexicon", "rules", "report",
         "changeset", "blockdiff", "rulebook", "site/pages", "site/changes", "state", "notice",
         "urls", "segment", "regions", "translations"]

@@ -7,6 +7,7 @@ import pytest
 from policybook.diff import diff_documents
 from policybook.document import ChangeVerdict, Override, parse_document
 from policybook.materiality import assess
+from policybook.rulebook import Settings
 from tests.helpers import policy
 from tests.redlines import judge, rules
 
@@ -148,7 +149,7 @@ def test_a_sentence_about_data_practices_is_material() -> None:
     old = "## Collection\n\nInformation is gathered when you visit the site.\n"
     new = "## Collection\n\nInformation is gathered when you visit the site or the app.\n"
     verdict, found = verdict_and_rules(new, old)
-    assert (verdict, found) == ("material", ["material data-categories"])
+    assert (verdict, found) == ("material", ["material list-scope"])
 
 
 def test_rename_that_leaves_the_old_name_in_use_is_not_editorial() -> None:
@@ -167,11 +168,25 @@ def test_front_matter_only_edits_are_editorial() -> None:
     assert a.summary() == "no change to the words or the structure (front matter only)"
 
 
-def test_summary_labels_mark_non_binding_text() -> None:
+def test_summary_labels_mark_non_binding_text_only_in_the_opt_in_profile() -> None:
     old = "## Sharing\n\n**In short:** we share little.\n\nWe share data with partners.\n"
-    new = "## Sharing\n\n**In short:** we share almost nothing.\n\nWe share data with partners.\n"
-    verdict, found = verdict_and_rules(new, old)
-    assert (verdict, found) == ("editorial", ["editorial summary"])
+    new = "## Sharing\n\n**In short:** we share hardly any.\n\nWe share data with partners.\n"
+    summaries = Settings(profiles=frozenset({"summaries"}))
+    a = assess(diff_documents(parse_document(old, "o.md"), parse_document(new, "n.md")),
+               settings=summaries)
+    assert (str(a.verdict), rules(a)) == ("editorial", ["editorial summary"])
+    # By default a summary is text users read, judged like any other.
+    assert judge(old, new.replace("hardly any", "your precise location")).material
+
+
+def test_a_summary_that_flips_a_practice_is_material_even_in_the_profile() -> None:
+    old = "## Sharing\n\nAt a glance: we never sell your data.\n\nDetails follow.\n"
+    new = "## Sharing\n\nAt a glance: we may sell your data.\n\nDetails follow.\n"
+    summaries = Settings(profiles=frozenset({"summaries"}))
+    for settings in (None, summaries):
+        a = assess(diff_documents(parse_document(old, "o.md"), parse_document(new, "n.md")),
+                   settings=settings)
+        assert a.material, rules(a)
 
 
 def test_moved_paragraph_is_editorial() -> None:

@@ -159,7 +159,7 @@ def test_changes_page_has_the_redline_and_reasons(client: TestClient) -> None:
     editorial = client.get("/terms-of-service/changes/2026-06-01/").text
     assert '<h2 id="verdict-title">Editorial change</h2>' in editorial
     assert "Decided by the editor&#39;s override: names the practice the rule already " \
-        "forbade (the rules found it material)." in editorial
+        "forbade (the rules found it editorial)." in editorial
 
 
 def test_compare_orders_the_versions(client: TestClient) -> None:

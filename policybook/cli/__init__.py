@@ -34,6 +34,7 @@ COMMANDS = {
     "init": "content:init",
     "demo": "demo:demo",
     "render": "content:render",
+    "rules": "rules:rules",
 }
 
 

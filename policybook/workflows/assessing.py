@@ -126,15 +126,15 @@ class Judgement:
 
 def _reason_json(r: Reason) -> list[Any]:
     return [str(r.rule), str(r.verdict), r.section, r.where, r.line, r.words, list(r.terms),
-            r.note]
+            r.note, r.old_words, r.new_words]
 
 
 def _reason(data: Any) -> Reason:
-    rule, verdict, section, where, line, words, terms, note = data
+    rule, verdict, section, where, line, words, terms, note, old_words, new_words = data
     if not isinstance(line, int) or not all(isinstance(t, str) for t in terms):
         raise TypeError("not a reason")
     return Reason(Rule(rule), ChangeVerdict(verdict), str(section), str(where), line,
-                  str(words), tuple(terms), str(note))
+                  str(words), tuple(terms), str(note), str(old_words), str(new_words))
 
 
 _judged: dict[str, Judgement] = {}  # this process's judgements, by key

@@ -1,0 +1,270 @@
+"""Signals of one changed run of words, computed once, read by the rules (pure core).
+
+A rule never looks at raw tokens for these questions; it reads a `Signals` value:
+which words a reader sees (markup dropped), whether both sides say the same once
+contractions, wordy phrases, inflections and spelling are normalised, whether the
+changed words are only a date stamp or only contact details (an address, a phone
+number, an e-mail address, also written "name [at] example [dot] com"), and which
+places enter or leave the text. The word tables live in `data/vocabulary.toml`.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Any
+
+__all__ = ["Signals", "Vocabulary", "contact_only", "contact_passage", "date_only", "normal",
+           "places", "signals_of", "visible", "vocabulary"]
+
+_MARKUP = frozenset({"*", "**", "_", "__", "#", "|", "[", "]", "<", ">", "`", "~", "\\", "·",
+                     "•"})
+_EMAIL = re.compile(r"^[\w.+-]+@[\w-]+(?:\.[\w-]+)+$")
+_URL = re.compile(r"^(?:[a-z][a-z0-9+.-]*://\S+|www\.\S+|(?:[\w-]+\.)+[a-z]{2,24}(?:/\S*)?)$",
+                  re.IGNORECASE)
+_PHONE = re.compile(r"^\+?\(?\d[\d().-]{6,}\d$")
+_POSTCODE = re.compile(r"^(?:[A-Z]{1,2}\d[A-Z\d]?|\d[A-Z]{2}|[A-Z]\d[A-Z])$")
+_DATE = re.compile(r"(?:19|20)\d\d|\d{4}-\d\d-\d\d|\d{1,2}/\d{1,2}/\d{2,4}")
+_NUMBER = re.compile(r"^\d[\d,.]*(?:st|nd|rd|th)?$")
+_MONTHS = frozenset({
+    "january", "february", "march", "april", "may", "june", "july", "august", "september",
+    "october", "november", "december", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep",
+    "sept", "oct", "nov", "dec"})
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """The editorial tables: read from the package's data file, extended by the config."""
+
+    contractions: tuple[tuple[str, str], ...]
+    wordy: tuple[tuple[str, str], ...]
+    date_words: frozenset[str]
+    address_words: frozenset[str]
+    channel_words: frozenset[str]
+    places: tuple[str, ...]
+
+
+@cache
+def vocabulary() -> Vocabulary:
+    raw: dict[str, Any] = tomllib.loads(
+        resources.files(__package__).joinpath("data/vocabulary.toml").read_text("utf-8"))
+    dates = raw["dates"]
+    contact = raw["contact"]
+    return Vocabulary(
+        contractions=tuple(raw["contractions"].items()),
+        wordy=tuple(sorted(raw["wordy"].items(), key=lambda kv: -len(kv[0]))),
+        date_words=frozenset(dates["fillers"]) | frozenset(dates["weekdays"]) | _MONTHS,
+        address_words=frozenset(contact["address_words"]),
+        channel_words=frozenset(contact["channel_words"]),
+        places=tuple(raw["places"]["countries"]) + tuple(raw["places"]["regions"]),
+    )
+
+
+def _alnum(words: Iterable[str]) -> list[str]:
+    return [w for w in words if any(c.isalnum() for c in w)]
+
+
+def visible(words: Sequence[str]) -> list[str]:
+    """The words a reader sees: raw HTML tags (`< br >`, `< / p >`), Markdown marks and the
+    targets of links written out in the text (`] ( javascript : ; )`) dropped."""
+    out: list[str] = []
+    k = 0
+    n = len(words)
+    while k < n:
+        w = words[k]
+        if w == "<":
+            end = next((m for m in range(k + 1, min(n, k + 14)) if words[m] == ">"), None)
+            if end is not None and (end == k + 1 or re.fullmatch(r"/?[A-Za-z][\w-]*|/",
+                                                                 words[k + 1])):
+                k = end + 1
+                continue
+        if w == "(" and k > 0 and words[k - 1] == "]":
+            end = next((m for m in range(k + 1, min(n, k + 40)) if words[m] == ")"), None)
+            if end is not None:
+                k = end + 1
+                continue
+        if w not in _MARKUP:
+            out.append(w)
+        k += 1
+    return out
+
+
+@cache
+def _wordy_pattern(table: tuple[tuple[str, str], ...]) -> re.Pattern[str]:
+    return re.compile(r"(?<![\w-])(" + "|".join(re.escape(k) for k, _ in table) + r")(?![\w-])")
+
+
+def _stem(word: str) -> str:
+    for ending in ("'s", "ing", "ies", "ied", "es", "ed", "s", "d"):
+        if word.endswith(ending) and len(word) - len(ending) >= 3:
+            base = word[: -len(ending)]
+            return base + "y" if ending in ("ies", "ied") else base.rstrip("e")
+    return word.rstrip("e") if len(word) > 3 else word
+
+
+def _spelling(word: str) -> str:
+    """organise/organize, licence/license, colour/color, cancelled/canceled: one form."""
+    word = re.sub(r"is(e|ed|es|ing|ation)$", r"iz\1", word)
+    word = re.sub(r"our$", "or", word)
+    word = re.sub(r"ence$", "ense", word)
+    word = re.sub(r"enc$", "ens", word)  # "licences" stems to "licenc"
+    word = re.sub(r"([a-z])\1(ed|ing)$", r"\1\2", word)
+    return word
+
+
+def normal(words: Sequence[str], vocab: Vocabulary | None = None) -> tuple[str, ...]:
+    """The words as meaning: markup dropped, contractions expanded, wordy phrases
+    shortened, each word stemmed and spelt one way, punctuation dropped."""
+    vocab = vocab or vocabulary()
+    text = " ".join(w.lower().replace("’", "'") for w in visible(words))
+    for short, long in vocab.contractions:
+        text = text.replace(short, long)
+    table = dict(vocab.wordy)
+    text = _wordy_pattern(vocab.wordy).sub(lambda m: table[m.group(1)], text)
+    return tuple(_spelling(_stem(w)) for w in text.split() if any(c.isalnum() for c in w))
+
+
+@cache
+def _place_pattern(names: tuple[str, ...]) -> re.Pattern[str]:
+    alternatives = sorted({re.escape(n) for n in names}, key=len, reverse=True)
+    return re.compile(r"(?<![\w.-])(" + "|".join(alternatives) + r")(?![\w-])")
+
+
+def places(words: Sequence[str], vocab: Vocabulary | None = None) -> list[str]:
+    """The places named in `words` (countries, regions, states), as written."""
+    vocab = vocab or vocabulary()
+    return _place_pattern(vocab.places).findall(" ".join(visible(words)))
+
+
+def _contact_word(word: str, vocab: Vocabulary) -> str:
+    """'strong' for a word that only a contact detail has (an e-mail address, a phone
+    number, a postcode, a street word), 'weak' for a word a contact sentence uses, ''."""
+    low = word.lower()
+    if _EMAIL.match(word) or _URL.match(word) or _PHONE.match(word) or _POSTCODE.match(word):
+        return "strong"
+    if low in vocab.address_words:
+        return "strong" if low not in ("no", "state", "city", "code", "unit", "way",
+                                       "place", "row", "house", "court", "park") else "weak"
+    if low in vocab.channel_words or _NUMBER.match(word):
+        return "weak"
+    if word[:1].isupper() or any(c.isdigit() for c in word):
+        return "name"  # a person, a company, a town or a building
+    return ""
+
+
+def contact_only(changed: Sequence[str], vocab: Vocabulary | None = None,
+                 around: Sequence[str] = ()) -> bool:
+    """The changed words are contact details and nothing else: an address, a phone
+    number, an e-mail address ("name [at] example [dot] com" included), a contact URL,
+    the name of whom to contact. A postcode or a house number alone counts when the
+    words `around` it hold an address."""
+    vocab = vocab or vocabulary()
+    words = _alnum(visible(changed))
+    if not words:
+        return False
+    kinds = [_contact_word(w, vocab) for w in words]
+    if "" in kinds:
+        return False
+    return _has_contact(words, vocab) or (bool(around) and _has_contact(_alnum(visible(around)),
+                                                                         vocab))
+
+
+def _has_contact(words: Sequence[str], vocab: Vocabulary) -> bool:
+    if any(_contact_word(w, vocab) == "strong" for w in words):
+        return True
+    return re.search(r"\bat\b.*\bdot\b", " ".join(w.lower() for w in words)) is not None
+
+
+_CONTACT_VERBS = re.compile(r"\b(?:contact|contacting|reach|reached|call|write|e-?mail|"
+                            r"submit|send|visit|log in|sign in|find)\b", re.IGNORECASE)
+
+
+def contact_passage(words: Sequence[str], vocab: Vocabulary | None = None) -> bool:
+    """A passage that only tells how to get in touch: each sentence has a contact verb,
+    and the passage names a channel (a phone number, an address, an e-mail, a portal)."""
+    vocab = vocab or vocabulary()
+    shown = visible(words)
+    sentences: list[list[str]] = [[]]
+    for w in shown:
+        sentences[-1].append(w)
+        if w in (".", "!", "?", ":"):
+            sentences.append([])
+    # A label ending in a colon ("Residents of Ohio:") introduces the contact, it says
+    # nothing of its own.
+    sentences = [x for x in sentences if _alnum(x)
+                 and not (x[-1] == ":" and len(_alnum(x)) <= 4)]
+    if not sentences or len(sentences) > 4:
+        return False
+    channel = _has_contact(_alnum(shown), vocab) or any(
+        w.lower() in ("portal", "form", "site", "website", "number", "address")
+        for w in _alnum(shown))
+    return channel and all(_CONTACT_VERBS.search(" ".join(x)) or
+                           all(_contact_word(w, vocab) for w in _alnum(x))
+                           for x in sentences)
+
+
+def date_only(changed: Sequence[str], context: Sequence[str],
+              vocab: Vocabulary | None = None) -> bool:
+    """The changed words only write a date or a date stamp ("Last updated: 2 days ago",
+    "Effective from 4 May 2026"), and a date stands in the changed words or next to them."""
+    vocab = vocab or vocabulary()
+    words = _alnum(visible(changed))
+    if not words:
+        return False
+    dated = False
+    for w in words:
+        low = w.lower().rstrip(".,")
+        if (low in _MONTHS and w[:1].isupper()) or _DATE.fullmatch(low):
+            dated = True
+        elif re.fullmatch(r"\d{1,2}(?:st|nd|rd|th)?", low) or (low in vocab.date_words
+                                                               and low not in _MONTHS):
+            continue
+        else:
+            return False
+    relative = "ago" in (w.lower() for w in _alnum(context))
+    return dated or (relative and any(c.isdigit() for w in words for c in w))
+
+
+@dataclass(frozen=True)
+class Signals:
+    """What one changed run carries, computed once."""
+
+    deleted: tuple[str, ...]  # visible words, old side
+    inserted: tuple[str, ...]  # visible words, new side
+    markup_only: bool  # only markup changed: the visible words are the same
+    same_meaning: bool  # the sentences read the same once normalised
+    contact: bool  # only contact details changed
+    dated: bool  # only a date or a date stamp changed
+    places_old: tuple[str, ...]
+    places_new: tuple[str, ...]
+
+    @property
+    def places_changed(self) -> tuple[str, ...]:
+        gone = [p for p in self.places_old if p not in self.places_new]
+        came = [p for p in self.places_new if p not in self.places_old]
+        return tuple(dict.fromkeys(gone + came))
+
+
+def signals_of(deleted: Sequence[str], inserted: Sequence[str], before: Sequence[str],
+               after: Sequence[str], vocab: Vocabulary | None = None,
+               near: tuple[Sequence[str], Sequence[str]] | None = None) -> Signals:
+    """`deleted`/`inserted` are the changed words; `before`/`after` their sentences;
+    `near` the words around them on each side (for contact details)."""
+    vocab = vocab or vocabulary()
+    around_old, around_new = near or (before, after)
+    d, i = visible(deleted), visible(inserted)
+    changed = [*d, *i]
+    same = normal(before, vocab) == normal(after, vocab) and bool(_alnum(changed))
+    return Signals(
+        deleted=tuple(d), inserted=tuple(i),
+        markup_only=[w.lower() for w in _alnum(d)] == [w.lower() for w in _alnum(i)],
+        same_meaning=same,
+        contact=contact_only(d, vocab, around_old) and contact_only(i, vocab, around_new)
+        if d and i else contact_only(changed, vocab, [*around_old, *around_new]),
+        dated=date_only(changed, [*before, *after], vocab),
+        places_old=tuple(places(deleted, vocab)), places_new=tuple(places(inserted, vocab)),
+    )

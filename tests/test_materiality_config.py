@@ -1,0 +1,57 @@
+"""The `[materiality]` settings of policybook.toml: extra terms, rules switched off, profiles."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from policybook.config import load_config
+from policybook.errors import ConfigError
+from policybook.materiality import assess
+from tests.redlines import changes, rules
+
+OLD = "## Fees\n\nA service charge of 5 dollars applies to each booking made by phone.\n"
+
+
+def test_extra_terms_disabled_rules_and_profiles_from_the_file(tmp_path: Path) -> None:
+    (tmp_path / "policybook.toml").write_text(
+        '[materiality]\nterms = { fees = ["tip jar"] }\ndisable = ["changed-number"]\n'
+        'profiles = ["summaries"]\n', encoding="utf-8")
+    settings = load_config(tmp_path, env={}).materiality
+    assert settings is not None and "summaries" in settings.profiles
+    old = "## Extras\n\nGuests like the view from the deck.\n"
+    new = "## Extras\n\nGuests like the tip jar on the deck.\n"
+    assert not assess(changes(old, new.replace("tip jar", "lamps"))).material
+    a = assess(changes(old, new), settings=settings)
+    assert a.material and "material fees" in rules(a)
+    # A rule switched off still reports what it saw, as editorial.
+    a = assess(changes(OLD, OLD.replace("5 dollars", "7 dollars")), settings=settings)
+    assert not a.material and rules(a) == ["editorial changed-number"]
+    assert "rule switched off" in a.changes[0].reasons[0].note
+    assert assess(changes(OLD, OLD.replace("5 dollars", "7 dollars"))).material
+
+
+def test_mistakes_in_the_section_are_all_reported(tmp_path: Path) -> None:
+    (tmp_path / "policybook.toml").write_text(
+        '[materiality]\nterms = { snacks = ["crisps"], fees = "tip" }\n'
+        'disable = ["no-such-rule"]\nprofiles = ["github"]\ncolour = "red"\n',
+        encoding="utf-8")
+    with pytest.raises(ConfigError) as raised:
+        load_config(tmp_path, env={})
+    text = str(raised.value)
+    for expected in ("materiality.terms.snacks: unknown concept",
+                     "materiality.terms.fees must be a list of words",
+                     "unknown rule 'no-such-rule'", "unknown profile 'github'",
+                     "unknown setting 'materiality.colour'"):
+        assert expected in text, text
+
+
+def test_extra_terms_also_judge_added_paragraphs() -> None:
+    from policybook.rulebook import Settings
+
+    old = "## Extras\n\nGuests like the deck.\n"
+    new = old + "\nA tip jar stands by the door.\n"
+    assert not assess(changes(old, new)).material
+    a = assess(changes(old, new), settings=Settings(terms=(("fees", ("tip jar",)),)))
+    assert a.material and rules(a) == ["material fees"]

@@ -1,0 +1,72 @@
+"""The rulebook: one runner for every rule's good and bad examples (policybook/data/
+rulecases.toml), and a check that every rule and concept is explained and exemplified."""
+
+from __future__ import annotations
+
+import tomllib
+from importlib import resources
+from typing import Any
+
+import pytest
+
+from policybook.lexicon import DESCRIPTIONS, Concept
+from policybook.materiality import assess
+from policybook.rulebook import EXPLANATIONS, RULEBOOK, Rule, Settings
+from tests.redlines import changes
+
+CASES: list[dict[str, Any]] = tomllib.loads(
+    resources.files("policybook").joinpath("data/rulecases.toml").read_text("utf-8"))["case"]
+
+
+def _doc(text: str) -> str:
+    return text if text.startswith(("#", "---")) else f"## Terms\n\n{text}\n"
+
+
+def _id(case: dict[str, Any]) -> str:
+    return f"{case['rule']}-{'good' if case['fires'] else 'bad'}-{CASES.index(case)}"
+
+
+@pytest.mark.parametrize("case", CASES, ids=_id)
+def test_rule_case(case: dict[str, Any]) -> None:
+    settings = Settings(profiles=frozenset(case.get("profiles", ())))
+    a = assess(changes(_doc(case["old"]), _doc(case["new"])), settings=settings)
+    reasons = [*a.front, *(r for c in a.changes for r in c.reasons)]
+    fired = [r for r in reasons if r.rule == case["rule"]]
+    found = [f"{r.verdict} {r.rule}" for r in reasons]
+    if not case["fires"]:
+        assert not fired, found
+        return
+    assert fired, found
+    spec = next(s for s in RULEBOOK if s.rule == case["rule"])
+    assert all(r.verdict is spec.verdict for r in fired), found
+    # An editorial example is editorial as a whole; a material one is material.
+    assert a.detected is spec.verdict, found
+
+
+def test_every_rule_and_concept_is_explained_and_has_good_and_bad_examples() -> None:
+    ruled = [s.rule for s in RULEBOOK]
+    assert len(ruled) == len(set(ruled)), "a rule listed twice in the precedence"
+    assert set(Rule) - set(ruled) == {Rule.NO_CHANGE, Rule.OVERRIDE}
+    for spec in RULEBOOK:
+        assert spec.explanation and spec.explanation == EXPLANATIONS[spec.rule]
+        kinds = {c["fires"] for c in CASES if c["rule"] == spec.rule}
+        assert kinds == {True, False}, f"{spec.rule}: needs a good and a bad example"
+    for concept in Concept:
+        assert DESCRIPTIONS[concept] and Rule(concept.value) in ruled
+    assert {c["rule"] for c in CASES} <= {str(r) for r in ruled}
+
+
+def test_policybook_rules_lists_the_rulebook_in_order_with_examples() -> None:
+    from click.testing import CliRunner
+
+    from policybook.cli import cli
+
+    result = CliRunner().invoke(cli, ["rules", "--examples"])
+    assert result.exit_code == 0, result.output
+    lines = [line for line in result.output.splitlines() if line[:3].strip().rstrip(".")
+             .isdigit()]
+    assert [line.split()[1] for line in lines] == [str(s.rule) for s in RULEBOOK]
+    assert "fires “We do not sell your browsing history.”" in result.output
+    assert "summaries:" in result.output
+    data = CliRunner().invoke(cli, ["rules", "--json"])
+    assert '"id": "negation-flip"' in data.output and '"fees"' in data.output
