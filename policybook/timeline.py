@@ -233,6 +233,12 @@ def notices_due(plan: Planned, now: dt.datetime) -> tuple[VersionPlan, ...]:
                  and (live is None or p.version.effective >= live.version.effective))
 
 
+def days_text(delta: dt.timedelta | None) -> str:
+    """A duration in days for people: "30 days", "1.4 days"."""
+    days = (delta or dt.timedelta(0)) / dt.timedelta(days=1)
+    return f"{days:.0f} days" if abs(days - round(days)) < 0.05 else f"{days:.1f} days"
+
+
 def earliest_effective(now: dt.datetime, settings: Settings) -> dt.date:
     """The first effective date that still leaves `notice_days` of notice from `now`."""
     local = now.astimezone(settings.zone)

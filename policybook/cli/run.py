@@ -12,11 +12,10 @@ import click
 from ..config import Config
 from ..errors import PolicybookError
 from ..state import PolicyState, ProblemKind
-from ..timeline import VersionPlan
+from ..timeline import VersionPlan, days_text
 from ..wiring import Wiring
 from ..workflows.planning import Plans, notice_facts
 from ..workflows.state import plans_of
-from ..workflows.tick import days_text
 from .common import Env, echo_json, now_option, parse_now, pass_env
 
 if TYPE_CHECKING:  # the scheduler (APScheduler) loads only for `run` and `scheduler`

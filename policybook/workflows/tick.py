@@ -29,7 +29,7 @@ from ..store import (
     notice_links,
 )
 from ..store.notices import OPEN_STATES, audit_entries
-from ..timeline import VersionPlan, notice_start, notices_due, switch_after
+from ..timeline import VersionPlan, days_text, notice_start, notices_due, switch_after
 from .assessing import parsed
 from .notices import SendReport, open_store, send_due
 from .planning import Plans, Records, settings
@@ -84,12 +84,6 @@ class TickReport:
         if len(out) == 1:
             out.append("nothing to do")
         return out
-
-
-def days_text(delta: dt.timedelta | None) -> str:
-    """A duration in days for people: "30 days", "1.4 days"."""
-    days = (delta or dt.timedelta(0)) / dt.timedelta(days=1)
-    return f"{days:.0f} days" if abs(days - round(days)) < 0.05 else f"{days:.1f} days"
 
 
 def notice_spec(config: Config, plans: Plans, vp: VersionPlan, now: dt.datetime) -> NoticeSpec:
