@@ -33,8 +33,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from policybook.config import Config  # noqa: E402
-from policybook.site.build import build_site  # noqa: E402
-from policybook.site.source import GitSource  # noqa: E402
+from policybook.wiring import Wiring  # noqa: E402
 
 
 def git(root: Path, *args: str, when: dt.datetime | None = None) -> None:
@@ -133,7 +132,8 @@ def main() -> None:
         now = dt.datetime.now(dt.UTC)
         out = Path(tmp) / "public"
         t0 = time.perf_counter()
-        report = build_site(Config(root=root), GitSource(root), out, now)
+        with Wiring.open(Config(root=root), now) as wiring:
+            report = wiring.build(out, now)
         build_s = time.perf_counter() - t0
         print(f"versions: {n_versions} ({args.versions} per policy, {len(ids)} policies)")
         print(f"static_build_time: {build_s:.2f} s ({report.pages} pages, {report.files} files)")

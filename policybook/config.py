@@ -11,6 +11,7 @@ All problems are reported at once.
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -67,6 +68,9 @@ class Config:
     port: int = 8000
     static_out: str | None = None
     site_name: str = "Policies"
+    # Public pages, the feed and the API carry public facts only; this shows commit
+    # hashes, authors and messages, rule ids and line numbers too (an internal site).
+    site_show_internals: bool = False
     # storage
     database_url: str = ""
     # accounts from the company's own database (read-only), else the store's table
@@ -78,6 +82,9 @@ class Config:
     mail: MailProvider = MailProvider.OUTBOX
     mail_from: str = "Policy updates <policy-updates@example.com>"
     mail_reply_to: str | None = None
+    # Refuse a real send with development settings (see mail/safety.py); "off" only for
+    # test servers and rehearsals that must use them.
+    mail_safety: bool = True
     outbox: str = ""
     sendgrid_url: str = DEFAULT_SENDGRID_URL
     sendgrid_api_key: Secret = field(default_factory=lambda: Secret(""))
@@ -92,6 +99,20 @@ class Config:
     default_locale: str = "en"  # for accounts without one
     # scheduler
     tick_seconds: int = 60
+    # the company that sends the notice (the e-mail's letterhead and sign-off)
+    company_name: str = ""
+    company_address: str = ""  # postal address; line breaks kept
+    company_contact: str = ""  # an e-mail address or an https:// URL
+    # what to do if you disagree: for every policy, and per policy id
+    company_disagree: str = ""
+    policy_disagree: tuple[tuple[str, str], ...] = ()
+    # alerts: webhooks told of a notice's life (see policybook/alerts.py)
+    alerts_webhooks: tuple[str, ...] = ()  # generic JSON
+    alerts_slack: tuple[str, ...] = ()  # Slack incoming webhooks
+    alerts_secret: Secret = field(default_factory=lambda: Secret(""))
+    alerts_failed_threshold: int = 10  # failed deliveries in one run that raise an alert
+    alerts_retries: int = 5
+    alerts_timeout: float = 10.0
 
     @property
     def zone(self) -> ZoneInfo:
@@ -115,6 +136,11 @@ class Config:
             return self.database_url
         return f"sqlite:///{self.state_path / 'policybook.db'}"
 
+    def disagree_text(self, policy: str) -> str:
+        """What an account holder who disagrees with `policy`'s change can do (the
+        policy's own text, else the company's; empty: the template's default)."""
+        return dict(self.policy_disagree).get(policy) or self.company_disagree
+
     def with_(self, **changes: Any) -> Config:
         return replace(self, **changes)
 
@@ -131,6 +157,7 @@ _FILE_KEYS: dict[str, tuple[str, type | tuple[type, ...]]] = {
     "site.port": ("port", int),
     "site.static_out": ("static_out", str),
     "site.name": ("site_name", str),
+    "site.show_internals": ("site_show_internals", bool),
     "database.url": ("database_url", str),
     "accounts.sql_query": ("accounts_sql_query", str),
     "accounts.batch": ("accounts_batch", int),
@@ -142,6 +169,7 @@ _FILE_KEYS: dict[str, tuple[str, type | tuple[type, ...]]] = {
     "mail.batch": ("send_batch", int),
     "mail.lease_seconds": ("lease_seconds", int),
     "mail.locale": ("default_locale", str),
+    "mail.safety": ("mail_safety", str),
     "sendgrid.url": ("sendgrid_url", str),
     "sendgrid.timeout": ("sendgrid_timeout", (int, float)),
     "sendgrid.retries": ("sendgrid_retries", int),
@@ -149,12 +177,25 @@ _FILE_KEYS: dict[str, tuple[str, type | tuple[type, ...]]] = {
     "sendgrid.webhook_public_key": ("sendgrid_webhook_public_key", str),
     "sendgrid.webhook_tolerance_seconds": ("webhook_tolerance_seconds", int),
     "scheduler.tick_seconds": ("tick_seconds", int),
+    "company.name": ("company_name", str),
+    "company.address": ("company_address", str),
+    "company.contact": ("company_contact", str),
+    "company.disagree": ("company_disagree", str),
+    "alerts.webhooks": ("alerts_webhooks", list),
+    "alerts.slack": ("alerts_slack", list),
+    "alerts.failed_threshold": ("alerts_failed_threshold", int),
+    "alerts.retries": ("alerts_retries", int),
+    "alerts.timeout": ("alerts_timeout", (int, float)),
 }
+# `[policies.<policy id>]` keys (one table per policy)
+_POLICY_KEYS = {"disagree": "policy_disagree"}
+_POLICY_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
 _SECRET_KEYS = {
     "sendgrid.api_key": "SENDGRID_API_KEY",
     "mail.smtp_url": "POLICYBOOK_SMTP_URL",
     "smtp.url": "POLICYBOOK_SMTP_URL",
     "accounts.sql_url": "POLICYBOOK_ACCOUNTS_URL",
+    "alerts.secret": "POLICYBOOK_ALERTS_SECRET",
 }
 # environment variable -> Config field (strings; converted and checked like the file)
 _ENV: dict[str, str] = {
@@ -168,11 +209,17 @@ _ENV: dict[str, str] = {
     "POLICYBOOK_SENDGRID_WEBHOOK_KEY": "sendgrid_webhook_public_key",
     "POLICYBOOK_MAIL_BATCH": "send_batch",
     "POLICYBOOK_LEASE_SECONDS": "lease_seconds",
+    "POLICYBOOK_COMPANY_NAME": "company_name",
+    "POLICYBOOK_MAIL_SAFETY": "mail_safety",
+    # (a Slack webhook's address is its secret: keep it in the environment)
+    "POLICYBOOK_ALERTS_WEBHOOKS": "alerts_webhooks",
+    "POLICYBOOK_ALERTS_SLACK": "alerts_slack",
 }
 _SECRET_ENV = {
     "SENDGRID_API_KEY": "sendgrid_api_key",
     "POLICYBOOK_SMTP_URL": "smtp_url",
     "POLICYBOOK_ACCOUNTS_URL": "accounts_sql_url",
+    "POLICYBOOK_ALERTS_SECRET": "alerts_secret",
 }
 
 
@@ -203,12 +250,16 @@ def load_config(root: Path, env: Mapping[str, str] | None = None) -> Config:
                 problems.append(f"{path}: '{key}' is a secret; remove it from the file and set "
                                 f"the environment variable {_SECRET_KEYS[key]} instead")
                 continue
+            if key.startswith("policies."):
+                _policy_key(path, key, value, values, problems)
+                continue
             if key not in _FILE_KEYS:
                 problems.append(f"{path}: unknown setting '{key}' (known: "
                                 f"{', '.join(sorted(_FILE_KEYS))})")
                 continue
             name, kind = _FILE_KEYS[key]
-            if isinstance(value, bool) or not isinstance(value, kind):
+            if (not isinstance(value, bool) if kind is bool
+                    else isinstance(value, bool) or not isinstance(value, kind)):
                 problems.append(f"{path}: '{key}' must be {_kind_name(kind)}, not {value!r}")
                 continue
             values[name] = value
@@ -224,9 +275,26 @@ def load_config(root: Path, env: Mapping[str, str] | None = None) -> Config:
     return config
 
 
+def _policy_key(path: Path, key: str, value: Any, values: dict[str, Any],
+                problems: list[str]) -> None:
+    """`policies.<id>.<setting>`: a setting of one policy."""
+    _, _, rest = key.partition(".")
+    policy, _, setting = rest.rpartition(".")
+    if setting not in _POLICY_KEYS or not _POLICY_ID.match(policy):
+        problems.append(f"{path}: unknown setting '{key}' (per policy: "
+                        f"[policies.POLICY-ID] with {', '.join(sorted(_POLICY_KEYS))})")
+        return
+    if not isinstance(value, str) or not value.strip():
+        problems.append(f"{path}: '{key}' must be text, not {value!r}")
+        return
+    name = _POLICY_KEYS[setting]
+    values[name] = (*values.get(name, ()), (policy, value.strip()))
+
+
 def _kind_name(kind: type | tuple[type, ...]) -> str:
     kinds = kind if isinstance(kind, tuple) else (kind,)
-    names = {int: "a whole number", float: "a number", str: "text"}
+    names = {int: "a whole number", float: "a number", str: "text",
+             list: "a list of texts"}
     return " or ".join(names.get(k, k.__name__) for k in kinds)
 
 
@@ -258,6 +326,15 @@ def _build(root: Path, values: dict[str, Any], problems: list[str]) -> Config:
             problems.append(f"mail provider {values['mail']!r} must be one of "
                             "sendgrid, smtp, outbox")
             del values["mail"]
+    for name in ("alerts_retries", "alerts_failed_threshold"):
+        if name in values and (not isinstance(values[name], int) or values[name] < 0):
+            problems.append(f"{name} must be a whole number of at least 0")
+            del values[name]
+    if "alerts_timeout" in values:
+        values["alerts_timeout"] = float(values["alerts_timeout"])
+        if values["alerts_timeout"] <= 0:
+            problems.append("alerts.timeout must be more than 0 seconds")
+            del values["alerts_timeout"]
     if "late_notice" in values:
         try:
             values["late_notice"] = LateNotice(str(values["late_notice"]).strip().lower())
@@ -277,6 +354,14 @@ def _build(root: Path, values: dict[str, Any], problems: list[str]) -> Config:
             if values[name] <= 0:
                 problems.append(f"{name} must be more than 0 seconds, not {values[name]}")
                 del values[name]
+    if "mail_safety" in values:
+        flag = str(values["mail_safety"]).strip().lower()
+        if flag not in ("on", "off"):
+            problems.append(f"mail.safety {values['mail_safety']!r} must be 'on' or 'off'")
+            del values["mail_safety"]
+        else:
+            values["mail_safety"] = flag == "on"
+    _check_company_and_alerts(values, problems)
     config = Config(root=root, **values)
     if config.mail is MailProvider.SENDGRID and not config.sendgrid_api_key:
         problems.append("mail provider 'sendgrid' needs the environment variable SENDGRID_API_KEY")
@@ -287,3 +372,46 @@ def _build(root: Path, values: dict[str, Any], problems: list[str]) -> Config:
         problems.append("accounts.sql_query needs the environment variable "
                         "POLICYBOOK_ACCOUNTS_URL (the read-only database URL)")
     return config
+
+
+def _check_company_and_alerts(values: dict[str, Any], problems: list[str]) -> None:
+    """`[company]` and `[alerts]`: every problem, with the setting's name."""
+    for name in ("company_name", "company_address", "company_disagree"):
+        if name in values:
+            values[name] = str(values[name]).strip()
+    contact = str(values.get("company_contact", "")).strip()
+    if contact:
+        values["company_contact"] = contact
+        if "://" in contact:
+            if not contact.startswith("https://") and not contact.startswith("http://"):
+                problems.append(f"company.contact {contact!r} must be an e-mail address or "
+                                "a web address starting with https://")
+        else:
+            from .addresses import normalize_email
+
+            address, problem = normalize_email(contact.removeprefix("mailto:"))
+            if address is None:
+                problems.append(f"company.contact {contact!r} is neither an e-mail address "
+                                f"({problem}) nor a web address (https://...)")
+            else:
+                values["company_contact"] = address
+    for name, key in (("alerts_webhooks", "alerts.webhooks"), ("alerts_slack", "alerts.slack")):
+        if name not in values:
+            continue
+        urls = values[name]
+        if isinstance(urls, str):  # from the environment: separated by spaces or commas
+            urls = [u for u in re.split(r"[\s,]+", urls) if u]
+        if not all(isinstance(u, str) for u in urls):
+            problems.append(f"{key} must be a list of web addresses, not {urls!r}")
+            del values[name]
+            continue
+        bad = [u for u in urls if not (u.startswith("https://") or u.startswith("http://"))]
+        if bad:
+            problems.append(f"{key}: {', '.join(map(repr, bad))} must start with https://")
+            del values[name]
+            continue
+        values[name] = tuple(urls)
+    if (values.get("alerts_webhooks") or values.get("alerts_slack")) \
+            and "alerts_secret" not in values and values.get("alerts_webhooks"):
+        problems.append("alerts.webhooks needs the environment variable "
+                        "POLICYBOOK_ALERTS_SECRET (the shared secret that signs each alert)")

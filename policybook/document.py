@@ -172,6 +172,8 @@ class Document:
 ROOT_ID = "_top"
 POLICY_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
 KNOWN_KEYS = ("policy", "title", "effective", "summary", "change", "reason")
+# The editor re-read the summary after material edits and it still holds (state.py).
+SUMMARY_CONFIRMED = "summary-confirmed"
 
 # "1.", "1.2", "12)", "A.", "IV.", "Section 3.", "Article 2 -", "§ 4" before a title.
 _NUMBER = re.compile(

@@ -87,6 +87,18 @@ class GateError(PolicybookError):
     """A notice-period rule is broken (see `policybook check`)."""
 
 
+class ProofError(PolicybookError):
+    """A proof-of-notice bundle that does not verify (changed, truncated, not a bundle);
+    carries every mismatch found."""
+
+    def __init__(self, problems: Iterable[str]) -> None:
+        self.problems = tuple(problems)
+        super().__init__(f"{len(self.problems)} problem(s): the bundle does not verify")
+
+    def lines(self) -> list[str]:
+        return [*self.problems, self.message]
+
+
 class PortBusyError(PolicybookError):
     """The address the site should listen on is taken by another program.
 

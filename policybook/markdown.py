@@ -105,8 +105,23 @@ def inline_text(token: Token) -> str:
     return normalize_space("".join(parts))
 
 
+# No-break spaces (U+202F, U+00A0, U+2007) are written on purpose: French binds « »,
+# ":" and ";" to their words with them, and "30 jours" or "US$ 12" must not break
+# across lines. A run of whitespace that holds one collapses to it, not to a space.
+_NO_BREAK = ("\u202f", "\u00a0", "\u2007")
+_SPACES = re.compile(r"\s+")
+
+
+def _collapse(match: re.Match[str]) -> str:
+    run = match.group()
+    return next((c for c in _NO_BREAK if c in run), " ")
+
+
 def normalize_space(text: str) -> str:
-    return " ".join(text.split())
+    """Collapse whitespace to single spaces, keeping no-break spaces as written."""
+    if not any(c in text for c in _NO_BREAK):
+        return " ".join(text.split())  # the common case, several times faster
+    return _SPACES.sub(_collapse, text).strip()
 
 
 def inline_links(token: Token) -> list[tuple[str, str]]:

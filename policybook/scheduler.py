@@ -28,6 +28,7 @@ from .config import Config
 from .errors import PolicybookError
 from .leader import Leadership, leadership_for
 from .store import Store
+from .workflows.state import StateBuilder
 from .workflows.tick import Publisher, TickReport, tick
 
 log = logging.getLogger(__name__)
@@ -53,9 +54,11 @@ class Ticker:
     store: Store
     clock: Clock = system_clock
     publish: Publisher | None = None
+    builder: StateBuilder | None = None  # the process's one state (see wiring.py)
     leadership: Leadership | None = None
     last: TickReport | None = None
     leading: bool | None = None  # None until the first attempt
+    _told: frozenset[str] = frozenset()  # the state's problems already logged
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def __post_init__(self) -> None:
@@ -75,16 +78,23 @@ class Ticker:
                 return None
             try:
                 self.last = tick(self.config, self.clock(), store=self.store,
-                                 publish=self.publish)
+                                 publish=self.publish, builder=self.builder)
             except PolicybookError as exc:
                 log.error("tick failed: %s", exc.message)
                 return None
             except Exception:
                 log.exception("tick failed")
                 return None
+            # The state's problems (a material edit held back, an overdue notice) stay until
+            # fixed: each is logged when it first appears, not at every tick.
+            problems = {f"warning: {p}": f"{p.kind}:{p.policy}@{p.effective}"
+                        for p in self.last.problems}
             for line in self.last.lines()[1:]:
-                if line != "nothing to do":
-                    log.info("%s", line)
+                if line == "nothing to do" or problems.get(line, "") in self._told:
+                    continue
+                log.log(logging.WARNING if line.startswith("warning: ") else logging.INFO,
+                        "%s", line)
+            self._told = frozenset(problems.values())
             return self.last
 
     def close(self) -> None:

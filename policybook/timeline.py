@@ -25,6 +25,7 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from .versions import Version, effective_moment
@@ -62,6 +63,8 @@ class NoticeRecord:
     policy: str
     effective: dt.date
     started_at: dt.datetime  # when it was created, i.e. when sending could start
+    version: str | None = None  # the commit whose text it announced
+    assumed: bool = False  # no database: taken to have started when it could (state.py)
 
 
 @dataclass(frozen=True)
@@ -208,7 +211,17 @@ def plan_policy(policy: str, versions: Sequence[Version], verdicts: Mapping[dt.d
                       banner(plans, now, settings))
 
 
-def notices_due(plan: PolicyPlan, now: dt.datetime) -> tuple[VersionPlan, ...]:
+class Planned(Protocol):
+    """A policy's plans with the version in force (a `PolicyPlan` or a `PolicyState`)."""
+
+    @property
+    def versions(self) -> tuple[VersionPlan, ...]: ...
+
+    @property
+    def in_force(self) -> VersionPlan | None: ...
+
+
+def notices_due(plan: Planned, now: dt.datetime) -> tuple[VersionPlan, ...]:
     """Material versions whose notice is due at `now` and not yet on record.
 
     A notice that is late is still due (better late than never, and the record says how

@@ -10,7 +10,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable, Sequence
 
-from .document import KNOWN_KEYS, Document, Section
+from .document import KNOWN_KEYS, SUMMARY_CONFIRMED, Document, Section
 from .errors import Problem
 
 
@@ -56,10 +56,11 @@ def _front_matter(doc: Document) -> Iterable[Problem]:
                       ("effective", "effective: 2027-01-15")):
         if key not in keys:
             yield Problem(path, 1, f"front matter has no '{key}'; add a line such as '{hint}'")
+    known = (*KNOWN_KEYS, SUMMARY_CONFIRMED)
     for key, line in fm.lines:
-        if key in KNOWN_KEYS:
+        if key in known:
             continue
-        close = difflib.get_close_matches(key, KNOWN_KEYS, n=1, cutoff=0.75)
+        close = difflib.get_close_matches(key, known, n=1, cutoff=0.75)
         if close:
             yield Problem(path, line, f"unknown front matter key '{key}'; did you mean "
                           f"'{close[0]}'?")

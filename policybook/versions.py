@@ -12,6 +12,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
+# The sha of a preview's draft: the working tree's text, not a commit.
+WORKING_TREE = "working-tree"
+
 
 @dataclass(frozen=True)
 class Commit:

@@ -8,7 +8,8 @@ from pathlib import Path
 PACKAGE = Path(__file__).resolve().parent.parent / "policybook"
 CORE = ["errors", "markdown", "document", "validate", "versions", "diff", "materiality",
         "timeline", "redline", "addresses", "delivery", "lexicon", "rules", "report",
-        "changeset", "blockdiff", "rulebook", "site/pages", "site/changes"]
+        "changeset", "blockdiff", "rulebook", "site/pages", "site/changes", "state", "notice",
+        "urls", "segment", "regions", "translations"]
 SHELL_MODULES = {"git", "sqlalchemy", "sendgrid", "smtplib", "apscheduler", "starlette",
                  "uvicorn", "click", "rich", "jinja2", "httpx", "requests", "os", "subprocess",
                  "socket", "logging", "time", "pathlib", "shutil", "tempfile"}

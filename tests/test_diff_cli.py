@@ -201,3 +201,35 @@ def test_versions_from_git_and_the_one_file_form(cli, policy_repo) -> None:  # t
     same = cli(["diff", "privacy-policy@in-force", "privacy-policy@HEAD", "--now",
                 "2026-07-01", "--format", "json"], cwd=policy_repo.path)
     assert json.loads(same.out)["changes"] == []
+
+
+def test_one_file_against_the_pending_version_then_the_version_in_force(  # type: ignore[no-untyped-def]
+        cli, policy_repo) -> None:
+    v1 = policy("privacy-policy", "2026-01-10",
+                "## Sharing\n\nWe do not share, sell, rent or trade your data.\n")
+    v2 = policy("privacy-policy", "2027-03-01",
+                "## Sharing\n\nWe do not sell your data to advertisers in the Untied States.\n")
+    policy_repo.commit("v1", {"content/privacy.md": v1})
+    policy_repo.commit("v2", {"content/privacy.md": v2})
+    # The editor fixes a typo in the pending version: that is the edit to judge.
+    policy_repo.write("content/privacy.md", v2.replace("Untied", "United"))
+    out = cli(["diff", "content/privacy.md", "--now", "2026-12-01", "--format", "json"],
+              cwd=policy_repo.path)
+    assert out.code == 0, out.err
+    data = json.loads(out.out)
+    assert data["material"] is False
+    assert data["sides"] == ["privacy-policy@2027-03-01 (upcoming)",
+                             "content/privacy.md (your edit, effective 2027-03-01)"]
+    cumulative = data["cumulative"]
+    assert cumulative["material"] is True
+    assert cumulative["sides"][0] == "privacy-policy@2026-01-10 (in force)"
+    text = cli(["diff", "content/privacy.md", "--now", "2026-12-01"], cwd=policy_repo.path).out
+    first, _, second = text.partition("=== privacy-policy@2026-01-10 (in force)")
+    assert first.startswith("=== privacy-policy@2027-03-01 (upcoming) → content/privacy.md")
+    assert second and "the whole change readers will see" in second
+    # A new policy's file: all of it is new.
+    policy_repo.write("content/terms.md", policy("terms", "2027-03-01", "## Use\n\nBe kind.\n"))
+    new = cli(["diff", "content/terms.md", "--now", "2026-12-01", "--format", "json"],
+              cwd=policy_repo.path)
+    assert new.code == 0, new.err
+    assert json.loads(new.out)["sides"][0] == "terms (no version yet)"

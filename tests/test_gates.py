@@ -16,8 +16,9 @@ NARROWED = "## Sharing\n\nWe do not sell your personal data.\n"
 TYPO = "## Sharing\n\nWe do not share, sell, rent, or trade your personal data.\n"  # a comma
 
 
-def pp(effective: str, body: str) -> str:
-    return policy("privacy-policy", effective, body, title="Privacy Policy")
+def pp(effective: str, body: str, summary: str = "We share less.", extra: str = "") -> str:
+    return policy("privacy-policy", effective, body, title="Privacy Policy", summary=summary,
+                  extra=extra)
 
 
 @pytest.fixture
@@ -78,7 +79,13 @@ def test_material_edit_after_the_notice_went_out(cli: Any, repo: GitRepo) -> Non
                 when=dt.datetime(2026, 11, 1, tzinfo=UTC))
     repo.write("content/privacy.md", pp("2027-01-15", NARROWED.replace(
         "sell", "sell or rent")))
-    # Before the notice is due, the announcement will carry the new text: fine.
+    # Before the notice is due, the announcement will carry the new text, so its summary
+    # must cover it: the editor updates it, or confirms it still holds.
+    code, out = check(cli, repo, "2026-11-20T10:00:00Z")
+    assert code == 1 and "content/privacy.md:5: your edit makes material changes" in out
+    assert "add `summary-confirmed: 2026-11-20`" in out
+    repo.write("content/privacy.md", pp("2027-01-15", NARROWED.replace(
+        "sell", "sell or rent"), extra="summary-confirmed: 2026-11-20"))
     assert check(cli, repo, "2026-11-20T10:00:00Z")[0] == 0
     repo.write("content/privacy.md", pp("2027-01-15", "## Sharing\n\nWe may sell your "
                                                       "personal data.\n"))
@@ -117,8 +124,12 @@ def test_a_pull_request_is_checked_against_its_base(cli: Any, repo: GitRepo) -> 
                 when=dt.datetime(2026, 11, 20, tzinfo=UTC))
     code, out = check(cli, repo, "2026-11-20T10:00:00Z", "--base", "main")
     assert code == 1 and "30 days' notice is required" in out
-    # Against its own branch the version is on record already: no new change to judge.
-    assert check(cli, repo, "2026-11-20T10:00:00Z")[0] == 0
+    # Against its own branch the version is on record, and it cannot get its notice: what
+    # is committed is judged too (issue 9), with a date that works.
+    code, out = check(cli, repo, "2026-11-20T10:00:00Z")
+    assert code == 1
+    assert "content/privacy.md:4: (as committed) this version is MATERIAL and its notice " \
+        "was due on 2026-11-01" in out and "set effective to 2026-12-21 or later" in out
     bad = check(cli, repo, "2026-11-20T10:00:00Z", "--base", "nope")
     assert bad[0] == 1 and "revision 'nope' is not in this repository" in bad[1]
 
@@ -129,3 +140,54 @@ def test_an_override_is_the_editors_way_through(cli: Any, repo: GitRepo) -> None
         extra="change: editorial\nreason: Renting and trading were never practised."))
     assert check(cli, repo, "2026-11-20T10:00:00Z")[0] == 0
     assert check(cli, repo, "2026-11-20T10:00:00Z", "--no-gate")[0] == 0
+
+
+# What is committed is judged too, without --base (issue 9).
+
+def test_a_committed_material_version_without_its_notice_fails(cli: Any, repo: GitRepo) -> None:
+    repo.commit("v2", {"content/privacy.md": pp("2026-11-30", NARROWED)},
+                when=dt.datetime(2026, 11, 19, tzinfo=UTC))
+    code, out = check(cli, repo, "2026-11-20T10:00:00Z")
+    assert code == 1
+    assert ("content/privacy.md:4: (as committed) this version is MATERIAL and its notice "
+            "was due on 2026-10-31, and no notice is on record (no database): it cannot get "
+            "its 30 days' notice anymore; set effective to 2026-12-21 or later") in out
+
+
+def test_a_committed_material_edit_of_the_version_in_force_fails(cli: Any,
+                                                                 repo: GitRepo) -> None:
+    repo.commit("typo", {"content/privacy.md": pp("2026-01-10", TYPO)},
+                when=dt.datetime(2026, 11, 1, tzinfo=UTC))
+    assert check(cli, repo, "2026-11-20T10:00:00Z") == (
+        0, "1 policy checked, no problems (privacy-policy)")  # an editorial fix is fine
+    sha = repo.commit("narrow", {"content/privacy.md": pp("2026-01-10", NARROWED)},
+                      when=dt.datetime(2026, 11, 2, tzinfo=UTC))
+    code, out = check(cli, repo, "2026-11-20T10:00:00Z")
+    assert code == 1
+    assert (f"content/privacy.md:4: (as committed) the text of the version of 2026-01-10 was "
+            f"changed materially ({sha[:10]}) after it took effect on 2026-01-10: the text "
+            "that took effect stays live and the edit is held back") in out
+    assert "set effective to 2026-12-21 or later" in out
+    # Every surface keeps the text that took effect.
+    versions = cli(["versions", "--now", "2026-11-20T10:00:00Z"], cwd=repo.path)
+    assert "MATERIAL edit held back" in versions.out
+
+
+def test_a_committed_stale_summary_fails_until_confirmed(cli: Any, repo: GitRepo) -> None:
+    repo.commit("v2", {"content/privacy.md": pp("2027-01-15", NARROWED)},
+                when=dt.datetime(2026, 11, 1, tzinfo=UTC))
+    assert check(cli, repo, "2026-11-20T10:00:00Z")[0] == 0
+    fee = NARROWED + "\nA late payment costs a fee of 20 dollars.\n"
+    repo.commit("fee", {"content/privacy.md": pp("2027-01-15", fee)},
+                when=dt.datetime(2026, 11, 2, tzinfo=UTC))
+    code, out = check(cli, repo, "2026-11-20T10:00:00Z")
+    assert code == 1 and "content/privacy.md:5: (as committed) 1 material change was made " \
+        "after its summary was written" in out
+    repo.commit("confirm", {"content/privacy.md": pp("2027-01-15", fee,
+                                                     extra="summary-confirmed: 2026-11-03")},
+                when=dt.datetime(2026, 11, 3, tzinfo=UTC))
+    assert check(cli, repo, "2026-11-20T10:00:00Z")[0] == 0
+    repo.commit("no summary", {"content/privacy.md": pp("2027-01-15", fee, summary="")},
+                when=dt.datetime(2026, 11, 4, tzinfo=UTC))
+    code, out = check(cli, repo, "2026-11-20T10:00:00Z")
+    assert code == 1 and "has no summary" in out

@@ -19,6 +19,8 @@ def test_wheel_ships_templates_and_sample_content(tmp_path: Path) -> None:
     names = set(zipfile.ZipFile(wheel).namelist())
     assert "policybook/_data/templates/site/document.html" in names
     assert "policybook/_data/content/terms-of-service.md" in names
+    assert "policybook/locales/messages.pot" in names
+    assert "policybook/locales/fr/LC_MESSAGES/messages.po" in names
 
     # Installed (not editable) into its own folder, it works away from this checkout.
     target = tmp_path / "site"
@@ -34,6 +36,11 @@ def test_wheel_ships_templates_and_sample_content(tmp_path: Path) -> None:
                            "import policybook, sys; print(policybook.__file__)"],
                           cwd=work, env=env, capture_output=True, text=True)
     assert page.stdout.strip().startswith(str(target))
+    # The gettext catalogs load from the installed package, compiled in memory.
+    french = subprocess.run([sys.executable, "-c", "from policybook import i18n; "
+                             "print(i18n.gettext('fr-CA', 'Dismiss'), i18n.available_languages())"],
+                            cwd=work, env=env, capture_output=True, text=True)
+    assert french.stdout.strip() == "Fermer ('en', 'de', 'es', 'fr')", french.stderr
     html = subprocess.run([sys.executable, "-m", "policybook", "render",
                            "content/terms-of-service.md"], cwd=work / "acme", env=env,
                           capture_output=True, text=True)

@@ -72,7 +72,8 @@ def prepare(tmp_path: Path, db_url: str, sendgrid: SendGridServer, cli: Any
     repo.commit("v1", {"content/privacy-policy.md": SEED}, when=COMMITTED - dt.timedelta(30))
     repo.commit("v2", {"content/privacy-policy.md": v2_text()}, when=COMMITTED)
     env = {"POLICYBOOK_DATABASE_URL": db_url, "POLICYBOOK_MAIL": "sendgrid",
-           "SENDGRID_API_KEY": SENDGRID_KEY, "POLICYBOOK_SENDGRID_URL": sendgrid.url}
+           "SENDGRID_API_KEY": SENDGRID_KEY, "POLICYBOOK_SENDGRID_URL": sendgrid.url,
+           "POLICYBOOK_MAIL_SAFETY": "off"}
     csv = tmp_path / "accounts.csv"
     csv.write_text("id,email\n" + "".join(f"a{i},u{i}@example.com\n" for i in range(ACCOUNTS)),
                    encoding="utf-8")
@@ -148,3 +149,31 @@ def test_once_exits_with_a_message_when_another_scheduler_ticks(
     result = cli(["run", "--once", "--now", when.isoformat()], cwd=repo.path,
                  env={"POLICYBOOK_DATABASE_URL": url})
     assert result.code == 0, result.err
+
+
+def test_a_problem_of_the_state_is_logged_once_not_at_every_tick(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    from policybook.config import Config
+    from tests.helpers import policy
+
+    repo = GitRepo.create(tmp_path / "p")
+    body = "## Fees\n\nThe plan costs {} dollars a month.\n"
+    repo.commit("v1", {"content/t.md": policy("t", "2026-01-01", body.format(10))},
+                when=dt.datetime(2025, 12, 1, tzinfo=dt.UTC))
+    config = Config(root=repo.path, database_url=f"sqlite:///{tmp_path / 'pb.db'}",
+                    outbox=str(tmp_path / "outbox"))
+    with Store.open(config.db_url, dt.datetime(2025, 12, 2, tzinfo=dt.UTC)) as store:
+        repo.commit("raise", {"content/t.md": policy("t", "2026-01-01", body.format(12))},
+                    when=dt.datetime(2026, 2, 1, tzinfo=dt.UTC))
+        moments = iter([dt.datetime(2026, 3, d, tzinfo=dt.UTC) for d in (1, 2, 3)])
+        ticker = Ticker(config, store, lambda: next(moments))
+        try:
+            with caplog.at_level("INFO", logger="policybook.scheduler"):
+                for _ in range(3):
+                    report = ticker.run()
+                    assert report is not None and any("held back" in p.message
+                                                      for p in report.problems)
+        finally:
+            ticker.close()
+    held = [r for r in caplog.records if "held back" in r.getMessage()]
+    assert len(held) == 1 and held[0].levelname == "WARNING"

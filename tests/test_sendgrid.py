@@ -54,15 +54,20 @@ def test_a_batch_is_one_valid_request_per_locale(sendgrid: SendGridServer) -> No
     result = mailer(sendgrid).send(letter(), recipients, NOW)
     assert result.error is None and not result.failed and not result.unsent
     assert sorted(i for i, _ in result.accepted) == [0, 1, 2, 3, 4]
-    assert result.requests == 2
-    assert sendgrid.stats.accepted_requests == 2 and sendgrid.refused == []
-    en, de = sorted(sendgrid.bodies, key=lambda b: len(b["personalizations"]), reverse=True)
+    # no German templates: German accounts get the English message, in the same request
+    # (one request per language written; see test_one_request_per_language_written)
+    assert result.requests == 1
+    assert sendgrid.stats.accepted_requests == 1 and sendgrid.refused == []
+    (en,) = sendgrid.bodies
     assert en["subject"] == "Changes to our Example Privacy Policy, effective February 1, 2027"
-    assert de["subject"] == "Changes to our Example Privacy Policy, effective 1. Februar 2027"
     first = en["personalizations"][0]
     # one recipient per personalization; custom_args carry the notice and the delivery
     assert first == {"to": [{"email": "user0@example.com", "name": 'Zoë "Zo" O\'Brien, Jr.'}],
                      "headers": {"Message-ID": "<pb.cafe0001.7.0@example.com>"},
+                     # the greeting, as text and as HTML (the name escaped)
+                     "substitutions": {"PBGREETING0x5f3a9c": 'Dear Zoë "Zo" O\'Brien, Jr.,',
+                                       "PBGREETINGHTML0x5f3a9c":
+                                           'Dear Zoë "Zo" O\'Brien, Jr.,'},
                      "custom_args": {"pb_notice": "7", "pb_delivery": "0",
                                      "pb_account": "acc-0", "pb_install": "cafe0001"}}
     assert "custom_args" not in en  # the schema has no object custom_args at the top
@@ -71,7 +76,25 @@ def test_a_batch_is_one_valid_request_per_locale(sendgrid: SendGridServer) -> No
     types = [c["type"] for c in en["content"]]
     assert types == ["text/plain", "text/html"]
     assert "https://p.example.com/privacy-policy/changes/2027-02-01/#s" in en["content"][1]["value"]
-    assert len({m for _, m in result.accepted}) == 2  # SendGrid's X-Message-Id per request
+    assert len({m for _, m in result.accepted}) == 1  # SendGrid's X-Message-Id per request
+
+
+def test_one_request_per_language_written(sendgrid: SendGridServer, tmp_path: Path) -> None:
+    folder = tmp_path / "templates" / "email" / "de"
+    folder.mkdir(parents=True)
+    (folder / "subject.txt").write_text("Änderungen ab {{ effective_date }}\n", encoding="utf-8")
+    (folder / "notice.txt").write_text("{{ greeting }}\nGültig ab {{ effective_date }}.\n",
+                                       encoding="utf-8")
+    (folder / "notice.html").write_text("<p>\n{{ greeting }}\n</p>\n", encoding="utf-8")
+    (folder / "greeting.txt").write_text("Guten Tag,\n", encoding="utf-8")
+    base = letter()
+    german = compose(base.notice, tmp_path, "Policy updates <policy@example.com>", None,
+                     "cafe0001")
+    result = mailer(sendgrid).send(german, people(2, "en") + people(2, "de_CH", start=2), NOW)
+    assert result.requests == 2 and result.error is None
+    subjects = sorted(b["subject"] for b in sendgrid.bodies)
+    assert subjects == ["Changes to our Example Privacy Policy, effective February 1, 2027",
+                        "Änderungen ab 1. Februar 2027"]
 
 
 def test_at_most_1000_per_request_and_each_address_once() -> None:

@@ -16,8 +16,9 @@ from starlette.routing import Route
 
 from policybook.config import Config
 from policybook.site.app import create_app
-from policybook.site.source import GitSource, PreviewSource
-from policybook.timeline import NoticeRecord
+from policybook.store import NoticeSpec, Store, create_notice
+from policybook.wiring import Wiring
+from policybook.workflows.state import StateBuilder
 from tests.helpers import GitRepo
 from tests.sitedata import V2_DATE, make_site_repo, privacy_v2
 from tests.sitehelpers import MovableClock, raw_get, serve
@@ -44,7 +45,7 @@ def clock() -> MovableClock:
 @pytest.fixture
 def client(repo: GitRepo, clock: MovableClock) -> TestClient:
     config = Config(root=repo.path, base_url="https://policies.example.com")
-    return TestClient(create_app(config, GitSource(repo.path), clock=clock))
+    return TestClient(create_app(config, StateBuilder(config), clock=clock))
 
 
 ROUTES = [
@@ -145,8 +146,9 @@ def test_changes_page_has_the_redline_and_reasons(client: TestClient) -> None:
     html = client.get("/privacy-policy/changes/2027-01-15/").text
     assert "<h2 id=\"verdict-title\">Material change</h2>" in html
     reasons = html[html.index('<section class="rl-reasons"'):html.index('id="changes-title"')]
-    assert '<span class="rl-rule">negation-flip</span>' in reasons
-    assert '<span class="rl-rule">data-categories</span>' in reasons
+    # Public facts only: the reasons in words, no rule ids or Markdown line numbers.
+    assert "rl-rule" not in reasons and "negation-flip" not in reasons
+    assert ", line " not in reasons and reasons.count('<span class="rl-why">') >= 2
     assert "<em>3. Disclosure of Personally Identifiable Information › Analytics Providers</em>" \
         in reasons
     assert '<del class="rl-del">does not sell </del><ins class="rl-ins">may share usage data ' \
@@ -208,11 +210,36 @@ def test_api_gives_the_version_in_force_at_a_moment(client: TestClient) -> None:
     # an unencoded "+" arrives as a space: still understood
     assert client.get(url + "?at=2027-01-14T23:00:00+00:00").json() == early
     assert early["effective"] == "2013-11-28"
-    assert early["commit"]["sha"] and len(early["commit"]["sha"]) == 40
+    # Public facts only (issue 9): no commit hash, author or message unless configured.
+    assert "commit" not in early and "Legal Editor" not in json.dumps(early)
     assert early["text"].startswith("---\npolicy: privacy-policy")
     assert '<h2 id="disclosure">' in early["html"]
     none = client.get("/api/policies/privacy-policy?at=2000-01-01")
     assert none.status_code == 404 and "No version" in none.json()["error"]
+
+
+def test_internals_are_shown_only_when_configured(repo: GitRepo, clock: MovableClock) -> None:
+    config = Config(root=repo.path, site_show_internals=True)
+    client = TestClient(create_app(config, StateBuilder(config), clock=clock))
+    data = client.get("/api/policies/privacy-policy").json()
+    assert len(data["commit"]["sha"]) == 40 and data["commit"]["author"]
+    changes = client.get("/privacy-policy/changes/2027-01-15/").text
+    assert '<span class="rl-rule">negation-flip</span>' in changes
+    assert "Legal Editor" in client.get("/feed.xml").text
+    assert "Legal Editor" in client.get("/privacy-policy/versions/").text
+    # A date without an offset is midnight in the configured zone, as for --now.
+    assert client.get("/api/policies/privacy-policy?at=2027-01-15").json()["effective"] \
+        == "2027-01-15"
+
+
+def test_public_pages_carry_no_internal_data(client: TestClient, repo: GitRepo) -> None:
+    head = repo.git("rev-parse", "HEAD").strip()
+    for path in ("/", "/privacy-policy/", "/privacy-policy/versions/", "/feed.xml",
+                 "/privacy-policy/versions/2027-01-15/", "/privacy-policy/changes/2027-01-15/",
+                 "/privacy-policy/upcoming/", "/api/policies/privacy-policy", "/notice.json"):
+        body = client.get(path).text
+        assert "Legal Editor" not in body and head[:10] not in body, path
+        assert "rl-rule" not in body, path
 
 
 def test_etag_revalidation(client: TestClient) -> None:
@@ -235,7 +262,7 @@ TRAVERSALS = [
 def test_no_path_traversal(repo: GitRepo, clock: MovableClock) -> None:
     secret = (repo.path / "content" / "privacy-policy.md").read_bytes()[:60]
     config = Config(root=repo.path)
-    with serve(create_app(config, GitSource(repo.path), clock=clock)) as base:
+    with serve(create_app(config, StateBuilder(config), clock=clock)) as base:
         for target in TRAVERSALS:
             status, headers, body = raw_get(base, target)
             if status in (307, 308):  # a slash added: still on this site, and still nothing
@@ -250,41 +277,55 @@ def test_no_path_traversal(repo: GitRepo, clock: MovableClock) -> None:
 def test_new_commits_show_without_a_restart(tmp_path: Path) -> None:
     repo = GitRepo.create(tmp_path / "p")
     repo.commit("v1", {"content/p.md": "---\npolicy: p\ntitle: P\neffective: 2026-01-01\n---\n"
-                                       "## A\n\nFirst text.\n"})
+                                       "## A\n\nThe frist text.\n"})
     config = Config(root=repo.path)
     clock = MovableClock(dt.datetime(2026, 6, 1, tzinfo=dt.UTC))
-    client = TestClient(create_app(config, GitSource(repo.path), clock=clock,
+    client = TestClient(create_app(config, StateBuilder(config), clock=clock,
                                    refresh_seconds=0))
-    assert "First text." in client.get("/p/").text
+    assert "The frist text." in client.get("/p/").text
     repo.commit("fix", {"content/p.md": "---\npolicy: p\ntitle: P\neffective: 2026-01-01\n---\n"
-                                        "## A\n\nFirst text, corrected.\n"})
+                                        "## A\n\nThe first text.\n"})
+    html = client.get("/p/").text  # an editorial fix after effect is published at once
+    assert "The first text." in html
+    # A material edit after effect is held back: the text that took effect stays.
+    repo.commit("more", {"content/p.md": "---\npolicy: p\ntitle: P\neffective: 2026-01-01\n"
+                                         "---\n## A\n\nThe first text. We may sell your data.\n"})
     html = client.get("/p/").text
-    assert "First text, corrected." in html
+    assert "The first text." in html and "sell your data" not in html
 
 
-def test_a_late_notice_postpones_the_switch(repo: GitRepo, clock: MovableClock) -> None:
-    late = NoticeRecord("privacy-policy", V2_DATE, dt.datetime(2027, 1, 1, tzinfo=dt.UTC))
-    store: dict[tuple[str, dt.date], NoticeRecord] = {}
-    config = Config(root=repo.path)
-    client = TestClient(create_app(config, GitSource(repo.path), clock=clock,
-                                   notices=lambda: dict(store), refresh_seconds=0))
+def test_a_late_notice_postpones_the_switch(repo: GitRepo, clock: MovableClock,
+                                            tmp_path: Path) -> None:
+    config = Config(root=repo.path, database_url=f"sqlite:///{tmp_path / 'pb.db'}")
+    store = Store.open(config.db_url, dt.datetime(2026, 11, 1, tzinfo=dt.UTC))
+    client = TestClient(create_app(config, StateBuilder(config, store), clock=clock,
+                                   refresh_seconds=0))
     clock.set("2027-01-20T00:00:00+00:00")  # effective date passed, 30 days not yet
     html = client.get("/privacy-policy/").text
     assert "Acme Analytics" not in html  # no notice on record: the switch waits for it
     assert "We are updating this policy.</strong>" in html  # and no date is promised
-    store[("privacy-policy", V2_DATE)] = late  # the scheduler records it: no commit needed
+    for path in ("/privacy-policy/upcoming/", "/privacy-policy/versions/"):
+        text = " ".join(client.get(path).text.split())
+        assert "on waiting" not in text and "take effect once its notice has gone out and the " \
+            "full notice period has passed (it is dated 15 January 2027)." in text, path
+    late = dt.datetime(2027, 1, 1, tzinfo=dt.UTC)
+    with store.write() as conn:  # the scheduler records it: no commit needed
+        create_notice(conn, NoticeSpec(
+            "privacy-policy", V2_DATE, repo.git("rev-parse", "HEAD").strip(), "Privacy",
+            "Changes.", (), "u", "c", late - dt.timedelta(days=20), late), late)
     html = client.get("/privacy-policy/").text
     assert "Acme Analytics" not in html
     assert "We are updating this policy on 31 January 2027." in html
     clock.set("2027-01-31T00:00:00+00:00")
     assert "Acme Analytics" in client.get("/privacy-policy/").text
+    store.close()
 
 
 def test_extra_routes_are_mounted_first(repo: GitRepo, clock: MovableClock) -> None:
     async def hook(request: Request) -> PlainTextResponse:
         return PlainTextResponse("ok", status_code=202)
 
-    app = create_app(Config(root=repo.path), GitSource(repo.path), clock=clock,
+    app = create_app(Config(root=repo.path), StateBuilder(Config(root=repo.path)), clock=clock,
                      extra_routes=[Route("/webhooks/sendgrid", hook, methods=["POST"])])
     client = TestClient(app)
     assert client.post("/webhooks/sendgrid").status_code == 202
@@ -295,8 +336,7 @@ def test_preview_shows_uncommitted_edits_as_a_draft(tmp_path: Path) -> None:
     repo = make_site_repo(tmp_path / "p")
     clock = MovableClock(dt.datetime(2026, 12, 1, tzinfo=dt.UTC))
     config = Config(root=repo.path)
-    app = create_app(config, PreviewSource(GitSource(repo.path), repo.path), clock=clock,
-                     preview=True)
+    app = Wiring.open(config, clock()).site_app(clock, preview=True)
     client = TestClient(app)
     assert "Draft preview" in client.get("/").text
     assert "no uncommitted edits" in client.get("/terms-of-service/draft/").text
@@ -315,11 +355,19 @@ def test_preview_shows_uncommitted_edits_as_a_draft(tmp_path: Path) -> None:
     # a draft is never published in the feed, and is the text in force only in the preview
     assert "working tree" not in client.get("/feed.xml").text
     assert "at least 16 years old" in client.get("/terms-of-service/").text
-    public = TestClient(create_app(config, GitSource(repo.path), clock=clock))
+    public = TestClient(create_app(config, StateBuilder(config), clock=clock))
     assert "at least 16 years old" not in public.get("/terms-of-service/").text
     assert public.get("/terms-of-service/draft/").status_code == 404
     (repo.path / "content" / "privacy-policy.md").write_text(privacy_v2(), encoding="utf-8")
     assert "no uncommitted edits" in client.get("/privacy-policy/draft/").text
+    # An edit of the pending version: judged against it, then against the version in force.
+    (repo.path / "content" / "privacy-policy.md").write_text(
+        privacy_v2().replace("\n\n", "\n\n\n", 3), encoding="utf-8")
+    html = " ".join(client.get("/privacy-policy/draft/").text.split())
+    assert "upcoming version (15 January 2027)</a>, the text they replace" in html
+    assert "Verdict: editorial change" in html
+    assert "The whole change against the version in force (28 November 2013)" in html
+    assert html.index("Verdict: editorial change") < html.index("Verdict: material change")
 
 
 def test_json_and_html_never_leak_script_from_content(tmp_path: Path) -> None:
@@ -327,7 +375,7 @@ def test_json_and_html_never_leak_script_from_content(tmp_path: Path) -> None:
     evil = ('---\npolicy: p\ntitle: "T <script>alert(1)</script>"\neffective: 2026-01-01\n'
             'summary: "</script><img src=x onerror=alert(1)>"\n---\n## A\n\nHi <b>x</b>.\n')
     repo.commit("v1", {"content/p.md": evil})
-    client = TestClient(create_app(Config(root=repo.path), GitSource(repo.path),
+    client = TestClient(create_app(Config(root=repo.path), StateBuilder(Config(root=repo.path)),
                                    clock=lambda: dt.datetime(2026, 6, 1, tzinfo=dt.UTC)))
     for path in ("/", "/p/", "/p/versions/", "/p/versions/2026-01-01/", "/feed.xml"):
         body = client.get(path).text
@@ -338,7 +386,7 @@ def test_json_and_html_never_leak_script_from_content(tmp_path: Path) -> None:
 def test_an_empty_repository_and_a_history_that_fails(tmp_path: Path) -> None:
     repo = GitRepo.create(tmp_path / "p")
     clock = MovableClock(dt.datetime(2026, 6, 1, tzinfo=dt.UTC))
-    source = GitSource(repo.path)
+    source = StateBuilder(Config(root=repo.path))
     client = TestClient(create_app(Config(root=repo.path), source, clock=clock,
                                    refresh_seconds=0))
     assert "No policy has been published yet." in client.get("/").text

@@ -22,7 +22,7 @@ import pytest
 
 from policybook.config import Config
 from policybook.site.app import create_app
-from policybook.site.source import GitSource
+from policybook.workflows.state import StateBuilder
 from tests.helpers import GitRepo
 from tests.sitedata import PRIVACY, TERMS, make_site_repo, privacy_v2
 from tests.sitehelpers import MovableClock, free_port, serve
@@ -101,7 +101,7 @@ def live(repo: GitRepo) -> Iterator[tuple[str, MovableClock]]:
     clock = MovableClock(dt.datetime(2026, 12, 20, 12, tzinfo=dt.UTC))
     port = free_port()
     config = Config(root=repo.path, base_url=f"http://127.0.0.1:{port}")
-    with serve(create_app(config, GitSource(repo.path), clock=clock), port) as base:
+    with serve(create_app(config, StateBuilder(config), clock=clock), port) as base:
         yield base, clock
 
 
@@ -264,7 +264,7 @@ def test_embeddable_banner_on_another_origin(tmp_path: Path, browser: Any, page:
     config = Config(root=repo.path, base_url=f"http://127.0.0.1:{port}")
     company = tmp_path / "company"
     company.mkdir()
-    with serve(create_app(config, GitSource(repo.path), clock=clock), port) as policies:
+    with serve(create_app(config, StateBuilder(config), clock=clock), port) as policies:
         (company / "index.html").write_text(
             "<!doctype html><html lang=en><head><title>Example Voice</title></head><body>"
             "<h1>Example Voice: cheap calls</h1><p>Our home page.</p>"

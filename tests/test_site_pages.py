@@ -11,7 +11,8 @@ import pytest
 from policybook.document import ChangeVerdict, parse_document
 from policybook.site import pages
 from policybook.site.changes import Comparison, compare_documents
-from policybook.timeline import BannerKind, Settings
+from policybook.state import policy_state
+from policybook.timeline import BannerKind, Settings, Verdict
 from policybook.versions import Commit, Version
 from tests.helpers import policy
 
@@ -51,12 +52,13 @@ def model(now: dt.datetime, versions: tuple[Version, ...] = (V1, V2),
             return replace(real, verdict=verdicts[v.effective], reasons=("stated by the test",))
         return real
 
+    # No database: every version is taken as dated (see policybook.state).
     settings = Settings(notice_days=notice_days, zone=zone, recently_updated_days=recent)
-    vm = {v.effective: pages.verdict_of(comparison_of(v)) for v in versions}
-    verdicts_map = {d: x for d, x in vm.items() if x is not None}
-    plans = {"privacy-policy": pages.plan_policy_versions(
-        sorted(by_date.values(), key=lambda v: v.effective), verdicts_map, settings, None)}
-    return pages.SiteModel(plans=plans, doc_of=lambda v: docs[v.key],
+    verdicts_map = {v.effective: Verdict(c.verdict is ChangeVerdict.MATERIAL, c.reasons)
+                    for v in versions if (c := comparison_of(v)).verdict is not None}
+    state = policy_state("privacy-policy", sorted(by_date.values(), key=lambda v: v.effective),
+                         verdicts_map, {}, settings, now, tracked=False)
+    return pages.SiteModel(states={"privacy-policy": state}, doc_of=lambda v: docs[v.key],
                            comparison_of=comparison_of, settings=settings, now=now)
 
 

@@ -22,7 +22,7 @@ from policybook.store import (
     ledger,
 )
 from policybook.store.accounts import Account, AccountStatus, account_counts, iter_accounts
-from policybook.store.notices import audit_entries, delivery_totals
+from policybook.store.notices import audit_entries, delivery_totals, set_notice_state
 from policybook.store.schema import SCHEMA_VERSION, schema_table
 from tests.support.fixtures import NOW, accounts, add_accounts, add_notice, spec
 
@@ -230,3 +230,24 @@ def test_recording_many_messages_and_refusals_at_once(store: Store) -> None:
     by_id = {r.delivery_id: r.account_id for r in claim.recipients}
     assert rows[by_id[ids[3]]]["provider_message_id"] == f"<m{ids[3]}@example.com>"
     assert rows[by_id[ids[21]]]["error"] == f"SMTP 550: no such user {ids[21]}"
+
+
+def test_moments_given_in_another_zone_are_stored_as_the_same_instant(store: Store) -> None:
+    """`--now 2026-12-16T00:01:00-08:00` is 08:01 UTC wherever the store writes it, also
+    inside SQL functions (where a bare value would bypass the column's type)."""
+    add_accounts(store, accounts(2))
+    notice = add_notice(store)
+    pacific = dt.timezone(dt.timedelta(hours=-8))
+    local = (NOW + dt.timedelta(hours=1)).astimezone(pacific)
+    ledger.add_local_recipients(store, notice, NOW)
+    claimed = ledger.claim(store, notice.id, 2, local, lease_seconds=600)
+    with store.write() as conn:
+        set_notice_state(conn, notice.id, NoticeState.SENDING, local)
+    ids = [r.delivery_id for r in claimed.recipients]
+    ledger.record(store, claimed, BatchResult(accepted=tuple((i, "m-1") for i in ids)),
+                  "sendgrid", local)
+    with store.read() as conn:
+        started = get_notice(conn, notice.id).started_at
+        sent = {r["sent_at"] for r in ledger.report_rows(conn, notice.id)}
+    assert started == local and started.utcoffset() == dt.timedelta(0)
+    assert sent == {local}

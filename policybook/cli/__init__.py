@@ -32,6 +32,7 @@ COMMANDS = {
     "accounts": "accounts:accounts",
     "notices": "notices:notices",
     "init": "content:init",
+    "demo": "demo:demo",
     "render": "content:render",
 }
 

@@ -6,9 +6,7 @@ from pathlib import Path
 
 import click
 
-from ..store import Store
-from ..store.accounts import SqlAccountSource, account_counts
-from ..workflows.accounts import import_accounts
+from ..workflows.accounts import count_accounts, import_accounts
 from .common import Env, echo_json, now_option, parse_now, pass_env
 
 
@@ -42,7 +40,8 @@ def import_command(env: Env, file: Path, skip_invalid: bool, now: str | None) ->
       policybook accounts import accounts.csv
       policybook accounts import accounts.csv --skip-invalid
     """
-    report = import_accounts(env.config, file, parse_now(now), skip_invalid=skip_invalid)
+    report = import_accounts(env.config, file, parse_now(now, env.config.zone),
+                             skip_invalid=skip_invalid)
     for problem in report.problems:
         click.echo(f"{problem} (skipped)", err=True)
     click.echo(report.summary())
@@ -58,19 +57,14 @@ def count(env: Env, as_json: bool) -> None:
     Example:
       policybook accounts count --json
     """
-    config = env.config
-    if config.accounts_sql_query:
-        source = SqlAccountSource(config.accounts_sql_url, config.accounts_sql_query,
-                                  config.accounts_batch)
-        total = source.count()
+    source, counts = count_accounts(env.config, parse_now(None))
+    total = sum(counts.values())
+    if source == "sql":
         if as_json:
             echo_json({"source": "sql", "total": total})
         else:
             click.echo(f"{total} accounts in the SQL source (accounts.sql_query)")
         return
-    with Store.open(config.db_url, parse_now(None)) as store, store.read() as conn:
-        counts = account_counts(conn)
-    total = sum(counts.values())
     if as_json:
         echo_json({"source": "store", "total": total, **counts})
     else:

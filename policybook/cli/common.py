@@ -7,6 +7,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import click
 
@@ -37,16 +38,21 @@ class Env:
 pass_env = click.make_pass_decorator(Env)
 
 
-def parse_now(value: str | None) -> dt.datetime:
-    """`--now` (ISO 8601) -> aware datetime; naive values are UTC. Default: the clock."""
+def parse_now(value: str | None, zone: ZoneInfo | None = None,
+              option: str = "--now") -> dt.datetime:
+    """`--now` (ISO 8601) -> aware datetime. Default: the clock.
+
+    A date or time without an offset is read in the configured zone (`zone`, the
+    policies' `notice.timezone`), as a lawyer means it: `--now 2027-01-15` is midnight
+    of that day there, the moment a version dated 2027-01-15 takes effect."""
     if value is None:
         return dt.datetime.now(dt.UTC)
     try:
-        parsed = dt.datetime.fromisoformat(value)
+        parsed = dt.datetime.fromisoformat(value.strip())
     except ValueError:
-        raise UsageError(f"--now {value!r} is not an ISO 8601 date or time; write for example "
-                         "2027-01-15 or 2027-01-15T09:30:00+01:00") from None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
+        raise UsageError(f"{option} {value!r} is not an ISO 8601 date or time; write for "
+                         "example 2027-01-15 or 2027-01-15T09:30:00+01:00") from None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=zone or dt.UTC)
 
 
 def now_option(func: Any) -> Any:

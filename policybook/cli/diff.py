@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import html
+import json
 import os
 import sys
 
 import click
 
 from ..document import parse_document
-from ..workflows.diffing import Format, compare, in_force_side, load_side, render
+from ..workflows.diffing import Format, compare, file_side, load_side, render, replaced_sides
 from .common import Env, now_option, parse_now, pass_env
 
 EXIT_MATERIAL = 3
@@ -47,11 +49,17 @@ def diff(env: Env, old: str, new: str | None, fmt: str, fail_on_material: bool,
       policybook diff old.md new.md --format markdown > comment.md
       policybook diff old.md new.md --format json --fail-on-material
     """
-    moment = parse_now(now)
+    moment = parse_now(now, env.config.zone)
+    cumulative = None
     if new is None:
         new_side = load_side(old, env, moment, ref)
-        policy = parse_document(new_side.text, new_side.path).policy_id
-        old_side = in_force_side(policy, env, moment, ref)
+        doc = parse_document(new_side.text, new_side.path)
+        new_side = file_side(new_side, doc.front.effective)
+        # The editor's question: the edit against the version it replaces (the pending one
+        # while one is pending), then what readers will see against the version in force.
+        old_side, in_force = replaced_sides(doc.policy_id, env, moment, ref)
+        if in_force is not None:
+            cumulative = compare(in_force, new_side)
     else:
         old_side = load_side(old, env, moment, ref)
         new_side = load_side(new, env, moment, ref)
@@ -60,8 +68,34 @@ def diff(env: Env, old: str, new: str | None, fmt: str, fail_on_material: bool,
         click.echo(f"warning: {problem}", err=True)
     if color is None:
         color = sys.stdout.isatty() and "NO_COLOR" not in os.environ
-    output = render(comparison, Format(fmt), root=env.root, color=color)
-    click.echo(output, nl=False, color=color if fmt == Format.TEXT else None)
+    chosen = Format(fmt)
+    if chosen is Format.JSON:
+        data = json.loads(render(comparison, chosen))
+        data["sides"] = [old_side.label, new_side.label]
+        if cumulative is not None:
+            data["cumulative"] = json.loads(render(cumulative, chosen))
+            data["cumulative"]["sides"] = [cumulative.old.label, cumulative.new.label]
+        click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+    else:
+        parts = [(comparison, f"{old_side.label} → {new_side.label}")]
+        if cumulative is not None:
+            parts.append((cumulative, f"{cumulative.old.label} → {new_side.label} (the whole "
+                          "change readers will see)"))
+        for i, (c, title) in enumerate(parts):
+            if len(parts) > 1:
+                click.echo(_heading(title, chosen, first=i == 0))
+            output = render(c, chosen, root=env.root, color=color)
+            click.echo(output, nl=False, color=color if chosen == Format.TEXT else None)
     if fail_on_material and comparison.assessment.material:
         return EXIT_MATERIAL
     return 0
+
+
+def _heading(title: str, fmt: Format, first: bool) -> str:
+    """What each of two comparisons is, in the output's own format."""
+    gap = "" if first else "\n"
+    if fmt is Format.MARKDOWN:
+        return f"{gap}## {title}\n"
+    if fmt is Format.HTML:
+        return f"{gap}<h2>{html.escape(title)}</h2>"
+    return f"{gap}=== {title}"

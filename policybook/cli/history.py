@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from ..history import read_history
+from ..wiring import Wiring
 from ..workflows.versions import VersionRow, version_rows
 from .common import Env, echo_json, now_option, parse_now, pass_env
 
@@ -27,6 +27,7 @@ def _row_json(row: VersionRow) -> dict[str, object]:
         "commits": len(v.commits),
         "edited_after_effect": list(row.edited_after_effect),
         "withdrawn_by": row.withdrawn_by,
+        "held_back": row.held_back,
         "change": None if row.assessment is None else {
             "verdict": str(row.assessment.verdict),
             "material": row.assessment.material,
@@ -54,14 +55,15 @@ def versions(env: Env, policy: str | None, ref: str | None, as_json: bool,
       policybook versions privacy-policy --json
       policybook versions --ref origin/main --now 2027-01-15
     """
-    moment = parse_now(now)
     config = env.config
-    history = read_history(config.root, ref, config.content_dir, config.zone)
-    rows = version_rows(config, history, moment, policy)
+    moment = parse_now(now, config.zone)
+    with Wiring.open(config, moment, ref=ref) as wiring:
+        state = wiring.builder.state(moment)
+        rows = version_rows(config, state, wiring.builder.assessments, policy)
     if as_json:
-        echo_json({"head": history.head, "now": moment.isoformat(),
+        echo_json({"head": state.head, "now": moment.isoformat(),
                    "versions": [_row_json(r) for r in rows],
-                   "skipped": [str(p) for p in history.problems]})
+                   "skipped": list(state.skipped)})
         return
     from rich.console import Console
     from rich.table import Table
@@ -74,6 +76,9 @@ def versions(env: Env, policy: str | None, ref: str | None, as_json: bool,
         v = row.version
         note = f"edited after it took effect ({', '.join(row.edited_after_effect)})" \
             if row.edited_after_effect else ""
+        if row.held_back:
+            note = (f"MATERIAL edit held back ({', '.join(row.edited_after_effect)}): the text "
+                    "that took effect (or was announced) stays; see policybook plan")
         table.add_row(v.policy, v.effective.isoformat(), str(row.status), row.verdict(),
                       v.final.short,
                       v.final.author, v.final.date.date().isoformat(), note)
@@ -84,5 +89,5 @@ def versions(env: Env, policy: str | None, ref: str | None, as_json: bool,
         console.print("no versions: commit a policy in content/ first")
     else:
         console.print(table)
-    for problem in history.problems:
+    for problem in state.skipped:
         console.print(f"note: {problem}")

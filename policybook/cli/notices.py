@@ -1,4 +1,5 @@
-"""`policybook notices list|send|report`: the e-mail campaigns of material changes."""
+"""`policybook notices list|send|report|preview|test|verify|lookup`: the e-mail campaigns
+of material changes and their proof."""
 
 from __future__ import annotations
 
@@ -28,11 +29,13 @@ PROBLEM_STATES = (DeliveryState.FAILED, DeliveryState.BOUNCED, DeliveryState.DRO
 
 @click.group()
 def notices() -> None:
-    """Notices of material changes: list them, send one, report the proof of notice.
+    """Notices of material changes: preview and test one, list them, send one, report
+    and verify the proof of notice, look up an account.
 
     \b
     Example:
       policybook notices list
+      policybook notices preview privacy-policy@2027-01-15
     """
 
 
@@ -121,7 +124,7 @@ def send_command(env: Env, notice: str, dry_run: bool, now: str | None) -> None:
       policybook notices send privacy-policy@2027-01-15
     """
     config = env.config
-    moment = parse_now(now)
+    moment = parse_now(now, env.config.zone)
     ref: int | str = int(notice) if notice.strip().isdigit() else notice
     if dry_run:
         _show_dry_run(plan_dry_run(config, ref, moment))
@@ -206,14 +209,23 @@ def _printable(value: object) -> str:
               help="Write the proof of notice per account (e-mail, state, provider message "
                    "id, times) to FILE ('-' for standard output).")
 @click.option("--json", "as_json", is_flag=True, help="Print the notice and totals as JSON.")
+@click.option("--bundle", "bundle_path", metavar="FILE.zip",
+              help="Write the self-contained proof (manifest, messages sent, per-account "
+                   "CSV with hashes and events, audit log, printable summary) to FILE.zip.")
 @pass_env
-def report_command(env: Env, notice: str, csv_path: str | None, as_json: bool) -> None:
+def report_command(env: Env, notice: str, csv_path: str | None, as_json: bool,
+                   bundle_path: str | None) -> None:
     """The proof of notice: totals per state, the problems, and per account with --csv.
 
     \b
     Example:
       policybook notices report 3 --csv proof-of-notice.csv
+      policybook notices report privacy-policy@2027-01-15 --bundle proof.zip
     """
+    if bundle_path:
+        _bundle(env, notice, Path(bundle_path))
+        if not csv_path and not as_json:
+            return
     with Store.open(env.config.db_url, parse_now(None)) as store:
         with store.read() as conn:
             n = find_notice(conn, notice)
@@ -246,3 +258,154 @@ def report_command(env: Env, notice: str, csv_path: str | None, as_json: bool) -
                 count = _write_csv(handle, store, n)
             if not as_json:
                 click.echo(f"Wrote {count} rows to {target}")
+
+
+def _bundle(env: Env, notice: str, target: Path) -> None:
+    from ..proof import write_bundle
+
+    now = parse_now(None)
+    with Store.open(env.config.db_url, now) as store:
+        report = write_bundle(store, notice, target, env.config.root, env.config.content_dir,
+                              now)
+    click.echo(f"Wrote {target}: {report.deliveries} deliveries, {report.messages} "
+               f"message copies (check it with: policybook notices verify {target})")
+    if report.unmatched:
+        click.echo(f"warning: {report.unmatched} deliveries have a message hash that no kept "
+                   "copy reproduces", err=True)
+
+
+@notices.command("verify")
+@click.argument("bundle", type=click.Path(dir_okay=False))
+@pass_env
+def verify_command(env: Env, bundle: str) -> None:
+    """Check a proof bundle: every file, message and delivery hash is recomputed.
+
+    Exits 1 and lists every mismatch if anything was changed, added or removed.
+
+    \b
+    Example:
+      policybook notices verify proof.zip
+    """
+    from ..proof import verify_bundle
+
+    result = verify_bundle(Path(bundle))
+    n = result.notice
+    click.echo(f"{bundle}: verified: notice {n['id']} ({n['policy']}@{n['effective']}), "
+               f"{result.files} files, {result.deliveries} deliveries, {result.digests} "
+               "message hashes recomputed")
+
+
+@notices.command("lookup")
+@click.argument("account")
+@click.option("--policy", "policy_ref", metavar="POLICY[@DATE]",
+              help="Only this policy (and version).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@pass_env
+def lookup_command(env: Env, account: str, policy_ref: str | None, as_json: bool) -> None:
+    """Was account ACCOUNT told of a version, when, and how (the proof of one account).
+
+    \b
+    Example:
+      policybook notices lookup acc-1042 --policy privacy-policy@2027-01-15
+    """
+    from ..store import proof
+    from ..workflows.preview import parse_ref
+
+    policy: str | None = None
+    effective: dt.date | None = None
+    if policy_ref:
+        if "@" in policy_ref:
+            policy, effective = parse_ref(policy_ref)
+        else:
+            policy = policy_ref
+    with Store.open(env.config.db_url, parse_now(None)) as store, store.read() as conn:
+        rows = proof.lookup(conn, account, policy, effective)
+    if as_json:
+        echo_json([{k: (_cell(v) if v is not None else None) for k, v in r.items()}
+                   for r in rows])
+        return
+    if not rows:
+        click.echo(f"No notice was sent to account {account}"
+                   + (f" for {policy_ref}" if policy_ref else "") + ".")
+        return
+    for r in rows:
+        told = r["state"] in ("sent", "delivered")
+        when = _when(r["delivered_at"] or r["sent_at"])
+        click.echo(f"{r['policy']}@{r['effective']} (notice {r['notice_id']}, version "
+                   f"{r['version'][:10]}): {r['state']}"
+                   + (f" on {when} to {r['email']} via {r['provider']}" if told else "")
+                   + (f"; last event {r['last_event']} {_when(r['event_at'])}"
+                      if r["last_event"] else "")
+                   + (f"; {r['error']}" if r["error"] else "")
+                   + (f"; message SHA-256 {r['message_sha256']}" if r["message_sha256"]
+                      else ""))
+
+
+@notices.command("preview")
+@click.argument("version")
+@click.option("--account", metavar="ID", help="As this account gets it (name, language).")
+@click.option("--locale", metavar="L", help="As an account of this locale gets it (e.g. de).")
+@click.option("--format", "fmt", type=click.Choice(["text", "html", "eml"]), default="text",
+              show_default=True, help="The plain text, the HTML part or the whole message.")
+@now_option
+@pass_env
+def preview_command(env: Env, version: str, account: str | None, locale: str | None,
+                    fmt: str, now: str | None) -> None:
+    """Show the exact e-mail of the notice of VERSION (POLICY@EFFECTIVE-DATE), before or
+    after it is due, as an account gets it. Nothing is written or sent.
+
+    \b
+    Example:
+      policybook notices preview privacy-policy@2027-01-15 --account acc-1042
+      policybook notices preview privacy-policy@2027-01-15 --format html > notice.html
+    """
+    from ..workflows.preview import preview
+
+    shown = preview(env.config, version, parse_now(now), account=account, locale=locale)
+    if fmt == "eml":
+        # (7-bit by construction: encoded headers, quoted-printable bodies)
+        click.echo(shown.eml().decode("ascii", errors="replace"), nl=False)
+        return
+    if fmt == "html":
+        click.echo(shown.html(), nl=False)
+        return
+    state = "on record" if shown.facts.on_record else "not created yet: as it would be sent"
+    click.echo(f"Subject: {shown.subject}")
+    language = shown.letter.rendered(shown.recipient.locale).locale
+    click.echo(f"(notice of {version}, {state}; written in {language})")
+    click.echo("")
+    click.echo(shown.text(), nl=False)
+
+
+@notices.command("test")
+@click.argument("version")
+@click.option("--to", "addresses", multiple=True, metavar="ADDRESS", required=True,
+              help="Send the test to this address (repeat for more; at most 20).")
+@click.option("--locale", metavar="L", help="The language to test (default: mail.locale).")
+@click.option("--by", metavar="NAME", help="Who sends the test (default: $POLICYBOOK_ACTOR, "
+                                           "else the login name); recorded.")
+@now_option
+@pass_env
+def test_command(env: Env, version: str, addresses: tuple[str, ...], locale: str | None,
+                 by: str | None, now: str | None) -> None:
+    """Send the notice of VERSION to the given addresses only, marked as a test.
+
+    It goes through the configured provider (so the production checks apply), with
+    "[TEST]" before the subject and an X-Policybook-Test header, and is recorded apart
+    from the deliveries: no account is told, nothing counts as notice.
+
+    \b
+    Example:
+      policybook notices test privacy-policy@2027-01-15 --to legal@yourcompany.com
+    """
+    from ..workflows.preview import send_test
+
+    report = send_test(env.config, version, parse_now(now), list(addresses), locale=locale,
+                       by=by)
+    click.echo(f"Test {report.test_id} ({report.provider}): {report.subject}")
+    for address in report.sent:
+        click.echo(f"  sent to {address}")
+    for address, why in report.failed:
+        click.echo(f"  refused for {address}: {why}")
+    if report.error:
+        raise MailError(f"test {report.test_id}: {report.error}")

@@ -10,13 +10,12 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from ..config import Config
-from ..errors import PolicybookError, StoreError
-from ..history import read_history
-from ..store import Store
-from ..store.notices import delivery_totals, list_notices
-from ..timeline import PolicyPlan, VersionPlan
-from ..workflows.accounts import count_recipients
-from ..workflows.planning import Plans, optional_store, plan_all, read_records
+from ..errors import PolicybookError
+from ..state import PolicyState, ProblemKind
+from ..timeline import VersionPlan
+from ..wiring import Wiring
+from ..workflows.planning import Plans, notice_facts
+from ..workflows.state import plans_of
 from ..workflows.tick import days_text
 from .common import Env, echo_json, now_option, parse_now, pass_env
 
@@ -36,7 +35,7 @@ def _audience(count: int | None) -> str:
     return "every account holder" if count is None else f"{count:,} accounts"
 
 
-def describe(plan: PolicyPlan, plans: Plans, config: Config, accounts: int | None,
+def describe(plan: PolicyState, plans: Plans, config: Config, accounts: int | None,
              notices: dict[tuple[str, dt.date], dict[str, Any]]) -> list[str]:
     """The timeline of one policy, in sentences a lawyer can read."""
     utc, zone = dt.UTC, config.zone
@@ -46,7 +45,7 @@ def describe(plan: PolicyPlan, plans: Plans, config: Config, accounts: int | Non
         since = f" since {_at(live.switch_at, zone)}" if live and live.switch_at else ""
         lines.append(f"{plan.policy}: the version of {live.version.effective} is in force{since}; "
                      "nothing upcoming." if live else f"{plan.policy}: no version yet.")
-        return lines
+        return lines + [f"  problem: {p.message}" for p in plan.problems]
     v = nxt.version
     if not nxt.material:
         first = nxt.verdict is None
@@ -58,9 +57,16 @@ def describe(plan: PolicyPlan, plans: Plans, config: Config, accounts: int | Non
         n = len(reasons)
         due = nxt.notice_due_at
         assert due is not None
-        banner_from = due.astimezone(zone).date() if nxt.notice is None else \
+        banner_from = due.astimezone(zone).date() if nxt.notice is None \
+            or nxt.notice.assumed else \
             min(due, nxt.notice.started_at).astimezone(zone).date()
-        if nxt.switch_at is not None:
+        assumed = nxt.notice is not None and nxt.notice.assumed  # no database
+        if assumed and plans.now < due:
+            switch = f"in force {_at(nxt.switch_at, zone)} once its notice goes out on time"
+        elif assumed:
+            switch = (f"in force {_at(nxt.switch_at, zone)} as dated (no notice is on "
+                      "record: there is no database)")
+        elif nxt.switch_at is not None:
             switch = f"in force {_at(nxt.switch_at, zone)}"
         elif plans.now < due:
             switch = f"in force {_at(nxt.effective_at, zone)} once its notice goes out on time"
@@ -74,6 +80,8 @@ def describe(plan: PolicyPlan, plans: Plans, config: Config, accounts: int | Non
     if live is not None:
         lines.append(f"  in force now: the version of {live.version.effective}"
                      + (f" (since {_at(live.switch_at, zone)})" if live.switch_at else ""))
+    lines += [f"  problem: {p.message}" for p in plan.problems
+              if p.kind is not ProblemKind.LATE]
     return lines
 
 
@@ -87,7 +95,7 @@ def _notice_lines(vp: VersionPlan, notice: dict[str, Any] | None, config: Config
                    + (f" since {_at(notice['started_at'], dt.UTC)}" if notice["started_at"]
                       else "") + (f" ({counts})" if counts else ""))
     late = vp.late_by
-    if late is not None and vp.notice is not None:
+    if late is not None and vp.notice is not None and not vp.notice.assumed:
         given = vp.notice_period_given
         tail = (f"the switch is postponed to {_at(vp.switch_at, config.zone)}" if vp.postponed
                 else f"the switch stays on {vp.version.effective} "
@@ -101,7 +109,7 @@ def _notice_lines(vp: VersionPlan, notice: dict[str, Any] | None, config: Config
     return out
 
 
-def _plan_json(plan: PolicyPlan, config: Config,
+def _plan_json(plan: PolicyState, config: Config,
                notices: dict[tuple[str, dt.date], dict[str, Any]]) -> dict[str, Any]:
     def version(vp: VersionPlan | None) -> dict[str, Any] | None:
         if vp is None:
@@ -133,32 +141,13 @@ def _plan_json(plan: PolicyPlan, config: Config,
         "policy": plan.policy,
         "in_force": version(plan.in_force),
         "upcoming": version(plan.upcoming),
+        "problems": [{"kind": str(p.kind), "effective": p.effective.isoformat(),
+                      "message": p.message, "reasons": list(p.reasons)}
+                     for p in plan.problems],
         "banner": None if banner is None else {
             "kind": str(banner.kind), "effective": banner.effective.isoformat(),
             "until": banner.until.isoformat() if banner.until else None},
     }
-
-
-def _store_facts(config: Config, store: Store | None
-                 ) -> tuple[int | None, dict[tuple[str, dt.date], dict[str, Any]]]:
-    """(active accounts, notices on record by version) for the plan; None when unknown."""
-    if store is None:
-        return None, {}
-    notices: dict[tuple[str, dt.date], dict[str, Any]] = {}
-    with store.read() as conn:
-        totals = delivery_totals(conn)
-        for n in list_notices(conn):
-            if str(n.state) == "cancelled":
-                continue
-            notices[(n.policy, n.effective)] = {
-                "id": n.id, "state": str(n.state), "started_at": n.started_at or n.created_at,
-                "deliveries": totals.get(n.id, {})}
-    try:
-        accounts: int | None = count_recipients(config, store)
-    except StoreError as exc:
-        log.warning("accounts could not be counted: %s", exc.message)
-        accounts = None
-    return accounts, notices
 
 
 @click.command()
@@ -174,16 +163,11 @@ def plan(env: Env, policy: str | None, as_json: bool, now: str | None) -> None:
       policybook plan
       policybook plan privacy-policy --now 2026-12-16 --json
     """
-    moment = parse_now(now)
     config = env.config
-    store = optional_store(config, moment)
-    try:
-        history = read_history(config.root, None, config.content_dir, config.zone)
-        plans = plan_all(config, history, read_records(store), moment)
-        accounts, notices = _store_facts(config, store)
-    finally:
-        if store is not None:
-            store.close()
+    moment = parse_now(now, config.zone)
+    with Wiring.open(config, moment) as wiring:
+        plans = plans_of(wiring.builder, moment)
+        accounts, notices = notice_facts(config, wiring.store)
     chosen = [p for p in plans.policies if policy is None or p.policy == policy]
     if policy is not None and not chosen:
         from ..errors import NotFoundError
@@ -194,14 +178,15 @@ def plan(env: Env, policy: str | None, as_json: bool, now: str | None) -> None:
         echo_json({"now": moment.isoformat(), "timezone": config.timezone,
                    "notice_days": config.notice_days, "accounts": accounts,
                    "policies": [_plan_json(p, config, notices) for p in chosen],
-                   "warnings": [why for _, why in plans.stale]})
+                   "warnings": list(plans.state.skipped)})
         return
+    # The moment used, in the configured zone (a bare --now date is midnight there).
     click.echo(f"As of {moment.astimezone(config.zone):%Y-%m-%d %H:%M} {config.timezone} "
                f"(notice period: {config.notice_days} days):")
     for p in chosen:
         for line in describe(p, plans, config, accounts, notices):
             click.echo(line)
-    for _, why in plans.stale:
+    for why in plans.state.skipped:
         click.echo(f"warning: {why}")
 
 
@@ -237,27 +222,30 @@ def run(env: Env, once: bool, wait: float, host: str | None, port: int | None,
     """
     # A single tick prints its report on stdout; the log then only carries warnings.
     _logging(logging.WARNING if once else logging.INFO)
-    ticker = _ticker(env.config, now, fixed=once)
+    ticker, wiring = _ticker(env.config, now, fixed=once)
     try:
         if once:
             return _once(ticker, wait)
-        return _forever(env, ticker, host, port)
+        return _forever(env, ticker, wiring, host, port)
     finally:
         ticker.close()
-        ticker.store.close()
+        wiring.close()
 
 
-def _ticker(config: Config, now: str | None, fixed: bool = False) -> Ticker:
-    """The store, the clock and the scheduler's tick for `run` and `scheduler`."""
+def _ticker(config: Config, now: str | None, fixed: bool = False) -> tuple[Ticker, Wiring]:
+    """The wiring (store, state) and the scheduler's tick for `run` and `scheduler`."""
     from ..scheduler import Ticker, rehearsal_clock, system_clock
     from ..workflows.publish import StaticPublisher
 
-    start = parse_now(now)
+    start = parse_now(now, config.zone)
     # A single tick happens exactly at --now; a long run's clock starts there and runs on.
     clock = (lambda: start) if fixed and now else rehearsal_clock(start) if now \
         else system_clock
-    store = Store.open(config.db_url, start)
-    return Ticker(config, store, clock, StaticPublisher(store))
+    wiring = Wiring.open(config, start, create_store=True)
+    store = wiring.store
+    assert store is not None
+    publisher = StaticPublisher(store, lambda out, at: wiring.build(out, at).pages)
+    return Ticker(config, store, clock, publisher, builder=wiring.builder), wiring
 
 
 def _once(ticker: Ticker, wait: float) -> int:
@@ -280,17 +268,19 @@ def _once(ticker: Ticker, wait: float) -> int:
     return 0
 
 
-def _forever(env: Env, ticker: Ticker, host: str | None, port: int | None) -> int:
+def _forever(env: Env, ticker: Ticker, wiring: Wiring, host: str | None,
+             port: int | None) -> int:
     import uvicorn
 
     from ..scheduler import background
-    from .site import bind, listen_address, site_app
+    from .site import bind, listen_address
 
     config, host, port = listen_address(env, host, port)
     sock = bind(host, port)  # a busy port stops here, before the scheduler starts
     ticker.config = config  # links in e-mails follow the address actually served
+    wiring.config = config
     scheduler = background(ticker, config.tick_seconds)
-    app = site_app(config, ticker.clock, ticker.store)
+    app = wiring.site_app(ticker.clock)
     scheduler.start()
     click.echo(f"policybook: the site is on http://{host}:{port}/ and the scheduler ticks "
                f"every {config.tick_seconds} s (Ctrl+C to stop)", err=True)
@@ -316,7 +306,7 @@ def scheduler(env: Env, now: str | None) -> int:
 
     _logging()
     config = env.config
-    ticker = _ticker(config, now)
+    ticker, wiring = _ticker(config, now)
     click.echo(f"policybook: the scheduler ticks every {config.tick_seconds} s "
                "(Ctrl+C to stop)", err=True)
     try:
@@ -325,5 +315,5 @@ def scheduler(env: Env, now: str | None) -> int:
         pass
     finally:
         ticker.close()
-        ticker.store.close()
+        wiring.close()
     return 0

@@ -7,21 +7,13 @@ import errno
 import socket
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import click
 
 from ..config import Config
 from ..errors import PortBusyError, UsageError
-from ..history import head_sha
-from ..site.build import build_site
-from ..site.source import GitSource, PreviewSource, SiteSource
-from ..store import Store
-from ..workflows.planning import optional_store, read_records, site_notices
+from ..wiring import Wiring
 from .common import Env, now_option, parse_now, pass_env
-
-if TYPE_CHECKING:
-    from starlette.applications import Starlette
 
 DEFAULT_BASE_URL = "http://127.0.0.1:8000"
 
@@ -56,11 +48,10 @@ def serve(env: Env, host: str | None, port: int | None, preview: bool, ref: str 
     from ..site.app import system_clock
 
     config, host, port = listen_address(env, host, port)
-    head_sha(env.root, ref)  # fail now, with a clear message, if this is not a repository
-    fixed = parse_now(now) if now else None
+    fixed = parse_now(now, config.zone) if now else None
     clock: Callable[[], dt.datetime] = (lambda: fixed) if fixed is not None else system_clock
-    store = optional_store(config, clock())
-    app = site_app(config, clock, store, ref=ref, preview=preview)
+    wiring = Wiring.open(config, clock(), ref=ref)
+    app = wiring.site_app(clock, preview=preview)
     if preview and host not in ("127.0.0.1", "localhost", "::1"):
         click.echo(f"policybook: warning: the draft preview listens on {host}, not only on this "
                    "machine; drafts are not for the public", err=True)
@@ -112,27 +103,6 @@ def listen_address(env: Env, host: str | None, port: int | None) -> tuple[Config
     return config, host, port
 
 
-def site_app(config: Config, clock: Callable[[], dt.datetime], store: Store | None, *,
-             ref: str | None = None, preview: bool = False) -> Starlette:
-    """The live site, reading notices from the store when there is one (so that it
-    switches and shows banners exactly as the scheduler plans)."""
-    from ..site.app import create_app
-    from ..site.webhooks import webhook_route
-    from ..workflows.webhooks import SendgridWebhook
-
-    source: SiteSource = GitSource(config.root, ref, config.content_dir, config.zone)
-    if preview:
-        source = PreviewSource(source, config.root, config.content_dir, config.zone)
-    # SendGrid's event webhook (signed; refused with 403 while no key is configured). Not
-    # on a preview: the editor's draft server is no place for delivery events. Its
-    # timestamp window follows the real clock, whatever the site's (SendGrid's is real).
-    extra = [] if preview else [webhook_route(SendgridWebhook(config, store=store))]
-    notices = site_notices(config, store, ref) if store is not None else None
-    since = read_records(store).tracking_since if store is not None else None
-    return create_app(config, source, clock=clock, preview=preview, extra_routes=extra,
-                      notices=notices, tracking_since=since)
-
-
 @click.command()
 @click.option("--out", "out", type=click.Path(path_type=Path), metavar="DIR",
               help="Folder to write the site to (default: site.static_out).")
@@ -157,13 +127,9 @@ def build(env: Env, out: Path | None, ref: str | None, now: str | None) -> None:
                          "policybook.toml)")
     if not target.is_absolute():
         target = Path.cwd() / target
-    moment: dt.datetime = parse_now(now)
-    head_sha(env.root, ref)
-    store = optional_store(config, moment)
-    report = build_site(config, GitSource(env.root, ref, config.content_dir, config.zone),
-                        target, moment,
-                        notices=site_notices(config, store, ref) if store else None,
-                        tracking_since=read_records(store).tracking_since if store else None)
+    moment: dt.datetime = parse_now(now, config.zone)
+    with Wiring.open(config, moment, ref=ref) as wiring:
+        report = wiring.build(target, moment)
     click.echo(f"Built {report.pages} pages ({report.files} files) for {report.policies} "
                f"policies and {report.versions} versions in {report.out}, as of "
                f"{moment.isoformat()}")

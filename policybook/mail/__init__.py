@@ -6,10 +6,13 @@ from __future__ import annotations
 from ..config import Config, MailProvider
 from .base import Mailer
 from .compose import parse_sender
+from .safety import check_production
 
 
 def make_mailer(config: Config) -> Mailer:
-    """The provider the config names (POLICYBOOK_MAIL / mail.provider)."""
+    """The provider the config names (POLICYBOOK_MAIL / mail.provider); a real one only
+    once the production checks pass (`safety.check_production`)."""
+    check_production(config)
     if config.mail is MailProvider.SENDGRID:
         from .sendgrid import SendGridMailer
 

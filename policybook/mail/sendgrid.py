@@ -46,7 +46,7 @@ from sendgrid import SendGridAPIClient
 from ..addresses import clean_name
 from ..config import Secret
 from ..delivery import BatchResult, Recipient
-from .compose import HEADERS, Letter, Rendered
+from .compose import Letter, Rendered
 
 log = logging.getLogger(__name__)
 # python_http_client logs whole request bodies (every address) and headers (the API
@@ -136,7 +136,7 @@ class SendGridMailer:
             "subject": rendered.subject,
             "content": [{"type": "text/plain", "value": rendered.text},
                         {"type": "text/html", "value": rendered.html}],
-            "headers": dict(HEADERS),
+            "headers": dict(letter.headers),
             "categories": [CATEGORY],
             # Links in a legal notice stay exactly as written (no click-tracking
             # redirects), and no tracking pixel in a message people must receive.
@@ -157,6 +157,7 @@ class SendGridMailer:
             to["name"] = name
         return {"to": [to],
                 "headers": {"Message-ID": letter.message_id(r)},
+                "substitutions": letter.substitutions(r),  # the greeting (see compose)
                 # Events come back with these: which delivery, and of which installation
                 # (two installs may share a SendGrid account).
                 "custom_args": {"pb_notice": str(letter.notice.id),
@@ -171,7 +172,9 @@ class SendGridMailer:
         out = _Outcome()
         by_locale: dict[str, list[Recipient]] = {}
         for r in recipients:
-            by_locale.setdefault(r.locale, []).append(r)
+            # one request per language written (accounts of a language without
+            # templates share the default language's message)
+            by_locale.setdefault(letter.rendered(r.locale).locale, []).append(r)
         queue = [(locale, chunk) for locale, members in by_locale.items()
                  for chunk in split_unique(members)]
         for index, (locale, chunk) in enumerate(queue):

@@ -28,10 +28,10 @@ from starlette.routing import BaseRoute, Match, Route
 
 from ..config import Config
 from ..errors import NotFoundError, UsageError
-from .changes import Compare
+from .changes import Compare, compare_documents
 from .offload import Busy, Offload, cached_compare
-from .site import NoticeLookup, Page, Site, TemplateFailure, shared_compare
-from .source import SiteSource
+from .site import Page, Site, TemplateFailure
+from .source import StateSource
 
 Clock = Callable[[], dt.datetime]
 
@@ -86,18 +86,17 @@ def _slash_redirect(request: Request, routes: Sequence[BaseRoute]) -> Response |
     return RedirectResponse(location, status_code=307)
 
 
-def create_app(config: Config, source: SiteSource, *, clock: Clock = system_clock,
+def create_app(config: Config, source: StateSource, *, clock: Clock = system_clock,
                extra_routes: Sequence[BaseRoute] = (), compare: Compare | None = None,
-               notices: NoticeLookup | None = None, preview: bool = False,
-               refresh_seconds: float = 2.0,
-               tracking_since: dt.datetime | None = None,
-               offload: Offload[Page] | None = None) -> Starlette:
-    """The web app. `extra_routes` (webhooks, say) are matched before the site's pages;
-    `notices` and `tracking_since` come from the store (see `workflows.planning`);
-    `offload` bounds the compare page's work (the default: two workers, two waiting)."""
-    site = Site(config, source, compare=cached_compare(compare or shared_compare),
-                notices=notices, preview=preview,
-                refresh_seconds=refresh_seconds, live=True, tracking_since=tracking_since)
+               committed: StateSource | None = None, preview: bool = False,
+               refresh_seconds: float = 2.0, offload: Offload[Page] | None = None
+               ) -> Starlette:
+    """The web app over the state `source` hands it (`workflows.wiring` builds both).
+    `extra_routes` (the webhooks, say) are matched before the site's pages; `offload`
+    bounds the compare page's work (the default: two workers, two waiting)."""
+    site = Site(config, source, compare=cached_compare(compare or compare_documents),
+                committed=committed, preview=preview, refresh_seconds=refresh_seconds,
+                live=True)
 
     async def fresh() -> Site:
         if site.stale():  # reading a new revision is slow: keep it off the event loop
@@ -121,6 +120,11 @@ def create_app(config: Config, source: SiteSource, *, clock: Clock = system_cloc
             return JSONResponse({"error": exc.message}, 404, headers=NO_STORE_CORS)
         except UsageError as exc:
             return JSONResponse({"error": exc.message}, 400, headers=NO_STORE_CORS)
+        except OverflowError:
+            # A visitor's `at` near year 9999: the timeline's date arithmetic (a notice
+            # period after it) runs past the calendar. A clean refusal, not a 500.
+            return JSONResponse({"error": "at= is too far in the future; give a moment "
+                                 "before the year 9999"}, 400, headers=NO_STORE_CORS)
         return JSONResponse(data, headers={**NO_STORE_CORS, "Cache-Control": "no-cache"})
 
     async def notice_json(request: Request) -> Response:

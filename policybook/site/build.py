@@ -21,8 +21,8 @@ from ..config import Config
 from ..errors import UsageError
 from . import pages
 from .changes import Compare
-from .site import ASSETS, NoticeLookup, Page, PageNotFound, Site
-from .source import SiteSource
+from .site import ASSETS, Page, PageNotFound, Site
+from .source import StateSource
 
 MARKER = ".policybook-site"  # marks a folder as a build of ours, safe to replace
 
@@ -38,10 +38,10 @@ class BuildReport:
 
 def plan_pages(site: Site, now: dt.datetime) -> list[tuple[str, Page]]:
     """(path under DIR, page) for every file of the static site."""
-    snap = site.snapshot()
-    model = site.model(now, snap)
+    model = site.model(now)
     out: list[tuple[str, Page]] = [("index.html", site.index(now))]
-    for policy, versions in snap.policies.items():
+    for policy in model.states:
+        versions = model.versions(policy)
         if not versions:
             continue
         out.append((pages.policy_path(policy) + "index.html", site.policy(policy, now)))
@@ -73,13 +73,11 @@ def _check_target(out: Path) -> None:
                          "replaced")
 
 
-def build_site(config: Config, source: SiteSource, out: Path, now: dt.datetime, *,
-               compare: Compare | None = None, notices: NoticeLookup | None = None,
-               tracking_since: dt.datetime | None = None) -> BuildReport:
+def build_site(config: Config, source: StateSource, out: Path, now: dt.datetime, *,
+               compare: Compare | None = None) -> BuildReport:
     out = out.resolve()
     _check_target(out)
-    site = Site(config, source, compare=compare, notices=notices, live=False,
-                tracking_since=tracking_since)
+    site = Site(config, source, compare=compare, live=False)
     planned = plan_pages(site, now)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
@@ -95,9 +93,9 @@ def build_site(config: Config, source: SiteSource, out: Path, now: dt.datetime, 
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    snap = site.snapshot()
+    model = site.model(now)
     return BuildReport(out, sum(1 for rel, _ in planned if rel.endswith(".html")), len(planned),
-                       len(snap.policies), sum(len(v) for v in snap.policies.values()))
+                       len(model.states), sum(len(model.versions(p)) for p in model.states))
 
 
 def _swap(new: Path, out: Path) -> None:

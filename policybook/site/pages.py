@@ -10,30 +10,27 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from ..document import POLICY_ID, ChangeVerdict, Document
-from ..timeline import (
-    Banner,
-    BannerKind,
-    LatePolicy,
-    NoticeRecord,
-    Settings,
-    Verdict,
-    VersionPlan,
-    banner,
-    current,
-    next_up,
-    plan_versions,
+from ..state import PolicyState
+from ..timeline import Banner, BannerKind, Settings, VersionPlan
+from ..urls import (
+    api_path,
+    archive_path,
+    changes_path,
+    compare_path,
+    draft_path,
+    policy_path,
+    upcoming_path,
+    version_path,
 )
-from ..versions import Version, edits_after_effect
+from ..versions import WORKING_TREE, Version, edits_after_effect
 from .changes import Comparison
 
-# The sha of a preview's draft: the working tree's text, not a commit.
-WORKING_TREE = "working-tree"
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
@@ -63,35 +60,10 @@ def parse_date(text: str) -> dt.date | None:
         return None
 
 
-# ------------------------------------------------------------------ paths
+# ------------------------------------------------------------------ paths (see urls.py)
 
-
-def policy_path(policy: str) -> str:
-    return f"{policy}/"
-
-
-def upcoming_path(policy: str) -> str:
-    return f"{policy}/upcoming/"
-
-
-def archive_path(policy: str) -> str:
-    return f"{policy}/versions/"
-
-
-def version_path(policy: str, effective: dt.date) -> str:
-    return f"{policy}/versions/{effective.isoformat()}/"
-
-
-def changes_path(policy: str, effective: dt.date) -> str:
-    return f"{policy}/changes/{effective.isoformat()}/"
-
-
-def compare_path(policy: str) -> str:
-    return f"{policy}/compare/"
-
-
-def draft_path(policy: str) -> str:
-    return f"{policy}/draft/"
+__all__ = ["api_path", "archive_path", "changes_path", "compare_path", "draft_path",
+           "policy_path", "upcoming_path", "version_path"]
 
 
 # ------------------------------------------------------------------ values
@@ -133,6 +105,15 @@ class VersionRef:
     @property
     def changes(self) -> str:
         return changes_path(self.policy, self.effective)
+
+
+@dataclass(frozen=True)
+class VersionLabel:
+    """How a page names one side of a comparison: "the upcoming version (15 January 2027)"."""
+
+    effective: dt.date
+    path: str
+    role: str  # "version in force", "upcoming version"
 
 
 @dataclass(frozen=True)
@@ -201,70 +182,43 @@ class Notice:
 # ------------------------------------------------------------------ the model
 
 
-def verdict_of(comparison: Comparison) -> Verdict | None:
-    """The timeline's view of a version's assessment (None for a first version)."""
-    if comparison.verdict is None:
-        return None
-    return Verdict(comparison.verdict is ChangeVerdict.MATERIAL, comparison.reasons,
-                   comparison.overridden)
-
-
-def plan_policy_versions(versions: Sequence[Version], verdicts: Mapping[dt.date, Verdict],
-                         settings: Settings,
-                         records: Mapping[dt.date, NoticeRecord] | None) -> tuple[VersionPlan, ...]:
-    """The timeline of one policy's versions, as the site shows it.
-
-    `records` are the notices on record (from the notices store). None means the site
-    runs without a store (the static build in CI, a plain `serve`): each material notice
-    is then taken to have started when it was due -- or, if the version was committed
-    after that, when it was committed (no notice can precede its text) -- so versions
-    switch on their effective dates unless committed too late, and a late one is
-    postponed (or not) as `settings.late` says, like a late notice from the store.
-    """
-    if records is None:
-        assumed = plan_versions(versions, verdicts, {}, replace(settings, late=LatePolicy.WARN))
-        records = {p.version.effective: NoticeRecord(
-            p.version.policy, p.version.effective,
-            max(p.notice_due_at, p.version.introduced.date))
-            for p in assumed if p.notice_due_at is not None}
-    return plan_versions(versions, verdicts, records, settings)
-
-
 @dataclass(frozen=True)
 class SiteModel:
     """Everything a page needs, at one moment.
 
-    `plans` is the notice timeline of each policy (`timeline.plan_versions`, which does
-    not depend on `now`, so the shell computes it once per revision); what is in force,
-    what is upcoming and which banner shows are read from it, so that the site, the
-    e-mails and the switch agree. `doc_of` parses a version (the shell caches it);
-    `comparison_of` gives a version's redline against the version before it.
+    `states` is the state of each policy at `now` (`policybook.state`), built once for
+    every surface: what is in force, what is upcoming and which banner shows are read
+    from it, never re-derived, so that the site, the e-mails and the switch agree.
+    `doc_of` parses a version (the shell caches it); `comparison_of` gives a version's
+    redline against the version before it.
     """
 
-    plans: Mapping[str, tuple[VersionPlan, ...]]  # by effective date
+    states: Mapping[str, PolicyState]
     doc_of: Callable[[Version], Document]
     comparison_of: Callable[[Version], Comparison]
     settings: Settings
     now: dt.datetime
 
     def versions(self, policy: str) -> tuple[Version, ...]:
-        return tuple(p.version for p in self.plans.get(policy, ()))
+        state = self.states.get(policy)
+        return tuple(p.version for p in state.versions) if state else ()
 
     def plan(self, v: Version) -> VersionPlan | None:
-        return next((p for p in self.plans.get(v.policy, ()) if p.version.effective
-                     == v.effective), None)
+        state = self.states.get(v.policy)
+        return state.plan(v.effective) if state else None
 
     def in_force(self, policy: str) -> VersionPlan | None:
-        return current(self.plans.get(policy, ()), self.now)
+        state = self.states.get(policy)
+        return state.in_force if state else None
 
     def upcoming(self, policy: str) -> VersionPlan | None:
-        return next_up(self.plans.get(policy, ()), self.now)
+        state = self.states.get(policy)
+        return state.upcoming if state else None
 
     def state(self, policy: str) -> tuple[object, ...]:
         """What the pages of `policy` depend on at `now` (a cache key for rendered pages)."""
-        cur, nxt = self.in_force(policy), self.upcoming(policy)
-        return (cur.version.effective if cur else None, nxt.version.effective if nxt else None,
-                self.banner(policy))
+        state = self.states.get(policy)
+        return state.key() if state else ()
 
     def ref(self, v: Version) -> VersionRef:
         plan = self.plan(v)
@@ -293,7 +247,8 @@ class SiteModel:
             and not is_draft(v))
 
     def banner(self, policy: str) -> Banner | None:
-        return banner(self.plans.get(policy, ()), self.now, self.settings)
+        state = self.states.get(policy)
+        return state.banner if state else None
 
     def summary(self, policy: str) -> PolicySummary:
         versions = self.versions(policy)
@@ -308,7 +263,7 @@ class SiteModel:
             draft=self.ref(drafts[0]) if drafts else None)
 
     def index(self) -> tuple[PolicySummary, ...]:
-        return tuple(self.summary(p) for p in sorted(self.plans) if self.plans[p])
+        return tuple(self.summary(p) for p in sorted(self.states) if self.states[p].versions)
 
     def find(self, policy: str, effective: dt.date) -> Version | None:
         return next((v for v in self.versions(policy) if v.effective == effective), None)
@@ -373,7 +328,7 @@ class SiteModel:
 
     def feed(self) -> tuple[VersionRef, ...]:
         """Every committed version, newest announcement first (drafts are never published)."""
-        refs = [self.ref(p.version) for plans in self.plans.values() for p in plans
+        refs = [self.ref(p.version) for state in self.states.values() for p in state.versions
                 if not is_draft(p.version)]
         return tuple(sorted(refs, key=lambda r: (r.committed, r.effective), reverse=True))
 

@@ -27,21 +27,17 @@ from ..config import Config
 from ..document import ChangeVerdict, Document, parse_document
 from ..errors import NotFoundError, PolicybookError, UsageError
 from ..templating import make_environment
-from ..timeline import LatePolicy, NoticeRecord, Settings, VersionPlan, earliest_effective
-from ..versions import Version, by_policy, in_force
-from ..workflows.assessing import assess_texts
+from ..timeline import LatePolicy, Settings, VersionPlan, earliest_effective
+from ..versions import WORKING_TREE, Version
 from . import pages
-from .changes import Compare, Comparison, compare_documents, comparison_of
-from .source import PreviewSource, SiteSource
+from .changes import Compare, Comparison, compare_documents
+from .source import StateSource
 
 # Assets served at /assets/<name> and /<name>; nothing else is ever read from disk.
 ASSETS = {"site.css": "text/css; charset=utf-8"}
 ROOT_FILES = {"notice.js": "text/javascript; charset=utf-8"}
 HTML = "text/html; charset=utf-8"
 log = logging.getLogger(__name__)
-# Which notices are on record: (policy, effective date) -> record. Until the notices store
-# is wired in (issue 6), the default assumes each material notice started when it was due.
-NoticeLookup = Callable[[], dict[tuple[str, dt.date], NoticeRecord]]
 
 
 class PageNotFound(NotFoundError):
@@ -71,11 +67,9 @@ class Page:
 
 @dataclass
 class Snapshot:
-    """What one revision of the source holds, and the caches that live as long as it."""
+    """The caches that live as long as one revision of the state's inputs."""
 
     revision: str
-    policies: dict[str, tuple[Version, ...]]
-    plans: dict[str, tuple[VersionPlan, ...]] = field(default_factory=dict)
     comparisons: dict[tuple[str, str], Comparison] = field(default_factory=dict)
     pages: dict[Hashable, Page] = field(default_factory=dict)
 
@@ -87,13 +81,16 @@ def base_path(base_url: str) -> str:
 
 
 class Site:
-    def __init__(self, config: Config, source: SiteSource, *, compare: Compare | None = None,
-                 notices: NoticeLookup | None = None, preview: bool = False,
+    """The pages of the state that `source` hands over; `committed` (a preview only) is
+    the state without the drafts, for the draft page's comparisons."""
+
+    def __init__(self, config: Config, source: StateSource, *, compare: Compare | None = None,
+                 committed: StateSource | None = None, preview: bool = False,
                  refresh_seconds: float = 2.0, env: Environment | None = None,
-                 live: bool = True, tracking_since: dt.datetime | None = None) -> None:
+                 live: bool = True) -> None:
         self.config, self.source, self.preview, self.live = config, source, preview, live
-        self.compare_fn: Compare = compare or shared_compare
-        self.notices = notices
+        self.committed = committed
+        self.compare_fn: Compare = compare or compare_documents
         self.refresh_seconds = 0.0 if preview else refresh_seconds
         self.env = env or make_environment(config.root)
         self.base = base_path(config.base_url)
@@ -103,11 +100,13 @@ class Site:
         self._checked = 0.0
         self.settings = Settings(notice_days=config.notice_days, zone=config.zone,
                                  recently_updated_days=config.recently_updated_days,
-                                 late=LatePolicy(config.late_notice.value),
-                                 tracking_since=tracking_since)
+                                 late=LatePolicy(config.late_notice.value))
         css = self.asset_source("site.css")
         self.asset_version = hashlib.sha256(css.encode()).hexdigest()[:10]
+        # `public`: pages carry public facts only (no commit authors, messages or hashes,
+        # rule ids or line numbers), unless site.show_internals; a preview is internal.
         self.env.globals.update(base=self.base, site_name=config.site_name, preview=preview,
+                                public=not (config.site_show_internals or preview),
                                 root=absolute_root(config.base_url),
                                 asset_version=self.asset_version, P=pages)
 
@@ -118,7 +117,8 @@ class Site:
         return self._snapshot is None or time.monotonic() - self._checked >= self.refresh_seconds
 
     def snapshot(self) -> Snapshot:
-        """The current snapshot; asks the source for its revision at most every few seconds."""
+        """The current snapshot; asks the source for its revision at most every few seconds
+        (a new commit, a notice recorded by the scheduler)."""
         snap = self._snapshot
         if snap is not None and not self.stale():
             return snap
@@ -128,14 +128,8 @@ class Site:
             self._checked = time.monotonic()
             try:
                 revision = self.source.revision()
-                # Notices are created over time (by the scheduler), not by commits: their
-                # state is part of what a snapshot was computed from.
-                records = self.notices() if self.notices is not None else None
-                if records is not None:
-                    digest = hashlib.sha256(repr(sorted(records.items())).encode())
-                    revision += ":notices-" + digest.hexdigest()[:16]
                 if self._snapshot is None or self._snapshot.revision != revision:
-                    self._snapshot = self._load(revision, records)
+                    self._snapshot = Snapshot(revision)
             except Exception as exc:
                 if self._snapshot is None:
                     raise
@@ -145,23 +139,6 @@ class Site:
                             exc, self._snapshot.revision[:12])
             return self._snapshot
 
-    def _load(self, revision: str,
-              on_record: dict[tuple[str, dt.date], NoticeRecord] | None) -> Snapshot:
-        snap = Snapshot(revision, by_policy(self.source.versions()))
-        keep = {(v.key, v.text) for vs in snap.policies.values() for v in vs}
-        self._docs = {k: d for k, d in self._docs.items() if k in keep}
-        for policy, versions in snap.policies.items():
-            verdicts = {}
-            for v in versions:
-                verdict = pages.verdict_of(self._comparison(snap, v))
-                if verdict is not None:
-                    verdicts[v.effective] = verdict
-            records = ({d: r for (p, d), r in on_record.items() if p == policy}
-                       if on_record is not None else None)
-            snap.plans[policy] = pages.plan_policy_versions(versions, verdicts, self.settings,
-                                                            records)
-        return snap
-
     def doc(self, v: Version) -> Document:
         key = (v.key, v.text)
         found = self._docs.get(key)
@@ -169,12 +146,9 @@ class Site:
             found = self._docs[key] = parse_document(v.text, v.path)
         return found
 
-    def _comparison(self, snap: Snapshot, v: Version) -> Comparison:
-        versions = snap.policies.get(v.policy, ())
-        earlier = [x for x in versions if x.effective < v.effective]
-        before = earlier[-1] if earlier else None
+    def _comparison(self, snap: Snapshot, before: Version | None, v: Version) -> Comparison:
         key = (f"{before.key}:{before.final.sha}" if before else "", f"{v.key}:{v.final.sha}")
-        if v.final.sha == pages.WORKING_TREE:
+        if v.final.sha == WORKING_TREE:
             key = (key[0], key[1] + hashlib.sha256(v.text.encode()).hexdigest())
         found = snap.comparisons.get(key)
         if found is None:
@@ -184,8 +158,14 @@ class Site:
 
     def model(self, now: dt.datetime, snap: Snapshot | None = None) -> pages.SiteModel:
         snap = snap or self.snapshot()
-        return pages.SiteModel(plans=snap.plans, doc_of=self.doc,
-                               comparison_of=lambda v: self._comparison(snap, v),
+        states = {p.policy: p for p in self.source.state(now).policies}
+
+        def comparison(v: Version) -> Comparison:
+            plan = states[v.policy].plan(v.effective) if v.policy in states else None
+            before = plan.previous if plan is not None else None
+            return self._comparison(snap, before, v)
+
+        return pages.SiteModel(states=states, doc_of=self.doc, comparison_of=comparison,
                                settings=self.settings, now=now)
 
     # ------------------------------------------------------------- helpers
@@ -233,7 +213,7 @@ class Site:
     def index(self, now: dt.datetime) -> Page:
         snap = self.snapshot()
         model = self.model(now, snap)
-        key = ("index", tuple(model.state(p) for p in sorted(snap.plans)))
+        key = ("index", tuple(model.state(p) for p in sorted(model.states)))
         return self.cached(snap, key, lambda: self.render("index.html",
                                                           policies=model.index()))
 
@@ -324,7 +304,9 @@ class Site:
         return self.render("changes.html", page=model.compare(a, b, comparison), live=True)
 
     def draft(self, policy: str, now: dt.datetime) -> Page:
-        """Preview only: the uncommitted draft against the committed version in force."""
+        """Preview only: the editor's question. The uncommitted draft against the version it
+        replaces (the upcoming one while one is pending, else the one in force), then, when
+        that is not the version in force, the whole change readers will see against it."""
         if not self.preview:
             raise PageNotFound("Drafts are shown by 'policybook serve --preview' only.")
         snap = self.snapshot()
@@ -333,21 +315,38 @@ class Site:
         drafts = [v for v in versions if pages.is_draft(v)]
         if not drafts:
             return self.render("draft.html", summary=model.summary(policy), draft=None,
-                               base_ref=None, comparison=None, earliest=None)
+                               base_ref=None, comparison=None, earliest=None,
+                               cumulative=None, in_force_ref=None)
         draft = drafts[0]
-        # Against the version in force as committed: a draft with its effective date
-        # replaces it in the preview's versions, so ask the source for the committed ones.
-        committed = self.source.committed() if isinstance(self.source, PreviewSource) \
-            else versions
-        base = in_force([v for v in committed if v.policy == policy and not pages.is_draft(v)],
-                        now, self.settings.zone)
-        comparison = self.compare_fn(self.doc(base) if base else None, self.doc(draft))
+        if self.committed is not None:
+            self.committed.revision()  # a preview re-reads at every reload: so does this
+        committed = (self.committed or self.source).state(now).policy(policy)
+        live = committed.in_force if committed else None
+        pending = committed.upcoming if committed else None
+        replaced = pending or live
+        comparison = self.compare_fn(self.doc(replaced.version) if replaced else None,
+                                     self.doc(draft))
+        cumulative = None
+        if pending is not None and live is not None:
+            cumulative = self.compare_fn(self.doc(live.version), self.doc(draft))
+        judged = cumulative or comparison
         ref = model.ref(draft)
         # A material draft must leave the full notice period: say which date would.
-        too_soon = comparison.verdict is ChangeVerdict.MATERIAL and \
+        too_soon = judged.verdict is ChangeVerdict.MATERIAL and \
             ref.starts - now < dt.timedelta(days=self.settings.notice_days)
+
+        def label(vp: VersionPlan | None) -> pages.VersionLabel | None:
+            if vp is None:
+                return None
+            v = vp.version
+            return pages.VersionLabel(v.effective, pages.version_path(v.policy, v.effective),
+                                      "upcoming version" if vp is pending
+                                      else "version in force")
+
         return self.render("draft.html", summary=model.summary(policy), draft=ref,
-                           comparison=comparison, base_ref=model.ref(base) if base else None,
+                           comparison=comparison, base_ref=label(replaced),
+                           cumulative=cumulative, in_force_ref=label(live) if cumulative
+                           else None,
                            earliest=earliest_effective(now, self.settings) if too_soon else None)
 
     def feed(self, now: dt.datetime) -> Page:
@@ -366,7 +365,7 @@ class Site:
     def notice_json(self, now: dt.datetime) -> Page:
         snap = self.snapshot()
         model = self.model(now, snap)
-        key = ("notice.json", tuple(model.state(p) for p in sorted(snap.plans)))
+        key = ("notice.json", tuple(model.state(p) for p in sorted(model.states)))
 
         def make() -> Page:
             root = absolute_root(self.config.base_url)
@@ -395,8 +394,8 @@ class Site:
             except ValueError:
                 raise BadRequest(f"at={at!r} is not an ISO 8601 date or time; write for "
                                  "example 2027-01-15 or 2027-01-15T09:30:00+01:00") from None
-            if moment.tzinfo is None:
-                moment = moment.replace(tzinfo=dt.UTC)
+            if moment.tzinfo is None:  # as a lawyer means it: local to the policies
+                moment = moment.replace(tzinfo=self.settings.zone)
         else:
             moment = now
         model = self.model(moment)
@@ -418,21 +417,14 @@ class Site:
             "verdict": str(ref.verdict) if ref.verdict else None,
             "summary": doc.front.summary, "text": v.text, "html": body_html.strip(),
             "url": root + pages.version_path(v.policy, v.effective),
-            "commit": {"sha": v.final.sha, "author": v.final.author,
-                       "date": v.final.date.isoformat(), "message": v.final.message},
+            **({"commit": {"sha": v.final.sha, "author": v.final.author,
+                           "date": v.final.date.isoformat(), "message": v.final.message}}
+               if self.config.site_show_internals else {}),
         }
 
     def error(self, status: int, message: str) -> Page:
         template = "404.html" if status == 404 else "error.html"
         return self.render(template, status=status, message=message, code=status)
-
-
-def shared_compare(old: Document | None, new: Document) -> Comparison:
-    """`compare_documents` through the process-wide cache of assessments that `plan` and
-    the scheduler use too: in `policybook run` each pair is judged once."""
-    if old is None:
-        return compare_documents(None, new)
-    return comparison_of(old, new, assess_texts(old.source, old.path, new.source, new.path))
 
 
 def absolute_root(base_url: str) -> str:

@@ -5,6 +5,7 @@ The scheduler and the commands meet here; see `notices.create_notice` and
 `workflows.notices.send_due` for the two calls the scheduler makes.
 """
 
+from . import proof
 from .db import Store, create_engine
 from .notices import (
     Notice,
@@ -23,4 +24,4 @@ from .schema import SCHEMA_VERSION
 
 __all__ = ["SCHEMA_VERSION", "Notice", "NoticeReason", "NoticeSpec", "NoticeState", "Store",
            "audit", "cancel_notice", "create_engine", "create_notice", "find_notice",
-           "get_notice", "list_notices", "notice_links"]
+           "get_notice", "list_notices", "notice_links", "proof"]

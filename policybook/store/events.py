@@ -26,7 +26,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
 from ..delivery import DeliveryState, state_after_event
-from .schema import deliveries, install_id, provider_events
+from .schema import deliveries, install_id, provider_events, utc_value
 
 MAX_ID = 2**63 - 1  # the ledger's ids are 64-bit integers
 MAX_FIELD = 4096  # characters of any one text field kept
@@ -216,7 +216,7 @@ def _move(conn: Connection, row: dict[str, Any], event: _Event) -> None:
         values["error"] = str(reason)[:2000]
     if state in (DeliveryState.PENDING, DeliveryState.SENDING):
         # The provider has it: whatever our sender records later, it was sent.
-        values["sent_at"] = sa.func.coalesce(d.sent_at, event.at)
+        values["sent_at"] = sa.func.coalesce(d.sent_at, utc_value(event.at))
         values["claim_token"] = None
         values["lease_until"] = None
     conn.execute(deliveries.update().where(d.id == row["id"]).values(**values))

@@ -15,9 +15,11 @@ starts with BEGIN IMMEDIATE, so one process claims at a time.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import secrets
+import sqlite3
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,7 +32,7 @@ from ..delivery import BatchResult, DeliveryState, Recipient
 from .accounts import AccountStatus, SourceRow, SqlAccountSource
 from .db import Store
 from .notices import Notice
-from .schema import accounts, deliveries, notices
+from .schema import accounts, deliveries, notices, utc_value
 
 PENDING = DeliveryState.PENDING.value
 SENDING = DeliveryState.SENDING.value
@@ -258,8 +260,9 @@ def claim(store: Store, notice_id: int, size: int, now: dt.datetime, lease_secon
 
 
 def record(store: Store, claim: Claim, result: BatchResult, provider: str,
-           now: dt.datetime) -> None:
-    """Write what the provider did with a claimed batch, in one transaction."""
+           now: dt.datetime, digests: Mapping[int, str] | None = None) -> None:
+    """Write what the provider did with a claimed batch, in one transaction;
+    `digests` (delivery id -> SHA-256 of the message) go with the accepted rows."""
     d = deliveries.c
     with store.write() as conn:
         by_message: dict[str, list[int]] = {}
@@ -271,21 +274,31 @@ def record(store: Store, claim: Claim, result: BatchResult, provider: str,
         is_open = sa.or_(d.state == PENDING, d.state == SENDING)
         sent_values = {
             "state": sa.case((is_open, DeliveryState.SENT.value), else_=d.state),
-            "provider": provider, "sent_at": sa.func.coalesce(d.sent_at, now),
+            "provider": provider, "sent_at": sa.func.coalesce(d.sent_at, utc_value(now)),
             "claim_token": None, "lease_until": None, "error": None}
         still_sendable = sa.and_(d.state != DeliveryState.FAILED.value,
                                  d.state != DeliveryState.SKIPPED.value,
                                  d.state != DeliveryState.CANCELLED.value)
+        digests = digests or {}
+        postgres = conn.dialect.name == "postgresql"
         if len(by_message) <= 8:  # SendGrid: one message id per request
             for message_id, ids in by_message.items():
-                conn.execute(deliveries.update().where(_id_in(conn, ids), still_sendable).values(
+                # PostgreSQL: the digests ride in the same UPDATE; SQLite: one below.
+                which, own = _with_digests(conn, ids, digests)
+                conn.execute(deliveries.update().where(which, still_sendable).values(
                     provider_message_id=sa.func.coalesce(d.provider_message_id, message_id),
-                    **sent_values))
+                    **own, **sent_values))
+            if digests and not postgres:
+                _record_digests(conn, [(i, digests[i]) for i, _ in result.accepted
+                                       if i in digests])
         else:  # SMTP, outbox: one message id per message
             conn.execute(deliveries.update().where(d.id == sa.bindparam("b_id"), still_sendable)
                          .values(provider_message_id=sa.func.coalesce(
-                             d.provider_message_id, sa.bindparam("b_mid")), **sent_values),
-                         [{"b_id": i, "b_mid": m} for i, m in result.accepted])
+                             d.provider_message_id, sa.bindparam("b_mid")),
+                             message_sha256=sa.func.coalesce(sa.bindparam("b_sha"),
+                                                             d.message_sha256), **sent_values),
+                         [{"b_id": i, "b_mid": m, "b_sha": digests.get(i)}
+                          for i, m in result.accepted])
         if result.failed:
             conn.execute(deliveries.update().where(d.id == sa.bindparam("b_id"), is_open).values(
                 state=DeliveryState.FAILED.value, error=sa.bindparam("b_error"),
@@ -293,6 +306,35 @@ def record(store: Store, claim: Claim, result: BatchResult, provider: str,
                 [{"b_id": i, "b_error": reason[:2000]} for i, reason in result.failed])
         if result.unsent:
             release_ids(conn, claim.token, result.unsent)
+
+
+def _with_digests(conn: Connection, ids: Sequence[int], digests: Mapping[int, str]
+                  ) -> tuple[Any, dict[str, Any]]:
+    """PostgreSQL: (the WHERE on `ids`, the SET of each row's digest) as a join with two
+    unnested arrays, so that one UPDATE marks a batch sent and records its digests (a
+    second UPDATE would write every row version twice)."""
+    pairs = [(i, digests[i]) for i in ids if i in digests]
+    if conn.dialect.name != "postgresql" or len(pairs) != len(ids):
+        return _id_in(conn, ids), {}
+    v = sa.func.unnest(sa.literal([i for i, _ in pairs], ARRAY(sa.BigInteger())),
+                       sa.literal([h for _, h in pairs], ARRAY(sa.Text()))
+                       ).table_valued("id", "sha").render_derived(name="v")
+    return deliveries.c.id == v.c.id, {"message_sha256": v.c.sha}
+
+
+def _record_digests(conn: Connection, pairs: Sequence[tuple[int, str]]) -> None:
+    """SQLite: message_sha256 of each (delivery id, digest) in one statement over a JSON
+    list (a third of the time of an executemany)."""
+    if not pairs:
+        return
+    if sqlite3.sqlite_version_info >= (3, 33):  # UPDATE ... FROM
+        conn.execute(sa.text(
+            "UPDATE pb_deliveries SET message_sha256 = json_extract(j.value, '$[1]') "
+            "FROM json_each(:pairs) AS j WHERE pb_deliveries.id = json_extract(j.value, '$[0]')"
+        ), {"pairs": json.dumps(pairs)})
+        return
+    conn.execute(deliveries.update().where(deliveries.c.id == sa.bindparam("b_id")).values(
+        message_sha256=sa.bindparam("b_sha")), [{"b_id": i, "b_sha": h} for i, h in pairs])
 
 
 def release_ids(conn: Connection, token: str, ids: Sequence[int]) -> int:

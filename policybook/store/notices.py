@@ -11,7 +11,6 @@ import datetime as dt
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from enum import StrEnum
 from typing import Any
 
 import sqlalchemy as sa
@@ -19,73 +18,12 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
 from ..errors import NotFoundError, UsageError
-from .schema import audit_log, deliveries, notices
+from ..notice import OPEN_STATES, Notice, NoticeReason, NoticeSpec, NoticeState, notice_links
+from .schema import audit_log, deliveries, notices, utc_value
 
-
-class NoticeState(StrEnum):
-    SCHEDULED = "scheduled"  # created, not sent yet (maybe not due yet)
-    SENDING = "sending"  # sending started; open to accounts added before the effective date
-    COMPLETE = "complete"  # the version took effect and every delivery was attempted
-    CANCELLED = "cancelled"  # withdrawn (e.g. the version was withdrawn); nothing more is sent
-
-
-OPEN_STATES = (NoticeState.SCHEDULED, NoticeState.SENDING)
-
-
-@dataclass(frozen=True)
-class NoticeReason:
-    """One material change, in plain language, for the e-mail's short list."""
-
-    text: str
-    section: str | None = None  # section id: the e-mail links to it in the redline
-
-
-@dataclass(frozen=True)
-class NoticeSpec:
-    """What the scheduler knows when a material version's notice becomes due."""
-
-    policy: str
-    effective: dt.date
-    version: str  # the commit (sha) of the version's text being noticed
-    title: str
-    summary: str
-    reasons: tuple[NoticeReason, ...]
-    upcoming_url: str
-    changes_url: str
-    due_at: dt.datetime  # when sending may start (aware)
-    effective_at: dt.datetime  # when the version takes effect (aware): recipients are added
-    # on every run before this moment, and never after the first run past it
-
-
-@dataclass(frozen=True)
-class Notice:
-    id: int
-    policy: str
-    effective: dt.date
-    version: str
-    title: str
-    summary: str
-    reasons: tuple[NoticeReason, ...]
-    upcoming_url: str
-    changes_url: str
-    due_at: dt.datetime
-    effective_at: dt.datetime
-    created_at: dt.datetime
-    state: NoticeState
-    started_at: dt.datetime | None = None
-    completed_at: dt.datetime | None = None
-    accounts_mark: int = 0
-    accounts_read_at: dt.datetime | None = None
-
-    @property
-    def key(self) -> str:
-        return f"{self.policy}@{self.effective.isoformat()}"
-
-
-def notice_links(base_url: str, policy: str, effective: dt.date) -> tuple[str, str]:
-    """The site's pages for an upcoming version: (the version, its redline)."""
-    base = base_url.rstrip("/")
-    return (f"{base}/{policy}/upcoming/", f"{base}/{policy}/changes/{effective.isoformat()}/")
+# The notice values live in the core (`policybook.notice`): mail and the site read them
+# without the store. Re-exported here for the store's callers.
+__all__ = ["OPEN_STATES", "Notice", "NoticeReason", "NoticeSpec", "NoticeState", "notice_links"]
 
 
 def _aware(value: dt.datetime, name: str) -> dt.datetime:
@@ -202,7 +140,7 @@ def set_notice_state(conn: Connection, notice_id: int, state: NoticeState, now: 
                      **values: Any) -> None:
     changes: dict[str, Any] = {"state": state.value, **values}
     if state is NoticeState.SENDING:
-        changes["started_at"] = sa.func.coalesce(notices.c.started_at, now)
+        changes["started_at"] = sa.func.coalesce(notices.c.started_at, utc_value(now))
     if state in (NoticeState.COMPLETE, NoticeState.CANCELLED):
         changes["completed_at"] = now
     conn.execute(notices.update().where(notices.c.id == notice_id).values(**changes))

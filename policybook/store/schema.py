@@ -24,7 +24,7 @@ from sqlalchemy.engine import Connection, Dialect
 
 from ..errors import StoreError
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 # Any constant works; it only has to be the same for every policybook process.
 _MIGRATION_LOCK = 0x70_62_6D_69  # "pbmi"
 
@@ -48,6 +48,13 @@ class UTCDateTime(sa.types.TypeDecorator[dt.datetime]):
         if value is None:
             return None
         return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+
+
+def utc_value(value: dt.datetime) -> sa.BindParameter[dt.datetime]:
+    """A moment as an SQL value that goes through `UTCDateTime`. A bare datetime inside an
+    SQL function (COALESCE) is bound without the column's type, so SQLite would store its
+    local wall time as if it were UTC."""
+    return sa.literal(value, UTCDateTime())
 
 
 # SQLite only auto-increments an INTEGER PRIMARY KEY; PostgreSQL gets a bigint.
@@ -132,6 +139,9 @@ deliveries = sa.Table(
     sa.Column("delivered_at", UTCDateTime),
     sa.Column("last_event", sa.String(24)),
     sa.Column("event_at", UTCDateTime),
+    # SHA-256 of the message the provider accepted (mail.compose.message_digest): with
+    # the notice's copy of the rendered message, it proves what this account was sent.
+    sa.Column("message_sha256", sa.String(64)),
     sa.UniqueConstraint("notice_id", "account_id", name="pb_deliveries_account"),
     # The claim walks this index: pending rows of one notice, grouped by locale so that
     # a batch is one SendGrid request (one rendered body per locale). Partial indexes:
@@ -167,10 +177,56 @@ audit_log = sa.Table(
     sa.Index("pb_audit_subject", "subject", "at"),
 )
 
+# The proof of what a notice said: one copy of each distinct rendered message (one per
+# language; `sha256` is the digest of the copy), and the version's commit and text hash.
+notice_messages = sa.Table(
+    "pb_notice_messages", metadata,
+    sa.Column("id", BigId, primary_key=True, autoincrement=True),
+    sa.Column("notice_id", sa.Integer, sa.ForeignKey("pb_notices.id"), nullable=False),
+    sa.Column("locale", sa.String(35), nullable=False),
+    sa.Column("sha256", sa.String(64), nullable=False),
+    sa.Column("message", Json, nullable=False),  # subject, bodies, sender, headers
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.UniqueConstraint("notice_id", "sha256", name="pb_notice_messages_copy"),
+)
+
+notice_versions = sa.Table(
+    "pb_notice_versions", metadata,
+    sa.Column("notice_id", sa.Integer, sa.ForeignKey("pb_notices.id"), primary_key=True),
+    sa.Column("commit", sa.String(80), nullable=False),
+    sa.Column("path", sa.String(500), nullable=False),
+    sa.Column("text_sha256", sa.String(64), nullable=False),
+    sa.Column("recorded_at", UTCDateTime, nullable=False),
+)
+
+# Test sends (`notices test`): apart from the deliveries, which are the proof of notice.
+test_sends = sa.Table(
+    "pb_test_sends", metadata,
+    sa.Column("id", BigId, primary_key=True, autoincrement=True),
+    sa.Column("at", UTCDateTime, nullable=False),
+    sa.Column("policy", sa.String(80), nullable=False),
+    sa.Column("effective", sa.Date, nullable=False),
+    sa.Column("commit", sa.String(80), nullable=False),
+    sa.Column("notice_id", sa.Integer),  # the notice, if it existed then
+    sa.Column("provider", sa.String(16), nullable=False),
+    sa.Column("by", sa.String(200), nullable=False, server_default=""),
+    # [{"email", "locale", "message_id", "provider_message_id", "sha256", "error"}]
+    sa.Column("recipients", Json, nullable=False),
+    sa.Column("error", sa.Text),
+)
+
+
+def _v2_proof(conn: Connection) -> None:
+    """Version 2: the message digest per delivery, the notice's copies and version, and
+    the test sends."""
+    conn.execute(sa.text("ALTER TABLE pb_deliveries ADD COLUMN message_sha256 VARCHAR(64)"))
+    metadata.create_all(conn, tables=[notice_messages, notice_versions, test_sends])
+
+
 # version -> the step that brings a database from version-1 to it. Version 1 is the
 # creation of every table above; later versions append explicit steps here (add a
 # column, backfill it), never edit an earlier one.
-MIGRATIONS: dict[int, Callable[[Connection], None]] = {}
+MIGRATIONS: dict[int, Callable[[Connection], None]] = {2: _v2_proof}
 
 
 def _lock(conn: Connection) -> None:

@@ -245,3 +245,13 @@ def count_recipients(config: Config, store: Store) -> int:
                                 config.accounts_batch).count()
     with store.read() as conn:
         return account_counts(conn)["active"]
+
+
+def count_accounts(config: Config, now: dt.datetime) -> tuple[str, dict[str, int]]:
+    """("sql", {"total": n}) from the SQL source, or ("store", {"active": .., "closed": ..})."""
+    if config.accounts_sql_query:
+        return "sql", {"total": SqlAccountSource(config.accounts_sql_url,
+                                                 config.accounts_sql_query,
+                                                 config.accounts_batch).count()}
+    with Store.open(config.db_url, now) as store, store.read() as conn:
+        return "store", dict(account_counts(conn))

@@ -7,12 +7,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..config import Config
-from ..document import Document
-from ..errors import Problem
+from ..document import SUMMARY_CONFIRMED, Document
+from ..errors import HistoryError, Problem
 from ..repository import load_content, load_documents
+from ..state import PolicyState
+from ..store import Store
 from ..validate import validate_all
+from .assessing import assess_texts, parsed
 from .gates import gate_problems
 from .planning import optional_store
+from .state import StateBuilder
 
 
 @dataclass(frozen=True)
@@ -52,7 +56,72 @@ def check_content(config: Config, paths: list[Path] | None = None,
         store = optional_store(config, now)
         try:
             problems += gate_problems(config, loaded.documents, now, base, store)
+            if base is None:  # a pull request's check judges only what it changes
+                problems += committed_problems(config, loaded.documents, now, store,
+                                               everything=not paths)
         finally:
             if store is not None:
                 store.close()
     return CheckReport(loaded.documents, tuple(sorted(set(problems))))
+
+
+def committed_problems(config: Config, docs: tuple[Document, ...], now: dt.datetime,
+                       store: Store | None, everything: bool = True) -> list[Problem]:
+    """What is wrong with the committed state at `now` (see `state.py`): an overdue
+    material notice, a material edit held back, a missing or stale summary. A policy whose
+    file has uncommitted edits is judged on the file instead (the gate, and its summary);
+    given files, only their policies are judged."""
+    builder = StateBuilder(config, store)
+    try:
+        state = builder.state(now)
+    except HistoryError:
+        return []  # not a repository yet: nothing is committed
+    history, _ = builder.refresh()
+    newest: dict[str, str] = {}  # policy -> the text of its newest commit
+    for v in sorted(history.versions, key=lambda v: v.final.date):
+        newest[v.policy] = v.text
+    files = {d.policy_id: d for d in docs}
+    out: list[Problem] = []
+    for ps in state.policies:
+        doc = files.get(ps.policy)
+        if doc is None and not everything:
+            continue
+        if doc is not None and ps.policy in newest and doc.source != newest[ps.policy]:
+            out += _file_summary(doc, ps, now)
+            continue
+        for p in ps.problems:
+            if not p.kind.blocking:
+                continue
+            path, line = (doc.path, doc.front.line_of(p.field)) if doc is not None \
+                else (p.path, 0)
+            out.append(Problem(path, line, f"(as committed) {p.message}"))
+    return out
+
+
+def _file_summary(doc: Document, ps: PolicyState, now: dt.datetime) -> list[Problem]:
+    """A material edit in the working tree needs a summary that covers it."""
+    effective = doc.front.effective
+    if effective is None or ps.in_force is None:
+        return []
+    pending = ps.plan(effective)
+    before = pending if pending is not None and pending is not ps.in_force else ps.in_force
+    base = ps.in_force.version
+    if not assess_texts(base.text, base.path, doc.source, doc.path).material:
+        return []
+    line = doc.front.line_of("summary") if doc.front.summary else doc.front.line_of("effective")
+    if not (doc.front.summary or "").strip():
+        return [Problem(doc.path, line, "this version is MATERIAL and has no summary: the "
+                        "notice e-mail and the banner tell every account holder what "
+                        "changes; add a plain-language `summary:` to its front matter")]
+    if before is ps.in_force:
+        return []  # a new version: its summary is being written now
+    old = parsed(before.version.text, before.version.path).front
+    same = (old.summary == doc.front.summary and dict(old.extra).get(SUMMARY_CONFIRMED)
+            == dict(doc.front.extra).get(SUMMARY_CONFIRMED))
+    change = assess_texts(before.version.text, before.version.path, doc.source, doc.path)
+    if not same or not change.material:
+        return []
+    reasons = "; ".join(str(r) for r in change.main_reasons[:3])
+    return [Problem(doc.path, line, f"your edit makes material changes ({reasons}) and the "
+                    "summary is unchanged: update `summary:` to cover them, or, if it still "
+                    f"holds, add `{SUMMARY_CONFIRMED}: {now.date()}` to the front matter")]

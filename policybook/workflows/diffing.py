@@ -22,7 +22,8 @@ from ..errors import NotFoundError, Problem, UsageError
 from ..materiality import Assessment, assess
 from ..report import render_markdown, render_text, to_json
 from ..repository import decode_policy, display_path
-from ..versions import Version, by_policy, effective_moment, in_force, upcoming
+from ..state import PolicyState
+from ..versions import Version, effective_moment
 
 if TYPE_CHECKING:
     from jinja2 import Environment
@@ -88,8 +89,9 @@ def resolve_revision(policy: str, rev: str, env: Workspace, now: dt.datetime,
     config = env.config
     if _DATE.match(rev) or rev in SPECIAL_REVS:
         version = _version_for(config, policy, rev, now, ref)
-        return Side(f"{policy}@{version.effective} ({version.final.short})", version.path,
-                    version.text)
+        role = "upcoming" if rev == "upcoming" else "in force" if rev == "in-force" \
+            else f"in force on {rev}"
+        return _side(version, role)
     from ..history import policy_text_at  # git is loaded only for revisions
 
     path, text = policy_text_at(config.root, policy, rev, config.content_dir)
@@ -106,21 +108,53 @@ def in_force_side(policy: str, env: Workspace, now: dt.datetime,
         return Side(f"{policy} (no version in force)", f"{policy} (none)", "")
 
 
+def replaced_sides(policy: str, env: Workspace, now: dt.datetime,
+                   ref: str | None = None) -> tuple[Side, Side | None]:
+    """The editor's question about a working file of `policy`: (the version it replaces,
+    the version in force when that is another one). A file states the policy's next
+    version, so while one is pending the file replaces it, and readers will see the
+    change from the version in force (the cumulative change)."""
+    try:
+        state = _state(env.config, policy, now, ref)
+    except NotFoundError:  # a new policy: everything in it is new to its readers
+        return Side(f"{policy} (no version yet)", f"{policy} (none)", ""), None
+    live, pending = state.in_force, state.upcoming
+    in_force = _side(live.version, "in force") if live else \
+        Side(f"{policy} (no version in force)", f"{policy} (none)", "")
+    if pending is None:
+        return in_force, None
+    return _side(pending.version, "upcoming"), in_force
+
+
+def _side(version: Version, role: str) -> Side:
+    return Side(f"{version.policy}@{version.effective} ({role})", version.path, version.text)
+
+
+def _state(config: Config, policy: str, now: dt.datetime, ref: str | None) -> PolicyState:
+    """The state of `policy` at `now`, as every surface sees it."""
+    from .planning import optional_store
+    from .state import StateBuilder
+
+    store = optional_store(config, now)
+    try:
+        state = StateBuilder(config, store, ref=ref).state(now)
+    finally:
+        if store is not None:
+            store.close()
+    found = state.policy(policy)
+    if found is None:
+        known = ", ".join(p.policy for p in state.policies) or "none"
+        raise NotFoundError(f"no policy '{policy}' in the history (policies: {known})")
+    return found
+
+
 def _version_for(config: Config, policy: str, rev: str, now: dt.datetime,
                  ref: str | None) -> Version:
-    from ..history import read_history
-
-    history = read_history(config.root, ref, config.content_dir, config.zone)
-    groups = by_policy(history.versions)
-    versions = groups.get(policy)
-    if not versions:
-        known = ", ".join(groups) or "none"
-        raise NotFoundError(f"no policy '{policy}' in the history (policies: {known})")
     if rev == "upcoming":
-        found = upcoming(versions, now, config.zone)
+        found = _state(config, policy, now, ref).upcoming
         if found is None:
             raise NotFoundError(f"{policy} has no upcoming version at {now.isoformat()}")
-        return found
+        return found.version
     if rev == "in-force":
         moment = now
     else:
@@ -129,12 +163,12 @@ def _version_for(config: Config, policy: str, rev: str, now: dt.datetime,
         except ValueError:
             raise UsageError(f"{policy}@{rev}: {rev} is not a valid date") from None
         moment = effective_moment(day, config.zone)
-    found = in_force(versions, moment, config.zone)
-    if found is None:
-        first = versions[0].effective.isoformat()
+    state = _state(config, policy, moment, ref)
+    if state.in_force is None:
+        first = state.versions[0].version.effective.isoformat() if state.versions else "?"
         raise NotFoundError(f"{policy} was not in force on {rev} (its first version takes "
                             f"effect on {first})")
-    return found
+    return state.in_force.version
 
 
 def _read_file(file: Path, spec: str, root: Path) -> Side:
@@ -155,6 +189,12 @@ class Comparison:
     new: Side
     assessment: Assessment
     problems: tuple[Problem, ...]  # content problems of either side (the diff still runs)
+
+
+def file_side(side: Side, effective: dt.date | None) -> Side:
+    """A working file labelled as the version it states."""
+    when = f", effective {effective}" if effective else ""
+    return Side(f"{side.label} (your edit{when})", side.path, side.text)
 
 
 def compare(old: Side, new: Side) -> Comparison:

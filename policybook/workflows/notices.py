@@ -15,6 +15,7 @@ Pipelining: while the provider works on one batch, the next is claimed and prepa
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import logging
 import threading
 import time
@@ -23,12 +24,14 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 
 from ..addresses import redact
+from ..alerts import AlertKind, notify
 from ..config import Config
 from ..delivery import BatchResult
 from ..errors import PolicybookError, UsageError
+from ..history import policy_text_at
 from ..mail import Mailer, make_mailer
-from ..mail.compose import Letter, compose
-from ..store import Notice, NoticeState, Store, audit, find_notice, get_notice, ledger
+from ..mail.compose import Letter, letter_for
+from ..store import Notice, NoticeState, Store, audit, find_notice, get_notice, ledger, proof
 from ..store.accounts import SqlAccountSource
 from ..store.notices import delivery_totals, due_notices, set_notice_state
 from ..store.schema import install_id
@@ -95,10 +98,46 @@ def open_store(config: Config, store: Store | None, now: dt.datetime) -> tuple[S
 def _letter(config: Config, store: Store, notice: Notice) -> Letter:
     with store.read() as conn:
         install = install_id(conn)
-    letter = compose(notice, config.root, config.mail_from, config.mail_reply_to, install,
-                     config.default_locale, config.zone)
+    letter = letter_for(config, notice, install)
     letter.rendered(config.default_locale)  # template errors surface before any claim
     return letter
+
+
+def keep_copies(store: Store, letter: Letter, locales: set[str], kept: set[str],
+                now: dt.datetime) -> None:
+    """Before a batch goes out, the notice keeps a copy of each language it uses (once):
+    the proof of what every delivery said (see store.proof)."""
+    fresh = {letter.rendered(locale).locale for locale in locales} - kept
+    if fresh:
+        copies = [letter.proof_copy(r) for r in letter.all_rendered if r.locale in fresh]
+        with store.write() as conn:
+            proof.keep_messages(conn, letter.notice.id, copies, now)
+        kept.update(fresh)
+
+
+# (repository, policy, commit) whose text git does not have
+_NO_TEXT: set[tuple[str, str, str]] = set()
+
+
+def keep_version(config: Config, store: Store, notice: Notice, now: dt.datetime) -> None:
+    """The notice keeps the SHA-256 of the text it announces (once, from git)."""
+    with store.read() as conn:
+        if proof.version_record(conn, notice.id) is not None:
+            return
+    key = (str(config.root), notice.policy, notice.version)
+    if key in _NO_TEXT:
+        return
+    try:
+        path, text = policy_text_at(config.root, notice.policy, notice.version,
+                                    config.content_dir)
+    except PolicybookError as exc:
+        _NO_TEXT.add(key)  # said once per process, not at every tick
+        log.warning("notice %d: the text of commit %s is not in git (%s); its hash is not "
+                    "kept", notice.id, notice.version[:10], exc.message)
+        return
+    with store.write() as conn:
+        proof.keep_version(conn, notice.id, notice.version, path,
+                           hashlib.sha256(text.encode("utf-8")).hexdigest(), now)
 
 
 def add_recipients(config: Config, store: Store, notice: Notice, now: dt.datetime,
@@ -143,11 +182,14 @@ def send_notice(config: Config, notice_ref: int | str, now: dt.datetime, *,
         if notice.state is NoticeState.CANCELLED:
             raise UsageError(f"notice {notice.id} ({notice.key}) was cancelled; nothing to send")
         letter = _letter(config, store, notice)
+        keep_version(config, store, notice, clock())
         if notice.state is NoticeState.SCHEDULED:
             with store.write() as conn:
                 set_notice_state(conn, notice.id, NoticeState.SENDING, clock())
                 audit(conn, "notice.sending", f"notice:{notice.id}", clock(),
                       {"provider": config.mail.value, "due_at": notice.due_at.isoformat()})
+            notify(config, AlertKind.STARTED, notice.id, notice.key, clock(),
+                   f"notice {notice.id} started sending through {config.mail.value}")
         if mailer is None:
             mailer = make_mailer(config)
 
@@ -164,13 +206,22 @@ def send_notice(config: Config, notice_ref: int | str, now: dt.datetime, *,
                     and clock() >= notice.effective_at:
                 set_notice_state(conn, notice.id, NoticeState.COMPLETE, clock())
                 report = replace(report, state=NoticeState.COMPLETE)
+                totals = delivery_totals(conn, notice.id).get(notice.id, {})
                 audit(conn, "notice.completed", f"notice:{notice.id}", clock(),
-                      {"deliveries": delivery_totals(conn, notice.id).get(notice.id, {})})
+                      {"deliveries": totals})
+                notify(config, AlertKind.FINISHED, notice.id, notice.key, clock(),
+                       f"notice {notice.id} finished: {sum(totals.values())} deliveries",
+                       deliveries=totals)
             if report.sent or report.failed or report.added or report.error:
                 audit(conn, "notice.sent", f"notice:{notice.id}", clock(), {
                     "provider": report.provider, "added": report.added, "sent": report.sent,
                     "failed": report.failed, "requests": report.requests,
                     "remaining": report.remaining, "error": report.error})
+        if report.error or report.failed > config.alerts_failed_threshold:
+            notify(config, AlertKind.FAILED, notice.id, notice.key, clock(),
+                   f"notice {notice.id}: {report.failed} refused"
+                   + (f"; stopped: {report.error}" if report.error else ""),
+                   sent=report.sent, failed=report.failed, error=report.error)
         active = report.sent or report.failed or report.added or report.error
         log.log(logging.INFO if active else logging.DEBUG, "%s", report.summary())
         return report
@@ -209,7 +260,10 @@ def _send_batches(config: Config, store: Store, mailer: Mailer, letter: Letter, 
 
     def settle(claim: ledger.Claim, result: BatchResult) -> None:
         nonlocal sent, failed, requests, batches, done, error
-        ledger.record(store, claim, result, mailer.name, clock())
+        digests = {i: digest_of.pop(i) for i, _ in result.accepted if i in digest_of}
+        for r in claim.recipients:
+            digest_of.pop(r.delivery_id, None)
+        ledger.record(store, claim, result, mailer.name, clock(), digests)
         sent += len(result.accepted)
         failed += len(result.failed)
         requests += result.requests
@@ -224,6 +278,8 @@ def _send_batches(config: Config, store: Store, mailer: Mailer, letter: Letter, 
             progress(done, max(total + adding_total[0], done))
 
     nxt: ledger.Claim | None = None
+    kept: set[str] = set()  # languages whose copy the notice keeps already
+    digest_of: dict[int, str] = {}  # delivery id -> digest of its message (claimed rows)
     stop_adding = threading.Event()
     adding_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="policybook-add")
     adding = adding_pool.submit(adder, stop_adding, on_added)
@@ -235,6 +291,9 @@ def _send_batches(config: Config, store: Store, mailer: Mailer, letter: Letter, 
                 if max_batches is None or claimed < max_batches:
                     nxt = ledger.claim(store, notice.id, config.send_batch, clock(),
                                        config.lease_seconds)
+                    # Hashed while the previous batch is with the provider, not after.
+                    digest_of.update((r.delivery_id, letter.digest(r))
+                                     for r in nxt.recipients)
                 if in_flight is not None:
                     claim, future = in_flight
                     result = future.result()
@@ -259,6 +318,7 @@ def _send_batches(config: Config, store: Store, mailer: Mailer, letter: Letter, 
                     break
                 claimed += 1
                 waits = 0
+                keep_copies(store, letter, {r.locale for r in nxt.recipients}, kept, clock())
                 in_flight = (nxt, pool.submit(mailer.send, letter, nxt.recipients, clock()))
                 nxt = None
         except BaseException:
@@ -277,8 +337,9 @@ def _send_batches(config: Config, store: Store, mailer: Mailer, letter: Letter, 
     added = adding.result()  # (raises what the adder raised)
     with store.read() as conn:
         remaining = ledger.unsettled_count(conn, notice.id)
-    return SendReport(notice.id, notice.key, mailer.name, added=added, sent=sent,
-                      failed=failed, requests=requests, batches=batches, remaining=remaining,
+    key = f"{notice.policy}@{notice.effective.isoformat()}"
+    return SendReport(notice.id, key, mailer.name, added=added, sent=sent, failed=failed,
+                      requests=requests, batches=batches, remaining=remaining,
                       state=NoticeState.SENDING, seconds=time.monotonic() - started,
                       error=error)
 

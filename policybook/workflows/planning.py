@@ -1,35 +1,30 @@
-"""The plan of every policy at `now`: git history + verdicts + notices on record -> timeline.
+"""What the store knows for the plan (the notices on record, since when it tracks), and
+the `Plans` value that `plan` and the tick read (a `State` with full assessments).
 
-This is where the shell meets `timeline.py` for every reader of the plan (`plan`, `check`,
-the scheduler's tick and the website), so that all of them see the same switch moments.
+The state itself is built in one place, `workflows/state.py`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
-from functools import lru_cache
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import sqlalchemy as sa
 
 from ..config import Config, LateNotice
-from ..errors import HistoryError
-from ..history import History, HistoryCache, policy_text_at
+from ..errors import StoreError
 from ..materiality import Assessment
+from ..state import PolicyState, State
 from ..store import NoticeState, Store, list_notices
+from ..store.notices import delivery_totals
 from ..store.schema import current_version, installed_at
-from ..timeline import (
-    LatePolicy,
-    NoticeRecord,
-    PolicyPlan,
-    Settings,
-    notice_start,
-    plan_policy,
-)
-from ..versions import Version, by_policy
-from .assessing import assess_texts, assessments, verdict_of
+from ..timeline import LatePolicy, Settings, notice_start
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -77,67 +72,26 @@ def settings(config: Config, records: Records) -> Settings:
 
 @dataclass(frozen=True)
 class Plans:
-    now: dt.datetime
-    history: History
-    policies: tuple[PolicyPlan, ...]
+    """The state at `now` (see `workflows.state`) with the full assessment of each
+    version's change, for the readers that list reasons (`plan`, the notices)."""
+
+    state: State
     assessments: Mapping[str, Mapping[dt.date, Assessment]]
-    # Notices that no longer announce what will take effect: (notice id, why).
-    stale: tuple[tuple[int, str], ...] = field(default=())
 
-    def policy(self, policy: str) -> PolicyPlan | None:
-        return next((p for p in self.policies if p.policy == policy), None)
+    @property
+    def now(self) -> dt.datetime:
+        return self.state.now
 
+    @property
+    def head(self) -> str | None:
+        return self.state.head
 
-def valid_notices(config: Config, versions: tuple[Version, ...],
-                  notices: tuple[NoticeOnRecord, ...]
-                  ) -> tuple[dict[dt.date, NoticeRecord], list[tuple[int, str]]]:
-    """Notices that still announce their version's text, by effective date.
+    @property
+    def policies(self) -> tuple[PolicyState, ...]:
+        return self.state.policies
 
-    A notice announced one commit's text. If the version was changed since, editorially,
-    the notice still stands; if it was changed materially, it no longer announces what
-    will take effect, so it does not count (a new notice will be due) and we say so.
-    """
-    final = {v.effective: v for v in versions}
-    records: dict[dt.date, NoticeRecord] = {}
-    stale: list[tuple[int, str]] = []
-    for n in sorted(notices, key=lambda n: n.started_at):
-        version = final.get(n.effective)
-        if version is None:
-            continue
-        if n.version != version.final.sha:
-            announced = _announced_text(config.root, n.policy, n.version, config.content_dir)
-            if assess_texts(announced, version.path, version.text, version.path).material:
-                stale.append((n.notice_id, f"{n.policy}@{n.effective}: notice {n.notice_id} "
-                              f"announced commit {n.version[:10]}, and the text changed "
-                              "materially since; a new notice is due"))
-                continue
-        records[n.effective] = NoticeRecord(n.policy, n.effective, n.started_at)
-    return records, stale
-
-
-@lru_cache(maxsize=256)
-def _announced_text(root: Path, policy: str, sha: str, content_dir: str) -> str:
-    """The text a notice announced. A commit never changes, so this is read from git once
-    per process, not at every tick or every refresh of the site."""
-    try:
-        return policy_text_at(root, policy, sha, content_dir)[1]
-    except HistoryError:  # the announced commit is gone (a rewritten branch)
-        return ""
-
-
-def plan_all(config: Config, history: History, records: Records, now: dt.datetime) -> Plans:
-    chosen = settings(config, records)
-    plans: list[PolicyPlan] = []
-    judged: dict[str, Mapping[dt.date, Assessment]] = {}
-    stale: list[tuple[int, str]] = []
-    for policy, versions in by_policy(history.versions).items():
-        judged[policy] = assessments(versions)
-        verdicts = {day: verdict_of(a) for day, a in judged[policy].items()}
-        notices, warnings = valid_notices(
-            config, versions, tuple(n for n in records.notices if n.policy == policy))
-        stale += warnings
-        plans.append(plan_policy(policy, versions, verdicts, notices, chosen, now))
-    return Plans(now, history, tuple(plans), judged, tuple(stale))
+    def policy(self, policy: str) -> PolicyState | None:
+        return self.state.policy(policy)
 
 
 def optional_store(config: Config, now: dt.datetime) -> Store | None:
@@ -151,21 +105,25 @@ def optional_store(config: Config, now: dt.datetime) -> Store | None:
     return Store.open(config.db_url, now)
 
 
-NoticeLookup = Callable[[], dict[tuple[str, dt.date], NoticeRecord]]
+def notice_facts(config: Config, store: Store | None
+                 ) -> tuple[int | None, dict[tuple[str, dt.date], dict[str, Any]]]:
+    """(active accounts, notices on record by version) for `plan`; None when unknown."""
+    from .accounts import count_recipients
 
-
-def site_notices(config: Config, store: Store, ref: str | None = None) -> NoticeLookup:
-    """For the website: the notices that count, re-read on each call (the site calls it
-    every few seconds), judged exactly as the scheduler judges them."""
-    cache = HistoryCache(config.root, ref, config.content_dir, config.zone)
-
-    def lookup() -> dict[tuple[str, dt.date], NoticeRecord]:
-        records = read_records(store)
-        out: dict[tuple[str, dt.date], NoticeRecord] = {}
-        for policy, versions in by_policy(cache.get().versions).items():
-            valid, _ = valid_notices(config, versions,
-                                     tuple(n for n in records.notices if n.policy == policy))
-            out.update({(policy, day): record for day, record in valid.items()})
-        return out
-
-    return lookup
+    if store is None:
+        return None, {}
+    notices: dict[tuple[str, dt.date], dict[str, Any]] = {}
+    with store.read() as conn:
+        totals = delivery_totals(conn)
+        for n in list_notices(conn):
+            if n.state is NoticeState.CANCELLED:
+                continue
+            notices[(n.policy, n.effective)] = {
+                "id": n.id, "state": str(n.state), "started_at": n.started_at or n.created_at,
+                "deliveries": totals.get(n.id, {})}
+    try:
+        accounts: int | None = count_recipients(config, store)
+    except StoreError as exc:
+        log.warning("accounts could not be counted: %s", exc.message)
+        accounts = None
+    return accounts, notices

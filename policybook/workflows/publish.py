@@ -7,27 +7,24 @@ lands. The tick calls this publisher; it rebuilds only when that state moved.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..config import Config
-from ..site.build import build_site
-from ..site.source import GitSource
 from ..store import Store, audit
 from ..store.notices import audit_entries
-from .planning import Plans, read_records, site_notices
+from .planning import Plans
+
+Build = Callable[[Path, dt.datetime], int]  # (folder, now) -> pages written (the wiring's)
 
 
 def site_state(plans: Plans) -> tuple[object, ...]:
     """What the static pages depend on, beyond the clock."""
-    rows: list[object] = [plans.history.head]
-    for p in plans.policies:
-        rows.append((p.policy,
-                     p.in_force.version.key if p.in_force else None,
-                     p.upcoming.version.key if p.upcoming else None,
-                     p.upcoming.switch_at if p.upcoming else None,
-                     (p.banner.kind, p.banner.effective) if p.banner else None))
+    rows: list[object] = [plans.head]
+    rows += [(p.policy, p.key()) for p in plans.policies]
     return tuple(rows)
 
 
@@ -35,9 +32,11 @@ def site_state(plans: Plans) -> tuple[object, ...]:
 class StaticPublisher:
     """Rebuilds `site.static_out` when what it shows changed since its last build. The
     last build's state is read from the audit log, so a `run --once` from cron rebuilds
-    only when needed, like a long-running scheduler."""
+    only when needed, like a long-running scheduler. `build` renders the state the tick
+    read (the wiring passes it), so a tick that publishes reads git once."""
 
     store: Store
+    build: Build
 
     def __call__(self, config: Config, plans: Plans) -> str | None:
         if not config.static_out:
@@ -51,12 +50,8 @@ class StaticPublisher:
             builds = [e for e in audit_entries(conn, subject) if e.kind == "site.published"]
         if builds and builds[-1].details.get("state") == state and target.is_dir():
             return None
-        records = read_records(self.store)
-        report = build_site(config, GitSource(config.root, None, config.content_dir,
-                                              config.zone),
-                            target, plans.now, notices=site_notices(config, self.store),
-                            tracking_since=records.tracking_since)
+        pages = self.build(target, plans.now)
         with self.store.write() as conn:
             audit(conn, "site.published", subject, plans.now,
-                  {"pages": report.pages, "head": plans.history.head, "state": state})
-        return str(report.out)
+                  {"pages": pages, "head": plans.head, "state": state})
+        return str(target.resolve())

@@ -13,9 +13,11 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from ..alerts import AlertKind, notify
 from ..config import Config
-from ..history import History, read_history
 from ..mail.base import Mailer
+from ..mail.compose import plain_reasons
+from ..state import StateProblem
 from ..store import (
     NoticeReason,
     NoticeSpec,
@@ -30,7 +32,8 @@ from ..store.notices import OPEN_STATES, audit_entries
 from ..timeline import VersionPlan, notice_start, notices_due, switch_after
 from .assessing import parsed
 from .notices import SendReport, open_store, send_due
-from .planning import Plans, Records, plan_all, read_records, settings
+from .planning import Plans, Records, settings
+from .state import StateBuilder, plans_of
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +59,9 @@ class TickReport:
     in_force: tuple[str, ...] = ()  # versions first recorded as in force by this tick
     published: str | None = None
     warnings: tuple[str, ...] = ()
+    # What is wrong with the state (a material edit held back, an overdue notice): told
+    # at every tick until fixed (the scheduler logs each once).
+    problems: tuple[StateProblem, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -74,6 +80,7 @@ class TickReport:
         if self.published:
             out.append(f"site published to {self.published}")
         out += [f"warning: {w}" for w in self.warnings]
+        out += [f"warning: {p}" for p in self.problems]
         if len(out) == 1:
             out.append("nothing to do")
         return out
@@ -85,13 +92,13 @@ def days_text(delta: dt.timedelta | None) -> str:
     return f"{days:.0f} days" if abs(days - round(days)) < 0.05 else f"{days:.1f} days"
 
 
-def _spec(config: Config, plans: Plans, vp: VersionPlan, now: dt.datetime) -> NoticeSpec:
+def notice_spec(config: Config, plans: Plans, vp: VersionPlan, now: dt.datetime) -> NoticeSpec:
+    """What the notice of `vp` says when it is created at `now` (the preview shows this)."""
     version = vp.version
     doc = parsed(version.text, version.path)
     assessment = plans.assessments[version.policy][version.effective]
     upcoming_url, changes_url = notice_links(config.base_url, version.policy, version.effective)
-    reasons = tuple(NoticeReason(f"{r.where}: {r.explanation}", r.section)
-                    for r in assessment.main_reasons)
+    reasons = tuple(NoticeReason(r.text, r.section) for r in plain_reasons(assessment))
     assert vp.notice_due_at is not None
     return NoticeSpec(policy=version.policy, effective=version.effective,
                       version=version.final.sha, title=doc.title,
@@ -112,14 +119,17 @@ def create_due_notices(config: Config, store: Store, plans: Plans,
     for policy_plan in plans.policies:
         for vp in notices_due(policy_plan, now):
             with store.write() as conn:
-                notice, new = create_notice(conn, _spec(config, plans, vp, now), now)
+                notice, new = create_notice(conn, notice_spec(config, plans, vp, now), now)
             if new:
                 created.append((notice.id, vp.version.policy, vp.version.effective))
+                notify(config, AlertKind.CREATED, notice.id, notice.key, now,
+                       f"notice {notice.id} created, due {notice.due_at:%Y-%m-%d %H:%M} UTC")
     return tuple(created)
 
 
-def describe_created(store: Store, plans: Plans, created: tuple[tuple[int, str, dt.date], ...],
-                     now: dt.datetime) -> tuple[CreatedNotice, ...]:
+def describe_created(config: Config, store: Store, plans: Plans,
+                     created: tuple[tuple[int, str, dt.date], ...], now: dt.datetime
+                     ) -> tuple[CreatedNotice, ...]:
     """How timely each new notice is, from the plan made with it on record; a late one
     is logged and audited with the notice period it actually gives."""
     out: list[CreatedNotice] = []
@@ -140,6 +150,9 @@ def describe_created(store: Store, plans: Plans, created: tuple[tuple[int, str, 
                     "late_by_seconds": int(late_by.total_seconds()),
                     "period_given_seconds": int(given.total_seconds()),
                     "switch_at": vp.switch_at.isoformat(), "postponed": vp.postponed})
+            notify(config, AlertKind.LATE, notice_id, key, now,
+                   f"notice {notice_id} is late by {days_text(late_by)}; notice period "
+                   f"given: {days_text(given)}", postponed=vp.postponed)
             log.warning("notice %d for %s is late by %s; notice period given: %s%s",
                         notice_id, key, days_text(late_by), days_text(given),
                         " (the switch is postponed)" if vp.postponed else "")
@@ -147,24 +160,20 @@ def describe_created(store: Store, plans: Plans, created: tuple[tuple[int, str, 
     return tuple(out)
 
 
-def cancel_obsolete(store: Store, history: History, plans: Plans,
-                    now: dt.datetime) -> tuple[str, ...]:
-    """Withdraw open notices that no longer announce what will take effect: their version
-    was rescheduled or replaced before it took effect, or its text changed materially
-    (a new notice is then due). Nothing more is sent for them."""
-    withdrawn = {(v.policy, v.effective): by for v, by in history.withdrawn}
-    stale = dict(plans.stale)
+def cancel_obsolete(store: Store, plans: Plans, now: dt.datetime) -> tuple[str, ...]:
+    """Withdraw open notices whose version was rescheduled or replaced before it took
+    effect: nothing more is sent for them. (A notice whose version's text was changed
+    materially after it went out stands: the announced text stays live, see state.py.)"""
+    withdrawn = {(w.version.policy, w.version.effective): w.by
+                 for p in plans.policies for w in p.withdrawn}
     done: list[str] = []
     with store.write() as conn:
         for notice in list_notices(conn, OPEN_STATES):
             by = withdrawn.get((notice.policy, notice.effective))
-            if by is not None:
-                why = (f"the version of {notice.effective} was withdrawn by commit {by.short} "
-                       "before it took effect")
-            elif notice.id in stale:
-                why = stale[notice.id]
-            else:
+            if by is None:
                 continue
+            why = (f"the version of {notice.effective} was withdrawn by commit {by.short} "
+                   "before it took effect")
             stopped = cancel_notice(conn, notice.id, now, why)
             done.append(f"notice {notice.id} ({notice.key}) cancelled: {why} ({stopped} "
                         "e-mails not sent)")
@@ -196,23 +205,26 @@ def record_in_force(store: Store, plans: Plans, now: dt.datetime) -> tuple[str, 
 
 
 def tick(config: Config, now: dt.datetime, *, store: Store | None = None,
-         mailer: Mailer | None = None, publish: Publisher | None = None) -> TickReport:
-    """Run every step once, as of `now`."""
-    history = read_history(config.root, None, config.content_dir, config.zone)
+         mailer: Mailer | None = None, publish: Publisher | None = None,
+         builder: StateBuilder | None = None) -> TickReport:
+    """Run every step once, as of `now`, from one state (`builder`: the process's own;
+    its history cache reads git only when the branch head moved)."""
     store, own_store = open_store(config, store, now)
+    builder = builder or StateBuilder(config, store)
     try:
-        plans = plan_all(config, history, read_records(store), now)
-        cancelled = cancel_obsolete(store, history, plans, now)
+        plans = plans_of(builder, now)
+        cancelled = cancel_obsolete(store, plans, now)
         new = create_due_notices(config, store, plans, now)
-        if new:  # the switch moments depend on the notices now on record
-            plans = plan_all(config, history, read_records(store), now)
-        created = describe_created(store, plans, new, now)
+        if new or cancelled:  # the switch moments depend on the notices now on record
+            plans = plans_of(builder, now)
+        created = describe_created(config, store, plans, new, now)
         sends = send_due(config, now, store=store, mailer=mailer)
         in_force = record_in_force(store, plans, now)
         published = publish(config, plans) if publish is not None else None
-        warnings = cancelled + tuple(str(p) for p in history.problems)
-        report = TickReport(now, history.head, plans, created, sends, in_force, published,
-                            warnings)
+        warnings = cancelled + plans.state.skipped
+        problems = tuple(p for p in plans.state.problems if p.kind.blocking)
+        report = TickReport(now, plans.head, plans, created, sends, in_force, published,
+                            warnings, problems)
         log.info("tick: %d notices created, %d e-mails sent, %d versions now in force",
                  len(created), sum(s.sent for s in sends), len(in_force))
         return report

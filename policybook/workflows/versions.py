@@ -1,17 +1,17 @@
-"""Versions of the repository's policies, with their status at `now`."""
+"""Versions of the repository's policies, with their status at `now` (read from the state)."""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
 from ..config import Config
 from ..errors import NotFoundError
-from ..history import History
 from ..materiality import Assessment
-from ..versions import Version, by_policy, edits_after_effect, effective_moment, in_force, upcoming
-from .assessing import assessments
+from ..state import PolicyState, State
+from ..versions import Version, effective_moment
 
 
 class Status(StrEnum):
@@ -30,6 +30,7 @@ class VersionRow:
     edited_after_effect: tuple[str, ...]  # short shas of commits made after it took effect
     assessment: Assessment | None  # its change from the version before (None: the first)
     withdrawn_by: str | None = None  # short sha of the commit that replaced it, if withdrawn
+    held_back: bool = False  # the edits after it took effect (or was announced) are material
 
     def verdict(self) -> str:
         if self.withdrawn_by is not None:
@@ -45,34 +46,40 @@ class VersionRow:
         return str(a.verdict)
 
 
-def version_rows(config: Config, history: History, now: dt.datetime,
+def version_rows(config: Config, state: State,
+                 judged: Callable[[PolicyState], Mapping[dt.date, Assessment]],
                  policy: str | None = None) -> list[VersionRow]:
-    groups = by_policy(history.versions)
-    if policy is not None and policy not in groups:
-        known = ", ".join(groups) or "none"
-        raise NotFoundError(f"no policy '{policy}' in the history (policies: {known})")
+    """Every version of the state (or of one policy), with its status at the state's now."""
+    known = [p.policy for p in state.policies]
+    if policy is not None and policy not in known:
+        raise NotFoundError(f"no policy '{policy}' in the history (policies: "
+                            f"{', '.join(known) or 'none'})")
     rows: list[VersionRow] = []
-    for pid, versions in groups.items():
-        if policy is not None and pid != policy:
+    for ps in state.policies:
+        if policy is not None and ps.policy != policy:
             continue
-        current = in_force(versions, now, config.zone)
-        nxt = upcoming(versions, now, config.zone)
-        judged = assessments(versions)
-        for v in versions:
-            if v is current:
+        assessed = judged(ps)
+        held = dict(ps.held)
+        live = ps.in_force.version.effective if ps.in_force else None
+        nxt = ps.upcoming.version.effective if ps.upcoming else None
+        for vp in ps.versions:
+            v = vp.version
+            if v.effective == live:
                 status = Status.IN_FORCE
-            elif v is nxt:
+            elif v.effective == nxt:
                 status = Status.UPCOMING
-            elif effective_moment(v.effective, config.zone) > now:
-                status = Status.SCHEDULED
-            else:
+            elif live is not None and v.effective < live:
                 status = Status.PAST
-            rows.append(VersionRow(v, status, effective_moment(v.effective, config.zone),
-                                   tuple(c.short for c in edits_after_effect(v, config.zone)),
-                                   judged.get(v.effective)))
-    for v, by in history.withdrawn:
-        if policy is None or v.policy == policy:
-            rows.append(VersionRow(v, Status.WITHDRAWN, effective_moment(v.effective, config.zone),
-                                   (), None, by.short))
+            else:
+                status = Status.SCHEDULED
+            h = held.get(v.effective)
+            rows.append(VersionRow(v, status, vp.effective_at,
+                                   tuple(c.short for c in h.edits) if h else (),
+                                   assessed.get(v.effective),
+                                   held_back=bool(h and h.verdict.material)))
+        for w in ps.withdrawn:
+            rows.append(VersionRow(w.version, Status.WITHDRAWN,
+                                   effective_moment(w.version.effective, config.zone), (), None,
+                                   w.by.short))
     rows.sort(key=lambda r: (r.version.policy, r.version.effective))
     return rows

@@ -1,0 +1,275 @@
+"""Building the one state of every policy (shell): git history + verdicts + notices -> State.
+
+Every surface asks a `StateBuilder` (made once per process by `workflows.wiring`) for the
+`State` at its `now`. The builder reads the git history through one cache (re-read only
+when the branch head moves) and the notices on record (one small query), and keeps what
+it derived from them (verdicts, held-back edits, summary facts) until either changes:
+computing a state for another `now` is then a pass over a few dates per policy.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from functools import lru_cache
+from pathlib import Path
+from typing import Protocol
+
+from ..config import Config
+from ..document import SUMMARY_CONFIRMED
+from ..errors import HistoryError
+from ..history import History, HistoryCache, policy_text_at
+from ..materiality import Assessment
+from ..state import (
+    Held,
+    PolicyState,
+    State,
+    SummaryFacts,
+    Withdrawn,
+    assumed_notices,
+    fixed_commit,
+    freeze_point,
+    in_effect,
+    planned,
+    state_at,
+)
+from ..store import Store
+from ..timeline import NoticeRecord, Settings, Verdict, VersionPlan, plan_versions
+from ..versions import WORKING_TREE, Commit, Version, by_policy
+from .assessing import assess_texts, assessments, parsed, verdict_of
+from .planning import Plans, Records, read_records, settings
+
+
+class HistorySource(Protocol):
+    """Where versions come from: the branch (a `HistoryCache`), or it plus drafts."""
+
+    def get(self) -> History: ...
+
+
+@lru_cache(maxsize=512)
+def text_at(root: Path, policy: str, sha: str, content_dir: str) -> str | None:
+    """The text of `policy` in commit `sha` (None if the commit or the file is gone). A
+    commit never changes, so it is read from git once per process."""
+    try:
+        return policy_text_at(root, policy, sha, content_dir)[1]
+    except (HistoryError, ValueError):  # a commit gone from a rewritten branch, say
+        return None
+
+
+@dataclass
+class _Derived:
+    """What a history and a set of notices imply, whatever `now` is (kept between calls)."""
+
+    held: dict[str, dict[dt.date, Held]] = field(default_factory=dict)
+    summaries: dict[tuple[str, dt.date, str], SummaryFacts] = field(default_factory=dict)
+    planned: dict[str, tuple[tuple[VersionPlan, ...], dict[dt.date, Held],
+                             dict[dt.date, SummaryFacts]]] = field(default_factory=dict)
+
+
+def _after(v: Version, commit: Commit) -> tuple[Commit, ...]:
+    """The commits of `v` after `commit` (in history order: dates can tie)."""
+    shas = [c.sha for c in v.commits]
+    if commit.sha in shas:
+        return v.commits[shas.index(commit.sha) + 1:]
+    return tuple(c for c in v.commits if c.date > commit.date)
+
+
+class StateBuilder:
+    """Builds `State` values for any `now` from one history cache and the store."""
+
+    def __init__(self, config: Config, store: Store | None = None, *,
+                 history: HistorySource | None = None, ref: str | None = None) -> None:
+        self.config, self.store = config, store
+        self.history_source: HistorySource = history or HistoryCache(
+            config.root, ref, config.content_dir, config.zone)
+        self.history_reads = 0  # how many times a new history was read (see tests)
+        self._lock = threading.RLock()
+        self._key: tuple[object, ...] | None = None
+        self._history: History | None = None
+        self._records = Records()
+        self._derived = _Derived()
+        self._memo: tuple[tuple[object, ...], State] | None = None
+
+    # ------------------------------------------------------------- inputs
+
+    def refresh(self) -> tuple[History, Records]:
+        """The current history and notices; derived facts are dropped when either moved."""
+        with self._lock:
+            history = self.history_source.get()
+            records = read_records(self.store)
+            key = (history.head, id(history), records)
+            if key != self._key:
+                if self._history is None or self._history is not history:
+                    self.history_reads += 1
+                self._key, self._history, self._records = key, history, records
+                self._derived = _Derived()
+            return history, records
+
+    def revision(self) -> str:
+        """A token that changes whenever a state may change for a given `now`."""
+        history, records = self.refresh()
+        digest = hashlib.sha256(repr((history.head, records)).encode()).hexdigest()[:16]
+        return f"{history.head or 'empty'}:{digest}:{id(history)}"
+
+    def tracked(self, records: Records) -> bool:
+        return records.tracking_since is not None
+
+    # ------------------------------------------------------------- the state
+
+    def state(self, now: dt.datetime, *, fresh: bool = False) -> State:
+        """The state at `now` from what the last `refresh()` (or `revision()`) read: the
+        site refreshes at most every few seconds, not at every request. `fresh=True`
+        refreshes first (the tick, at each run)."""
+        with self._lock:
+            if fresh or self._history is None:
+                self.refresh()
+            history, records = self._history, self._records
+            assert history is not None
+            memo = self._memo
+            if memo is not None and memo[0] == (self._key, now):
+                return memo[1]
+            chosen = settings(self.config, records)
+            withdrawn = [Withdrawn(v, by) for v, by in history.withdrawn]
+            policies = tuple(
+                self._policy(policy, versions, records, chosen, now,
+                             tuple(w for w in withdrawn if w.version.policy == policy))
+                for policy, versions in by_policy(history.versions).items())
+            state = State(now, history.head, policies, self.tracked(records),
+                          tuple(str(p) for p in history.problems))
+            self._memo = ((self._key, now), state)
+            return state
+
+    def assessments(self, state: PolicyState) -> Mapping[dt.date, Assessment]:
+        """The full assessment of each version's change (of the texts in effect)."""
+        return assessments([vp.version for vp in state.versions])
+
+    def _notices(self, policy: str, records: Records) -> dict[dt.date, NoticeRecord]:
+        out: dict[dt.date, NoticeRecord] = {}
+        # The first notice of a version counts (a later one re-sent it, say).
+        for n in sorted(records.notices, key=lambda n: n.started_at, reverse=True):
+            if n.policy == policy:
+                out[n.effective] = NoticeRecord(n.policy, n.effective, n.started_at, n.version)
+        return out
+
+    def _policy(self, policy: str, versions: tuple[Version, ...], records: Records,
+                chosen: Settings, now: dt.datetime,
+                withdrawn: tuple[Withdrawn, ...]) -> PolicyState:
+        found = self._derived.planned.get(policy)
+        if found is None:  # what does not depend on `now`: kept until the inputs move
+            tracked = self.tracked(records)
+            notices = self._notices(policy, records)
+            held = self._held(policy, versions, notices, chosen, tracked)
+            live = [in_effect(v, held.get(v.effective)) for v in versions]
+            verdicts = {d: verdict_of(a) for d, a in assessments(live).items()}
+            # Only a version still to come is judged on its summary, and a policy has at
+            # most one (the file states the next version): its newest.
+            newest = max(live, key=lambda v: v.effective, default=None)
+            summaries = {newest.effective: self._summary(newest)} if newest else {}
+            plans = planned(versions, verdicts, notices, chosen, held=held, tracked=tracked)
+            found = self._derived.planned[policy] = (plans, held, summaries)
+        plans, held, summaries = found
+        return state_at(policy, plans, chosen, now, held=held, summaries=summaries,
+                        withdrawn=withdrawn)
+
+    def _held(self, policy: str, versions: tuple[Version, ...],
+              notices: Mapping[dt.date, NoticeRecord], chosen: Settings,
+              tracked: bool) -> dict[dt.date, Held]:
+        """Versions whose text was fixed and changed later. The fixed text changes the
+        verdicts of what follows, which can change what is fixed: settle in a few passes."""
+        cacheable = True  # the settings do not depend on `now`
+        if cacheable and policy in self._derived.held:
+            return self._derived.held[policy]
+        held: dict[dt.date, Held] = {}
+        for _ in range(4):
+            live = [in_effect(v, held.get(v.effective)) for v in versions]
+            verdicts = {d: verdict_of(a) for d, a in assessments(live).items()}
+            plans = plan_versions(live, verdicts, notices if tracked else
+                                  assumed_notices(live, verdicts, chosen), chosen)
+            found: dict[dt.date, Held] = {}
+            for vp, original in zip(plans, sorted(versions, key=lambda v: v.effective),
+                                    strict=True):
+                h = self._held_one(replace(vp, version=original))
+                if h is not None:
+                    found[original.effective] = h
+            if found == held:
+                break
+            held = found
+        if cacheable:
+            self._derived.held[policy] = held
+        return held
+
+    def _held_one(self, vp: VersionPlan) -> Held | None:
+        """The text in effect of a fixed version edited later: the fixed text with every
+        later editorial edit applied, up to the first material one (held back from there)."""
+        fixed = fixed_commit(vp)
+        point = freeze_point(vp)
+        if fixed is None or point is None:
+            return None
+        v = vp.version
+        if v.final.sha == WORKING_TREE:
+            return None  # a preview shows the editor's draft as it reads
+        text = text_at(self.config.root, v.policy, fixed.sha, self.config.content_dir)
+        if text is None or text == v.text:
+            return None
+        kept = fixed
+        later = list(_after(v, fixed))
+        for c in later:
+            newer = v.text if c.sha == v.final.sha else text_at(
+                self.config.root, v.policy, c.sha, self.config.content_dir)
+            if newer is None:
+                continue
+            if assess_texts(text, v.path, newer, v.path).material:
+                break
+            text, kept = newer, c
+        verdict = verdict_of(assess_texts(text, v.path, v.text, v.path)) if text != v.text \
+            else Verdict(False)
+        edits = _after(v, kept)
+        if not verdict.material:
+            # Only editorial edits: the final text is live; they are reported as edits.
+            edits = tuple(later)
+        return Held(text, kept, verdict, vp.notice is not None, point[0], edits)
+
+    def _summary(self, v: Version) -> SummaryFacts:
+        """The version's summary, and the material changes made after it was last written
+        or confirmed (`summary-confirmed:` in the front matter; see README)."""
+        key = (v.policy, v.effective, v.final.sha)
+        found = self._derived.summaries.get(key)
+        if found is not None:
+            return found
+        summary = parsed(v.text, v.path).front.summary
+        facts = SummaryFacts(summary)
+        if len(v.commits) > 1:
+            reviewed = self._reviewed_text(v)
+            if reviewed is not None and reviewed != v.text:
+                a = assess_texts(reviewed, v.path, v.text, v.path)
+                if a.material:
+                    facts = SummaryFacts(summary, tuple(str(r) for r in a.main_reasons))
+        self._derived.summaries[key] = facts
+        return facts
+
+    def _reviewed_text(self, v: Version) -> str | None:
+        """The text of the newest commit that wrote or confirmed the summary."""
+        def marks(text: str) -> tuple[str | None, str | None]:
+            front = parsed(text, v.path).front
+            return front.summary, dict(front.extra).get(SUMMARY_CONFIRMED)
+
+        texts = [v.text if c.sha == v.final.sha else
+                 text_at(self.config.root, v.policy, c.sha, self.config.content_dir)
+                 for c in v.commits]
+        for i in range(len(texts) - 1, 0, -1):
+            now_text, before = texts[i], texts[i - 1]
+            if now_text is None or before is None:
+                return None
+            if marks(now_text) != marks(before):
+                return now_text
+        return texts[0]
+
+
+
+def plans_of(builder: StateBuilder, now: dt.datetime) -> Plans:
+    """The state at `now` with the full assessment of each version's change."""
+    state = builder.state(now, fresh=True)
+    return Plans(state, {p.policy: builder.assessments(p) for p in state.policies})
