@@ -97,6 +97,8 @@ class ProofError(PolicybookError):
 
     def lines(self) -> list[str]:
         return [*self.problems, self.message]
+
+
 class PortBusyError(PolicybookError):
     """The address the site should listen on is taken by another program.
 

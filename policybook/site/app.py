@@ -93,7 +93,7 @@ def create_app(config: Config, source: StateSource, *, clock: Clock = system_clo
                ) -> Starlette:
     """The web app over the state `source` hands it (`wiring` builds both).
     `extra_routes` (the webhooks, say) are matched before the site's pages; `offload`
-    bounds the compare page's work (the default: one worker, three waiting)."""
+    bounds the compare page's work (the default: two workers, two waiting)."""
     site = Site(config, source, compare=cached_compare(compare or compare_documents),
                 committed=committed, preview=preview, refresh_seconds=refresh_seconds,
                 live=True)

@@ -37,7 +37,8 @@ def repo(tmp_path_factory: pytest.TempPathFactory) -> GitRepo:
 
 @pytest.fixture(scope="module")
 def base(repo: GitRepo) -> Iterator[str]:
-    with serve(create_app(*site_of(repo.path), clock=CLOCK)) as url:
+    config = Config(root=repo.path)
+    with serve(create_app(config, StateBuilder(config), clock=CLOCK)) as url:
         yield url
 
 
@@ -158,13 +159,9 @@ def get(url: str, timeout: float = 20) -> tuple[int, dict[str, str], str]:
         return exc.code, {k.lower(): v for k, v in exc.headers.items()}, exc.read().decode()
 
 
+OTHER_PAGES = ("/", "/p/", "/p/versions/", "/feed.xml", "/notice.json")
 PAIRS = [("2020-01-01", "2022-01-01"), ("2020-01-01", "2023-01-01"),
          ("2021-01-01", "2023-01-01")]
-
-
-def site_of(root: Path) -> tuple[Config, StateBuilder]:
-    config = Config(root=root)
-    return config, StateBuilder(config)
 
 
 def compare_url(base: str, pair: tuple[str, str]) -> str:
@@ -174,11 +171,12 @@ def compare_url(base: str, pair: tuple[str, str]) -> str:
 def test_slow_compares_do_not_stall_other_pages_and_are_bounded(history: GitRepo) -> None:
     gate = Gate()
     offload: Offload[object] = Offload(workers=1, waiting=1, wait_seconds=15)
-    app = create_app(*site_of(history.path), clock=CLOCK,
-                     compare=gate, offload=offload)  # type: ignore[arg-type]
+    config = Config(root=history.path)
+    app = create_app(config, StateBuilder(config), clock=CLOCK, compare=gate,
+                     offload=offload)  # type: ignore[arg-type]
     with serve(app) as base, ThreadPoolExecutor(4) as pool:
-        for path in ("/", "/p/", "/p/versions/", "/feed.xml", "/notice.json"):
-            assert get(base + path)[0] == 200  # warm: consecutive versions judged once
+        for path in OTHER_PAGES:  # warm: consecutive versions judged (the pages need them)
+            assert get(base + path)[0] == 200
         gate.open.clear()
         calls_before = gate.calls
         first = pool.submit(get, compare_url(base, PAIRS[0]))
@@ -194,7 +192,7 @@ def test_slow_compares_do_not_stall_other_pages_and_are_bounded(history: GitRepo
         assert status == 429 and headers["retry-after"] == "5"
         assert "try again" in text and time.monotonic() - started < 2
         # other pages answer at once while the comparisons wait
-        for path in ("/", "/p/", "/p/versions/", "/feed.xml", "/notice.json"):
+        for path in OTHER_PAGES:
             started = time.monotonic()
             assert get(base + path)[0] == 200
             assert time.monotonic() - started < 1.0, path
@@ -211,8 +209,9 @@ def test_slow_compares_do_not_stall_other_pages_and_are_bounded(history: GitRepo
 def test_a_compare_over_the_wait_gets_a_clear_page_then_the_result(history: GitRepo) -> None:
     gate = Gate()
     offload: Offload[object] = Offload(workers=1, waiting=0, wait_seconds=0.5)
-    app = create_app(*site_of(history.path), clock=CLOCK,
-                     compare=gate, offload=offload)  # type: ignore[arg-type]
+    config = Config(root=history.path)
+    app = create_app(config, StateBuilder(config), clock=CLOCK, compare=gate,
+                     offload=offload)  # type: ignore[arg-type]
     with serve(app) as base:
         assert get(base + "/p/")[0] == 200
         gate.open.clear()
@@ -247,7 +246,7 @@ def test_repository_templates_cannot_run_commands(tmp_path: Path, payload: str) 
     repo = GitRepo.create(tmp_path / "p")
     repo.commit("v1", {"content/p.md": policy("2020-01-01", "ten days"),
                        "templates/site/404.html": payload.replace("MARKER", str(marker))})
-    app = create_app(*site_of(repo.path), clock=CLOCK)
+    app = create_app(Config(root=repo.path), StateBuilder(Config(root=repo.path)), clock=CLOCK)
     with serve(app) as url:
         status, _, text = get(url + "/nope/")
     assert not marker.exists()
