@@ -174,6 +174,9 @@ POLICY_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
 KNOWN_KEYS = ("policy", "title", "effective", "summary", "change", "reason")
 # The editor re-read the summary after material edits and it still holds (state.py).
 SUMMARY_CONFIRMED = "summary-confirmed"
+# The policy id this policy had before (its history continues under the new id, and the
+# new text is judged against the old policy's), or "none": a new policy on purpose.
+RENAMED_FROM = "renamed-from"
 
 # "1.", "1.2", "12)", "A.", "IV.", "Section 3.", "Article 2 -", "§ 4" before a title.
 _NUMBER = re.compile(
@@ -392,6 +395,13 @@ def parse_front_matter(source: str, path: str) -> tuple[FrontMatter, list[Proble
         policy = None
     effective = _effective(data.get("effective"), path, where.get("effective", 1), problems)
     override = _override(data, path, where, problems)
+    renamed = text_field(RENAMED_FROM)
+    if renamed is not None and renamed != "none" and (not POLICY_ID.match(renamed)
+                                                      or renamed == policy):
+        problems.append(Problem(path, where.get(RENAMED_FROM, 1),
+                                f"'{RENAMED_FROM}: {renamed}' must name the policy id this "
+                                "policy had before (another id, e.g. 'privacy-policy'), or be "
+                                "'none' for a new policy that replaces none"))
     extra = tuple((str(k), str(v)) for k, v in data.items() if str(k) not in KNOWN_KEYS)
     return FrontMatter(
         policy=policy,

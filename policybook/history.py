@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -34,7 +34,7 @@ import git
 from .cache import DiskCache, cache_folder, digest, stats
 from .document import decode_text, default_policy_id, parse_front_matter
 from .errors import HistoryError, Problem
-from .versions import Commit, Version, effective_moment
+from .versions import Commit, Version, effective_moment, follow_renames, rename_map
 
 _RS, _US = "\x1e", "\x1f"
 _FORMAT = f"{_RS}%H{_US}%an{_US}%cI{_US}%s"
@@ -420,11 +420,22 @@ def read_history(root: Path, ref: str | None = None, content_dir: str = "content
                 walk.step(repo, commit, entries)
             walk.head = sha
             disk.put(slot, walk.to_json())
-        history = walk.history(repo, sha)
+        history = _renamed(walk.history(repo, sha))
         if len(_histories) > 16:
             _histories.clear()
         _histories[memo] = history
         return history
+
+
+def _renamed(history: History) -> History:
+    """The history with renamed policies' versions under their new ids (`renamed-from:`)."""
+    renames = rename_map(history.versions)
+    if not renames:
+        return history
+    withdrawn = tuple((replace(v, policy=renames.get(v.policy, v.policy)), c)
+                      for v, c in history.withdrawn)
+    return replace(history, versions=follow_renames(history.versions, renames),
+                   withdrawn=withdrawn)
 
 
 def _load_walk(disk: DiskCache, slot: str, zone: ZoneInfo) -> _Walk | None:

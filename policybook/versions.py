@@ -8,8 +8,9 @@ builds versions from git; everything here is a pure function of them and of `now
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from zoneinfo import ZoneInfo
 
 # The sha of a preview's draft: the working tree's text, not a commit.
@@ -86,3 +87,52 @@ def by_policy(versions: Iterable[Version]) -> dict[str, tuple[Version, ...]]:
     for v in versions:
         groups.setdefault(v.policy, []).append(v)
     return {k: tuple(sorted(g, key=lambda v: v.effective)) for k, g in sorted(groups.items())}
+
+
+_RENAMED = re.compile(r"^renamed-from:[ \t]*[\"']?([a-z0-9][a-z0-9-]{0,79})[\"']?[ \t]*$",
+                      re.MULTILINE)
+
+
+def renamed_from(text: str) -> str | None:
+    """The `renamed-from:` id a version's front matter declares ("none" included)."""
+    head = text[:text.find("\n---", 4) + 1] if text.startswith("---") else ""
+    found = _RENAMED.search(head)
+    return found.group(1) if found else None
+
+
+def rename_map(versions: Sequence[Version]) -> dict[str, str]:
+    """Old policy id -> the id it lives on under, from the `renamed-from:` declarations
+    (chains followed, cycles ignored)."""
+    renames: dict[str, str] = {}
+    for v in versions:
+        old = renamed_from(v.text)
+        if old and old not in ("none", v.policy):
+            renames.setdefault(old, v.policy)
+    resolved: dict[str, str] = {}
+    for old in renames:
+        policy, seen = old, {old}
+        while policy in renames and renames[policy] not in seen:
+            policy = renames[policy]
+            seen.add(policy)
+        if policy != old:
+            resolved[old] = policy
+    return resolved
+
+
+def follow_renames(versions: Sequence[Version],
+                   renames: dict[str, str] | None = None) -> tuple[Version, ...]:
+    """Versions with each renamed policy's history carried under its new id.
+
+    A policy whose file says `renamed-from: OLD` continues OLD: OLD's versions become its
+    own, so its first version under the new id is judged against OLD's (and a material
+    change gets its notice) instead of starting a new policy while OLD stays in force.
+    A version the new id already has for the same date wins."""
+    renames = rename_map(versions) if renames is None else renames
+    if not renames:
+        return tuple(versions)
+    kept: dict[tuple[str, dt.date], Version] = {}
+    for v in versions:
+        new = renames.get(v.policy, v.policy)
+        if (new, v.effective) not in kept or v.policy == new:
+            kept[(new, v.effective)] = v if new == v.policy else replace(v, policy=new)
+    return tuple(kept.values())

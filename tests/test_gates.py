@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from pathlib import Path
 from typing import Any
 
@@ -191,3 +192,62 @@ def test_a_committed_stale_summary_fails_until_confirmed(cli: Any, repo: GitRepo
                 when=dt.datetime(2026, 11, 4, tzinfo=UTC))
     code, out = check(cli, repo, "2026-11-20T10:00:00Z")
     assert code == 1 and "has no summary" in out
+
+
+def renamed(effective: str, body: str, declared: str | None = None) -> str:
+    extra = f"renamed-from: {declared}\n" if declared else ""
+    return policy("data-policy", effective, body, title="Data Policy",
+                  summary="We share less.", extra=extra)
+
+
+def test_a_new_id_in_the_same_edit_as_a_material_change_is_refused(cli: Any,
+                                                                   repo: GitRepo) -> None:
+    """Renaming the id must not turn a material change into a "first version"."""
+    repo.write("content/privacy.md", renamed("2026-11-25", NARROWED))
+    code, out = check(cli, repo, "2026-11-20T10:00:00Z")
+    assert code == 1
+    first = out.splitlines()[0]
+    assert first.startswith("content/privacy.md:2: this file held the policy "
+                            "'privacy-policy' and now says 'policy: data-policy'")
+    assert "renamed-from: privacy-policy" in first and "Keep 'policy: privacy-policy'" in first
+
+
+def test_a_declared_rename_is_judged_against_the_old_policy(cli: Any, repo: GitRepo) -> None:
+    repo.write("content/privacy.md", renamed("2026-11-25", NARROWED, "privacy-policy"))
+    code, out = check(cli, repo, "2026-11-20T10:00:00Z")
+    assert code == 1
+    assert "this version is MATERIAL" in out and "set effective to 2026-12-21" in out
+    # With the full notice period it passes, and once committed the history carries the
+    # old policy's versions under the new id: one policy, its change judged and noticed.
+    repo.write("content/privacy.md", renamed("2026-12-21", NARROWED, "privacy-policy"))
+    assert check(cli, repo, "2026-11-20T10:00:00Z")[0] == 0
+    repo.commit("Rename the policy", {"content/privacy.md": renamed("2026-12-21", NARROWED,
+                                                                    "privacy-policy")},
+                when=dt.datetime(2026, 11, 20, 11, tzinfo=UTC))
+    versions = cli(["versions", "--json", "--now", "2026-11-21T00:00:00Z"], cwd=repo.path,
+                   env={"POLICYBOOK_DATABASE_URL": f"sqlite:///{repo.path}/../none.db"})
+    rows = json.loads(versions.out)["versions"]
+    assert {r["policy"] for r in rows} == {"data-policy"}
+    assert [r["effective"] for r in rows] == ["2026-01-10", "2026-12-21"]
+    assert rows[-1]["change"]["material"] is True
+
+
+def test_a_new_policy_that_retires_the_old_one_says_so(cli: Any, repo: GitRepo) -> None:
+    repo.write("content/privacy.md", renamed("2026-11-25", NARROWED, "none"))
+    assert check(cli, repo, "2026-11-20T10:00:00Z")[0] == 0
+
+
+def test_renamed_from_must_name_a_policy_on_record(cli: Any, repo: GitRepo) -> None:
+    repo.write("content/other.md", policy("other-policy", "2026-11-25", NARROWED,
+                                          extra="renamed-from: no-such-policy\n"))
+    code, out = check(cli, repo, "2026-11-20T10:00:00Z")
+    assert code == 1
+    assert "content/other.md:" in out and "'renamed-from: no-such-policy' names no policy" in out
+
+
+def test_a_committed_rename_without_a_word_is_refused_too(cli: Any, repo: GitRepo) -> None:
+    repo.commit("New id", {"content/privacy.md": renamed("2026-11-25", NARROWED)},
+                when=dt.datetime(2026, 11, 20, 9, tzinfo=UTC))
+    code, out = check(cli, repo, "2026-11-20T10:00:00Z")
+    assert code == 1
+    assert "this file held the policy 'privacy-policy'" in out

@@ -17,10 +17,10 @@ predecessor to give notice against.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from ..config import Config
-from ..document import Document
+from ..document import RENAMED_FROM, Document
 from ..errors import HistoryError, Problem
 from ..history import read_history
 from ..materiality import Assessment
@@ -62,18 +62,58 @@ def gate_problems(config: Config, docs: Sequence[Document], now: dt.datetime,
     chosen = settings(config, records)
     noticed = {(n.policy, n.effective) for n in records.notices if n.created_at <= now}
     groups = by_policy(history.versions)
+    ids = {d.policy_id for d in docs}
     problems: list[Problem] = []
     for doc in docs:
         effective = doc.front.effective
         if effective is None or any(p.line <= doc.front.end_line for p in doc.problems):
             continue
+        declared = dict(doc.front.extra).get(RENAMED_FROM)
+        suspect = None if declared else _renamed_without_saying(doc, groups, ids)
+        if suspect is not None:
+            problems.append(Problem(doc.path, doc.front.line_of("policy"), suspect))
+            continue
         versions = groups.get(doc.policy_id, ())
+        if not versions and declared and declared != "none":
+            # Not committed yet: the renamed policy is judged against the old one's
+            # versions, as the history will carry them once it lands.
+            versions = groups.get(declared, ())
+            if not versions:
+                problems.append(Problem(doc.path, doc.front.line_of(RENAMED_FROM),
+                                        f"'{RENAMED_FROM}: {declared}' names no policy on "
+                                        "record; write the id the policy had before, or "
+                                        "'none' for a new policy"))
+                continue
         if not versions:
             continue  # a new policy: its first version has nothing to give notice against
         message = _check_one(doc, effective, versions, noticed, chosen, now)
         if message:
             problems.append(Problem(doc.path, doc.front.line_of("effective"), message))
     return problems
+
+
+def _renamed_without_saying(doc: Document, groups: Mapping[str, Sequence[Version]],
+                            ids: set[str]) -> str | None:
+    """Why this file looks like another policy renamed (the old id gone from the working
+    tree, its file now holding this id), or None. A new id would start a new policy with
+    nothing to give notice against, while the old one stayed in force: the gate would be
+    bypassed by renaming."""
+    for old, versions in groups.items():
+        if old == doc.policy_id or old in ids or not versions:
+            continue
+        last = max(versions, key=lambda v: v.effective)
+        mine = groups.get(doc.policy_id, ())
+        if last.path != doc.path or (mine and min(
+                v.introduced.date for v in mine) < last.final.date):
+            continue
+        return (f"this file held the policy '{old}' and now says 'policy: {doc.policy_id}': "
+                f"a new id starts a new policy with nothing to give notice against, while "
+                f"'{old}' would stay in force. Keep 'policy: {old}' (the id is stable; the "
+                f"file name and the title may change), or add '{RENAMED_FROM}: {old}' to "
+                f"carry its history under the new id (the change is then judged against "
+                f"it), or '{RENAMED_FROM}: none' if this is a new policy and '{old}' is "
+                "retired")
+    return None
 
 
 def _check_one(doc: Document, effective: dt.date, versions: Sequence[Version],
