@@ -29,8 +29,8 @@ PROBLEM_STATES = (DeliveryState.FAILED, DeliveryState.BOUNCED, DeliveryState.DRO
 
 @click.group()
 def notices() -> None:
-    """Notices of material changes: preview and test one, list them, send one, report
-    and verify the proof of notice, look up an account.
+    """Notices of material changes: preview and test one, list them, send, pause, resume
+    or cancel one, report and verify the proof of notice, look up an account.
 
     \b
     Example:
@@ -109,9 +109,15 @@ def _progress_bar(enabled: bool) -> Iterator[Progress | None]:
 @click.argument("notice")
 @click.option("--dry-run", is_flag=True,
               help="Show what would be sent; write nothing, contact no provider.")
+@click.option("--again", is_flag=True,
+              help="Start a cancelled notice again (its period counts from now; nobody "
+                   "already told is sent it twice).")
+@click.option("--by", metavar="NAME", help="With --again: who decided (default: "
+                                           "$POLICYBOOK_ACTOR, else the login name).")
 @now_option
 @pass_env
-def send_command(env: Env, notice: str, dry_run: bool, now: str | None) -> None:
+def send_command(env: Env, notice: str, dry_run: bool, again: bool, by: str | None,
+                 now: str | None) -> None:
     """Send a notice now (normally the scheduler does this when it is due).
 
     NOTICE is a notice id or POLICY@EFFECTIVE-DATE. Safe to interrupt and run again, or to
@@ -122,6 +128,7 @@ def send_command(env: Env, notice: str, dry_run: bool, now: str | None) -> None:
     Example:
       policybook notices send 3 --dry-run
       policybook notices send privacy-policy@2027-01-15
+      policybook notices send privacy-policy@2027-01-15 --again
     """
     config = env.config
     moment = parse_now(now, env.config.zone)
@@ -129,6 +136,10 @@ def send_command(env: Env, notice: str, dry_run: bool, now: str | None) -> None:
     if dry_run:
         _show_dry_run(plan_dry_run(config, ref, moment))
         return
+    if again:
+        from ..workflows.control import Action, control
+
+        click.echo(control(config, ref, Action.REOPEN, moment, by=by).summary())
     with _progress_bar(sys.stdout.isatty()) as progress:
         report = send_notice(config, ref, moment, progress=progress)
     if report.error:
@@ -386,3 +397,51 @@ def test_command(env: Env, version: str, addresses: tuple[str, ...], locale: str
         click.echo(f"  refused for {address}: {why}")
     if report.error:
         raise MailError(f"test {report.test_id}: {report.error}")
+
+
+def _control_command(action_name: str, help_text: str) -> None:
+    from ..workflows.control import Action, control
+
+    action = Action(action_name)
+
+    @notices.command(action_name, help=help_text)
+    @click.argument("notice")
+    @click.option("--reason", metavar="TEXT", help="Why (kept in the audit log; required "
+                                                   "for a cancel).")
+    @click.option("--by", metavar="NAME", help="Who acts (default: $POLICYBOOK_ACTOR, else "
+                                               "the login name); recorded.")
+    @now_option
+    @pass_env
+    def command(env: Env, notice: str, reason: str | None, by: str | None,
+                now: str | None) -> None:
+        report = control(env.config, notice, action, parse_now(now, env.config.zone),
+                         reason=reason, by=by)
+        click.echo(report.summary())
+
+
+_control_command("pause", """Pause a notice: no e-mail goes out until it is resumed.
+
+The batch with the provider at that moment is the last one; nothing is lost or sent
+twice. The banner stays (the notice period runs); a notice resumed after it was due
+follows the late-notice policy (see 'policybook plan').
+
+\b
+Example:
+  policybook notices pause 3 --reason "wrong summary, checking with counsel"
+""")
+_control_command("resume", """Resume a paused notice: sending carries on where it stopped.
+
+\b
+Example:
+  policybook notices resume 3 --by "J. Doe"
+""")
+_control_command("cancel", """Cancel a notice: nothing more is sent, the banner is withdrawn.
+
+The version then waits (with late_notice = postpone it does not take effect) until
+legal withdraws it, gives it a new date, or sends its notice again with
+'policybook notices send POLICY@DATE --again'. --reason is required.
+
+\b
+Example:
+  policybook notices cancel 3 --reason "the change is dropped"
+""")
