@@ -196,3 +196,16 @@ def test_cancel_withdraws_the_banner_and_plan_says_what_legal_can_do(
     checked = run(cli, repo, env, "check", "--now", past)
     assert checked.code != 0 and "notice of this MATERIAL version was cancelled" in \
         " ".join(checked.err.split() + checked.out.split())
+
+
+def test_run_port_and_a_localhost_base_url_agree() -> None:
+    from policybook.cli.site import follow_port
+
+    assert follow_port("http://localhost:8000", 9001) == "http://localhost:9001"
+    assert follow_port("http://127.0.0.1:8000/legal/", 9001) == "http://127.0.0.1:9001/legal/"
+    assert follow_port("http://[::1]:8000", 9001) == "http://[::1]:9001"
+    assert follow_port("http://localhost", 80) == "http://localhost"
+    # a real address, or a local proxy that terminates HTTPS: left alone
+    assert follow_port("https://legal.example.org", 9001) == "https://legal.example.org"
+    assert follow_port("https://localhost:8443", 9001) == "https://localhost:8443"
+    assert follow_port("http://10.0.0.5:8000", 9001) == "http://10.0.0.5:8000"
