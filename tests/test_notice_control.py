@@ -209,3 +209,33 @@ def test_run_port_and_a_localhost_base_url_agree() -> None:
     assert follow_port("https://legal.example.org", 9001) == "https://legal.example.org"
     assert follow_port("https://localhost:8443", 9001) == "https://localhost:8443"
     assert follow_port("http://10.0.0.5:8000", 9001) == "http://10.0.0.5:8000"
+
+
+def test_a_versions_disagree_front_matter_is_in_its_letter(cli: Any, tmp_path: Path) -> None:
+    repo = GitRepo.create(tmp_path / "policies")
+    repo.write("policybook.toml", '[company]\nname = "Harbor Mail Ltd"\n'
+               'disagree = "Write to us if you object."\n')
+    own = ("disagree: If you do not accept the longer retention, close your account in "
+           "Settings before the date above; nothing is kept after that.")
+    repo.commit("v1", {"content/privacy-policy.md": V1},
+                when=dt.datetime(2025, 12, 1, tzinfo=UTC))
+    repo.commit("v2", {"content/privacy-policy.md": policy(
+        "privacy-policy", "2027-02-01", V2.split("---\n", 2)[2], title="Harbor Privacy",
+        summary="We will keep support tickets for three years instead of one.", extra=own)},
+        when=dt.datetime(2026, 12, 1, tzinfo=UTC))
+    env = {"POLICYBOOK_DATABASE_URL": f"sqlite:///{tmp_path / 'pb.db'}"}
+    shown = run(cli, repo, env, "notices", "preview", "privacy-policy@2027-02-01", "--now",
+                "2026-12-10T00:00:00Z")
+    assert shown.code == 0, shown.err
+    text = " ".join(shown.out.split())
+    assert "close your account in Settings before the date above" in text
+    assert "Write to us if you object." not in text  # the version's own words come first
+    # too long for a paragraph of an e-mail: `check` says where, and what to do
+    repo.commit("v3", {"content/privacy-policy.md": policy(
+        "privacy-policy", "2027-03-01", V2.split("---\n", 2)[2], title="Harbor Privacy",
+        summary="Same.", extra="disagree: " + "word " * 150)},
+        when=dt.datetime(2026, 12, 2, tzinfo=UTC))
+    checked = run(cli, repo, env, "check", "--now", "2026-12-10T00:00:00Z")
+    problems = checked.err + checked.out
+    assert checked.code != 0 and "content/privacy-policy.md:" in problems
+    assert "'disagree' is 749 characters; keep it to 600" in problems

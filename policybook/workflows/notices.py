@@ -27,6 +27,7 @@ from ..addresses import redact
 from ..alerts import AlertKind, notify
 from ..config import Config
 from ..delivery import BatchResult
+from ..document import parse_front_matter
 from ..errors import PolicybookError, UsageError
 from ..history import policy_text_at
 from ..mail import Mailer, make_mailer
@@ -101,10 +102,29 @@ def open_store(config: Config, store: Store | None, now: dt.datetime) -> tuple[S
     return Store.open(config.db_url, now), True
 
 
+# (repository, policy, commit) -> the version's `disagree:` front matter (None: none)
+_DISAGREE: dict[tuple[str, str, str], str | None] = {}
+
+
+def version_disagree(config: Config, policy: str, commit: str) -> str | None:
+    """The `disagree:` front matter of the version a notice announces (read from git once
+    per process; None when it has none, or git does not have the commit)."""
+    key = (str(config.root), policy, commit)
+    if key not in _DISAGREE:
+        try:
+            path, text = policy_text_at(config.root, policy, commit, config.content_dir)
+        except PolicybookError:
+            _DISAGREE[key] = None
+        else:
+            _DISAGREE[key] = parse_front_matter(text, path)[0].disagree
+    return _DISAGREE[key]
+
+
 def _letter(config: Config, store: Store, notice: Notice) -> Letter:
     with store.read() as conn:
         install = install_id(conn)
-    letter = letter_for(config, notice, install)
+    letter = letter_for(config, notice, install,
+                        disagree=version_disagree(config, notice.policy, notice.version))
     letter.rendered(config.default_locale)  # template errors surface before any claim
     return letter
 
