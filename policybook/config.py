@@ -305,6 +305,15 @@ def _kind_name(kind: type | tuple[type, ...]) -> str:
     return " or ".join(names.get(k, k.__name__) for k in kinds)
 
 
+_MAXIMUM = 10**9
+_MAXIMA = {
+    "notice_days": 3650, "recently_updated_days": 3650, "port": 65535,
+    "lease_seconds": 7 * 86400, "tick_seconds": 86400, "webhook_tolerance_seconds": 7 * 86400,
+    "accounts_refresh_seconds": 30 * 86400, "sendgrid_retries": 100,
+    "accounts_batch": 1_000_000,
+}
+
+
 def _build(root: Path, values: dict[str, Any], problems: list[str]) -> Config:
     for name in ("notice_days", "recently_updated_days", "port", "accounts_batch", "send_batch",
                  "lease_seconds", "tick_seconds", "webhook_tolerance_seconds",
@@ -322,6 +331,12 @@ def _build(root: Path, values: dict[str, Any], problems: list[str]) -> Config:
                                 "sendgrid_retries") else 1
         if values[name] < minimum:
             problems.append(f"{name} must be at least {minimum}, not {values[name]}")
+            del values[name]
+        elif values[name] > _MAXIMA.get(name, _MAXIMUM):
+            # Far beyond any sensible value, and beyond what dates and timers can hold
+            # (a million days of notice overflows the calendar): refuse it here.
+            problems.append(f"{name} must be at most {_MAXIMA.get(name, _MAXIMUM)}, not "
+                            f"{values[name]}")
             del values[name]
     if "send_batch" in values and values["send_batch"] > 1000:
         problems.append("mail.batch must be at most 1000 (SendGrid's limit per request)")
@@ -358,8 +373,9 @@ def _build(root: Path, values: dict[str, Any], problems: list[str]) -> Config:
     for name in ("sendgrid_timeout", "sendgrid_backoff"):
         if name in values:
             values[name] = float(values[name])
-            if values[name] <= 0:
-                problems.append(f"{name} must be more than 0 seconds, not {values[name]}")
+            if not 0 < values[name] <= 3600:  # also refuses NaN and infinity
+                problems.append(f"{name} must be more than 0 seconds (and at most 3600), not "
+                                f"{values[name]}")
                 del values[name]
     if "mail_safety" in values:
         flag = str(values["mail_safety"]).strip().lower()
@@ -369,6 +385,16 @@ def _build(root: Path, values: dict[str, Any], problems: list[str]) -> Config:
         else:
             values["mail_safety"] = flag == "on"
     _check_company_and_alerts(values, problems)
+    if "database_url" in values:
+        url = str(values["database_url"]).strip()
+        # 'sqlite:///' reads as a file whose path was forgotten, and SQLAlchemy makes it an
+        # in-memory database; the explicit forms ('sqlite://', ':memory:') are a choice.
+        memory = re.match(r"^sqlite(?:\+\w+)?:///(.*)$", url)
+        if memory and memory.group(1).split("?")[0] == "":
+            problems.append(f"database URL {url!r} names no file: SQLite would keep the proof "
+                            "of notice in memory and lose it on exit; write "
+                            "sqlite:///path/to/policybook.db")
+            del values["database_url"]
     config = Config(root=root, **values)
     if config.mail is MailProvider.SENDGRID and not config.sendgrid_api_key:
         problems.append("mail provider 'sendgrid' needs the environment variable SENDGRID_API_KEY")

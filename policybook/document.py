@@ -206,6 +206,43 @@ def split_number(heading: str) -> tuple[str | None, str]:
 # ---------------------------------------------------------------- front matter
 
 
+MAX_FRONT_MATTER = 16 * 1024  # characters: a summary is a paragraph, not a document
+_MAX_YAML_DEPTH = 8  # the fields are flat; a little room for a stray list
+
+
+def normalize_source(text: str) -> str:
+    """The one normalisation of a policy's text, for the working tree and for history:
+    no byte-order mark (nor two: an editor may add one to a file that has one), and
+    line ends as '\\n' (Windows' CRLF and old Macs' CR alike)."""
+    return text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+
+
+def decode_text(data: bytes, path: str = "<text>") -> tuple[str, Problem | None]:
+    """A policy file's bytes -> its normalised text, and what is wrong if it is not
+    UTF-8 text (then the text has replacement characters and must not be trusted)."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "", Problem(path, 1, "is UTF-16 text or a binary file, not UTF-8 Markdown; "
+                           "save the file as UTF-8")
+    if b"\x00" in data[:8192]:
+        return "", Problem(path, 0, "is a binary file, not Markdown text; remove it from "
+                           "the content folder")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        return data.decode("utf-8", errors="replace"), Problem(
+            path, line, f"is not valid UTF-8 (byte 0x{data[exc.start]:02x}); save the file "
+            "as UTF-8")
+    return normalize_source(text), None
+
+
+def default_policy_id(path: str) -> str | None:
+    """The id of a policy without a `policy:` line: its file name, if that is a valid id."""
+    name = path.replace("\\", "/").rsplit("/", 1)[-1].removesuffix(".md")
+    slug = slugify(name)
+    return slug if POLICY_ID.match(slug) else None
+
+
 def _split_front_matter(source: str) -> tuple[str | None, int]:
     """(YAML text, number of lines it takes including both fences) or (None, 0)."""
     lines = source.split("\n")
@@ -217,9 +254,35 @@ def _split_front_matter(source: str) -> tuple[str | None, int]:
     return None, -1  # opened, never closed
 
 
+class _Refused(yaml.YAMLError):
+    def __init__(self, problem: str, mark: Any) -> None:  # a Mark, of PyYAML or libyaml
+        super().__init__(problem)
+        self.problem, self.problem_mark = problem, mark
+
+
 class _Loader(yaml.SafeLoader):
     """SafeLoader that leaves dates as text: we parse them ourselves, with our messages
-    (PyYAML's own date constructor raises a bare ValueError on 2027-02-30)."""
+    (PyYAML's own date constructor raises a bare ValueError on 2027-02-30).
+
+    It also refuses anchors and aliases: a few hundred bytes of nested aliases expand to
+    gigabytes (a "billion laughs"), and no policy field needs them. Nesting is capped
+    too, because PyYAML composes nested nodes recursively."""
+
+    _depth = 0
+
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node | None:
+        event = self.peek_event()  # type: ignore[no-untyped-call]
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+            raise _Refused("anchors and aliases ('&name', '*name') are not allowed in front "
+                           "matter; write each value out", event.start_mark)
+        self._depth += 1
+        try:
+            if self._depth > _MAX_YAML_DEPTH:
+                raise _Refused(f"nested more than {_MAX_YAML_DEPTH} levels deep",
+                               event.start_mark)
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
 
 
 _Loader.add_constructor("tag:yaml.org,2002:timestamp", _Loader.construct_yaml_str)  # type: ignore[type-var]
@@ -235,7 +298,53 @@ def _key_lines(node: yaml.Node | None, offset: int) -> tuple[tuple[str, int], ..
     )
 
 
+_CLoader: Any = None
+if getattr(yaml, "__with_libyaml__", False):
+    class _CLoader(yaml.CSafeLoader):  # type: ignore[no-redef]
+        """libyaml's parser and composer (about 3x faster than PyYAML's own, which is what
+        a command that starts pays for every version), with `_Loader`'s constructors."""
+
+    _CLoader.add_constructor("tag:yaml.org,2002:timestamp", _CLoader.construct_yaml_str)
+
+
+def _scan(loader: Any) -> None:
+    """Refuse anchors, aliases and deep nesting from the events, before any node is built
+    (libyaml composes nested nodes recursively, in C, where no recursion limit holds)."""
+    depth = 0
+    while loader.check_event():
+        event = loader.get_event()
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+            raise _Refused("anchors and aliases ('&name', '*name') are not allowed in front "
+                           "matter; write each value out", event.start_mark)
+        if isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
+            depth += 1
+            if depth > _MAX_YAML_DEPTH:
+                raise _Refused(f"nested more than {_MAX_YAML_DEPTH} levels deep",
+                               event.start_mark)
+        elif isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
+            depth -= 1
+
+
+def _load_yaml(raw: str) -> tuple[Any, yaml.Node | None]:
+    """The node tree (for line numbers), then the values built from it. With libyaml the
+    events are read twice (a check, then the tree), both in C; without it, once, by
+    `_Loader`, which checks as it composes."""
+    if _CLoader is not None:
+        scanner = _CLoader(raw)
+        try:
+            _scan(scanner)
+        finally:
+            scanner.dispose()
+    loader = _CLoader(raw) if _CLoader is not None else _Loader(raw)
+    try:
+        node = loader.get_single_node()
+        return (loader.construct_document(node) if node is not None else None), node
+    finally:
+        loader.dispose()
+
+
 def parse_front_matter(source: str, path: str) -> tuple[FrontMatter, list[Problem]]:
+    source = normalize_source(source)
     raw, n_lines = _split_front_matter(source)
     problems: list[Problem] = []
     if n_lines == -1:
@@ -244,15 +353,23 @@ def parse_front_matter(source: str, path: str) -> tuple[FrontMatter, list[Proble
         return FrontMatter(), problems
     if raw is None:
         return FrontMatter(), problems
+    if len(raw) > MAX_FRONT_MATTER:
+        problems.append(Problem(path, 2, f"front matter is {len(raw) // 1024} KB; it holds a "
+                                f"few fields and is limited to {MAX_FRONT_MATTER // 1024} KB "
+                                "(put long text in the policy itself)"))
+        return FrontMatter(present=True, end_line=n_lines), problems
     try:
-        data: Any = yaml.load(raw, Loader=_Loader)  # noqa: S506 (a SafeLoader subclass)
-        node = yaml.compose(raw, Loader=_Loader)
-    except yaml.YAMLError as exc:
+        data, node = _load_yaml(raw)
+    except (yaml.YAMLError, RecursionError, ValueError) as exc:
+        # ValueError: an integer of thousands of digits (Python refuses to build it)
         mark = getattr(exc, "problem_mark", None)
         line = (mark.line + 2) if mark is not None else 1
         what = getattr(exc, "problem", None) or "invalid YAML"
-        problems.append(Problem(path, line, f"front matter is not valid YAML ({what}); "
-                                "check indentation and quote values containing ':'"))
+        if isinstance(exc, _Refused):
+            problems.append(Problem(path, line, f"front matter refused: {what}"))
+        else:
+            problems.append(Problem(path, line, f"front matter is not valid YAML ({what}); "
+                                    "check indentation and quote values containing ':'"))
         return FrontMatter(present=True, end_line=n_lines), problems
     if data is None:
         data = {}
@@ -446,7 +563,7 @@ def _top_level_groups(tokens: list[Token]) -> Iterator[list[Token]]:
 
 def parse_document(source: str, path: str = "<text>") -> Document:
     """Parse a policy. Never raises on content problems; see `Document.problems`."""
-    source = source.replace("\r\n", "\n").replace("\r", "\n").removeprefix("\ufeff")
+    source = normalize_source(source)
     front, problems = parse_front_matter(source, path)
     lines = source.split("\n")
     body = "\n" * front.end_line + "\n".join(lines[front.end_line :]) if front.end_line \

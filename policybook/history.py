@@ -26,17 +26,20 @@ import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import git
 
-from .document import FrontMatter, parse_front_matter
+from .cache import DiskCache, cache_folder, digest, stats
+from .document import decode_text, default_policy_id, parse_front_matter
 from .errors import HistoryError, Problem
 from .versions import Commit, Version, effective_moment
 
 _RS, _US = "\x1e", "\x1f"
 _FORMAT = f"{_RS}%H{_US}%an{_US}%cI{_US}%s"
 _NULL_SHA = "0" * 40
+_FILE_MODES = ("100644", "100755")
 
 
 @dataclass(frozen=True)
@@ -56,8 +59,7 @@ class _Building:
     policy: str
     effective: dt.date
     path: str
-    text: str
-    blob: str
+    blob: str  # of its final text (read from git once the walk is done)
     introduced: Commit
     commits: list[Commit] = field(default_factory=list)
 
@@ -88,8 +90,10 @@ def head_sha(root: Path, ref: str | None = None) -> str | None:
         return resolve_ref(repo, ref)
 
 
-def _log(repo: git.Repo, sha: str, content_dir: str) -> Iterator[tuple[Commit, list[list[str]]]]:
-    out = repo.git.log(sha, "--first-parent", "--reverse", "--raw", "--no-abbrev", "-M", "-z",
+def _log(repo: git.Repo, sha: str, content_dir: str,
+         since: str | None = None) -> Iterator[tuple[Commit, list[list[str]]]]:
+    revs = f"{since}..{sha}" if since else sha
+    out = repo.git.log(revs, "--first-parent", "--reverse", "--raw", "--no-abbrev", "-M", "-z",
                        "--diff-merges=first-parent", f"--format={_FORMAT}", "--",
                        f"{content_dir}/")
     for chunk in out.split(_RS):
@@ -110,7 +114,8 @@ def _log(repo: git.Repo, sha: str, content_dir: str) -> Iterator[tuple[Commit, l
             parts = meta[1:].split()
             status = parts[4]
             n_paths = 2 if status[0] in "RC" else 1
-            entries.append([status[0], parts[2], parts[3], *fields[i + 1 : i + 1 + n_paths]])
+            # [status, new mode, new blob, path(s)]
+            entries.append([status[0], parts[1], parts[3], *fields[i + 1 : i + 1 + n_paths]])
             i += 1 + n_paths
         yield commit, entries
 
@@ -121,90 +126,316 @@ def _is_policy_path(path: str) -> bool:
         not any(part.startswith(".") for part in p.parts)
 
 
+def _is_shallow(repo: git.Repo) -> bool:
+    return (Path(repo.common_dir) / "shallow").exists()
+
+
+def require_full_history(repo: git.Repo) -> None:
+    """Refuse a shallow clone: its missing commits would silently turn a pending material
+    version into a "first version" (no notice), so nothing is read from it."""
+    if _is_shallow(repo):
+        raise HistoryError(
+            "this is a shallow clone: the history of the policies is cut off, so versions and "
+            "notices cannot be told; fetch the full history with 'git fetch --unshallow' (in "
+            "GitHub Actions: actions/checkout with 'fetch-depth: 0')")
+
+
+def ensure_full_history(root: Path) -> None:
+    """`require_full_history` for a folder (no error outside a git repository)."""
+    try:
+        repo = git.Repo(root)
+    except (git.InvalidGitRepositoryError, git.NoSuchPathError):
+        return
+    with repo:
+        require_full_history(repo)
+
+
+def is_repository(root: Path) -> bool:
+    try:
+        git.Repo(root).close()
+    except (git.InvalidGitRepositoryError, git.NoSuchPathError):
+        return False
+    return True
+
+
+def require_common_history(root: Path, base: str) -> None:
+    """Refuse a `--base` that shares no history with HEAD (fetched without its history,
+    or another repository's branch): the versions on record there say nothing of this."""
+    with open_repo(root) as repo:
+        require_full_history(repo)
+        sha = resolve_ref(repo, base)
+        head = resolve_ref(repo, None)
+        if sha is None or head is None:
+            return
+        try:
+            repo.git.merge_base(sha, head)
+        except git.GitCommandError:
+            raise HistoryError(
+                f"revision '{base}' shares no history with HEAD, so what is on record there "
+                "cannot be compared; fetch the full history ('git fetch --unshallow', or "
+                "'fetch-depth: 0' in actions/checkout) and give the branch this one was "
+                "made from") from None
+
+
+# ---------------------------------------------------------------- the walk, resumable
+
+_TEXTS_BUDGET = 128 * 1024 * 1024  # characters of texts kept in the process
+_texts: dict[str, str] = {}  # blob sha -> normalised text (blobs never change)
+_texts_size = 0
+_fronts: dict[tuple[str, str], _Front] = {}  # (blob, path) -> what its front matter says
+_histories: dict[tuple[str, str, str, str], History] = {}  # (root, head, dir, zone)
+
+
+@dataclass(frozen=True)
+class _Front:
+    policy: str | None
+    effective: dt.date | None
+    line: int  # where the problem is (0: none)
+    problem: str
+
+
+def _blob(repo: git.Repo, blob: str) -> tuple[str, Problem | None]:
+    """A blob's text, normalised as the working tree's files are (`decode_text`)."""
+    global _texts_size
+    text = _texts.get(blob)
+    if text is not None:
+        return text, None
+    stats["history.blob"] += 1
+    text, problem = decode_text(repo.odb.stream(bytes.fromhex(blob)).read())
+    if problem is None:
+        if _texts_size > _TEXTS_BUDGET:  # a long-running server on a huge history
+            _texts.clear()
+            _texts_size = 0
+        _texts[blob] = text
+        _texts_size += len(text)
+    return text, problem
+
+
+def _front_of(repo: git.Repo, blob: str, path: str) -> _Front:
+    found = _fronts.get((blob, path))
+    if found is not None:
+        return found
+    stats["history.front"] += 1
+    text, problem = _blob(repo, blob)
+    if problem is not None:
+        found = _Front(None, None, max(problem.line, 1), problem.message)
+    else:
+        front, problems = parse_front_matter(text, path)
+        policy = front.policy or default_policy_id(path)
+        if front.effective is None:
+            first = min(problems, default=None)
+            found = _Front(policy, None, first.line if first else front.line_of("effective"),
+                           first.message if first else "no 'effective: YYYY-MM-DD' date in "
+                           "its front matter")
+        elif policy is None:
+            found = _Front(None, front.effective, 1,
+                           "no 'policy' id in its front matter, and the file name is not a "
+                           "valid id (lower-case letters, digits and hyphens); add a line "
+                           "such as 'policy: privacy-policy'")
+        else:
+            found = _Front(policy, front.effective, 0, "")
+    if len(_fronts) > 8192:
+        _fronts.clear()
+    _fronts[(blob, path)] = found
+    return found
+
+
+def forget() -> None:
+    """Drop what this process remembers of histories (as if it had just started)."""
+    global _texts_size
+    _texts.clear()
+    _fronts.clear()
+    _histories.clear()
+    _texts_size = 0
+
+
+def _commit_json(c: Commit) -> list[str]:
+    return [c.sha, c.author, c.date.isoformat(), c.message]
+
+
+def _commit(data: list[str]) -> Commit:
+    sha, author, date, message = data
+    return Commit(str(sha), str(author), dt.datetime.fromisoformat(date), str(message))
+
+
+@dataclass
+class _Walk:
+    """The state of the first-parent walk after some commit: what it takes to go on from
+    there with only the commits that came after (kept on disk as JSON)."""
+
+    zone: ZoneInfo
+    head: str | None = None
+    live: dict[str, tuple[str, str]] = field(default_factory=dict)  # path -> (policy, blob)
+    building: dict[tuple[str, dt.date], _Building] = field(default_factory=dict)
+    carried: dict[str, dt.date] = field(default_factory=dict)  # policy -> its file's date
+    withdrawn: dict[tuple[str, dt.date], Commit] = field(default_factory=dict)
+    problems: dict[str, Problem] = field(default_factory=dict)
+
+    def carry(self, policy: str, effective: dt.date | None, commit: Commit) -> None:
+        before = self.carried.pop(policy, None)
+        if before is not None and before != effective \
+                and commit.date < effective_moment(before, self.zone):
+            self.withdrawn.setdefault((policy, before), commit)
+        if effective is not None:
+            self.carried[policy] = effective
+            self.withdrawn.pop((policy, effective), None)
+
+    def step(self, repo: git.Repo, commit: Commit, entries: list[list[str]]) -> None:
+        stats["history.commit"] += 1
+        for entry in entries:
+            status, mode, new_blob = entry[0], entry[1], entry[2]
+            paths = entry[3:]
+            if status == "R":
+                self.live.pop(paths[0], None)
+                self.problems.pop(paths[0], None)
+            path = paths[-1]
+            if not _is_policy_path(path):
+                continue
+            if status == "D" or new_blob == _NULL_SHA:
+                self.problems.pop(path, None)
+                gone = self.live.pop(path, None)
+                if gone is not None and all(p != gone[0] for p, _ in self.live.values()):
+                    self.carry(gone[0], None, commit)
+                continue
+            if mode not in _FILE_MODES:
+                # A committed symbolic link's blob is its target's name, a submodule's is a
+                # commit of another repository: neither is a policy's text.
+                self.problems[path] = Problem(path, 0, f"skipped from the history since "
+                                              f"commit {commit.short}: a symbolic link or "
+                                              "submodule, not a file; commit the file itself")
+                self.live.pop(path, None)
+                continue
+            front = _front_of(repo, new_blob, path)
+            if front.problem or front.policy is None or front.effective is None:
+                self.problems[path] = Problem(path, front.line, f"skipped from the history "
+                                              f"since commit {commit.short}: {front.problem}")
+                self.live.pop(path, None)
+                continue
+            self.problems.pop(path, None)
+            policy = front.policy
+            twin = next((p for p, (pid, _) in self.live.items() if pid == policy and p != path),
+                        None)
+            if twin is not None:
+                # Two files claim one policy id: `check` refuses this, but history may
+                # hold it; the newer write wins and the conflict is reported.
+                self.problems[path] = Problem(path, 1, f"policy id '{policy}' is also used by "
+                                              f"{twin} in commit {commit.short}")
+            self.live[path] = (policy, new_blob)
+            self.carry(policy, front.effective, commit)
+            key = (policy, front.effective)
+            current = self.building.get(key)
+            if current is None:
+                self.building[key] = _Building(policy, front.effective, path, new_blob,
+                                               commit, [commit])
+            elif current.blob != new_blob:
+                current.blob, current.path = new_blob, path
+                if current.commits[-1].sha != commit.sha:
+                    current.commits.append(commit)
+        self.head = commit.sha
+
+    def history(self, repo: git.Repo, head: str) -> History:
+        def version(b: _Building) -> Version:
+            return Version(b.policy, b.effective, b.path, _blob(repo, b.blob)[0], b.introduced,
+                           b.commits[-1], tuple(b.commits))
+
+        every = sorted(self.building.values(), key=lambda b: (b.policy, b.effective))
+        versions = tuple(version(b) for b in every
+                         if (b.policy, b.effective) not in self.withdrawn)
+        replaced = tuple((version(b), self.withdrawn[(b.policy, b.effective)]) for b in every
+                         if (b.policy, b.effective) in self.withdrawn)
+        return History(versions, head, tuple(sorted(self.problems.values())), replaced)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "head": self.head,
+            "live": {p: list(v) for p, v in self.live.items()},
+            "building": [[b.policy, b.effective.isoformat(), b.path, b.blob,
+                          [_commit_json(c) for c in b.commits],
+                          _commit_json(b.introduced)] for b in self.building.values()],
+            "carried": {p: d.isoformat() for p, d in self.carried.items()},
+            "withdrawn": [[p, d.isoformat(), _commit_json(c)]
+                          for (p, d), c in self.withdrawn.items()],
+            "problems": [[p.path, p.line, p.message] for p in self.problems.values()],
+        }
+
+    @classmethod
+    def from_json(cls, data: Any, zone: ZoneInfo) -> _Walk:
+        """Raises KeyError, TypeError or ValueError on anything but what `to_json` wrote."""
+        walk = cls(zone, head=str(data["head"]))
+        walk.live = {str(p): (str(v[0]), str(v[1])) for p, v in data["live"].items()}
+        for policy, day, path, blob, commits, introduced in data["building"]:
+            effective = dt.date.fromisoformat(day)
+            walk.building[(policy, effective)] = _Building(
+                str(policy), effective, str(path), str(blob), _commit(introduced),
+                [_commit(c) for c in commits])
+        walk.carried = {str(p): dt.date.fromisoformat(d) for p, d in data["carried"].items()}
+        walk.withdrawn = {(str(p), dt.date.fromisoformat(d)): _commit(c)
+                          for p, d, c in data["withdrawn"]}
+        walk.problems = {str(path): Problem(str(path), int(line), str(message))
+                         for path, line, message in data["problems"]}
+        return walk
+
+
+def _first_parent_after(repo: git.Repo, base: str, head: str) -> bool:
+    """Whether `base` is on the first-parent line of `head` (then the walk goes on from
+    it with only the commits after it); False after a force-push or another branch."""
+    try:
+        out = repo.git.rev_list("--first-parent", "--parents", f"{base}..{head}")
+    except git.GitCommandError:
+        return False
+    lines = out.splitlines()
+    if not lines:
+        return False
+    oldest = lines[-1].split()
+    return len(oldest) > 1 and oldest[1] == base
+
+
 def read_history(root: Path, ref: str | None = None, content_dir: str = "content",
                  zone: ZoneInfo | None = None) -> History:
     """Every version of every policy on the branch (`ref`, default the current one);
-    `zone` is the time zone of effective dates (default UTC), to tell a pending version."""
+    `zone` is the time zone of effective dates (default UTC), to tell a pending version.
+
+    The walk is kept on disk (`policybook.cache`): for a head already read nothing is
+    walked, and for a head that descends from one read before (its first-parent line),
+    only the commits after it are; anything else is read from the start."""
     zone = zone or ZoneInfo("UTC")
     with open_repo(root) as repo:
         sha = resolve_ref(repo, ref)
         if sha is None:
             return History((), None)
-        blobs: dict[str, str] = {}
-        fronts: dict[str, FrontMatter] = {}
-        problems: dict[str, Problem] = {}
-        live: dict[str, tuple[str, str]] = {}  # path -> (policy id, blob) in the current tree
-        building: dict[tuple[str, dt.date], _Building] = {}
-        carried: dict[str, dt.date] = {}  # policy -> the effective date its file carries
-        withdrawn: dict[tuple[str, dt.date], Commit] = {}
+        require_full_history(repo)
+        memo = (str(root.resolve()), sha, content_dir, zone.key)
+        if memo in _histories:
+            return _histories[memo]
+        disk = DiskCache(cache_folder(root), "history")
+        slot = digest("history", content_dir, zone.key, ref or "HEAD")
+        walk = _load_walk(disk, slot, zone)
+        if walk is None or walk.head is None or (
+                walk.head != sha and not _first_parent_after(repo, walk.head, sha)):
+            walk, since = _Walk(zone), None
+        else:
+            since = walk.head
+        if walk.head != sha:
+            for commit, entries in _log(repo, sha, content_dir, since):
+                walk.step(repo, commit, entries)
+            walk.head = sha
+            disk.put(slot, walk.to_json())
+        history = walk.history(repo, sha)
+        if len(_histories) > 16:
+            _histories.clear()
+        _histories[memo] = history
+        return history
 
-        def carry(policy: str, effective: dt.date | None, commit: Commit) -> None:
-            before = carried.pop(policy, None)
-            if before is not None and before != effective \
-                    and commit.date < effective_moment(before, zone):
-                withdrawn.setdefault((policy, before), commit)
-            if effective is not None:
-                carried[policy] = effective
-                withdrawn.pop((policy, effective), None)
 
-        def text_of(blob: str) -> str:
-            if blob not in blobs:
-                data = repo.odb.stream(bytes.fromhex(blob)).read()
-                blobs[blob] = data.decode("utf-8", errors="replace").replace("\r\n", "\n")
-            return blobs[blob]
-
-        for commit, entries in _log(repo, sha, content_dir):
-            for entry in entries:
-                status, _old_blob, new_blob = entry[0], entry[1], entry[2]
-                paths = entry[3:]
-                if status == "R":
-                    live.pop(paths[0], None)
-                path = paths[-1]
-                if not _is_policy_path(path):
-                    continue
-                if status == "D" or new_blob == _NULL_SHA:
-                    gone = live.pop(path, None)
-                    if gone is not None and all(p != gone[0] for p, _ in live.values()):
-                        carry(gone[0], None, commit)
-                    continue
-                text = text_of(new_blob)
-                if new_blob not in fronts:
-                    fronts[new_blob], _ = parse_front_matter(text, path)
-                front = fronts[new_blob]
-                if front.effective is None:
-                    problems[path] = Problem(path, 0, f"skipped from commit {commit.short} on: no "
-                                             "valid 'effective' date in its front matter")
-                    live.pop(path, None)
-                    continue
-                problems.pop(path, None)
-                policy = front.policy or PurePosixPath(path).stem
-                twin = next((p for p, (pid, _) in live.items() if pid == policy and p != path),
-                            None)
-                if twin is not None:
-                    # Two files claim one policy id: `check` refuses this, but history may
-                    # hold it; the newer write wins and the conflict is reported.
-                    problems[path] = Problem(path, 0, f"policy id '{policy}' is also used by "
-                                             f"{twin} in commit {commit.short}")
-                live[path] = (policy, new_blob)
-                carry(policy, front.effective, commit)
-                key = (policy, front.effective)
-                current = building.get(key)
-                if current is None:
-                    building[key] = _Building(policy, front.effective, path, text, new_blob,
-                                              commit, [commit])
-                elif current.blob != new_blob:
-                    current.text, current.blob, current.path = text, new_blob, path
-                    if current.commits[-1].sha != commit.sha:
-                        current.commits.append(commit)
-        every = [
-            Version(policy=b.policy, effective=b.effective, path=b.path, text=b.text,
-                    introduced=b.introduced, final=b.commits[-1], commits=tuple(b.commits))
-            for b in sorted(building.values(), key=lambda b: (b.policy, b.effective))
-        ]
-        versions = tuple(v for v in every if (v.policy, v.effective) not in withdrawn)
-        replaced = tuple((v, withdrawn[(v.policy, v.effective)]) for v in every
-                         if (v.policy, v.effective) in withdrawn)
-        return History(versions, sha, tuple(sorted(problems.values())), replaced)
+def _load_walk(disk: DiskCache, slot: str, zone: ZoneInfo) -> _Walk | None:
+    data = disk.get(slot)
+    if data is None:
+        return None
+    try:
+        return _Walk.from_json(data, zone)
+    except (KeyError, TypeError, ValueError, AttributeError):
+        stats["history.corrupt"] += 1
+        return None
 
 
 def policy_text_at(root: Path, policy: str, rev: str,
@@ -225,11 +456,13 @@ def policy_text_at(root: Path, policy: str, rev: str,
             path = str(item.path)
             if not _is_policy_path(path):
                 continue
-            text = item.data_stream.read().decode("utf-8", errors="replace")
+            text, _ = decode_text(item.data_stream.read())
             front, _ = parse_front_matter(text, path)
-            if (front.policy or PurePosixPath(path).stem) == policy:
+            pid = front.policy or default_policy_id(path)
+            if pid == policy:
                 return path, text
-            found.append(front.policy or PurePosixPath(path).stem)
+            if pid:
+                found.append(pid)
         known = ", ".join(sorted(set(found))) or "none"
         raise HistoryError(f"no policy '{policy}' in revision '{rev}' (policies there: {known})")
 

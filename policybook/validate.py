@@ -8,6 +8,7 @@ reported with its line and a way to fix it, all at once.
 from __future__ import annotations
 
 import difflib
+import unicodedata
 from collections.abc import Iterable, Sequence
 
 from .document import KNOWN_KEYS, SUMMARY_CONFIRMED, Document, Section
@@ -64,9 +65,29 @@ def _front_matter(doc: Document) -> Iterable[Problem]:
         if close:
             yield Problem(path, line, f"unknown front matter key '{key}'; did you mean "
                           f"'{close[0]}'?")
+    for key, value in (("title", fm.title), ("summary", fm.summary), ("reason",
+                       fm.override.reason if fm.override else None)):
+        bad = _hidden_character(value or "", allow_newlines=key != "title")
+        if bad:
+            yield Problem(path, fm.line_of(key), f"'{key}' contains {bad}; it would be "
+                          "invisible or garble the pages, the feed and the e-mails; remove it")
     if "reason" in keys and "change" not in keys:
         yield Problem(path, keys["reason"], "'reason' explains a 'change: material|editorial' "
                       "override, but there is no 'change' line")
+
+
+# Bidirectional overrides and isolates reorder what a reader sees ("Trojan Source").
+_BIDI = set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def _hidden_character(text: str, allow_newlines: bool) -> str:
+    """A description of the first control character in `text` ("" if none)."""
+    for ch in text:
+        if ch in "\n\t" and allow_newlines:
+            continue
+        if ch in _BIDI or unicodedata.category(ch) in ("Cc", "Zl", "Zp"):
+            return f"the control character U+{ord(ch):04X}"
+    return ""
 
 
 def _structure(doc: Document) -> Iterable[Problem]:

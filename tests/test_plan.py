@@ -69,3 +69,16 @@ def test_plan_json(tmp_path: Path, cli: Any) -> None:
     missing = cli(["plan", "nope"], cwd=repo.path, env=env)
     assert missing.code == 1 and "no policy 'nope'" in missing.err
     assert not (tmp_path / "pb.db").exists()
+
+
+def test_plan_without_a_database_says_what_it_assumes(tmp_path: Path, cli: Any) -> None:
+    repo, env = make(tmp_path)
+    env.pop("_csv")
+    before = cli(["plan", "privacy-policy", "--now", "2026-11-30"], cwd=repo.path, env=env)
+    assert "once its notice goes out on time" in before.out
+    # Past the due date with nothing on record: the plan says so, and what to do.
+    after = cli(["plan", "privacy-policy", "--now", "2026-12-20"], cwd=repo.path, env=env)
+    assert "as dated (no notice is on record: there is no database)" in after.out
+    assert "  problem: this version is MATERIAL and its notice was due on 2026-12-13" \
+        in after.out and "or later" in after.out
+    assert not (tmp_path / "pb.db").exists()

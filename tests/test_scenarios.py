@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import shutil
 import warnings
 from dataclasses import dataclass, field
@@ -113,6 +114,15 @@ def setup_repo(tmp: Path, s: Scenario) -> tuple[GitRepo, dict[str, str]]:
     return repo, env
 
 
+def reads_well(html: str, where: str) -> None:
+    """Every sentence of a page reads right: no empty value, no clause glued to a date."""
+    words = " ".join(re.sub(r"<[^>]+>", " ", html).split())
+    for bad in (r"\bNone\b", r"\bon waiting\b", r"\b(on|since|until|from) [.,]",
+                r"\btakes effect on It\b", r"\(\s*\)"):
+        found = re.search(bad, words)
+        assert found is None, (bad, where, words[max(0, found.start() - 120):][:240])
+
+
 def answers(cli: Any, repo: GitRepo, env: dict[str, str], tmp: Path, moment: str,
             database: bool) -> dict[str, tuple[str | None, str | None, str | None]]:
     """surface -> (in force effective, upcoming effective, in-force text marker)."""
@@ -145,6 +155,10 @@ def answers(cli: Any, repo: GitRepo, env: dict[str, str], tmp: Path, moment: str
         upcoming_page = client.get("/terms/upcoming/")
         # Pages show no version ids: the text in force, and whether an upcoming page exists.
         out["site"] = (None, "yes" if upcoming_page.status_code == 200 else None, price(page))
+        for path in ("/", "/terms/", "/terms/upcoming/", "/terms/versions/", "/feed.xml",
+                     "/terms/versions/2026-03-01/", "/terms/changes/2026-03-01/",
+                     "/notice.json"):
+            reads_well(client.get(path).text, f"{path} at {moment}")
         out["api"] = (api["effective"], None, price(api["text"]))
         site = tmp / f"site-{moment[:13]}"
         wiring.build(site, now)

@@ -29,8 +29,11 @@ def check(env: Env, paths: tuple[Path, ...], base: str | None, no_gate: bool,
     Checks every policy in content/ (or the given files and folders): front matter,
     section ids, headings, internal links, UTF-8; then the notice-period gate: a
     MATERIAL change must take effect at least notice.days after now, and a version
-    already in force or already announced must not change materially. Reports every
-    problem at once as `path:line: message`; exits 1 if there is any.
+    already in force or already announced must not change materially. Without --base
+    it also judges what is committed: a material notice overdue, a material edit held
+    back, a material version without a summary or with one older than its material
+    edits (confirm it with `summary-confirmed: DATE`). Reports every problem at once
+    as `path:line: message`; exits 1 if there is any.
 
     \b
     Examples:

@@ -57,9 +57,16 @@ def describe(plan: PolicyState, plans: Plans, config: Config, accounts: int | No
         n = len(reasons)
         due = nxt.notice_due_at
         assert due is not None
-        banner_from = due.astimezone(zone).date() if nxt.notice is None else \
+        banner_from = due.astimezone(zone).date() if nxt.notice is None \
+            or nxt.notice.assumed else \
             min(due, nxt.notice.started_at).astimezone(zone).date()
-        if nxt.switch_at is not None:
+        assumed = nxt.notice is not None and nxt.notice.assumed  # no database
+        if assumed and plans.now < due:
+            switch = f"in force {_at(nxt.switch_at, zone)} once its notice goes out on time"
+        elif assumed:
+            switch = (f"in force {_at(nxt.switch_at, zone)} as dated (no notice is on "
+                      "record: there is no database)")
+        elif nxt.switch_at is not None:
             switch = f"in force {_at(nxt.switch_at, zone)}"
         elif plans.now < due:
             switch = f"in force {_at(nxt.effective_at, zone)} once its notice goes out on time"
@@ -101,7 +108,7 @@ def _notice_lines(vp: VersionPlan, notice: dict[str, Any] | None, config: Config
                    + f": no e-mail goes out until 'policybook notices resume {notice['id']}'; "
                    f"{hold}.")
         return out
-    if late is not None and vp.notice is not None:
+    if late is not None and vp.notice is not None and not vp.notice.assumed:
         given = vp.notice_period_given
         tail = (f"the switch is postponed to {_at(vp.switch_at, config.zone)}" if vp.postponed
                 else f"the switch stays on {vp.version.effective} "

@@ -55,7 +55,7 @@ from ..templating import make_environment
 
 if TYPE_CHECKING:
     from ..config import Config
-    from ..materiality import Assessment
+    from ..materiality import Reason
 
 MAX_REASONS = 8  # the e-mail lists this many changes; the redline has them all
 HEADERS = {
@@ -155,7 +155,14 @@ _PLAIN = {
 }
 
 
-def plain_reasons(assessment: Assessment) -> tuple[PlainReason, ...]:
+class Judged(Protocol):
+    """A verdict with its main reasons: an `Assessment`, or the kept `Judgement`."""
+
+    @property
+    def main_reasons(self) -> tuple[Reason, ...]: ...
+
+
+def plain_reasons(assessment: Judged) -> tuple[PlainReason, ...]:
     """The main material changes as sentences for customers: the section's title and
     what changed, without rule ids, line numbers or quoted fragments."""
     out: list[PlainReason] = []

@@ -26,7 +26,6 @@ from jinja2 import Environment, TemplateError
 from ..config import Config
 from ..document import ChangeVerdict, Document, parse_document
 from ..errors import NotFoundError, PolicybookError, UsageError
-from ..state import State
 from ..templating import make_environment
 from ..timeline import LatePolicy, Settings, VersionPlan, earliest_effective
 from ..versions import WORKING_TREE, Version
@@ -139,10 +138,6 @@ class Site:
                 log.warning("could not re-read the policy history (%s); serving revision %s",
                             exc, self._snapshot.revision[:12])
             return self._snapshot
-
-    def state(self, now: dt.datetime) -> State:
-        self.snapshot()
-        return self.source.state(now)
 
     def doc(self, v: Version) -> Document:
         key = (v.key, v.text)
@@ -323,6 +318,8 @@ class Site:
                                base_ref=None, comparison=None, earliest=None,
                                cumulative=None, in_force_ref=None)
         draft = drafts[0]
+        if self.committed is not None:
+            self.committed.revision()  # a preview re-reads at every reload: so does this
         committed = (self.committed or self.source).state(now).policy(policy)
         live = committed.in_force if committed else None
         pending = committed.upcoming if committed else None

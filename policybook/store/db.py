@@ -17,7 +17,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.exc import ArgumentError, DatabaseError, OperationalError
 
 from ..errors import StoreError
 from .schema import migrate
@@ -41,9 +41,21 @@ def create_engine(url: str) -> Engine:
                          "example sqlite:///path/policybook.db or "
                          "postgresql+psycopg://user:password@host/db") from None
     if parsed.get_backend_name() == "sqlite":
+        if parsed.database == "":
+            # 'sqlite:///' looks like a file whose path was forgotten, and SQLAlchemy makes
+            # it an in-memory database: the proof of notice would vanish with the process.
+            # Never take that silently (the explicit 'sqlite://' and ':memory:' are a choice).
+            raise StoreError(f"database URL {_redact(url)!r} names no file (SQLite would keep "
+                             "everything in memory and lose it on exit); write "
+                             "sqlite:///path/to/policybook.db")
         file = _sqlite_file(parsed)
         if file is not None:
-            file.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                file.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise StoreError(f"cannot create the folder of the database {file} "
+                                 f"({exc.strerror or exc}); choose a writable place with "
+                                 "POLICYBOOK_DATABASE_URL or database.url") from None
         engine = sa.create_engine(parsed, connect_args={"timeout": BUSY_TIMEOUT_SECONDS})
         sa.event.listen(engine, "connect", _sqlite_connect)
         sa.event.listen(engine, "begin", _sqlite_begin)
@@ -91,7 +103,18 @@ class Store:
         """Connect to `url` and (by default) create or upgrade the schema."""
         store = cls(create_engine(url))
         if upgrade:
-            store.migrate(now or dt.datetime.now(dt.UTC))
+            try:
+                store.migrate(now or dt.datetime.now(dt.UTC))
+            except DatabaseError as exc:
+                store.close()
+                # OperationalError (a lock, a refused connection) is already a StoreError;
+                # this is what is left: the file is not a database, or not one of ours.
+                detail = str(exc.orig).strip().splitlines()[0] if exc.orig is not None \
+                    else type(exc).__name__
+                raise StoreError(f"the database {store.url} cannot be used: {detail}; if "
+                                 "this file is not policybook's database, point "
+                                 "POLICYBOOK_DATABASE_URL (or database.url) at another "
+                                 "path") from None
         return store
 
     @property

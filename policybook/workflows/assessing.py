@@ -1,32 +1,55 @@
 """The verdict of each version's change from the one before it, computed once (shell cache).
 
 Parsing and diffing a long policy costs tens of milliseconds, and the same pairs are
-judged again and again (every `plan`, every scheduler tick, every site page): the
-results are cached by the texts themselves, so a new commit with new text is judged
-afresh and nothing stale can be served.
+judged again and again (every `plan`, every scheduler tick, every site page, every
+process started by cron). Two caches, both keyed by the texts themselves so that a new
+commit with new text is judged afresh and nothing stale can be served:
+- in the process, the full `Assessment` (with its change set, for redlines);
+- on disk (`policybook.cache`), its `Judgement`: the verdict and the reasons, which is
+  all that `versions`, `plan`, `check` and the tick read. A warm process judges nothing.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import itertools
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
+from typing import Any
 
-from ..diff import diff_documents
-from ..document import Document, parse_document
-from ..materiality import Assessment, assess
+from ..cache import DiskCache, cache_folder, digest, stats
+from ..document import (
+    ChangeVerdict,
+    Document,
+    FrontMatter,
+    Override,
+    parse_document,
+    parse_front_matter,
+)
+from ..materiality import Assessment, Reason, assess
+from ..rulebook import Rule
 from ..timeline import Verdict
 from ..versions import Version
 
 
-@lru_cache(maxsize=512)
+@lru_cache(maxsize=1024)
 def parsed(text: str, path: str) -> Document:
     return parse_document(text, path)
 
 
+@lru_cache(maxsize=4096)
+def front_matter(text: str, path: str) -> FrontMatter:
+    """A text's front matter alone (a fraction of parsing the whole policy)."""
+    return parse_front_matter(text, path)[0]
+
+
 @lru_cache(maxsize=1024)
 def assess_texts(old_text: str, old_path: str, new_text: str, new_path: str) -> Assessment:
+    from ..diff import diff_documents  # deepdiff and the differ load only when one is due
+
+    stats["assess.diff"] += 1
     return assess(diff_documents(parsed(old_text, old_path), parsed(new_text, new_path)))
 
 
@@ -35,16 +58,185 @@ def assess_change(old: Version, new: Version) -> Assessment:
 
 
 def assessments(versions: Sequence[Version]) -> dict[dt.date, Assessment]:
-    """For one policy's versions: each version's assessment against its predecessor."""
+    """For one policy's versions: each version's assessment against its predecessor, with
+    its change set (for redlines). `judgements` is the cheap form for verdicts."""
     ordered = sorted(versions, key=lambda v: v.effective)
     return {new.effective: assess_change(old, new) for old, new in itertools.pairwise(ordered)}
 
 
-def verdict_of(assessment: Assessment) -> Verdict:
+@dataclass(frozen=True)
+class Judgement:
+    """An assessment without its change set: the verdict, the reasons and the summary.
+
+    It answers what readers of a verdict ask of an `Assessment` (the same names), and it
+    is small enough to keep on disk, so a process that starts finds it ready."""
+
+    verdict: ChangeVerdict
+    detected: ChangeVerdict
+    changes_reasons: tuple[tuple[Reason, ...], ...]  # per material change, its material reasons
+    editorial_reasons: tuple[Reason, ...]
+    override: Override | None
+    override_note: str
+    summary_text: str
+
+    @property
+    def material(self) -> bool:
+        return self.verdict is ChangeVerdict.MATERIAL
+
+    @property
+    def overridden(self) -> bool:
+        return self.override is not None
+
+    @property
+    def reasons(self) -> tuple[Reason, ...]:
+        return tuple(r for change in self.changes_reasons for r in change)
+
+    @property
+    def main_reasons(self) -> tuple[Reason, ...]:
+        return tuple(change[0] for change in self.changes_reasons if change)
+
+    def summary(self) -> str:
+        return self.summary_text
+
+    @classmethod
+    def of(cls, a: Assessment) -> Judgement:
+        return cls(a.verdict, a.detected,
+                   tuple(c.material_reasons for c in a.changes if c.material),
+                   a.editorial_reasons, a.override, a.override_note, a.summary())
+
+    def to_json(self) -> dict[str, Any]:
+        return {"verdict": str(self.verdict), "detected": str(self.detected),
+                "changes": [[_reason_json(r) for r in c] for c in self.changes_reasons],
+                "editorial": [_reason_json(r) for r in self.editorial_reasons],
+                "override": None if self.override is None else
+                [str(self.override.verdict), self.override.reason],
+                "override_note": self.override_note, "summary": self.summary_text}
+
+    @classmethod
+    def from_json(cls, data: Any) -> Judgement:
+        """Raises KeyError, TypeError or ValueError on anything but what `to_json` wrote."""
+        override = data["override"]
+        return cls(ChangeVerdict(data["verdict"]), ChangeVerdict(data["detected"]),
+                   tuple(tuple(_reason(r) for r in c) for c in data["changes"]),
+                   tuple(_reason(r) for r in data["editorial"]),
+                   None if override is None else Override(ChangeVerdict(override[0]),
+                                                          str(override[1])),
+                   str(data["override_note"]), str(data["summary"]))
+
+
+def _reason_json(r: Reason) -> list[Any]:
+    return [str(r.rule), str(r.verdict), r.section, r.where, r.line, r.words, list(r.terms),
+            r.note]
+
+
+def _reason(data: Any) -> Reason:
+    rule, verdict, section, where, line, words, terms, note = data
+    if not isinstance(line, int) or not all(isinstance(t, str) for t in terms):
+        raise TypeError("not a reason")
+    return Reason(Rule(rule), ChangeVerdict(verdict), str(section), str(where), line,
+                  str(words), tuple(terms), str(note))
+
+
+_judged: dict[str, Judgement] = {}  # this process's judgements, by key
+
+
+def forget() -> None:
+    """Drop what this process remembers of judgements (as if it had just started)."""
+    _judged.clear()
+    _runs.clear()
+    _text_keys.clear()
+    parsed.cache_clear()
+    front_matter.cache_clear()
+    assess_texts.cache_clear()
+
+
+def judge_texts(old_text: str, old_path: str, new_text: str, new_path: str,
+                root: Path | None = None) -> Judgement:
+    """The judgement of one change: from this process, else the disk cache of `root`'s
+    repository, else by diffing (and then kept in both)."""
+    key = digest("judgement", _text_key(old_text), old_path, _text_key(new_text), new_path)
+    return _judge(key, lambda: assess_texts(old_text, old_path, new_text, new_path), root)
+
+
+def judge_change(old: Version, new: Version, root: Path | None = None) -> Judgement:
+    return judge_texts(old.text, old.path, new.text, new.path, root)
+
+
+def _judge(key: str, compute: Callable[[], Assessment], root: Path | None) -> Judgement:
+    found = _judged.get(key)
+    if found is not None:
+        return found
+    disk = DiskCache(cache_folder(root), "judgements") if root is not None else None
+    if disk is not None:
+        data = disk.get(key)
+        if data is not None:
+            try:
+                found = Judgement.from_json(data)
+            except (KeyError, TypeError, ValueError):
+                stats["judgements.corrupt"] += 1
+    if found is None:
+        found = Judgement.of(compute())
+        if disk is not None:
+            disk.put(key, found.to_json())
+    _judged[key] = found
+    return found
+
+
+def judgements(versions: Sequence[Version], root: Path | None = None) -> dict[dt.date, Judgement]:
+    """For one policy's versions: each version's judgement against its predecessor, kept
+    on disk in `root`'s cache folder (so that only a new pair is ever diffed).
+
+    Besides one entry per pair, the judgements of the whole sequence are kept as one
+    entry, so that a process that starts reads one file, not one per version."""
+    ordered = sorted(versions, key=lambda v: v.effective)
+    pairs = list(itertools.pairwise(ordered))
+    run_key = digest("run", *(part for v in ordered for part in (_text_key(v.text), v.path)))
+    found = _runs.get(run_key)
+    if found is not None:
+        return dict(found)
+    disk = DiskCache(cache_folder(root), "judgement-runs") if root is not None else None
+    if disk is not None and pairs:
+        data = disk.get(run_key)
+        if isinstance(data, list) and len(data) == len(pairs):
+            try:
+                found = {new.effective: Judgement.from_json(d)
+                         for (_, new), d in zip(pairs, data, strict=True)}
+            except (KeyError, TypeError, ValueError):
+                stats["judgement-runs.corrupt"] += 1
+    if found is None:
+        found = {new.effective: judge_change(old, new, root) for old, new in pairs}
+        if disk is not None and pairs:
+            disk.put(run_key, [found[new.effective].to_json() for _, new in pairs])
+    if len(_runs) > 256:
+        _runs.clear()
+    _runs[run_key] = found
+    return dict(found)
+
+
+_runs: dict[str, dict[dt.date, Judgement]] = {}  # this process's runs of judgements
+
+
+_text_keys: dict[int, tuple[str, str]] = {}  # id(text) -> (text, its digest)
+
+
+def _text_key(text: str) -> str:
+    """The digest of a text, computed once per text object (a version's text is one
+    object for the life of its history; the entry keeps it alive, so ids are not reused)."""
+    found = _text_keys.get(id(text))
+    if found is not None and found[0] is text:
+        return found[1]
+    key = digest(text)
+    if len(_text_keys) > 8192:
+        _text_keys.clear()
+    _text_keys[id(text)] = (text, key)
+    return key
+
+
+def verdict_of(assessment: Assessment | Judgement) -> Verdict:
     return Verdict(material=assessment.material,
                    reasons=tuple(str(r) for r in assessment.reasons),
                    overridden=assessment.overridden)
 
 
-def verdicts(versions: Sequence[Version]) -> dict[dt.date, Verdict]:
-    return {day: verdict_of(a) for day, a in assessments(versions).items()}
+def verdicts(versions: Sequence[Version], root: Path | None = None) -> dict[dt.date, Verdict]:
+    return {day: verdict_of(a) for day, a in judgements(versions, root).items()}

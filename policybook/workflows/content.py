@@ -9,7 +9,13 @@ from pathlib import Path
 from ..config import Config
 from ..document import SUMMARY_CONFIRMED, Document
 from ..errors import HistoryError, Problem
-from ..repository import load_content, load_documents
+from ..history import (
+    ensure_full_history,
+    is_repository,
+    read_history,
+    require_common_history,
+)
+from ..repository import Loaded, load_content, load_documents
 from ..state import PolicyState
 from ..store import Store
 from ..validate import validate_all
@@ -17,6 +23,25 @@ from .assessing import assess_texts, parsed
 from .gates import gate_problems
 from .planning import optional_store
 from .state import StateBuilder
+
+
+def unreadable_history(config: Config, loaded: Loaded, base: str | None) -> list[Problem]:
+    """What the history of the branch cannot read: a shallow clone or a base that is not
+    there is refused (HistoryError), and a committed policy file that the history skips
+    (so that no version of it would ever take effect) is a problem of `check`, unless the
+    file is in the working tree's check already (then its own problem says what to fix)."""
+    try:
+        ensure_full_history(config.root)
+        if base is not None:
+            require_common_history(config.root, base)
+        history = read_history(config.root, None, config.content_dir, config.zone)
+    except HistoryError:
+        if base is not None or is_repository(config.root):
+            raise
+        return []  # not a repository yet: nothing is committed
+    checked = {d.path for d in loaded.documents} | {p.path for p in loaded.problems}
+    return [Problem(p.path, p.line, f"committed version: {p.message}")
+            for p in history.problems if p.path not in checked]
 
 
 @dataclass(frozen=True)
@@ -52,6 +77,8 @@ def check_content(config: Config, paths: list[Path] | None = None,
     else:
         loaded = load_content(config.root, config.content_dir)
     problems = list(loaded.problems) + validate_all(loaded.documents)
+    if gate and not paths:
+        problems += unreadable_history(config, loaded, base)
     if gate and now is not None:
         store = optional_store(config, now)
         try:

@@ -17,12 +17,12 @@ import sqlalchemy as sa
 
 from ..config import Config, LateNotice
 from ..errors import StoreError
-from ..materiality import Assessment
 from ..state import PolicyState, State
 from ..store import Notice, NoticeState, Store, list_notices
 from ..store.notices import delivery_totals
 from ..store.schema import current_version, installed_at
 from ..timeline import LatePolicy, Settings, notice_start
+from .assessing import Judgement
 
 log = logging.getLogger(__name__)
 
@@ -88,7 +88,7 @@ class Plans:
     version's change, for the readers that list reasons (`plan`, the notices)."""
 
     state: State
-    assessments: Mapping[str, Mapping[dt.date, Assessment]]
+    assessments: Mapping[str, Mapping[dt.date, Judgement]]
 
     @property
     def now(self) -> dt.datetime:

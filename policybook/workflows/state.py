@@ -22,7 +22,6 @@ from ..config import Config
 from ..document import SUMMARY_CONFIRMED
 from ..errors import HistoryError
 from ..history import History, HistoryCache, policy_text_at
-from ..materiality import Assessment
 from ..state import (
     Held,
     PolicyState,
@@ -39,7 +38,7 @@ from ..state import (
 from ..store import Store
 from ..timeline import NoticeRecord, Settings, Verdict, VersionPlan, plan_versions
 from ..versions import WORKING_TREE, Commit, Version, by_policy
-from .assessing import assess_texts, assessments, parsed, verdict_of
+from .assessing import Judgement, assess_texts, front_matter, judgements, parsed, verdict_of
 from .planning import Plans, Records, read_records, settings
 
 
@@ -142,9 +141,9 @@ class StateBuilder:
             self._memo = ((self._key, now), state)
             return state
 
-    def assessments(self, state: PolicyState) -> Mapping[dt.date, Assessment]:
+    def assessments(self, state: PolicyState) -> Mapping[dt.date, Judgement]:
         """The full assessment of each version's change (of the texts in effect)."""
-        return assessments([vp.version for vp in state.versions])
+        return judgements([vp.version for vp in state.versions], self.config.root)
 
     def _notices(self, policy: str, records: Records) -> dict[dt.date, NoticeRecord]:
         out: dict[dt.date, NoticeRecord] = {}
@@ -166,8 +165,11 @@ class StateBuilder:
             notices = self._notices(policy, records)
             held = self._held(policy, versions, notices, chosen, tracked)
             live = [in_effect(v, held.get(v.effective)) for v in versions]
-            verdicts = {d: verdict_of(a) for d, a in assessments(live).items()}
-            summaries = {v.effective: self._summary(v) for v in live}
+            verdicts = {d: verdict_of(a) for d, a in judgements(live, self.config.root).items()}
+            # Only a version still to come is judged on its summary, and a policy has at
+            # most one (the file states the next version): its newest.
+            newest = max(live, key=lambda v: v.effective, default=None)
+            summaries = {newest.effective: self._summary(newest)} if newest else {}
             plans = planned(versions, verdicts, notices, chosen, held=held, tracked=tracked)
             found = self._derived.planned[policy] = (plans, held, summaries)
         plans, held, summaries = found
@@ -185,7 +187,8 @@ class StateBuilder:
         held: dict[dt.date, Held] = {}
         for _ in range(4):
             live = [in_effect(v, held.get(v.effective)) for v in versions]
-            verdicts = {d: verdict_of(a) for d, a in assessments(live).items()}
+            verdicts = {d: verdict_of(a)
+                        for d, a in judgements(live, self.config.root).items()}
             plans = plan_versions(live, verdicts, notices if tracked else
                                   assumed_notices(live, verdicts, chosen), chosen)
             found: dict[dt.date, Held] = {}
@@ -239,7 +242,7 @@ class StateBuilder:
         found = self._derived.summaries.get(key)
         if found is not None:
             return found
-        summary = parsed(v.text, v.path).front.summary
+        summary = front_matter(v.text, v.path).summary
         facts = SummaryFacts(summary)
         if len(v.commits) > 1:
             reviewed = self._reviewed_text(v)

@@ -9,9 +9,9 @@ from enum import StrEnum
 
 from ..config import Config
 from ..errors import NotFoundError
-from ..materiality import Assessment
 from ..state import PolicyState, State
 from ..versions import Version, effective_moment
+from .assessing import Judgement
 
 
 class Status(StrEnum):
@@ -28,7 +28,7 @@ class VersionRow:
     status: Status
     effective_at: dt.datetime
     edited_after_effect: tuple[str, ...]  # short shas of commits made after it took effect
-    assessment: Assessment | None  # its change from the version before (None: the first)
+    assessment: Judgement | None  # its change from the version before (None: the first)
     withdrawn_by: str | None = None  # short sha of the commit that replaced it, if withdrawn
     held_back: bool = False  # the edits after it took effect (or was announced) are material
 
@@ -47,7 +47,7 @@ class VersionRow:
 
 
 def version_rows(config: Config, state: State,
-                 judged: Callable[[PolicyState], Mapping[dt.date, Assessment]],
+                 judged: Callable[[PolicyState], Mapping[dt.date, Judgement]],
                  policy: str | None = None) -> list[VersionRow]:
     """Every version of the state (or of one policy), with its status at the state's now."""
     known = [p.policy for p in state.policies]

@@ -1,0 +1,140 @@
+"""A cache on disk for work that depends only on immutable inputs (shell).
+
+What is kept: the index of the git history (per branch head) and the verdict of each
+pair of texts. Both are pure functions of git objects (which never change) and of
+policybook's own code, so an entry is keyed by its inputs and by a *fingerprint* of the
+installed policybook: its version and a hash of its source and data files. A different
+policybook (an upgrade, a local edit) never trusts an entry written by another one.
+
+Rules that make the cache safe to have:
+- It is only ever a shortcut. Deleting the folder (`.policybook/cache/` of the
+  repository, or `$POLICYBOOK_CACHE_DIR`; `off` turns it off) changes no result.
+- Entries are JSON, never pickle: a cache folder that came from somewhere else (a
+  careless `git add -f`) cannot run code, it can at worst be ignored.
+- Every file is written to a temporary name and renamed into place (atomic on POSIX),
+  so a reader sees a whole entry or none. A file that cannot be read, is not JSON, or
+  does not carry its own key and fingerprint is ignored and rewritten.
+- A cache that cannot be written (a read-only checkout) only costs time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from collections import Counter
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from . import __version__
+
+CACHE_ENV = "POLICYBOOK_CACHE_DIR"
+_OFF = {"off", "none", "0", "false", "no"}
+
+# How much work the caches saved or cost in this process (tests and benchmarks read it).
+stats: Counter[str] = Counter()
+
+
+@lru_cache(maxsize=1)
+def fingerprint() -> str:
+    """policybook's version and a hash of every source and data file of the package."""
+    package = Path(__file__).resolve().parent
+    digest = hashlib.sha256(__version__.encode())
+    for file in sorted(package.rglob("*")):
+        if file.is_file() and file.suffix not in (".pyc", ".pyo") and \
+                "__pycache__" not in file.parts:
+            digest.update(str(file.relative_to(package)).encode())
+            digest.update(file.read_bytes())
+    return digest.hexdigest()[:20]
+
+
+def cache_folder(root: Path, env: dict[str, str] | None = None) -> Path | None:
+    """The cache folder of a repository (None when turned off)."""
+    value = (os.environ if env is None else env).get(CACHE_ENV, "").strip()
+    if value.lower() in _OFF and value:
+        return None
+    if value:
+        return Path(value).expanduser() / hashlib.sha256(
+            str(root.resolve()).encode()).hexdigest()[:16]
+    return root / ".policybook" / "cache"
+
+
+def digest(*parts: str) -> str:
+    """A key from text parts (length-prefixed, so that no two tuples collide)."""
+    h = hashlib.sha256()
+    for part in parts:
+        data = part.encode("utf-8", "surrogatepass")
+        h.update(f"{len(data)}:".encode())
+        h.update(data)
+    return h.hexdigest()
+
+
+class DiskCache:
+    """JSON entries under `folder/<fingerprint>/<kind>/`; every failure is a miss."""
+
+    def __init__(self, folder: Path | None, kind: str) -> None:
+        self.base = folder
+        self.folder = folder / fingerprint() / kind if folder is not None else None
+        self.kind = kind
+
+    def _file(self, key: str) -> Path | None:
+        if self.folder is None:
+            return None
+        return self.folder / key[:2] / f"{key}.json"
+
+    def get(self, key: str) -> Any | None:
+        file = self._file(key)
+        if file is None:
+            return None
+        try:
+            entry = json.loads(file.read_bytes())
+        except FileNotFoundError:
+            stats[f"{self.kind}.miss"] += 1
+            return None
+        except (OSError, ValueError):
+            stats[f"{self.kind}.corrupt"] += 1
+            return None
+        if not isinstance(entry, dict) or entry.get("key") != key \
+                or entry.get("policybook") != fingerprint() or "value" not in entry:
+            stats[f"{self.kind}.corrupt"] += 1
+            return None
+        stats[f"{self.kind}.hit"] += 1
+        return entry["value"]
+
+    def put(self, key: str, value: Any) -> None:
+        file = self._file(key)
+        if file is None:
+            return
+        data = json.dumps({"policybook": fingerprint(), "key": key, "value": value},
+                          ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        try:
+            if not file.parent.is_dir():
+                self._forget_other_fingerprints()
+                file.parent.mkdir(parents=True, exist_ok=True)
+                # Never committed by a careless `git add -A`: the folder ignores itself.
+                ignore = self.base / ".gitignore" if self.base is not None else None
+                if ignore is not None and not ignore.exists():
+                    ignore.write_text("*\n", encoding="utf-8")
+            fd, tmp = tempfile.mkstemp(dir=file.parent, prefix=".tmp-", suffix=".json")
+            try:
+                with os.fdopen(fd, "wb") as out:
+                    out.write(data)
+                os.replace(tmp, file)
+            except BaseException:
+                Path(tmp).unlink(missing_ok=True)
+                raise
+        except OSError:
+            stats[f"{self.kind}.unwritable"] += 1
+            return
+        stats[f"{self.kind}.write"] += 1
+
+    def _forget_other_fingerprints(self) -> None:
+        """Entries of another policybook are never read again: free their space."""
+        if self.base is None or not self.base.is_dir():
+            return
+        for other in self.base.iterdir():
+            if other.is_dir() and other.name != fingerprint() and len(other.name) == 20:
+                shutil.rmtree(other, ignore_errors=True)
