@@ -150,6 +150,17 @@ def test_the_pages_a_forged_post_and_a_confirmed_pause(
 
     page.goto(site + "/admin/preview/privacy-policy@2027-02-01")
     assert "three years instead of one" in page.locator("pre.letter").inner_text()
+    html = page.goto(site + "/admin/preview/privacy-policy@2027-02-01/email.html")
+    assert html.status == 200 and "script-src" not in html.headers["content-security-policy"]
+    assert "three years instead of one" in page.content()
+    # A test send from the dashboard: to the address given only, recorded apart.
+    page.goto(site + "/admin/preview/privacy-policy@2027-02-01")
+    page.fill("#to", "legal-review@example.org")
+    page.fill("#by", "Dana Legal")
+    page.check("input[name=confirm]")
+    page.click("text=Send the test")
+    page.wait_for_url(site + "/admin/preview/privacy-policy@2027-02-01?done=*")
+    assert "sent to legal-review@example.org" in page.locator(".done").inner_text()
 
     # A page on another origin (same host, another port) posts to the dashboard while
     # the browser holds a session: refused, and nothing happens.

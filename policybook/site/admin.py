@@ -314,7 +314,7 @@ def create_admin_app(backend: AdminBackend, guard: Guard, clock: Clock, *,
                           csrf=guard.csrf(nonce))
         by = form.get("by", "").strip() or "dashboard"
         summary = backend.control(ref, what, clock(), form.get("reason") or None, by)
-        return RedirectResponse(f"/admin/notices/{quote(ref)}?done={quote(summary)}", 303)
+        return _back(f"/admin/notices/{ref}", summary)
 
     async def preview_page(request: Request, nonce: str) -> Response:
         ref = request.path_params["ref"]
@@ -338,7 +338,7 @@ def create_admin_app(backend: AdminBackend, guard: Guard, clock: Clock, *,
                           csrf=guard.csrf(nonce))
         by = form.get("by", "").strip() or "dashboard"
         summary = backend.test_send(ref, clock(), addresses, by)
-        return RedirectResponse(f"/admin/preview/{quote(ref)}?done={quote(summary)}", 303)
+        return _back(f"/admin/preview/{ref}", summary)
 
     async def lookup_page(request: Request, nonce: str) -> Response:
         account = request.query_params.get("account", "").strip()
@@ -383,6 +383,12 @@ def create_admin_app(backend: AdminBackend, guard: Guard, clock: Clock, *,
         Route("/preview/{ref}/test", action(test_send), methods=["POST"]),
     ]
     return Starlette(routes=routes)
+
+
+def _back(path: str, summary: str) -> Response:
+    """After a POST: back to the page (303, so a reload does not post again), with what
+    was done to show (escaped in the page)."""
+    return RedirectResponse(f"{quote(path, safe='/@')}?done={quote(summary)}", 303)
 
 
 def _allowed(n: Notice, action: str) -> bool:
