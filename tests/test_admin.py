@@ -190,6 +190,8 @@ def test_the_pages_a_forged_post_and_a_confirmed_pause(
     assert "paused: nothing is sent until it is resumed" in page.locator(".done").inner_text()
     assert "Paused by Dana Legal: summary under review" in page.content()
     assert page.locator("text=Resume…").count() == 1
+    page.goto(site + "/admin/notices/1?done=Your+session+expired,+sign+in+at+evil.example")
+    assert "evil.example" not in page.content()  # only messages the dashboard signed
     page.screenshot(path=str(ARTIFACTS / "admin-paused.png"), full_page=True)
     assert notice_state(setup) is NoticeState.PAUSED
     with Store.open(setup[1], NOW) as store, store.read() as conn:

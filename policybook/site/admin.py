@@ -103,6 +103,16 @@ class Guard:
     def csrf(self, nonce: str) -> str:
         return self._sign(f"csrf.{nonce}")
 
+    def mark(self, message: str) -> str:
+        return self._sign(f"done.{message}")
+
+    def shown(self, request: Request) -> str | None:
+        """The `done` message of a redirect after an action, if this dashboard signed it."""
+        done, mark = request.query_params.get("done"), request.query_params.get("s", "")
+        if done and hmac.compare_digest(mark, self.mark(done)):
+            return done
+        return None
+
 
 def chart_svg(series: list[tuple[dt.datetime, str]], width: int = 640,
               height: int = 220) -> Markup:
@@ -285,13 +295,13 @@ def create_admin_app(backend: AdminBackend, guard: Guard, clock: Clock, *,
         troubled = [(n, t) for n, t in items
                     if sum(t.get(s, 0) for s in ("failed", "bounced", "dropped"))]
         return render("index.html", notices=items, problems=problems, troubled=troubled,
-                      now=now, csrf=guard.csrf(nonce), done=request.query_params.get("done"))
+                      now=now, csrf=guard.csrf(nonce), done=guard.shown(request))
 
     async def notice(request: Request, nonce: str) -> Response:
         n, totals = backend.notice(request.path_params["ref"])
         return render("notice.html", notice=n, totals=totals, total=sum(totals.values()),
                       chart=chart_svg(backend.series(n.id)), audit=backend.audit(n.id),
-                      csrf=guard.csrf(nonce), done=request.query_params.get("done"),
+                      csrf=guard.csrf(nonce), done=guard.shown(request),
                       actions=[a for a in ACTIONS if _allowed(n, a)])
 
     async def timeline(request: Request, nonce: str) -> Response:
@@ -314,13 +324,13 @@ def create_admin_app(backend: AdminBackend, guard: Guard, clock: Clock, *,
                           csrf=guard.csrf(nonce))
         by = form.get("by", "").strip() or "dashboard"
         summary = backend.control(ref, what, clock(), form.get("reason") or None, by)
-        return _back(f"/admin/notices/{ref}", summary)
+        return _back(f"/admin/notices/{ref}", summary, guard)
 
     async def preview_page(request: Request, nonce: str) -> Response:
         ref = request.path_params["ref"]
         subject, text, _ = backend.preview(ref, clock())
         return render("preview.html", ref=ref, subject=subject, text=text,
-                      csrf=guard.csrf(nonce), done=request.query_params.get("done"))
+                      csrf=guard.csrf(nonce), done=guard.shown(request))
 
     async def preview_html(request: Request, nonce: str) -> Response:
         _, _, html = backend.preview(request.path_params["ref"], clock())
@@ -338,7 +348,7 @@ def create_admin_app(backend: AdminBackend, guard: Guard, clock: Clock, *,
                           csrf=guard.csrf(nonce))
         by = form.get("by", "").strip() or "dashboard"
         summary = backend.test_send(ref, clock(), addresses, by)
-        return _back(f"/admin/preview/{ref}", summary)
+        return _back(f"/admin/preview/{ref}", summary, guard)
 
     async def lookup_page(request: Request, nonce: str) -> Response:
         account = request.query_params.get("account", "").strip()
@@ -385,10 +395,12 @@ def create_admin_app(backend: AdminBackend, guard: Guard, clock: Clock, *,
     return Starlette(routes=routes)
 
 
-def _back(path: str, summary: str) -> Response:
+def _back(path: str, summary: str, guard: Guard) -> Response:
     """After a POST: back to the page (303, so a reload does not post again), with what
-    was done to show (escaped in the page)."""
-    return RedirectResponse(f"{quote(path, safe='/@')}?done={quote(summary)}", 303)
+    was done to show, signed: a link made elsewhere cannot put its own words on the
+    dashboard."""
+    return RedirectResponse(f"{quote(path, safe='/@')}?done={quote(summary)}"
+                            f"&s={guard.mark(summary)}", 303)
 
 
 def _allowed(n: Notice, action: str) -> bool:
