@@ -196,6 +196,15 @@ def test_cancel_withdraws_the_banner_and_plan_says_what_legal_can_do(
     checked = run(cli, repo, env, "check", "--now", past)
     assert checked.code != 0 and "notice of this MATERIAL version was cancelled" in \
         " ".join(checked.err.split() + checked.out.split())
+    # Legal decides to give the notice after all: started again, its period counts from now.
+    again = run(cli, repo, env, "notices", "send", "privacy-policy@2027-02-01", "--again",
+                "--by", "Ann Counsel", "--now", past)
+    assert again.code == 0, again.err
+    assert "started again" in again.out and "0 sent" in again.out  # both were told before
+    resumed = json.loads(run(cli, repo, env, "plan", "--json", "--now", past).out)
+    upcoming = resumed["policies"][0]["upcoming"]
+    assert upcoming["switch_at"].startswith("2027-03-31") and upcoming["postponed"] is True
+    assert resumed["policies"][0]["banner"]["kind"] == "upcoming"
 
 
 def test_run_port_and_a_localhost_base_url_agree() -> None:
