@@ -78,7 +78,8 @@ class Wiring:
         drafts), with SendGrid's event webhook mounted (not on a preview: the editor's
         draft server is no place for delivery events)."""
         from .site.app import create_app
-        from .site.webhooks import sendgrid_webhook_route
+        from .site.webhooks import webhook_route
+        from .workflows.webhooks import SendgridWebhook
 
         source: StateBuilder = self.builder
         committed = None
@@ -88,7 +89,9 @@ class Wiring:
             source = StateBuilder(self.config, self.store, history=PreviewHistory(
                 base, self.config.root, self.config.content_dir, self.config.zone))
             committed = self.builder
-        extra: list[BaseRoute] = [sendgrid_webhook_route(self.config, store=self.store)] \
+        # SendGrid's event webhook is signed (refused with 403 while no key is set); its
+        # timestamp window follows the real clock, whatever the site's.
+        extra: list[BaseRoute] = [webhook_route(SendgridWebhook(self.config, store=self.store))] \
             if webhooks and not preview else []
         if not preview:  # (the editor's draft server has no dashboard)
             extra += self.admin_routes(clock)
