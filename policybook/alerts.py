@@ -50,6 +50,8 @@ class AlertKind(StrEnum):
     CREATED = "notice.created"
     STARTED = "notice.started"
     PAUSED = "notice.paused"
+    RESUMED = "notice.resumed"
+    CANCELLED = "notice.cancelled"
     FINISHED = "notice.finished"
     FAILED = "notice.failed"
     LATE = "notice.late"

@@ -119,6 +119,9 @@ class Config:
     # [materiality]: extra terms per concept, rules switched off, opt-in profiles (None:
     # the defaults); imported on use, so that commands without a verdict start fast
     materiality: Settings | None = None
+    # the dashboard for legal (/admin/): off unless a token is set (environment only)
+    admin_token: Secret = field(default_factory=lambda: Secret(""))
+    admin_session_hours: int = 8
 
     @property
     def zone(self) -> ZoneInfo:
@@ -192,6 +195,7 @@ _FILE_KEYS: dict[str, tuple[str, type | tuple[type, ...]]] = {
     "alerts.failed_threshold": ("alerts_failed_threshold", int),
     "alerts.retries": ("alerts_retries", int),
     "alerts.timeout": ("alerts_timeout", (int, float)),
+    "admin.session_hours": ("admin_session_hours", int),
 }
 # `[policies.<policy id>]` keys (one table per policy)
 _POLICY_KEYS = {"disagree": "policy_disagree"}
@@ -202,6 +206,8 @@ _SECRET_KEYS = {
     "smtp.url": "POLICYBOOK_SMTP_URL",
     "accounts.sql_url": "POLICYBOOK_ACCOUNTS_URL",
     "alerts.secret": "POLICYBOOK_ALERTS_SECRET",
+    "admin.token": "POLICYBOOK_ADMIN_TOKEN",
+    "admin.password": "POLICYBOOK_ADMIN_TOKEN",
 }
 # environment variable -> Config field (strings; converted and checked like the file)
 _ENV: dict[str, str] = {
@@ -226,6 +232,7 @@ _SECRET_ENV = {
     "POLICYBOOK_SMTP_URL": "smtp_url",
     "POLICYBOOK_ACCOUNTS_URL": "accounts_sql_url",
     "POLICYBOOK_ALERTS_SECRET": "alerts_secret",
+    "POLICYBOOK_ADMIN_TOKEN": "admin_token",
 }
 
 
@@ -446,6 +453,16 @@ def _check_company_and_alerts(values: dict[str, Any], problems: list[str]) -> No
             del values[name]
             continue
         values[name] = tuple(urls)
+    token = values.get("admin_token")
+    if token and len(token.value) < 16:
+        problems.append("POLICYBOOK_ADMIN_TOKEN is too short: use at least 16 random "
+                        "characters (e.g. the output of: python3 -c 'import secrets; "
+                        "print(secrets.token_urlsafe())')")
+        del values["admin_token"]
+    if "admin_session_hours" in values and not 1 <= values["admin_session_hours"] <= 24 * 30:
+        problems.append("admin.session_hours must be between 1 and 720, not "
+                        f"{values['admin_session_hours']}")
+        del values["admin_session_hours"]
     if (values.get("alerts_webhooks") or values.get("alerts_slack")) \
             and "alerts_secret" not in values and values.get("alerts_webhooks"):
         problems.append("alerts.webhooks needs the environment variable "

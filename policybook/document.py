@@ -115,6 +115,9 @@ class FrontMatter:
     end_line: int = 0  # last line of the front matter block (the closing `---`)
     lines: tuple[tuple[str, int], ...] = ()  # key -> line, for messages
     extra: tuple[tuple[str, str], ...] = ()  # other keys, as text
+    # What an account holder who disagrees can do (the notice e-mail's paragraph; over
+    # the company's and the config's wording for this policy).
+    disagree: str | None = None
 
     def line_of(self, key: str) -> int:
         return dict(self.lines).get(key, 1)
@@ -171,7 +174,8 @@ class Document:
 
 ROOT_ID = "_top"
 POLICY_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
-KNOWN_KEYS = ("policy", "title", "effective", "summary", "change", "reason")
+KNOWN_KEYS = ("policy", "title", "effective", "summary", "change", "reason", "disagree")
+DISAGREE_MAX = 600  # characters: a paragraph of an e-mail, not a policy
 # The editor re-read the summary after material edits and it still holds (state.py).
 SUMMARY_CONFIRMED = "summary-confirmed"
 # The policy id this policy had before (its history continues under the new id, and the
@@ -402,6 +406,13 @@ def parse_front_matter(source: str, path: str) -> tuple[FrontMatter, list[Proble
                                 f"'{RENAMED_FROM}: {renamed}' must name the policy id this "
                                 "policy had before (another id, e.g. 'privacy-policy'), or be "
                                 "'none' for a new policy that replaces none"))
+    disagree = text_field("disagree")
+    if disagree is not None and len(disagree) > DISAGREE_MAX:
+        problems.append(Problem(path, where.get("disagree", 1),
+                                f"'disagree' is {len(disagree)} characters; keep it to "
+                                f"{DISAGREE_MAX} (a short paragraph of the notice e-mail: "
+                                "what to do, and where), and link to the rest"))
+        disagree = None
     extra = tuple((str(k), str(v)) for k, v in data.items() if str(k) not in KNOWN_KEYS)
     return FrontMatter(
         policy=policy,
@@ -413,6 +424,7 @@ def parse_front_matter(source: str, path: str) -> tuple[FrontMatter, list[Proble
         end_line=n_lines,
         lines=lines,
         extra=extra,
+        disagree=disagree,
     ), problems
 
 

@@ -18,6 +18,7 @@ class NoticeState(StrEnum):
     SENDING = "sending"  # sending started; open to accounts added before the effective date
     COMPLETE = "complete"  # the version took effect and every delivery was attempted
     CANCELLED = "cancelled"  # withdrawn (e.g. the version was withdrawn); nothing more is sent
+    PAUSED = "paused"  # held by legal (`notices pause`): nothing is sent until resumed
 
 
 OPEN_STATES = (NoticeState.SCHEDULED, NoticeState.SENDING)
@@ -67,6 +68,12 @@ class Notice:
     completed_at: dt.datetime | None = None
     accounts_mark: int = 0
     accounts_read_at: dt.datetime | None = None
+    # Legal's control (`notices pause|resume|cancel`): the last pause and resume, and who
+    # did the last action and why (a cancel's reason is what `plan` shows).
+    paused_at: dt.datetime | None = None
+    resumed_at: dt.datetime | None = None
+    control_by: str | None = None
+    control_reason: str | None = None
 
     @property
     def key(self) -> str:

@@ -53,6 +53,7 @@ class ProblemKind(StrEnum):
     EDITED_AFTER_NOTICE = "edited-after-notice"  # a material edit of an announced version
     NO_SUMMARY = "no-summary"  # a material version without a summary for its notice
     STALE_SUMMARY = "stale-summary"  # material edits made since the summary was written
+    CANCELLED = "notice-cancelled"  # legal cancelled the notice; the version waits
 
     @property
     def blocking(self) -> bool:
@@ -229,6 +230,15 @@ def _problems(policy: str, plans: Sequence[VersionPlan], live: VersionPlan | Non
                 f"this version is MATERIAL and its notice was due on "
                 f"{_day(vp.notice_due_at, s)}, but none has gone out: {tail}; {fix}",
                 vp.verdict.reasons if vp.verdict else ()))
+        elif vp.notice is not None and vp.notice.cancelled:
+            out.append(StateProblem(
+                ProblemKind.CANCELLED, policy, v.effective, v.path, "effective",
+                "the notice of this MATERIAL version was cancelled: "
+                + ("it will not take effect, and no new notice starts by itself"
+                   if vp.switch_at is None else "it still takes effect without the rest of "
+                   "its notice (late notice policy: warn)")
+                + "; withdraw the version, or give it a new date, or start its notice again "
+                f"with 'policybook notices send {v.policy}@{v.effective} --again'"))
         elif vp.late_by is not None and vp.notice is not None:
             switch = (f"postponed to {_day(vp.switch_at, s)}" if vp.postponed and vp.switch_at
                       else f"on {v.effective}")

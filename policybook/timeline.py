@@ -65,6 +65,11 @@ class NoticeRecord:
     started_at: dt.datetime  # when it was created, i.e. when sending could start
     version: str | None = None  # the commit whose text it announced
     assumed: bool = False  # no database: taken to have started when it could (state.py)
+    # Legal's control: a paused notice holds the switch under `postpone` until resumed; a
+    # cancelled one holds it for good (and withdraws the banner), and the version is not
+    # due for another notice: legal decides what happens next.
+    paused: bool = False
+    cancelled: bool = False
 
 
 @dataclass(frozen=True)
@@ -159,8 +164,9 @@ def plan_versions(versions: Sequence[Version], verdicts: Mapping[dt.date, Verdic
         due = effective_at - notice_period if material else None
         switch: dt.datetime | None = effective_at
         if material and settings.late is LatePolicy.POSTPONE:
-            switch = None if notice is None else switch_after(effective_at, notice.started_at,
-                                                              settings)
+            held = notice is None or notice.paused or notice.cancelled
+            switch = None if held or notice is None else switch_after(
+                effective_at, notice.started_at, settings)
         plans.append(VersionPlan(version, previous, verdict, effective_at, due, notice, switch,
                                  grandfathered))
     return tuple(plans)
@@ -189,7 +195,8 @@ def banner(plans: Sequence[VersionPlan], now: dt.datetime, settings: Settings) -
     nxt = next_up(plans, now)
     # The notice period runs from the due moment, or from a notice that started earlier
     # (a notice on record whose start is still ahead of `now` has not started).
-    if nxt is not None and nxt.material and nxt.notice_due_at is not None \
+    withdrawn = nxt is not None and nxt.notice is not None and nxt.notice.cancelled
+    if nxt is not None and nxt.material and nxt.notice_due_at is not None and not withdrawn \
             and (nxt.notice_due_at <= now
                  or (nxt.notice is not None and nxt.notice.started_at <= now)):
         return Banner(BannerKind.UPCOMING, nxt.version.policy, nxt.version.effective,

@@ -27,6 +27,7 @@ from .workflows.state import StateBuilder
 
 if TYPE_CHECKING:
     from starlette.applications import Starlette
+    from starlette.routing import BaseRoute
 
     from .site.build import BuildReport
 
@@ -90,11 +91,36 @@ class Wiring:
             committed = self.builder
         # SendGrid's event webhook is signed (refused with 403 while no key is set); its
         # timestamp window follows the real clock, whatever the site's.
-        extra = [webhook_route(SendgridWebhook(self.config, store=self.store))] \
+        extra: list[BaseRoute] = [webhook_route(SendgridWebhook(self.config, store=self.store))] \
             if webhooks and not preview else []
+        if not preview:  # (the editor's draft server has no dashboard)
+            extra += self.admin_routes(clock)
         return create_app(self.config, source, clock=clock, preview=preview,
                           extra_routes=extra, compare=shared_compare, committed=committed,
                           refresh_seconds=refresh_seconds)
+
+    def admin_routes(self, clock: Clock) -> list[BaseRoute]:
+        """/admin/: the dashboard for legal, or, without POLICYBOOK_ADMIN_TOKEN, a 404
+        that says how to turn it on (never in the static build)."""
+        from starlette.responses import RedirectResponse
+        from starlette.routing import Mount, Route
+
+        from .site.admin import Guard, admin_off, create_admin_app
+        from .workflows.admin import AdminBackend
+
+        token = self.config.admin_token.value
+        if token:
+            guard = Guard(token, self.config.admin_session_hours,
+                          secure=self.config.base_url.startswith("https://"))
+            app = create_admin_app(AdminBackend(self.config, self.store, self.builder), guard,
+                                   clock, root=self.config.root, base_url=self.config.base_url)
+        else:
+            app = admin_off()
+
+        async def to_slash(request: object) -> RedirectResponse:
+            return RedirectResponse("/admin/", 308)
+
+        return [Route("/admin", to_slash), Mount("/admin", app=app)]
 
     def build(self, out: Path, now: dt.datetime) -> BuildReport:
         """The static site as of `now`."""

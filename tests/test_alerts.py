@@ -211,3 +211,23 @@ def test_a_run_that_stops_raises_a_failed_alert(receiver: Receiver, store: Store
     failed = receiver.posts[-1]["json"]
     assert failed["event"] == "notice.failed" and failed["details"]["sent"] == 0
     assert "cannot write to the outbox" in failed["text"]
+
+
+def test_pause_resume_and_cancel_raise_alerts_with_who(receiver: Receiver, store: Store,
+                                                        tmp_path: Path) -> None:
+    from policybook.workflows.control import Action, control
+
+    (tmp_path / "policybook.toml").write_text(
+        f'[alerts]\nwebhooks = ["{receiver.url}/pb"]\n', encoding="utf-8")
+    config = make_config(tmp_path, store.engine.url.render_as_string(hide_password=False),
+                         POLICYBOOK_ALERTS_SECRET=SECRET)
+    notice = add_notice(store)
+    control(config, notice.id, Action.PAUSE, NOW, reason="checking", by="Dana", store=store)
+    control(config, notice.id, Action.RESUME, NOW, by="Dana", store=store)
+    control(config, notice.id, Action.CANCEL, NOW, reason="dropped", by="Eve", store=store)
+    assert alerter_for(config).flush(5)
+    got = [(p["event"], p["json"]["details"]["by"], p["json"]["details"]["reason"])
+           for p in receiver.posts]
+    assert got == [("notice.paused", "Dana", "checking"), ("notice.resumed", "Dana", None),
+                   ("notice.cancelled", "Eve", "dropped")]
+    assert receiver.bad_signatures == 0

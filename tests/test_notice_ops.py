@@ -310,6 +310,8 @@ def test_migration_from_schema_1(db_url: str) -> None:
     with engine.begin() as conn:
         metadata.create_all(conn, tables=old)
         conn.execute(sa.text("ALTER TABLE pb_deliveries DROP COLUMN message_sha256"))
+        for column in ("paused_at", "resumed_at", "control_by", "control_reason"):  # v3
+            conn.execute(sa.text(f"ALTER TABLE pb_notices DROP COLUMN {column}"))
         conn.execute(sa.text("INSERT INTO pb_schema (version, install_id, migrated_at, "
                              "installed_at) VALUES (1, 'abcd0001', :t, :t)"),
                      {"t": dt.datetime(2026, 1, 1)})
@@ -317,6 +319,8 @@ def test_migration_from_schema_1(db_url: str) -> None:
     with Store.open(db_url, BEFORE_DUE) as store, store.read() as conn:
         columns = {c["name"] for c in sa.inspect(conn).get_columns("pb_deliveries")}
         assert "message_sha256" in columns
+        notice_columns = {c["name"] for c in sa.inspect(conn).get_columns("pb_notices")}
+        assert {"paused_at", "resumed_at", "control_by", "control_reason"} <= notice_columns
         assert sa.inspect(conn).has_table("pb_test_sends")
         assert conn.execute(sa.text("SELECT version, install_id FROM pb_schema")).one() == \
             (SCHEMA_VERSION, "abcd0001")

@@ -115,3 +115,24 @@ def test_earliest_effective_date_leaves_the_full_period() -> None:
     s = settings()
     assert earliest_effective(at("2026-11-28T10:00Z"), s) == dt.date(2026, 12, 29)
     assert earliest_effective(at("2026-11-28T07:00Z"), s) == dt.date(2026, 12, 28)
+
+
+def test_paused_and_cancelled_notices_hold_the_switch_under_postpone() -> None:
+    started = at("2026-12-16T00:00-08:00")
+    after = at("2027-02-01T00:00Z")  # past the effective date
+    paused = {V2.effective: NoticeRecord("privacy-policy", V2.effective, started, paused=True)}
+    cancelled = {V2.effective: NoticeRecord("privacy-policy", V2.effective, started,
+                                            cancelled=True)}
+    for notices in (paused, cancelled):
+        held = plan_policy("privacy-policy", [V1, V2], MATERIAL, notices, settings(), after)
+        assert held.in_force and held.in_force.version is V1  # waits (postpone)
+        assert held.upcoming and held.upcoming.switch_at is None
+        assert notices_due(held, after) == ()  # never noticed again by itself
+        warned = plan_policy("privacy-policy", [V1, V2], MATERIAL, notices,
+                             settings(late=LatePolicy.WARN), after)
+        assert warned.in_force and warned.in_force.version is V2  # warn: on its date
+    during = at("2026-12-20T00:00Z")
+    still = plan_policy("privacy-policy", [V1, V2], MATERIAL, paused, settings(), during)
+    assert still.banner and still.banner.kind is BannerKind.UPCOMING  # the period runs
+    gone = plan_policy("privacy-policy", [V1, V2], MATERIAL, cancelled, settings(), during)
+    assert gone.banner is None  # a cancel withdraws the banner

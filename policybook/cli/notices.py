@@ -15,22 +15,21 @@ from typing import Any, TextIO
 
 import click
 
+from ..config import Config
 from ..delivery import DeliveryState
 from ..errors import MailError
-from ..store import Notice, Store, find_notice, list_notices
-from ..store.ledger import REPORT_COLUMNS, report_rows
-from ..store.notices import delivery_totals
+from ..notice import Notice
+from ..workflows import records
 from ..workflows.notices import DryRun, Progress, send_notice
 from ..workflows.notices import dry_run as plan_dry_run
+from ..workflows.records import PROBLEM_STATES, REPORT_COLUMNS
 from .common import Env, echo_json, now_option, parse_now, pass_env
-
-PROBLEM_STATES = (DeliveryState.FAILED, DeliveryState.BOUNCED, DeliveryState.DROPPED)
 
 
 @click.group()
 def notices() -> None:
-    """Notices of material changes: preview and test one, list them, send one, report
-    and verify the proof of notice, look up an account.
+    """Notices of material changes: preview and test one, list them, send, pause, resume
+    or cancel one, report and verify the proof of notice, look up an account.
 
     \b
     Example:
@@ -73,19 +72,18 @@ def list_command(env: Env, as_json: bool) -> None:
     Example:
       policybook notices list --json
     """
-    with Store.open(env.config.db_url, parse_now(None)) as store, store.read() as conn:
-        items = list_notices(conn)
-        totals = delivery_totals(conn)
+    items = records.notices_with_totals(env.config)
     if as_json:
-        echo_json([_notice_json(n, totals.get(n.id, {})) for n in items])
+        echo_json([_notice_json(i.notice, i.totals) for i in items])
         return
     if not items:
         click.echo("No notices yet (the scheduler creates one when a material version's "
                    "notice is due).")
         return
-    for n in items:
+    for i in items:
+        n = i.notice
         click.echo(f"{n.id:>4}  {n.key:<36} {n.version[:10]:<10}  {n.state.value:<9}  "
-                   f"due {_when(n.due_at)}  {_totals_text(totals.get(n.id, {}))}")
+                   f"due {_when(n.due_at)}  {_totals_text(i.totals)}")
 
 
 @contextmanager
@@ -109,9 +107,15 @@ def _progress_bar(enabled: bool) -> Iterator[Progress | None]:
 @click.argument("notice")
 @click.option("--dry-run", is_flag=True,
               help="Show what would be sent; write nothing, contact no provider.")
+@click.option("--again", is_flag=True,
+              help="Start a cancelled notice again (its period counts from now; nobody "
+                   "already told is sent it twice).")
+@click.option("--by", metavar="NAME", help="With --again: who decided (default: "
+                                           "$POLICYBOOK_ACTOR, else the login name).")
 @now_option
 @pass_env
-def send_command(env: Env, notice: str, dry_run: bool, now: str | None) -> None:
+def send_command(env: Env, notice: str, dry_run: bool, again: bool, by: str | None,
+                 now: str | None) -> None:
     """Send a notice now (normally the scheduler does this when it is due).
 
     NOTICE is a notice id or POLICY@EFFECTIVE-DATE. Safe to interrupt and run again, or to
@@ -122,6 +126,7 @@ def send_command(env: Env, notice: str, dry_run: bool, now: str | None) -> None:
     Example:
       policybook notices send 3 --dry-run
       policybook notices send privacy-policy@2027-01-15
+      policybook notices send privacy-policy@2027-01-15 --again
     """
     config = env.config
     moment = parse_now(now, env.config.zone)
@@ -129,6 +134,10 @@ def send_command(env: Env, notice: str, dry_run: bool, now: str | None) -> None:
     if dry_run:
         _show_dry_run(plan_dry_run(config, ref, moment))
         return
+    if again:
+        from ..workflows.control import Action, control
+
+        click.echo(control(config, ref, Action.REOPEN, moment, by=by).summary())
     with _progress_bar(sys.stdout.isatty()) as progress:
         report = send_notice(config, ref, moment, progress=progress)
     if report.error:
@@ -162,12 +171,12 @@ def _atomic_text(path: Path) -> Iterator[TextIO]:
         raise
 
 
-def _write_csv(handle: TextIO, store: Store, n: Notice) -> int:
+def _write_csv(handle: TextIO, config: Config, n: Notice) -> int:
     writer = csv.writer(handle)
     writer.writerow(("notice_id", "policy", "effective", "version", *REPORT_COLUMNS))
     count = 0
-    with store.read() as conn:
-        for row in report_rows(conn, n.id):
+    with records.proof_rows(config, n.id) as rows:
+        for row in rows:
             writer.writerow((n.id, _cell(n.policy), n.effective.isoformat(), n.version,
                              *(_cell(row[c]) for c in REPORT_COLUMNS)))
             count += 1
@@ -226,47 +235,43 @@ def report_command(env: Env, notice: str, csv_path: str | None, as_json: bool,
         _bundle(env, notice, Path(bundle_path))
         if not csv_path and not as_json:
             return
-    with Store.open(env.config.db_url, parse_now(None)) as store:
-        with store.read() as conn:
-            n = find_notice(conn, notice)
-            totals = delivery_totals(conn, n.id).get(n.id, {})
-        if csv_path == "-":
-            _write_csv(sys.stdout, store, n)
-            return
-        if as_json:
-            echo_json(_notice_json(n, totals))
-        else:
-            click.echo(_printable(f"Notice {n.id}: {n.title} ({n.policy}), effective "
-                                  f"{n.effective.isoformat()}"))
-            click.echo(f"Version {n.version}; {n.state.value}; due {_when(n.due_at)}; "
-                       f"started {_when(n.started_at)}; completed {_when(n.completed_at)}")
-            click.echo(f"Deliveries: {_totals_text(totals)}")
-            problems = sum(totals.get(s.value, 0) for s in PROBLEM_STATES)
-            if problems:
-                click.echo(f"Not delivered ({problems}):")
-                with store.read() as conn:
-                    for i, row in enumerate(report_rows(
-                            conn, n.id, [s.value for s in PROBLEM_STATES])):
-                        if i == 20:
-                            click.echo(f"  ... and {problems - 20} more (see --csv)")
-                            break
-                        click.echo(_printable(f"  {row['account_id']}  {row['email']}  "
-                                              f"{row['state']}  {row['error'] or ''}"))
-        if csv_path:
-            target = Path(csv_path)
-            with _atomic_text(target) as handle:
-                count = _write_csv(handle, store, n)
-            if not as_json:
-                click.echo(f"Wrote {count} rows to {target}")
+    config = env.config
+    found = records.notice_report(config, notice)
+    n, totals = found.notice, found.totals
+    if csv_path == "-":
+        _write_csv(sys.stdout, config, n)
+        return
+    if as_json:
+        echo_json(_notice_json(n, totals))
+    else:
+        click.echo(_printable(f"Notice {n.id}: {n.title} ({n.policy}), effective "
+                              f"{n.effective.isoformat()}"))
+        click.echo(f"Version {n.version}; {n.state.value}; due {_when(n.due_at)}; "
+                   f"started {_when(n.started_at)}; completed {_when(n.completed_at)}")
+        if n.control_by and n.state.value in ("paused", "cancelled"):
+            click.echo(_printable(f"{n.state.value.capitalize()} by {n.control_by}"
+                                  + (f": {n.control_reason}" if n.control_reason else "")))
+        click.echo(f"Deliveries: {_totals_text(totals)}")
+        problems = found.problems
+        if problems:
+            click.echo(f"Not delivered ({problems}):")
+            with records.proof_rows(config, n.id, [s.value for s in PROBLEM_STATES]) as rows:
+                for i, row in enumerate(rows):
+                    if i == 20:
+                        click.echo(f"  ... and {problems - 20} more (see --csv)")
+                        break
+                    click.echo(_printable(f"  {row['account_id']}  {row['email']}  "
+                                          f"{row['state']}  {row['error'] or ''}"))
+    if csv_path:
+        target = Path(csv_path)
+        with _atomic_text(target) as handle:
+            count = _write_csv(handle, config, n)
+        if not as_json:
+            click.echo(f"Wrote {count} rows to {target}")
 
 
 def _bundle(env: Env, notice: str, target: Path) -> None:
-    from ..proof import write_bundle
-
-    now = parse_now(None)
-    with Store.open(env.config.db_url, now) as store:
-        report = write_bundle(store, notice, target, env.config.root, env.config.content_dir,
-                              now)
+    report = records.bundle(env.config, notice, target, parse_now(None))
     click.echo(f"Wrote {target}: {report.deliveries} deliveries, {report.messages} "
                f"message copies (check it with: policybook notices verify {target})")
     if report.unmatched:
@@ -308,7 +313,6 @@ def lookup_command(env: Env, account: str, policy_ref: str | None, as_json: bool
     Example:
       policybook notices lookup acc-1042 --policy privacy-policy@2027-01-15
     """
-    from ..store import proof
     from ..workflows.preview import parse_ref
 
     policy: str | None = None
@@ -318,8 +322,7 @@ def lookup_command(env: Env, account: str, policy_ref: str | None, as_json: bool
             policy, effective = parse_ref(policy_ref)
         else:
             policy = policy_ref
-    with Store.open(env.config.db_url, parse_now(None)) as store, store.read() as conn:
-        rows = proof.lookup(conn, account, policy, effective)
+    rows = records.lookup(env.config, account, policy, effective)
     if as_json:
         echo_json([{k: (_cell(v) if v is not None else None) for k, v in r.items()}
                    for r in rows])
@@ -409,3 +412,51 @@ def test_command(env: Env, version: str, addresses: tuple[str, ...], locale: str
         click.echo(f"  refused for {address}: {why}")
     if report.error:
         raise MailError(f"test {report.test_id}: {report.error}")
+
+
+def _control_command(action_name: str, help_text: str) -> None:
+    from ..workflows.control import Action, control
+
+    action = Action(action_name)
+
+    @notices.command(action_name, help=help_text)
+    @click.argument("notice")
+    @click.option("--reason", metavar="TEXT", help="Why (kept in the audit log; required "
+                                                   "for a cancel).")
+    @click.option("--by", metavar="NAME", help="Who acts (default: $POLICYBOOK_ACTOR, else "
+                                               "the login name); recorded.")
+    @now_option
+    @pass_env
+    def command(env: Env, notice: str, reason: str | None, by: str | None,
+                now: str | None) -> None:
+        report = control(env.config, notice, action, parse_now(now, env.config.zone),
+                         reason=reason, by=by)
+        click.echo(report.summary())
+
+
+_control_command("pause", """Pause a notice: no e-mail goes out until it is resumed.
+
+The batch with the provider at that moment is the last one; nothing is lost or sent
+twice. The banner stays (the notice period runs); a notice resumed after it was due
+follows the late-notice policy (see 'policybook plan').
+
+\b
+Example:
+  policybook notices pause 3 --reason "wrong summary, checking with counsel"
+""")
+_control_command("resume", """Resume a paused notice: sending carries on where it stopped.
+
+\b
+Example:
+  policybook notices resume 3 --by "J. Doe"
+""")
+_control_command("cancel", """Cancel a notice: nothing more is sent, the banner is withdrawn.
+
+The version then waits (with late_notice = postpone it does not take effect) until
+legal withdraws it, gives it a new date, or sends its notice again with
+'policybook notices send POLICY@DATE --again'. --reason is required.
+
+\b
+Example:
+  policybook notices cancel 3 --reason "the change is dropped"
+""")

@@ -94,6 +94,19 @@ def _notice_lines(vp: VersionPlan, notice: dict[str, Any] | None, config: Config
                    + (f" since {_at(notice['started_at'], dt.UTC)}" if notice["started_at"]
                       else "") + (f" ({counts})" if counts else ""))
     late = vp.late_by
+    if notice is not None and notice.get("cancelled_at") is not None:
+        return out + _cancelled_lines(vp, notice, config)
+    if notice is not None and notice.get("paused_at") is not None:
+        hold = (f"the version will not take effect until it is resumed and has run its full "
+                f"{config.notice_days} days (late notice policy: postpone)"
+                if vp.switch_at is None else
+                f"the switch stays on {vp.version.effective} even so (late notice policy: "
+                f"{config.late_notice})")
+        out.append(f"  PAUSED on {_at(notice['paused_at'], dt.UTC)} by {notice['by']}"
+                   + (f" ({notice['reason']})" if notice.get("reason") else "")
+                   + f": no e-mail goes out until 'policybook notices resume {notice['id']}'; "
+                   f"{hold}.")
+        return out
     if late is not None and vp.notice is not None and not vp.notice.assumed:
         given = vp.notice_period_given
         tail = (f"the switch is postponed to {_at(vp.switch_at, config.zone)}" if vp.postponed
@@ -106,6 +119,20 @@ def _notice_lines(vp: VersionPlan, notice: dict[str, Any] | None, config: Config
         out.append("  awaiting its notice: the notice is overdue; the version will not take "
                    f"effect until {config.notice_days} days after the notice starts.")
     return out
+
+
+def _cancelled_lines(vp: VersionPlan, notice: dict[str, Any], config: Config) -> list[str]:
+    v = vp.version
+    effect = ("it will not take effect (late notice policy: postpone), and no new notice "
+              "starts by itself" if vp.switch_at is None else
+              f"it still takes effect on {v.effective} without the rest of its notice (late "
+              "notice policy: warn)")
+    return [f"  notice {notice['id']} cancelled on {_at(notice['cancelled_at'], dt.UTC)} by "
+            f"{notice['by'] or 'the scheduler'}: {notice['reason'] or 'no reason given'}; the "
+            f"banner is withdrawn; {effect}.",
+            "  next: withdraw the version, give it a new effective date (a new version with "
+            "its own notice), or start its notice again with 'policybook notices send "
+            f"{v.policy}@{v.effective} --again'."]
 
 
 def _plan_json(plan: PolicyState, config: Config,
@@ -131,8 +158,8 @@ def _plan_json(plan: PolicyState, config: Config,
             "notice_period_given_seconds": int(vp.notice_period_given.total_seconds())
             if vp.notice_period_given else None,
             "notice": None if notice is None else {
-                **notice, "started_at": notice["started_at"].isoformat()
-                if notice["started_at"] else None},
+                k: (value.isoformat() if isinstance(value, dt.datetime) else value)
+                for k, value in notice.items()},
         }
 
     banner = plan.banner

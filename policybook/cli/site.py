@@ -7,6 +7,7 @@ import errno
 import socket
 from collections.abc import Callable
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import click
 
@@ -99,8 +100,25 @@ def listen_address(env: Env, host: str | None, port: int | None) -> tuple[Config
     if not 0 < port < 65536:
         raise UsageError(f"--port {port} must be between 1 and 65535")
     if config.base_url == DEFAULT_BASE_URL:  # links in notices and the feed follow the port
-        config = config.with_(base_url=f"http://{host}:{port}")
-    return config, host, port
+        return config.with_(base_url=f"http://{host}:{port}"), host, port
+    return config.with_(base_url=follow_port(config.base_url, port)), host, port
+
+
+LOOPBACK = ("localhost", "127.0.0.1", "::1")
+
+
+def follow_port(base_url: str, port: int) -> str:
+    """A base_url on this machine (plain http on localhost, 127.x or ::1) names the port
+    actually served, so the e-mail links and the site's own links reach it; any other
+    base_url (a proxy, a real domain, https on localhost) is left as it is."""
+    parts = urlsplit(base_url)
+    host = parts.hostname or ""
+    if parts.scheme != "http" or not (host in LOOPBACK or host.startswith("127.")):
+        return base_url
+    if (parts.port or 80) == port:
+        return base_url
+    netloc = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
 
 
 @click.command()

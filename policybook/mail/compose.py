@@ -126,9 +126,11 @@ class Company:
         return "@" in self.contact and "://" not in self.contact
 
 
-def company_of(config: Config, policy_id: str) -> Company:
+def company_of(config: Config, policy_id: str, disagree: str | None = None) -> Company:
+    """The letterhead; `disagree` (the version's own `disagree:` front matter) comes
+    before the configured wording."""
     return Company(config.company_name, config.company_address, config.company_contact,
-                   config.disagree_text(policy_id))
+                   disagree or config.disagree_text(policy_id))
 
 
 @dataclass(frozen=True)
@@ -551,9 +553,10 @@ def compose(notice: NoticeFacts, root: Path, mail_from: str, reply_to: str | Non
                   zone, company, test)
 
 
-def letter_for(config: Config, notice: NoticeFacts, install_id: str, test: bool = False
-               ) -> Letter:
-    """The letter as the configuration writes it (sender, company, languages)."""
+def letter_for(config: Config, notice: NoticeFacts, install_id: str, test: bool = False,
+               disagree: str | None = None) -> Letter:
+    """The letter as the configuration writes it (sender, company, languages); `disagree`
+    is the version's own `disagree:` front matter, if it has one."""
     return compose(notice, config.root, config.mail_from, config.mail_reply_to, install_id,
-                   config.default_locale, config.zone, company_of(config, notice.policy),
-                   test)
+                   config.default_locale, config.zone,
+                   company_of(config, notice.policy, disagree), test)

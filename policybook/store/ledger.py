@@ -31,7 +31,7 @@ from sqlalchemy.engine import Connection
 from ..delivery import BatchResult, DeliveryState, Recipient
 from .accounts import AccountStatus, SourceRow, SqlAccountSource
 from .db import Store
-from .notices import Notice
+from .notices import Notice, notice_is_open
 from .schema import accounts, deliveries, notices, utc_value
 
 PENDING = DeliveryState.PENDING.value
@@ -243,11 +243,16 @@ def _claim_rows(conn: Connection, candidates: Any, token: str, now: dt.datetime,
 
 def claim(store: Store, notice_id: int, size: int, now: dt.datetime, lease_seconds: int
           ) -> Claim:
-    """Claim up to `size` deliveries: expired leases first, then pending rows by locale."""
+    """Claim up to `size` deliveries: expired leases first, then pending rows by locale.
+
+    Nothing is claimed for a notice that is paused or cancelled: a pause stops
+    every sender before its next batch (checked in the claim's own transaction)."""
     token = secrets.token_hex(8)
     lease_until = now + dt.timedelta(seconds=lease_seconds)
     d = deliveries.c
     with store.write() as conn:
+        if not notice_is_open(conn, notice_id):
+            return Claim(token, ())
         expired = sa.select(d.id).where(d.notice_id == notice_id, IS_SENDING,
                                         d.lease_until < now).order_by(d.lease_until).limit(size)
         rows = _claim_rows(conn, expired, token, now, lease_until)

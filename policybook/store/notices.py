@@ -76,7 +76,9 @@ def _notice(row: Any) -> Notice:
         effective_at=m["effective_at"], created_at=m["created_at"],
         state=NoticeState(m["state"]), started_at=m["started_at"],
         completed_at=m["completed_at"], accounts_mark=m["accounts_mark"],
-        accounts_read_at=m["accounts_read_at"])
+        accounts_read_at=m["accounts_read_at"], paused_at=m["paused_at"],
+        resumed_at=m["resumed_at"], control_by=m["control_by"],
+        control_reason=m["control_reason"])
 
 
 def get_notice(conn: Connection, notice_id: int) -> Notice:
@@ -146,16 +148,77 @@ def set_notice_state(conn: Connection, notice_id: int, state: NoticeState, now: 
     conn.execute(notices.update().where(notices.c.id == notice_id).values(**changes))
 
 
-def cancel_notice(conn: Connection, notice_id: int, now: dt.datetime, reason: str) -> int:
-    """Withdraw a notice: nothing more is sent; returns how many pending deliveries stopped."""
+def cancel_notice(conn: Connection, notice_id: int, now: dt.datetime, reason: str,
+                  by: str | None = None) -> int:
+    """Withdraw a notice: nothing more is sent; returns how many deliveries stopped.
+
+    A batch in the hands of a sender right now (a live lease) is left to it: the provider
+    may already have it, and the sender records what was accepted as sent (the proof
+    must not say "cancelled" of an e-mail that went out), then gives the rest back, which
+    `stop_leftovers` then cancels."""
     get_notice(conn, notice_id)
-    stopped = conn.execute(deliveries.update().where(
-        deliveries.c.notice_id == notice_id, deliveries.c.state.in_(("pending", "sending")),
-    ).values(state="cancelled", claim_token=None, lease_until=None, error=reason)).rowcount
-    set_notice_state(conn, notice_id, NoticeState.CANCELLED, now)
+    stopped = stop_leftovers(conn, notice_id, now, reason)
+    set_notice_state(conn, notice_id, NoticeState.CANCELLED, now, control_by=by,
+                     control_reason=reason)
     audit(conn, "notice.cancelled", f"notice:{notice_id}", now,
-          {"reason": reason, "stopped": stopped})
+          {"reason": reason, "stopped": stopped, "by": by})
     return stopped
+
+
+def stop_leftovers(conn: Connection, notice_id: int, now: dt.datetime, reason: str) -> int:
+    """A cancelled notice's deliveries that no sender holds: pending, or claimed under an
+    expired lease (a sender that died) -> cancelled."""
+    d = deliveries.c
+    return int(conn.execute(deliveries.update().where(
+        d.notice_id == notice_id,
+        sa.or_(d.state == "pending", sa.and_(d.state == "sending", d.lease_until < now)),
+    ).values(state="cancelled", claim_token=None, lease_until=None, error=reason)).rowcount)
+
+
+def pause_notice(conn: Connection, notice: Notice, now: dt.datetime, reason: str | None,
+                 by: str) -> None:
+    """Hold an open notice: senders stop before their next batch (see ledger.claim)."""
+    set_notice_state(conn, notice.id, NoticeState.PAUSED, now, paused_at=now,
+                     control_by=by, control_reason=reason)
+    audit(conn, "notice.paused", f"notice:{notice.id}", now,
+          {"by": by, "reason": reason, "was": notice.state.value})
+
+
+def resume_notice(conn: Connection, notice: Notice, now: dt.datetime, reason: str | None,
+                  by: str) -> NoticeState:
+    """Open a paused notice again: sending if it had started, else scheduled."""
+    state = NoticeState.SENDING if notice.started_at is not None else NoticeState.SCHEDULED
+    conn.execute(notices.update().where(notices.c.id == notice.id).values(
+        state=state.value, resumed_at=now, control_by=by, control_reason=reason))
+    audit(conn, "notice.resumed", f"notice:{notice.id}", now,
+          {"by": by, "reason": reason, "paused_at": notice.paused_at.isoformat()
+           if notice.paused_at else None, "state": state.value})
+    return state
+
+
+def reopen_notice(conn: Connection, notice: Notice, now: dt.datetime, reason: str | None,
+                  by: str) -> NoticeState:
+    """Start a cancelled notice again (`notices send --again`): the deliveries it stopped
+    are pending again (those already sent are not sent twice), and its period counts
+    from now, like a resume (the cancel counts as the pause)."""
+    state = NoticeState.SENDING if notice.started_at is not None else NoticeState.SCHEDULED
+    reopened = conn.execute(deliveries.update().where(
+        deliveries.c.notice_id == notice.id, deliveries.c.state == "cancelled",
+    ).values(state="pending", error=None)).rowcount
+    conn.execute(notices.update().where(notices.c.id == notice.id).values(
+        state=state.value, paused_at=notice.completed_at or now, resumed_at=now,
+        completed_at=None, control_by=by, control_reason=reason))
+    audit(conn, "notice.reopened", f"notice:{notice.id}", now,
+          {"by": by, "reason": reason, "pending": reopened, "state": state.value})
+    return state
+
+
+def notice_is_open(conn: Connection, notice_id: int) -> bool:
+    """Whether a sender may claim for the notice (neither paused nor cancelled)."""
+    state = conn.execute(sa.select(notices.c.state).where(notices.c.id == notice_id)
+                         ).scalar_one_or_none()
+    return state is not None and state not in (NoticeState.PAUSED.value,
+                                               NoticeState.CANCELLED.value)
 
 
 def audit(conn: Connection, kind: str, subject: str, at: dt.datetime,

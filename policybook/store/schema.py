@@ -24,7 +24,7 @@ from sqlalchemy.engine import Connection, Dialect
 
 from ..errors import StoreError
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 # Any constant works; it only has to be the same for every policybook process.
 _MIGRATION_LOCK = 0x70_62_6D_69  # "pbmi"
 
@@ -111,6 +111,11 @@ notices = sa.Table(
     sa.Column("accounts_mark", sa.BigInteger, nullable=False, server_default="0"),
     # When recipients were last added (from the store's table or the SQL source).
     sa.Column("accounts_read_at", UTCDateTime),
+    # Legal's control (version 3): the last pause and resume, who acted last and why.
+    sa.Column("paused_at", UTCDateTime),
+    sa.Column("resumed_at", UTCDateTime),
+    sa.Column("control_by", sa.String(200)),
+    sa.Column("control_reason", sa.Text),
     # One notice per version of a policy, ever: the scheduler may run in several
     # processes, and creation is an INSERT that yields to an existing row.
     sa.UniqueConstraint("policy", "effective", "version", name="pb_notices_version"),
@@ -223,10 +228,22 @@ def _v2_proof(conn: Connection) -> None:
     metadata.create_all(conn, tables=[notice_messages, notice_versions, test_sends])
 
 
+def _v3_control(conn: Connection) -> None:
+    """Version 3: pause, resume and cancel by legal (who, when, why)."""
+    for column in ("paused_at TIMESTAMP", "resumed_at TIMESTAMP", "control_by VARCHAR(200)",
+                   "control_reason TEXT"):
+        name, kind = column.split()
+        if kind == "TIMESTAMP" and conn.dialect.name == "postgresql":
+            kind = "TIMESTAMP WITH TIME ZONE"
+        elif kind == "TIMESTAMP":
+            kind = "DATETIME"
+        conn.execute(sa.text(f"ALTER TABLE pb_notices ADD COLUMN {name} {kind}"))
+
+
 # version -> the step that brings a database from version-1 to it. Version 1 is the
 # creation of every table above; later versions append explicit steps here (add a
 # column, backfill it), never edit an earlier one.
-MIGRATIONS: dict[int, Callable[[Connection], None]] = {2: _v2_proof}
+MIGRATIONS: dict[int, Callable[[Connection], None]] = {2: _v2_proof, 3: _v3_control}
 
 
 def _lock(conn: Connection) -> None:

@@ -27,13 +27,20 @@ from ..addresses import redact
 from ..alerts import AlertKind, notify
 from ..config import Config
 from ..delivery import BatchResult
+from ..document import parse_front_matter
 from ..errors import PolicybookError, UsageError
 from ..history import policy_text_at
 from ..mail import Mailer, make_mailer
 from ..mail.compose import Letter, letter_for
 from ..store import Notice, NoticeState, Store, audit, find_notice, get_notice, ledger, proof
 from ..store.accounts import SqlAccountSource
-from ..store.notices import delivery_totals, due_notices, set_notice_state
+from ..store.notices import (
+    delivery_totals,
+    due_notices,
+    notice_is_open,
+    set_notice_state,
+    stop_leftovers,
+)
 from ..store.schema import install_id
 
 log = logging.getLogger(__name__)
@@ -95,10 +102,29 @@ def open_store(config: Config, store: Store | None, now: dt.datetime) -> tuple[S
     return Store.open(config.db_url, now), True
 
 
+# (repository, policy, commit) -> the version's `disagree:` front matter (None: none)
+_DISAGREE: dict[tuple[str, str, str], str | None] = {}
+
+
+def version_disagree(config: Config, policy: str, commit: str) -> str | None:
+    """The `disagree:` front matter of the version a notice announces (read from git once
+    per process; None when it has none, or git does not have the commit)."""
+    key = (str(config.root), policy, commit)
+    if key not in _DISAGREE:
+        try:
+            path, text = policy_text_at(config.root, policy, commit, config.content_dir)
+        except PolicybookError:
+            _DISAGREE[key] = None
+        else:
+            _DISAGREE[key] = parse_front_matter(text, path)[0].disagree
+    return _DISAGREE[key]
+
+
 def _letter(config: Config, store: Store, notice: Notice) -> Letter:
     with store.read() as conn:
         install = install_id(conn)
-    letter = letter_for(config, notice, install)
+    letter = letter_for(config, notice, install,
+                        disagree=version_disagree(config, notice.policy, notice.version))
     letter.rendered(config.default_locale)  # template errors surface before any claim
     return letter
 
@@ -180,7 +206,12 @@ def send_notice(config: Config, notice_ref: int | str, now: dt.datetime, *,
             notice = (get_notice(conn, notice_ref) if isinstance(notice_ref, int)
                       else find_notice(conn, notice_ref))
         if notice.state is NoticeState.CANCELLED:
-            raise UsageError(f"notice {notice.id} ({notice.key}) was cancelled; nothing to send")
+            raise UsageError(f"notice {notice.id} ({notice.key}) was cancelled; nothing to send "
+                             "(to notify again, see 'policybook plan')")
+        if notice.state is NoticeState.PAUSED:
+            by = f" by {notice.control_by}" if notice.control_by else ""
+            raise UsageError(f"notice {notice.id} ({notice.key}) is paused{by}; nothing is "
+                             f"sent until 'policybook notices resume {notice.id}'")
         letter = _letter(config, store, notice)
         keep_version(config, store, notice, clock())
         if notice.state is NoticeState.SCHEDULED:
@@ -202,7 +233,15 @@ def send_notice(config: Config, notice_ref: int | str, now: dt.datetime, *,
         if notice.state is NoticeState.COMPLETE:  # a run after completion changes nothing
             report = replace(report, state=NoticeState.COMPLETE)
         with store.write() as conn:
-            if report.error is None and report.remaining == 0 \
+            now_state = get_notice(conn, notice.id).state
+            if now_state in (NoticeState.PAUSED, NoticeState.CANCELLED):
+                # Legal acted while this run sent: what it held was recorded or given back;
+                # a cancel's leftovers (given back just now) are cancelled too.
+                if now_state is NoticeState.CANCELLED:
+                    stop_leftovers(conn, notice.id, clock(), "the notice was cancelled")
+                report = replace(report, state=now_state,
+                                 remaining=ledger.unsettled_count(conn, notice.id))
+            elif report.error is None and report.remaining == 0 \
                     and clock() >= notice.effective_at:
                 set_notice_state(conn, notice.id, NoticeState.COMPLETE, clock())
                 report = replace(report, state=NoticeState.COMPLETE)
@@ -303,6 +342,11 @@ def _send_batches(config: Config, store: Store, mailer: Mailer, letter: Letter, 
                         break
                 if nxt is None:
                     break
+                # Paused or cancelled meanwhile: the batch claimed ahead is given back
+                # (below), and nothing more goes out.
+                with store.read() as conn:
+                    if not notice_is_open(conn, notice.id):
+                        break
                 if not nxt.recipients:
                     if not adding.done():  # more recipients are on their way
                         time.sleep(EMPTY_CLAIM_PAUSE / 2)

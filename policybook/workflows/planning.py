@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from ..config import Config, LateNotice
 from ..errors import StoreError
 from ..state import PolicyState, State
-from ..store import NoticeState, Store, list_notices
+from ..store import Notice, NoticeState, Store, list_notices
 from ..store.notices import delivery_totals
 from ..store.schema import current_version, installed_at
 from ..timeline import LatePolicy, Settings, notice_start
@@ -35,6 +35,8 @@ class NoticeOnRecord:
     started_at: dt.datetime  # when its notice period counts from (see timeline.notice_start)
     notice_id: int
     created_at: dt.datetime  # when it was created (possibly early, by `notices send`)
+    paused: bool = False
+    cancelled: bool = False
 
 
 @dataclass(frozen=True)
@@ -46,7 +48,8 @@ class Records:
 
 
 def read_records(store: Store | None) -> Records:
-    """The notices on record (cancelled ones excluded) and the start of tracking."""
+    """The notices on record (cancelled ones too: they hold their version, see
+    `timeline.NoticeRecord`) and the start of tracking."""
     if store is None:
         return Records()
     with store.read() as conn:
@@ -54,13 +57,22 @@ def read_records(store: Store | None) -> Records:
             return Records()
         since = installed_at(conn)
         notices = tuple(
-            # A notice starts when it is created (the same tick sends it and the banner
-            # shows from then), or at its due moment if created on time.
-            NoticeOnRecord(n.policy, n.effective, n.version,
-                           notice_start(n.created_at, n.due_at), n.id, n.created_at)
-            for n in list_notices(conn)
-            if n.state is not NoticeState.CANCELLED)
+            NoticeOnRecord(n.policy, n.effective, n.version, _started(n), n.id, n.created_at,
+                           paused=n.state is NoticeState.PAUSED,
+                           cancelled=n.state is NoticeState.CANCELLED)
+            for n in list_notices(conn))
     return Records(notices, since)
+
+
+def _started(n: Notice) -> dt.datetime:
+    """When a notice's period counts from: when it was created (the same tick sends it and
+    the banner shows from then), or its due moment if created on time; a notice that legal
+    paused and resumed after it was due counts from its resume (its e-mails waited: it
+    follows the late-notice policy like any notice that started late)."""
+    start = notice_start(n.created_at, n.due_at)
+    if n.resumed_at is not None and n.paused_at is not None and n.resumed_at > start:
+        return notice_start(n.resumed_at, n.due_at)
+    return start
 
 
 def settings(config: Config, records: Records) -> Settings:
@@ -115,12 +127,14 @@ def notice_facts(config: Config, store: Store | None
     notices: dict[tuple[str, dt.date], dict[str, Any]] = {}
     with store.read() as conn:
         totals = delivery_totals(conn)
-        for n in list_notices(conn):
-            if n.state is NoticeState.CANCELLED:
-                continue
+        # (in id order: a later notice of the same version, one started again, wins)
+        for n in sorted(list_notices(conn), key=lambda n: n.id):
             notices[(n.policy, n.effective)] = {
                 "id": n.id, "state": str(n.state), "started_at": n.started_at or n.created_at,
-                "deliveries": totals.get(n.id, {})}
+                "deliveries": totals.get(n.id, {}), "by": n.control_by,
+                "reason": n.control_reason,
+                "paused_at": n.paused_at if n.state is NoticeState.PAUSED else None,
+                "cancelled_at": n.completed_at if n.state is NoticeState.CANCELLED else None}
     try:
         accounts: int | None = count_recipients(config, store)
     except StoreError as exc:

@@ -147,10 +147,13 @@ class StateBuilder:
 
     def _notices(self, policy: str, records: Records) -> dict[dt.date, NoticeRecord]:
         out: dict[dt.date, NoticeRecord] = {}
-        # The first notice of a version counts (a later one re-sent it, say).
-        for n in sorted(records.notices, key=lambda n: n.started_at, reverse=True):
+        # The first notice of a version counts (a later one re-sent it, say), and one
+        # that stands counts before a cancelled one.
+        ordered = sorted(records.notices, key=lambda n: n.started_at, reverse=True)
+        for n in sorted(ordered, key=lambda n: not n.cancelled):
             if n.policy == policy:
-                out[n.effective] = NoticeRecord(n.policy, n.effective, n.started_at, n.version)
+                out[n.effective] = NoticeRecord(n.policy, n.effective, n.started_at, n.version,
+                                                paused=n.paused, cancelled=n.cancelled)
         return out
 
     def _policy(self, policy: str, versions: tuple[Version, ...], records: Records,

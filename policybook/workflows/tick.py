@@ -21,6 +21,7 @@ from ..state import StateProblem
 from ..store import (
     NoticeReason,
     NoticeSpec,
+    NoticeState,
     Store,
     audit,
     cancel_notice,
@@ -162,7 +163,7 @@ def cancel_obsolete(store: Store, plans: Plans, now: dt.datetime) -> tuple[str, 
                  for p in plans.policies for w in p.withdrawn}
     done: list[str] = []
     with store.write() as conn:
-        for notice in list_notices(conn, OPEN_STATES):
+        for notice in list_notices(conn, (*OPEN_STATES, NoticeState.PAUSED)):
             by = withdrawn.get((notice.policy, notice.effective))
             if by is None:
                 continue
