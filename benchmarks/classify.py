@@ -193,6 +193,7 @@ def run(corpus: Path, args: argparse.Namespace) -> Scores:
     env = {**os.environ, "PYTHONPATH": str(REPO), "NO_COLOR": "1"}
     peers: dict[str, float] = {}
     cli, git, gov, gov_api = [], [], [], []
+    cli_cpu: list[float] = []  # user + system time of the process: less noisy when shared
     gov_scores = Scores()
     governdiff = shutil.which("governdiff") or str(Path(sys.executable).parent / "governdiff")
     have_governdiff = Path(governdiff).exists()
@@ -205,6 +206,12 @@ def run(corpus: Path, args: argparse.Namespace) -> Scores:
             [sys.executable, "-m", "policybook", "diff", str(c.old), str(c.new),
              "--format", "json"], env=env, cwd=REPO))
         cli.append(t)
+        before = os.times()
+        run_command([sys.executable, "-m", "policybook", "diff", str(case.old), str(case.new),
+                     "--format", "json"], env=env, cwd=REPO)
+        after = os.times()
+        cli_cpu.append(after.children_user + after.children_system
+                       - before.children_user - before.children_system)
         t, _ = best_of(args.repeat, lambda c=case: run_command(
             ["git", "diff", "--no-index", "--word-diff", str(c.old), str(c.new)]))
         git.append(t)
@@ -222,6 +229,9 @@ def run(corpus: Path, args: argparse.Namespace) -> Scores:
             gov_api.append(t)
     peers["policybook_cli"] = report_times("policybook_cli", cli)
     print(f"policybook_cli_max_per_pair: {max(cli) * 1000:.1f} ms")
+    print(f"policybook_cli_cpu_median_per_pair: {statistics.median(cli_cpu) * 1000:.1f} ms")
+    print(f"policybook_cli_cpu_max_per_pair: {max(cli_cpu) * 1000:.1f} ms")
+    print(f"load_average_1min: {os.getloadavg()[0]:.2f} (on {os.cpu_count()} cores)")
     peers["git_word_diff"] = report_times("git_word_diff", git)
     if gov:
         peers["governdiff"] = report_times("governdiff", gov)
