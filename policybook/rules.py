@@ -50,6 +50,7 @@ class Texts:
         self._text: dict[str, str] = {}
         self._headings = headings
         self._heading_set: frozenset[str] | None = None
+        self._squashed: list[str] | None = None  # headings without spaces, longest first
 
     def _get(self, side: str) -> str:
         """The side's words in lower case (or, for `side + "="`, as written)."""
@@ -71,14 +72,16 @@ class Texts:
     def lists_headings(self, words: Sequence[str]) -> bool:
         """Is this text the document's headings run together (a table of contents
         captured without its line breaks: "OverviewFeesCancelling")?"""
-        if self._heading_set is None:
-            self._heading_set = self._headings()
-        text = re.sub(r"\W", "", "".join(words)).lower()
+        if self._squashed is None:
+            if self._heading_set is None:
+                self._heading_set = self._headings()
+            self._squashed = sorted({_NON_WORD.sub("", h) for h in self._heading_set},
+                                    key=len, reverse=True)
+        text = _NON_WORD.sub("", "".join(words)).lower()
         if len(text) < 20:
             return False
         rest, found = text, 0
-        for heading in sorted(self._heading_set, key=len, reverse=True):
-            squashed = re.sub(r"\W", "", heading)
+        for squashed in self._squashed:
             if len(squashed) >= 4 and squashed in rest:
                 rest = rest.replace(squashed, "")
                 found += 1
@@ -96,6 +99,7 @@ class Texts:
 
 # ---------------------------------------------------------------- word classes
 
+_NON_WORD = re.compile(r"\W")
 _SENTENCE_END = {".", "!", "?", ";"}
 _URL = re.compile(r"^(?:[a-z][a-z0-9+.-]*://\S+|www\.\S+|[\w.+-]+@[\w-]+(?:\.[\w-]+)+"
                   r"|(?:[\w-]+\.)+[a-z]{2,24}(?:/\S*)?)$", re.IGNORECASE)
