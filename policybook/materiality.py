@@ -527,7 +527,8 @@ def _table_items(block: BlockChange, texts: Texts, context: Sequence[str]
         elif item.kind is ItemKind.CHANGED:
             for cell in item.cells or (item.redline,):
                 if cell.changed:
-                    yield from _hunks(cell, texts, context, _item_line(block, item), table=True)
+                    yield from _hunks(cell, texts, context, _item_line(block, item),
+                                      table=True, links=_link_words(block))
         else:
             added = item.kind is ItemKind.ADDED
             text = item.redline.new if added else item.redline.old
