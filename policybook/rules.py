@@ -1,13 +1,15 @@
 """The materiality rules: one changed run of words -> a rule that explains it (pure core).
 
 Editorial rules are tried first and are narrow on purpose: each explains a change only
-when it provably leaves the obligations as they were (punctuation only, a misspelt word
-the new text no longer uses, a cross-reference label, a consistently renamed name...).
-Whatever they do not explain is read for what it touches: a negation, a modal verb, a
-number, a concept of privacy or contract law (`lexicon.py`), or a sentence stating a
-duty or a right; any of those makes it material. Only wording that touches none of them
-is an editorial clarification. A missed material change is the costly error, so the
-default leans to material.
+when it provably leaves the obligations as they were (punctuation only, markup around
+the same words, a date stamp, a misspelt word the new text no longer uses, a
+cross-reference label, a consistently renamed name, contact details, the same meaning
+in other words...). Whatever they do not explain is read for what the changed words
+carry: a negation, a modal verb, a number and its unit, a notice channel, a concept of
+privacy or contract law (`lexicon.py`), a place, a list item added or removed, a name
+swapped where data goes. The sentence may explain such a reason; it never makes a
+change material on its own. The order of the rules is stated once, in
+`rulebook.RULEBOOK`; the signals come from `signals.py`.
 """
 
 from __future__ import annotations
