@@ -39,6 +39,7 @@ sys.path.insert(0, str(REPO))  # this checkout's policybook, even without an ins
 from policybook.diff import diff_documents  # noqa: E402
 from policybook.document import parse_document  # noqa: E402
 from policybook.materiality import assess  # noqa: E402
+from policybook.rulebook import Settings  # noqa: E402
 
 DEFAULT_CORPUS = Path(os.environ.get(
     "POLICYBOOK_CORPUS",
@@ -107,10 +108,10 @@ def best_of(repeat: int, run: Callable[[], object]) -> tuple[float, object]:
     return best, result
 
 
-def classify(case: Case) -> bool:
+def classify(case: Case, settings: Settings | None = None) -> bool:
     old = parse_document(case.old.read_text(encoding="utf-8"), str(case.old))
     new = parse_document(case.new.read_text(encoding="utf-8"), str(case.new))
-    return assess(diff_documents(old, new)).material
+    return assess(diff_documents(old, new), settings=settings).material
 
 
 def run_command(args: list[str], **kw: object) -> subprocess.CompletedProcess[str]:
@@ -141,6 +142,8 @@ def main() -> None:
     parser.add_argument("--no-peers", action="store_true",
                         help="skip the command-line timings (git, governdiff, policybook)")
     parser.add_argument("--errors", action="store_true", help="list the misclassified pairs")
+    parser.add_argument("--profile", action="append", default=[],
+                        help="turn on an opt-in profile of [materiality] (e.g. summaries)")
     args = parser.parse_args()
     corpora = args.corpus or ([DEFAULT_CORPUS] if os.environ.get("POLICYBOOK_CORPUS") else
                               [DEFAULT_CORPUS, DEFAULT_CORPUS.parent / "ota-vlopses-dev"])
@@ -163,7 +166,8 @@ def run(corpus: Path, args: argparse.Namespace) -> Scores:
     ours, times, errors = Scores(), [], []
     high = Scores()
     for case in cases:
-        elapsed, predicted = best_of(args.repeat, lambda c=case: classify(c))
+        elapsed, predicted = best_of(args.repeat, lambda c=case: classify(
+            c, Settings(profiles=frozenset(args.profile))))
         times.append(elapsed)
         tag = ours.add(bool(predicted), case.material)
         if case.confidence == "high":
