@@ -39,6 +39,7 @@ sys.path.insert(0, str(REPO))  # this checkout's policybook, even without an ins
 from policybook.diff import diff_documents  # noqa: E402
 from policybook.document import parse_document  # noqa: E402
 from policybook.materiality import assess  # noqa: E402
+from policybook.rulebook import Settings  # noqa: E402
 
 DEFAULT_CORPUS = Path(os.environ.get(
     "POLICYBOOK_CORPUS",
@@ -107,10 +108,10 @@ def best_of(repeat: int, run: Callable[[], object]) -> tuple[float, object]:
     return best, result
 
 
-def classify(case: Case) -> bool:
+def classify(case: Case, settings: Settings | None = None) -> bool:
     old = parse_document(case.old.read_text(encoding="utf-8"), str(case.old))
     new = parse_document(case.new.read_text(encoding="utf-8"), str(case.new))
-    return assess(diff_documents(old, new)).material
+    return assess(diff_documents(old, new), settings=settings).material
 
 
 def run_command(args: list[str], **kw: object) -> subprocess.CompletedProcess[str]:
@@ -141,6 +142,8 @@ def main() -> None:
     parser.add_argument("--no-peers", action="store_true",
                         help="skip the command-line timings (git, governdiff, policybook)")
     parser.add_argument("--errors", action="store_true", help="list the misclassified pairs")
+    parser.add_argument("--profile", action="append", default=[],
+                        help="turn on an opt-in profile of [materiality] (e.g. summaries)")
     args = parser.parse_args()
     corpora = args.corpus or ([DEFAULT_CORPUS] if os.environ.get("POLICYBOOK_CORPUS") else
                               [DEFAULT_CORPUS, DEFAULT_CORPUS.parent / "ota-vlopses-dev"])
@@ -163,7 +166,8 @@ def run(corpus: Path, args: argparse.Namespace) -> Scores:
     ours, times, errors = Scores(), [], []
     high = Scores()
     for case in cases:
-        elapsed, predicted = best_of(args.repeat, lambda c=case: classify(c))
+        elapsed, predicted = best_of(args.repeat, lambda c=case: classify(
+            c, Settings(profiles=frozenset(args.profile))))
         times.append(elapsed)
         tag = ours.add(bool(predicted), case.material)
         if case.confidence == "high":
@@ -193,6 +197,7 @@ def run(corpus: Path, args: argparse.Namespace) -> Scores:
     env = {**os.environ, "PYTHONPATH": str(REPO), "NO_COLOR": "1"}
     peers: dict[str, float] = {}
     cli, git, gov, gov_api = [], [], [], []
+    cli_cpu: list[float] = []  # user + system time of the process: less noisy when shared
     gov_scores = Scores()
     governdiff = shutil.which("governdiff") or str(Path(sys.executable).parent / "governdiff")
     have_governdiff = Path(governdiff).exists()
@@ -205,6 +210,12 @@ def run(corpus: Path, args: argparse.Namespace) -> Scores:
             [sys.executable, "-m", "policybook", "diff", str(c.old), str(c.new),
              "--format", "json"], env=env, cwd=REPO))
         cli.append(t)
+        before = os.times()
+        run_command([sys.executable, "-m", "policybook", "diff", str(case.old), str(case.new),
+                     "--format", "json"], env=env, cwd=REPO)
+        after = os.times()
+        cli_cpu.append(after.children_user + after.children_system
+                       - before.children_user - before.children_system)
         t, _ = best_of(args.repeat, lambda c=case: run_command(
             ["git", "diff", "--no-index", "--word-diff", str(c.old), str(c.new)]))
         git.append(t)
@@ -222,6 +233,9 @@ def run(corpus: Path, args: argparse.Namespace) -> Scores:
             gov_api.append(t)
     peers["policybook_cli"] = report_times("policybook_cli", cli)
     print(f"policybook_cli_max_per_pair: {max(cli) * 1000:.1f} ms")
+    print(f"policybook_cli_cpu_median_per_pair: {statistics.median(cli_cpu) * 1000:.1f} ms")
+    print(f"policybook_cli_cpu_max_per_pair: {max(cli_cpu) * 1000:.1f} ms")
+    print(f"load_average_1min: {os.getloadavg()[0]:.2f} (on {os.cpu_count()} cores)")
     peers["git_word_diff"] = report_times("git_word_diff", git)
     if gov:
         peers["governdiff"] = report_times("governdiff", gov)

@@ -5,15 +5,19 @@ must judge any company's policy. Each concept is a list of words and phrases in 
 base form; matching is case-insensitive, on whole words, and accepts the usual English
 endings (share -> shares, shared, sharing; party -> parties), so the lists stay short.
 
-Lawyers who want another term recognised add it here, with a test.
+The concepts and their terms are data (`data/concepts.toml`); lawyers who want another
+term recognised add it there (or, for one company, in policybook.toml) with a rule case.
 """
 
 from __future__ import annotations
 
 import re
+import tomllib
 from collections.abc import Iterable
 from enum import StrEnum
 from functools import cache
+from importlib import resources
+from typing import Any
 
 
 class Concept(StrEnum):
@@ -34,119 +38,17 @@ class Concept(StrEnum):
     LEGAL_TERMS = "legal-terms"
 
 
-DESCRIPTIONS = {
-    Concept.DATA: "the personal data collected",
-    Concept.PURPOSES: "what data is used for",
-    Concept.RECIPIENTS: "who receives or can access data",
-    Concept.LOCATIONS: "where data is processed",
-    Concept.RETENTION: "how long data is kept",
-    Concept.RIGHTS: "users' rights and how to exercise them",
-    Concept.FEES: "fees and payment",
-    Concept.LIABILITY: "liability, warranties and indemnities",
-    Concept.DISPUTES: "how disputes are resolved",
-    Concept.GOVERNING_LAW: "the governing law",
-    Concept.TERMINATION: "termination and suspension",
-    Concept.NOTICE: "how users are told of changes",
-    Concept.LEGAL_TERMS: "the parties' duties, licences and legal terms",
-}
+def _load_concepts() -> dict[str, Any]:
+    """The concepts' descriptions and terms: `data/concepts.toml`, shipped in the package."""
+    text = resources.files(__package__).joinpath("data/concepts.toml").read_text("utf-8")
+    return tomllib.loads(text)
 
+
+_CONCEPT_DATA = _load_concepts()
+DESCRIPTIONS: dict[Concept, str] = {
+    c: str(_CONCEPT_DATA[c.value]["description"]) for c in Concept}
 TERMS: dict[Concept, tuple[str, ...]] = {
-    Concept.DATA: (
-        "personal data", "personal information", "personally identifiable", "pii",
-        "sensitive data", "special category", "special categories", "email address",
-        "e-mail address", "phone number", "telephone number", "mobile number",
-        "postal address", "home address", "ip address", "device identifier", "device id",
-        "advertising identifier", "identifier", "cookie", "web beacon", "pixel",
-        "location data", "location information", "precise location", "geolocation", "gps",
-        "biometric", "fingerprint", "facial", "voiceprint", "health data",
-        "health information", "medical", "genetic", "financial information",
-        "payment information", "credit card",
-        "card number", "bank account", "contact list", "address book", "browsing history",
-        "search history", "purchase history", "usage data", "usage information", "log data",
-        "log file", "metadata", "telemetry", "keystroke", "message", "photo", "audio",
-        "voice", "video", "recording", "social security", "passport", "driver's license",
-        "government id", "date of birth", "birth date", "gender", "racial", "ethnic",
-        "religious", "political opinion", "sexual orientation", "trade union", "criminal",
-        "children", "minor", "password", "credential", "inference", "demographic",
-    ),
-    Concept.PURPOSES: (
-        "advertising", "advertisement", "ads", "marketing", "targeted", "targeting",
-        "personalize", "personalise", "personalization", "personalisation", "profiling",
-        "analytics", "research", "train", "training", "machine learning",
-        "artificial intelligence", "ai", "ai model", "language model", "generative", "sell",
-        "sale", "sold", "share", "sharing", "monetize", "monetise", "commercial purpose",
-        "cross-context", "behavioral", "behavioural", "improve", "improving", "develop new",
-        "archive", "archiving", "scrape", "scraping", "track", "tracking",
-        "automated decision", "purpose",
-    ),
-    Concept.RECIPIENTS: (
-        "third party", "third parties", "third-party", "partner", "affiliate", "subsidiary",
-        "parent company",
-        "vendor", "service provider", "processor", "subprocessor", "sub-processor",
-        "contractor", "advertiser", "data broker", "broker", "law enforcement", "government",
-        "authority", "authorities", "regulator", "acquirer", "successor", "buyer",
-        "employee", "personnel", "staff", "agent", "disclose", "disclosure", "recipient",
-        "other users", "publicly", "make available", "provide it to",
-    ),
-    Concept.LOCATIONS: (
-        "outside", "abroad", "international", "cross-border", "country", "countries",
-        "united states", "u.s", "usa", "european economic area", "eea", "european union",
-        "eu", "united kingdom", "uk", "switzerland", "data center", "datacenter", "region",
-        "standard contractual clauses", "adequacy", "privacy shield", "safe harbor",
-        "localization", "localisation", "transfer",
-    ),
-    Concept.RETENTION: (
-        "retain", "retention", "keep", "store", "storage", "delete", "deletion", "erase",
-        "erasure", "destroy", "anonymize", "anonymise", "de-identify", "pseudonymize",
-        "backup", "as long as", "retention period",
-    ),
-    Concept.RIGHTS: (
-        "right", "rights", "rectify", "rectification", "correct", "correction", "object",
-        "objection", "opt out", "opt-out", "opt in", "opt-in", "unsubscribe", "withdraw",
-        "consent", "portability", "complain", "complaint",
-        "appeal", "request", "do not track", "choice", "reinstatement", "export", "access",
-    ),
-    Concept.FEES: (
-        "fee", "charge", "price", "pricing", "payment", "pay", "paid", "billing", "bill",
-        "invoice", "refund", "subscription", "tax", "cost", "credit", "purchase", "renew",
-        "renewal", "auto-renew", "trial", "discount", "overage", "usage-based",
-    ),
-    Concept.LIABILITY: (
-        "liability", "liable", "damages", "indemnify", "indemnification", "indemnity",
-        "warranty", "warrant", "disclaim", "disclaimer", "as is", "as available",
-        "consequential", "incidental", "lost profits", "hold harmless", "defend", "defense",
-        "defence", "loss", "sla", "service level", "uptime",
-    ),
-    Concept.DISPUTES: (
-        "arbitration", "arbitrate", "arbitrator", "class action", "class-action", "jury",
-        "small claims", "mediation", "dispute", "court", "venue", "waive", "waiver",
-    ),
-    Concept.GOVERNING_LAW: (
-        "governing law", "governed by", "laws of", "choice of law", "jurisdiction",
-    ),
-    Concept.TERMINATION: (
-        "terminate", "termination", "suspend", "suspension", "cancel", "cancellation",
-        "close your account", "deactivate", "ban", "disable", "remove", "removal",
-        "block", "throttle",
-    ),
-    Concept.NOTICE: (
-        "notify", "notice", "notification", "amend", "amendment", "modify",
-        "modification", "revise", "revision", "effective date", "continued use",
-        "advance notice", "prior notice",
-    ),
-    Concept.LEGAL_TERMS: (
-        "license", "licence", "sublicense", "sublicence", "royalty", "perpetual",
-        "irrevocable", "worldwide", "intellectual property", "copyright", "trademark",
-        "patent", "ownership", "own", "assign", "assignment", "confidential",
-        "confidentiality", "agreement", "contract", "supersede", "govern", "precedence",
-        "binding", "sanction", "export control", "comply", "compliance", "lawful",
-        "unlawful", "unlawfully", "illegal", "law", "authorized", "unauthorized",
-        "prohibit", "prohibited", "permit", "permitted", "allow", "require", "obligation",
-        "responsible", "responsibility", "breach", "violate", "violation", "enforce",
-        "enforcement", "security", "secure", "encrypt", "encryption", "grant", "waive",
-        "exclusive", "non-exclusive", "terms", "policy", "policies", "applicable",
-    ),
-}
+    c: tuple(str(t) for t in _CONCEPT_DATA[c.value]["terms"]) for c in Concept}
 
 # Modality: a duty (will, must) weakened into a permission (may) is a material change.
 STRONG_MODALS = ("must", "shall", "will", "won't", "required", "require", "agree",

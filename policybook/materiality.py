@@ -7,12 +7,15 @@ How a verdict is reached:
   the rule that fired (`rules.Rule`), its verdict, the section, the line and the words
   concerned, so that a lawyer can check it against the redline.
 - Structure and form are editorial: whitespace, Markdown, list markers, heading levels,
-  headings' wording, renumbering, moves, link targets. Words are judged by `rules.py`:
-  narrow editorial rules first (punctuation, typo, duplicate word, cross-reference,
-  web address, date, consistent rename, moved text, non-binding summary), then what the
-  words touch (negation, modality, numbers, the concepts of `lexicon.py`, a sentence
-  stating a duty or right). An added or removed table row is material: tables in
-  policies are registers (subprocessors, retention periods).
+  headings' wording, renumbering, moves, link targets. Words are judged by `rules.py`,
+  reading the signals of each changed run (`signals.py`): the rules of the rulebook
+  (`rulebook.RULEBOOK`, whose order is the precedence) are tried in turn, narrow
+  editorial rules first, then what the changed words carry (negation, modality,
+  numbers, places, the concepts of `lexicon.py` in the changed words). The sentence
+  and the section may explain a reason, never make one: words that carry nothing are a
+  clarification. An added or removed table row is material: tables in policies are
+  registers (subprocessors, retention periods). A summary ("Short version:") is text
+  like any other unless the opt-in `summaries` profile is on.
 - A change is material when any of its reasons is; the version is material when any
   change is. Front-matter edits are editorial.
 - The editor's override in the new version's front matter (`change:` + `reason:`) wins,
@@ -527,7 +530,8 @@ def _table_items(block: BlockChange, texts: Texts, context: Sequence[str]
         elif item.kind is ItemKind.CHANGED:
             for cell in item.cells or (item.redline,):
                 if cell.changed:
-                    yield from _hunks(cell, texts, context, _item_line(block, item), table=True)
+                    yield from _hunks(cell, texts, context, _item_line(block, item),
+                                      table=True, links=_link_words(block))
         else:
             added = item.kind is ItemKind.ADDED
             text = item.redline.new if added else item.redline.old

@@ -1,13 +1,15 @@
 """The materiality rules: one changed run of words -> a rule that explains it (pure core).
 
 Editorial rules are tried first and are narrow on purpose: each explains a change only
-when it provably leaves the obligations as they were (punctuation only, a misspelt word
-the new text no longer uses, a cross-reference label, a consistently renamed name...).
-Whatever they do not explain is read for what it touches: a negation, a modal verb, a
-number, a concept of privacy or contract law (`lexicon.py`), or a sentence stating a
-duty or a right; any of those makes it material. Only wording that touches none of them
-is an editorial clarification. A missed material change is the costly error, so the
-default leans to material.
+when it provably leaves the obligations as they were (punctuation only, markup around
+the same words, a date stamp, a misspelt word the new text no longer uses, a
+cross-reference label, a consistently renamed name, contact details, the same meaning
+in other words...). Whatever they do not explain is read for what the changed words
+carry: a negation, a modal verb, a number and its unit, a notice channel, a concept of
+privacy or contract law (`lexicon.py`), a place, a list item added or removed, a name
+swapped where data goes. The sentence may explain such a reason; it never makes a
+change material on its own. The order of the rules is stated once, in
+`rulebook.RULEBOOK`; the signals come from `signals.py`.
 """
 
 from __future__ import annotations
@@ -50,6 +52,7 @@ class Texts:
         self._text: dict[str, str] = {}
         self._headings = headings
         self._heading_set: frozenset[str] | None = None
+        self._squashed: list[str] | None = None  # headings without spaces, longest first
 
     def _get(self, side: str) -> str:
         """The side's words in lower case (or, for `side + "="`, as written)."""
@@ -71,14 +74,16 @@ class Texts:
     def lists_headings(self, words: Sequence[str]) -> bool:
         """Is this text the document's headings run together (a table of contents
         captured without its line breaks: "OverviewFeesCancelling")?"""
-        if self._heading_set is None:
-            self._heading_set = self._headings()
-        text = re.sub(r"\W", "", "".join(words)).lower()
+        if self._squashed is None:
+            if self._heading_set is None:
+                self._heading_set = self._headings()
+            self._squashed = sorted({_NON_WORD.sub("", h) for h in self._heading_set},
+                                    key=len, reverse=True)
+        text = _NON_WORD.sub("", "".join(words)).lower()
         if len(text) < 20:
             return False
         rest, found = text, 0
-        for heading in sorted(self._heading_set, key=len, reverse=True):
-            squashed = re.sub(r"\W", "", heading)
+        for squashed in self._squashed:
             if len(squashed) >= 4 and squashed in rest:
                 rest = rest.replace(squashed, "")
                 found += 1
@@ -96,6 +101,7 @@ class Texts:
 
 # ---------------------------------------------------------------- word classes
 
+_NON_WORD = re.compile(r"\W")
 _SENTENCE_END = {".", "!", "?", ";"}
 _URL = re.compile(r"^(?:[a-z][a-z0-9+.-]*://\S+|www\.\S+|[\w.+-]+@[\w-]+(?:\.[\w-]+)+"
                   r"|(?:[\w-]+\.)+[a-z]{2,24}(?:/\S*)?)$", re.IGNORECASE)
@@ -388,8 +394,9 @@ def _values(words: Sequence[str]) -> set[str]:
         low = w.lower().replace(",", "")
         if low in _NUMBER_VALUES:
             found.add(str(_NUMBER_VALUES[low]))
-        elif re.fullmatch(r"\d+(?:\.\d+)?", low):
-            found.add(str(float(low)).removesuffix(".0"))
+        else:  # "30", "30.00", and each end of a range ("1-15")
+            found.update(str(float(n)).removesuffix(".0")
+                         for n in re.findall(r"\d+(?:\.\d+)?", low))
     return found
 
 

@@ -98,6 +98,20 @@ def _wordy_pattern(table: tuple[tuple[str, str], ...]) -> re.Pattern[str]:
     return re.compile(r"(?<![\w-])(" + "|".join(re.escape(k) for k, _ in table) + r")(?![\w-])")
 
 
+_SPELLINGS = tuple((re.compile(a), b) for a, b in (
+    (r"is(e|ed|es|ing|ation)$", r"iz\1"), (r"our$", "or"), (r"ence$", "ense"),
+    (r"enc$", "ens"),  # "licences" stems to "licenc"
+    (r"([a-z])\1(ed|ing)$", r"\1\2")))
+
+
+@cache
+def _form(word: str) -> str:
+    """One form per word: stemmed ("shares" -> "shar") and spelt one way (organise/
+    organize, licence/license, colour/color, cancelled/canceled). Cached: a document has
+    a few thousand distinct words."""
+    return _spelling(_stem(word))
+
+
 def _stem(word: str) -> str:
     for ending in ("'s", "ing", "ies", "ied", "es", "ed", "s", "d"):
         if word.endswith(ending) and len(word) - len(ending) >= 3:
@@ -107,12 +121,8 @@ def _stem(word: str) -> str:
 
 
 def _spelling(word: str) -> str:
-    """organise/organize, licence/license, colour/color, cancelled/canceled: one form."""
-    word = re.sub(r"is(e|ed|es|ing|ation)$", r"iz\1", word)
-    word = re.sub(r"our$", "or", word)
-    word = re.sub(r"ence$", "ense", word)
-    word = re.sub(r"enc$", "ens", word)  # "licences" stems to "licenc"
-    word = re.sub(r"([a-z])\1(ed|ing)$", r"\1\2", word)
+    for pattern, replacement in _SPELLINGS:
+        word = pattern.sub(replacement, word)
     return word
 
 
@@ -125,7 +135,7 @@ def normal(words: Sequence[str], vocab: Vocabulary | None = None) -> tuple[str, 
         text = text.replace(short, long)
     table = dict(vocab.wordy)
     text = _wordy_pattern(vocab.wordy).sub(lambda m: table[m.group(1)], text)
-    return tuple(_spelling(_stem(w)) for w in text.split() if any(c.isalnum() for c in w))
+    return tuple(_form(w) for w in text.split() if any(c.isalnum() for c in w))
 
 
 @cache

@@ -3,8 +3,12 @@ rulecases.toml), and a check that every rule and concept is explained and exempl
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import tomllib
+import zipfile
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -70,3 +74,18 @@ def test_policybook_rules_lists_the_rulebook_in_order_with_examples() -> None:
     assert "summaries:" in result.output
     data = CliRunner().invoke(cli, ["rules", "--json"])
     assert '"id": "negation-flip"' in data.output and '"fees"' in data.output
+
+
+def test_the_vocabulary_files_name_every_concept_once_and_ship_in_the_wheel(
+        tmp_path: Path) -> None:
+    concepts = tomllib.loads(resources.files("policybook").joinpath("data/concepts.toml")
+                             .read_text("utf-8"))
+    assert set(concepts) == {c.value for c in Concept}
+    assert all(entry["description"] and entry["terms"] for entry in concepts.values())
+    repo = Path(__file__).resolve().parent.parent
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps",
+                    "--no-build-isolation", "-w", str(tmp_path), str(repo)],
+                   check=True, capture_output=True)
+    names = set(zipfile.ZipFile(next(tmp_path.glob("policybook-*.whl"))).namelist())
+    for data in ("concepts.toml", "vocabulary.toml", "rulecases.toml"):
+        assert f"policybook/data/{data}" in names
