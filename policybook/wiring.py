@@ -20,7 +20,7 @@ from .document import Document
 from .history import HistoryCache, head_sha
 from .site.changes import Comparison, compare_documents, comparison_of
 from .store import Store
-from .workflows.assessing import assess_texts
+from .workflows.assessing import assess_texts, use_settings
 from .workflows.planning import optional_store
 from .workflows.sources import PreviewHistory
 from .workflows.state import StateBuilder
@@ -56,6 +56,7 @@ class Wiring:
         """Everything for `config`. Without `create_store`, a database that does not exist
         is not created (reading a plan or a page never creates one): nothing is on record."""
         head_sha(config.root, ref)  # fail now, with a clear message, if not a repository
+        use_settings(config.materiality)  # every verdict of this process follows them
         own = store is None
         if store is None:
             store = Store.open(config.db_url, now) if create_store \

@@ -32,6 +32,10 @@ class Env:
     def config(self) -> Config:
         if self._config is None:
             self._config = load_config(self.root)
+            if self._config.materiality is not None:  # the verdict follows [materiality]
+                from ..workflows.assessing import use_settings
+
+                use_settings(self._config.materiality)
         return self._config
 
 

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from ..cache import DiskCache, cache_folder, digest, stats
+from ..changeset import ChangeSet
 from ..document import (
     ChangeVerdict,
     Document,
@@ -30,6 +31,7 @@ from ..document import (
 )
 from ..materiality import Assessment, Reason, assess
 from ..rulebook import Rule
+from ..rulebook import Settings as MaterialitySettings
 from ..timeline import Verdict
 from ..versions import Version
 
@@ -45,12 +47,34 @@ def front_matter(text: str, path: str) -> FrontMatter:
     return parse_front_matter(text, path)[0]
 
 
+# The repository's `[materiality]` settings (extra terms, rules switched off, profiles):
+# one per process, set where the configuration is loaded (`use_settings`), so that every
+# verdict of the process (check, plan, the tick, the site, diff) is reached the same way,
+# and part of every cache key (another setting never reads a judgement made without it).
+_settings: MaterialitySettings | None = None
+_settings_key = ""
+
+
+def use_settings(settings: MaterialitySettings | None) -> None:
+    """Judge with `settings` from now on (None: the defaults)."""
+    global _settings, _settings_key
+    key = "" if settings is None else digest("materiality", repr(settings))
+    if key != _settings_key:
+        _settings, _settings_key = settings, key
+        forget()
+
+
+def judge(changes: ChangeSet) -> Assessment:
+    """The verdict on a change set, with this process's `[materiality]` settings."""
+    return assess(changes, settings=_settings)
+
+
 @lru_cache(maxsize=1024)
 def assess_texts(old_text: str, old_path: str, new_text: str, new_path: str) -> Assessment:
     from ..diff import diff_documents  # deepdiff and the differ load only when one is due
 
     stats["assess.diff"] += 1
-    return assess(diff_documents(parsed(old_text, old_path), parsed(new_text, new_path)))
+    return judge(diff_documents(parsed(old_text, old_path), parsed(new_text, new_path)))
 
 
 def assess_change(old: Version, new: Version) -> Assessment:
@@ -154,7 +178,8 @@ def judge_texts(old_text: str, old_path: str, new_text: str, new_path: str,
                 root: Path | None = None) -> Judgement:
     """The judgement of one change: from this process, else the disk cache of `root`'s
     repository, else by diffing (and then kept in both)."""
-    key = digest("judgement", _text_key(old_text), old_path, _text_key(new_text), new_path)
+    key = digest("judgement", _text_key(old_text), old_path, _text_key(new_text), new_path,
+                 _settings_key)
     return _judge(key, lambda: assess_texts(old_text, old_path, new_text, new_path), root)
 
 
@@ -190,7 +215,8 @@ def judgements(versions: Sequence[Version], root: Path | None = None) -> dict[dt
     entry, so that a process that starts reads one file, not one per version."""
     ordered = sorted(versions, key=lambda v: v.effective)
     pairs = list(itertools.pairwise(ordered))
-    run_key = digest("run", *(part for v in ordered for part in (_text_key(v.text), v.path)))
+    run_key = digest("run", _settings_key,
+                     *(part for v in ordered for part in (_text_key(v.text), v.path)))
     found = _runs.get(run_key)
     if found is not None:
         return dict(found)

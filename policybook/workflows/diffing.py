@@ -19,11 +19,12 @@ from ..config import Config
 from ..diff import diff_documents
 from ..document import parse_document
 from ..errors import NotFoundError, Problem, UsageError
-from ..materiality import Assessment, assess
+from ..materiality import Assessment
 from ..report import render_markdown, render_text, to_json
 from ..repository import decode_policy, display_path
 from ..state import PolicyState
 from ..versions import Version, effective_moment
+from .assessing import judge
 
 if TYPE_CHECKING:
     from jinja2 import Environment
@@ -206,7 +207,7 @@ def compare(old: Side, new: Side) -> Comparison:
         problems += (Problem(new.path, b.front.line_of("policy"),
                              f"is policy '{b.front.policy}' but {old.path} is policy "
                              f"'{a.front.policy}'; are these two versions of one policy?"),)
-    return Comparison(old, new, assess(diff_documents(a, b)), problems)
+    return Comparison(old, new, judge(diff_documents(a, b)), problems)
 
 
 @lru_cache(maxsize=8)
