@@ -38,8 +38,6 @@ from dataclasses import dataclass
 from difflib import SequenceMatcher
 from typing import Any
 
-from deepdiff import DeepDiff
-
 from .blockdiff import block_words, clean, diff_blocks, find_moved_blocks, whole_block
 from .changeset import (
     BlockChange,
@@ -186,6 +184,8 @@ def _structural(old_tree: dict[str, Any], new_tree: dict[str, Any]
     same = {k for k in a.keys() & b.keys() if a[k] == b[k]}
     old_tree = {**old_tree, "sections": {k: v for k, v in a.items() if k not in same}}
     new_tree = {**new_tree, "sections": {k: v for k, v in b.items() if k not in same}}
+    from deepdiff import DeepDiff  # loads only when a pair is diffed (~0.1 s to import)
+
     found = DeepDiff(old_tree, new_tree, threshold_to_diff_deeper=0, view="tree")
     added: set[str] = set()
     removed: set[str] = set()

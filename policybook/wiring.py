@@ -18,8 +18,6 @@ from typing import TYPE_CHECKING
 from .config import Config
 from .document import Document
 from .history import HistoryCache, head_sha
-from .site.changes import Comparison, compare_documents, comparison_of
-from .store import Store
 from .workflows.assessing import assess_texts
 from .workflows.planning import optional_store
 from .workflows.sources import PreviewHistory
@@ -29,6 +27,8 @@ if TYPE_CHECKING:
     from starlette.applications import Starlette
 
     from .site.build import BuildReport
+    from .site.changes import Comparison
+    from .store import Store
 
 Clock = Callable[[], dt.datetime]
 
@@ -36,6 +36,8 @@ Clock = Callable[[], dt.datetime]
 def shared_compare(old: Document | None, new: Document) -> Comparison:
     """A redline through the process-wide cache of assessments that the state, `plan`
     and the scheduler use too: in `policybook run` each pair is judged once."""
+    from .site.changes import compare_documents, comparison_of  # the differ loads on use
+
     if old is None:
         return compare_documents(None, new)
     return comparison_of(old, new, assess_texts(old.source, old.path, new.source, new.path))
@@ -57,8 +59,12 @@ class Wiring:
         head_sha(config.root, ref)  # fail now, with a clear message, if not a repository
         own = store is None
         if store is None:
-            store = Store.open(config.db_url, now) if create_store \
-                else optional_store(config, now)
+            if create_store:
+                from .store import Store
+
+                store = Store.open(config.db_url, now)
+            else:
+                store = optional_store(config, now)
         return cls(config, store, StateBuilder(config, store, ref=ref), ref, own)
 
     def close(self) -> None:

@@ -16,7 +16,6 @@ from ..timeline import VersionPlan
 from ..wiring import Wiring
 from ..workflows.planning import Plans, notice_facts
 from ..workflows.state import plans_of
-from ..workflows.tick import days_text
 from .common import Env, echo_json, now_option, parse_now, pass_env
 
 if TYPE_CHECKING:  # the scheduler (APScheduler) loads only for `run` and `scheduler`
@@ -96,6 +95,8 @@ def _notice_lines(vp: VersionPlan, notice: dict[str, Any] | None, config: Config
                       else "") + (f" ({counts})" if counts else ""))
     late = vp.late_by
     if late is not None and vp.notice is not None and not vp.notice.assumed:
+        from ..workflows.tick import days_text  # the tick (mail, store) loads on use
+
         given = vp.notice_period_given
         tail = (f"the switch is postponed to {_at(vp.switch_at, config.zone)}" if vp.postponed
                 else f"the switch stays on {vp.version.effective} "
