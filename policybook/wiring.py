@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 from .config import Config
 from .document import Document
 from .history import HistoryCache, head_sha
-from .workflows.assessing import assess_texts
+from .workflows.assessing import assess_documents
 from .workflows.planning import optional_store
 from .workflows.sources import PreviewHistory
 from .workflows.state import StateBuilder
@@ -40,7 +40,7 @@ def shared_compare(old: Document | None, new: Document) -> Comparison:
 
     if old is None:
         return compare_documents(None, new)
-    return comparison_of(old, new, assess_texts(old.source, old.path, new.source, new.path))
+    return comparison_of(old, new, assess_documents(old, new))
 
 
 @dataclass
