@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from .cache import digest
 from .config import Config
 from .document import Document
 from .history import HistoryCache, head_sha
@@ -106,4 +107,9 @@ class Wiring:
         """The static site as of `now`."""
         from .site.build import build_site
 
-        return build_site(self.config, self.builder, out, now, compare=shared_compare)
+        # The history's head and the notices on record: with the state at `now`, all
+        # that the pages read from git and the store (a warm build re-renders nothing).
+        history, records = self.builder.refresh()
+        inputs = digest("build-inputs", repr((history.head, self.ref, records)))
+        return build_site(self.config, self.builder, out, now, compare=shared_compare,
+                          inputs=inputs)
