@@ -14,6 +14,11 @@ as a history of about 100 versions per document and times `versions` cold and wa
 The peer is `git log -p` over the same file. Prints `name: value unit` lines, each
 command's wall time and (`_cpu`) the CPU time of its process, the steadier figure on a
 shared machine.
+
+The commands share one SQLite database: until `run_once` first runs none exists, and
+`versions`, `plan` and `check` load no store at all (no SQLAlchemy); after it, they read
+the notices on record through the store, which costs ~0.3 s of start-up. Read the
+figures of the first size with that in mind.
 """
 
 from __future__ import annotations

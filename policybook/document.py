@@ -20,13 +20,14 @@ import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
-from markdown_it.token import Token
 
-from . import markdown
 from .errors import Problem
+
+if TYPE_CHECKING:
+    from markdown_it.token import Token
 
 
 class BlockKind(StrEnum):
@@ -498,6 +499,8 @@ def _block_kind(token: Token) -> BlockKind:
 
 
 def _make_block(tokens: list[Token], lines: list[str]) -> Block:
+    from . import markdown
+
     first = tokens[0]
     kind = _block_kind(first)
     start, end = first.map or (0, 0)
@@ -578,6 +581,10 @@ def parse_document(source: str, path: str = "<text>") -> Document:
     lines = source.split("\n")
     body = "\n" * front.end_line + "\n".join(lines[front.end_line :]) if front.end_line \
         else source
+    # markdown-it loads on the first parse: reading front matter (the history index, a
+    # warm `plan`) never needs it, and importing it costs ~0.1 s of every start-up.
+    from . import markdown
+
     prepared = markdown.prepare(body)
     tokens = markdown.parse(prepared.text)
     prepared_lines = prepared.text.split("\n")

@@ -15,12 +15,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from .cache import digest
 from .config import Config
 from .document import Document
 from .history import HistoryCache, head_sha
-from .site.changes import Comparison, compare_documents, comparison_of
-from .store import Store
-from .workflows.assessing import assess_texts, use_settings
+from .workflows.assessing import assess_documents, use_settings
 from .workflows.planning import optional_store
 from .workflows.sources import PreviewHistory
 from .workflows.state import StateBuilder
@@ -30,6 +29,8 @@ if TYPE_CHECKING:
     from starlette.routing import BaseRoute
 
     from .site.build import BuildReport
+    from .site.changes import Comparison
+    from .store import Store
 
 Clock = Callable[[], dt.datetime]
 
@@ -37,9 +38,11 @@ Clock = Callable[[], dt.datetime]
 def shared_compare(old: Document | None, new: Document) -> Comparison:
     """A redline through the process-wide cache of assessments that the state, `plan`
     and the scheduler use too: in `policybook run` each pair is judged once."""
+    from .site.changes import compare_documents, comparison_of  # the differ loads on use
+
     if old is None:
         return compare_documents(None, new)
-    return comparison_of(old, new, assess_texts(old.source, old.path, new.source, new.path))
+    return comparison_of(old, new, assess_documents(old, new))
 
 
 @dataclass
@@ -59,8 +62,12 @@ class Wiring:
         use_settings(config.materiality)  # every verdict of this process follows them
         own = store is None
         if store is None:
-            store = Store.open(config.db_url, now) if create_store \
-                else optional_store(config, now)
+            if create_store:
+                from .store import Store
+
+                store = Store.open(config.db_url, now)
+            else:
+                store = optional_store(config, now)
         return cls(config, store, StateBuilder(config, store, ref=ref), ref, own)
 
     def close(self) -> None:
@@ -127,4 +134,9 @@ class Wiring:
         """The static site as of `now`."""
         from .site.build import build_site
 
-        return build_site(self.config, self.builder, out, now, compare=shared_compare)
+        # The history's head and the notices on record: with the state at `now`, all
+        # that the pages read from git and the store (a warm build re-renders nothing).
+        history, records = self.builder.refresh()
+        inputs = digest("build-inputs", repr((history.head, self.ref, records)))
+        return build_site(self.config, self.builder, out, now, compare=shared_compare,
+                          inputs=inputs)

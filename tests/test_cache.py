@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from policybook import cache, history
+from policybook.document import parse_document
 from policybook.history import read_history
 from policybook.versions import by_policy
 from policybook.workflows import assessing
@@ -231,3 +232,14 @@ def test_effective_dates_in_another_zone_are_indexed_apart(policy_repo: GitRepo)
     assert cache.stats["history.commit"] == 2
     assert [v.key for v in tokyo.versions] == [v.key for v in utc.versions]
 
+
+
+def test_the_pages_and_the_state_judge_a_pair_once() -> None:
+    old_text = policy("privacy-policy", "2026-02-01", BODIES[0], title="Privacy")
+    new_text = policy("privacy-policy", "2026-03-01", BODIES[1], title="Privacy")
+    old = parse_document(old_text, "content/privacy.md")
+    new = parse_document(new_text, "content/privacy.md")
+    page = assessing.assess_documents(old, new)  # the site's pages hand parsed documents
+    state = assessing.assess_texts(old.source, old.path, new.source, new.path)
+    assert state is page and page.material
+    assert cache.stats["assess.diff"] == 1

@@ -87,6 +87,45 @@ def test_a_failed_build_changes_nothing(repo: GitRepo, tmp_path: Path, cli) -> N
     assert sorted(p.name for p in tmp_path.iterdir()) == ["public"]  # no temporary left over
 
 
+def test_a_build_of_unchanged_inputs_rewrites_nothing(tmp_path: Path, cli) -> None:
+    repo = make_site_repo(tmp_path / "p")
+    out = tmp_path / "out"
+
+    def build(now: str) -> dict[str, int]:
+        result = cli(["build", "--out", str(out), "--now", now], cwd=repo.path)
+        assert result.code == 0, result.err
+        pages = len([p for p in files(out) if p.endswith(".html")])
+        assert f"Built {pages} pages ({len(files(out)) - 1} files) for 2 policies and 4 " \
+            "versions" in result.out
+        return {p: (out / p).stat().st_mtime_ns for p in files(out) if p != ".policybook-site"}
+
+    first = build("2026-12-20T12:00:00Z")
+    time.sleep(0.01)
+    # Another moment with the same pages: nothing is rendered or written but the marker.
+    assert build("2026-12-21T12:00:00Z") == first
+    assert (out / ".policybook-site").read_text(encoding="utf-8").startswith(
+        "built 2026-12-21T12:00:00+00:00 from ")
+    # A page changed by hand in the folder is written again, as the build makes it.
+    page = out / "privacy-policy/index.html"
+    expected = page.read_bytes()
+    page.write_bytes(b"defaced")
+    assert build("2026-12-21T12:00:00Z") != first and page.read_bytes() == expected
+    second = build("2026-12-21T12:00:00Z")
+    # The version of 2027-01-15 takes effect: the pages change, so they are rendered.
+    assert build("2027-01-15T12:00:00Z") != second
+    assert "Acme Analytics" in page.read_text(encoding="utf-8")
+    third = build("2027-01-16T12:00:00Z")
+    # A template of the repository is an input too.
+    repo.write("templates/site/404.html", "{% extends 'site/base.html' %}{% block main %}"
+               "<h1>Nothing here</h1>{% endblock %}")
+    assert build("2027-01-16T12:00:00Z") != third
+    assert "Nothing here" in (out / "404.html").read_text(encoding="utf-8")
+    # So is a new commit.
+    fourth = build("2027-01-16T12:00:00Z")
+    repo.commit("templates", None)
+    assert build("2027-01-16T12:00:00Z") != fourth
+
+
 def test_a_repository_template_overrides_the_default(tmp_path: Path, cli) -> None:
     repo = make_site_repo(tmp_path / "p")
     repo.write("templates/site/404.html", "{% extends 'site/base.html' %}{% block main %}"

@@ -8,8 +8,6 @@ import click
 
 from ..errors import ContentError
 from ..repository import load_documents
-from ..scaffold import init_repository
-from ..templating import make_environment
 from ..workflows.content import check_content
 from .common import Env, now_option, parse_now, pass_env
 
@@ -63,6 +61,8 @@ def init(directory: Path, install: str | None) -> None:
       policybook init acme-policies \\
         --install "policybook @ git+https://github.com/acme/policybook@<commit>"
     """
+    from ..scaffold import init_repository  # Jinja2 loads only for the commands that render
+
     scaffold = init_repository(directory, install)
     created = scaffold.created
     click.echo(f"Created a policy repository in {directory} ({len(created)} files, staged).")
@@ -86,5 +86,7 @@ def render(env: Env, file: Path) -> None:
     loaded = load_documents([file], env.root)
     if loaded.problems:
         raise ContentError(loaded.problems)
+    from ..templating import make_environment
+
     template = make_environment(env.root).get_template("site/document.html")
     click.echo(template.render(doc=loaded.documents[0]), nl=False)

@@ -12,7 +12,7 @@ import click
 from ..config import Config
 from ..errors import PolicybookError
 from ..state import PolicyState, ProblemKind
-from ..timeline import VersionPlan, days_text
+from ..timeline import VersionPlan
 from ..wiring import Wiring
 from ..workflows.planning import Plans, notice_facts
 from ..workflows.state import plans_of
@@ -108,6 +108,8 @@ def _notice_lines(vp: VersionPlan, notice: dict[str, Any] | None, config: Config
                    f"{hold}.")
         return out
     if late is not None and vp.notice is not None and not vp.notice.assumed:
+        from ..timeline import days_text
+
         given = vp.notice_period_given
         tail = (f"the switch is postponed to {_at(vp.switch_at, config.zone)}" if vp.postponed
                 else f"the switch stays on {vp.version.effective} "

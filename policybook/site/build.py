@@ -6,6 +6,13 @@ swapped in only when complete, so a failed build leaves the previous site untouc
 A folder that is neither empty nor an earlier build is never replaced (it is not ours).
 `compare/` needs the live server; the static site says so and links each version's
 changes instead. The API and draft previews are live-only too.
+
+A build that would write what the folder already holds re-renders nothing: the marker
+file records a key of every input of the pages (policybook's code, the templates, the
+config, the git head and notices on record that the wiring hands over as `inputs`, and
+what each policy's pages show at `now`, the same key the live site caches pages by) and
+the size and modification time of every file written. When the key matches and the
+files are as written, only the marker's date is updated.
 """
 
 from __future__ import annotations
@@ -17,8 +24,10 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..cache import digest, fingerprint
 from ..config import Config
 from ..errors import UsageError
+from ..templating import default_templates
 from . import pages
 from .changes import Compare
 from .site import ASSETS, Page, PageNotFound, Site
@@ -74,10 +83,20 @@ def _check_target(out: Path) -> None:
 
 
 def build_site(config: Config, source: StateSource, out: Path, now: dt.datetime, *,
-               compare: Compare | None = None) -> BuildReport:
+               compare: Compare | None = None, inputs: str | None = None) -> BuildReport:
+    """The site at `now` in `out`. `inputs`: a token that changes whenever the history or
+    the notices on record change (see the module's docstring); without it, every page is
+    rendered."""
     out = out.resolve()
     _check_target(out)
     site = Site(config, source, compare=compare, live=False)
+    key = None if inputs is None else _build_key(config, source, now, inputs)
+    if key is not None:
+        kept = _kept_build(out, key)
+        if kept is not None:
+            marker = (out / MARKER).read_text(encoding="utf-8").split("\n", 1)
+            _write_atomically(out / MARKER, _built_line(now, site) + marker[1])
+            return kept
     planned = plan_pages(site, now)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
@@ -86,16 +105,88 @@ def build_site(config: Config, source: StateSource, out: Path, now: dt.datetime,
             target = tmp / rel
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(page.body)
-        (tmp / MARKER).write_text(f"built {now.isoformat()} from {site.snapshot().revision}\n",
-                                  encoding="utf-8")
+        model = site.model(now)
+        report = BuildReport(out, sum(1 for rel, _ in planned if rel.endswith(".html")),
+                             len(planned), len(model.states),
+                             sum(len(model.versions(p)) for p in model.states))
+        lines = [_built_line(now, site).rstrip("\n")]
+        if key is not None:
+            lines.append(f"key {key}")
+            lines.append(f"report {report.pages} {report.files} {report.policies} "
+                         f"{report.versions}")
+            for rel, _ in planned:
+                st = (tmp / rel).stat()
+                lines.append(f"file {st.st_size} {st.st_mtime_ns} {rel}")
+        (tmp / MARKER).write_text("\n".join(lines) + "\n", encoding="utf-8")
         os.chmod(tmp, 0o755)  # noqa: S103 (mkdtemp makes it private; a web server reads it)
         _swap(tmp, out)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    model = site.model(now)
-    return BuildReport(out, sum(1 for rel, _ in planned if rel.endswith(".html")), len(planned),
-                       len(model.states), sum(len(model.versions(p)) for p in model.states))
+    return report
+
+
+def _built_line(now: dt.datetime, site: Site) -> str:
+    return f"built {now.isoformat()} from {site.snapshot().revision}\n"
+
+
+def _build_key(config: Config, source: StateSource, now: dt.datetime, inputs: str) -> str:
+    """Every input of the pages: a different key means a page may differ."""
+    templates = []
+    for folder in (config.root / "templates", default_templates()):
+        for file in sorted(folder.rglob("*")) if folder.is_dir() else ():
+            if file.is_file():
+                templates += [str(file.relative_to(folder)), file.read_bytes().hex()]
+    # What each policy's pages show at `now` (the key the live site caches its pages by).
+    shown = [(p.policy, p.key()) for p in source.state(now).policies]
+    return digest("site-build", fingerprint(), inputs, repr(config), *templates, repr(shown))
+
+
+def _kept_build(out: Path, key: str) -> BuildReport | None:
+    """The report of the build in `out` if it was made with `key` and its files are as
+    written (none changed, added or removed since); else None."""
+    try:
+        lines = (out / MARKER).read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return None
+    if len(lines) < 3 or lines[1] != f"key {key}" or not lines[2].startswith("report "):
+        return None
+    try:
+        pages, files, policies, versions = (int(n) for n in lines[2].split()[1:])
+        written: dict[str, tuple[int, int]] = {}
+        for line in lines[3:]:
+            tag, size, mtime, rel = line.split(" ", 3)
+            if tag != "file":
+                return None
+            written[rel] = (int(size), int(mtime))
+    except ValueError:
+        return None
+    found: set[str] = set()
+    for folder, _, names in os.walk(out):
+        for name in names:
+            path = Path(folder) / name
+            rel = path.relative_to(out).as_posix()
+            if rel == MARKER:
+                continue
+            st = path.stat()
+            if written.get(rel) != (st.st_size, st.st_mtime_ns):
+                return None
+            found.add(rel)
+    if found != set(written) or len(written) != files:
+        return None
+    return BuildReport(out, pages, files, policies, versions)
+
+
+def _write_atomically(file: Path, text: str) -> None:
+    fd, tmp = tempfile.mkstemp(dir=file.parent, prefix=".marker-")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, file)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
 
 
 def _swap(new: Path, out: Path) -> None:

@@ -69,12 +69,37 @@ def judge(changes: ChangeSet) -> Assessment:
     return assess(changes, settings=_settings)
 
 
-@lru_cache(maxsize=1024)
+_ASSESSED_MAX = 1024
+_assessed: dict[tuple[str, str, str, str], Assessment] = {}  # in this process, by texts
+
+
 def assess_texts(old_text: str, old_path: str, new_text: str, new_path: str) -> Assessment:
+    """The full assessment of one change (with its change set), once per process."""
+    return _assess((old_text, old_path, new_text, new_path),
+                   lambda: (parsed(old_text, old_path), parsed(new_text, new_path)))
+
+
+def assess_documents(old: Document, new: Document) -> Assessment:
+    """`assess_texts` for documents a caller parsed already (the site's pages): the same
+    cache, so the state, `plan` and the pages judge each pair once, and no text is parsed
+    twice (a static build used to parse every version once for its page and once more
+    for its diff)."""
+    return _assess((old.source, old.path, new.source, new.path), lambda: (old, new))
+
+
+def _assess(key: tuple[str, str, str, str],
+            documents: Callable[[], tuple[Document, Document]]) -> Assessment:
+    found = _assessed.get(key)
+    if found is not None:
+        return found
     from ..diff import diff_documents  # deepdiff and the differ load only when one is due
 
     stats["assess.diff"] += 1
-    return judge(diff_documents(parsed(old_text, old_path), parsed(new_text, new_path)))
+    found = judge(diff_documents(*documents()))
+    if len(_assessed) >= _ASSESSED_MAX:
+        _assessed.pop(next(iter(_assessed)))  # the oldest entry
+    _assessed[key] = found
+    return found
 
 
 def assess_change(old: Version, new: Version) -> Assessment:
@@ -171,7 +196,7 @@ def forget() -> None:
     _text_keys.clear()
     parsed.cache_clear()
     front_matter.cache_clear()
-    assess_texts.cache_clear()
+    _assessed.clear()
 
 
 def judge_texts(old_text: str, old_path: str, new_text: str, new_path: str,

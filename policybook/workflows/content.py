@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..config import Config
 from ..document import SUMMARY_CONFIRMED, Document
@@ -17,12 +18,14 @@ from ..history import (
 )
 from ..repository import Loaded, load_content, load_documents
 from ..state import PolicyState
-from ..store import Store
 from ..validate import validate_all
 from .assessing import assess_texts, parsed
 from .gates import gate_problems
 from .planning import optional_store
 from .state import StateBuilder
+
+if TYPE_CHECKING:  # the store (SQLAlchemy) loads only when a database exists
+    from ..store import Store
 
 
 def unreadable_history(config: Config, loaded: Loaded, base: str | None) -> list[Problem]:

@@ -18,17 +18,20 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
 
 from ..config import Config
 from ..document import RENAMED_FROM, Document
 from ..errors import HistoryError, Problem
 from ..history import read_history
 from ..materiality import Assessment
-from ..store import Store
 from ..timeline import Settings, earliest_effective
 from ..versions import Version, by_policy, effective_moment
 from .assessing import assess_texts
 from .planning import read_records, settings
+
+if TYPE_CHECKING:  # the store (SQLAlchemy) loads only when a database exists
+    from ..store import Store
 
 
 def _why(assessment: Assessment) -> str:

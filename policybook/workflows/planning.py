@@ -11,18 +11,18 @@ import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
-import sqlalchemy as sa
+from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote
 
 from ..config import Config, LateNotice
 from ..errors import StoreError
+from ..notice import Notice
 from ..state import PolicyState, State
-from ..store import Notice, NoticeState, Store, list_notices
-from ..store.notices import delivery_totals
-from ..store.schema import current_version, installed_at
 from ..timeline import LatePolicy, Settings, notice_start
 from .assessing import Judgement
+
+if TYPE_CHECKING:  # the store (SQLAlchemy) loads only when a database exists
+    from ..store import Store
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +52,9 @@ def read_records(store: Store | None) -> Records:
     `timeline.NoticeRecord`) and the start of tracking."""
     if store is None:
         return Records()
+    from ..store import NoticeState, list_notices
+    from ..store.schema import current_version, installed_at
+
     with store.read() as conn:
         if current_version(conn) is None:
             return Records()
@@ -109,21 +112,35 @@ class Plans:
 def optional_store(config: Config, now: dt.datetime) -> Store | None:
     """The store, if there is one. Reading pages, a plan or a check never creates one: an
     SQLite file that does not exist means that nothing is on record yet."""
-    url = sa.make_url(config.db_url)
-    if url.get_backend_name() == "sqlite":
-        database = url.database or ""
-        if not database or database == ":memory:" or not Path(database).exists():
-            return None
+    database = sqlite_database(config.db_url)
+    if database is not None and (not database or database == ":memory:"
+                                 or not Path(database).exists()):
+        return None
+    from ..store import Store  # SQLAlchemy loads only when there is a database to read
+
     return Store.open(config.db_url, now)
+
+
+def sqlite_database(url: str) -> str | None:
+    """The file of an SQLite URL ('' for an in-memory database), None for another
+    database. Read as SQLAlchemy's `make_url` reads it (`sqlite:///relative.db`,
+    `sqlite:////absolute.db`, `sqlite+driver://...?options`), without loading SQLAlchemy
+    just to learn that no database file exists."""
+    scheme, sep, rest = url.strip().partition("://")
+    if not sep or scheme.split("+", 1)[0] != "sqlite":
+        return None
+    return unquote(rest.partition("/")[2].partition("?")[0])
 
 
 def notice_facts(config: Config, store: Store | None
                  ) -> tuple[int | None, dict[tuple[str, dt.date], dict[str, Any]]]:
     """(active accounts, notices on record by version) for `plan`; None when unknown."""
-    from .accounts import count_recipients
-
     if store is None:
         return None, {}
+    from ..store import NoticeState, list_notices
+    from ..store.notices import delivery_totals
+    from .accounts import count_recipients
+
     notices: dict[tuple[str, dt.date], dict[str, Any]] = {}
     with store.read() as conn:
         totals = delivery_totals(conn)

@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from ..config import Config
 from ..document import SUMMARY_CONFIRMED
@@ -35,11 +35,13 @@ from ..state import (
     planned,
     state_at,
 )
-from ..store import Store
 from ..timeline import NoticeRecord, Settings, Verdict, VersionPlan, plan_versions
 from ..versions import WORKING_TREE, Commit, Version, by_policy
 from .assessing import Judgement, assess_texts, front_matter, judgements, parsed, verdict_of
 from .planning import Plans, Records, read_records, settings
+
+if TYPE_CHECKING:  # the store (SQLAlchemy) loads only when a database exists
+    from ..store import Store
 
 
 class HistorySource(Protocol):
