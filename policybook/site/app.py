@@ -82,7 +82,7 @@ def create_app(config: Config, source: StateSource, *, clock: Clock = system_clo
         await fresh()
         try:
             data = site.api(request.path_params["policy"], request.query_params.get("at"),
-                            clock())
+                            clock(), request.query_params.get("lang"))
         except NotFoundError as exc:
             return JSONResponse({"error": exc.message}, 404, headers=NO_STORE_CORS)
         except UsageError as exc:
@@ -111,7 +111,8 @@ def create_app(config: Config, source: StateSource, *, clock: Clock = system_clo
         Route("/notice.js", asset),
         Route("/assets/{name}", asset),
         Route("/api/policies/{policy}", api),
-        Route("/{policy}/", html(lambda r, p, now: site.policy(p["policy"], now))),
+        # A policy's page, or a language's home (/fr/): policy ids and tags never meet.
+        Route("/{policy}/", html(lambda r, p, now: site.top(p["policy"], now))),
         Route("/{policy}/upcoming/", html(lambda r, p, now: site.upcoming(p["policy"], now))),
         Route("/{policy}/versions/", html(lambda r, p, now: site.archive(p["policy"], now))),
         Route("/{policy}/versions/{date}/",
@@ -122,6 +123,17 @@ def create_app(config: Config, source: StateSource, *, clock: Clock = system_clo
               html(lambda r, p, now: site.compare_page(p["policy"], query(r, "from"),
                                                        query(r, "to"), now))),
         Route("/{policy}/draft/", html(lambda r, p, now: site.draft(p["policy"], now))),
+        # The same pages in another language (languages.py): /fr/privacy-policy/...
+        Route("/{lang}/{policy}/", html(lambda r, p, now: site.policy(p["policy"], now,
+                                                                       p["lang"]))),
+        Route("/{lang}/{policy}/upcoming/",
+              html(lambda r, p, now: site.upcoming(p["policy"], now, p["lang"]))),
+        Route("/{lang}/{policy}/versions/",
+              html(lambda r, p, now: site.archive(p["policy"], now, p["lang"]))),
+        Route("/{lang}/{policy}/versions/{date}/",
+              html(lambda r, p, now: site.version(p["policy"], p["date"], now, p["lang"]))),
+        Route("/{lang}/{policy}/changes/{date}/",
+              html(lambda r, p, now: site.changes(p["policy"], p["date"], now, p["lang"]))),
     ]
 
     async def not_found(request: Request, exc: Exception) -> Response:
