@@ -205,7 +205,7 @@ class Site:
             drawn = self.compare_fn(old, self.doc(v)) if old is not None \
                 else Comparison(None, self.doc(v), None, ())
             found = replace(drawn, verdict=source.verdict, reasons=source.reasons,
-                            overridden=source.overridden)
+                            overridden=source.overridden, judged=source.assessment)
             snap.comparisons[key] = found
         return found
 
