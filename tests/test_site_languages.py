@@ -221,29 +221,26 @@ def test_the_static_build_writes_each_language(repo: GitRepo, tmp_path: Path) ->
     assert not (out / "de").exists()
 
 
-def test_pages_in_chromium(live: tuple[str, MovableClock], chromium_path: str) -> None:
+@pytest.mark.browser
+def test_pages_in_chromium(live: tuple[str, MovableClock], browser: Any) -> None:
     """French and Arabic pages as a reader sees them (screenshots kept as artifacts)."""
-    from playwright.sync_api import sync_playwright
-
-    from tests.test_site_browser import ARGS, ARTIFACTS
+    from tests.conftest import ARTIFACTS
 
     base, _ = live
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium_path, args=ARGS)
-        try:
-            page: Any = browser.new_page(viewport={"width": 1100, "height": 800})
-            page.goto(base + "/fr/messages-policy/")
-            assert page.evaluate("document.documentElement.lang") == "fr"
-            banner = page.locator(".notice").first.inner_text()
-            assert "Nous mettons à jour cette politique le 1 mars 2027." in banner
-            page.screenshot(path=str(ARTIFACTS / "languages-fr.png"), full_page=True)
-            page.get_by_role("link", name="English").click()
-            page.wait_for_url(base + "/messages-policy/")
-            assert page.evaluate("document.documentElement.lang") == "en"
-            page.goto(base + "/ar/messages-policy/changes/2027-03-01/")
-            assert page.evaluate("getComputedStyle(document.body).direction") == "rtl"
-            assert page.locator("del.rl-del").first.inner_text().strip() == "ثلاثين"
-            page.screenshot(path=str(ARTIFACTS / "languages-ar.png"), full_page=True)
-        finally:
-            browser.close()
+    context = browser.new_context(viewport={"width": 1100, "height": 800})
+    try:
+        page = context.new_page()
+        page.goto(base + "/fr/messages-policy/")
+        assert page.evaluate("document.documentElement.lang") == "fr"
+        banner = page.locator(".notice").first.inner_text()
+        assert "Nous mettons à jour cette politique le 1 mars 2027." in banner
+        page.screenshot(path=str(ARTIFACTS / "languages-fr.png"), full_page=True)
+        page.get_by_role("link", name="English").click()
+        page.wait_for_url(base + "/messages-policy/")
+        assert page.evaluate("document.documentElement.lang") == "en"
+        page.goto(base + "/ar/messages-policy/changes/2027-03-01/")
+        assert page.evaluate("getComputedStyle(document.body).direction") == "rtl"
+        assert page.locator("del.rl-del").first.inner_text().strip() == "ثلاثين"
+        page.screenshot(path=str(ARTIFACTS / "languages-ar.png"), full_page=True)
+    finally:
+        context.close()
