@@ -138,6 +138,18 @@ def test_the_french_policy_page(live: tuple[str, MovableClock]) -> None:
     assert "We are updating" not in page and "Skip to content" not in page
 
 
+def test_the_french_version_and_archive_pages(live: tuple[str, MovableClock]) -> None:
+    base, _ = live
+    page = get(base, "/fr/messages-policy/versions/2026-01-10/").text
+    assert "Cette version est celle en vigueur. Elle s’applique depuis le 10 janvier 2026." \
+        in page
+    assert "Sommaire" in page and "Contents" not in page
+    archive = get(base, "/fr/messages-policy/versions/").text
+    # (French typography: a narrow no-break space before the colon)
+    assert re.search(r"<h1>Politique des messages\s:\stoutes les versions</h1>", archive)
+    assert archive.count('class="version-row') == 2
+
+
 def test_the_source_language_keeps_its_urls_and_says_en(live: tuple[str, MovableClock]) -> None:
     base, _ = live
     page = get(base, "/messages-policy/").text
