@@ -233,10 +233,25 @@ def test_the_static_build_writes_each_language(repo: GitRepo, tmp_path: Path) ->
     assert not (out / "de").exists()
 
 
+def test_notice_json_carries_each_translated_banner(live: tuple[str, MovableClock]) -> None:
+    base, _ = live
+    (notice,) = get(base, "/notice.json").json()["notices"]
+    assert notice["message"] == "We are updating our Messages Policy on 1 March 2027."
+    fr = notice["translations"]["fr"]
+    # (French guillemets hold narrow no-break spaces)
+    assert fr["message"] == ("Nous mettons à jour le document «\u202fPolitique des "
+                             "messages\u202f» le 1 mars 2027.")
+    assert fr["link_text"] == "Voir ce qui change" and fr["dismiss"] == "Fermer"
+    assert fr["changes_url"] == f"{base}/fr/messages-policy/changes/2027-03-01/"
+    assert set(notice["translations"]) == {"fr", "ja", "ar"}
+
+
 @pytest.mark.browser
-def test_pages_in_chromium(live: tuple[str, MovableClock], browser: Any) -> None:
+def test_pages_in_chromium(live: tuple[str, MovableClock], browser: Any,
+                           tmp_path: Path) -> None:
     """French and Arabic pages as a reader sees them (screenshots kept as artifacts)."""
     from tests.conftest import ARTIFACTS
+    from tests.test_site_browser import static_server
 
     base, _ = live
     context = browser.new_context(viewport={"width": 1100, "height": 800})
@@ -254,5 +269,22 @@ def test_pages_in_chromium(live: tuple[str, MovableClock], browser: Any) -> None
         assert page.evaluate("getComputedStyle(document.body).direction") == "rtl"
         assert page.locator("del.rl-del").first.inner_text().strip() == "ثلاثين"
         page.screenshot(path=str(ARTIFACTS / "languages-ar.png"), full_page=True)
+        # notice.js on a French page of the company's own site: the French banner.
+        company = tmp_path / "company"
+        company.mkdir()
+        (company / "index.html").write_text(
+            '<!doctype html><html lang="fr-CA"><head><title>Accueil</title></head><body>'
+            f'<p>Bonjour</p><script src="{base}/notice.js" defer></script></body></html>',
+            encoding="utf-8")
+        with static_server(company) as other_origin:
+            page.goto(other_origin + "/")
+            banner = page.locator(".policybook-notice")
+            banner.wait_for()
+            assert "Nous mettons à jour le document «\u202fPolitique des messages\u202f» le " \
+                "1 mars 2027." in banner.inner_text()
+            link = banner.get_by_role("link", name="Voir ce qui change")
+            assert link.get_attribute("href") == \
+                f"{base}/fr/messages-policy/changes/2027-03-01/"
+            assert banner.get_by_role("button").inner_text() == "Fermer"
     finally:
         context.close()

@@ -26,9 +26,9 @@ from jinja2 import Environment, TemplateError
 from ..config import Config
 from ..document import ChangeVerdict, Document, parse_document
 from ..errors import NotFoundError, PolicybookError, UsageError
-from ..i18n import negotiate, normalize
+from ..i18n import format_date, gettext, negotiate, normalize
 from ..templating import CURRENT_LANGUAGE, make_environment
-from ..timeline import LatePolicy, Settings, VersionPlan, earliest_effective
+from ..timeline import BannerKind, LatePolicy, Settings, VersionPlan, earliest_effective
 from ..versions import WORKING_TREE, Version
 from . import pages
 from .changes import Compare, Comparison, compare_documents
@@ -490,16 +490,55 @@ class Site:
 
         def make() -> Page:
             root = absolute_root(self.config.base_url)
+            others = {lang: self._notices_in(now, snap, lang, root)
+                      for lang in self.languages(now)[1:]}
+
+            def translations(policy: str) -> dict[str, Any]:
+                found = {lang: t[policy] for lang, t in others.items() if policy in t}
+                return {"translations": found} if found else {}
+
             data = {"notices": [{
                 "policy": n.policy, "title": n.title, "kind": str(n.kind),
                 "date": n.effective.isoformat(), "message": n.message,
                 "link_text": n.link_text, "url": root + n.path,
-                "changes_url": root + n.changes_path,
+                "changes_url": root + n.changes_path, **translations(n.policy),
             } for n in model.notices()]}
             return Page.of(json.dumps(data, ensure_ascii=False, indent=1),
                            "application/json; charset=utf-8")
 
         return self.cached(snap, key, make)
+
+    def _notices_in(self, now: dt.datetime, snap: Snapshot, lang: str,
+                    root: str) -> dict[str, dict[str, str]]:
+        """Each banner's strings in `lang` (for `notice.js` on a page in that language),
+        for the policies whose announced version is translated into it."""
+        model = self.model(now, snap, lang)
+        at = root + prefix(lang, self.source_language)
+        out: dict[str, dict[str, str]] = {}
+        for n in model.notices():
+            b = model.banner(n.policy)
+            plan = model.upcoming(n.policy) if n.kind is BannerKind.UPCOMING \
+                else model.in_force(n.policy)
+            if b is None or plan is None or not has_language(plan.version, lang,
+                                                              self.source_language):
+                continue
+            date = format_date(n.effective, lang)
+            if n.kind is not BannerKind.UPCOMING:
+                message = gettext(lang, "Our %(title)s was updated on %(date)s.",
+                                  title=n.title, date=date)
+            elif b.switch_at is None:
+                message = gettext(lang, "We are updating our %(title)s.", title=n.title)
+            else:
+                message = gettext(lang, "We are updating our %(title)s on %(date)s.",
+                                  title=n.title, date=date)
+            link = "See what changes" if n.kind is BannerKind.UPCOMING else "See what changed"
+            out[n.policy] = {
+                "title": n.title, "message": message, "link_text": gettext(lang, link),
+                "url": at + n.path, "changes_url": at + n.changes_path,
+                "dismiss": gettext(lang, "Dismiss"),
+                "dismiss_label": gettext(lang, "Dismiss this notice about the %(title)s",
+                                         title=n.title)}
+        return out
 
     def asset(self, name: str) -> Page:
         media = ASSETS.get(name) or ROOT_FILES.get(name)
