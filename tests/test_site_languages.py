@@ -160,6 +160,7 @@ def test_the_source_language_keeps_its_urls_and_says_en(live: tuple[str, Movable
     home = get(base, "/fr/")
     assert home.status_code == 200 and html_tag(home.text) == '<html lang="fr" dir="ltr">'
     assert "Politique des messages" in home.text
+    assert "En vigueur depuis le 10 janvier 2026" in home.text
 
 
 def test_the_upcoming_french_version_and_its_changes(live: tuple[str, MovableClock]) -> None:
@@ -170,6 +171,9 @@ def test_the_upcoming_french_version_and_its_changes(live: tuple[str, MovableClo
     # The French words are redlined; the verdict is the source's (material).
     assert '<del class="rl-del">30 </del><ins class="rl-ins">90 </ins>' in changes
     assert '<div class="verdict verdict-material"' in changes
+    # Comparing any two versions is the source language's page: not linked from here.
+    assert "/fr/messages-policy/compare/" not in changes
+    assert 'href="/fr/messages-policy/versions/"' in changes
     # ...and the translation's own words get no verdict of their own.
     assert "rl-verdict-badge" not in changes and "change-material" not in changes
 
