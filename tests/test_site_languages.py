@@ -171,6 +171,8 @@ def test_the_upcoming_french_version_and_its_changes(live: tuple[str, MovableClo
     # The French words are redlined; the verdict is the source's (material).
     assert '<del class="rl-del">30 </del><ins class="rl-ins">90 </ins>' in changes
     assert '<div class="verdict verdict-material"' in changes
+    assert re.search(r"<h1>Ce qui a changé\s:\sPolitique des messages</h1>", changes)
+    assert "Modification substantielle" in changes and "Material change" not in changes
     # Comparing any two versions is the source language's page: not linked from here.
     assert "/fr/messages-policy/compare/" not in changes
     assert 'href="/fr/messages-policy/versions/"' in changes
