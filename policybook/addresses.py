@@ -89,10 +89,17 @@ def check_name(value: str) -> tuple[str, str | None]:
 
 
 def clean_name(value: str) -> str:
-    """A name safe for a header whatever its source: control characters become spaces."""
-    if not _BAD.search(value) and "  " not in value and value == value.strip():
+    """A name safe for a header whatever its source: control characters become spaces,
+    and an RFC 2047 encoded word ("=?utf-8?q?...?=") is broken up ("= ?"): Python's
+    e-mail package decodes one when a header is set and can then write what it encodes
+    (a CR LF and a Bcc header, say) onto the wire as it is."""
+    if not _BAD.search(value) and "  " not in value and value == value.strip() \
+            and "=?" not in value:
         return value[:MAX_NAME]  # the common case, without rebuilding the string
-    return " ".join(_BAD.sub(" ", value).split())[:MAX_NAME]
+    cleaned = " ".join(_BAD.sub(" ", value).split())
+    while "=?" in cleaned:
+        cleaned = cleaned.replace("=?", "= ?")
+    return cleaned[:MAX_NAME]
 
 
 _ADDRESS = re.compile(r"[^\s<>\"'(),;:\[\]]+@[^\s<>\"'(),;:\[\]]+")

@@ -97,3 +97,9 @@ class ProofError(PolicybookError):
 
     def lines(self) -> list[str]:
         return [*self.problems, self.message]
+class PortBusyError(PolicybookError):
+    """The address the site should listen on is taken by another program.
+
+    Exit code 4, of its own: 3 means a material change (`diff --fail-on-material`)."""
+
+    exit_code = 4

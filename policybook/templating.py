@@ -3,6 +3,12 @@
 The defaults ship inside the package (`policybook/_data/templates` in a wheel; the
 top-level `templates/` of a source checkout). A policy repository's own `templates/`
 folder overrides them file by file: copy `site/base.html` there and edit it.
+
+Every template renders in Jinja's sandbox: a repository's templates are edited by
+whoever can open a pull request, and they run in the process that holds the SendGrid
+key and the database, so a template may format values but never reach Python's
+internals (`cycler.__init__.__globals__...` raises a SecurityError instead of running).
+The immutable sandbox also keeps a template from changing the values it is handed.
 """
 
 from __future__ import annotations
@@ -12,6 +18,7 @@ from contextvars import ContextVar
 from pathlib import Path
 
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 _PACKAGE = Path(__file__).resolve().parent
 
@@ -36,7 +43,7 @@ def make_environment(root: Path | None = None) -> Environment:
     defaults = str(default_templates())
     if defaults not in paths:
         paths.append(defaults)
-    env = Environment(
+    env = ImmutableSandboxedEnvironment(
         loader=ChoiceLoader([FileSystemLoader(p) for p in paths]),
         autoescape=select_autoescape(["html", "xml", "htm"], default_for_string=True),
         undefined=StrictUndefined,

@@ -69,7 +69,7 @@ def test_a_batch_is_one_valid_request_per_locale(sendgrid: SendGridServer) -> No
                                        "PBGREETINGHTML0x5f3a9c":
                                            'Dear Zoë "Zo" O\'Brien, Jr.,'},
                      "custom_args": {"pb_notice": "7", "pb_delivery": "0",
-                                     "pb_account": "acc-0"}}
+                                     "pb_account": "acc-0", "pb_install": "cafe0001"}}
     assert "custom_args" not in en  # the schema has no object custom_args at the top
     assert en["headers"]["Auto-Submitted"] == "auto-generated"
     assert en["tracking_settings"]["click_tracking"]["enable"] is False

@@ -15,16 +15,18 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from starlette.applications import Starlette
 
+from policybook.config import Config
 from policybook.delivery import BatchResult
 from policybook.errors import ConfigError
-from policybook.site.webhooks import (
-    SIGNATURE_HEADER,
-    TIMESTAMP_HEADER,
-    load_public_key,
-    sendgrid_webhook_route,
-)
+from policybook.site.webhooks import webhook_route
 from policybook.store import Store, ledger
 from policybook.store.schema import provider_events
+from policybook.workflows.webhooks import (
+    SIGNATURE_HEADER,
+    TIMESTAMP_HEADER,
+    SendgridWebhook,
+    load_public_key,
+)
 from tests.support.asgi import serve
 from tests.support.fixtures import NOW, accounts, add_accounts, add_notice, make_config
 
@@ -37,6 +39,12 @@ CLOCK = NOW + dt.timedelta(days=1)
 def sign(body: bytes, timestamp: str, key: ec.EllipticCurvePrivateKey = KEY) -> str:
     return base64.b64encode(key.sign(timestamp.encode() + body,
                                      ec.ECDSA(hashes.SHA256()))).decode()
+
+
+def webhook_app(config: Config, store: Store) -> Starlette:
+    """The webhook mounted as the site mounts it, in a small app."""
+    return Starlette(routes=[webhook_route(SendgridWebhook(config, store=store,
+                                                           clock=lambda: CLOCK))])
 
 
 @pytest.fixture
@@ -57,7 +65,7 @@ def client(sent: tuple[Store, int, list[int]], tmp_path: Path) -> Iterator[str]:
     """The webhook in a small Starlette app, served by uvicorn: its base URL."""
     store = sent[0]
     config = make_config(tmp_path, "sqlite://", POLICYBOOK_SENDGRID_WEBHOOK_KEY=PUBLIC)
-    app = Starlette(routes=[sendgrid_webhook_route(config, store=store, clock=lambda: CLOCK)])
+    app = webhook_app(config, store)
     with serve(app) as url:
         yield url
 
@@ -112,7 +120,8 @@ def test_signed_events_update_the_ledger(client: str,
         {"event": "delivered", "sg_event_id": "other", "timestamp": 1},  # not ours
     ])
     assert status == 200
-    assert counts == {"received": 5, "applied": 4, "duplicates": 0, "ignored": 1}
+    assert counts == {"received": 5, "applied": 4, "duplicates": 0, "ignored": 1,
+                      "foreign": 0, "malformed": 0}
     got = rows(store, notice_id)
     assert [got[i]["state"] for i in range(3)] == ["delivered", "bounced", "dropped"]
     assert got[0]["delivered_at"] == t + dt.timedelta(seconds=3)
@@ -126,10 +135,10 @@ def test_replayed_events_are_ignored(client: str,
     t = NOW + dt.timedelta(minutes=5)
     batch = [event(a, notice_id, "delivered", t, "e-once")]
     assert post(client, batch)[1] == {"received": 1, "applied": 1, "duplicates": 0,
-                                      "ignored": 0}
+                                      "ignored": 0, "foreign": 0, "malformed": 0}
     # the same post again (SendGrid retries, or an attacker replays it within the window)
     assert post(client, batch)[1] == {"received": 1, "applied": 0, "duplicates": 1,
-                                      "ignored": 0}
+                                      "ignored": 0, "foreign": 0, "malformed": 0}
     with store.read() as conn:
         assert len(conn.execute(provider_events.select()).all()) == 1
 
@@ -182,7 +191,7 @@ def test_no_key_configured_refuses_everything(sent: tuple[Store, int, list[int]]
                                               tmp_path: Path) -> None:
     store, notice_id, (a, _, _) = sent
     config = make_config(tmp_path, "sqlite://")
-    app = Starlette(routes=[sendgrid_webhook_route(config, store=store, clock=lambda: CLOCK)])
+    app = webhook_app(config, store)
     with serve(app) as url:
         assert post(url, [event(a, notice_id, "delivered", NOW, "e-x")])[0] == 403
 

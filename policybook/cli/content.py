@@ -50,15 +50,26 @@ def check(env: Env, paths: tuple[Path, ...], base: str | None, no_gate: bool,
 
 @click.command()
 @click.argument("directory", type=click.Path(path_type=Path))
-def init(directory: Path) -> None:
+@click.option("--install", metavar="REQUIREMENT",
+              help="Where the CI workflow installs policybook from (a pip requirement: a git "
+                   "URL pinned to a commit, or a wheel committed to the repository). Default: "
+                   "the git source this policybook was installed from, if known.")
+def init(directory: Path, install: str | None) -> None:
     """Create a new policy repository in DIRECTORY, with a sample policy.
 
     \b
     Example:
       policybook init acme-policies && cd acme-policies && git commit -m "First policy"
+      policybook init acme-policies \\
+        --install "policybook @ git+https://github.com/acme/policybook@<commit>"
     """
-    created = init_repository(directory)
+    scaffold = init_repository(directory, install)
+    created = scaffold.created
     click.echo(f"Created a policy repository in {directory} ({len(created)} files, staged).")
+    if scaffold.requirement is None:
+        click.echo("policybook: the CI workflow does not know where to install policybook "
+                   "from: name it in .github/policybook-requirements.txt (or run init with "
+                   "--install)", err=True)
     click.echo(f"Next: cd {directory} && policybook check && git commit -m 'First policies'")
 
 

@@ -168,16 +168,39 @@ def _write_csv(handle: TextIO, store: Store, n: Notice) -> int:
     count = 0
     with store.read() as conn:
         for row in report_rows(conn, n.id):
-            writer.writerow((n.id, n.policy, n.effective.isoformat(), n.version,
+            writer.writerow((n.id, _cell(n.policy), n.effective.isoformat(), n.version,
                              *(_cell(row[c]) for c in REPORT_COLUMNS)))
             count += 1
     return count
 
 
+# A cell that a spreadsheet would read as a formula (OWASP's "CSV injection"): an
+# account name or a provider's error text such as =HYPERLINK(...) would run when a
+# regulator or a colleague opens the proof of notice.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
 def _cell(value: object) -> object:
     if isinstance(value, dt.datetime):
         return value.isoformat()
-    return "" if value is None else value
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return neutralise_formula(value)
+    return value
+
+
+def neutralise_formula(text: str) -> str:
+    """OWASP's advice: a cell that starts like a formula gets a leading single quote, so
+    spreadsheets show it as text (the csv module quotes what needs quoting)."""
+    return "'" + text if text.startswith(FORMULA_START) else text
+
+
+def _printable(value: object) -> str:
+    """Text from the database (a provider's reason, a name) as the terminal may show it:
+    control characters (escape sequences) replaced, never printed raw."""
+    return "".join(c if c.isprintable() else "\N{REPLACEMENT CHARACTER}"
+                   for c in str(value))
 
 
 @notices.command("report")
@@ -213,8 +236,8 @@ def report_command(env: Env, notice: str, csv_path: str | None, as_json: bool,
         if as_json:
             echo_json(_notice_json(n, totals))
         else:
-            click.echo(f"Notice {n.id}: {n.title} ({n.policy}), effective "
-                       f"{n.effective.isoformat()}")
+            click.echo(_printable(f"Notice {n.id}: {n.title} ({n.policy}), effective "
+                                  f"{n.effective.isoformat()}"))
             click.echo(f"Version {n.version}; {n.state.value}; due {_when(n.due_at)}; "
                        f"started {_when(n.started_at)}; completed {_when(n.completed_at)}")
             click.echo(f"Deliveries: {_totals_text(totals)}")
@@ -227,8 +250,8 @@ def report_command(env: Env, notice: str, csv_path: str | None, as_json: bool,
                         if i == 20:
                             click.echo(f"  ... and {problems - 20} more (see --csv)")
                             break
-                        click.echo(f"  {row['account_id']}  {row['email']}  {row['state']}  "
-                                   f"{row['error'] or ''}")
+                        click.echo(_printable(f"  {row['account_id']}  {row['email']}  "
+                                              f"{row['state']}  {row['error'] or ''}"))
         if csv_path:
             target = Path(csv_path)
             with _atomic_text(target) as handle:

@@ -273,9 +273,10 @@ def _forever(env: Env, ticker: Ticker, wiring: Wiring, host: str | None,
     import uvicorn
 
     from ..scheduler import background
-    from .site import listen_address
+    from .site import bind, listen_address
 
     config, host, port = listen_address(env, host, port)
+    sock = bind(host, port)  # a busy port stops here, before the scheduler starts
     ticker.config = config  # links in e-mails follow the address actually served
     wiring.config = config
     scheduler = background(ticker, config.tick_seconds)
@@ -284,9 +285,10 @@ def _forever(env: Env, ticker: Ticker, wiring: Wiring, host: str | None,
     click.echo(f"policybook: the site is on http://{host}:{port}/ and the scheduler ticks "
                f"every {config.tick_seconds} s (Ctrl+C to stop)", err=True)
     try:
-        uvicorn.run(app, host=host, port=port, log_level="warning")
+        uvicorn.Server(uvicorn.Config(app, log_level="warning")).run(sockets=[sock])
     finally:
         scheduler.shutdown(wait=True)
+        sock.close()
     return 0
 
 

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+import errno
+import socket
 from collections.abc import Callable
 from pathlib import Path
 
 import click
 
 from ..config import Config
-from ..errors import UsageError
+from ..errors import PortBusyError, UsageError
 from ..wiring import Wiring
 from .common import Env, now_option, parse_now, pass_env
 
@@ -54,10 +56,39 @@ def serve(env: Env, host: str | None, port: int | None, preview: bool, ref: str 
         click.echo(f"policybook: warning: the draft preview listens on {host}, not only on this "
                    "machine; drafts are not for the public", err=True)
     what = "DRAFT PREVIEW of the working tree" if preview else "the policy site"
+    sock = bind(host, port)
     click.echo(f"Serving {what} at http://{host}:{port}/"
                + (f" as of {fixed.isoformat()}" if fixed else "") + " (Ctrl+C to stop)",
                err=True)
-    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=access_log)
+    uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=access_log)
+                   ).run(sockets=[sock])
+
+
+def bind(host: str, port: int) -> socket.socket:
+    """The listening socket, bound before anything says the site is on: a port taken by
+    another program is a clear error (exit code 4), not uvicorn's exit code 3, which
+    means a material change elsewhere in policybook."""
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(
+            host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)[0]
+    except socket.gaierror as exc:
+        raise UsageError(f"cannot listen on {host!r}: {exc.strerror}; give an address of "
+                         "this machine with --host (127.0.0.1 by default)") from None
+    sock = socket.socket(family, kind, proto)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # not a port in use
+    try:
+        sock.bind(address)
+        sock.listen(2048)
+    except OSError as exc:
+        sock.close()
+        if exc.errno == errno.EADDRINUSE:
+            raise PortBusyError(f"port {port} on {host} is busy: another program (or another "
+                                f"policybook) listens there; choose another port with --port "
+                                f"{port + 1 if port < 65535 else 8000} or site.port in "
+                                "policybook.toml") from None
+        raise UsageError(f"cannot listen on {host} port {port}: {exc.strerror}") from None
+    sock.set_inheritable(True)
+    return sock
 
 
 def listen_address(env: Env, host: str | None, port: int | None) -> tuple[Config, str, int]:

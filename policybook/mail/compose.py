@@ -39,7 +39,7 @@ from email import message_from_bytes, policy, quoprimime
 from email.header import Header
 from email.headerregistry import Address
 from email.message import EmailMessage
-from email.utils import format_datetime, parseaddr
+from email.utils import format_datetime, getaddresses, parseaddr
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 from zoneinfo import ZoneInfo
@@ -239,6 +239,16 @@ def message_digest(headers: Sequence[tuple[str, str]], text: str, html: str) -> 
 
 
 def parse_sender(value: str, setting: str = "mail.from") -> Address:
+    # A line break (or any control character) would let the setting smuggle a second
+    # header or sender past parseaddr, which quietly drops what follows; refuse it, and
+    # refuse a list of addresses: a notice has one sender.
+    if any(not c.isprintable() for c in value):
+        raise ConfigError([f"{setting} {value!r} contains a line break or another control "
+                           "character; write one address on one line, such as "
+                           "'Policy updates <policy@example.com>'"])
+    if len(getaddresses([value])) != 1:
+        raise ConfigError([f"{setting} {value!r} names more than one address; a notice has "
+                           "one sender, such as 'Policy updates <policy@example.com>'"])
     name, addr = parseaddr(value)
     email, problem = normalize_email(addr)
     if email is None:

@@ -17,6 +17,11 @@ Failures:
   everyone.
 - 413: the batch is split in halves.
 - 401/403: the key is wrong; the run stops.
+- Anything but SendGrid's documented acceptance (202, an empty body and an
+  X-Message-Id) is not "sent": a redirect (never followed, because the request carries
+  the API key in its Authorization header), another 2xx, an HTML page from a proxy or a
+  captive portal all stop the run with the batch given back, to be sent again by the
+  next run once the URL is fixed.
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ import random
 import re
 import time
 import urllib.error
+import urllib.request
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from http.client import HTTPException
@@ -51,6 +57,30 @@ MAX_PER_REQUEST = 1000
 MAX_RETRY_AFTER = 300.0
 CATEGORY = "policybook-notice"
 _FIELD = re.compile(r"^personalizations\.(\d+)\b")
+REDIRECTS = frozenset({301, 302, 303, 307, 308})
+
+
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    """Refuse every redirect: urllib would send the Authorization header (the API key)
+    to wherever the Location points, and take that server's answer for SendGrid's."""
+
+    def redirect_request(self, req: urllib.request.Request, fp: Any, code: int, msg: str,
+                         headers: Any, newurl: str) -> None:
+        return None  # urllib then raises the 3xx as an HTTPError
+
+
+_OPENER = urllib.request.build_opener(_NoRedirects())
+
+
+def _open(opener: Any, request: urllib.request.Request, timeout: float | None = None) -> Any:
+    """python_http_client's request, through an opener that follows no redirect (the
+    client builds a default opener per request; this replaces it)."""
+    try:
+        return _OPENER.open(request, timeout=timeout)
+    except urllib.error.HTTPError as err:
+        exc = http_errors.handle_error(err)
+        exc.__cause__ = None
+        raise exc from None
 
 
 @dataclass
@@ -128,9 +158,12 @@ class SendGridMailer:
         return {"to": [to],
                 "headers": {"Message-ID": letter.message_id(r)},
                 "substitutions": letter.substitutions(r),  # the greeting (see compose)
+                # Events come back with these: which delivery, and of which installation
+                # (two installs may share a SendGrid account).
                 "custom_args": {"pb_notice": str(letter.notice.id),
                                 "pb_delivery": str(r.delivery_id),
-                                "pb_account": r.account_id}}
+                                "pb_account": r.account_id,
+                                "pb_install": letter.install_id}}
 
     # -------------------------------------------------------------- sending
 
@@ -162,9 +195,10 @@ class SendGridMailer:
             body = {"personalizations": [self._personalization(letter, r) for r in pending],
                     **static}
             out.requests += 1
+            endpoint = self._client.client.mail.send
+            endpoint._make_request = _open  # this request only: no redirects followed
             try:
-                response = self._client.client.mail.send.post(request_body=body,
-                                                              timeout=self.timeout)
+                response = endpoint.post(request_body=body, timeout=self.timeout)
             except http_errors.HTTPError as exc:
                 status = int(exc.status_code)
                 if status == 400:
@@ -196,6 +230,12 @@ class SendGridMailer:
                         continue
                     out.error = (f"SendGrid kept answering {status} after {attempt + 1} "
                                  f"attempts: {_reason(exc)}")
+                elif status in REDIRECTS:
+                    where = _header(exc.headers, "Location") or "nowhere"
+                    out.error = (f"SendGrid's URL answered with a redirect ({status} to "
+                                 f"{_clean(where)[:200]}), which is never followed because "
+                                 "the request carries the API key; set "
+                                 "POLICYBOOK_SENDGRID_URL to the API's own address")
                 elif status in (401, 403):
                     out.error = (f"SendGrid refused the API key ({status}): {_reason(exc)}; "
                                  "check SENDGRID_API_KEY and its Mail Send permission")
@@ -212,7 +252,13 @@ class SendGridMailer:
                              f"({what}: {_exc_text(exc)})")
                 out.unsent.extend(r.delivery_id for r in pending)
                 return
-            message_id = _header(response.headers, "X-Message-Id") or ""
+            message_id, problem = _acceptance(response)
+            if problem is not None:
+                out.error = (f"the answer of POLICYBOOK_SENDGRID_URL is not SendGrid's "
+                             f"acceptance ({problem}); nothing is marked sent: check the URL "
+                             "(a proxy or a captive portal?)")
+                out.unsent.extend(r.delivery_id for r in pending)
+                return
             out.accepted.extend((r.delivery_id, message_id) for r in pending)
             return
 
@@ -243,15 +289,44 @@ class SendGridMailer:
         for error in errors if isinstance(errors, list) else []:
             if not isinstance(error, dict):
                 continue
-            message = str(error.get("message") or "invalid")
+            message = _clean(str(error.get("message") or "invalid"))[:500]
             m = _FIELD.match(str(error.get("field") or ""))
             if m and int(m.group(1)) < len(pending):
-                bad[int(m.group(1))] = f"{message} ({error.get('field')})"
+                bad[int(m.group(1))] = f"{message} ({_clean(str(error.get('field')))[:100]})"
                 continue
             for address, index in addresses.items():
-                if address in message.lower():
+                if _names(message, address):
                     bad[index] = message
         return bad or None
+
+
+def _names(message: str, address: str) -> bool:
+    """Whether `message` names `address` as a whole address: a 400 about
+    jimbob@example.com is not about bob@example.com."""
+    pattern = r"(?<![\w.+'&=%-])" + re.escape(address) + r"(?![\w-]|\.\w)"
+    return re.search(pattern, message, re.IGNORECASE) is not None
+
+
+def _acceptance(response: Any) -> tuple[str, str | None]:
+    """(X-Message-Id, None) for SendGrid's documented success, else ("", what is wrong):
+    202 Accepted, no body, and the message id that its events carry back."""
+    status = int(response.status_code)
+    if status != 202:
+        return "", f"HTTP {status} instead of 202"
+    body = response.body or b""
+    if body.strip():
+        kind = _header(response.headers, "Content-Type") or "no Content-Type"
+        return "", f"202 with a {len(body)}-byte body ({_clean(kind)[:80]}) instead of none"
+    message_id = (_header(response.headers, "X-Message-Id") or "").strip()
+    if not message_id or len(message_id) > 200 or not message_id.isprintable():
+        return "", "no X-Message-Id header"
+    return message_id, None
+
+
+def _clean(text: str) -> str:
+    """A provider's text made safe to print: no control characters (a terminal escape
+    sequence in an error would reach the operator's terminal and the logs)."""
+    return "".join(c if c.isprintable() else "\N{REPLACEMENT CHARACTER}" for c in text)
 
 
 def _header(headers: Any, name: str) -> str | None:
@@ -286,12 +361,12 @@ def _reason(exc: http_errors.HTTPError) -> str:
         messages = [str(e.get("message")) + (f" ({e['field']})" if e.get("field") else "")
                     for e in errors if isinstance(e, dict)]
         if messages:
-            return "; ".join(messages)[:500]
+            return _clean("; ".join(messages)[:500])
     except (ValueError, AttributeError):
         pass
-    return str(getattr(exc, "reason", "") or "no details")
+    return _clean(str(getattr(exc, "reason", "") or "no details"))
 
 
 def _exc_text(exc: BaseException) -> str:
     reason = getattr(exc, "reason", None)
-    return str(reason if reason is not None else exc)[:200]
+    return _clean(str(reason if reason is not None else exc)[:200])

@@ -167,6 +167,9 @@ class SmtpMailer:
 
 
 def _text(value: object) -> str:
+    """A server's reply as it may be stored, logged and printed: one line, and no
+    control characters (an escape sequence would reach the operator's terminal)."""
     if isinstance(value, bytes):
         value = value.decode("utf-8", "replace")
-    return " ".join(str(value).split())[:300]
+    line = " ".join(str(value).split())[:300]
+    return "".join(c if c.isprintable() else "\N{REPLACEMENT CHARACTER}" for c in line)

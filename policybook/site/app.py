@@ -5,7 +5,11 @@ What is in force is decided per request from `clock()` (the real clock by defaul
 effective moment the site switches with no restart and no rebuild. Visitors can never
 move the clock: only the code that creates the app chooses it. New commits on the
 branch are picked up by the site's snapshot check (at most every few seconds); reading
-a new revision runs in a worker thread so the event loop keeps serving.
+a new revision runs in a worker thread so the event loop keeps serving, and so does
+the compare page (bounded and cached: see `offload`).
+
+A missing or extra trailing slash is redirected with a relative Location (`./name/`),
+never built from the Host header, which the client chooses.
 """
 
 from __future__ import annotations
@@ -13,17 +17,19 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Sequence
 from typing import Any
+from urllib.parse import quote
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import JSONResponse, PlainTextResponse, Response
-from starlette.routing import BaseRoute, Route
+from starlette.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
+from starlette.routing import BaseRoute, Match, Route
 
 from ..config import Config
 from ..errors import NotFoundError, UsageError
-from .changes import Compare
+from .changes import Compare, compare_documents
+from .offload import Busy, Offload, cached_compare
 from .site import Page, Site, TemplateFailure
 from .source import StateSource
 
@@ -56,14 +62,41 @@ def _response(request: Request, page: Page, cache: str = "no-cache",
                     headers=headers)
 
 
+def _slash_redirect(request: Request, routes: Sequence[BaseRoute]) -> Response | None:
+    """A redirect to the same path with the trailing slash added (or removed) when that
+    path has a page, as a relative reference: the Host header never makes the Location,
+    and a site served under a path prefix (`/legal/`) keeps it."""
+    if request.method not in ("GET", "HEAD"):
+        return None
+    path: str = request.scope["path"]
+    if path == "/" or "//" in path:
+        return None
+    other = path.rstrip("/") if path.endswith("/") else path + "/"
+    scope = {**request.scope, "path": other}
+    if not any(route.matches(scope)[0] is Match.FULL for route in routes):
+        return None
+    segments = [s for s in path.split("/") if s]
+    if not segments:
+        return None
+    last = quote(segments[-1], safe="")
+    # "./x/" from ".../x"; "../x" from ".../x/"
+    location = f"../{last}" if path.endswith("/") else f"./{last}/"
+    if request.url.query:
+        location += "?" + quote(request.url.query, safe="=&%+;,")
+    return RedirectResponse(location, status_code=307)
+
+
 def create_app(config: Config, source: StateSource, *, clock: Clock = system_clock,
                extra_routes: Sequence[BaseRoute] = (), compare: Compare | None = None,
                committed: StateSource | None = None, preview: bool = False,
-               refresh_seconds: float = 2.0) -> Starlette:
-    """The web app over the state `source` hands it (`workflows.wiring` builds both).
-    `extra_routes` (the webhooks, say) are matched before the site's pages."""
-    site = Site(config, source, compare=compare, committed=committed, preview=preview,
-                refresh_seconds=refresh_seconds, live=True)
+               refresh_seconds: float = 2.0, offload: Offload[Page] | None = None
+               ) -> Starlette:
+    """The web app over the state `source` hands it (`wiring` builds both).
+    `extra_routes` (the webhooks, say) are matched before the site's pages; `offload`
+    bounds the compare page's work (the default: one worker, three waiting)."""
+    site = Site(config, source, compare=cached_compare(compare or compare_documents),
+                committed=committed, preview=preview, refresh_seconds=refresh_seconds,
+                live=True)
 
     async def fresh() -> Site:
         if site.stale():  # reading a new revision is slow: keep it off the event loop
@@ -103,6 +136,21 @@ def create_app(config: Config, source: StateSource, *, clock: Clock = system_clo
     def query(request: Request, name: str) -> str | None:
         return request.query_params.get(name)
 
+    slow: Offload[Page] = offload or Offload()
+
+    async def compare_route(request: Request) -> Response:
+        await fresh()
+        policy, old, new = request.path_params["policy"], query(request, "from"), \
+            query(request, "to")
+        now = clock()
+        if not old and not new:  # the form: cheap
+            return _response(request, site.compare_page(policy, old, new, now))
+        # One computation per (policy, pair) in flight; `now` decides only what the page
+        # frames the redline with, and requests a moment apart may share it.
+        key = (policy, old, new)
+        page = await slow.run(key, lambda: site.compare_page(policy, old, new, now))
+        return _response(request, page)
+
     routes: list[BaseRoute] = [
         *extra_routes,
         Route("/", html(lambda r, p, now: site.index(now))),
@@ -119,9 +167,7 @@ def create_app(config: Config, source: StateSource, *, clock: Clock = system_clo
               html(lambda r, p, now: site.version(p["policy"], p["date"], now))),
         Route("/{policy}/changes/{date}/",
               html(lambda r, p, now: site.changes(p["policy"], p["date"], now))),
-        Route("/{policy}/compare/",
-              html(lambda r, p, now: site.compare_page(p["policy"], query(r, "from"),
-                                                       query(r, "to"), now))),
+        Route("/{policy}/compare/", compare_route),
         Route("/{policy}/draft/", html(lambda r, p, now: site.draft(p["policy"], now))),
         # The same pages in another language (languages.py): /fr/privacy-policy/...
         Route("/{lang}/{policy}/", html(lambda r, p, now: site.policy(p["policy"], now,
@@ -137,9 +183,17 @@ def create_app(config: Config, source: StateSource, *, clock: Clock = system_clo
     ]
 
     async def not_found(request: Request, exc: Exception) -> Response:
+        moved = _slash_redirect(request, routes)
+        if moved is not None:
+            return moved
         message = exc.message if isinstance(exc, NotFoundError) else \
             "There is no page at this address."
         return _response(request, site.error(404, message))
+
+    async def busy(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, Busy)
+        return _response(request, site.error(exc.status, exc.message),
+                         extra={"Retry-After": str(exc.retry_after)})
 
     async def bad_request(request: Request, exc: Exception) -> Response:
         message = exc.message if isinstance(exc, UsageError) else "Bad request."
@@ -158,6 +212,8 @@ def create_app(config: Config, source: StateSource, *, clock: Clock = system_clo
 
     app = Starlette(routes=routes, exception_handlers={
         NotFoundError: not_found, UsageError: bad_request, HTTPException: http_error,
-        TemplateFailure: broken_template})
+        TemplateFailure: broken_template, Busy: busy})
+    # Starlette's own slash redirect builds an absolute URL from the Host header.
+    app.router.redirect_slashes = False
     app.state.site = site
     return app

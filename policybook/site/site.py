@@ -557,6 +557,9 @@ class Site:
                                  "example 2027-01-15 or 2027-01-15T09:30:00+01:00") from None
             if moment.tzinfo is None:  # as a lawyer means it: local to the policies
                 moment = moment.replace(tzinfo=self.settings.zone)
+            if not 1970 <= moment.year <= 9000:  # as `--now`: dates past 9999 overflow
+                raise BadRequest(f"at={at!r} is outside the years 1970 to 9000 that "
+                                 "policybook can plan")
         else:
             moment = now
         if lang is not None and normalize(lang) is None:

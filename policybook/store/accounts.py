@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any
 
@@ -81,6 +81,32 @@ def upsert_accounts(conn: Connection, rows: Sequence[Account], now: dt.datetime,
     added = sum(1 for r in returned if r.created_at == now)
     updated = len(returned) - added
     return UpsertCounts(added, updated, len(rows) - len(returned))
+
+
+KEEPABLE = ("name", "locale", "status")
+
+
+def keep_stored(conn: Connection, rows: Sequence[tuple[Account, frozenset[str]]]
+                ) -> list[Account]:
+    """The accounts, each with the fields named beside it (of `KEEPABLE`) taken from the
+    stored account of the same id, when there is one: a file that says nothing about a
+    field (no such column, or an empty status) must not overwrite what is on record."""
+    ids = [a.id for a, keep in rows if keep]
+    stored: dict[str, Any] = {}
+    if ids:
+        c = accounts.c
+        stored = {r.id: r for r in conn.execute(
+            sa.select(c.id, c.name, c.locale, c.status).where(c.id.in_(ids)))}
+    out: list[Account] = []
+    for account, keep in rows:
+        row = stored.get(account.id)
+        if row is not None and keep:
+            values: dict[str, Any] = {f: getattr(row, f) for f in keep if f in KEEPABLE}
+            if "status" in values:
+                values["status"] = AccountStatus(values["status"])
+            account = replace(account, **values)
+        out.append(account)
+    return out
 
 
 def account_counts(conn: Connection) -> dict[str, int]:

@@ -4,6 +4,11 @@ transaction, report problems as `FILE:line: message`.
 A file with problems imports nothing, unless the caller asks to skip the bad rows; an
 account id that appears twice is a problem (which row is right?), an address shared by
 two accounts is not (a family mailbox, two accounts of one person: both are told).
+
+A file updates only what it states: a column it does not have (`name`, `locale`,
+`status`), or an empty `locale` or `status` cell, leaves the stored value of an existing
+account alone (a new account gets no name, `mail.locale` and `active`). So a closed
+account is reopened only by a row that says `active`.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ from ..store.accounts import (
     AccountStatus,
     SqlAccountSource,
     account_counts,
+    keep_stored,
     next_change,
     upsert_accounts,
 )
@@ -136,8 +142,17 @@ class _Lines:
                 raise _NotUtf8(number) from None
 
 
+def unstated(row: dict[str, str]) -> frozenset[str]:
+    """The fields a row says nothing about: its file has no such column, or (`locale`,
+    `status`) the cell is empty."""
+    keep = {c for c in OPTIONAL if c not in row}
+    keep.update(c for c in ("locale", "status") if c in row and not row[c].strip())
+    return frozenset(keep)
+
+
 def check_row(row: dict[str, str], default_locale: str) -> tuple[Account | None, list[str]]:
-    """An account from one CSV row, or what is wrong with it (every problem)."""
+    """An account from one CSV row, or what is wrong with it (every problem); fields the
+    row does not state get the values of a new account (see `unstated`)."""
     wrong: list[str] = []
     account_id = row.get("id", "")
     problem = check_id(account_id)
@@ -173,11 +188,11 @@ def import_accounts(config: Config, path: Path, now: dt.datetime, *,
     try:
         with store.write() as conn:
             change = next_change(conn)
-            batch: list[Account] = []
+            batch: list[tuple[Account, frozenset[str]]] = []
 
             def flush() -> None:
                 nonlocal added, updated, unchanged
-                counts = upsert_accounts(conn, batch, now, change)
+                counts = upsert_accounts(conn, keep_stored(conn, batch), now, change)
                 added += counts.added
                 updated += counts.updated
                 unchanged += counts.unchanged
@@ -199,7 +214,7 @@ def import_accounts(config: Config, path: Path, now: dt.datetime, *,
                     problems.extend(Problem(shown, line, w) for w in wrong)
                     if account is not None:
                         valid += 1
-                        batch.append(account)
+                        batch.append((account, unstated(row)))
                         if len(batch) >= BATCH:
                             flush()
             except _Fatal:

@@ -8,7 +8,11 @@ strings. It answers like SendGrid (202 with X-Message-Id; errors as
 `{"errors": [{"message", "field"}]}`) and records what it accepted.
 
 It can be told to misbehave: answer 429 (with Retry-After) or 500 the next N times,
-hang without answering, or refuse one address with a 400 naming its personalization.
+hang without answering, refuse one address with a 400 naming its personalization,
+redirect elsewhere (as a moved API or a hostile proxy would), or answer with anything
+else (a 200 HTML page, a 204, a 202 with a body or without its X-Message-Id). Every
+request it receives, whatever its method and path, is listed in `seen` (method, path,
+whether it carried an Authorization header), so a test can tell where a key went.
 
 In-process: `with SendGridServer(key) as server: ...` (methods below). In another
 process (the benchmark): `python -m tests.support.sendgrid_server --key K`, which prints
@@ -92,6 +96,11 @@ class _Fault:
     retry_after: str | None = None
     seconds: float = 0.0  # for hangs
     after: int = 0  # requests to let through first
+    location: str | None = None  # for redirects
+    body: bytes = b""  # for odd answers
+    content_type: str | None = None
+    message_id: bool = False
+    message: str = "simulated failure"
 
 
 @dataclass
@@ -130,6 +139,7 @@ class SendGridServer:
         self._faults: list[_Fault] = []
         self._bad_addresses: set[str] = set()
         self.delay = 0.0  # seconds to think before accepting (to make runs overlap)
+        self.seen: list[tuple[str, str, bool]] = []  # (method, path, had Authorization)
         self._lock = threading.Lock()
         self._httpd = ThreadingHTTPServer((host, port), self._handler())
         self._httpd.daemon_threads = True
@@ -161,10 +171,30 @@ class SendGridServer:
     # -------------------------------------------------------------- controls
 
     def fail(self, status: int, times: int = 1, retry_after: str | None = None,
-             after: int = 0) -> None:
-        """Answer `status` (429, 500, 503...) to `times` requests, after `after` good ones."""
+             after: int = 0, message: str = "simulated failure") -> None:
+        """Answer `status` (429, 500, 503...) to `times` requests, after `after` good ones,
+        with `message` as SendGrid's error text."""
         with self._lock:
-            self._faults.append(_Fault(status, times, retry_after, after=after))
+            self._faults.append(_Fault(status, times, retry_after, after=after,
+                                       message=message))
+
+    def fail_message(self, message: str) -> None:
+        """Refuse the next request with a 400 whose message is `message` and that names
+        no field (SendGrid names a bad address in the text, at times)."""
+        self.fail(400, message=message)
+
+    def redirect(self, location: str, status: int = 302, times: int = 1) -> None:
+        """Answer the next `times` requests with a redirect to `location`."""
+        with self._lock:
+            self._faults.append(_Fault(status, times, location=location))
+
+    def answer(self, status: int, body: bytes = b"", content_type: str | None = None,
+               message_id: bool = False, times: int = 1) -> None:
+        """Answer the next `times` requests with exactly this (an odd 2xx, say), accepting
+        nothing."""
+        with self._lock:
+            self._faults.append(_Fault(status, times, body=body, content_type=content_type,
+                                       message_id=message_id))
 
     def hang(self, times: int = 1, seconds: float = 5.0) -> None:
         """Accept the next `times` connections and never answer them (for `seconds`)."""
@@ -183,6 +213,7 @@ class SendGridServer:
             self.refused.clear()
             self._faults.clear()
             self._bad_addresses.clear()
+            self.seen.clear()
 
     def control(self, command: str, args: dict[str, Any]) -> dict[str, Any]:
         """The controls by name (what `/_test/<command>` calls in another process)."""
@@ -228,9 +259,20 @@ class SendGridServer:
         if fault is not None and fault.status == 0:
             time.sleep(fault.seconds)
             return (-1, {}, b"")  # hang up without an answer
+        if fault is not None and fault.location is not None:
+            with self._lock:
+                self.stats.by_status[fault.status] += 1
+            return fault.status, {"Location": fault.location}, b""
+        if fault is not None and (200 <= fault.status < 300 or fault.body):
+            with self._lock:
+                self.stats.by_status[fault.status] += 1
+            odd = {"Content-Type": fault.content_type} if fault.content_type else {}
+            if fault.message_id:
+                odd["X-Message-Id"] = secrets.token_urlsafe(16)
+            return fault.status, odd, fault.body
         if fault is not None:
             extra = {"Retry-After": fault.retry_after} if fault.retry_after else {}
-            status, headers_out, body = self._refuse(fault.status, "simulated failure", None)
+            status, headers_out, body = self._refuse(fault.status, fault.message, None)
             return status, {**headers_out, **extra}, body
         if "application/json" not in (headers.get("Content-Type") or ""):
             return self._refuse(415, "Content-Type must be application/json", None)
@@ -313,7 +355,19 @@ class SendGridServer:
                 self.wfile.write(body)
                 self.close_connection = True
 
+            def _note(self) -> None:
+                with server._lock:
+                    server.seen.append((self.command, self.path,
+                                        "Authorization" in self.headers))
+
+            def do_GET(self) -> None:
+                # What a redirect target sees: SendGrid's API has no GET of Mail Send,
+                # but a hostile server would answer 200 to anything.
+                self._note()
+                self._reply(200, {"Content-Type": "text/html"}, b"<html>hello</html>")
+
             def do_POST(self) -> None:
+                self._note()
                 length = int(self.headers.get("Content-Length") or 0)
                 raw = self.rfile.read(length)
                 if self.path.startswith("/_test/"):
