@@ -122,6 +122,15 @@ class Config:
     # the dashboard for legal (/admin/): off unless a token is set (environment only)
     admin_token: Secret = field(default_factory=lambda: Secret(""))
     admin_session_hours: int = 8
+    # languages (docs/languages.md): the policies' own language, and the translations
+    # every policy must be published in (per policy: [languages.policies.<id>])
+    source_language: str = "en"
+    required_languages: tuple[str, ...] = ()
+    policy_languages: tuple[tuple[str, tuple[str, ...]], ...] = ()
+
+    def required_for(self, policy: str) -> tuple[str, ...]:
+        """The languages `policy` must be translated into (its own list, else the common one)."""
+        return dict(self.policy_languages).get(policy, self.required_languages)
 
     @property
     def zone(self) -> ZoneInfo:
@@ -196,6 +205,8 @@ _FILE_KEYS: dict[str, tuple[str, type | tuple[type, ...]]] = {
     "alerts.retries": ("alerts_retries", int),
     "alerts.timeout": ("alerts_timeout", (int, float)),
     "admin.session_hours": ("admin_session_hours", int),
+    "languages.source": ("source_language", str),
+    "languages.required": ("required_languages", list),
 }
 # `[policies.<policy id>]` keys (one table per policy)
 _POLICY_KEYS = {"disagree": "policy_disagree"}
@@ -266,6 +277,9 @@ def load_config(root: Path, env: Mapping[str, str] | None = None) -> Config:
                 problems.append(f"{path}: '{key}' is a secret; remove it from the file and set "
                                 f"the environment variable {_SECRET_KEYS[key]} instead")
                 continue
+            if key.startswith("languages.policies."):
+                _languages_key(path, key, value, values, problems)
+                continue
             if key.startswith("policies."):
                 _policy_key(path, key, value, values, problems)
                 continue
@@ -305,6 +319,55 @@ def _policy_key(path: Path, key: str, value: Any, values: dict[str, Any],
         return
     name = _POLICY_KEYS[setting]
     values[name] = (*values.get(name, ()), (policy, value.strip()))
+
+
+def _languages_key(path: Path, key: str, value: Any, values: dict[str, Any],
+                   problems: list[str]) -> None:
+    """`languages.policies.<id>.required`: the languages of one policy."""
+    policy, _, setting = key.removeprefix("languages.policies.").rpartition(".")
+    if setting != "required" or not _POLICY_ID.match(policy):
+        problems.append(f"{path}: unknown setting '{key}' (per policy: "
+                        "[languages.policies.POLICY-ID] with required = [\"fr\", ...])")
+        return
+    if not isinstance(value, list):
+        problems.append(f"{path}: '{key}' must be a list of language tags, not {value!r}")
+        return
+    values["policy_languages"] = (*values.get("policy_languages", ()), (policy, value))
+
+
+def _check_languages(values: dict[str, Any], problems: list[str]) -> None:
+    """Language tags are normalised ('fr-ca' -> 'fr-CA'); anything else is refused."""
+    from .i18n import normalize  # i18n loads Babel: only when languages are configured
+
+    def tags(name: str, items: list[Any]) -> tuple[str, ...]:
+        out: list[str] = []
+        for item in items:
+            tag = normalize(item) if isinstance(item, str) else None
+            if tag is None:
+                problems.append(f"{name}: {item!r} is not a language tag; write it as 'fr', "
+                                "'de-CH' or 'pt-BR'")
+            else:
+                out.append(tag)
+        return tuple(dict.fromkeys(out))
+
+    if "source_language" in values:
+        found = tags("languages.source", [values["source_language"]])
+        if found:
+            values["source_language"] = found[0]
+        else:
+            del values["source_language"]
+    if "required_languages" in values:
+        values["required_languages"] = tags("languages.required", values["required_languages"])
+    if "policy_languages" in values:
+        values["policy_languages"] = tuple(
+            (policy, tags(f"languages.policies.{policy}.required", items))
+            for policy, items in values["policy_languages"])
+    source = values.get("source_language", "en")
+    lists = [values.get("required_languages", ())] + \
+        [items for _, items in values.get("policy_languages", ())]
+    if any(source in items for items in lists):
+        problems.append(f"languages.required names the source language '{source}': list only "
+                        "the languages the policies are translated into")
 
 
 def _kind_name(kind: type | tuple[type, ...]) -> str:
@@ -394,6 +457,7 @@ def _build(root: Path, values: dict[str, Any], problems: list[str]) -> Config:
         else:
             values["mail_safety"] = flag == "on"
     _check_company_and_alerts(values, problems)
+    _check_languages(values, problems)
     if "database_url" in values:
         url = str(values["database_url"]).strip()
         # 'sqlite:///' reads as a file whose path was forgotten, and SQLAlchemy makes it an

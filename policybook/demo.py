@@ -22,7 +22,6 @@ from zoneinfo import ZoneInfo
 from .errors import UsageError
 from .templating import data_dir
 
-_EFFECTIVE = re.compile(r"^effective:.*$", re.MULTILINE)
 _SUMMARY = re.compile(r"^summary:(?:[ \t]*>[-+]?[ \t]*\n(?:[ \t]+.*\n?)+|.*\n)", re.MULTILINE)
 
 
@@ -62,13 +61,15 @@ def _zone(config_text: str) -> ZoneInfo:
     return ZoneInfo(str(notice.get("timezone", "UTC")))
 
 
-def _front_matter_set(text: str, effective: dt.date, summary: str | None) -> str:
+def _front_matter_set(text: str, effective: dt.date, summary: str | None,
+                      key: str = "effective") -> str:
     head, sep, body = text.partition("\n---\n")
     if not sep or not head.startswith("---\n"):
         raise UsageError("a sample policy has no front matter; the demo needs one")
-    head, count = _EFFECTIVE.subn(f"effective: {effective.isoformat()}", head + "\n", count=1)
+    line = re.compile(rf"^{key}:.*$", re.MULTILINE)
+    head, count = line.subn(f"{key}: {effective.isoformat()}", head + "\n", count=1)
     if count != 1:
-        raise UsageError("a sample policy has no `effective:` line; the demo needs one")
+        raise UsageError(f"a sample policy has no `{key}:` line; the demo needs one")
     if summary is not None:
         folded = "\n".join("  " + line.strip() for line in summary.strip().splitlines())
         head, count = _SUMMARY.subn(lambda _: f"summary: >\n{folded}\n", head, count=1)
@@ -120,10 +121,13 @@ def make_demo(target: Path, now: dt.datetime, *, replace: bool = False,
                 raise UsageError(f"{where}: {current!r} is not found exactly once in "
                                  f"{name}; update the step to the sample's current text")
             text = text.replace(current, earlier)
-        effective = _day(raw["effective"], today, where)
+        # A translation (`translates`) names the date of the source version it translates.
+        key = "translates" if "translates" in raw else "effective"
+        effective = _day(raw[key], today, where)
         committed = _day(raw["committed"], today, where)
-        text = _front_matter_set(text, effective, raw.get("summary"))
+        text = _front_matter_set(text, effective, raw.get("summary"), key)
         path = f"content/{name}"
+        (target / path).parent.mkdir(parents=True, exist_ok=True)
         (target / path).write_text(text, encoding="utf-8")
         extra = ["policybook.toml", ".gitignore"] if first else []
         _git(target, "add", path, *extra)

@@ -34,7 +34,7 @@ import git
 from .cache import DiskCache, cache_folder, digest, stats
 from .document import decode_text, default_policy_id, parse_front_matter
 from .errors import HistoryError, Problem
-from .versions import Commit, Version, effective_moment, follow_renames, rename_map
+from .versions import Commit, Translated, Version, effective_moment, follow_renames, rename_map
 
 _RS, _US = "\x1e", "\x1f"
 _FORMAT = f"{_RS}%H{_US}%an{_US}%cI{_US}%s"
@@ -50,6 +50,9 @@ class History:
     head: str | None
     problems: tuple[Problem, ...] = ()
     withdrawn: tuple[tuple[Version, Commit], ...] = ()  # (version, the commit replacing it)
+    # Every translation on the branch, including those that name no version (`check`
+    # reports them); each version also carries its own.
+    translations: tuple[Translated, ...] = ()
 
 
 @dataclass
@@ -192,6 +195,26 @@ class _Front:
     effective: dt.date | None
     line: int  # where the problem is (0: none)
     problem: str
+    # A translation (`translates:` in its front matter): its language and the date of
+    # the source version it translates. It is walked beside the sources, never a version.
+    language: str | None = None
+    translates: dt.date | None = None
+
+
+def _translation_front(extra: dict[str, str], policy: str | None) -> _Front | None:
+    """What a translation's front matter says (None: the file is not a translation).
+    Its problems are `check`'s to report (translations.read_translation)."""
+    if "translates" not in extra:
+        return None
+    language, day = extra.get("language", "").strip(), extra["translates"].strip()
+    try:
+        date = dt.date.fromisoformat(day)
+    except ValueError:
+        date = None
+    if policy is None or not language or date is None:
+        return _Front(policy, None, 1, "a translation needs 'policy', 'language' and "
+                      "'translates: YYYY-MM-DD' in its front matter")
+    return _Front(policy, None, 0, "", language, date)
 
 
 def _blob(repo: git.Repo, blob: str) -> tuple[str, Problem | None]:
@@ -222,7 +245,10 @@ def _front_of(repo: git.Repo, blob: str, path: str) -> _Front:
     else:
         front, problems = parse_front_matter(text, path)
         policy = front.policy or default_policy_id(path)
-        if front.effective is None:
+        translated = _translation_front(dict(front.extra), policy)
+        if translated is not None:
+            found = translated
+        elif front.effective is None:
             first = min(problems, default=None)
             found = _Front(policy, None, first.line if first else front.line_of("effective"),
                            first.message if first else "no 'effective: YYYY-MM-DD' date in "
@@ -270,6 +296,22 @@ class _Walk:
     carried: dict[str, dt.date] = field(default_factory=dict)  # policy -> its file's date
     withdrawn: dict[tuple[str, dt.date], Commit] = field(default_factory=dict)
     problems: dict[str, Problem] = field(default_factory=dict)
+    # (policy, language, translates) -> the translation being assembled
+    translating: dict[tuple[str, str, dt.date], _Building] = field(default_factory=dict)
+
+    def translate(self, front: _Front, path: str, blob: str, commit: Commit) -> None:
+        """A translation's text: kept like a version's, under its language and date."""
+        assert front.policy is not None and front.language is not None \
+            and front.translates is not None
+        key = (front.policy, front.language, front.translates)
+        current = self.translating.get(key)
+        if current is None:
+            self.translating[key] = _Building(front.policy, front.translates, path, blob,
+                                              commit, [commit])
+        elif current.blob != blob:
+            current.blob, current.path = blob, path
+            if current.commits[-1].sha != commit.sha:
+                current.commits.append(commit)
 
     def carry(self, policy: str, effective: dt.date | None, commit: Commit) -> None:
         before = self.carried.pop(policy, None)
@@ -306,12 +348,16 @@ class _Walk:
                 self.live.pop(path, None)
                 continue
             front = _front_of(repo, new_blob, path)
-            if front.problem or front.policy is None or front.effective is None:
+            if front.problem or front.policy is None or (front.effective is None
+                                                         and front.translates is None):
                 self.problems[path] = Problem(path, front.line, f"skipped from the history "
                                               f"since commit {commit.short}: {front.problem}")
                 self.live.pop(path, None)
                 continue
             self.problems.pop(path, None)
+            if front.translates is not None or front.effective is None:
+                self.translate(front, path, new_blob, commit)
+                continue
             policy = front.policy
             twin = next((p for p, (pid, _) in self.live.items() if pid == policy and p != path),
                         None)
@@ -338,12 +384,20 @@ class _Walk:
             return Version(b.policy, b.effective, b.path, _blob(repo, b.blob)[0], b.introduced,
                            b.commits[-1], tuple(b.commits))
 
+        translations = tuple(
+            Translated(b.policy, language, b.effective, b.path, _blob(repo, b.blob)[0],
+                       b.introduced, b.commits[-1], tuple(b.commits))
+            for (_, language, _), b in sorted(self.translating.items()))
+        of: dict[tuple[str, dt.date], tuple[Translated, ...]] = {}
+        for t in translations:
+            of[(t.policy, t.translates)] = (*of.get((t.policy, t.translates), ()), t)
         every = sorted(self.building.values(), key=lambda b: (b.policy, b.effective))
-        versions = tuple(version(b) for b in every
-                         if (b.policy, b.effective) not in self.withdrawn)
+        versions = tuple(replace(version(b), translations=of.get((b.policy, b.effective), ()))
+                         for b in every if (b.policy, b.effective) not in self.withdrawn)
         replaced = tuple((version(b), self.withdrawn[(b.policy, b.effective)]) for b in every
                          if (b.policy, b.effective) in self.withdrawn)
-        return History(versions, head, tuple(sorted(self.problems.values())), replaced)
+        return History(versions, head, tuple(sorted(self.problems.values())), replaced,
+                       translations)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -356,6 +410,9 @@ class _Walk:
             "withdrawn": [[p, d.isoformat(), _commit_json(c)]
                           for (p, d), c in self.withdrawn.items()],
             "problems": [[p.path, p.line, p.message] for p in self.problems.values()],
+            "translating": [[p, lang, d.isoformat(), b.path, b.blob,
+                             [_commit_json(c) for c in b.commits], _commit_json(b.introduced)]
+                            for (p, lang, d), b in self.translating.items()],
         }
 
     @classmethod
@@ -373,6 +430,12 @@ class _Walk:
                           for p, d, c in data["withdrawn"]}
         walk.problems = {str(path): Problem(str(path), int(line), str(message))
                          for path, line, message in data["problems"]}
+        # A walk kept before translations were read has no key: KeyError, read afresh.
+        for policy, language, day, path, blob, commits, introduced in data["translating"]:
+            effective = dt.date.fromisoformat(day)
+            walk.translating[(str(policy), str(language), effective)] = _Building(
+                str(policy), effective, str(path), str(blob), _commit(introduced),
+                [_commit(c) for c in commits])
         return walk
 
 
@@ -469,6 +532,8 @@ def policy_text_at(root: Path, policy: str, rev: str,
                 continue
             text, _ = decode_text(item.data_stream.read())
             front, _ = parse_front_matter(text, path)
+            if "translates" in dict(front.extra):
+                continue  # a translation of the policy, not the policy's own file
             pid = front.policy or default_policy_id(path)
             if pid == policy:
                 return path, text

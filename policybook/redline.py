@@ -22,6 +22,9 @@ from dataclasses import dataclass
 from difflib import SequenceMatcher
 from enum import StrEnum
 
+from .segment import joins_with_space
+from .segment import tokens as segment_tokens
+
 # A word (letters/digits, with inner . , ' ’ @ / : % & + = ? # ~ - _ between them) or
 # one punctuation mark; either with its trailing whitespace.
 _TOKEN = re.compile(r"(?:\w[\w.,'’@/:%&+=?#~-]*\w|\w|[^\w\s])\s*")
@@ -99,7 +102,7 @@ class Redline:
 
 def tokens(text: str) -> list[str]:
     """Words with their trailing whitespace; "".join(tokens(t)) == t.lstrip()."""
-    return _TOKEN.findall(text.lstrip())
+    return segment_tokens(text)  # any script: CJK by character, Arabic by word
 
 
 def words_of(text: str) -> list[str]:
@@ -135,7 +138,7 @@ def word_redline(old: str, new: str) -> Redline:
             continue
         if i2 > i1:
             deleted = "".join(a[i1:i2])
-            if j2 > j1 and deleted[-1:].isalnum() and b[j1][:1].isalnum():
+            if j2 > j1 and joins_with_space(deleted, b[j1]):
                 deleted += " "  # "~~Cookies~~ **Small files**", not "~~Cookies~~**Small"
             spans.append(Span(Op.DELETE, deleted))
         if j2 > j1:

@@ -14,6 +14,7 @@ The immutable sandbox also keeps a template from changing the values it is hande
 from __future__ import annotations
 
 import datetime as dt
+from contextvars import ContextVar
 from pathlib import Path
 
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined, select_autoescape
@@ -51,11 +52,44 @@ def make_environment(root: Path | None = None) -> Environment:
         keep_trailing_newline=True,
     )
     env.filters["longdate"] = _longdate
+    env.filters["number"] = _number
+    # UI strings through the gettext catalogs (policybook/locales), in the language of
+    # the page being rendered: `{% trans %}` and `_()` read CURRENT_LANGUAGE.
+    env.add_extension("jinja2.ext.i18n")
+    env.install_gettext_callables(_gettext, _ngettext, newstyle=True)  # type: ignore[attr-defined]
     return env
 
 
+# The language of the page being rendered (the site sets it around each render; every
+# other template, e-mails included, is in the source language until they are wired).
+CURRENT_LANGUAGE: ContextVar[str] = ContextVar("policybook_page_language", default="en")
+
+
+def _gettext(message: str) -> str:
+    from .i18n import translations  # Babel: loaded with the first page rendered
+
+    return str(translations(CURRENT_LANGUAGE.get()).gettext(message))
+
+
+def _ngettext(singular: str, plural: str, num: int) -> str:
+    from .i18n import translations
+
+    return str(translations(CURRENT_LANGUAGE.get()).ngettext(singular, plural, num))
+
+
 def _longdate(value: dt.date | dt.datetime | None) -> str:
-    """15 January 2027: unambiguous in every English locale."""
+    """A date written out for the page's language: "15 January 2027", "15 janvier 2027"."""
     if value is None:
         return ""
-    return f"{value.day} {value:%B %Y}"
+    language = CURRENT_LANGUAGE.get()
+    if language == "en":  # unambiguous in every English locale, and no Babel to load
+        return f"{value.day} {value:%B %Y}"
+    from .i18n import format_date
+
+    return format_date(value, language)
+
+
+def _number(value: int | float) -> str:
+    from .i18n import format_number
+
+    return format_number(value, CURRENT_LANGUAGE.get())

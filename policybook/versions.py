@@ -30,6 +30,22 @@ class Commit:
 
 
 @dataclass(frozen=True)
+class Translated:
+    """A translation of one version of a policy (docs/languages.md): it takes effect with
+    the version it `translates` and is never a version of its own; its final text is that
+    of the newest commit that carried this language and date, as for a version."""
+
+    policy: str
+    language: str
+    translates: dt.date
+    path: str
+    text: str
+    introduced: Commit
+    final: Commit
+    commits: tuple[Commit, ...] = ()
+
+
+@dataclass(frozen=True)
 class Version:
     policy: str
     effective: dt.date
@@ -38,6 +54,10 @@ class Version:
     introduced: Commit  # the commit that first carried this effective date
     final: Commit  # the newest commit for this effective date (its final text)
     commits: tuple[Commit, ...] = ()  # every commit that changed this version, oldest first
+    translations: tuple[Translated, ...] = ()  # those that translate it, by language
+
+    def translation(self, language: str) -> Translated | None:
+        return next((t for t in self.translations if t.language == language), None)
 
     @property
     def key(self) -> str:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -15,6 +17,9 @@ REPO = Path(__file__).resolve().parent.parent
 SHARED = Path(os.environ.get("POLICYBOOK_SHARED", REPO.parent / "shared"))
 CORPUS = Path(os.environ.get("POLICYBOOK_CORPUS", SHARED / "corpus" / "site-policy-dev"))
 IN_CI = os.environ.get("POLICYBOOK_CI") == "1"
+ARTIFACTS = Path(os.environ.get("POLICYBOOK_ARTIFACTS", REPO / "test-artifacts"))
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
 pytest_plugins = ["tests.support.fixtures"]  # databases, SendGrid server (notices tests)
 
 
@@ -76,3 +81,15 @@ def cli(monkeypatch: pytest.MonkeyPatch) -> object:
         return run_cli(args)
 
     return run
+
+
+@pytest.fixture(scope="session")
+def browser(chromium_path: str) -> Iterator[Any]:
+    """One chromium for the whole session (Playwright allows one sync session per process)."""
+    from playwright.sync_api import sync_playwright
+
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=chromium_path, args=ARGS)
+        yield b
+        b.close()

@@ -26,8 +26,9 @@ def test_the_demo_shows_an_editorial_fix_and_a_material_change_due_soon(
     made = make_demo(tmp_path / "demo", now)
     today = now.astimezone(made.zone).date()
     assert made.today == today
-    assert [s.effective - today for s in made.steps[2:]] == [dt.timedelta(days=7),
-                                                             dt.timedelta(days=45)]
+    sources = [s for s in made.steps if not s.path.startswith("content/fr/")]
+    assert [s.effective - today for s in sources[2:]] == [dt.timedelta(days=7),
+                                                          dt.timedelta(days=45)]
     repo = str(made.root)
     checked = run_cli(["-C", repo, "check", "--now", moment])
     assert checked.code == 0, checked.err
@@ -76,3 +77,21 @@ def test_a_step_that_no_longer_matches_the_sample_is_refused(tmp_path: Path) -> 
     with pytest.raises(UsageError, match="not found exactly once"):
         make_demo(tmp_path / "demo", dt.datetime(2026, 12, 1, tzinfo=dt.UTC),
                   manifest=manifest)
+
+
+def test_the_demo_carries_the_french_translation_of_each_privacy_policy_version(
+        tmp_path: Path) -> None:
+    from policybook.history import read_history
+
+    made = make_demo(tmp_path / "demo", dt.datetime(2026, 12, 1, 12, tzinfo=dt.UTC))
+    versions = [v for v in read_history(made.root).versions if v.policy == "privacy-policy"]
+    assert len(versions) == 2
+    for v in versions:
+        fr = v.translation("fr")
+        assert fr is not None and fr.path == "content/fr/privacy-policy.md"
+        assert f"translates: {v.effective.isoformat()}" in fr.text
+        assert "Politique de confidentialité" in fr.text
+    # The French summary of the old version is its own, not the typo fix's.
+    old = versions[0].translation("fr")
+    assert old is not None and "28 novembre 2013" in old.text
+    assert "faute de frappe" not in old.text.split("---")[1]

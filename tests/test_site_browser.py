@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import itertools
-import os
 import threading
 import time
 from collections.abc import Iterator
@@ -23,15 +22,13 @@ import pytest
 from policybook.config import Config
 from policybook.site.app import create_app
 from policybook.workflows.state import StateBuilder
+from tests.conftest import ARTIFACTS  # the session's one `browser` fixture is there too
 from tests.helpers import GitRepo
 from tests.sitedata import PRIVACY, TERMS, make_site_repo, privacy_v2
 from tests.sitehelpers import MovableClock, free_port, serve
 
 pytestmark = pytest.mark.browser
 REPO_ROOT = Path(__file__).resolve().parent.parent
-ARTIFACTS = Path(os.environ.get("POLICYBOOK_ARTIFACTS", REPO_ROOT / "test-artifacts"))
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
 
 # Every element that shows text must reach 4.5:1 against what is behind it (WCAG AA).
 CONTRAST_JS = """() => {
@@ -69,17 +66,6 @@ CONTRAST_JS = """() => {
 
 HEADINGS_JS = """() => [...document.querySelectorAll('h1,h2,h3,h4,h5,h6')]
   .filter(h => !h.closest('[hidden]')).map(h => Number(h.tagName[1]))"""
-
-
-@pytest.fixture(scope="session")
-def browser(chromium_path: str) -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=chromium_path, args=ARGS)
-        yield b
-        b.close()
 
 
 @pytest.fixture

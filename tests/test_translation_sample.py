@@ -16,7 +16,7 @@ from policybook.document import Document, parse_document
 
 REPO = Path(__file__).resolve().parent.parent
 SOURCE = REPO / "content" / "privacy-policy.md"
-FRENCH = REPO / "samples" / "translations" / "fr" / "privacy-policy.md"
+FRENCH = REPO / "content" / "fr" / "privacy-policy.md"
 
 
 def _parse(path: Path) -> Document:

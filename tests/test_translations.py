@@ -171,7 +171,7 @@ def test_the_french_sample_is_a_translation_of_the_current_source() -> None:
     repo = Path(__file__).resolve().parent.parent
     source = parse_document((repo / "content/privacy-policy.md").read_text(encoding="utf-8"),
                             "content/privacy-policy.md")
-    path = "samples/translations/fr/privacy-policy.md"
+    path = "content/fr/privacy-policy.md"
     french = parse_document((repo / path).read_text(encoding="utf-8"), path)
     translation, problems = read_translation(french, "en")
     assert problems == () and translation is not None

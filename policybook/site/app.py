@@ -21,6 +21,7 @@ from urllib.parse import quote
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
+from starlette.convertors import Convertor, register_url_convertor
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
@@ -60,6 +61,22 @@ def _response(request: Request, page: Page, cache: str = "no-cache",
             return Response(status_code=304, headers=headers)
     return Response(page.body, status_code=page.status, media_type=page.media_type,
                     headers=headers)
+
+
+class _LanguageTag(Convertor[str]):
+    """A `/<lang>/` prefix: a language tag's shape (fr, pt-BR, zh-Hant), so that no other
+    path (`/assets/x/`, `/api/…`) is ever read as a language."""
+
+    regex = "[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})*"
+
+    def convert(self, value: str) -> str:
+        return value
+
+    def to_string(self, value: str) -> str:
+        return value
+
+
+register_url_convertor("lang", _LanguageTag())
 
 
 def _slash_redirect(request: Request, routes: Sequence[BaseRoute]) -> Response | None:
@@ -115,7 +132,7 @@ def create_app(config: Config, source: StateSource, *, clock: Clock = system_clo
         await fresh()
         try:
             data = site.api(request.path_params["policy"], request.query_params.get("at"),
-                            clock())
+                            clock(), request.query_params.get("lang"))
         except NotFoundError as exc:
             return JSONResponse({"error": exc.message}, 404, headers=NO_STORE_CORS)
         except UsageError as exc:
@@ -159,7 +176,8 @@ def create_app(config: Config, source: StateSource, *, clock: Clock = system_clo
         Route("/notice.js", asset),
         Route("/assets/{name}", asset),
         Route("/api/policies/{policy}", api),
-        Route("/{policy}/", html(lambda r, p, now: site.policy(p["policy"], now))),
+        # A policy's page, or a language's home (/fr/): policy ids and tags never meet.
+        Route("/{policy}/", html(lambda r, p, now: site.top(p["policy"], now))),
         Route("/{policy}/upcoming/", html(lambda r, p, now: site.upcoming(p["policy"], now))),
         Route("/{policy}/versions/", html(lambda r, p, now: site.archive(p["policy"], now))),
         Route("/{policy}/versions/{date}/",
@@ -168,6 +186,17 @@ def create_app(config: Config, source: StateSource, *, clock: Clock = system_clo
               html(lambda r, p, now: site.changes(p["policy"], p["date"], now))),
         Route("/{policy}/compare/", compare_route),
         Route("/{policy}/draft/", html(lambda r, p, now: site.draft(p["policy"], now))),
+        # The same pages in another language (languages.py): /fr/privacy-policy/...
+        Route("/{lang:lang}/{policy}/", html(lambda r, p, now: site.policy(p["policy"], now,
+                                                                       p["lang"]))),
+        Route("/{lang:lang}/{policy}/upcoming/",
+              html(lambda r, p, now: site.upcoming(p["policy"], now, p["lang"]))),
+        Route("/{lang:lang}/{policy}/versions/",
+              html(lambda r, p, now: site.archive(p["policy"], now, p["lang"]))),
+        Route("/{lang:lang}/{policy}/versions/{date}/",
+              html(lambda r, p, now: site.version(p["policy"], p["date"], now, p["lang"]))),
+        Route("/{lang:lang}/{policy}/changes/{date}/",
+              html(lambda r, p, now: site.changes(p["policy"], p["date"], now, p["lang"]))),
     ]
 
     async def not_found(request: Request, exc: Exception) -> Response:

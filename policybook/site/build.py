@@ -30,6 +30,7 @@ from ..errors import UsageError
 from ..templating import default_templates
 from . import pages
 from .changes import Compare
+from .languages import has_language
 from .site import ASSETS, Page, PageNotFound, Site
 from .source import StateSource
 
@@ -65,11 +66,43 @@ def plan_pages(site: Site, now: dt.datetime) -> list[tuple[str, Page]]:
                         site.version(policy, day, now)))
             out.append((pages.changes_path(policy, v.effective) + "index.html",
                         site.changes(policy, day, now)))
+    out += _translated_pages(site, now)
     out.append(("feed.xml", site.feed(now)))
     out.append(("notice.json", site.notice_json(now)))
     out.append(("notice.js", site.asset("notice.js")))
     out.extend((f"assets/{name}", site.asset(name)) for name in ASSETS)
     out.append(("404.html", site.error(404, "There is no page at this address.")))
+    return out
+
+
+def _translated_pages(site: Site, now: dt.datetime) -> list[tuple[str, Page]]:
+    """Each other language's pages under its prefix (`fr/privacy-policy/`): those whose
+    version has a translation into it (a missing one has no page, never a fallback)."""
+    out: list[tuple[str, Page]] = []
+    for lang in site.languages(now)[1:]:
+        model = site.model(now, lang=lang)
+        out.append((f"{lang}/index.html", site.index(now, lang)))
+        for policy in model.states:
+            versions = [v for v in model.versions(policy)
+                        if has_language(v, lang, site.source_language)]
+            if not versions:
+                continue
+            at = f"{lang}/"
+            cur, nxt = model.in_force(policy), model.upcoming(policy)
+            if cur is not None and has_language(cur.version, lang, site.source_language):
+                out.append((at + pages.policy_path(policy) + "index.html",
+                            site.policy(policy, now, lang)))
+            if nxt is not None and has_language(nxt.version, lang, site.source_language):
+                out.append((at + pages.upcoming_path(policy) + "index.html",
+                            site.upcoming(policy, now, lang)))
+            out.append((at + pages.archive_path(policy) + "index.html",
+                        site.archive(policy, now, lang)))
+            for v in versions:
+                day = v.effective.isoformat()
+                out.append((at + pages.version_path(policy, v.effective) + "index.html",
+                            site.version(policy, day, now, lang)))
+                out.append((at + pages.changes_path(policy, v.effective) + "index.html",
+                            site.changes(policy, day, now, lang)))
     return out
 
 

@@ -30,6 +30,9 @@ class Comparison:
     reasons: tuple[str, ...]
     overridden: bool = False
     assessment: Assessment | None = None
+    # A translation's redline: `assessment` draws its own words, `judged` is the
+    # source's assessment, the one verdict (a translation is never judged on its own).
+    judged: Assessment | None = None
 
 
 Compare = Callable[[Document | None, Document], Comparison]

@@ -17,7 +17,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Hashable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -26,11 +26,20 @@ from jinja2 import Environment, TemplateError
 from ..config import Config
 from ..document import ChangeVerdict, Document, parse_document
 from ..errors import NotFoundError, PolicybookError, UsageError
-from ..templating import make_environment
-from ..timeline import LatePolicy, Settings, VersionPlan, earliest_effective
+from ..i18n import format_date, gettext, negotiate, normalize
+from ..templating import CURRENT_LANGUAGE, make_environment
+from ..timeline import BannerKind, LatePolicy, Settings, VersionPlan, earliest_effective
 from ..versions import WORKING_TREE, Version
 from . import pages
 from .changes import Compare, Comparison, compare_documents
+from .languages import (
+    PageLanguage,
+    has_language,
+    in_language,
+    languages_of,
+    page_language,
+    prefix,
+)
 from .source import StateSource
 
 # Assets served at /assets/<name> and /<name>; nothing else is ever read from disk.
@@ -105,7 +114,8 @@ class Site:
         self.asset_version = hashlib.sha256(css.encode()).hexdigest()[:10]
         # `public`: pages carry public facts only (no commit authors, messages or hashes,
         # rule ids or line numbers), unless site.show_internals; a preview is internal.
-        self.env.globals.update(base=self.base, site_name=config.site_name, preview=preview,
+        self.env.globals.update(base=self.base, site_base=self.base,
+                                site_name=config.site_name, preview=preview,
                                 public=not (config.site_show_internals or preview),
                                 root=absolute_root(config.base_url),
                                 asset_version=self.asset_version, P=pages)
@@ -156,23 +166,78 @@ class Site:
             snap.comparisons[key] = found
         return found
 
-    def model(self, now: dt.datetime, snap: Snapshot | None = None) -> pages.SiteModel:
+    # ------------------------------------------------------------- languages
+
+    @property
+    def source_language(self) -> str:
+        return self.config.source_language
+
+    def languages(self, now: dt.datetime) -> tuple[str, ...]:
+        """Every language the site publishes a policy in, the source language first."""
+        versions = [p.version for s in self.source.state(now).policies for p in s.versions]
+        return languages_of(versions, self.source_language)
+
+    def language(self, lang: str | None, now: dt.datetime) -> str:
+        """The language of a request's `/<lang>/` prefix (None: the source language)."""
+        if lang is None:
+            return self.source_language
+        tag = normalize(lang)
+        if tag is None or tag == self.source_language or tag not in self.languages(now):
+            raise PageNotFound(f"There is no page at this address (no language “{lang}” "
+                               "on this site).")
+        return tag
+
+    def page_language(self, lang: str, path: str = "",
+                      versions: tuple[Version, ...] = ()) -> PageLanguage:
+        offered = languages_of(versions, self.source_language)
+        return page_language(lang, self.source_language, path, offered)
+
+    def _translated_comparison(self, snap: Snapshot, source: Comparison, before: Version | None,
+                               v: Version, lang: str) -> Comparison:
+        """The redline of a translation's own words, under the source's verdict: a
+        translation is never judged on its own (docs/languages.md)."""
+        key = (f"{lang}:{before.key}:{before.final.sha}" if before else f"{lang}:",
+               f"{lang}:{v.key}:{v.final.sha}")
+        found = snap.comparisons.get(key)
+        if found is None:
+            old = self.doc(before) if before is not None and \
+                has_language(before, lang, self.source_language) else None
+            drawn = self.compare_fn(old, self.doc(v)) if old is not None \
+                else Comparison(None, self.doc(v), None, ())
+            found = replace(drawn, verdict=source.verdict, reasons=source.reasons,
+                            overridden=source.overridden, judged=source.assessment)
+            snap.comparisons[key] = found
+        return found
+
+    def model(self, now: dt.datetime, snap: Snapshot | None = None,
+              lang: str | None = None) -> pages.SiteModel:
         snap = snap or self.snapshot()
-        states = {p.policy: p for p in self.source.state(now).policies}
+        source = {p.policy: p for p in self.source.state(now).policies}
+        language = lang or self.source_language
+        states = {k: in_language(p, language, self.source_language) for k, p in source.items()}
 
         def comparison(v: Version) -> Comparison:
-            plan = states[v.policy].plan(v.effective) if v.policy in states else None
-            before = plan.previous if plan is not None else None
-            return self._comparison(snap, before, v)
+            original = source[v.policy].plan(v.effective) if v.policy in source else None
+            before = original.previous if original is not None else None
+            plain = self._comparison(snap, before, original.version if original else v)
+            if language == self.source_language or original is None:
+                return plain
+            mine = states[v.policy].plan(v.effective)
+            return self._translated_comparison(snap, plain, mine.previous if mine else None,
+                                               v, language)
 
         return pages.SiteModel(states=states, doc_of=self.doc, comparison_of=comparison,
                                settings=self.settings, now=now)
 
     # ------------------------------------------------------------- helpers
 
-    def render(self, template: str, status: int = 200, **context: Any) -> Page:
+    def render(self, template: str, status: int = 200, language: PageLanguage | None = None,
+               **context: Any) -> Page:
+        language = language or page_language(self.source_language, self.source_language)
+        token = CURRENT_LANGUAGE.set(language.language)
         try:
-            html = self.env.get_template(f"site/{template}").render(**context)
+            html = self.env.get_template(f"site/{template}").render(
+                page_lang=language, base=self.base + language.prefix, **context)
         except TemplateError as exc:
             line = getattr(exc, "lineno", None)  # syntax errors know their line
             name = getattr(exc, "name", None) or f"site/{template}"
@@ -180,6 +245,8 @@ class Site:
             raise TemplateFailure(f"the template site/{template} failed{where}: {exc.message}; "
                                   "fix it, or remove your copy from templates/site/ to use "
                                   "the default") from None
+        finally:
+            CURRENT_LANGUAGE.reset(token)
         return Page.of(html, status=status)
 
     def cached(self, snap: Snapshot, key: Hashable, make: Callable[[], Page]) -> Page:
@@ -210,60 +277,114 @@ class Site:
 
     # ------------------------------------------------------------- pages
 
-    def index(self, now: dt.datetime) -> Page:
+    def index(self, now: dt.datetime, lang: str | None = None) -> Page:
         snap = self.snapshot()
-        model = self.model(now, snap)
-        key = ("index", tuple(model.state(p) for p in sorted(model.states)))
-        return self.cached(snap, key, lambda: self.render("index.html",
-                                                          policies=model.index()))
+        language = self.language(lang, now)
+        model = self.model(now, snap, language)
+        key = ("index", language, tuple(model.state(p) for p in sorted(model.states)))
+        offered = page_language(language, self.source_language, "", self.languages(now))
+        return self.cached(snap, key, lambda: self.render(
+            "index.html", language=offered, policies=tuple(
+                s for s in model.index() if self._shown(model, s.policy, language))))
 
-    def policy(self, policy: str, now: dt.datetime) -> Page:
+    def top(self, name: str, now: dt.datetime) -> Page:
+        """`/<name>/`: a language's home page when `name` is one of the site's
+        languages and no policy has that id, else the policy's page."""
+        tag = normalize(name)
+        if tag is not None and tag != self.source_language and tag in self.languages(now) \
+                and not any(p.policy == name for p in self.source.state(now).policies):
+            return self.index(now, tag)
+        return self.policy(name, now)
+
+    def _shown(self, model: pages.SiteModel, policy: str, language: str) -> bool:
+        """A policy is listed in a language when its current text exists in it."""
+        cur = model.in_force(policy) or model.upcoming(policy)
+        return cur is not None and has_language(cur.version, language, self.source_language)
+
+    def _in(self, v: Version, language: str, what: str) -> Version:
+        """`v` if it exists in `language`; else a page that says where to read it."""
+        if not has_language(v, language, self.source_language):
+            raise PageNotFound(f"The {what} of “{v.policy}” ({v.effective.isoformat()}) has no "
+                               f"translation into “{language}”; read it at "
+                               f"{self.base}{pages.version_path(v.policy, v.effective)}")
+        return v
+
+    def policy(self, policy: str, now: dt.datetime, lang: str | None = None) -> Page:
         snap = self.snapshot()
-        model = self.model(now, snap)
+        language = self.language(lang, now)
+        model = self.model(now, snap, language)
         self.policy_versions(model, policy)
-        return self.cached(snap, ("policy", policy, model.state(policy)),
-                           lambda: self.render("policy.html", page=model.policy_page(policy)))
+        cur = model.in_force(policy)
+        versions: tuple[Version, ...] = ()
+        if cur is not None:
+            versions = (self._in(cur.version, language, "version in force"),)
+        offered = self.page_language(language, pages.policy_path(policy), versions)
+        return self.cached(snap, ("policy", language, policy, model.state(policy)),
+                           lambda: self.render("policy.html", language=offered,
+                                               page=model.policy_page(policy)))
 
-    def upcoming(self, policy: str, now: dt.datetime) -> Page:
+    def upcoming(self, policy: str, now: dt.datetime, lang: str | None = None) -> Page:
         snap = self.snapshot()
-        model = self.model(now, snap)
+        language = self.language(lang, now)
+        model = self.model(now, snap, language)
         self.policy_versions(model, policy)
         nxt = model.upcoming(policy)
         if nxt is None:
-            return self.cached(snap, ("no-upcoming", policy, model.state(policy)),
+            return self.cached(snap, ("no-upcoming", language, policy, model.state(policy)),
                                lambda: self.render("no_upcoming.html", status=404,
+                                                   language=self.page_language(language),
                                                    summary=model.summary(policy)))
-        return self.cached(snap, ("upcoming", policy, model.state(policy)),
-                           lambda: self.render("version.html",
-                                               page=model.version_page(nxt.version),
+        v = self._in(nxt.version, language, "upcoming version")
+        offered = self.page_language(language, pages.upcoming_path(policy), (v,))
+        return self.cached(snap, ("upcoming", language, policy, model.state(policy)),
+                           lambda: self.render("version.html", language=offered,
+                                               page=model.version_page(v),
                                                upcoming_page=True))
 
     def compare_page(self, policy: str, old: str | None, new: str | None,
                      now: dt.datetime) -> Page:
         return self.compare_versions(policy, old, new, now, self.live)
 
-    def archive(self, policy: str, now: dt.datetime) -> Page:
+    def archive(self, policy: str, now: dt.datetime, lang: str | None = None) -> Page:
         snap = self.snapshot()
-        model = self.model(now, snap)
-        self.policy_versions(model, policy)
-        return self.cached(snap, ("archive", policy, model.state(policy)),
-                           lambda: self.render("versions.html", page=model.archive(policy)))
+        language = self.language(lang, now)
+        model = self.model(now, snap, language)
+        versions = self.policy_versions(model, policy)
+        offered = self.page_language(language, pages.archive_path(policy), versions)
+        return self.cached(snap, ("archive", language, policy, model.state(policy)),
+                           lambda: self.render("versions.html", language=offered,
+                                               page=self._archive(model, policy, language)))
 
-    def version(self, policy: str, date: str, now: dt.datetime) -> Page:
+    def _archive(self, model: pages.SiteModel, policy: str, language: str) -> pages.ArchivePage:
+        page = model.archive(policy)
+        if language == self.source_language:
+            return page
+        kept = {v.effective for v in model.versions(policy)
+                if has_language(v, language, self.source_language)}
+        return replace(page, rows=tuple(r for r in page.rows if r.effective in kept))
+
+    def version(self, policy: str, date: str, now: dt.datetime,
+                lang: str | None = None) -> Page:
         snap = self.snapshot()
-        model = self.model(now, snap)
-        v = self.version_at(model, policy, date)
-        return self.cached(snap, ("version", policy, v.effective, model.state(policy)),
-                           lambda: self.render("version.html", page=model.version_page(v),
+        language = self.language(lang, now)
+        model = self.model(now, snap, language)
+        v = self._in(self.version_at(model, policy, date), language, "version")
+        offered = self.page_language(language, pages.version_path(policy, v.effective), (v,))
+        return self.cached(snap, ("version", language, policy, v.effective, model.state(policy)),
+                           lambda: self.render("version.html", language=offered,
+                                               page=model.version_page(v),
                                                upcoming_page=False))
 
-    def changes(self, policy: str, date: str, now: dt.datetime) -> Page:
+    def changes(self, policy: str, date: str, now: dt.datetime,
+                lang: str | None = None) -> Page:
         snap = self.snapshot()
-        model = self.model(now, snap)
-        v = self.version_at(model, policy, date)
-        return self.cached(snap, ("changes", policy, v.effective, model.state(policy)),
-                           lambda: self.render("changes.html", page=model.changes(v),
-                                               live=self.live))
+        language = self.language(lang, now)
+        model = self.model(now, snap, language)
+        v = self._in(self.version_at(model, policy, date), language, "version")
+        offered = self.page_language(language, pages.changes_path(policy, v.effective), (v,))
+        return self.cached(snap, ("changes", language, policy, v.effective, model.state(policy)),
+                           lambda: self.render("changes.html", language=offered,
+                                               page=model.changes(v), live=self.live))
 
     def compare_versions(self, policy: str, old: str | None, new: str | None,
                          now: dt.datetime, live: bool = True) -> Page:
@@ -369,16 +490,55 @@ class Site:
 
         def make() -> Page:
             root = absolute_root(self.config.base_url)
+            others = {lang: self._notices_in(now, snap, lang, root)
+                      for lang in self.languages(now)[1:]}
+
+            def translations(policy: str) -> dict[str, Any]:
+                found = {lang: t[policy] for lang, t in others.items() if policy in t}
+                return {"translations": found} if found else {}
+
             data = {"notices": [{
                 "policy": n.policy, "title": n.title, "kind": str(n.kind),
                 "date": n.effective.isoformat(), "message": n.message,
                 "link_text": n.link_text, "url": root + n.path,
-                "changes_url": root + n.changes_path,
+                "changes_url": root + n.changes_path, **translations(n.policy),
             } for n in model.notices()]}
             return Page.of(json.dumps(data, ensure_ascii=False, indent=1),
                            "application/json; charset=utf-8")
 
         return self.cached(snap, key, make)
+
+    def _notices_in(self, now: dt.datetime, snap: Snapshot, lang: str,
+                    root: str) -> dict[str, dict[str, str]]:
+        """Each banner's strings in `lang` (for `notice.js` on a page in that language),
+        for the policies whose announced version is translated into it."""
+        model = self.model(now, snap, lang)
+        at = root + prefix(lang, self.source_language)
+        out: dict[str, dict[str, str]] = {}
+        for n in model.notices():
+            b = model.banner(n.policy)
+            plan = model.upcoming(n.policy) if n.kind is BannerKind.UPCOMING \
+                else model.in_force(n.policy)
+            if b is None or plan is None or not has_language(plan.version, lang,
+                                                              self.source_language):
+                continue
+            date = format_date(n.effective, lang)
+            if n.kind is not BannerKind.UPCOMING:
+                message = gettext(lang, "Our %(title)s was updated on %(date)s.",
+                                  title=n.title, date=date)
+            elif b.switch_at is None:
+                message = gettext(lang, "We are updating our %(title)s.", title=n.title)
+            else:
+                message = gettext(lang, "We are updating our %(title)s on %(date)s.",
+                                  title=n.title, date=date)
+            link = "See what changes" if n.kind is BannerKind.UPCOMING else "See what changed"
+            out[n.policy] = {
+                "title": n.title, "message": message, "link_text": gettext(lang, link),
+                "url": at + n.path, "changes_url": at + n.changes_path,
+                "dismiss": gettext(lang, "Dismiss"),
+                "dismiss_label": gettext(lang, "Dismiss this notice about the %(title)s",
+                                         title=n.title)}
+        return out
 
     def asset(self, name: str) -> Page:
         media = ASSETS.get(name) or ROOT_FILES.get(name)
@@ -386,7 +546,8 @@ class Site:
             raise PageNotFound(f"There is no file called “{name}” on this site.")
         return Page.of(self.asset_source(name), media)
 
-    def api(self, policy: str, at: str | None, now: dt.datetime) -> dict[str, Any]:
+    def api(self, policy: str, at: str | None, now: dt.datetime,
+            lang: str | None = None) -> dict[str, Any]:
         if at:
             try:
                 # A "+" left unencoded in a query string arrives as a space.
@@ -401,25 +562,41 @@ class Site:
                                  "policybook can plan")
         else:
             moment = now
+        if lang is not None and normalize(lang) is None:
+            raise BadRequest(f"lang={lang!r} is not a language tag; write for example fr, "
+                             "de-CH or pt-BR")
         model = self.model(moment)
         self.policy_versions(model, policy)
         plan = model.in_force(policy)
         if plan is None:
             raise PageNotFound(f"No version of “{policy}” was in force at "
                                f"{moment.isoformat()}.")
+        # The language asked for among this version's translations (fr-CA gets fr), else
+        # the source: a reader always gets the text in force, and is told which one.
+        offered = languages_of((plan.version,), self.source_language)
+        language = negotiate(lang, offered, self.source_language) if lang \
+            else self.source_language
+        if language != self.source_language:
+            model = self.model(moment, lang=language)
+            plan = model.in_force(policy)
+            assert plan is not None
         v = plan.version
         doc = self.doc(v)
         macros = self.env.get_template("site/_document.html").module
         body_html = str(macros.body(doc))  # type: ignore[attr-defined]
         ref = model.ref(v)
         root = absolute_root(self.config.base_url)
+        path = prefix(language, self.source_language) + pages.version_path(v.policy, v.effective)
         return {
             "policy": v.policy, "title": doc.title, "at": moment.isoformat(),
+            "language": language, "languages": list(offered),
+            "fallback": bool(lang) and language == self.source_language
+            and normalize(lang or "") != self.source_language,
             "effective": v.effective.isoformat(),
             "in_force_since": (plan.switch_at or plan.effective_at).isoformat(),
             "verdict": str(ref.verdict) if ref.verdict else None,
             "summary": doc.front.summary, "text": v.text, "html": body_html.strip(),
-            "url": root + pages.version_path(v.policy, v.effective),
+            "url": root + path,
             **({"commit": {"sha": v.final.sha, "author": v.final.author,
                            "date": v.final.date.isoformat(), "message": v.final.message}}
                if self.config.site_show_internals else {}),

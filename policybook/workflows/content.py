@@ -11,6 +11,7 @@ from ..config import Config
 from ..document import SUMMARY_CONFIRMED, Document
 from ..errors import HistoryError, Problem
 from ..history import (
+    History,
     ensure_full_history,
     is_repository,
     read_history,
@@ -23,6 +24,7 @@ from .assessing import assess_texts, parsed
 from .gates import gate_problems
 from .planning import optional_store
 from .state import StateBuilder
+from .translating import file_problems, split, translation_check
 
 if TYPE_CHECKING:  # the store (SQLAlchemy) loads only when a database exists
     from ..store import Store
@@ -79,24 +81,35 @@ def check_content(config: Config, paths: list[Path] | None = None,
             return CheckReport((), (Problem(missing, 0, "contains no policies (*.md files)"),))
     else:
         loaded = load_content(config.root, config.content_dir)
-    problems = list(loaded.problems) + validate_all(loaded.documents)
+    # Translations are checked as translations (translating.py), never as policies.
+    sources, translated = split(loaded.documents, config.source_language)
+    problems = list(loaded.problems) + validate_all(sources)
+    problems += file_problems(config, translated, sources, _history_or_none(config))
     if gate and not paths:
         problems += unreadable_history(config, loaded, base)
     if gate and now is not None:
         store = optional_store(config, now)
         try:
-            problems += gate_problems(config, loaded.documents, now, base, store)
+            problems += gate_problems(config, sources, now, base, store)
             if base is None:  # a pull request's check judges only what it changes
-                problems += committed_problems(config, loaded.documents, now, store,
-                                               everything=not paths)
+                problems += committed_problems(config, sources, now, store,
+                                               everything=not paths, translated=translated)
         finally:
             if store is not None:
                 store.close()
-    return CheckReport(loaded.documents, tuple(sorted(set(problems))))
+    return CheckReport(sources, tuple(sorted(set(problems))))
+
+
+def _history_or_none(config: Config) -> History | None:
+    try:
+        return read_history(config.root, None, config.content_dir, config.zone)
+    except HistoryError:
+        return None
 
 
 def committed_problems(config: Config, docs: tuple[Document, ...], now: dt.datetime,
-                       store: Store | None, everything: bool = True) -> list[Problem]:
+                       store: Store | None, everything: bool = True,
+                       translated: tuple[Document, ...] = ()) -> list[Problem]:
     """What is wrong with the committed state at `now` (see `state.py`): an overdue
     material notice, a material edit held back, a missing or stale summary. A policy whose
     file has uncommitted edits is judged on the file instead (the gate, and its summary);
@@ -125,6 +138,8 @@ def committed_problems(config: Config, docs: tuple[Document, ...], now: dt.datet
             path, line = (doc.path, doc.front.line_of(p.field)) if doc is not None \
                 else (p.path, 0)
             out.append(Problem(path, line, f"(as committed) {p.message}"))
+    if everything:  # missing, stale and orphan translations (docs/languages.md)
+        out += translation_check(config, state, history, translated, now).problems
     return out
 
 

@@ -74,8 +74,9 @@ class PreviewHistory:
                 versions.remove(pending)
             versions.append(Version(doc.policy_id, effective, path, text,
                                     same.introduced if same else stamp, stamp,
-                                    (*(same.commits if same else ()), stamp)))
+                                    (*(same.commits if same else ()), stamp),
+                                    same.translations if same else ()))
         history = History(tuple(versions), f"{committed.head}+{token[:12]}",
-                          committed.problems, committed.withdrawn)
+                          committed.problems, committed.withdrawn, committed.translations)
         self._last = (token, history)
         return history

@@ -13,6 +13,23 @@
   var only = (script.getAttribute("data-policy") || "").split(/\s+/).filter(Boolean);
   var targetSelector = script.getAttribute("data-target");
   var dismissedKey = "policybook-dismissed";
+  // The page's language picks the banner's strings (notice.json carries each
+  // translated policy's in `translations`); anything else reads the source's.
+  var pageLang = (document.documentElement.getAttribute("lang") || "").toLowerCase();
+
+  function localized(notice) {
+    var all = notice.translations || {};
+    var pick = null;
+    Object.keys(all).forEach(function (tag) {
+      var t = tag.toLowerCase();
+      if (t === pageLang || (!pick && t === pageLang.split("-")[0])) { pick = all[tag]; }
+    });
+    if (!pick) { return notice; }
+    var out = {};
+    Object.keys(notice).forEach(function (k) { out[k] = notice[k]; });
+    Object.keys(pick).forEach(function (k) { out[k] = pick[k]; });
+    return out;
+  }
 
   function safeUrl(value) {
     try {
@@ -41,7 +58,8 @@
     return node;
   }
 
-  function banner(notice) {
+  function banner(original) {
+    var notice = localized(original);
     var id = notice.policy + "@" + notice.date + ":" + notice.kind;
     if (dismissed().indexOf(id) !== -1) { return null; }
     var upcoming = notice.kind === "upcoming";
@@ -60,9 +78,10 @@
       box.appendChild(link);
     }
     var close = el("button", "margin-left:auto;font:inherit;background:transparent;border:1px solid currentColor;" +
-      "border-radius:4px;padding:2px 10px;cursor:pointer;color:inherit", "Dismiss");
+      "border-radius:4px;padding:2px 10px;cursor:pointer;color:inherit", String(notice.dismiss || "Dismiss"));
     close.type = "button";
-    close.setAttribute("aria-label", "Dismiss this notice about the " + String(notice.title || "policy"));
+    close.setAttribute("aria-label", notice.dismiss_label ? String(notice.dismiss_label)
+      : "Dismiss this notice about the " + String(notice.title || "policy"));
     close.addEventListener("click", function () { remember(id); box.remove(); });
     box.appendChild(close);
     return box;
