@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import threading
 import urllib.error
 import urllib.request
@@ -23,16 +22,13 @@ from policybook.site.admin import Guard, chart_svg
 from policybook.store import NoticeState, Store, get_notice
 from policybook.store.notices import audit_entries
 from policybook.wiring import Wiring
+from tests.conftest import ARTIFACTS
 from tests.helpers import GitRepo, policy, run_cli
 from tests.support.asgi import serve
 from tests.support.smtp_server import free_port
 
 pytestmark = pytest.mark.browser
 UTC = dt.UTC
-REPO_ROOT = Path(__file__).resolve().parent.parent
-ARTIFACTS = Path(os.environ.get("POLICYBOOK_ARTIFACTS", REPO_ROOT / "test-artifacts"))
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
 TOKEN = "a-long-random-admin-token-for-tests"
 V1 = policy("privacy-policy", "2026-01-01", "## 1. Retention {#retention}\n\nWe keep support "
             "tickets for one year.\n\n## 2. Contact\n\nWrite to us.\n", title="Harbor Privacy")
@@ -72,17 +68,6 @@ def site(setup: tuple[GitRepo, str]) -> Iterator[str]:
                                          "POLICYBOOK_ADMIN_TOKEN": TOKEN})
     with Wiring.open(config, NOW) as wiring, serve(wiring.site_app(lambda: NOW)) as url:
         yield url
-
-
-@pytest.fixture(scope="module")
-def browser(chromium_path: str) -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=chromium_path, args=ARGS)
-        yield b
-        b.close()
 
 
 def notice_state(setup: tuple[GitRepo, str]) -> NoticeState:

@@ -313,15 +313,9 @@ def lookup_command(env: Env, account: str, policy_ref: str | None, as_json: bool
     Example:
       policybook notices lookup acc-1042 --policy privacy-policy@2027-01-15
     """
-    from ..workflows.preview import parse_ref
+    from ..workflows.preview import parse_policy_ref
 
-    policy: str | None = None
-    effective: dt.date | None = None
-    if policy_ref:
-        if "@" in policy_ref:
-            policy, effective = parse_ref(policy_ref)
-        else:
-            policy = policy_ref
+    policy, effective = parse_policy_ref(policy_ref)
     rows = records.lookup(env.config, account, policy, effective)
     if as_json:
         echo_json([{k: (_cell(v) if v is not None else None) for k, v in r.items()}

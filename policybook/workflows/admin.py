@@ -18,7 +18,7 @@ from ..state import PolicyState
 from ..store import Store
 from . import records
 from .control import Action, control
-from .preview import parse_ref, preview, send_test
+from .preview import parse_policy_ref, preview, send_test
 from .state import StateBuilder, plans_of
 
 
@@ -68,13 +68,7 @@ class AdminBackend:
                        store=self.store).summary()
 
     def lookup(self, account: str, policy_ref: str | None) -> list[dict[str, Any]]:
-        policy: str | None = None
-        effective: dt.date | None = None
-        if policy_ref:
-            if "@" in policy_ref:
-                policy, effective = parse_ref(policy_ref)
-            else:
-                policy = policy_ref
+        policy, effective = parse_policy_ref(policy_ref)
         if self.store is None:
             return []
         return records.lookup(self.config, account, policy, effective, self.store)

@@ -73,6 +73,15 @@ def parse_ref(ref: str) -> tuple[str, dt.date]:
         raise UsageError(f"{ref!r}: {m['date']} is not a date") from None
 
 
+def parse_policy_ref(ref: str | None) -> tuple[str | None, dt.date | None]:
+    """`POLICY` or `POLICY@YYYY-MM-DD` (a filter: either part may be absent)."""
+    if not ref:
+        return None, None
+    if "@" in ref:
+        return parse_ref(ref)
+    return ref, None
+
+
 def notice_facts(config: Config, ref: str, now: dt.datetime, store: Store | None) -> NoticeFacts:
     """What the notice of `POLICY@DATE` says as of `now` (see the module docs)."""
     policy, effective = parse_ref(ref)
