@@ -23,13 +23,13 @@ import hashlib
 import json
 import os
 import shutil
-import tempfile
 from collections import Counter
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from . import __version__
+from .files import write_atomically
 
 CACHE_ENV = "POLICYBOOK_CACHE_DIR"
 _OFF = {"off", "none", "0", "false", "no"}
@@ -118,14 +118,7 @@ class DiskCache:
                 ignore = self.base / ".gitignore" if self.base is not None else None
                 if ignore is not None and not ignore.exists():
                     ignore.write_text("*\n", encoding="utf-8")
-            fd, tmp = tempfile.mkstemp(dir=file.parent, prefix=".tmp-", suffix=".json")
-            try:
-                with os.fdopen(fd, "wb") as out:
-                    out.write(data)
-                os.replace(tmp, file)
-            except BaseException:
-                Path(tmp).unlink(missing_ok=True)
-                raise
+            write_atomically(file, data)
         except OSError:
             stats[f"{self.kind}.unwritable"] += 1
             return

@@ -8,13 +8,12 @@ half a message, and a delivery sent again after a crash replaces its own file.
 from __future__ import annotations
 
 import datetime as dt
-import os
 import re
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
 from ..delivery import BatchResult, Recipient
+from ..files import write_atomically
 from .compose import Letter
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
@@ -43,15 +42,7 @@ class OutboxMailer:
             target = message_path(self.folder, letter.notice.id, r)
             data = letter.message_bytes(r, now)
             try:
-                target.parent.mkdir(parents=True, exist_ok=True)
-                fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-", suffix=".eml")
-                try:
-                    with os.fdopen(fd, "wb") as handle:
-                        handle.write(data)
-                    os.replace(tmp, target)
-                except BaseException:
-                    Path(tmp).unlink(missing_ok=True)
-                    raise
+                write_atomically(target, data)
             except OSError as exc:
                 error = f"cannot write to the outbox {self.folder}: {exc.strerror or exc}"
                 unsent.extend(x.delivery_id for x in recipients[index:])

@@ -27,6 +27,7 @@ from pathlib import Path
 from ..cache import digest, fingerprint
 from ..config import Config
 from ..errors import UsageError
+from ..files import write_atomically
 from ..templating import default_templates
 from . import pages
 from .changes import Compare
@@ -128,7 +129,8 @@ def build_site(config: Config, source: StateSource, out: Path, now: dt.datetime,
         kept = _kept_build(out, key)
         if kept is not None:
             marker = (out / MARKER).read_text(encoding="utf-8").split("\n", 1)
-            _write_atomically(out / MARKER, _built_line(now, site) + marker[1])
+            write_atomically(out / MARKER, (_built_line(now, site) + marker[1]).encode("utf-8"),
+                             mode=0o644)
             return kept
     planned = plan_pages(site, now)
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -208,18 +210,6 @@ def _kept_build(out: Path, key: str) -> BuildReport | None:
     if found != set(written) or len(written) != files:
         return None
     return BuildReport(out, pages, files, policies, versions)
-
-
-def _write_atomically(file: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(dir=file.parent, prefix=".marker-")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, file)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def _swap(new: Path, out: Path) -> None:
