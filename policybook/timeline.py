@@ -36,6 +36,11 @@ from .versions import Version, effective_moment
 # on paper because of the tick interval, nor postpone the switch by a minute).
 ON_TIME_GRACE = dt.timedelta(minutes=15)
 
+# The moments a timeline can be planned at: notice periods and switch moments are
+# computed from `now`, and near the ends of the calendar they overflow it. `--now` and
+# the API's `?at=` are refused outside these years.
+PLANNABLE_YEARS = range(1970, 9001)
+
 
 def notice_start(created_at: dt.datetime, due_at: dt.datetime) -> dt.datetime:
     """When a notice counts as started: its due moment if it was created on time."""

@@ -28,7 +28,14 @@ from ..document import ChangeVerdict, Document, parse_document
 from ..errors import NotFoundError, PolicybookError, UsageError
 from ..i18n import format_date, gettext, negotiate, normalize
 from ..templating import CURRENT_LANGUAGE, make_environment
-from ..timeline import BannerKind, LatePolicy, Settings, VersionPlan, earliest_effective
+from ..timeline import (
+    PLANNABLE_YEARS,
+    BannerKind,
+    LatePolicy,
+    Settings,
+    VersionPlan,
+    earliest_effective,
+)
 from ..versions import WORKING_TREE, Version
 from . import pages
 from .changes import Compare, Comparison, compare_documents
@@ -557,7 +564,7 @@ class Site:
                                  "example 2027-01-15 or 2027-01-15T09:30:00+01:00") from None
             if moment.tzinfo is None:  # as a lawyer means it: local to the policies
                 moment = moment.replace(tzinfo=self.settings.zone)
-            if not 1970 <= moment.year <= 9000:  # as `--now`: dates past 9999 overflow
+            if moment.year not in PLANNABLE_YEARS:  # as `--now`
                 raise BadRequest(f"at={at!r} is outside the years 1970 to 9000 that "
                                  "policybook can plan")
         else:
