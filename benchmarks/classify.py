@@ -1,6 +1,7 @@
 """Accuracy and speed of the material-change classifier on a labelled corpus.
 
     python benchmarks/classify.py [--corpus DIR] [--repeat N] [--no-peers] [--errors]
+                                  [--split dev|holdout|both] [--why]
 
 The corpus has the layout of `../shared/corpus/site-policy-dev/` (the default, beside
 the repository; or $POLICYBOOK_CORPUS): `labels.jsonl` and `pairs/<id>/{old,new}.md`.
@@ -14,7 +15,12 @@ confusion matrix, and the median and total time per pair of
   command and in-process, and its own precision and recall when its "breaking"
   findings are read as "material";
 
-then the ratios. Goals: recall >= 0.95 with precision >= 0.85; median time per pair
+then the ratios. `--split` scores a deterministic half of each corpus (by a hash of the
+pair id): change a rule while reading the errors of the `dev` halves only, then score the
+`holdout` halves you did not read; `both` prints the figures of each half. `--why` prints,
+for each error, the material reasons that made the verdict (rule and words).
+
+Goals: recall >= 0.95 with precision >= 0.85; median time per pair
 below governdiff's. Timings are the best of --repeat runs per pair; on a shared
 machine they are noisy.
 """
@@ -22,6 +28,7 @@ machine they are noisy.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import shutil
@@ -38,7 +45,7 @@ sys.path.insert(0, str(REPO))  # this checkout's policybook, even without an ins
 
 from policybook.diff import diff_documents  # noqa: E402
 from policybook.document import parse_document  # noqa: E402
-from policybook.materiality import assess  # noqa: E402
+from policybook.materiality import Assessment, assess  # noqa: E402
 from policybook.rulebook import Settings  # noqa: E402
 
 DEFAULT_CORPUS = Path(os.environ.get(
@@ -87,6 +94,12 @@ class Scores:
         return (self.tp + self.tn) / total if total else 0.0
 
 
+def half(pair_id: str) -> str:
+    """The half of its corpus a pair belongs to: fixed by its id, independent of the order
+    and the size of the corpus, so a case never changes halves."""
+    return "dev" if hashlib.sha256(pair_id.encode()).digest()[0] % 2 == 0 else "holdout"
+
+
 def load_cases(corpus: Path) -> list[Case]:
     cases = []
     for line in (corpus / "labels.jsonl").read_text(encoding="utf-8").splitlines():
@@ -109,9 +122,20 @@ def best_of(repeat: int, run: Callable[[], object]) -> tuple[float, object]:
 
 
 def classify(case: Case, settings: Settings | None = None) -> bool:
+    return assess_case(case, settings).material
+
+
+def assess_case(case: Case, settings: Settings | None = None) -> Assessment:
     old = parse_document(case.old.read_text(encoding="utf-8"), str(case.old))
     new = parse_document(case.new.read_text(encoding="utf-8"), str(case.new))
-    return assess(diff_documents(old, new), settings=settings).material
+    return assess(diff_documents(old, new), settings=settings)
+
+
+def why(case: Case, settings: Settings | None) -> list[str]:
+    """The material reasons of a verdict, one line each (rule and words), at most six."""
+    found = assess_case(case, settings).reasons
+    lines = [f"      {r.rule}: {r.words[:200]}" for r in found[:6]]
+    return lines + ([f"      ... and {len(found) - 6} more"] if len(found) > 6 else [])
 
 
 def run_command(args: list[str], **kw: object) -> subprocess.CompletedProcess[str]:
@@ -142,6 +166,11 @@ def main() -> None:
     parser.add_argument("--no-peers", action="store_true",
                         help="skip the command-line timings (git, governdiff, policybook)")
     parser.add_argument("--errors", action="store_true", help="list the misclassified pairs")
+    parser.add_argument("--split", choices=("dev", "holdout", "both"),
+                        help="score only one half of each corpus (by pair-id hash), or "
+                             "each half separately")
+    parser.add_argument("--why", action="store_true",
+                        help="with --errors: the material reasons of each wrong verdict")
     parser.add_argument("--profile", action="append", default=[],
                         help="turn on an opt-in profile of [materiality] (e.g. summaries)")
     args = parser.parse_args()
@@ -162,18 +191,26 @@ def main() -> None:
 
 def run(corpus: Path, args: argparse.Namespace) -> Scores:
     cases = load_cases(corpus)
+    if args.split in ("dev", "holdout"):
+        cases = [c for c in cases if half(c.id) == args.split]
+        print(f"split: {args.split} half")
+    settings = Settings(profiles=frozenset(args.profile))
 
     ours, times, errors = Scores(), [], []
     high = Scores()
+    halves = {"dev": Scores(), "holdout": Scores()}
     for case in cases:
-        elapsed, predicted = best_of(args.repeat, lambda c=case: classify(
-            c, Settings(profiles=frozenset(args.profile))))
+        elapsed, predicted = best_of(args.repeat, lambda c=case: classify(c, settings))
         times.append(elapsed)
         tag = ours.add(bool(predicted), case.material)
+        halves[half(case.id)].add(bool(predicted), case.material)
         if case.confidence == "high":
             high.add(bool(predicted), case.material)
         if tag in ("fp", "fn"):
-            errors.append(f"{tag}: {case.id} ({case.confidence} confidence): {case.reason}")
+            errors.append(f"{tag}: {case.id} [{half(case.id)}] ({case.confidence} "
+                          f"confidence): {case.reason}")
+            if args.why and tag == "fp":
+                errors.extend(why(case, settings))
 
     print(f"pairs: {len(cases)} pairs")
     print(f"labelled_material: {sum(c.material for c in cases)} pairs")
@@ -184,6 +221,12 @@ def run(corpus: Path, args: argparse.Namespace) -> Scores:
     print("                 material  editorial")
     print(f"  material       {ours.tp:8d}  {ours.fn:9d}")
     print(f"  non-material   {ours.fp:8d}  {ours.tn:9d}")
+    if args.split == "both":
+        for name, scores in halves.items():
+            print(f"{name}_half: P {scores.precision:.3f} R {scores.recall:.3f} "
+                  f"(tp {scores.tp} fp {scores.fp} fn {scores.fn} tn {scores.tn})")
+            print(f"{name}_precision: {scores.precision:.3f}")
+            print(f"{name}_recall: {scores.recall:.3f}")
     print(f"goal_recall_0.97: {'met' if ours.recall >= 0.97 else 'missed'}")
     print(f"goal_precision_0.90: {'met' if ours.precision >= 0.90 else 'missed'}")
     ours_median = report_times("policybook", times)
