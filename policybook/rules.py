@@ -805,7 +805,7 @@ def whole_text(words: Sequence[str], texts: Texts, added: bool,
             set(found[Concept.LEGAL_TERMS]) <= lexicon.DOCUMENT_NOUNS:
         found = {}  # a document named, not a term of it
     terms = tuple(t for ts in found.values() for t in ts)
-    if lead and [w for w in lexicon.negations(lead) if w != "only"]:
+    if _negated_lead(lead):
         # An item of a negated list ("You must not: …"): what it rules out changed.
         return Finding(Rule.WIDENED_LIST if added else Rule.NARROWED_LIST, MATERIAL, terms)
     if found:
@@ -816,7 +816,7 @@ def whole_text(words: Sequence[str], texts: Texts, added: bool,
     if negs:
         return Finding(Rule.NEGATION, MATERIAL, tuple(negs))
     if lexicon.strong_modals(words) or lexicon.weak_modals(words) or \
-            lexicon.is_deontic([*lead, *words]):
+            lexicon.is_deontic([*(lead if _introduces(lead) else ()), *words]):
         return Finding(Rule.DUTIES, MATERIAL,
                        tuple(lexicon.strong_modals(words) + lexicon.weak_modals(words)))
     if _numbers(words):
@@ -834,3 +834,21 @@ def whole_text(words: Sequence[str], texts: Texts, added: bool,
 
 
 _DATA_NOUNS = {"personal", "data", "information"}
+# Negations that make a condition or an exception, not a prohibition: "Unless otherwise
+# specified, terms have the meanings ..." rules nothing out.
+_CONDITIONS = {"only", "unless", "except", "excluding", "without"}
+
+
+def _negated_lead(lead: Sequence[str]) -> bool:
+    """Does the sentence before a list rule out what the list names ("You must not:", "We
+    do not share the following")? It must introduce the list (end with a colon or name
+    "the following") and negate, not merely set a condition."""
+    return _introduces(lead) and any(w not in _CONDITIONS for w in lexicon.negations(lead))
+
+
+def _introduces(lead: Sequence[str]) -> bool:
+    """Does this sentence introduce the list after it (it ends with a colon or names "the
+    following")? Only then does it govern the items; a sentence that merely stands
+    before a list ("Unless otherwise specified, terms have the meanings ...") does not."""
+    words = [w for w in lead if w.strip()]
+    return bool(words) and (words[-1] == ":" or "following" in (w.lower() for w in words))
