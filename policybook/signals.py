@@ -144,10 +144,20 @@ def _place_pattern(names: tuple[str, ...]) -> re.Pattern[str]:
     return re.compile(r"(?<![\w.-])(" + "|".join(alternatives) + r")(?![\w-])")
 
 
+# The words that end a company's name: a place inside such a name ("Acme Ireland Holdings
+# Limited") names the company, not where data goes.
+_COMPANY = re.compile(r"^(?:[A-Z][\w&.-]*\s+){0,4}(?:Limited|Ltd|Inc|Incorporated|LLC|L\.L\.C|"
+                      r"GmbH|AG|Pte|Pty|PLC|plc|Corp|Corporation|Company|Co|S\.A|SA|SAS|SARL|"
+                      r"B\.V|BV|N\.V|NV|S\.r\.l|Srl|S\.L|SL|KK|K\.K|Oy|AB|A/S|ApS)\b")
+
+
 def places(words: Sequence[str], vocab: Vocabulary | None = None) -> list[str]:
-    """The places named in `words` (countries, regions, states), as written."""
+    """The places named in `words` (countries, regions, states), as written; not those
+    inside a company's name ("Acme Ireland Limited")."""
     vocab = vocab or vocabulary()
-    return _place_pattern(vocab.places).findall(" ".join(visible(words)))
+    text = " ".join(visible(words))
+    return [m.group(1) for m in _place_pattern(vocab.places).finditer(text)
+            if not _COMPANY.match(text[m.end():].lstrip())]
 
 
 def _contact_word(word: str, vocab: Vocabulary) -> str:
@@ -276,5 +286,14 @@ def signals_of(deleted: Sequence[str], inserted: Sequence[str], before: Sequence
         contact=contact_only(d, vocab, around_old) and contact_only(i, vocab, around_new)
         if d and i else contact_only(changed, vocab, [*around_old, *around_new]),
         dated=date_only(changed, [*before, *after], vocab),
-        places_old=tuple(places(deleted, vocab)), places_new=tuple(places(inserted, vocab)),
+        places_old=_changed_places(deleted, before, vocab),
+        places_new=_changed_places(inserted, after, vocab),
     )
+
+
+def _changed_places(changed: Sequence[str], sentence: Sequence[str],
+                    vocab: Vocabulary) -> tuple[str, ...]:
+    """The places in the changed words that are places in their sentence too: the
+    company name a place belongs to may run past the changed words."""
+    whole = places(sentence, vocab) if sentence else None
+    return tuple(p for p in places(changed, vocab) if whole is None or p in whole)
