@@ -9,6 +9,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "policybook"
 CORE = ["errors", "markdown", "document", "validate", "versions", "diff", "materiality",
         "signals",
         "timeline", "redline", "addresses", "delivery", "lexicon", "rules", "report",
+        "rules_words", "rules_editorial", "rules_material", "materiality_blocks",
         "changeset", "blockdiff", "rulebook", "site/pages", "site/changes", "state", "notice",
         "urls", "segment", "regions", "translations"]
 SHELL_MODULES = {"git", "sqlalchemy", "sendgrid", "smtplib", "apscheduler", "starlette",

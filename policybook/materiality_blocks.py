@@ -1,0 +1,261 @@
+"""How each changed block of a change set is judged (pure core): paragraphs run by run
+of changed words, list items and table rows one by one, with the words each reason
+quotes copied from the source text. `materiality.assess` turns these findings into
+reasons."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+
+from .diff import BlockChange, BlockChangeKind, Change, ItemChange, ItemKind, Style, clean
+from .document import Block, BlockKind
+from .lexicon import summary_label
+from .redline import Hunk, Redline, words_of
+from .rules import (
+    EDITORIAL,
+    MATERIAL,
+    Finding,
+    Rule,
+    Texts,
+    editorial_hunk,
+    material_hunk,
+    whole_text,
+)
+from .rules import sentence as _sentence
+
+_FLIPS = {Rule.NEGATION, Rule.MODAL_WEAKENING, Rule.MODAL_STRENGTHENING, Rule.NARROWED_LIST,
+          Rule.WIDENED_LIST}
+_STYLE_RULES = {
+    Style.WHITESPACE: Rule.WHITESPACE,
+    Style.LIST_MARKERS: Rule.LIST_MARKERS,
+    Style.LINKS: Rule.LINK_TARGET,
+    Style.BLOCK_KIND: Rule.MARKUP,
+    Style.MARKUP: Rule.MARKUP,
+}
+
+
+def quote(text: str | None, limit: int = 40) -> str:
+    if text is None:
+        return "(none)"
+    words = text.split()
+    short = " ".join(words[:limit]) + (" …" if len(words) > limit else "")
+    return f"“{short}”"
+
+
+def _join(words: Sequence[str]) -> str:
+    text = " ".join(words)
+    for mark in (",", ".", ";", ":", "!", "?", ")", "”", "’"):
+        text = text.replace(f" {mark}", mark)
+    for mark in ("(", "“"):
+        text = text.replace(f"{mark} ", mark)
+    return text
+
+
+def _snippet(words: Sequence[str], start: int, end: int, context: int = 4) -> str:
+    lo, hi = max(0, start - context), min(len(words), end + context)
+    text = _join(words[lo:hi])
+    return ("…" if lo > 0 else "") + text + ("…" if hi < len(words) else "")
+
+
+def _in_sentence(words: Sequence[str], start: int, end: int, context: int = 15) -> str:
+    """The sentence around words[start:end], clipped to `context` words on each side."""
+    begin = start
+    while begin > 0 and words[begin - 1] not in (".", "!", "?", ";"):
+        begin -= 1
+    stop = begin + len(_sentence(words, start, end))
+    lo, hi = max(begin, start - context), min(stop, end + context)
+    return ("…" if lo > begin else "") + _join(words[lo:hi]) + ("…" if hi < stop else "")
+
+
+Judged = tuple[Finding, int, str]
+
+
+def judge_block(block: BlockChange, change: Change, texts: Texts) -> Iterator[Judged]:
+    line = block.line
+    context = words_of(" ".join(change.path))
+    if block.kind is BlockChangeKind.RESTYLED:
+        for style in block.style or (Style.MARKUP,):
+            yield Finding(_STYLE_RULES[style], EDITORIAL), line, _style_words(block, style)
+        return
+    if block.kind is BlockChangeKind.MOVED:
+        where = "from" if block.new is not None else "to"
+        yield Finding(Rule.REORDERING, EDITORIAL), line, \
+            f"{quote(block.redline.new, 12)} moved {where} section {block.elsewhere}"
+        return
+    for style in block.style:
+        yield Finding(_STYLE_RULES[style], EDITORIAL), line, _style_words(block, style)
+    label = next((summary_label(b.text) for b in (block.old, block.new)
+                  if b is not None and summary_label(b.text)), None)
+    if label is not None and "summaries" in texts.profiles and block.kind is \
+            BlockChangeKind.CHANGED:
+        # Opt-in profile: a summary restates the binding text, so its rewording is
+        # editorial; but a practice it flips (a negation, a duty) is material anyway.
+        flips = [j for j in _hunks(block.redline, texts, context, line)
+                 if j[0].rule in _FLIPS]
+        text = block.redline.new or block.redline.old
+        yield from flips or [(Finding(Rule.SUMMARY, EDITORIAL, note=f"“{label}”"), line,
+                              quote(text, 16))]
+        return
+    if block.kind in (BlockChangeKind.ADDED, BlockChangeKind.REMOVED):
+        added = block.kind is BlockChangeKind.ADDED
+        if block.items and block.block_kind is BlockKind.TABLE:
+            yield from _table_items(block, texts, context)
+        elif block.items:
+            lead = _lead_in(block, change)
+            for item in block.items:
+                text = item.redline.new if added else item.redline.old
+                yield whole_text(words_of(text), texts, added, context, lead), \
+                    _item_line(block, item), \
+                    f"{'added' if added else 'removed'} item {quote(text)}"
+        else:
+            text = block.redline.new if added else block.redline.old
+            yield whole_text(words_of(text), texts, added, context, paragraph=True), line, \
+                f"{'added' if added else 'removed'} {quote(text)}"
+        return
+    if block.items:
+        yield from _table_items(block, texts, context) if block.is_table else \
+            _list_items(block, texts, context, _lead_in(block, change))
+        return
+    yield from _hunks(block.redline, texts, context, line, links=_link_words(block))
+
+
+def _style_words(block: BlockChange, style: Style) -> str:
+    if style is Style.LINKS and block.links:
+        return "; ".join(f"{old or '(no link)'} → {new or '(no link)'}"
+                         for old, new in block.links)
+    text = block.redline.new or block.redline.old
+    return quote(text, 12)
+
+
+def _link_words(block: BlockChange) -> tuple[str, str]:
+    """The words of each side's links, for the link-wording rule."""
+    def words(b: Block | None) -> str:
+        texts = [" ".join(words_of(clean(link.text))).lower() for link in b.links] if b else []
+        return f" {' | '.join(texts)} "
+    return words(block.old), words(block.new)
+
+
+def _hunks(redline: Redline, texts: Texts, context: Sequence[str], line: int,
+           table: bool = False, lead: Sequence[str] = (),
+           links: tuple[str, str] = ("", "")) -> Iterator[Judged]:
+    old, new = words_of(redline.old), words_of(redline.new)
+    for hunk in _merge_names(redline.hunks(), old, new):
+        finding = editorial_hunk(hunk, old, new, texts, links, table) or \
+            material_hunk(hunk, old, new, context, table, lead, texts.extra)
+        if finding.rule is Rule.RENAME:
+            words = finding.note
+        else:
+            words = (f"“{_snippet(old, hunk.old_start, hunk.old_end)}” → "
+                     f"“{_snippet(new, hunk.new_start, hunk.new_end)}”")
+        if finding.verdict is MATERIAL:
+            # Show the sentence for material findings: the lawyer reads it there.
+            words = (f"“{_in_sentence(old, hunk.old_start, hunk.old_end)}” → "
+                     f"“{_in_sentence(new, hunk.new_start, hunk.new_end)}”")
+        yield finding, line, words
+
+
+def _merge_names(hunks: Sequence[Hunk], old: Sequence[str], new: Sequence[str]
+                 ) -> Iterator[Hunk]:
+    """Runs split only by capitalised words are one change of a name ("a Business plan"
+    -> "GitHub Business Cloud"): judge them together."""
+    pending: Hunk | None = None
+    for hunk in hunks:
+        if pending is not None:
+            gap = old[pending.old_end: hunk.old_start]
+            if 0 < len(gap) <= 2 and all(w[:1].isupper() for w in gap):
+                pending = Hunk(pending.old_start, hunk.old_end, pending.new_start, hunk.new_end,
+                               tuple(old[pending.old_start: hunk.old_end]),
+                               tuple(new[pending.new_start: hunk.new_end]))
+                continue
+            yield pending
+        pending = hunk
+    if pending is not None:
+        yield pending
+
+
+def _item_line(block: BlockChange, item: ItemChange) -> int:
+    """The line of a list item or table row (the new file's; the old one's if removed)."""
+    for b, index in ((block.new, item.new_index), (block.old, item.old_index)):
+        if b is not None and index is not None and index < len(b.item_lines):
+            return b.item_lines[index]
+    return block.line
+
+
+def _lead_in(block: BlockChange, change: Change) -> list[str]:
+    """The last sentence of the paragraph just before a list: it governs the items."""
+    for b, section in ((block.new, change.new), (block.old, change.old)):
+        if b is None or section is None:
+            continue
+        index = next((k for k, x in enumerate(section.blocks) if x is b), None)
+        if index:
+            before = words_of(clean(section.blocks[index - 1].text))
+            return _sentence(before, len(before) - 1, len(before) - 1) if before else []
+    return []
+
+
+def _list_items(block: BlockChange, texts: Texts, context: Sequence[str],
+                lead: Sequence[str]) -> Iterator[Judged]:
+    for item in block.items:
+        if item.kind is ItemKind.UNCHANGED:
+            continue
+        if item.kind is ItemKind.MOVED:
+            yield Finding(Rule.REORDERING, EDITORIAL), _item_line(block, item), \
+                f"item {quote(item.redline.new, 12)} moved within the list"
+        elif item.kind is ItemKind.CHANGED:
+            yield from _hunks(item.redline, texts, context, _item_line(block, item), lead=lead)
+        else:
+            added = item.kind is ItemKind.ADDED
+            text = item.redline.new if added else item.redline.old
+            yield whole_text(words_of(text), texts, added, context, lead), \
+                _item_line(block, item), f"{'added' if added else 'removed'} item {quote(text)}"
+
+
+def _first_cells(block: BlockChange, item: ItemChange) -> list[str]:
+    """The first cell of a row on each side: a row that names a section is a table of
+    contents entry."""
+    cells: list[str] = []
+    for b, index in ((block.old, item.old_index), (block.new, item.new_index)):
+        if b is not None and index is not None and b.rows[index]:
+            cells.append(clean(b.rows[index][0]))
+    return cells
+
+
+def _contents_row(block: BlockChange, item: ItemChange, texts: Texts) -> bool:
+    """A row whose first cell names a section (or links to one, `[C. Use](#c-use)`)."""
+    anchors = {clean(link.text) for b in (block.old, block.new) if b is not None
+               for link in b.links if link.href.startswith("#")}
+    return any(texts.is_heading(cell) or cell in anchors for cell in _first_cells(block, item))
+
+
+def _table_items(block: BlockChange, texts: Texts, context: Sequence[str]
+                 ) -> Iterator[Judged]:
+    for item in block.items:
+        if item.kind is ItemKind.UNCHANGED:
+            continue
+        if item.kind is ItemKind.MOVED:
+            yield Finding(Rule.REORDERING, EDITORIAL), _item_line(block, item), \
+                f"row {quote(item.redline.new, 12)} moved within the table"
+            continue
+        # A row naming a section is a contents entry, unless its other cells changed:
+        # a summary table ("3. Sharing | We never sell your data") is text users read.
+        others = item.kind is ItemKind.CHANGED and any(c.changed for c in item.cells[1:])
+        if _contents_row(block, item, texts) and not others:
+            yield Finding(Rule.CONTENTS, EDITORIAL), _item_line(block, item), \
+                f"{item.kind} row {quote(item.redline.new or item.redline.old, 12)}"
+        elif item.kind is ItemKind.CHANGED:
+            for cell in item.cells or (item.redline,):
+                if cell.changed:
+                    yield from _hunks(cell, texts, context, _item_line(block, item),
+                                      table=True, links=_link_words(block))
+        else:
+            added = item.kind is ItemKind.ADDED
+            text = item.redline.new if added else item.redline.old
+            words = words_of(text)
+            moved = texts.old_has(words) if added else texts.new_has(words)
+            if moved:
+                yield Finding(Rule.REORDERING, EDITORIAL), _item_line(block, item), \
+                    f"row {quote(text, 12)} moved"
+            elif any(c.isalnum() for c in text):
+                cells = tuple(w for w in words_of(text) if any(c.isalnum() for c in w))
+                yield Finding(Rule.TABLE_ENTRY, MATERIAL, cells[:6]), \
+                    _item_line(block, item), f"{'added' if added else 'removed'} row {quote(text)}"

@@ -1,0 +1,353 @@
+"""The editorial rules: each explains a changed run only when it provably leaves the
+obligations as they were (pure core). `editorial_hunk` tries them in the order of
+`rulebook.RULEBOOK`."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from . import lexicon
+from .lexicon import Concept
+from .redline import Hunk
+from .rulebook import EDITORIAL, Finding, Rule
+from .rules_words import (
+    _CONNECTORS,
+    _CURRENCY,
+    _DAY,
+    _ISO_DATE,
+    _REF_ALONE,
+    _REF_LABEL,
+    _URL,
+    _YEAR,
+    Texts,
+    _capitalised,
+    _digits,
+    _edit_distance,
+    _inflected,
+    _is_number,
+    _notice_channel,
+    _numbers,
+    _slip,
+    _spelling_variant,
+    _squash,
+    alnum,
+    hunk_signals,
+    sentence,
+)
+from .signals import (
+    contact_only,
+    places,
+)
+
+# ---------------------------------------------------------------- editorial rules
+
+
+def _punctuation(d: Sequence[str], i: Sequence[str]) -> bool:
+    return _squash(d) == _squash(i) and _digits(d) == _digits(i)
+
+
+def _duplicate(h: Hunk, old: Sequence[str]) -> bool:
+    d = [w.lower() for w in h.deleted]
+    if h.inserted or not alnum(d):
+        return False
+    n = len(d)
+    before = [w.lower() for w in old[max(0, h.old_start - n): h.old_start]]
+    after = [w.lower() for w in old[h.old_end: h.old_end + n]]
+    return d in (before, after)
+
+
+def _typo(d: Sequence[str], i: Sequence[str], texts: Texts) -> bool:
+    da, ia = alnum(d), alnum(i)
+    if not da or len(da) != len(ia) or len(da) > 3:
+        return False
+    fixed = False
+    for a, b in zip(da, ia, strict=True):
+        if a == b or a.lower() == b.lower():
+            continue
+        la, lb = a.lower(), b.lower()
+        if not (re.fullmatch(r"[a-z'’-]+", la) and re.fullmatch(r"[a-z'’-]+", lb)):
+            return False
+        if _spelling_variant(la, lb):
+            fixed = True
+            continue
+        if _inflected(la, lb) or min(len(la), len(lb)) < 4:
+            return False
+        words = [la, lb]
+        if lexicon.negations(words) or lexicon.strong_modals(words) or \
+                lexicon.weak_modals(words):
+            return False
+        # A term of the vocabulary is fine on the new side only when the old word was its
+        # misspelling ("thrid" -> "third", "comlpaint" -> "complaint"): two letters
+        # swapped, or one letter missing or doubled, in a word of some length.
+        if lexicon.concepts([la]) or (lexicon.concepts([lb]) and not _slip(la, lb)):
+            return False
+        limit = 2 if min(len(la), len(lb)) >= 8 else 1
+        # A real misspelling is gone from the new text; a swap for another real word
+        # ("licensor" -> "licensee") leaves the old word in use elsewhere.
+        if _edit_distance(la, lb) > limit or texts.new_has([la]):
+            return False
+        fixed = True
+    return fixed or _punctuation(d, i)
+
+
+def _reference(h: Hunk, old: Sequence[str], new: Sequence[str]) -> bool:
+    def ok(side: Sequence[str], words: Sequence[str], start: int) -> bool:
+        k = start - 1
+        while k >= 0 and (not any(c.isalnum() for c in words[k]) or (_REF_LABEL.match(words[k])
+                          and words[k].lower() not in lexicon.REFERENCE_WORDS)):
+            k -= 1
+        introduced = k >= 0 and words[k].lower() in lexicon.REFERENCE_WORDS
+        for w in alnum(side):
+            if _REF_ALONE.match(w) or w.lower() in lexicon.REFERENCE_WORDS:
+                introduced = introduced or w.lower() in lexicon.REFERENCE_WORDS
+                continue
+            if not (_REF_LABEL.match(w) and introduced):
+                return False
+        return True
+
+    d, i = alnum(h.deleted), alnum(h.inserted)
+    return bool(d or i) and ok(h.deleted, old, h.old_start) and ok(h.inserted, new, h.new_start)
+
+
+_URL_FILLER = {"at", "currently", "located", "available", "found", "here", "via", "on", "our",
+               "website", "site", "page", "the", "see"}
+
+
+def _urls(d: Sequence[str], i: Sequence[str]) -> bool:
+    """Only web addresses changed ("(currently located at https://…)" included)."""
+    words = alnum(d) + alnum(i)
+    return any(_URL.match(w) for w in words) and \
+        all(_URL.match(w) or w.lower() in _URL_FILLER for w in words)
+
+
+def _date(h: Hunk, old: Sequence[str], new: Sequence[str]) -> bool:
+    words = alnum(h.deleted) + alnum(h.inserted)
+    if not words:
+        return False
+    near = list(old[max(0, h.old_start - 2): h.old_end + 2]) + \
+        list(new[max(0, h.new_start - 2): h.new_end + 2])
+    if any(w.lower() in _CURRENCY for w in near):
+        return False
+    month = any(w in lexicon.MONTHS for w in near)
+    anchored = False
+    for w in words:
+        if w in lexicon.MONTHS or _YEAR.match(w) or _ISO_DATE.match(w):
+            anchored = True
+        elif not (_DAY.match(w) and month):
+            return False
+    return anchored or month
+
+
+def _rename(h: Hunk, old: Sequence[str], new: Sequence[str], texts: Texts) -> str | None:
+    """"Business plan" -> "Business Cloud" everywhere: the old and new names, or None."""
+    if not alnum(h.deleted) or not alnum(h.inserted):
+        return None
+    lo, hi = h.old_start, h.old_end
+    while lo > 0 and (_capitalised(old[lo - 1]) or (old[lo - 1].lower() in _CONNECTORS
+                      and lo - 1 > 0 and _capitalised(old[lo - 2]))):
+        lo -= 1
+    while hi < len(old) and _capitalised(old[hi]):
+        hi += 1
+    old_name = [w for w in old[lo:hi] if w.lower() not in ("the", "a", "an")]
+    new_name = [w for w in new[h.new_start - (h.old_start - lo): h.new_end + (hi - h.old_end)]
+                if w.lower() not in ("the", "a", "an")]
+    if not alnum(old_name) or not alnum(new_name):
+        return None
+    # A name is short and made of names ("Business plan" -> "Business Cloud
+    # subscription" at most): a run of lower-case words is a new sentence.
+    lower = [w for w in alnum([*h.deleted, *h.inserted]) if not _capitalised(w)
+             and w.lower() not in _CONNECTORS and not any(c.isdigit() for c in w)]
+    if max(len(alnum(old_name)), len(alnum(new_name))) > 6 or len(lower) > 2:
+        return None
+    # A rename keeps part of the name and brings in a new capitalised word: "Business
+    # plan" -> "Business Cloud subscription", "User Account" -> "Personal Account"; not
+    # "GitHub employees" -> "GitHub personnel", nor "User Data" -> "personal data".
+    shared = {w.lower() for w in alnum(old_name)} & {w.lower() for w in alnum(new_name)}
+    fresh = [w for w in alnum(new_name) if w not in old_name and _capitalised(w)]
+    if not fresh or not any(_capitalised(w) for w in old_name):
+        return None
+    # A name replaced by a wholly different one ("Twitter" -> "X") must be replaced the
+    # same way at least twice in the document to count as a rename.
+    swap = (tuple(alnum(h.deleted)), tuple(alnum(h.inserted)))
+    count = texts.substitutions.get(swap, 0)
+    if not shared and count < 2:
+        return None
+    # A place is never a name of the company's own: "State of California" -> "State of
+    # Texas" moves the governing law.
+    if places(old_name) != places(new_name):
+        return None
+    # An address is no name: "12 Oak Street" -> "40 Elm Street" is a contact detail.
+    if contact_only(old_name) or contact_only(new_name):
+        return None
+    # "Google Analytics" -> "Google Ads": the name itself says what is done with data;
+    # a name that drops such a word for a plain one, everywhere, is a rename.
+    named = set(lexicon.concepts([w for w in swap[1] if _capitalised(w)])) - \
+        {Concept.LEGAL_TERMS}
+    if named or (count < 3 and set(lexicon.concepts(
+            [w for w in swap[0] if _capitalised(w)])) - {Concept.LEGAL_TERMS}):
+        return None
+    # "We share data with Acme Analytics" -> "... Acme Insights" may name another
+    # company that receives data: no rename where sharing words stand close to the name
+    # (and, for a wholly new name, no concept at all), unless the same substitution runs
+    # through the whole document (a defined term or a product renamed, three times or
+    # more).
+    near = list(old[max(0, lo - 6): hi + 6]) + \
+        list(new[max(0, h.new_start - 6): h.new_end + 6])
+    found = set(lexicon.concepts(near)) - {Concept.LEGAL_TERMS}
+    if (Concept.RECIPIENTS in found or lexicon.shares(near) or (found and not shared)) \
+            and count < 3:
+        return None
+    if texts.new_has_name(old_name):
+        return None  # not consistent: the old name is still in use
+    return f"{' '.join(old_name)} → {' '.join(new_name)}"
+
+
+def _moved_text(h: Hunk, texts: Texts) -> bool:
+    """Eight or more words inserted that the old text already had (or deleted that the
+    new text still has): a passage moved, not new wording."""
+    if h.deleted and h.inserted:
+        return False
+    # Moved, not copied: the passage occurs as often in the new text as in the old one.
+    if h.inserted:
+        return len(alnum(h.inserted)) >= 8 and texts.old_has(h.inserted) and \
+            texts.count("new", h.inserted) <= texts.count("old", h.inserted)
+    return len(alnum(h.deleted)) >= 8 and texts.new_has(h.deleted) and \
+        texts.count("old", h.deleted) <= texts.count("new", h.deleted)
+
+
+def _pointer(h: Hunk, old: Sequence[str], new: Sequence[str]) -> bool:
+    """A sentence that only sends the reader elsewhere ("Please see Section H of our
+    Terms for our API terms") changed in which documents it names."""
+    before = " ".join(sentence(old, h.old_start, h.old_end)).lower()
+    after = " ".join(sentence(new, h.new_start, h.new_end)).lower()
+    if not (before.startswith(lexicon.POINTERS) and after.startswith(lexicon.POINTERS)):
+        return False
+    words = list(h.deleted) + list(h.inserted)
+    touched = lexicon.concepts(words)
+    return not (lexicon.negations(words) or lexicon.strong_modals(words)
+                or lexicon.weak_modals(words) or _numbers(words)
+                or touched.keys() - {Concept.LEGAL_TERMS, Concept.NOTICE})
+
+
+_NUMBER_VALUES = {"zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
+                  "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12,
+                  "fifteen": 15, "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50,
+                  "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90, "hundred": 100}
+
+
+def _values(words: Sequence[str]) -> set[str]:
+    """Numbers as values: "thirty", "30" and "30.00" are one number."""
+    found: set[str] = set()
+    for w in alnum(words):
+        low = w.lower().replace(",", "")
+        if low in _NUMBER_VALUES:
+            found.add(str(_NUMBER_VALUES[low]))
+        else:  # "30", "30.00", and each end of a range ("1-15")
+            found.update(str(float(n)).removesuffix(".0")
+                         for n in re.findall(r"\d+(?:\.\d+)?", low))
+    return found
+
+
+def _number_format(h: Hunk, old: Sequence[str], new: Sequence[str]) -> bool:
+    """ "thirty (30) days" -> "30 days": numbers rewritten, their values unchanged."""
+    words = alnum(list(h.deleted) + list(h.inserted))
+    if not words or not all(_is_number(w) for w in words):
+        return False
+    return _values(sentence(old, h.old_start, h.old_end)) == \
+        _values(sentence(new, h.new_start, h.new_end))
+
+
+_GLUE = lexicon.ARTICLES | lexicon.GRAMMAR_WORDS | {
+    "when", "whenever", "once", "then", "which", "who", "whom", "it", "they", "them", "their",
+    "we", "us", "our", "you", "your", "is", "are", "be", "been", "being"}
+
+
+def _reordered_in_sentence(h: Hunk, old: Sequence[str], new: Sequence[str]) -> bool:
+    """ "names, e-mail addresses and phone numbers" -> "e-mail addresses, names and phone
+    numbers": the sentence has the same words, and none of the moved ones is a negation,
+    a modal verb or a number (moving those can change the meaning)."""
+    moved = alnum(list(h.deleted) + list(h.inserted))
+    if not moved:
+        return False
+    whole = sentence(old, h.old_start, h.old_end)
+    # The same content words; the little words that glue a sentence may differ ("We
+    # disable accounts we find" -> "When we find accounts, we disable those accounts").
+    before = sorted(w.lower() for w in alnum(whole) if w.lower() not in _GLUE)
+    after = sorted(w.lower() for w in alnum(sentence(new, h.new_start, h.new_end))
+                   if w.lower() not in _GLUE)
+    if sorted(set(before)) != sorted(set(after)) or not before:
+        return False
+    # Swapping words around a negation ("share with A but not B") or between recipients
+    # ("names with advertisers, e-mails with processors") changes what is allowed.
+    return not (lexicon.negations(whole) or lexicon.strong_modals(moved)
+                or lexicon.weak_modals(moved) or _numbers(moved)
+                or Concept.RECIPIENTS in lexicon.concepts(whole))
+
+def _link_wording(h: Hunk, links: tuple[str, str]) -> bool:
+    """Only the words of a link changed ("What is my disk quota?" -> "Storage limits")."""
+    d, i = alnum(h.deleted), alnum(h.inserted)
+    if not (d or i):
+        return False
+    if (d and f" {' '.join(d).lower()} " not in links[0]) or \
+            (i and f" {' '.join(i).lower()} " not in links[1]):
+        return False
+    words = d + i
+    touched = set(lexicon.concepts(words)) - {Concept.LEGAL_TERMS, Concept.NOTICE}
+    return not (touched or lexicon.negations(words) or lexicon.strong_modals(words)
+                or lexicon.weak_modals(words) or _numbers(words))
+
+def editorial_hunk(h: Hunk, old: Sequence[str], new: Sequence[str], texts: Texts,
+                   links: tuple[str, str] = ("", ""), table: bool = False) -> Finding | None:
+    """The editorial rule that explains this changed run, if one does. `links` are the
+    words of the links of the old and new text (` w1 w2 … `, lower case); `table` says
+    that the text is a table cell."""
+    d, i = h.deleted, h.inserted
+    if _punctuation(d, i):
+        return Finding(Rule.PUNCTUATION, EDITORIAL)
+    sig = hunk_signals(h, old, new)
+    if sig.markup_only:
+        return Finding(Rule.MARKUP, EDITORIAL, note="raw HTML or Markdown around the same words")
+    if sig.dated:
+        return Finding(Rule.DATE_ONLY, EDITORIAL)
+
+    # A short text of labels ("3.2" -> "3.4") is numbering, except in a table cell, where a
+    # number is a value: a price, a period, a count ("US$ 10" -> "US$ 12").
+    if not table and len(old) <= 4 and len(new) <= 4 and alnum(old) and alnum(new) and \
+            all(_REF_LABEL.match(w) for w in alnum(old) + alnum(new)):
+        return Finding(Rule.NUMBERING, EDITORIAL, note="a label on its own")
+    if _duplicate(h, old):
+        return Finding(Rule.DUPLICATE_WORD, EDITORIAL)
+    if _typo(d, i, texts):
+        return Finding(Rule.TYPO, EDITORIAL)
+    if _reference(h, old, new):
+        return Finding(Rule.NUMBERING, EDITORIAL)
+    if _urls(d, i):
+        return Finding(Rule.LINK_TARGET, EDITORIAL)
+    if _link_wording(h, links):
+        return Finding(Rule.LINK_WORDING, EDITORIAL)
+    if _date(h, old, new):
+        return Finding(Rule.DATE_ONLY, EDITORIAL)
+    renamed = _rename(h, old, new, texts)
+    if renamed:
+        return Finding(Rule.RENAME, EDITORIAL, note=renamed)
+    if _moved_text(h, texts):
+        return Finding(Rule.REORDERING, EDITORIAL)
+    if _pointer(h, old, new):
+        return Finding(Rule.CROSS_REFERENCE, EDITORIAL)
+    if sig.contact and not _notice_channel(h, old, new):
+        return Finding(Rule.CONTACT, EDITORIAL)
+    if sig.same_meaning:
+        return Finding(Rule.SAME_MEANING, EDITORIAL)
+    if _number_format(h, old, new):
+        return Finding(Rule.PUNCTUATION, EDITORIAL, note="the same number, written another way")
+    if _reordered_in_sentence(h, old, new):
+        return Finding(Rule.REORDERING, EDITORIAL, note="the same words, in another order")
+    changed = alnum(list(d) + list(i))
+    if changed and all(w.lower() in lexicon.ARTICLES for w in changed):
+        return Finding(Rule.CLARIFICATION, EDITORIAL, note="only an article or determiner")
+    if len(changed) == 1 and not (alnum(d) and alnum(i)) and \
+            changed[0].lower() in lexicon.GRAMMAR_WORDS:
+        return Finding(Rule.CLARIFICATION, EDITORIAL, note=f"grammar: “{changed[0]}”")
+    return None
+

@@ -1,0 +1,342 @@
+"""The material rules: what an unexplained changed run, or an added or removed
+passage, carries (pure core): a negation, a modal verb, a number, a concept, a place,
+a list item, a party."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from . import lexicon
+from .lexicon import Concept
+from .redline import Hunk
+from .rulebook import EDITORIAL, MATERIAL, Finding, Rule
+from .rules_editorial import _date
+from .rules_words import (
+    _REF_LABEL,
+    _SENTENCE_END,
+    _URL,
+    _YEAR,
+    Texts,
+    _is_number,
+    _notice_channel,
+    _numbers,
+    alnum,
+    hunk_signals,
+    sentence,
+)
+from .signals import (
+    contact_only,
+    contact_passage,
+    date_only,
+    places,
+    visible,
+)
+
+# ---------------------------------------------------------------- material rules
+
+def material_hunk(h: Hunk, old: Sequence[str], new: Sequence[str],
+                  context: Sequence[str] = (), table: bool = False,
+                  lead: Sequence[str] = (), extra: lexicon.Extra = ()) -> Finding:
+    """What an unexplained changed run touches; `context` is the section's headings,
+    `lead` the sentence that introduces the list the run belongs to ("You must not:")."""
+    # What users read: link targets and raw HTML written out in the text carry nothing.
+    d, i = visible(h.deleted), visible(h.inserted)
+    before, after = sentence(old, h.old_start, h.old_end), sentence(new, h.new_start, h.new_end)
+    before, after = [*lead, *before], [*lead, *after]
+    neg_d, neg_i = lexicon.negations(d), lexicon.negations(i)
+    neg_old, neg_new = lexicon.negations(before), lexicon.negations(after)
+    if (neg_d or neg_i) and len(neg_old) != len(neg_new):
+        return Finding(Rule.NEGATION, MATERIAL, tuple(neg_d + neg_i))
+    listed = {",", "or", "and", "nor", ";"}
+    # A negated list: the negation governs the list the run belongs to ("do not share,
+    # sell, rent or trade"), so it stands a few words before the run.
+    if lexicon.negations(old[max(0, h.old_start - 8): h.old_start]) and \
+            lexicon.negations(new[max(0, h.new_start - 8): h.new_start]):
+        if len(alnum(d)) > len(alnum(i)) and listed & {w.lower() for w in d}:
+            return Finding(Rule.NARROWED_LIST, MATERIAL, tuple(alnum(d)))
+        if len(alnum(i)) > len(alnum(d)) and listed & {w.lower() for w in i}:
+            return Finding(Rule.WIDENED_LIST, MATERIAL, tuple(alnum(i)))
+    strong_d, strong_i = lexicon.strong_modals(d), lexicon.strong_modals(i)
+    weak_d, weak_i = lexicon.weak_modals(d), lexicon.weak_modals(i)
+    # will/must -> may weakens a duty; may -> must creates one. A modal merely inserted
+    # with other words ("you can opt out") is judged by those words below.
+    modal_only = len(alnum(list(d) + list(i))) <= 2
+    weaker = (strong_d and (weak_i or not strong_i)) or (weak_i and modal_only and not weak_d)
+    stronger = (weak_d and (strong_i or not weak_i)) or (strong_i and modal_only
+                                                          and not strong_d)
+    if weaker and _passed_schedule(d, i):
+        return Finding(Rule.DATE_ONLY, EDITORIAL, note="a schedule that has come to pass")
+    if weaker:
+        return Finding(Rule.MODAL_WEAKENING, MATERIAL, tuple(strong_d + weak_i),
+                       note=f"{'/'.join(strong_d) or '—'} → {'/'.join(weak_i) or '—'}")
+    if stronger:
+        return Finding(Rule.MODAL_STRENGTHENING, MATERIAL, tuple(weak_d + strong_i),
+                       note=f"{'/'.join(weak_d) or '—'} → {'/'.join(strong_i) or '—'}")
+    if _numbers(d) != _numbers(i) and _statistics(h, old, new):
+        return Finding(Rule.FIGURES, EDITORIAL)
+    if _numbers(d) != _numbers(i):
+        return Finding(Rule.NUMBERS, MATERIAL, tuple(_numbers(d) + _numbers(i)))
+    unit = _unit_changed(h, old, new)
+    if unit:
+        return Finding(Rule.NUMBERS, MATERIAL, unit, note="the unit of a number changed")
+    if _notice_channel(h, old, new):
+        return Finding(Rule.NOTICE, MATERIAL, tuple(alnum([*d, *i])))
+    found = lexicon.concepts(list(d) + list(i), extra)
+    # A document named ("subject to the X terms", "our Data Policy") is a reference to
+    # it; the legal terms concept needs a word that says what the terms do.
+    if set(found) == {Concept.LEGAL_TERMS} and \
+            set(found[Concept.LEGAL_TERMS]) <= lexicon.DOCUMENT_NOUNS:
+        found = {}
+    if found:
+        concept = next(iter(found))
+        terms = tuple(t for ts in found.values() for t in ts)
+        return Finding(Rule(concept.value), MATERIAL, terms,
+                       note=_also(found))
+    moved_places = hunk_signals(h, old, new).places_changed
+    if moved_places:
+        return Finding(Rule.PLACES, MATERIAL, moved_places)
+    content = [w for w in alnum(list(d) + list(i)) if w.lower() not in lexicon.ARTICLES]
+    if table and content:
+        return Finding(Rule.TABLE_ENTRY, MATERIAL, tuple(content))
+    # The sentence explains why a changed list or name matters; the change carries it.
+    states = any(lexicon.is_deontic(x) or lexicon.describes_practice(x) or lexicon.shares(x)
+                 or set(lexicon.concepts(x)) - {Concept.LEGAL_TERMS} for x in (before, after))
+    scope = _list_scope(h)
+    if scope and states:
+        return Finding(Rule.LIST_SCOPE, MATERIAL, scope)
+    # A name swapped matters where data goes to it: the sentence names recipients or
+    # data, or hands something over together with the data it is.
+    party = _party_swapped(h)
+    if party and any(set(lexicon.concepts(x)) & {Concept.RECIPIENTS, Concept.DATA}
+                     or (lexicon.shares(x) and set(lexicon.describes_practice(x)) & _DATA_NOUNS)
+                     for x in (before, after)):
+        return Finding(Rule.RECIPIENTS, MATERIAL, party, note="a named party changed")
+    if _swapped(h, old, new):
+        return Finding(Rule.REORDERED_MEANING, MATERIAL, tuple(alnum([*d, *i])))
+    # The section and the sentence may explain a reason, never make one: words that
+    # carry no negation, modality, number, place or concept are a clarification.
+    return Finding(Rule.CLARIFICATION, EDITORIAL)
+
+
+_REPORTING = {"received", "complied", "denied", "fulfilled", "rejected", "processed",
+              "average", "median", "total", "count", "percent", "percentage", "responded",
+              "reported", "removed", "restored", "appealed"}
+
+
+_UNITS = {"day", "days", "hour", "hours", "week", "weeks", "month", "months", "year", "years",
+          "percent", "%"}
+
+
+def _statistics(h: Hunk, old: Sequence[str], new: Sequence[str]) -> bool:
+    """Figures of a report ("Requests received: 24" -> "46", "Average response time: 3
+    days"): only numbers changed, each right after a reporting word and a colon."""
+    if any(not (_is_number(w) or w.lower() in _UNITS)
+           for w in alnum([*h.deleted, *h.inserted])):
+        return False
+    for words, start in ((old, h.old_start), (new, h.new_start)):
+        label = [w.lower() for w in words[max(0, start - 5): start]]
+        if ":" not in label or not set(label) & _REPORTING:
+            return False
+    return True
+
+
+def _passed_schedule(d: Sequence[str], i: Sequence[str]) -> bool:
+    """ "which will launch in July" dropped once it has launched: the future tense of a
+    rollout with its date, nothing else (no negation, no concept, nothing inserted)."""
+    words = alnum(d)
+    if alnum(i) or lexicon.strong_modals(d) != ["will"] or lexicon.negations(d):
+        return False
+    timed = any(w in lexicon.MONTHS or _YEAR.match(w) for w in words)
+    return timed and not set(lexicon.concepts(d)) - {Concept.LEGAL_TERMS}
+
+
+def _also(found: dict[Concept, tuple[str, ...]]) -> str:
+    others = [c.value for c in list(found)[1:]]
+    return f"also {', '.join(others)}" if others else ""
+
+
+def _unlabelled(words: Sequence[str]) -> list[str]:
+    """The words without a leading label ("4.", "B)", "-")."""
+    k = 0
+    while k < len(words) and (_REF_LABEL.match(words[k]) or not any(c.isalnum()
+                                                                   for c in words[k])):
+        k += 1
+    return list(words[k:])
+
+
+def _sentences(words: Sequence[str]) -> list[list[str]]:
+    found: list[list[str]] = [[]]
+    for w in words:
+        found[-1].append(w)
+        if w in _SENTENCE_END or w in ("!", "?"):
+            found.append([])
+    return [x for x in found if alnum(x)]
+
+
+_POINTER_WORDS = ("please see", "please refer", "refer to", "learn more", "learn about",
+                  "for more information", "for more details", "read more", "find out more",
+                  "see our", "see the", "please visit", "visit our")
+
+
+def _only_pointers(words: Sequence[str]) -> bool:
+    """Every sentence only sends the reader elsewhere ("Learn more about X", "If you have
+    a question about Y, please refer to Z")."""
+    sentences = _sentences(words)
+    return bool(sentences) and all(
+        any(p in " ".join(x).lower() for p in _POINTER_WORDS) and len(alnum(x)) <= 30
+        for x in sentences)
+
+
+_ANNOUNCE = {"update", "updates", "updated", "updating", "changes", "change", "changed",
+             "version", "preview", "effect", "effective", "apply", "applies", "continues"}
+
+
+def _announcement(words: Sequence[str]) -> bool:
+    """A banner that announces a new version and its date ("We are updating these terms;
+    the new version takes effect on 1 May"): the change it announces is judged when it
+    lands, the banner itself changes nothing."""
+    content = alnum(words)
+    low = {w.lower() for w in content}
+    dated = any(w in lexicon.MONTHS for w in content) and any(_YEAR.match(w) for w in content)
+    touched = set(lexicon.concepts(words)) - {Concept.LEGAL_TERMS, Concept.NOTICE}
+    return dated and len(content) <= 60 and len(low & _ANNOUNCE) >= 2 and not touched
+
+
+def whole_text(words: Sequence[str], texts: Texts, added: bool,
+               context: Sequence[str] = (), lead: Sequence[str] = (),
+               paragraph: bool = False) -> Finding:
+    """An added (or removed) paragraph, item or section: what does it say? `lead` is the
+    sentence that introduces the list an item belongs to ("We do not allow content that:")."""
+    content = alnum(words)
+    if not content:
+        return Finding(Rule.PUNCTUATION, EDITORIAL, note="no words")
+    moved = texts.old_has(words) if added else texts.new_has(words)
+    if moved and len(content) >= 4:
+        return Finding(Rule.REORDERING, EDITORIAL)
+    if all(_URL.match(w) for w in content):
+        return Finding(Rule.LINK_TARGET, EDITORIAL)
+    hunk = Hunk(0, 0 if added else len(words), 0, len(words) if added else 0,
+                () if added else tuple(words), tuple(words) if added else ())
+    blank: list[str] = []
+    old, new = (blank, list(words)) if added else (list(words), blank)
+    if _date(hunk, old, new) or date_only(words, ()):
+        return Finding(Rule.DATE_ONLY, EDITORIAL)
+    if not alnum(visible(words)):
+        return Finding(Rule.MARKUP, EDITORIAL, note="markup without words")
+    negs = lexicon.negations(words)
+    strong = lexicon.strong_modals(words)
+    if contact_only(words) or (contact_passage(words) and not negs and not strong):
+        return Finding(Rule.CONTACT, EDITORIAL)
+    if texts.is_heading(" ".join(words)) or texts.is_heading(" ".join(_unlabelled(words))) \
+            or texts.lists_headings(words):
+        return Finding(Rule.CONTENTS, EDITORIAL)
+    if not negs and not strong and _only_pointers(words):
+        return Finding(Rule.CROSS_REFERENCE, EDITORIAL)
+    if not negs and _announcement(words):
+        return Finding(Rule.DATE_ONLY, EDITORIAL, note="announces when the text changes")
+    # A paragraph of a few words and no sentence ("Emergency requests") is a label: a
+    # heading, a button, a menu entry. Items of a list are not labels: they enumerate.
+    if paragraph and len(content) <= 4 and not any(w in _SENTENCE_END for w in words) \
+            and not (negs or strong or lexicon.weak_modals(words) or _numbers(words)
+                     or places(words)):
+        return Finding(Rule.HEADING_WORDING, EDITORIAL, note="a label, not a sentence")
+    found = lexicon.concepts(words, texts.extra)
+    if set(found) == {Concept.LEGAL_TERMS} and \
+            set(found[Concept.LEGAL_TERMS]) <= lexicon.DOCUMENT_NOUNS:
+        found = {}  # a document named, not a term of it
+    terms = tuple(t for ts in found.values() for t in ts)
+    if _negated_lead(lead):
+        # An item of a negated list ("You must not: …"): what it rules out changed.
+        return Finding(Rule.WIDENED_LIST if added else Rule.NARROWED_LIST, MATERIAL, terms)
+    if found:
+        concept = next(iter(found))
+        return Finding(Rule(concept.value), MATERIAL,
+                       tuple(t for ts in found.values() for t in ts),
+                       note=_also(found))
+    if negs:
+        return Finding(Rule.NEGATION, MATERIAL, tuple(negs))
+    if lexicon.strong_modals(words) or lexicon.weak_modals(words) or \
+            lexicon.is_deontic([*(lead if _introduces(lead) else ()), *words]):
+        return Finding(Rule.DUTIES, MATERIAL,
+                       tuple(lexicon.strong_modals(words) + lexicon.weak_modals(words)))
+    if _numbers(words):
+        return Finding(Rule.NUMBERS, MATERIAL, tuple(_numbers(words)))
+    named = places(words)
+    if named:
+        return Finding(Rule.PLACES, MATERIAL, tuple(dict.fromkeys(named)))
+    practice = lexicon.describes_practice(words)
+    # A practice needs both a handling verb and the data it handles ("we record the
+    # information"); "inquiries received" alone describes none.
+    if set(practice) & _DATA_NOUNS and set(practice) - _DATA_NOUNS:
+        return Finding(Rule.DATA, MATERIAL, tuple(practice),
+                       note="a sentence describing a data practice")
+    return Finding(Rule.CLARIFICATION, EDITORIAL)
+
+
+_DATA_NOUNS = {"personal", "data", "information"}
+# Negations that make a condition or an exception, not a prohibition: "Unless otherwise
+# specified, terms have the meanings ..." rules nothing out.
+_CONDITIONS = {"only", "unless", "except", "excluding", "without"}
+
+
+def _negated_lead(lead: Sequence[str]) -> bool:
+    """Does the sentence before a list rule out what the list names ("You must not:", "We
+    do not share the following")? It must introduce the list (end with a colon or name
+    "the following") and negate, not merely set a condition."""
+    return _introduces(lead) and any(w not in _CONDITIONS for w in lexicon.negations(lead))
+
+
+def _introduces(lead: Sequence[str]) -> bool:
+    """Does this sentence introduce the list after it (it ends with a colon or names "the
+    following")? Only then does it govern the items; a sentence that merely stands
+    before a list ("Unless otherwise specified, terms have the meanings ...") does not."""
+    words = [w for w in lead if w.strip()]
+    return bool(words) and (words[-1] == ":" or "following" in (w.lower() for w in words))
+
+
+def _party_swapped(h: Hunk) -> tuple[str, ...]:
+    """A name replaced by another name ("Paystream" -> "Coinpay"), both capitalised."""
+    d, i = alnum(h.deleted), alnum(h.inserted)
+    if not (0 < len(d) <= 4 and 0 < len(i) <= 4):
+        return ()
+    if all(w[:1].isupper() for w in d + i) and \
+            {w.lower() for w in d} != {w.lower() for w in i}:
+        return tuple(d + i)
+    return ()
+
+
+def _swapped(h: Hunk, old: Sequence[str], new: Sequence[str]) -> bool:
+    """The same words in another order where order matters (around a negation, between
+    recipients): what is paired with what changed."""
+    before = sorted(w.lower() for w in alnum(sentence(old, h.old_start, h.old_end)))
+    after = sorted(w.lower() for w in alnum(sentence(new, h.new_start, h.new_end)))
+    return bool(alnum([*h.deleted, *h.inserted])) and before == after
+
+_COORDINATORS = {",", "or", "and", ";", "including", "/"}
+
+
+def _list_scope(h: Hunk) -> tuple[str, ...]:
+    """An item added to or removed from an enumeration ("the site" -> "the site or the
+    app"): the words of the item, when the run is one, else ()."""
+    if h.deleted and h.inserted:
+        return ()
+    run = list(h.inserted or h.deleted)
+    words = [w.lower() for w in run]
+    edge = words[:1] + words[-1:]
+    content = [w for w in alnum(run) if w.lower() not in lexicon.ARTICLES
+               and w.lower() not in _COORDINATORS and w.lower() not in lexicon.GRAMMAR_WORDS]
+    if not content or len(content) > 8 or not (set(edge) & _COORDINATORS):
+        return ()
+    return tuple(content)
+
+
+def _unit_changed(h: Hunk, old: Sequence[str], new: Sequence[str]) -> tuple[str, ...]:
+    """Words inserted or removed right after a number ("30 days" -> "30 business days"):
+    the unit or the qualifier of an amount changed."""
+    def after_number(words: Sequence[str], start: int) -> bool:
+        return any(_is_number(w) and w.lower() not in ("one", "first")
+                   for w in words[max(0, start - 3): start])
+    if after_number(old, h.old_start) and after_number(new, h.new_start):
+        return tuple(w for w in alnum([*h.deleted, *h.inserted]) if not _is_number(w))
+    return ()
+

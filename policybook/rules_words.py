@@ -1,0 +1,208 @@
+"""The words the materiality rules read: the whole texts (`Texts`), word classes,
+sentences, numbers and the signals of a changed run (pure core)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+
+from . import lexicon
+from .lexicon import Concept
+from .redline import Hunk, words_of
+from .signals import (
+    Signals,
+    signals_of,
+)
+
+
+class Texts:
+    """The whole old and new documents as words (` w1 w2 ... `), for the rules that must
+    look beyond one paragraph: renames, typo fixes and moved text. Built on first use:
+    most change sets never need them."""
+
+    def __init__(self, old: Callable[[], str], new: Callable[[], str],
+                 headings: Callable[[], frozenset[str]],
+                 substitutions: dict[tuple[tuple[str, ...], tuple[str, ...]], int] | None = None,
+                 ) -> None:
+        # How often each capitalised name was replaced by another, across the document.
+        self.substitutions = substitutions or {}
+        self.extra: lexicon.Extra = ()  # terms added per concept by the settings
+        self.profiles: frozenset[str] = frozenset()  # opt-in conventions (rulebook.PROFILES)
+        self._make = {"old": old, "new": new}
+        self._text: dict[str, str] = {}
+        self._headings = headings
+        self._heading_set: frozenset[str] | None = None
+        self._squashed: list[str] | None = None  # headings without spaces, longest first
+
+    def _get(self, side: str) -> str:
+        """The side's words in lower case (or, for `side + "="`, as written)."""
+        if side not in self._text:
+            exact = self._make[side.rstrip("=")]()
+            self._text[side.rstrip("=") + "="] = exact
+            self._text[side.rstrip("=")] = exact.lower()
+        return self._text[side]
+
+    def new_has_name(self, words: Sequence[str]) -> bool:
+        """Does the new text still use this name, capitals and all?"""
+        return f" {' '.join(words)} " in self._get("new=")
+
+    def is_heading(self, text: str) -> bool:
+        if self._heading_set is None:
+            self._heading_set = self._headings()
+        return " ".join(words_of(text)).lower() in self._heading_set
+
+    def lists_headings(self, words: Sequence[str]) -> bool:
+        """Is this text the document's headings run together (a table of contents
+        captured without its line breaks: "OverviewFeesCancelling")?"""
+        if self._squashed is None:
+            if self._heading_set is None:
+                self._heading_set = self._headings()
+            self._squashed = sorted({_NON_WORD.sub("", h) for h in self._heading_set},
+                                    key=len, reverse=True)
+        text = _NON_WORD.sub("", "".join(words)).lower()
+        if len(text) < 20:
+            return False
+        rest, found = text, 0
+        for squashed in self._squashed:
+            if len(squashed) >= 4 and squashed in rest:
+                rest = rest.replace(squashed, "")
+                found += 1
+        return found >= 3 and len(rest) <= 0.2 * len(text)
+
+    def count(self, side: str, words: Sequence[str]) -> int:
+        return self._get(side).count(f" {' '.join(words).lower()} ")
+
+    def old_has(self, words: Sequence[str]) -> bool:
+        return f" {' '.join(words).lower()} " in self._get("old")
+
+    def new_has(self, words: Sequence[str]) -> bool:
+        return f" {' '.join(words).lower()} " in self._get("new")
+
+
+# ---------------------------------------------------------------- word classes
+
+_NON_WORD = re.compile(r"\W")
+_SENTENCE_END = {".", "!", "?", ";"}
+_URL = re.compile(r"^(?:[a-z][a-z0-9+.-]*://\S+|www\.\S+|[\w.+-]+@[\w-]+(?:\.[\w-]+)+"
+                  r"|(?:[\w-]+\.)+[a-z]{2,24}(?:/\S*)?)$", re.IGNORECASE)
+_REF_LABEL = re.compile(r"^(?:[A-Z]{1,2}|\d{1,3}|[IVXLC]{1,6}|[a-z]|_+)(?:[.-]\d{1,3})*\.?$")
+_REF_ALONE = re.compile(r"^[A-Z](?:\.\d{1,3})+\.?$")
+_YEAR = re.compile(r"^(?:19|20)\d\d$")
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$|^\d{1,2}/\d{1,2}/\d{2,4}$")
+_DAY = re.compile(r"^(?:[1-9]|[12]\d|3[01])(?:st|nd|rd|th)?$")
+_CURRENCY = {"$", "€", "£", "¥", "usd", "eur", "gbp"}
+_CONNECTORS = {"for", "of", "and", "&", "-", "the"}
+_SPELLING = [(re.compile(a), b) for a, b in (
+    (r"([a-z])\1", r"\1"), (r"our\b", "or"), (r"is(e|ing|ed|ation)", r"iz\1"),
+    (r"ence\b", "ense"), (r"ences\b", "enses"), (r"tre\b", "ter"), (r"ogue\b", "og"))]
+
+
+def alnum(words: Sequence[str]) -> list[str]:
+    return [w for w in words if any(c.isalnum() for c in w)]
+
+
+def _squash(words: Sequence[str]) -> str:
+    return "".join(re.sub(r"\W", "", w) for w in words).lower()
+
+
+def _digits(words: Sequence[str]) -> list[str]:
+    return [w for w in words if any(c.isdigit() for c in w)]
+
+
+def _capitalised(word: str) -> bool:
+    return any(c.isupper() for c in word[:1]) or (any(c.isupper() for c in word[1:])
+                                                  and word[:1].isalpha())
+
+
+def _is_number(word: str) -> bool:
+    return any(c.isdigit() for c in word) or word.lower() in lexicon.NUMBER_WORDS
+
+
+def sentence(words: Sequence[str], start: int, end: int) -> list[str]:
+    """The sentence(s) around words[start:end] (a pure insertion has start == end)."""
+    lo = start
+    while lo > 0 and words[lo - 1] not in _SENTENCE_END:
+        lo -= 1
+    hi = max(end, start)
+    while hi < len(words) and words[hi] not in _SENTENCE_END:
+        hi += 1
+    return list(words[lo: hi + 1])
+
+
+def _edit_distance(a: str, b: str) -> int:
+    """Optimal string alignment distance (a transposition counts as one edit)."""
+    prev2: list[int] = []
+    prev = list(range(len(b) + 1))
+    for i in range(1, len(a) + 1):
+        cur = [i] + [0] * len(b)
+        for j in range(1, len(b) + 1):
+            cost = 0 if a[i - 1] == b[j - 1] else 1
+            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost)
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                cur[j] = min(cur[j], prev2[j - 2] + 1)
+        prev2, prev = prev, cur
+    return prev[-1]
+
+
+def _slip(a: str, b: str) -> bool:
+    """A slip of the keyboard: two neighbouring letters swapped, or one letter left out or
+    typed twice, in a word of five letters or more."""
+    if min(len(a), len(b)) < 5:
+        return False
+    if len(a) == len(b):
+        diff = [k for k in range(len(a)) if a[k] != b[k]]
+        return len(diff) == 2 and diff[1] == diff[0] + 1 and a[diff[0]] == b[diff[1]] \
+            and a[diff[1]] == b[diff[0]]
+    short, long = sorted((a, b), key=len)
+    return len(long) == len(short) + 1 and any(long[:k] + long[k + 1:] == short
+                                               for k in range(len(long)))
+
+
+def _spelling_variant(a: str, b: str) -> bool:
+    """cancelled/canceled, licence/license, organise/organize: one word, two spellings."""
+    for pattern, repl in _SPELLING:
+        a, b = pattern.sub(repl, a), pattern.sub(repl, b)
+    return a == b
+
+
+def _inflected(a: str, b: str) -> bool:
+    """program/programs, use/used: the same word in another number or tense."""
+    short, long = sorted((a, b), key=len)
+    return long.startswith(short) and long[len(short):] in ("s", "es", "d", "ed", "ing", "'s")
+
+
+def _numbers(words: Sequence[str]) -> list[str]:
+    # Ordinals name things ("third parties", "first-party cookies"), and a number after
+    # "§" or "Article" is a label of a law: neither is an amount.
+    found = []
+    for k, w in enumerate(words):
+        if not (any(c.isalnum() for c in w) and _is_number(w)) or \
+                w.lower() in ("first", "second", "third"):
+            continue
+        if k and (words[k - 1] == "§" or words[k - 1].lower() in lexicon.REFERENCE_WORDS
+                  or words[k - 1].lower() in ("art", "no", "nr")):
+            continue
+        found.append(w.lower())
+    return sorted(found)
+
+_CHANNELS = {"e-mail", "email", "mail", "post", "website", "site", "app", "banner", "phone",
+             "text", "sms", "letter", "notification", "message", "blog", "page"}
+
+
+def _notice_channel(h: Hunk, old: Sequence[str], new: Sequence[str]) -> bool:
+    """A channel ("by e-mail" -> "on our website") changed in a sentence about telling
+    users: how they are told is a term of the policy, not a contact detail."""
+    changed = {w.lower() for w in alnum([*h.deleted, *h.inserted])}
+    if not changed & _CHANNELS:
+        return False
+    around = [*sentence(old, h.old_start, h.old_end), *sentence(new, h.new_start, h.new_end)]
+    return Concept.NOTICE in lexicon.concepts(around)
+
+def hunk_signals(h: Hunk, old: Sequence[str], new: Sequence[str]) -> Signals:
+    # An address spans "sentences" ("Bldg. 2, Springfield"): contact details are read
+    # against the dozen words around the run.
+    return signals_of(h.deleted, h.inserted, sentence(old, h.old_start, h.old_end),
+                      sentence(new, h.new_start, h.new_end),
+                      near=(old[max(0, h.old_start - 12): h.old_end + 12],
+                            new[max(0, h.new_start - 12): h.new_end + 12]))
+
