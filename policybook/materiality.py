@@ -182,6 +182,7 @@ def assess(changes: ChangeSet,
                   lambda: frozenset(_headings(changes.old) | _headings(changes.new)),
                   _substitutions(changes))
     texts.extra, texts.profiles = settings.terms, settings.profiles
+    texts.disabled = settings.disabled
     judged = tuple(_judge(change, texts, settings.disabled) for change in changes.changes)
     front = tuple(Reason(Rule.FRONT_MATTER, EDITORIAL, "front-matter", "front matter",
                          f.line, f"{f.field}: {quote(f.old)} → {quote(f.new)}")
@@ -263,7 +264,8 @@ def _sides(words: str) -> tuple[str, str]:
 
 def _judge(change: Change, texts: Texts, disabled: frozenset[Rule] = frozenset()
            ) -> ChangeAssessment:
-    # A rule switched off in the settings still shows what it found, as editorial.
+    # The rules of the rulebook skip what is switched off themselves; a finding made
+    # outside them (a table row added, a summary) by a rule switched off is editorial.
     reasons = [replace(r, verdict=EDITORIAL, note=f"{r.note}; rule switched off".lstrip("; "))
                if r.rule in disabled and r.material else r for r in _reasons(change, texts)]
     unique = tuple(dict.fromkeys(reasons))

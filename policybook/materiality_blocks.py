@@ -141,7 +141,8 @@ def _hunks(redline: Redline, texts: Texts, context: Sequence[str], line: int,
     old, new = words_of(redline.old), words_of(redline.new)
     for hunk in _merge_names(redline.hunks(), old, new):
         finding = editorial_hunk(hunk, old, new, texts, links, table) or \
-            material_hunk(hunk, old, new, context, table, lead, texts.extra)
+            material_hunk(hunk, old, new, context, table, lead, texts.extra,
+                          texts.disabled)
         if finding.rule is Rule.RENAME:
             words = finding.note
         else:

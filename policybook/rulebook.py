@@ -142,7 +142,8 @@ PROFILES = {
 @dataclass(frozen=True)
 class Settings:
     """The `[materiality]` settings of policybook.toml: extra terms per concept, rules
-    switched off (their findings become editorial), opt-in profiles of conventions."""
+    switched off (a change they would decide falls to the next rules), opt-in profiles of
+    conventions."""
 
     terms: tuple[tuple[str, tuple[str, ...]], ...] = ()
     disabled: frozenset[Rule] = frozenset()

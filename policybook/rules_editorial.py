@@ -5,7 +5,7 @@ obligations as they were (pure core). `editorial_hunk` tries them in the order o
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 from . import lexicon
 from .lexicon import Concept
@@ -32,6 +32,7 @@ from .rules_words import (
     _spelling_variant,
     _squash,
     alnum,
+    first_enabled,
     hunk_signals,
     sentence,
 )
@@ -301,53 +302,62 @@ def editorial_hunk(h: Hunk, old: Sequence[str], new: Sequence[str], texts: Texts
                    links: tuple[str, str] = ("", ""), table: bool = False) -> Finding | None:
     """The editorial rule that explains this changed run, if one does. `links` are the
     words of the links of the old and new text (` w1 w2 … `, lower case); `table` says
-    that the text is a table cell."""
+    that the text is a table cell. A rule switched off in the settings (`texts.disabled`)
+    explains nothing: the run falls to the next rule."""
+    return first_enabled(_editorial_findings(h, old, new, texts, links, table),
+                         texts.disabled, None)
+
+
+def _editorial_findings(h: Hunk, old: Sequence[str], new: Sequence[str], texts: Texts,
+                        links: tuple[str, str], table: bool) -> Iterator[Finding]:
+    """Each editorial rule that explains the run, in the order of the rulebook; lazily,
+    so that the first one costs nothing more."""
     d, i = h.deleted, h.inserted
     if _punctuation(d, i):
-        return Finding(Rule.PUNCTUATION, EDITORIAL)
+        yield Finding(Rule.PUNCTUATION, EDITORIAL)
     sig = hunk_signals(h, old, new)
     if sig.markup_only:
-        return Finding(Rule.MARKUP, EDITORIAL, note="raw HTML or Markdown around the same words")
+        yield Finding(Rule.MARKUP, EDITORIAL, note="raw HTML or Markdown around the same words")
     if sig.dated:
-        return Finding(Rule.DATE_ONLY, EDITORIAL)
+        yield Finding(Rule.DATE_ONLY, EDITORIAL)
 
     # A short text of labels ("3.2" -> "3.4") is numbering, except in a table cell, where a
     # number is a value: a price, a period, a count ("US$ 10" -> "US$ 12").
     if not table and len(old) <= 4 and len(new) <= 4 and alnum(old) and alnum(new) and \
             all(_REF_LABEL.match(w) for w in alnum(old) + alnum(new)):
-        return Finding(Rule.NUMBERING, EDITORIAL, note="a label on its own")
+        yield Finding(Rule.NUMBERING, EDITORIAL, note="a label on its own")
     if _duplicate(h, old):
-        return Finding(Rule.DUPLICATE_WORD, EDITORIAL)
+        yield Finding(Rule.DUPLICATE_WORD, EDITORIAL)
     if _typo(d, i, texts):
-        return Finding(Rule.TYPO, EDITORIAL)
+        yield Finding(Rule.TYPO, EDITORIAL)
     if _reference(h, old, new):
-        return Finding(Rule.NUMBERING, EDITORIAL)
+        yield Finding(Rule.NUMBERING, EDITORIAL)
     if _urls(d, i):
-        return Finding(Rule.LINK_TARGET, EDITORIAL)
+        yield Finding(Rule.LINK_TARGET, EDITORIAL)
     if _link_wording(h, links):
-        return Finding(Rule.LINK_WORDING, EDITORIAL)
+        yield Finding(Rule.LINK_WORDING, EDITORIAL)
     if _date(h, old, new):
-        return Finding(Rule.DATE_ONLY, EDITORIAL)
+        yield Finding(Rule.DATE_ONLY, EDITORIAL)
     renamed = _rename(h, old, new, texts)
     if renamed:
-        return Finding(Rule.RENAME, EDITORIAL, note=renamed)
+        yield Finding(Rule.RENAME, EDITORIAL, note=renamed)
     if _moved_text(h, texts):
-        return Finding(Rule.REORDERING, EDITORIAL)
+        yield Finding(Rule.REORDERING, EDITORIAL)
     if _pointer(h, old, new):
-        return Finding(Rule.CROSS_REFERENCE, EDITORIAL)
+        yield Finding(Rule.CROSS_REFERENCE, EDITORIAL)
     if sig.contact and not _notice_channel(h, old, new):
-        return Finding(Rule.CONTACT, EDITORIAL)
+        yield Finding(Rule.CONTACT, EDITORIAL)
     if sig.same_meaning:
-        return Finding(Rule.SAME_MEANING, EDITORIAL)
+        yield Finding(Rule.SAME_MEANING, EDITORIAL)
     if _number_format(h, old, new):
-        return Finding(Rule.PUNCTUATION, EDITORIAL, note="the same number, written another way")
+        yield Finding(Rule.PUNCTUATION, EDITORIAL, note="the same number, written another way")
     if _reordered_in_sentence(h, old, new):
-        return Finding(Rule.REORDERING, EDITORIAL, note="the same words, in another order")
+        yield Finding(Rule.REORDERING, EDITORIAL, note="the same words, in another order")
     changed = alnum(list(d) + list(i))
     if changed and all(w.lower() in lexicon.ARTICLES for w in changed):
-        return Finding(Rule.CLARIFICATION, EDITORIAL, note="only an article or determiner")
+        yield Finding(Rule.CLARIFICATION, EDITORIAL, note="only an article or determiner")
     if len(changed) == 1 and not (alnum(d) and alnum(i)) and \
             changed[0].lower() in lexicon.GRAMMAR_WORDS:
-        return Finding(Rule.CLARIFICATION, EDITORIAL, note=f"grammar: “{changed[0]}”")
-    return None
+        yield Finding(Rule.CLARIFICATION, EDITORIAL, note=f"grammar: “{changed[0]}”")
+    return
 

@@ -4,7 +4,7 @@ a list item, a party."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 from . import lexicon
 from .lexicon import Concept
@@ -21,6 +21,7 @@ from .rules_words import (
     _notice_channel,
     _numbers,
     alnum,
+    first_enabled,
     hunk_signals,
     sentence,
 )
@@ -36,9 +37,20 @@ from .signals import (
 
 def material_hunk(h: Hunk, old: Sequence[str], new: Sequence[str],
                   context: Sequence[str] = (), table: bool = False,
-                  lead: Sequence[str] = (), extra: lexicon.Extra = ()) -> Finding:
+                  lead: Sequence[str] = (), extra: lexicon.Extra = (),
+                  disabled: frozenset[Rule] = frozenset()) -> Finding:
     """What an unexplained changed run touches; `context` is the section's headings,
-    `lead` the sentence that introduces the list the run belongs to ("You must not:")."""
+    `lead` the sentence that introduces the list the run belongs to ("You must not:").
+    A rule in `disabled` (switched off in the settings) is skipped: the run falls to the
+    next rule, and in the end to `clarification`."""
+    return first_enabled(_material_findings(h, old, new, context, table, lead, extra),
+                         disabled, Finding(Rule.CLARIFICATION, EDITORIAL))
+
+
+def _material_findings(h: Hunk, old: Sequence[str], new: Sequence[str],
+                       context: Sequence[str], table: bool, lead: Sequence[str],
+                       extra: lexicon.Extra) -> Iterator[Finding]:
+    """Each rule that reads something in the run, in the order of the rulebook (lazily)."""
     # What users read: link targets and raw HTML written out in the text carry nothing.
     d, i = visible(h.deleted), visible(h.inserted)
     before, after = sentence(old, h.old_start, h.old_end), sentence(new, h.new_start, h.new_end)
@@ -46,16 +58,16 @@ def material_hunk(h: Hunk, old: Sequence[str], new: Sequence[str],
     neg_d, neg_i = lexicon.negations(d), lexicon.negations(i)
     neg_old, neg_new = lexicon.negations(before), lexicon.negations(after)
     if (neg_d or neg_i) and len(neg_old) != len(neg_new):
-        return Finding(Rule.NEGATION, MATERIAL, tuple(neg_d + neg_i))
+        yield Finding(Rule.NEGATION, MATERIAL, tuple(neg_d + neg_i))
     listed = {",", "or", "and", "nor", ";"}
     # A negated list: the negation governs the list the run belongs to ("do not share,
     # sell, rent or trade"), so it stands a few words before the run.
     if lexicon.negations(old[max(0, h.old_start - 8): h.old_start]) and \
             lexicon.negations(new[max(0, h.new_start - 8): h.new_start]):
         if len(alnum(d)) > len(alnum(i)) and listed & {w.lower() for w in d}:
-            return Finding(Rule.NARROWED_LIST, MATERIAL, tuple(alnum(d)))
+            yield Finding(Rule.NARROWED_LIST, MATERIAL, tuple(alnum(d)))
         if len(alnum(i)) > len(alnum(d)) and listed & {w.lower() for w in i}:
-            return Finding(Rule.WIDENED_LIST, MATERIAL, tuple(alnum(i)))
+            yield Finding(Rule.WIDENED_LIST, MATERIAL, tuple(alnum(i)))
     strong_d, strong_i = lexicon.strong_modals(d), lexicon.strong_modals(i)
     weak_d, weak_i = lexicon.weak_modals(d), lexicon.weak_modals(i)
     # will/must -> may weakens a duty; may -> must creates one. A modal merely inserted
@@ -65,22 +77,22 @@ def material_hunk(h: Hunk, old: Sequence[str], new: Sequence[str],
     stronger = (weak_d and (strong_i or not weak_i)) or (strong_i and modal_only
                                                           and not strong_d)
     if weaker and _passed_schedule(d, i):
-        return Finding(Rule.DATE_ONLY, EDITORIAL, note="a schedule that has come to pass")
+        yield Finding(Rule.DATE_ONLY, EDITORIAL, note="a schedule that has come to pass")
     if weaker:
-        return Finding(Rule.MODAL_WEAKENING, MATERIAL, tuple(strong_d + weak_i),
+        yield Finding(Rule.MODAL_WEAKENING, MATERIAL, tuple(strong_d + weak_i),
                        note=f"{'/'.join(strong_d) or '—'} → {'/'.join(weak_i) or '—'}")
     if stronger:
-        return Finding(Rule.MODAL_STRENGTHENING, MATERIAL, tuple(weak_d + strong_i),
+        yield Finding(Rule.MODAL_STRENGTHENING, MATERIAL, tuple(weak_d + strong_i),
                        note=f"{'/'.join(weak_d) or '—'} → {'/'.join(strong_i) or '—'}")
     if _numbers(d) != _numbers(i) and _statistics(h, old, new):
-        return Finding(Rule.FIGURES, EDITORIAL)
+        yield Finding(Rule.FIGURES, EDITORIAL)
     if _numbers(d) != _numbers(i):
-        return Finding(Rule.NUMBERS, MATERIAL, tuple(_numbers(d) + _numbers(i)))
+        yield Finding(Rule.NUMBERS, MATERIAL, tuple(_numbers(d) + _numbers(i)))
     unit = _unit_changed(h, old, new)
     if unit:
-        return Finding(Rule.NUMBERS, MATERIAL, unit, note="the unit of a number changed")
+        yield Finding(Rule.NUMBERS, MATERIAL, unit, note="the unit of a number changed")
     if _notice_channel(h, old, new):
-        return Finding(Rule.NOTICE, MATERIAL, tuple(alnum([*d, *i])))
+        yield Finding(Rule.NOTICE, MATERIAL, tuple(alnum([*d, *i])))
     found = lexicon.concepts(list(d) + list(i), extra)
     # A document named ("subject to the X terms", "our Data Policy") is a reference to
     # it; the legal terms concept needs a word that says what the terms do.
@@ -90,32 +102,32 @@ def material_hunk(h: Hunk, old: Sequence[str], new: Sequence[str],
     if found:
         concept = next(iter(found))
         terms = tuple(t for ts in found.values() for t in ts)
-        return Finding(Rule(concept.value), MATERIAL, terms,
+        yield Finding(Rule(concept.value), MATERIAL, terms,
                        note=_also(found))
     moved_places = hunk_signals(h, old, new).places_changed
     if moved_places:
-        return Finding(Rule.PLACES, MATERIAL, moved_places)
+        yield Finding(Rule.PLACES, MATERIAL, moved_places)
     content = [w for w in alnum(list(d) + list(i)) if w.lower() not in lexicon.ARTICLES]
     if table and content:
-        return Finding(Rule.TABLE_ENTRY, MATERIAL, tuple(content))
+        yield Finding(Rule.TABLE_ENTRY, MATERIAL, tuple(content))
     # The sentence explains why a changed list or name matters; the change carries it.
     states = any(lexicon.is_deontic(x) or lexicon.describes_practice(x) or lexicon.shares(x)
                  or set(lexicon.concepts(x)) - {Concept.LEGAL_TERMS} for x in (before, after))
     scope = _list_scope(h)
     if scope and states:
-        return Finding(Rule.LIST_SCOPE, MATERIAL, scope)
+        yield Finding(Rule.LIST_SCOPE, MATERIAL, scope)
     # A name swapped matters where data goes to it: the sentence names recipients or
     # data, or hands something over together with the data it is.
     party = _party_swapped(h)
     if party and any(set(lexicon.concepts(x)) & {Concept.RECIPIENTS, Concept.DATA}
                      or (lexicon.shares(x) and set(lexicon.describes_practice(x)) & _DATA_NOUNS)
                      for x in (before, after)):
-        return Finding(Rule.RECIPIENTS, MATERIAL, party, note="a named party changed")
+        yield Finding(Rule.RECIPIENTS, MATERIAL, party, note="a named party changed")
     if _swapped(h, old, new):
-        return Finding(Rule.REORDERED_MEANING, MATERIAL, tuple(alnum([*d, *i])))
+        yield Finding(Rule.REORDERED_MEANING, MATERIAL, tuple(alnum([*d, *i])))
     # The section and the sentence may explain a reason, never make one: words that
     # carry no negation, modality, number, place or concept are a clarification.
-    return Finding(Rule.CLARIFICATION, EDITORIAL)
+    yield Finding(Rule.CLARIFICATION, EDITORIAL)
 
 
 _REPORTING = {"received", "complied", "denied", "fulfilled", "rejected", "processed",
@@ -205,41 +217,50 @@ def _announcement(words: Sequence[str]) -> bool:
 def whole_text(words: Sequence[str], texts: Texts, added: bool,
                context: Sequence[str] = (), lead: Sequence[str] = (),
                paragraph: bool = False) -> Finding:
+    """What an added or removed passage says: the first rule that reads it and is not
+    switched off (`texts.disabled`); in the end, `clarification`."""
+    return first_enabled(_whole_text_findings(words, texts, added, context, lead, paragraph),
+                         texts.disabled, Finding(Rule.CLARIFICATION, EDITORIAL))
+
+
+def _whole_text_findings(words: Sequence[str], texts: Texts, added: bool,
+                         context: Sequence[str], lead: Sequence[str],
+                         paragraph: bool) -> Iterator[Finding]:
     """An added (or removed) paragraph, item or section: what does it say? `lead` is the
     sentence that introduces the list an item belongs to ("We do not allow content that:")."""
     content = alnum(words)
     if not content:
-        return Finding(Rule.PUNCTUATION, EDITORIAL, note="no words")
+        yield Finding(Rule.PUNCTUATION, EDITORIAL, note="no words")
     moved = texts.old_has(words) if added else texts.new_has(words)
     if moved and len(content) >= 4:
-        return Finding(Rule.REORDERING, EDITORIAL)
+        yield Finding(Rule.REORDERING, EDITORIAL)
     if all(_URL.match(w) for w in content):
-        return Finding(Rule.LINK_TARGET, EDITORIAL)
+        yield Finding(Rule.LINK_TARGET, EDITORIAL)
     hunk = Hunk(0, 0 if added else len(words), 0, len(words) if added else 0,
                 () if added else tuple(words), tuple(words) if added else ())
     blank: list[str] = []
     old, new = (blank, list(words)) if added else (list(words), blank)
     if _date(hunk, old, new) or date_only(words, ()):
-        return Finding(Rule.DATE_ONLY, EDITORIAL)
+        yield Finding(Rule.DATE_ONLY, EDITORIAL)
     if not alnum(visible(words)):
-        return Finding(Rule.MARKUP, EDITORIAL, note="markup without words")
+        yield Finding(Rule.MARKUP, EDITORIAL, note="markup without words")
     negs = lexicon.negations(words)
     strong = lexicon.strong_modals(words)
     if contact_only(words) or (contact_passage(words) and not negs and not strong):
-        return Finding(Rule.CONTACT, EDITORIAL)
+        yield Finding(Rule.CONTACT, EDITORIAL)
     if texts.is_heading(" ".join(words)) or texts.is_heading(" ".join(_unlabelled(words))) \
             or texts.lists_headings(words):
-        return Finding(Rule.CONTENTS, EDITORIAL)
+        yield Finding(Rule.CONTENTS, EDITORIAL)
     if not negs and not strong and _only_pointers(words):
-        return Finding(Rule.CROSS_REFERENCE, EDITORIAL)
+        yield Finding(Rule.CROSS_REFERENCE, EDITORIAL)
     if not negs and _announcement(words):
-        return Finding(Rule.DATE_ONLY, EDITORIAL, note="announces when the text changes")
+        yield Finding(Rule.DATE_ONLY, EDITORIAL, note="announces when the text changes")
     # A paragraph of a few words and no sentence ("Emergency requests") is a label: a
     # heading, a button, a menu entry. Items of a list are not labels: they enumerate.
     if paragraph and len(content) <= 4 and not any(w in _SENTENCE_END for w in words) \
             and not (negs or strong or lexicon.weak_modals(words) or _numbers(words)
                      or places(words)):
-        return Finding(Rule.HEADING_WORDING, EDITORIAL, note="a label, not a sentence")
+        yield Finding(Rule.HEADING_WORDING, EDITORIAL, note="a label, not a sentence")
     found = lexicon.concepts(words, texts.extra)
     if set(found) == {Concept.LEGAL_TERMS} and \
             set(found[Concept.LEGAL_TERMS]) <= lexicon.DOCUMENT_NOUNS:
@@ -247,30 +268,30 @@ def whole_text(words: Sequence[str], texts: Texts, added: bool,
     terms = tuple(t for ts in found.values() for t in ts)
     if _negated_lead(lead):
         # An item of a negated list ("You must not: …"): what it rules out changed.
-        return Finding(Rule.WIDENED_LIST if added else Rule.NARROWED_LIST, MATERIAL, terms)
+        yield Finding(Rule.WIDENED_LIST if added else Rule.NARROWED_LIST, MATERIAL, terms)
     if found:
         concept = next(iter(found))
-        return Finding(Rule(concept.value), MATERIAL,
+        yield Finding(Rule(concept.value), MATERIAL,
                        tuple(t for ts in found.values() for t in ts),
                        note=_also(found))
     if negs:
-        return Finding(Rule.NEGATION, MATERIAL, tuple(negs))
+        yield Finding(Rule.NEGATION, MATERIAL, tuple(negs))
     if lexicon.strong_modals(words) or lexicon.weak_modals(words) or \
             lexicon.is_deontic([*(lead if _introduces(lead) else ()), *words]):
-        return Finding(Rule.DUTIES, MATERIAL,
+        yield Finding(Rule.DUTIES, MATERIAL,
                        tuple(lexicon.strong_modals(words) + lexicon.weak_modals(words)))
     if _numbers(words):
-        return Finding(Rule.NUMBERS, MATERIAL, tuple(_numbers(words)))
+        yield Finding(Rule.NUMBERS, MATERIAL, tuple(_numbers(words)))
     named = places(words)
     if named:
-        return Finding(Rule.PLACES, MATERIAL, tuple(dict.fromkeys(named)))
+        yield Finding(Rule.PLACES, MATERIAL, tuple(dict.fromkeys(named)))
     practice = lexicon.describes_practice(words)
     # A practice needs both a handling verb and the data it handles ("we record the
     # information"); "inquiries received" alone describes none.
     if set(practice) & _DATA_NOUNS and set(practice) - _DATA_NOUNS:
-        return Finding(Rule.DATA, MATERIAL, tuple(practice),
+        yield Finding(Rule.DATA, MATERIAL, tuple(practice),
                        note="a sentence describing a data practice")
-    return Finding(Rule.CLARIFICATION, EDITORIAL)
+    yield Finding(Rule.CLARIFICATION, EDITORIAL)
 
 
 _DATA_NOUNS = {"personal", "data", "information"}

@@ -4,11 +4,14 @@ sentences, numbers and the signals of a changed run (pure core)."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import replace
+from typing import overload
 
 from . import lexicon
 from .lexicon import Concept
 from .redline import Hunk, words_of
+from .rulebook import Finding, Rule
 from .signals import (
     Signals,
     signals_of,
@@ -28,6 +31,7 @@ class Texts:
         self.substitutions = substitutions or {}
         self.extra: lexicon.Extra = ()  # terms added per concept by the settings
         self.profiles: frozenset[str] = frozenset()  # opt-in conventions (rulebook.PROFILES)
+        self.disabled: frozenset[Rule] = frozenset()  # rules switched off by the settings
         self._make = {"old": old, "new": new}
         self._text: dict[str, str] = {}
         self._headings = headings
@@ -206,3 +210,26 @@ def hunk_signals(h: Hunk, old: Sequence[str], new: Sequence[str]) -> Signals:
                       near=(old[max(0, h.old_start - 12): h.old_end + 12],
                             new[max(0, h.new_start - 12): h.new_end + 12]))
 
+
+
+@overload
+def first_enabled(findings: Iterable[Finding], disabled: frozenset[Rule],
+                  default: Finding) -> Finding: ...
+@overload
+def first_enabled(findings: Iterable[Finding], disabled: frozenset[Rule],
+                  default: None) -> Finding | None: ...
+def first_enabled(findings: Iterable[Finding], disabled: frozenset[Rule],
+                  default: Finding | None) -> Finding | None:
+    """The first finding whose rule is not switched off; the rules skipped on the way are
+    named in its note, so that the reason says which rule would have decided."""
+    skipped: list[str] = []
+    for finding in findings:
+        if finding.rule not in disabled:
+            if not skipped:
+                return finding
+            note = "; ".join(x for x in (finding.note, f"{', '.join(skipped)} switched off") if x)
+            return replace(finding, note=note)
+        skipped.append(str(finding.rule))
+    if default is not None and skipped:
+        return replace(default, note=f"{', '.join(skipped)} switched off")
+    return default

@@ -8,7 +8,7 @@ import pytest
 
 from policybook.config import load_config
 from policybook.errors import ConfigError
-from policybook.materiality import assess
+from policybook.materiality import Rule, assess
 from tests.redlines import changes, rules
 
 OLD = "## Fees\n\nA service charge of 5 dollars applies to each booking made by phone.\n"
@@ -25,11 +25,40 @@ def test_extra_terms_disabled_rules_and_profiles_from_the_file(tmp_path: Path) -
     assert not assess(changes(old, new.replace("tip jar", "lamps"))).material
     a = assess(changes(old, new), settings=settings)
     assert a.material and "material fees" in rules(a)
-    # A rule switched off still reports what it saw, as editorial.
+    # A rule switched off explains nothing: the run falls to the next rules (here none
+    # reads "7": a clarification), and the reason names the rule that was skipped.
     a = assess(changes(OLD, OLD.replace("5 dollars", "7 dollars")), settings=settings)
-    assert not a.material and rules(a) == ["editorial changed-number"]
-    assert "rule switched off" in a.changes[0].reasons[0].note
+    assert not a.material and rules(a) == ["editorial clarification"]
+    assert "changed-number switched off" in a.changes[0].reasons[0].note
     assert assess(changes(OLD, OLD.replace("5 dollars", "7 dollars"))).material
+
+
+def test_an_editorial_rule_switched_off_lets_the_change_fall_to_the_next_rules() -> None:
+    from policybook.rulebook import Settings
+
+    old = "## Contact\n\nWrite to us at 12 Harbour Street, Lakeside.\n"
+    new = "## Contact\n\nWrite to us at 48 Harbour Street, Lakeside.\n"
+    assert rules(assess(changes(old, new))) == ["editorial contact-details"]
+    off = Settings(disabled=frozenset({Rule.CONTACT}))
+    a = assess(changes(old, new), settings=off)
+    assert a.material and rules(a) == ["material changed-number"]
+    # Also for an added passage.
+    added = old + "\nYou can also write to us at 3 Mill Lane, Lakeside.\n"
+    assert rules(assess(changes(old, added))) == ["editorial contact-details"]
+    assert rules(assess(changes(old, added), settings=off)) != ["editorial contact-details"]
+
+
+def test_a_material_rule_switched_off_lets_the_change_fall_to_the_next_material_rule() -> None:
+    from policybook.rulebook import Settings
+
+    old = "## Delivery\n\nParcels ship from our depot.\n"
+    new = "## Delivery\n\nParcels ship from our depot in Portugal for a fee.\n"
+    assert rules(assess(changes(old, new)))[0] == "material fees"
+    off = Settings(disabled=frozenset({Rule.FEES}))
+    a = assess(changes(old, new), settings=off)
+    assert a.material and rules(a)[0] == "material places", rules(a)
+    both = Settings(disabled=frozenset({Rule.FEES, Rule.PLACES}))
+    assert rules(assess(changes(old, new), settings=both))[0] != "material places"
 
 
 def test_mistakes_in_the_section_are_all_reported(tmp_path: Path) -> None:
