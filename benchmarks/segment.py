@@ -36,7 +36,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args()
     t0 = time.perf_counter()
-    segment.tokens("当")  # builds the token patterns once per process
+    segment.tokens("当")  # builds the full token pattern once per process (CJK needs it)
     print(f"segment_patterns_build: {(time.perf_counter() - t0) * 1000:.1f} ms")
     english = (REPO / "content" / "privacy-policy.md").read_text(encoding="utf-8")
     french = (REPO / "samples" / "translations" / "fr" / "privacy-policy.md").read_text(

@@ -337,7 +337,7 @@ def _languages_key(path: Path, key: str, value: Any, values: dict[str, Any],
 
 def _check_languages(values: dict[str, Any], problems: list[str]) -> None:
     """Language tags are normalised ('fr-ca' -> 'fr-CA'); anything else is refused."""
-    from .i18n import normalize  # i18n loads Babel: only when languages are configured
+    from .langtags import normalize  # not from i18n, which loads Babel
 
     def tags(name: str, items: list[Any]) -> tuple[str, ...]:
         out: list[str] = []

@@ -36,6 +36,7 @@ from babel.numbers import format_decimal
 from babel.support import Translations
 
 from .errors import Problem
+from .langtags import normalize as normalize  # the one spelling of tags (re-exported)
 from .segment import Direction
 
 SOURCE_LANGUAGE = "en"
@@ -50,7 +51,6 @@ RTL_LANGUAGES = frozenset({"ar", "arc", "ckb", "dv", "fa", "ha-Arab", "he", "iw"
 # A script subtag decides over the language: az-Arab is RTL, uz-Latn is not.
 RTL_SCRIPTS = frozenset({"Arab", "Hebr", "Syrc", "Thaa", "Nkoo", "Adlm", "Rohg", "Mand"})
 
-_TAG = re.compile(r"^[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{2,8})*$")
 _PLACEHOLDER = re.compile(r"%\((\w+)\)s")
 
 
@@ -64,26 +64,6 @@ class LanguageName:
 
 
 # ---------------------------------------------------------------- tags and negotiation
-
-
-def normalize(tag: str) -> str | None:
-    """A BCP 47 tag in its usual case ("fr-CA", "zh-Hant-TW"), or None if it is not one.
-
-    Accepts the POSIX spelling of account locales ("pt_BR", "de_CH.UTF-8").
-    """
-    tag = tag.strip().split(".", 1)[0].split("@", 1)[0].replace("_", "-")
-    if not _TAG.match(tag):
-        return None
-    parts = tag.split("-")
-    out = [parts[0].lower()]
-    for part in parts[1:]:
-        if len(part) == 4 and part.isalpha():
-            out.append(part.title())  # script: Hant, Arab
-        elif len(part) in (2, 3) and (part.isalpha() or part.isdigit()):
-            out.append(part.upper())  # region: CA, 419
-        else:
-            out.append(part.lower())
-    return "-".join(out)
 
 
 def base_language(tag: str) -> str:

@@ -233,3 +233,35 @@ def test_one_file_against_the_pending_version_then_the_version_in_force(  # type
               cwd=policy_repo.path)
     assert new.code == 0, new.err
     assert json.loads(new.out)["sides"][0] == "terms (no version yet)"
+
+
+# Loaded by `diff` of two files only when a file or an option needs them: the store, the
+# web stack, git, e-mail templates, locale data; the timeline and the policy state (no
+# --now, no revision); YAML when neither file has front matter.
+NOT_FOR_TWO_FILES = ("sqlalchemy", "jinja2", "starlette", "uvicorn", "apscheduler", "git",
+                     "deepdiff", "babel", "yaml", "policybook.store", "policybook.history",
+                     "policybook.timeline", "policybook.state", "policybook.i18n")
+
+
+def test_diff_of_two_files_imports_only_what_it_uses(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    write(tmp_path)
+    # A repository with languages configured: checking their tags must not load Babel.
+    (tmp_path / "policybook.toml").write_text(
+        '[languages]\nsource = "en"\nrequired = ["fr-ca"]\n', encoding="utf-8")
+    done = subprocess.run([sys.executable, "-X", "importtime", "-m", "policybook", "-C",
+                           str(tmp_path), "diff", str(tmp_path / "old.md"),
+                           str(tmp_path / "new.md"), "--format", "json"],
+                          capture_output=True, text=True, check=False, cwd=tmp_path,
+                          env={**os.environ, "NO_COLOR": "1"})
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert json.loads(done.stdout)["material"] is True
+    modules = {line.rsplit("|", 1)[1].strip() for line in done.stderr.splitlines()
+               if line.startswith("import time:") and line.count("|") == 2}
+    assert "policybook.materiality" in modules  # what the verdict needs is there
+    loaded = {m for m in modules if any(m == h or m.startswith(h + ".")
+                                        for h in NOT_FOR_TWO_FILES)}
+    assert not loaded, sorted(loaded)

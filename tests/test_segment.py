@@ -55,14 +55,28 @@ def test_combining_marks_stay_in_their_word() -> None:
 
 def test_the_fast_path_for_plain_texts_agrees_with_the_full_pattern() -> None:
     # Texts without marks, unspaced letters or bidi controls take a simpler pattern.
-    from policybook.segment import _patterns
+    from policybook.segment import _FAST, _full, _special
 
     text = ("Our “Privacy Policy” (the Policy) — e-mail us at legal@example.com; fees: "
             "US$ 1,000.50 per year, see §4.2 and https://example.com/a?b=c#d. Ça va? Ñ ü ß")
-    patterns = _patterns()
-    assert patterns.special.search(text) is None
-    assert patterns.fast.findall(text) == patterns.full.findall(text)
-    assert patterns.special.search("a\u0301") and patterns.special.search("漢")
+    assert not any(_special(c) for c in text)
+    assert _FAST.findall(text) == _full().findall(text)
+    assert _special("\u0301") and _special("漢") and _special("\u200f") and _special("😀")
+
+
+def test_every_character_the_fast_path_takes_is_tokenised_as_the_full_pattern_does() -> None:
+    # The fast path is taken when no character of a text is special: for each such
+    # character of the Basic Multilingual Plane, within words, alone and beside marks of
+    # punctuation, both patterns must cut the same tokens.
+    from policybook.segment import _FAST, _full, _special
+
+    full = _full()
+    plain = [chr(code) for code in range(0x80, 0x10000)
+             if not 0xD800 <= code <= 0xDFFF and not _special(chr(code))]
+    for start in range(0, len(plain), 256):
+        chars = plain[start:start + 256]
+        text = " ".join(f"a{c}b {c} 1{c}.{c}, x.{c}" for c in chars)
+        assert _FAST.findall(text) == full.findall(text), chars
 
 
 @pytest.mark.parametrize("text", [

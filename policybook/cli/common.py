@@ -13,7 +13,6 @@ import click
 
 from ..config import Config, load_config
 from ..errors import UsageError
-from ..timeline import PLANNABLE_YEARS
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
@@ -57,6 +56,8 @@ def parse_now(value: str | None, zone: ZoneInfo | None = None,
     except ValueError:
         raise UsageError(f"{option} {value!r} is not an ISO 8601 date or time; write for "
                          "example 2027-01-15 or 2027-01-15T09:30:00+01:00") from None
+    from ..timeline import PLANNABLE_YEARS  # not loaded by a command run without --now
+
     if parsed.year not in PLANNABLE_YEARS:
         raise UsageError(f"{option} {value!r} is outside the years 1970 to 9000 that "
                          "policybook can plan in; give a date in that range")

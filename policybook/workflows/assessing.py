@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..cache import DiskCache, cache_folder, digest, stats
 from ..changeset import ChangeSet
@@ -32,8 +32,10 @@ from ..document import (
 from ..materiality import Assessment, Reason, assess
 from ..rulebook import Rule
 from ..rulebook import Settings as MaterialitySettings
-from ..timeline import Verdict
-from ..versions import Version
+
+if TYPE_CHECKING:  # `diff` of two files judges without the timeline
+    from ..timeline import Verdict
+    from ..versions import Version
 
 
 @lru_cache(maxsize=1024)
@@ -284,6 +286,8 @@ def _text_key(text: str) -> str:
 
 
 def verdict_of(assessment: Assessment | Judgement) -> Verdict:
+    from ..timeline import Verdict
+
     return Verdict(material=assessment.material,
                    reasons=tuple(str(r) for r in assessment.reasons),
                    overridden=assessment.overridden)

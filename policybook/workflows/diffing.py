@@ -15,19 +15,20 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
-from ..config import Config
 from ..diff import diff_documents
 from ..document import parse_document
 from ..errors import NotFoundError, Problem, UsageError
 from ..materiality import Assessment
 from ..report import render_markdown, render_text, to_json
 from ..repository import decode_policy, display_path
-from ..state import PolicyState
-from ..versions import Version, effective_moment
 from .assessing import judge
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # a diff of two files needs none of these: `diff` starts without them
     from jinja2 import Environment
+
+    from ..config import Config
+    from ..state import PolicyState
+    from ..versions import Version
 
 
 class Workspace(Protocol):
@@ -159,6 +160,8 @@ def _version_for(config: Config, policy: str, rev: str, now: dt.datetime,
     if rev == "in-force":
         moment = now
     else:
+        from ..versions import effective_moment
+
         try:
             day = dt.date.fromisoformat(rev)
         except ValueError:

@@ -194,8 +194,8 @@ def test_the_cli_never_shows_a_traceback_for_hostile_content(tmp_path: Path, cli
 ])
 def test_without_libyaml_the_same_refusals(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                            lines: str, words: str) -> None:
-    from policybook import document
+    from policybook import frontmatter
 
-    monkeypatch.setattr(document, "_CLoader", None)  # PyYAML's pure-Python loader
+    monkeypatch.setattr(frontmatter, "USE_LIBYAML", False)  # PyYAML's pure-Python loader
     problems = check_bytes(tmp_path, front(lines))
     assert any(p.line == 2 and words in p.message for p in problems), problems
