@@ -22,7 +22,7 @@ from ..state import PolicyState
 from ..validate import validate_all
 from .assessing import assess_texts, parsed
 from .gates import gate_problems
-from .planning import optional_store
+from .planning import OnRecord
 from .state import StateBuilder
 from .translating import file_problems, split, translation_check
 
@@ -88,15 +88,14 @@ def check_content(config: Config, paths: list[Path] | None = None,
     if gate and not paths:
         problems += unreadable_history(config, loaded, base)
     if gate and now is not None:
-        store = optional_store(config, now)
+        store = OnRecord(config, now)  # opened only if the notices on record are not cached
         try:
             problems += gate_problems(config, sources, now, base, store)
             if base is None:  # a pull request's check judges only what it changes
                 problems += committed_problems(config, sources, now, store,
                                                everything=not paths, translated=translated)
         finally:
-            if store is not None:
-                store.close()
+            store.close()
     return CheckReport(sources, tuple(sorted(set(problems))))
 
 
@@ -108,7 +107,7 @@ def _history_or_none(config: Config) -> History | None:
 
 
 def committed_problems(config: Config, docs: tuple[Document, ...], now: dt.datetime,
-                       store: Store | None, everything: bool = True,
+                       store: Store | OnRecord | None, everything: bool = True,
                        translated: tuple[Document, ...] = ()) -> list[Problem]:
     """What is wrong with the committed state at `now` (see `state.py`): an overdue
     material notice, a material edit held back, a missing or stale summary. A policy whose
