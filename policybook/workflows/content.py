@@ -20,6 +20,7 @@ from ..history import (
 from ..repository import Loaded, load_content, load_documents
 from ..state import PolicyState
 from ..validate import validate_all
+from ..versions import Version
 from .assessing import assess_texts, parsed
 from .gates import gate_problems
 from .planning import OnRecord
@@ -119,16 +120,16 @@ def committed_problems(config: Config, docs: tuple[Document, ...], now: dt.datet
     except HistoryError:
         return []  # not a repository yet: nothing is committed
     history, _ = builder.refresh()
-    newest: dict[str, str] = {}  # policy -> the text of its newest commit
+    newest: dict[str, Version] = {}  # policy -> the version of its newest commit
     for v in sorted(history.versions, key=lambda v: v.final.date):
-        newest[v.policy] = v.text
+        newest[v.policy] = v  # (its text is read below, for a policy with a file only)
     files = {d.policy_id: d for d in docs}
     out: list[Problem] = []
     for ps in state.policies:
         doc = files.get(ps.policy)
         if doc is None and not everything:
             continue
-        if doc is not None and ps.policy in newest and doc.source != newest[ps.policy]:
+        if doc is not None and ps.policy in newest and doc.source != newest[ps.policy].text:
             out += _file_summary(doc, ps, now)
             continue
         for p in ps.problems:
