@@ -22,11 +22,13 @@ one in the file. To schedule two changes, commit the second after the first took
 
 from __future__ import annotations
 
+import atexit
 import datetime as dt
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 import git
@@ -34,7 +36,16 @@ import git
 from .cache import DiskCache, cache_folder, digest, stats
 from .document import decode_text, default_policy_id, parse_front_matter
 from .errors import HistoryError, Problem
-from .versions import Commit, Translated, Version, effective_moment, follow_renames, rename_map
+from .versions import (
+    Commit,
+    LazyText,
+    Translated,
+    Version,
+    effective_moment,
+    follow_renames,
+    rename_map,
+    renamed_from,
+)
 
 _RS, _US = "\x1e", "\x1f"
 _FORMAT = f"{_RS}%H{_US}%an{_US}%cI{_US}%s"
@@ -53,6 +64,10 @@ class History:
     # Every translation on the branch, including those that name no version (`check`
     # reports them); each version also carries its own.
     translations: tuple[Translated, ...] = ()
+    # (policy, effective) -> the `renamed-from:` its text declares, known from the walk
+    # (so that following renames reads no text).
+    declared_renames: Mapping[tuple[str, dt.date], str | None] = field(
+        default_factory=dict, compare=False, repr=False)
 
 
 @dataclass
@@ -62,9 +77,10 @@ class _Building:
     policy: str
     effective: dt.date
     path: str
-    blob: str  # of its final text (read from git once the walk is done)
+    blob: str  # of its final text (read from git when a reader first needs it)
     introduced: Commit
     commits: list[Commit] = field(default_factory=list)
+    renamed: str | None = None  # the `renamed-from:` its final text declares
 
 
 def open_repo(root: Path) -> git.Repo:
@@ -199,6 +215,7 @@ class _Front:
     # the source version it translates. It is walked beside the sources, never a version.
     language: str | None = None
     translates: dt.date | None = None
+    renamed: str | None = None  # `renamed-from:` (see versions.rename_map)
 
 
 def _translation_front(extra: dict[str, str], policy: str | None) -> _Front | None:
@@ -259,11 +276,44 @@ def _front_of(repo: git.Repo, blob: str, path: str) -> _Front:
                            "valid id (lower-case letters, digits and hyphens); add a line "
                            "such as 'policy: privacy-policy'")
         else:
-            found = _Front(policy, front.effective, 0, "")
+            found = _Front(policy, front.effective, 0, "", renamed=renamed_from(text))
     if len(_fronts) > 8192:
         _fronts.clear()
     _fronts[(blob, path)] = found
     return found
+
+
+_readers: dict[str, Callable[[str], str]] = {}  # root -> its blob reader
+
+
+def _reader(root: Path) -> Callable[[str], str]:
+    """A function that reads a blob's text in `root`'s repository (for `LazyText`).
+
+    It keeps one repository (one `git cat-file` process) for the life of the process,
+    shared by every history of that root, and reads under a lock: the live site's
+    threads may ask for texts at once, and one cat-file process answers one at a time."""
+    key = str(root.resolve())
+    found = _readers.get(key)
+    if found is not None:
+        return found
+    lock = threading.Lock()
+    opened: list[git.Repo] = []
+
+    def read(blob: str) -> str:
+        text = _texts.get(blob)
+        if text is not None:
+            return text
+        with lock:
+            if not opened:
+                opened.append(open_repo(Path(key)))
+                atexit.register(opened[0].close)
+            text, problem = _blob(opened[0], blob)
+        if problem is not None:  # read once, during the walk, where it was accepted
+            raise HistoryError(f"the blob {blob[:10]} can no longer be read: {problem}")
+        return text
+
+    _readers[key] = read
+    return read
 
 
 def forget() -> None:
@@ -372,17 +422,22 @@ class _Walk:
             current = self.building.get(key)
             if current is None:
                 self.building[key] = _Building(policy, front.effective, path, new_blob,
-                                               commit, [commit])
+                                               commit, [commit], front.renamed)
             elif current.blob != new_blob:
-                current.blob, current.path = new_blob, path
+                current.blob, current.path, current.renamed = new_blob, path, front.renamed
                 if current.commits[-1].sha != commit.sha:
                     current.commits.append(commit)
         self.head = commit.sha
 
-    def history(self, repo: git.Repo, head: str) -> History:
-        def version(b: _Building) -> Version:
-            return Version(b.policy, b.effective, b.path, _blob(repo, b.blob)[0], b.introduced,
-                           b.commits[-1], tuple(b.commits))
+    def history(self, repo: git.Repo, head: str, root: Path) -> History:
+        read = _reader(root)
+
+        def version(b: _Building, translations: tuple[Translated, ...] = ()) -> Version:
+            # The text is read when a reader first needs it: a warm `versions` or `plan`
+            # needs the verdicts (kept by blob) and the newest text's summary, not 500 texts.
+            text = cast(str, LazyText(b.blob, read))
+            return Version(b.policy, b.effective, b.path, text, b.introduced, b.commits[-1],
+                           tuple(b.commits), translations)
 
         translations = tuple(
             Translated(b.policy, language, b.effective, b.path, _blob(repo, b.blob)[0],
@@ -392,12 +447,12 @@ class _Walk:
         for t in translations:
             of[(t.policy, t.translates)] = (*of.get((t.policy, t.translates), ()), t)
         every = sorted(self.building.values(), key=lambda b: (b.policy, b.effective))
-        versions = tuple(replace(version(b), translations=of.get((b.policy, b.effective), ()))
+        versions = tuple(version(b, of.get((b.policy, b.effective), ()))
                          for b in every if (b.policy, b.effective) not in self.withdrawn)
         replaced = tuple((version(b), self.withdrawn[(b.policy, b.effective)]) for b in every
                          if (b.policy, b.effective) in self.withdrawn)
         return History(versions, head, tuple(sorted(self.problems.values())), replaced,
-                       translations)
+                       translations, {(b.policy, b.effective): b.renamed for b in every})
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -405,7 +460,8 @@ class _Walk:
             "live": {p: list(v) for p, v in self.live.items()},
             "building": [[b.policy, b.effective.isoformat(), b.path, b.blob,
                           [_commit_json(c) for c in b.commits],
-                          _commit_json(b.introduced)] for b in self.building.values()],
+                          _commit_json(b.introduced), b.renamed]
+                         for b in self.building.values()],
             "carried": {p: d.isoformat() for p, d in self.carried.items()},
             "withdrawn": [[p, d.isoformat(), _commit_json(c)]
                           for (p, d), c in self.withdrawn.items()],
@@ -420,11 +476,11 @@ class _Walk:
         """Raises KeyError, TypeError or ValueError on anything but what `to_json` wrote."""
         walk = cls(zone, head=str(data["head"]))
         walk.live = {str(p): (str(v[0]), str(v[1])) for p, v in data["live"].items()}
-        for policy, day, path, blob, commits, introduced in data["building"]:
+        for policy, day, path, blob, commits, introduced, renamed in data["building"]:
             effective = dt.date.fromisoformat(day)
             walk.building[(policy, effective)] = _Building(
                 str(policy), effective, str(path), str(blob), _commit(introduced),
-                [_commit(c) for c in commits])
+                [_commit(c) for c in commits], None if renamed is None else str(renamed))
         walk.carried = {str(p): dt.date.fromisoformat(d) for p, d in data["carried"].items()}
         walk.withdrawn = {(str(p), dt.date.fromisoformat(d)): _commit(c)
                           for p, d, c in data["withdrawn"]}
@@ -483,7 +539,7 @@ def read_history(root: Path, ref: str | None = None, content_dir: str = "content
                 walk.step(repo, commit, entries)
             walk.head = sha
             disk.put(slot, walk.to_json())
-        history = _renamed(walk.history(repo, sha))
+        history = _renamed(walk.history(repo, sha, root))
         if len(_histories) > 16:
             _histories.clear()
         _histories[memo] = history
@@ -492,7 +548,8 @@ def read_history(root: Path, ref: str | None = None, content_dir: str = "content
 
 def _renamed(history: History) -> History:
     """The history with renamed policies' versions under their new ids (`renamed-from:`)."""
-    renames = rename_map(history.versions)
+    declared = history.declared_renames
+    renames = rename_map(history.versions, lambda v: declared.get((v.policy, v.effective)))
     if not renames:
         return history
     withdrawn = tuple((replace(v, policy=renames.get(v.policy, v.policy)), c)

@@ -19,10 +19,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-
-from apscheduler.schedulers.background import BackgroundScheduler
-from apscheduler.schedulers.base import BaseScheduler
-from apscheduler.schedulers.blocking import BlockingScheduler
+from typing import TYPE_CHECKING
 
 from .config import Config
 from .errors import PolicybookError
@@ -30,6 +27,11 @@ from .leader import Leadership, leadership_for
 from .store import Store
 from .workflows.state import StateBuilder
 from .workflows.tick import Publisher, TickReport, tick
+
+if TYPE_CHECKING:  # APScheduler loads for a scheduler that runs, not for `run --once`
+    from apscheduler.schedulers.background import BackgroundScheduler
+    from apscheduler.schedulers.base import BaseScheduler
+    from apscheduler.schedulers.blocking import BlockingScheduler
 
 log = logging.getLogger(__name__)
 JOB_ID = "policybook-tick"
@@ -110,12 +112,16 @@ def schedule(scheduler: BaseScheduler, ticker: Ticker, seconds: int) -> None:
 
 
 def background(ticker: Ticker, seconds: int) -> BackgroundScheduler:
+    from apscheduler.schedulers.background import BackgroundScheduler
+
     scheduler = BackgroundScheduler(timezone=dt.UTC)
     schedule(scheduler, ticker, seconds)
     return scheduler
 
 
 def blocking(ticker: Ticker, seconds: int) -> BlockingScheduler:
+    from apscheduler.schedulers.blocking import BlockingScheduler
+
     scheduler = BlockingScheduler(timezone=dt.UTC)
     schedule(scheduler, ticker, seconds)
     return scheduler

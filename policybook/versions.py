@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 # The sha of a preview's draft: the working tree's text, not a commit.
@@ -45,12 +46,53 @@ class Translated:
     commits: tuple[Commit, ...] = ()
 
 
+class LazyText:
+    """A text read on first use: the shell hands a version the git blob of its text and
+    a reader, so a process that only needs dates and verdicts reads no blob. `blob` names
+    exactly this text (a text put in its place is a plain `str`, with no blob), so caches
+    may key a verdict by it."""
+
+    __slots__ = ("_read", "_text", "blob")
+
+    def __init__(self, blob: str, read: Callable[[str], str]) -> None:
+        self.blob = blob
+        self._read = read
+        self._text: str | None = None
+
+    def get(self) -> str:
+        if self._text is None:
+            self._text = self._read(self.blob)
+        return self._text
+
+
+class _TextField:
+    """The `text` of a version: a `str`, or a `LazyText` read on first access."""
+
+    def __get__(self, obj: object, owner: type | None = None) -> str:
+        if obj is None:
+            raise AttributeError("text")  # a required field (no default)
+        value = obj.__dict__["_text"]
+        return value.get() if isinstance(value, LazyText) else str(value)
+
+    def __set__(self, obj: object, value: str | LazyText) -> None:
+        obj.__dict__["_text"] = value
+
+
+def text_blob(version: Version) -> str | None:
+    """The git blob whose content is exactly `version.text`, if known without reading it."""
+    value = version.__dict__.get("_text")
+    return value.blob if isinstance(value, LazyText) else None
+
+
 @dataclass(frozen=True)
 class Version:
     policy: str
     effective: dt.date
     path: str  # repository-relative path of the file in the final commit
-    text: str  # the final text of this version
+    if TYPE_CHECKING:  # a `str` to every reader; a `LazyText` may be given (see history.py)
+        text: str  # the final text of this version
+    else:
+        text: _TextField = _TextField()
     introduced: Commit  # the commit that first carried this effective date
     final: Commit  # the newest commit for this effective date (its final text)
     commits: tuple[Commit, ...] = ()  # every commit that changed this version, oldest first
@@ -120,12 +162,14 @@ def renamed_from(text: str) -> str | None:
     return found.group(1) if found else None
 
 
-def rename_map(versions: Sequence[Version]) -> dict[str, str]:
+def rename_map(versions: Sequence[Version],
+               declared: Callable[[Version], str | None] | None = None) -> dict[str, str]:
     """Old policy id -> the id it lives on under, from the `renamed-from:` declarations
-    (chains followed, cycles ignored)."""
+    (chains followed, cycles ignored). `declared`: a version's declaration, when the
+    caller knows it without reading the text (the history index keeps it)."""
     renames: dict[str, str] = {}
     for v in versions:
-        old = renamed_from(v.text)
+        old = declared(v) if declared is not None else renamed_from(v.text)
         if old and old not in ("none", v.policy):
             renames.setdefault(old, v.policy)
     resolved: dict[str, str] = {}

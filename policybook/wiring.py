@@ -20,7 +20,7 @@ from .config import Config
 from .document import Document
 from .history import HistoryCache, head_sha
 from .workflows.assessing import assess_documents, use_settings
-from .workflows.planning import optional_store
+from .workflows.planning import OnRecord
 from .workflows.sources import PreviewHistory
 from .workflows.state import StateBuilder
 
@@ -48,10 +48,13 @@ def shared_compare(old: Document | None, new: Document) -> Comparison:
 @dataclass
 class Wiring:
     config: Config
-    store: Store | None
+    on_record: OnRecord  # the store, opened when first needed (see `OnRecord`)
     builder: StateBuilder
     ref: str | None = None
-    _own_store: bool = False
+
+    @property
+    def store(self) -> Store | None:
+        return self.on_record.store
 
     @classmethod
     def open(cls, config: Config, now: dt.datetime, *, store: Store | None = None,
@@ -60,19 +63,18 @@ class Wiring:
         is not created (reading a plan or a page never creates one): nothing is on record."""
         head_sha(config.root, ref)  # fail now, with a clear message, if not a repository
         use_settings(config.materiality)  # every verdict of this process follows them
-        own = store is None
-        if store is None:
-            if create_store:
-                from .store import Store
+        if store is None and create_store:
+            from .store import Store
 
-                store = Store.open(config.db_url, now)
-            else:
-                store = optional_store(config, now)
-        return cls(config, store, StateBuilder(config, store, ref=ref), ref, own)
+            on_record = OnRecord(config, now, Store.open(config.db_url, now))
+            on_record.own = True
+        else:
+            # Read-only commands open no store until a read misses the cache.
+            on_record = OnRecord(config, now, store)
+        return cls(config, on_record, StateBuilder(config, on_record, ref=ref), ref)
 
     def close(self) -> None:
-        if self._own_store and self.store is not None:
-            self.store.close()
+        self.on_record.close()
 
     def __enter__(self) -> Wiring:
         return self
@@ -94,7 +96,7 @@ class Wiring:
         if preview:
             base = HistoryCache(self.config.root, self.ref, self.config.content_dir,
                                 self.config.zone)
-            source = StateBuilder(self.config, self.store, history=PreviewHistory(
+            source = StateBuilder(self.config, self.on_record, history=PreviewHistory(
                 base, self.config.root, self.config.content_dir, self.config.zone))
             committed = self.builder
         # SendGrid's event webhook is signed (refused with 403 while no key is set); its

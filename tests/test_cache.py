@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -14,7 +15,7 @@ import pytest
 from policybook import cache, history
 from policybook.document import parse_document
 from policybook.history import read_history
-from policybook.versions import by_policy
+from policybook.versions import by_policy, text_blob
 from policybook.workflows import assessing
 from policybook.workflows.assessing import judgements
 from tests.helpers import GitRepo, policy
@@ -243,3 +244,45 @@ def test_the_pages_and_the_state_judge_a_pair_once() -> None:
     state = assessing.assess_texts(old.source, old.path, new.source, new.path)
     assert state is page and page.material
     assert cache.stats["assess.diff"] == 1
+
+
+def test_a_warm_process_reads_no_text_it_does_not_use(policy_repo: GitRepo) -> None:
+    for n in range(4):
+        commit_version(policy_repo, n)
+    rows, verdicts = read(policy_repo)
+    new_process()
+    h = read_history(policy_repo.path)
+    found = [(day.isoformat(), j.material, j.summary())
+             for versions in by_policy(h.versions).values()
+             for day, j in judgements(versions, policy_repo.path).items()]
+    assert found == verdicts
+    assert cache.stats["history.blob"] == 0  # dates and verdicts need no text
+    assert h.versions[-1].text == rows[-1][3]  # a text is read when it is asked for
+    assert cache.stats["history.blob"] == 1
+
+
+def test_one_new_commit_reads_only_the_texts_it_compares(policy_repo: GitRepo) -> None:
+    for n in range(4):
+        commit_version(policy_repo, n)
+    read(policy_repo)
+    commit_version(policy_repo, 4)
+    new_process()
+    h = read_history(policy_repo.path)
+    judgements(h.versions, policy_repo.path)
+    assert cache.stats["assess.diff"] == 1
+    assert cache.stats["history.blob"] == 2  # the new text and the one before it
+
+
+def test_a_text_put_in_place_of_its_blob_is_judged_as_itself(policy_repo: GitRepo) -> None:
+    # A version given another text (the text in effect of a held-back edit) must never be
+    # served the verdict kept for the blob of its committed text.
+    for n in range(2):
+        commit_version(policy_repo, n)
+    read(policy_repo)  # the material change v0 -> v1 is judged and kept by blob
+    new_process()
+    v0, v1 = read_history(policy_repo.path).versions
+    assert text_blob(v1) is not None
+    assert judgements([v0, v1], policy_repo.path)[v1.effective].material
+    same_words = replace(v1, text=v1.text.replace(BODIES[1], BODIES[0]))
+    assert text_blob(same_words) is None
+    assert not judgements([v0, same_words], policy_repo.path)[v1.effective].material

@@ -195,7 +195,7 @@ def plan(env: Env, policy: str | None, as_json: bool, now: str | None) -> None:
     moment = parse_now(now, config.zone)
     with Wiring.open(config, moment) as wiring:
         plans = plans_of(wiring.builder, moment)
-        accounts, notices = notice_facts(config, wiring.store)
+        accounts, notices = notice_facts(config, wiring.on_record)
     chosen = [p for p in plans.policies if policy is None or p.policy == policy]
     if policy is not None and not chosen:
         from ..errors import NotFoundError

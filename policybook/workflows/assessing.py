@@ -211,7 +211,10 @@ def judge_texts(old_text: str, old_path: str, new_text: str, new_path: str,
 
 
 def judge_change(old: Version, new: Version, root: Path | None = None) -> Judgement:
-    return judge_texts(old.text, old.path, new.text, new.path, root)
+    """`judge_texts` for two versions, keyed without reading a text whose blob is known."""
+    key = digest("judgement", _version_key(old), old.path, _version_key(new), new.path,
+                 _settings_key)
+    return _judge(key, lambda: assess_texts(old.text, old.path, new.text, new.path), root)
 
 
 def _judge(key: str, compute: Callable[[], Assessment], root: Path | None) -> Judgement:
@@ -243,7 +246,7 @@ def judgements(versions: Sequence[Version], root: Path | None = None) -> dict[dt
     ordered = sorted(versions, key=lambda v: v.effective)
     pairs = list(itertools.pairwise(ordered))
     run_key = digest("run", _settings_key,
-                     *(part for v in ordered for part in (_text_key(v.text), v.path)))
+                     *(part for v in ordered for part in (_version_key(v), v.path)))
     found = _runs.get(run_key)
     if found is not None:
         return dict(found)
@@ -270,6 +273,17 @@ _runs: dict[str, dict[dt.date, Judgement]] = {}  # this process's runs of judgem
 
 
 _text_keys: dict[int, tuple[str, str]] = {}  # id(text) -> (text, its digest)
+
+
+def _version_key(v: Version) -> str:
+    """What names a version's text in a cache key: the git blob that holds exactly this
+    text when the history says so (then the text need not be read at all), else the
+    digest of the text itself. A version given another text (a held-back edit's text in
+    effect) carries a plain text and no blob, so it is keyed by that text."""
+    from ..versions import text_blob  # runtime import: `diff` of two files never gets here
+
+    blob = text_blob(v)
+    return f"blob:{blob}" if blob is not None else _text_key(v.text)
 
 
 def _text_key(text: str) -> str:

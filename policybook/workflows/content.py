@@ -20,9 +20,10 @@ from ..history import (
 from ..repository import Loaded, load_content, load_documents
 from ..state import PolicyState
 from ..validate import validate_all
+from ..versions import Version
 from .assessing import assess_texts, parsed
 from .gates import gate_problems
-from .planning import optional_store
+from .planning import OnRecord
 from .state import StateBuilder
 from .translating import file_problems, split, translation_check
 
@@ -88,15 +89,14 @@ def check_content(config: Config, paths: list[Path] | None = None,
     if gate and not paths:
         problems += unreadable_history(config, loaded, base)
     if gate and now is not None:
-        store = optional_store(config, now)
+        store = OnRecord(config, now)  # opened only if the notices on record are not cached
         try:
             problems += gate_problems(config, sources, now, base, store)
             if base is None:  # a pull request's check judges only what it changes
                 problems += committed_problems(config, sources, now, store,
                                                everything=not paths, translated=translated)
         finally:
-            if store is not None:
-                store.close()
+            store.close()
     return CheckReport(sources, tuple(sorted(set(problems))))
 
 
@@ -108,7 +108,7 @@ def _history_or_none(config: Config) -> History | None:
 
 
 def committed_problems(config: Config, docs: tuple[Document, ...], now: dt.datetime,
-                       store: Store | None, everything: bool = True,
+                       store: Store | OnRecord | None, everything: bool = True,
                        translated: tuple[Document, ...] = ()) -> list[Problem]:
     """What is wrong with the committed state at `now` (see `state.py`): an overdue
     material notice, a material edit held back, a missing or stale summary. A policy whose
@@ -120,16 +120,16 @@ def committed_problems(config: Config, docs: tuple[Document, ...], now: dt.datet
     except HistoryError:
         return []  # not a repository yet: nothing is committed
     history, _ = builder.refresh()
-    newest: dict[str, str] = {}  # policy -> the text of its newest commit
+    newest: dict[str, Version] = {}  # policy -> the version of its newest commit
     for v in sorted(history.versions, key=lambda v: v.final.date):
-        newest[v.policy] = v.text
+        newest[v.policy] = v  # (its text is read below, for a policy with a file only)
     files = {d.policy_id: d for d in docs}
     out: list[Problem] = []
     for ps in state.policies:
         doc = files.get(ps.policy)
         if doc is None and not everything:
             continue
-        if doc is not None and ps.policy in newest and doc.source != newest[ps.policy]:
+        if doc is not None and ps.policy in newest and doc.source != newest[ps.policy].text:
             out += _file_summary(doc, ps, now)
             continue
         for p in ps.problems:

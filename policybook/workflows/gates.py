@@ -28,7 +28,7 @@ from ..materiality import Assessment
 from ..timeline import Settings, earliest_effective
 from ..versions import Version, by_policy, effective_moment
 from .assessing import assess_texts
-from .planning import read_records, settings
+from .planning import OnRecord, read_records, settings
 
 if TYPE_CHECKING:  # the store (SQLAlchemy) loads only when a database exists
     from ..store import Store
@@ -53,7 +53,8 @@ def _days(delta: dt.timedelta) -> str:
 
 
 def gate_problems(config: Config, docs: Sequence[Document], now: dt.datetime,
-                  base: str | None = None, store: Store | None = None) -> list[Problem]:
+                  base: str | None = None, store: Store | OnRecord | None = None
+                  ) -> list[Problem]:
     """Every notice-period problem of the proposed policies (empty outside a git repo)."""
     try:
         history = read_history(config.root, base, config.content_dir, config.zone)

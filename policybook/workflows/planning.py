@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import unquote
 
+from ..cache import DiskCache, cache_folder, digest, stats
 from ..config import Config, LateNotice
 from ..errors import StoreError
 from ..notice import Notice
@@ -47,9 +49,12 @@ class Records:
     tracking_since: dt.datetime | None = None
 
 
-def read_records(store: Store | None) -> Records:
+def read_records(store: Store | OnRecord | None) -> Records:
     """The notices on record (cancelled ones too: they hold their version, see
-    `timeline.NoticeRecord`) and the start of tracking."""
+    `timeline.NoticeRecord`) and the start of tracking. Through an `OnRecord`, from its
+    cache when the database has not changed since it was read."""
+    if isinstance(store, OnRecord):
+        return store.records()
     if store is None:
         return Records()
     from ..store import NoticeState, list_notices
@@ -132,9 +137,13 @@ def sqlite_database(url: str) -> str | None:
     return unquote(rest.partition("/")[2].partition("?")[0])
 
 
-def notice_facts(config: Config, store: Store | None
-                 ) -> tuple[int | None, dict[tuple[str, dt.date], dict[str, Any]]]:
+Facts = tuple[int | None, dict[tuple[str, dt.date], dict[str, Any]]]
+
+
+def notice_facts(config: Config, store: Store | OnRecord | None) -> Facts:
     """(active accounts, notices on record by version) for `plan`; None when unknown."""
+    if isinstance(store, OnRecord):
+        return store.notice_facts()
     if store is None:
         return None, {}
     from ..store import NoticeState, list_notices
@@ -157,4 +166,177 @@ def notice_facts(config: Config, store: Store | None
     except StoreError as exc:
         log.warning("accounts could not be counted: %s", exc.message)
         accounts = None
+    return accounts, notices
+
+
+# ------------------------------------------------ what is on record, without SQLAlchemy
+
+# A database file changed less than this long ago may change again within the same tick
+# of the file system's clock without its stamp changing: what is read from it then is not
+# kept (as git treats a "racily clean" index entry).
+SETTLED_NS = 2_000_000_000
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Stamp:
+    """What identifies the content of an SQLite database without opening it: the inode,
+    size, modification and change times of the file and of its write-ahead log. Any
+    commit changes the log (or, once checkpointed, the file), and with it the stamp."""
+
+    key: str
+    exists: bool
+    newest_ns: int  # the latest modification or change time of the two files
+
+    def settled(self) -> bool:
+        return time.time_ns() - self.newest_ns > SETTLED_NS
+
+
+def database_stamp(url: str) -> Stamp | None:
+    """The stamp of an SQLite database file; None for PostgreSQL or an in-memory database
+    (their content cannot be known without a connection: see `OnRecord`)."""
+    database = sqlite_database(url)
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return None
+    path = Path(database).absolute()
+    parts, newest, exists = [str(path)], 0, False
+    for i, file in enumerate((path, path.with_name(path.name + "-wal"))):
+        try:
+            st = file.stat()
+        except FileNotFoundError:
+            parts.append("-")
+            continue
+        if i == 1 and st.st_size == 0:
+            # An empty log holds nothing: SQLite creates one when a connection opens and
+            # deletes it when the last one closes, and a commit never leaves it empty.
+            parts.append("-")
+            continue
+        exists = exists or i == 0
+        newest = max(newest, st.st_mtime_ns, st.st_ctime_ns)
+        parts.append(f"{st.st_ino}:{st.st_size}:{st.st_mtime_ns}:{st.st_ctime_ns}")
+    return Stamp("|".join(parts), exists, newest)
+
+
+class OnRecord:
+    """The store of a process, opened only when needed, and what is on record in it.
+
+    What `read_records` and `notice_facts` read from an SQLite database is kept in the
+    cache folder (`policybook.cache`) under the database's `Stamp`, so a command that
+    starts while nothing was recorded since reads one small file and never loads
+    SQLAlchemy. There is one reader of the notices (`read_records`): the cache only keeps
+    what it returned, under a key that changes with any write to the database, and an
+    entry is kept only if the database did not change while it was read and had settled.
+
+    PostgreSQL has no such stamp: learning whether anything changed takes a connection,
+    hence the driver and SQLAlchemy, which are the cost being avoided, so it is always
+    read (a deployment on PostgreSQL is mostly a long-running `policybook run`)."""
+
+    def __init__(self, config: Config, now: dt.datetime, store: Store | None = None) -> None:
+        self.config, self.now = config, now
+        self._store = store
+        self._opened = store is not None
+        self.own = store is None  # closed by `close` (a store handed over is the caller's)
+        self._memo: dict[str, tuple[str, object]] = {}
+
+    @property
+    def store(self) -> Store | None:
+        """The store (opened now if it was not yet; None when no database exists)."""
+        if not self._opened:
+            self._store = optional_store(self.config, self.now)
+            self._opened = True
+        return self._store
+
+    def close(self) -> None:
+        if self.own and self._store is not None:
+            self._store.close()
+        self._store, self._opened = None, False
+
+    def records(self) -> Records:
+        return self._cached("records", lambda: read_records(self.store),
+                            _records_json, _records_of)
+
+    def notice_facts(self) -> Facts:
+        if self.config.accounts_sql_query:  # accounts counted in another database
+            return notice_facts(self.config, self.store)
+        return self._cached("notice-facts", lambda: notice_facts(self.config, self.store),
+                            _facts_json, _facts_of)
+
+    def _cached(self, kind: str, read: Callable[[], T], dump: Callable[[T], Any],
+                load: Callable[[Any], T]) -> T:
+        stamp = database_stamp(self.config.db_url)
+        if stamp is None or not stamp.exists:
+            return read()  # PostgreSQL, or no database yet (then nothing is opened)
+        key = digest(kind, stamp.key)
+        memo = self._memo.get(kind)
+        if memo is not None and memo[0] == key:
+            return memo[1]  # type: ignore[return-value]
+        disk = DiskCache(cache_folder(self.config.root), "on-record")
+        data = disk.get(key)
+        if data is not None:
+            try:
+                value = load(data)
+            except (KeyError, TypeError, ValueError, AttributeError):
+                stats["on-record.corrupt"] += 1
+            else:
+                self._memo[kind] = (key, value)
+                return value
+        stats[f"on-record.{kind}.read"] += 1
+        value = read()
+        if database_stamp(self.config.db_url) == stamp and stamp.settled():
+            disk.put(key, dump(value))
+            self._memo[kind] = (key, value)
+        return value
+
+
+
+def _moment(value: str | None) -> dt.datetime | None:
+    return None if value is None else dt.datetime.fromisoformat(value)
+
+
+def _records_json(records: Records) -> dict[str, Any]:
+    return {"since": None if records.tracking_since is None
+            else records.tracking_since.isoformat(),
+            "notices": [[n.policy, n.effective.isoformat(), n.version, n.started_at.isoformat(),
+                         n.notice_id, n.created_at.isoformat(), n.paused, n.cancelled]
+                        for n in records.notices]}
+
+
+def _records_of(data: Any) -> Records:
+    """Raises KeyError, TypeError or ValueError on anything but what `_records_json` wrote."""
+    notices = []
+    for policy, effective, version, started, notice_id, created, paused, cancelled \
+            in data["notices"]:
+        if not isinstance(notice_id, int) or not isinstance(paused, bool) \
+                or not isinstance(cancelled, bool):
+            raise TypeError("not a notice on record")
+        notices.append(NoticeOnRecord(str(policy), dt.date.fromisoformat(effective),
+                                      str(version), dt.datetime.fromisoformat(started),
+                                      notice_id, dt.datetime.fromisoformat(created),
+                                      paused=paused, cancelled=cancelled))
+    return Records(tuple(notices), _moment(data["since"]))
+
+
+_FACT_MOMENTS = ("started_at", "paused_at", "cancelled_at")
+
+
+def _facts_json(facts: Facts) -> dict[str, Any]:
+    accounts, notices = facts
+    return {"accounts": accounts, "notices": [
+        [policy, effective.isoformat(),
+         {k: (v.isoformat() if k in _FACT_MOMENTS and v is not None else v)
+          for k, v in fact.items()}]
+        for (policy, effective), fact in notices.items()]}
+
+
+def _facts_of(data: Any) -> Facts:
+    """Raises KeyError, TypeError or ValueError on anything but what `_facts_json` wrote."""
+    accounts = data["accounts"]
+    if accounts is not None and not isinstance(accounts, int):
+        raise TypeError("not a count")
+    notices: dict[tuple[str, dt.date], dict[str, Any]] = {}
+    for policy, effective, fact in data["notices"]:
+        fact = dict(fact)
+        for k in _FACT_MOMENTS:
+            fact[k] = _moment(fact[k])
+        notices[(str(policy), dt.date.fromisoformat(effective))] = fact
     return accounts, notices

@@ -38,7 +38,7 @@ from ..state import (
 from ..timeline import NoticeRecord, Settings, Verdict, VersionPlan, plan_versions
 from ..versions import WORKING_TREE, Commit, Version, by_policy
 from .assessing import Judgement, assess_texts, front_matter, judgements, parsed, verdict_of
-from .planning import Plans, Records, read_records, settings
+from .planning import OnRecord, Plans, Records, read_records, settings
 
 if TYPE_CHECKING:  # the store (SQLAlchemy) loads only when a database exists
     from ..store import Store
@@ -81,7 +81,7 @@ def _after(v: Version, commit: Commit) -> tuple[Commit, ...]:
 class StateBuilder:
     """Builds `State` values for any `now` from one history cache and the store."""
 
-    def __init__(self, config: Config, store: Store | None = None, *,
+    def __init__(self, config: Config, store: Store | OnRecord | None = None, *,
                  history: HistorySource | None = None, ref: str | None = None) -> None:
         self.config, self.store = config, store
         self.history_source: HistorySource = history or HistoryCache(
