@@ -37,6 +37,7 @@ class NoticeOnRecord:
     created_at: dt.datetime  # when it was created (possibly early, by `notices send`)
     paused: bool = False
     cancelled: bool = False
+    variant: str | None = None  # the regional variant it announced (None: the general one)
 
 
 @dataclass(frozen=True)
@@ -62,7 +63,7 @@ def read_records(store: Store | None) -> Records:
         notices = tuple(
             NoticeOnRecord(n.policy, n.effective, n.version, _started(n), n.id, n.created_at,
                            paused=n.state is NoticeState.PAUSED,
-                           cancelled=n.state is NoticeState.CANCELLED)
+                           cancelled=n.state is NoticeState.CANCELLED, variant=n.variant)
             for n in list_notices(conn))
     return Records(notices, since)
 
@@ -105,8 +106,8 @@ class Plans:
     def policies(self) -> tuple[PolicyState, ...]:
         return self.state.policies
 
-    def policy(self, policy: str) -> PolicyState | None:
-        return self.state.policy(policy)
+    def policy(self, policy: str, variant: str | None = None) -> PolicyState | None:
+        return self.state.policy(policy, variant)
 
 
 def optional_store(config: Config, now: dt.datetime) -> Store | None:
