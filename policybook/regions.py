@@ -144,6 +144,26 @@ def label(policy: str, variant: str | None) -> str:
     return policy if variant is None else f"{policy} ({variant})"
 
 
+def describe_countries(countries: frozenset[str],
+                       regions: Mapping[str, frozenset[str]] | None = None) -> str:
+    """`EEA, CH, GB`: the largest named regions a set covers whole, then the other codes."""
+    known = {**DEFAULT_REGIONS, **(regions or {})}
+    left, names = set(countries), []
+    for name, codes in sorted(known.items(), key=lambda kv: -len(kv[1])):
+        if codes and codes <= left:
+            names.append(name)
+            left -= codes
+    return ", ".join([*names, *sorted(left)]) or "no country"
+
+
+def split_name(name: str) -> tuple[str, str | None]:
+    """`privacy-policy:eea` -> ("privacy-policy", "eea"); a plain id has no variant. The
+    CLI's spelling of a variant (`diff privacy-policy:eea@in-force`, `versions`, `notices`):
+    a colon, which no policy id or variant id contains."""
+    policy, sep, variant = name.strip().partition(":")
+    return policy, (variant or None) if sep else None
+
+
 def timeline_key(policy: str, variant: str | None) -> str:
     """`privacy-policy` or `privacy-policy.eea`: one string per timeline (a dict key, the
     stem of the variant's file name)."""

@@ -103,8 +103,9 @@ def find_notice(conn: Connection, ref: str) -> Notice:
         return get_notice(conn, int(ref))
     m = _REF.match(ref)
     if not m:
-        raise UsageError(f"notice {ref!r} is neither a number nor POLICY[:VARIANT]@YYYY-MM-DD; "
-                         "see 'policybook notices list'")
+        raise UsageError(f"notice {ref!r} is neither a number nor POLICY@YYYY-MM-DD "
+                         "(POLICY:VARIANT@YYYY-MM-DD for a regional variant); see "
+                         "'policybook notices list'")
     try:
         effective = dt.date.fromisoformat(m["date"])
     except ValueError:

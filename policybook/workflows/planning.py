@@ -133,8 +133,11 @@ def sqlite_database(url: str) -> str | None:
     return unquote(rest.partition("/")[2].partition("?")[0])
 
 
+NoticeKey = tuple[str, str | None, dt.date]  # (policy, variant, effective)
+
+
 def notice_facts(config: Config, store: Store | None
-                 ) -> tuple[int | None, dict[tuple[str, dt.date], dict[str, Any]]]:
+                 ) -> tuple[int | None, dict[NoticeKey, dict[str, Any]]]:
     """(active accounts, notices on record by version) for `plan`; None when unknown."""
     if store is None:
         return None, {}
@@ -142,12 +145,12 @@ def notice_facts(config: Config, store: Store | None
     from ..store.notices import delivery_totals
     from .accounts import count_recipients
 
-    notices: dict[tuple[str, dt.date], dict[str, Any]] = {}
+    notices: dict[NoticeKey, dict[str, Any]] = {}
     with store.read() as conn:
         totals = delivery_totals(conn)
         # (in id order: a later notice of the same version, one started again, wins)
         for n in sorted(list_notices(conn), key=lambda n: n.id):
-            notices[(n.policy, n.effective)] = {
+            notices[(n.policy, n.variant, n.effective)] = {
                 "id": n.id, "state": str(n.state), "started_at": n.started_at or n.created_at,
                 "deliveries": totals.get(n.id, {}), "by": n.control_by,
                 "reason": n.control_reason,
