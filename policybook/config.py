@@ -127,6 +127,13 @@ class Config:
     source_language: str = "en"
     required_languages: tuple[str, ...] = ()
     policy_languages: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    # [regions]: named regions for a variant's `applies-to` (ISO 3166-1 alpha-2 codes);
+    # `EEA` and `EU` ship with policybook (policybook.regions), these add or redefine.
+    regions: tuple[tuple[str, tuple[str, ...]], ...] = ()
+
+    @property
+    def region_map(self) -> dict[str, frozenset[str]]:
+        return {name: frozenset(codes) for name, codes in self.regions}
 
     def required_for(self, policy: str) -> tuple[str, ...]:
         """The languages `policy` must be translated into (its own list, else the common one)."""
@@ -280,6 +287,9 @@ def load_config(root: Path, env: Mapping[str, str] | None = None) -> Config:
             if key.startswith("languages.policies."):
                 _languages_key(path, key, value, values, problems)
                 continue
+            if key.startswith("regions."):
+                _region_key(path, key, value, values, problems)
+                continue
             if key.startswith("policies."):
                 _policy_key(path, key, value, values, problems)
                 continue
@@ -333,6 +343,30 @@ def _languages_key(path: Path, key: str, value: Any, values: dict[str, Any],
         problems.append(f"{path}: '{key}' must be a list of language tags, not {value!r}")
         return
     values["policy_languages"] = (*values.get("policy_languages", ()), (policy, value))
+
+
+def _region_key(path: Path, key: str, value: Any, values: dict[str, Any],
+                problems: list[str]) -> None:
+    """`[regions]` NAME = ["FR", "DE", ...]: a named region of ISO country codes."""
+    from .regions import country_code  # Babel's territories: only when regions are set
+
+    name = key.removeprefix("regions.")
+    if not re.match(r"^[A-Za-z][A-Za-z0-9-]{0,39}$", name):
+        problems.append(f"{path}: region name {name!r} must be letters, digits and hyphens "
+                        "(for example EEA or DACH)")
+        return
+    if not isinstance(value, list) or not value or not all(isinstance(v, str) for v in value):
+        problems.append(f"{path}: '{key}' must be a list of ISO country codes such as "
+                        f"[\"DE\", \"AT\", \"CH\"], not {value!r}")
+        return
+    codes = [country_code(v) for v in value]
+    bad = [v for v, c in zip(value, codes, strict=True) if c is None]
+    if bad:
+        problems.append(f"{path}: '{key}': not ISO 3166 country codes: "
+                        f"{', '.join(map(repr, bad))} (two letters, for example FR or DE)")
+        return
+    values["regions"] = (*values.get("regions", ()),
+                         (name, tuple(sorted({c for c in codes if c is not None}))))
 
 
 def _check_languages(values: dict[str, Any], problems: list[str]) -> None:

@@ -8,13 +8,15 @@ How it reads git, and why:
 - Blobs are read through GitPython's persistent `git cat-file` process, once per distinct
   blob, and only their front matter is parsed to learn the `policy` id and `effective`.
 - Versions are keyed by the `policy` id of the front matter, never by path, so renames,
-  moves and delete-and-add renames all keep a policy's history together.
+  moves and delete-and-add renames all keep a policy's history together; and by its
+  `variant` (docs/languages.md): a regional variant is a timeline of its own, with its
+  own versions, so `content/privacy-policy.eea.md` never replaces the general text.
 
 A version's *introduced* commit is the first one that carried its effective date; its
 *final* commit is the newest one that changed its text while it still had that date.
 
-A policy file states the policy's next version. When a commit gives the file another
-effective date while the date it carried has not arrived yet, the earlier version is
+A policy file states the policy's (or its variant's) next version. When a commit gives the
+file another effective date while the date it carried has not arrived yet, the earlier version is
 *withdrawn* (rescheduled or replaced before it took effect): it never takes effect and
 is listed apart (`History.withdrawn`). So a policy has at most one pending version: the
 one in the file. To schedule two changes, commit the second after the first took effect.
@@ -36,6 +38,7 @@ import git
 from .cache import DiskCache, cache_folder, digest, stats
 from .document import decode_text, default_policy_id, parse_front_matter
 from .errors import HistoryError, Problem
+from .regions import read_declaration, valid_variant_id
 from .versions import (
     Commit,
     LazyText,
@@ -64,9 +67,9 @@ class History:
     # Every translation on the branch, including those that name no version (`check`
     # reports them); each version also carries its own.
     translations: tuple[Translated, ...] = ()
-    # (policy, effective) -> the `renamed-from:` its text declares, known from the walk
-    # (so that following renames reads no text).
-    declared_renames: Mapping[tuple[str, dt.date], str | None] = field(
+    # (policy, variant, effective) -> the `renamed-from:` its text declares, known from the
+    # walk (so that following renames reads no text).
+    declared_renames: Mapping[tuple[str, str | None, dt.date], str | None] = field(
         default_factory=dict, compare=False, repr=False)
 
 
@@ -80,6 +83,7 @@ class _Building:
     blob: str  # of its final text (read from git when a reader first needs it)
     introduced: Commit
     commits: list[Commit] = field(default_factory=list)
+    variant: str | None = None
     renamed: str | None = None  # the `renamed-from:` its final text declares
 
 
@@ -205,6 +209,10 @@ _fronts: dict[tuple[str, str], _Front] = {}  # (blob, path) -> what its front ma
 _histories: dict[tuple[str, str, str, str], History] = {}  # (root, head, dir, zone)
 
 
+# The walk kept on disk: bumped whenever its JSON changes (2: timelines keyed by variant).
+WALK_FORMAT = 3
+
+
 @dataclass(frozen=True)
 class _Front:
     policy: str | None
@@ -215,6 +223,7 @@ class _Front:
     # the source version it translates. It is walked beside the sources, never a version.
     language: str | None = None
     translates: dt.date | None = None
+    variant: str | None = None  # the regional variant (None: the general one)
     renamed: str | None = None  # `renamed-from:` (see versions.rename_map)
 
 
@@ -257,8 +266,13 @@ def _front_of(repo: git.Repo, blob: str, path: str) -> _Front:
         return found
     stats["history.front"] += 1
     text, problem = _blob(repo, blob)
+    declared = read_declaration(text) if problem is None else None
     if problem is not None:
         found = _Front(None, None, max(problem.line, 1), problem.message)
+    elif declared is not None and declared.variant is not None \
+            and not valid_variant_id(declared.variant):
+        found = _Front(None, None, declared.variant_line, f"variant {declared.variant!r} is not "
+                       "a variant id (lower-case letters, digits and hyphens, e.g. 'eea')")
     else:
         front, problems = parse_front_matter(text, path)
         policy = front.policy or default_policy_id(path)
@@ -277,6 +291,8 @@ def _front_of(repo: git.Repo, blob: str, path: str) -> _Front:
                            "such as 'policy: privacy-policy'")
         else:
             found = _Front(policy, front.effective, 0, "", renamed=renamed_from(text))
+        if declared is not None and declared.variant is not None:
+            found = replace(found, variant=declared.variant)
     if len(_fronts) > 8192:
         _fronts.clear()
     _fronts[(blob, path)] = found
@@ -341,36 +357,41 @@ class _Walk:
 
     zone: ZoneInfo
     head: str | None = None
-    live: dict[str, tuple[str, str]] = field(default_factory=dict)  # path -> (policy, blob)
-    building: dict[tuple[str, dt.date], _Building] = field(default_factory=dict)
-    carried: dict[str, dt.date] = field(default_factory=dict)  # policy -> its file's date
-    withdrawn: dict[tuple[str, dt.date], Commit] = field(default_factory=dict)
+    # Timelines are (policy, variant): the variant None is the general one.
+    # path -> (policy, variant, blob)
+    live: dict[str, tuple[str, str | None, str]] = field(default_factory=dict)
+    building: dict[tuple[str, str | None, dt.date], _Building] = field(default_factory=dict)
+    # (policy, variant) -> its file's date
+    carried: dict[tuple[str, str | None], dt.date] = field(default_factory=dict)
+    withdrawn: dict[tuple[str, str | None, dt.date], Commit] = field(default_factory=dict)
     problems: dict[str, Problem] = field(default_factory=dict)
-    # (policy, language, translates) -> the translation being assembled
-    translating: dict[tuple[str, str, dt.date], _Building] = field(default_factory=dict)
+    # (policy, variant, language, translates) -> the translation being assembled
+    translating: dict[tuple[str, str | None, str, dt.date], _Building] = \
+        field(default_factory=dict)
 
     def translate(self, front: _Front, path: str, blob: str, commit: Commit) -> None:
         """A translation's text: kept like a version's, under its language and date."""
         assert front.policy is not None and front.language is not None \
             and front.translates is not None
-        key = (front.policy, front.language, front.translates)
+        key = (front.policy, front.variant, front.language, front.translates)
         current = self.translating.get(key)
         if current is None:
             self.translating[key] = _Building(front.policy, front.translates, path, blob,
-                                              commit, [commit])
+                                              commit, [commit], front.variant)
         elif current.blob != blob:
             current.blob, current.path = blob, path
             if current.commits[-1].sha != commit.sha:
                 current.commits.append(commit)
 
-    def carry(self, policy: str, effective: dt.date | None, commit: Commit) -> None:
-        before = self.carried.pop(policy, None)
+    def carry(self, policy: str, variant: str | None, effective: dt.date | None,
+              commit: Commit) -> None:
+        before = self.carried.pop((policy, variant), None)
         if before is not None and before != effective \
                 and commit.date < effective_moment(before, self.zone):
-            self.withdrawn.setdefault((policy, before), commit)
+            self.withdrawn.setdefault((policy, variant, before), commit)
         if effective is not None:
-            self.carried[policy] = effective
-            self.withdrawn.pop((policy, effective), None)
+            self.carried[(policy, variant)] = effective
+            self.withdrawn.pop((policy, variant, effective), None)
 
     def step(self, repo: git.Repo, commit: Commit, entries: list[list[str]]) -> None:
         stats["history.commit"] += 1
@@ -386,8 +407,8 @@ class _Walk:
             if status == "D" or new_blob == _NULL_SHA:
                 self.problems.pop(path, None)
                 gone = self.live.pop(path, None)
-                if gone is not None and all(p != gone[0] for p, _ in self.live.values()):
-                    self.carry(gone[0], None, commit)
+                if gone is not None and all((p, v) != gone[:2] for p, v, _ in self.live.values()):
+                    self.carry(gone[0], gone[1], None, commit)
                 continue
             if mode not in _FILE_MODES:
                 # A committed symbolic link's blob is its target's name, a submodule's is a
@@ -408,21 +429,30 @@ class _Walk:
             if front.translates is not None or front.effective is None:
                 self.translate(front, path, new_blob, commit)
                 continue
-            policy = front.policy
-            twin = next((p for p, (pid, _) in self.live.items() if pid == policy and p != path),
-                        None)
+            policy, variant = front.policy, front.variant
+            twin = next((p for p, (pid, var, _) in self.live.items()
+                         if (pid, var) == (policy, variant) and p != path), None)
             if twin is not None:
                 # Two files claim one policy id: `check` refuses this, but history may
                 # hold it; the newer write wins and the conflict is reported.
-                self.problems[path] = Problem(path, 1, f"policy id '{policy}' is also used by "
+                what = f"policy id '{policy}'" + (f" with variant '{variant}'" if variant
+                                                   else "")
+                self.problems[path] = Problem(path, 1, f"{what} is also used by "
                                               f"{twin} in commit {commit.short}")
-            self.live[path] = (policy, new_blob)
-            self.carry(policy, front.effective, commit)
-            key = (policy, front.effective)
+            before = self.live.get(path)
+            if before is not None and before[:2] != (policy, variant) and \
+                    all((pid, var) != before[:2]
+                        for p, (pid, var, _) in self.live.items() if p != path):
+                # The file now states another variant (or none): its old timeline ends.
+                self.live.pop(path)
+                self.carry(before[0], before[1], None, commit)
+            self.live[path] = (policy, variant, new_blob)
+            self.carry(policy, variant, front.effective, commit)
+            key = (policy, variant, front.effective)
             current = self.building.get(key)
             if current is None:
                 self.building[key] = _Building(policy, front.effective, path, new_blob,
-                                               commit, [commit], front.renamed)
+                                               commit, [commit], variant, front.renamed)
             elif current.blob != new_blob:
                 current.blob, current.path, current.renamed = new_blob, path, front.renamed
                 if current.commits[-1].sha != commit.sha:
@@ -437,62 +467,83 @@ class _Walk:
             # needs the verdicts (kept by blob) and the newest text's summary, not 500 texts.
             text = cast(str, LazyText(b.blob, read))
             return Version(b.policy, b.effective, b.path, text, b.introduced, b.commits[-1],
-                           tuple(b.commits), translations)
+                           tuple(b.commits), translations, variant=b.variant)
 
         translations = tuple(
             Translated(b.policy, language, b.effective, b.path, _blob(repo, b.blob)[0],
-                       b.introduced, b.commits[-1], tuple(b.commits))
-            for (_, language, _), b in sorted(self.translating.items()))
-        of: dict[tuple[str, dt.date], tuple[Translated, ...]] = {}
+                       b.introduced, b.commits[-1], tuple(b.commits), b.variant)
+            for (_, _, language, _), b in sorted(self.translating.items(),
+                                                 key=lambda kv: _sortable(kv[0])))
+        of: dict[tuple[str, str | None, dt.date], tuple[Translated, ...]] = {}
         for t in translations:
-            of[(t.policy, t.translates)] = (*of.get((t.policy, t.translates), ()), t)
-        every = sorted(self.building.values(), key=lambda b: (b.policy, b.effective))
-        versions = tuple(version(b, of.get((b.policy, b.effective), ()))
-                         for b in every if (b.policy, b.effective) not in self.withdrawn)
-        replaced = tuple((version(b), self.withdrawn[(b.policy, b.effective)]) for b in every
-                         if (b.policy, b.effective) in self.withdrawn)
+            key = (t.policy, t.variant, t.translates)
+            of[key] = (*of.get(key, ()), t)
+        every = sorted(self.building.values(),
+                       key=lambda b: (b.policy, b.variant or "", b.effective))
+        versions = tuple(version(b, of.get((b.policy, b.variant, b.effective), ()))
+                         for b in every if (b.policy, b.variant, b.effective)
+                         not in self.withdrawn)
+        replaced = tuple((version(b), self.withdrawn[(b.policy, b.variant, b.effective)])
+                         for b in every if (b.policy, b.variant, b.effective) in self.withdrawn)
         return History(versions, head, tuple(sorted(self.problems.values())), replaced,
-                       translations, {(b.policy, b.effective): b.renamed for b in every})
+                       translations, {(b.policy, b.variant, b.effective): b.renamed
+                                      for b in every})
 
     def to_json(self) -> dict[str, Any]:
         return {
+            "format": WALK_FORMAT,
             "head": self.head,
             "live": {p: list(v) for p, v in self.live.items()},
-            "building": [[b.policy, b.effective.isoformat(), b.path, b.blob,
+            "building": [[b.policy, b.variant, b.effective.isoformat(), b.path, b.blob,
                           [_commit_json(c) for c in b.commits],
                           _commit_json(b.introduced), b.renamed]
                          for b in self.building.values()],
-            "carried": {p: d.isoformat() for p, d in self.carried.items()},
-            "withdrawn": [[p, d.isoformat(), _commit_json(c)]
-                          for (p, d), c in self.withdrawn.items()],
+            "carried": [[p, v, d.isoformat()] for (p, v), d in self.carried.items()],
+            "withdrawn": [[p, v, d.isoformat(), _commit_json(c)]
+                          for (p, v, d), c in self.withdrawn.items()],
             "problems": [[p.path, p.line, p.message] for p in self.problems.values()],
-            "translating": [[p, lang, d.isoformat(), b.path, b.blob,
+            "translating": [[p, v, lang, d.isoformat(), b.path, b.blob,
                              [_commit_json(c) for c in b.commits], _commit_json(b.introduced)]
-                            for (p, lang, d), b in self.translating.items()],
+                            for (p, v, lang, d), b in self.translating.items()],
         }
 
     @classmethod
     def from_json(cls, data: Any, zone: ZoneInfo) -> _Walk:
         """Raises KeyError, TypeError or ValueError on anything but what `to_json` wrote."""
+        if data["format"] != WALK_FORMAT:  # kept by an older policybook: read afresh
+            raise ValueError("another format of the walk")
         walk = cls(zone, head=str(data["head"]))
-        walk.live = {str(p): (str(v[0]), str(v[1])) for p, v in data["live"].items()}
-        for policy, day, path, blob, commits, introduced, renamed in data["building"]:
+        walk.live = {str(p): (str(v[0]), _variant(v[1]), str(v[2]))
+                     for p, v in data["live"].items()}
+        for policy, variant, day, path, blob, commits, introduced, renamed \
+                in data["building"]:
             effective = dt.date.fromisoformat(day)
-            walk.building[(policy, effective)] = _Building(
+            walk.building[(policy, _variant(variant), effective)] = _Building(
                 str(policy), effective, str(path), str(blob), _commit(introduced),
-                [_commit(c) for c in commits], None if renamed is None else str(renamed))
-        walk.carried = {str(p): dt.date.fromisoformat(d) for p, d in data["carried"].items()}
-        walk.withdrawn = {(str(p), dt.date.fromisoformat(d)): _commit(c)
-                          for p, d, c in data["withdrawn"]}
+                [_commit(c) for c in commits], _variant(variant),
+                None if renamed is None else str(renamed))
+        walk.carried = {(str(p), _variant(v)): dt.date.fromisoformat(d)
+                        for p, v, d in data["carried"]}
+        walk.withdrawn = {(str(p), _variant(v), dt.date.fromisoformat(d)): _commit(c)
+                          for p, v, d, c in data["withdrawn"]}
         walk.problems = {str(path): Problem(str(path), int(line), str(message))
                          for path, line, message in data["problems"]}
-        # A walk kept before translations were read has no key: KeyError, read afresh.
-        for policy, language, day, path, blob, commits, introduced in data["translating"]:
+        for policy, variant, language, day, path, blob, commits, introduced \
+                in data["translating"]:
             effective = dt.date.fromisoformat(day)
-            walk.translating[(str(policy), str(language), effective)] = _Building(
-                str(policy), effective, str(path), str(blob), _commit(introduced),
-                [_commit(c) for c in commits])
+            walk.translating[(str(policy), _variant(variant), str(language), effective)] = \
+                _Building(str(policy), effective, str(path), str(blob), _commit(introduced),
+                          [_commit(c) for c in commits], _variant(variant))
         return walk
+
+
+def _variant(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+def _sortable(key: tuple[str, str | None, str, dt.date]) -> tuple[str, str, str, dt.date]:
+    policy, variant, language, day = key
+    return policy, variant or "", language, day
 
 
 def _first_parent_after(repo: git.Repo, base: str, head: str) -> bool:
@@ -527,7 +578,7 @@ def read_history(root: Path, ref: str | None = None, content_dir: str = "content
         if memo in _histories:
             return _histories[memo]
         disk = DiskCache(cache_folder(root), "history")
-        slot = digest("history", content_dir, zone.key, ref or "HEAD")
+        slot = digest(f"history-{WALK_FORMAT}", content_dir, zone.key, ref or "HEAD")
         walk = _load_walk(disk, slot, zone)
         if walk is None or walk.head is None or (
                 walk.head != sha and not _first_parent_after(repo, walk.head, sha)):
@@ -549,7 +600,8 @@ def read_history(root: Path, ref: str | None = None, content_dir: str = "content
 def _renamed(history: History) -> History:
     """The history with renamed policies' versions under their new ids (`renamed-from:`)."""
     declared = history.declared_renames
-    renames = rename_map(history.versions, lambda v: declared.get((v.policy, v.effective)))
+    renames = rename_map(history.versions,
+                         lambda v: declared.get((v.policy, v.variant, v.effective)))
     if not renames:
         return history
     withdrawn = tuple((replace(v, policy=renames.get(v.policy, v.policy)), c)
@@ -569,9 +621,9 @@ def _load_walk(disk: DiskCache, slot: str, zone: ZoneInfo) -> _Walk | None:
         return None
 
 
-def policy_text_at(root: Path, policy: str, rev: str,
-                   content_dir: str = "content") -> tuple[str, str]:
-    """(path, text) of the file that holds `policy` in commit `rev`."""
+def policy_text_at(root: Path, policy: str, rev: str, content_dir: str = "content",
+                   variant: str | None = None) -> tuple[str, str]:
+    """(path, text) of the file that holds `policy` (its `variant`) in commit `rev`."""
     with open_repo(root) as repo:
         sha = resolve_ref(repo, rev)
         assert sha is not None
@@ -592,12 +644,13 @@ def policy_text_at(root: Path, policy: str, rev: str,
             if "translates" in dict(front.extra):
                 continue  # a translation of the policy, not the policy's own file
             pid = front.policy or default_policy_id(path)
-            if pid == policy:
+            if pid == policy and read_declaration(text).variant == variant:
                 return path, text
             if pid:
                 found.append(pid)
         known = ", ".join(sorted(set(found))) or "none"
-        raise HistoryError(f"no policy '{policy}' in revision '{rev}' (policies there: {known})")
+        what = f"policy '{policy}'" + (f" (variant '{variant}')" if variant else "")
+        raise HistoryError(f"no {what} in revision '{rev}' (policies there: {known})")
 
 
 class HistoryCache:

@@ -47,6 +47,7 @@ class NoticeSpec:
     due_at: dt.datetime  # when sending may start (aware)
     effective_at: dt.datetime  # when the version takes effect (aware): recipients are added
     # on every run before this moment, and never after the first run past it
+    variant: str | None = None  # the regional variant announced (None: the general one)
 
 
 @dataclass(frozen=True)
@@ -74,13 +75,18 @@ class Notice:
     resumed_at: dt.datetime | None = None
     control_by: str | None = None
     control_reason: str | None = None
+    variant: str | None = None  # the regional variant announced (None: the general one)
 
     @property
     def key(self) -> str:
-        return f"{self.policy}@{self.effective.isoformat()}"
+        """`privacy-policy@2027-01-15`, `privacy-policy:eea@2027-03-01` for a variant."""
+        name = self.policy if self.variant is None else f"{self.policy}:{self.variant}"
+        return f"{name}@{self.effective.isoformat()}"
 
 
-def notice_links(base_url: str, policy: str, effective: dt.date) -> tuple[str, str]:
+def notice_links(base_url: str, policy: str, effective: dt.date,
+                 variant: str | None = None) -> tuple[str, str]:
     """The site's pages for an upcoming version: (the version, its redline)."""
     base = base_url.rstrip("/") + "/"
-    return base + urls.upcoming_path(policy), base + urls.changes_path(policy, effective)
+    return (base + urls.upcoming_path(policy, variant),
+            base + urls.changes_path(policy, effective, variant))

@@ -158,7 +158,8 @@ def write_bundle(store: Store, ref: str, target: Path, root: Path, content_dir: 
             version_info.update(path=version.path, text_sha256=version.text_sha256)
             announced: str | None = None  # the commit may be gone from git: the hash stays
             with contextlib.suppress(PolicybookError):
-                announced = policy_text_at(root, n.policy, n.version, content_dir)[1]
+                announced = policy_text_at(root, n.policy, n.version, content_dir,
+                                           n.variant)[1]
             if announced is not None and _sha(announced.encode()) == version.text_sha256:
                 name = f"version/{PurePosixPath(version.path).name}"
                 out.write(name, [announced.encode("utf-8")])
@@ -166,7 +167,8 @@ def write_bundle(store: Store, ref: str, target: Path, root: Path, content_dir: 
         timeline = {"created_at": _iso(n.created_at), "due_at": _iso(n.due_at),
                     "started_at": _iso(n.started_at), "effective_at": _iso(n.effective_at),
                     "completed_at": _iso(n.completed_at)}
-        notice_info = {"id": n.id, "policy": n.policy, "effective": n.effective.isoformat(),
+        notice_info = {"id": n.id, "policy": n.policy, "variant": n.variant,
+                       "effective": n.effective.isoformat(),
                        "title": n.title, "state": n.state.value, "summary": n.summary,
                        "upcoming_url": n.upcoming_url, "changes_url": n.changes_url}
         # The totals as written (the ledger may move on while the bundle is written).

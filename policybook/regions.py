@@ -8,7 +8,12 @@ them). The file without `variant:` is the general variant: it applies to every c
 no other variant names, and to accounts without a country.
 
 This module decides which variant an account gets and checks the declarations; the
-history reader and the notices build on it (phase 2).
+history reader keys versions by (policy, variant) with `read_declaration`, and the state
+carries each timeline's `Variant` (`PolicyState.variant`, the general one with id None).
+
+The two keys are read from the front matter's raw lines here, not through the YAML
+reader: YAML 1.1 reads `NO` (Norway) as *false*, and a country list must not lose a
+country to a boolean.
 """
 
 from __future__ import annotations
@@ -57,6 +62,115 @@ def country_code(value: str | None) -> str | None:
 
 
 @dataclass(frozen=True)
+class Declaration:
+    """What a file's front matter says of its variant, as written (raw, unchecked)."""
+
+    variant: str | None  # the `variant:` id; None: the general variant
+    variant_line: int
+    applies_to: tuple[str, ...] | None  # the `applies-to:` entries; None: no such key
+    applies_line: int
+
+
+_KEY = re.compile(r"^(variant|applies-to)[ \t]*:[ \t]*(.*?)[ \t]*(?:#.*)?$")
+_ITEM = re.compile(r"^[ \t]+-[ \t]*(.*?)[ \t]*(?:#.*)?$")
+
+
+def _unquote(value: str) -> str:
+    value = value.strip()
+    if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+        return value[1:-1].strip()
+    return value
+
+
+def read_declaration(text: str) -> Declaration:
+    """`variant:` and `applies-to:` from a policy's front matter (flow list `[EEA, GB]`,
+    comma-separated `EEA, GB`, or a block list of `- EEA` lines)."""
+    lines = text.lstrip("\ufeff").split("\n")
+    variant: str | None = None
+    variant_line = applies_line = 1
+    applies: list[str] | None = None
+    if not lines or lines[0].rstrip() != "---":
+        return Declaration(None, 1, None, 1)
+    block = False
+    for number, line in enumerate(lines[1:], start=2):
+        if line.rstrip() in ("---", "..."):
+            break
+        if block:
+            item = _ITEM.match(line)
+            if item is not None and applies is not None:
+                applies.append(_unquote(item.group(1)))
+                continue
+            block = False
+        found = _KEY.match(line)
+        if found is None:
+            continue
+        key, value = found.group(1), found.group(2)
+        if key == "variant":
+            variant, variant_line = _unquote(value) or None, number
+            continue
+        applies_line = number
+        if not value:
+            applies, block = [], True
+            continue
+        inner = value[1:-1] if value.startswith("[") and value.endswith("]") else value
+        applies = [_unquote(part) for part in inner.split(",") if part.strip()]
+    return Declaration(variant, variant_line, None if applies is None else tuple(applies),
+                       applies_line)
+
+
+def check_declaration(declaration: Declaration, path: str, policy: str,
+                      regions: Mapping[str, frozenset[str]], policies: Iterable[str] = ()
+                      ) -> tuple[Variant, tuple[Problem, ...]]:
+    """The `Variant` a source file declares, and its `file:line` problems."""
+    problems: list[Problem] = []
+    d = declaration
+    if d.variant is not None:
+        problems += check_variant_id(d.variant, path, d.variant_line, policies)
+    countries: frozenset[str] | None = None
+    if d.applies_to is not None:
+        countries, found = expand(d.applies_to, regions, path, d.applies_line)
+        problems += found
+    elif d.variant is not None:
+        problems.append(Problem(path, d.variant_line, f"variant {d.variant!r} names no "
+                                "countries: add 'applies-to: [EEA, GB]' (ISO country codes or "
+                                "regions from policybook.toml)"))
+        countries = frozenset()
+    line = d.variant_line if d.variant is not None else d.applies_line
+    return Variant(policy, d.variant, countries, path, line), tuple(problems)
+
+
+def label(policy: str, variant: str | None) -> str:
+    """How commands and logs name a timeline: `privacy-policy (eea)`."""
+    return policy if variant is None else f"{policy} ({variant})"
+
+
+def describe_countries(countries: frozenset[str],
+                       regions: Mapping[str, frozenset[str]] | None = None) -> str:
+    """`EEA, CH, GB`: the largest named regions a set covers whole, then the other codes."""
+    known = {**DEFAULT_REGIONS, **(regions or {})}
+    left, names = set(countries), []
+    for name, codes in sorted(known.items(), key=lambda kv: -len(kv[1])):
+        if codes and codes <= left:
+            names.append(name)
+            left -= codes
+    return ", ".join([*names, *sorted(left)]) or "no country"
+
+
+def split_name(name: str) -> tuple[str, str | None]:
+    """`privacy-policy:eea` -> ("privacy-policy", "eea"); a plain id has no variant. The
+    CLI's spelling of a variant (`diff privacy-policy:eea@in-force`, `versions`, `notices`):
+    a colon, which no policy id or variant id contains."""
+    policy, sep, variant = name.strip().partition(":")
+    return policy, (variant or None) if sep else None
+
+
+def timeline_key(policy: str, variant: str | None) -> str:
+    """`privacy-policy` or `privacy-policy.eea`: one string per timeline (a dict key, the
+    stem of the variant's file name)."""
+    return policy if variant is None else f"{policy}.{variant}"
+
+
+@dataclass(frozen=True)
 class Variant:
     """One variant of a policy: `id` None for the general one (applies to the rest)."""
 
@@ -69,7 +183,16 @@ class Variant:
     @property
     def key(self) -> str:
         """`privacy-policy` or `privacy-policy.eea`: how files, plans and logs name it."""
-        return self.policy if self.id is None else f"{self.policy}.{self.id}"
+        return timeline_key(self.policy, self.id)
+
+    @property
+    def label(self) -> str:
+        return label(self.policy, self.id)
+
+
+def general(policy: str, path: str = "") -> Variant:
+    """The general variant of a policy (every country no other variant names)."""
+    return Variant(policy, None, None, path)
 
 
 def expand(applies_to: Sequence[str], regions: Mapping[str, frozenset[str]], path: str,
@@ -95,6 +218,10 @@ def expand(applies_to: Sequence[str], regions: Mapping[str, frozenset[str]], pat
         problems.append(Problem(path, line, "applies-to is empty; list the countries or "
                                 "regions this variant applies to"))
     return frozenset(found), tuple(problems)
+
+
+def valid_variant_id(variant: str) -> bool:
+    return bool(_VARIANT_ID.match(variant))
 
 
 def check_variant_id(variant: str, path: str, line: int,

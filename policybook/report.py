@@ -20,6 +20,7 @@ from .diff import BlockChange, BlockChangeKind, ChangeKind, ItemChange, ItemKind
 from .document import Document
 from .materiality import Assessment, ChangeAssessment, Reason
 from .redline import Op, Redline
+from .regions import label, read_declaration
 
 _GROUPABLE = (ChangeKind.RELEVELED, ChangeKind.RENUMBERED, ChangeKind.MOVED)
 
@@ -63,7 +64,8 @@ def _doc_label(doc: Document) -> str:
 
 def _headline(a: Assessment) -> str:
     cs = a.changeset
-    return f"{cs.new.policy_id}: {_doc_label(cs.old)} → {_doc_label(cs.new)}"
+    name = label(cs.new.policy_id, read_declaration(cs.new.source).variant)
+    return f"{name}: {_doc_label(cs.old)} → {_doc_label(cs.new)}"
 
 
 def _group_line(group: Group) -> str:

@@ -29,6 +29,7 @@ from dataclasses import dataclass, replace
 from enum import StrEnum
 
 from .document import SUMMARY_CONFIRMED
+from .regions import Variant, label, timeline_key
 from .timeline import (
     ON_TIME_GRACE,
     Banner,
@@ -70,9 +71,10 @@ class StateProblem:
     field: str  # the front-matter key the message is about (its line is shown)
     message: str  # says what is wrong and how to fix it
     reasons: tuple[str, ...] = ()
+    variant: str | None = None  # the regional variant's id (None: the general one)
 
     def __str__(self) -> str:
-        return f"{self.policy}@{self.effective}: {self.message}"
+        return f"{label(self.policy, self.variant)}@{self.effective}: {self.message}"
 
 
 @dataclass(frozen=True)
@@ -117,6 +119,31 @@ class PolicyState:
     withdrawn: tuple[Withdrawn, ...] = ()
     held: tuple[tuple[dt.date, Held], ...] = ()  # every fixed version edited later
     problems: tuple[StateProblem, ...] = ()
+    # The regional variant this timeline is (docs/languages.md): its id and the countries
+    # it applies to. The general variant is `Variant(id=None, countries=None)` (every
+    # country no other variant names); the builder always sets it, None only in states
+    # made by hand. `variants` are all of the policy's, for `regions.audience`.
+    variant: Variant | None = None
+    variants: tuple[Variant, ...] = ()
+
+    @property
+    def variant_id(self) -> str | None:
+        return None if self.variant is None else self.variant.id
+
+    @property
+    def timeline(self) -> str:
+        """`privacy-policy`, or `privacy-policy.eea` for a variant: a key per timeline."""
+        return timeline_key(self.policy, self.variant_id)
+
+    @property
+    def label(self) -> str:
+        """How commands name it: `privacy-policy (eea)`."""
+        return label(self.policy, self.variant_id)
+
+    def languages(self, effective: dt.date) -> tuple[str, ...]:
+        """The languages the version of `effective` is translated into (not the source's)."""
+        vp = self.plan(effective)
+        return () if vp is None else tuple(t.language for t in vp.version.translations)
 
     def plan(self, effective: dt.date) -> VersionPlan | None:
         return next((p for p in self.versions if p.version.effective == effective), None)
@@ -271,13 +298,15 @@ def policy_state(policy: str, versions: Sequence[Version], verdicts: Mapping[dt.
                  notices: Mapping[dt.date, NoticeRecord], settings: Settings, now: dt.datetime,
                  *, held: Mapping[dt.date, Held] | None = None,
                  summaries: Mapping[dt.date, SummaryFacts] | None = None,
-                 withdrawn: Sequence[Withdrawn] = (), tracked: bool = True) -> PolicyState:
+                 withdrawn: Sequence[Withdrawn] = (), tracked: bool = True,
+                 variant: Variant | None = None,
+                 variants: Sequence[Variant] = ()) -> PolicyState:
     """The state of one policy at `now`. `versions` are as committed; `held` names the
     fixed versions edited later (`verdicts` must judge the texts in effect); `tracked`
     is False without a database (`notices` are then assumed, see `assumed_notices`)."""
     plans = planned(versions, verdicts, notices, settings, held=held, tracked=tracked)
     return state_at(policy, plans, settings, now, held=held, summaries=summaries,
-                    withdrawn=withdrawn)
+                    withdrawn=withdrawn, variant=variant, variants=variants)
 
 
 def planned(versions: Sequence[Version], verdicts: Mapping[dt.date, Verdict],
@@ -295,13 +324,17 @@ def planned(versions: Sequence[Version], verdicts: Mapping[dt.date, Verdict],
 def state_at(policy: str, plans: tuple[VersionPlan, ...], settings: Settings,
              now: dt.datetime, *, held: Mapping[dt.date, Held] | None = None,
              summaries: Mapping[dt.date, SummaryFacts] | None = None,
-             withdrawn: Sequence[Withdrawn] = ()) -> PolicyState:
-    """The state at `now` from a policy's timeline (see `planned`)."""
+             withdrawn: Sequence[Withdrawn] = (), variant: Variant | None = None,
+             variants: Sequence[Variant] = ()) -> PolicyState:
+    """The state at `now` from a policy's (or a variant's) timeline (see `planned`)."""
     held = held or {}
     live, nxt = current(plans, now), next_up(plans, now)
     problems = _problems(policy, plans, live, nxt, held, summaries or {}, settings, now)
+    if variant is not None and variant.id is not None:
+        problems = [replace(p, variant=variant.id) for p in problems]
     return PolicyState(policy, now, plans, live, nxt, banner(plans, now, settings),
-                       tuple(withdrawn), tuple(sorted(held.items())), tuple(problems))
+                       tuple(withdrawn), tuple(sorted(held.items())), tuple(problems),
+                       variant, tuple(variants))
 
 
 def assumed_notices(versions: Sequence[Version], verdicts: Mapping[dt.date, Verdict],
@@ -335,8 +368,14 @@ class State:
     tracked: bool  # a database is on record (else see `untracked`)
     skipped: tuple[str, ...] = ()  # files the history could not read, as messages
 
-    def policy(self, policy: str) -> PolicyState | None:
-        return next((p for p in self.policies if p.policy == policy), None)
+    def policy(self, policy: str, variant: str | None = None) -> PolicyState | None:
+        """The timeline of `policy`'s `variant` (None: its general one)."""
+        return next((p for p in self.policies
+                     if p.policy == policy and p.variant_id == variant), None)
+
+    def timelines(self, policy: str) -> tuple[PolicyState, ...]:
+        """Every variant of `policy`, the general one first."""
+        return tuple(p for p in self.policies if p.policy == policy)
 
     @property
     def problems(self) -> tuple[StateProblem, ...]:

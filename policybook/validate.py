@@ -13,6 +13,7 @@ from collections.abc import Iterable, Sequence
 
 from .document import KNOWN_KEYS, SUMMARY_CONFIRMED, Document, Section
 from .errors import Problem
+from .regions import read_declaration
 
 
 def validate(doc: Document) -> list[Problem]:
@@ -29,17 +30,20 @@ def validate_all(docs: Sequence[Document]) -> list[Problem]:
     problems: list[Problem] = []
     for doc in docs:
         problems += validate(doc)
-    first: dict[str, Document] = {}
+    # A policy's regional variants share its id: one file per (policy, variant).
+    first: dict[tuple[str, str | None], Document] = {}
     for doc in docs:
         pid = doc.front.policy
         if not pid:
             continue
-        if pid in first:
+        key = (pid, read_declaration(doc.source).variant)
+        if key in first:
+            what = f"policy id '{pid}'" + (f" with variant '{key[1]}'" if key[1] else "")
             problems.append(Problem(doc.path, doc.front.line_of("policy"),
-                                    f"policy id '{pid}' is already used by {first[pid].path}; "
-                                    "each policy needs its own id"))
+                                    f"{what} is already used by {first[key].path}; each "
+                                    "policy (and each of its variants) needs its own file"))
         else:
-            first[pid] = doc
+            first[key] = doc
     return sorted(set(problems))
 
 

@@ -44,6 +44,7 @@ class Translated:
     introduced: Commit
     final: Commit
     commits: tuple[Commit, ...] = ()
+    variant: str | None = None  # the variant it translates (None: the general one)
 
 
 class LazyText:
@@ -97,13 +98,25 @@ class Version:
     final: Commit  # the newest commit for this effective date (its final text)
     commits: tuple[Commit, ...] = ()  # every commit that changed this version, oldest first
     translations: tuple[Translated, ...] = ()  # those that translate it, by language
+    # The regional variant whose timeline this version is on (`variant:` in its front
+    # matter; None: the general variant). A policy's timelines are keyed by (policy,
+    # variant): a variant's version is judged against the variant's previous version.
+    variant: str | None = None
+
+    @property
+    def timeline(self) -> str:
+        """`privacy-policy` or `privacy-policy.eea` (see `regions.timeline_key`)."""
+        return self.policy if self.variant is None else f"{self.policy}.{self.variant}"
 
     def translation(self, language: str) -> Translated | None:
         return next((t for t in self.translations if t.language == language), None)
 
     @property
     def key(self) -> str:
-        return f"{self.policy}@{self.effective.isoformat()}"
+        """`privacy-policy@2027-01-15`; `privacy-policy:eea@2027-03-01` for a variant (the
+        CLI's spelling, and the audit log's subject)."""
+        name = self.policy if self.variant is None else f"{self.policy}:{self.variant}"
+        return f"{name}@{self.effective.isoformat()}"
 
 
 def effective_moment(effective: dt.date, zone: ZoneInfo) -> dt.datetime:
@@ -151,6 +164,17 @@ def by_policy(versions: Iterable[Version]) -> dict[str, tuple[Version, ...]]:
     return {k: tuple(sorted(g, key=lambda v: v.effective)) for k, g in sorted(groups.items())}
 
 
+def by_timeline(versions: Iterable[Version]
+                ) -> dict[tuple[str, str | None], tuple[Version, ...]]:
+    """Versions grouped by (policy, variant), each group sorted by effective date; the
+    general variant (None) of a policy comes before its regional ones."""
+    groups: dict[tuple[str, str | None], list[Version]] = {}
+    for v in versions:
+        groups.setdefault((v.policy, v.variant), []).append(v)
+    return {k: tuple(sorted(g, key=lambda v: v.effective))
+            for k, g in sorted(groups.items(), key=lambda kv: (kv[0][0], kv[0][1] or ""))}
+
+
 _RENAMED = re.compile(r"^renamed-from:[ \t]*[\"']?([a-z0-9][a-z0-9-]{0,79})[\"']?[ \t]*$",
                       re.MULTILINE)
 
@@ -194,9 +218,10 @@ def follow_renames(versions: Sequence[Version],
     renames = rename_map(versions) if renames is None else renames
     if not renames:
         return tuple(versions)
-    kept: dict[tuple[str, dt.date], Version] = {}
+    kept: dict[tuple[str, str | None, dt.date], Version] = {}
     for v in versions:
         new = renames.get(v.policy, v.policy)
-        if (new, v.effective) not in kept or v.policy == new:
-            kept[(new, v.effective)] = v if new == v.policy else replace(v, policy=new)
+        if (new, v.variant, v.effective) not in kept or v.policy == new:
+            kept[(new, v.variant, v.effective)] = v if new == v.policy \
+                else replace(v, policy=new)
     return tuple(kept.values())

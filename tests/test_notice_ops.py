@@ -22,6 +22,7 @@ from policybook.mail.safety import check_production
 from policybook.proof import ProofError, neutral, unneutral, verify_bundle
 from policybook.store import Store, create_engine, proof
 from policybook.store.schema import SCHEMA_VERSION, deliveries, metadata
+from policybook.store.schema import notices as notices_table
 from tests.helpers import CliResult, GitRepo, policy
 from tests.support.fixtures import SENDGRID_KEY
 from tests.support.sendgrid_server import SendGridServer
@@ -301,13 +302,23 @@ def test_neutral_cells_round_trip() -> None:
         assert not neutral(value).startswith(("=", "+", "-", "@", "\t"))
 
 
+def v3_notices(md: sa.MetaData) -> sa.Table:
+    """pb_notices as schema version 3 made it: no variant, unique (policy, effective,
+    version)."""
+    columns = [c._copy() for c in notices_table.columns if c.name != "variant"]
+    return sa.Table("pb_notices", md, *columns,
+                    sa.UniqueConstraint("policy", "effective", "version",
+                                        name="pb_notices_version"))
+
+
 def test_migration_from_schema_1(db_url: str) -> None:
     """A database made by the previous release is upgraded in place (SQLite and
     PostgreSQL): the digest column and the proof tables appear, rows are kept."""
     engine = create_engine(db_url)
-    old = [t for t in metadata.sorted_tables
-           if t.name not in ("pb_notice_messages", "pb_notice_versions", "pb_test_sends")]
+    old = [t for t in metadata.sorted_tables if t.name not in (
+        "pb_notices", "pb_notice_messages", "pb_notice_versions", "pb_test_sends")]
     with engine.begin() as conn:
+        v3_notices(sa.MetaData()).create(conn)
         metadata.create_all(conn, tables=old)
         conn.execute(sa.text("ALTER TABLE pb_deliveries DROP COLUMN message_sha256"))
         for column in ("paused_at", "resumed_at", "control_by", "control_reason"):  # v3

@@ -10,6 +10,7 @@ import sys
 import click
 
 from ..document import parse_document
+from ..regions import read_declaration
 from ..workflows.diffing import Format, compare, file_side, load_side, render, replaced_sides
 from .common import Env, now_option, parse_now, pass_env
 
@@ -45,6 +46,7 @@ def diff(env: Env, old: str, new: str | None, fmt: str, fail_on_material: bool,
     Examples:
       policybook diff content/privacy-policy.md            # your edit vs. in force
       policybook diff privacy-policy@2013-11-28 privacy-policy@upcoming
+      policybook diff privacy-policy:eea@in-force privacy-policy:eea@upcoming
       policybook diff privacy-policy@HEAD~3 content/privacy-policy.md --format html
       policybook diff old.md new.md --format markdown > comment.md
       policybook diff old.md new.md --format json --fail-on-material
@@ -57,7 +59,9 @@ def diff(env: Env, old: str, new: str | None, fmt: str, fail_on_material: bool,
         new_side = file_side(new_side, doc.front.effective)
         # The editor's question: the edit against the version it replaces (the pending one
         # while one is pending), then what readers will see against the version in force.
-        old_side, in_force = replaced_sides(doc.policy_id, env, moment, ref)
+        variant = read_declaration(new_side.text).variant  # a variant: its own timeline
+        name = doc.policy_id if variant is None else f"{doc.policy_id}:{variant}"
+        old_side, in_force = replaced_sides(name, env, moment, ref)
         if in_force is not None:
             cumulative = compare(in_force, new_side)
     else:

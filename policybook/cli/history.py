@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 import click
 
+from ..regions import label
 from ..wiring import Wiring
 from ..workflows.versions import VersionRow, version_rows
 from .common import Env, echo_json, now_option, parse_now, pass_env
@@ -16,6 +17,7 @@ def _row_json(row: VersionRow) -> dict[str, object]:
     v = row.version
     return {
         "policy": v.policy,
+        "variant": v.variant,
         "effective": v.effective.isoformat(),
         "effective_at": row.effective_at.isoformat(),
         "status": str(row.status),
@@ -50,10 +52,14 @@ def versions(env: Env, policy: str | None, ref: str | None, as_json: bool,
              now: str | None) -> None:
     """List every version of every policy (or of POLICY) from the git history.
 
+    A regional variant is named POLICY:VARIANT (privacy-policy:eea); POLICY alone lists
+    every variant of the policy.
+
     \b
     Examples:
       policybook versions
       policybook versions privacy-policy --json
+      policybook versions privacy-policy:eea
       policybook versions --ref origin/main --now 2027-01-15
     """
     config = env.config
@@ -76,8 +82,9 @@ def versions(env: Env, policy: str | None, ref: str | None, as_json: bool,
         if row.held_back:
             note = (f"MATERIAL edit held back ({', '.join(row.edited_after_effect)}): the text "
                     "that took effect (or was announced) stays; see policybook plan")
-        cells.append((v.policy, v.effective.isoformat(), str(row.status), row.verdict(),
-                      v.final.short, v.final.author, v.final.date.date().isoformat(), note))
+        cells.append((label(v.policy, v.variant), v.effective.isoformat(), str(row.status),
+                      row.verdict(), v.final.short, v.final.author,
+                      v.final.date.date().isoformat(), note))
     lines = [f"note: {problem}" for problem in state.skipped]
     if not rows:
         lines.insert(0, "no versions: commit a policy in content/ first")

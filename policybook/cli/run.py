@@ -11,10 +11,11 @@ import click
 
 from ..config import Config
 from ..errors import PolicybookError
+from ..regions import describe_countries, split_name
 from ..state import PolicyState, ProblemKind
 from ..timeline import VersionPlan
 from ..wiring import Wiring
-from ..workflows.planning import Plans, notice_facts
+from ..workflows.planning import NoticeKey, Plans, notice_facts
 from ..workflows.state import plans_of
 from .common import Env, echo_json, now_option, parse_now, pass_env
 
@@ -34,21 +35,38 @@ def _audience(count: int | None) -> str:
     return "every account holder" if count is None else f"{count:,} accounts"
 
 
+def _who(plan: PolicyState, accounts: int | None, config: Config) -> str:
+    """Who a notice of this timeline goes to: a regional variant tells only the accounts
+    of its countries, the general variant every account no other variant covers."""
+    variant, others = plan.variant, [v for v in plan.variants if v != plan.variant]
+    regions = config.region_map
+    if variant is not None and variant.countries is not None:
+        return (f"the accounts in {describe_countries(variant.countries, regions)} "
+                f"(variant {variant.id or 'general'})")
+    regional = [v for v in others if v.countries]
+    if regional:
+        names = ", ".join(v.id or "general" for v in regional)
+        return f"{_audience(accounts)} except those of the variant{'s' * (len(regional) > 1)} " \
+            f"{names}"
+    return _audience(accounts)
+
+
 def describe(plan: PolicyState, plans: Plans, config: Config, accounts: int | None,
-             notices: dict[tuple[str, dt.date], dict[str, Any]]) -> list[str]:
-    """The timeline of one policy, in sentences a lawyer can read."""
+             notices: dict[NoticeKey, dict[str, Any]]) -> list[str]:
+    """The timeline of one policy (or variant), in sentences a lawyer can read."""
     utc, zone = dt.UTC, config.zone
     live, nxt = plan.in_force, plan.upcoming
+    name = plan.label
     lines: list[str] = []
     if nxt is None:
         since = f" since {_at(live.switch_at, zone)}" if live and live.switch_at else ""
-        lines.append(f"{plan.policy}: the version of {live.version.effective} is in force{since}; "
-                     "nothing upcoming." if live else f"{plan.policy}: no version yet.")
+        lines.append(f"{name}: the version of {live.version.effective} is in force{since}; "
+                     "nothing upcoming." if live else f"{name}: no version yet.")
         return lines + [f"  problem: {p.message}" for p in plan.problems]
     v = nxt.version
     if not nxt.material:
         first = nxt.verdict is None
-        lines.append(f"{plan.policy}: the version of {v.effective} is "
+        lines.append(f"{name}: the version of {v.effective} is "
                      f"{'the first version' if first else 'EDITORIAL'}: no e-mail, no banner; "
                      f"in force {_at(nxt.switch_at, zone)}.")
     else:
@@ -71,11 +89,12 @@ def describe(plan: PolicyState, plans: Plans, config: Config, accounts: int | No
             switch = f"in force {_at(nxt.effective_at, zone)} once its notice goes out on time"
         else:
             switch = "in force only once its notice has run its full period"
-        lines.append(f"{plan.policy}: the version of {v.effective} is MATERIAL ({n} reason"
-                     f"{'s' if n != 1 else ''}). E-mail to {_audience(accounts)} due "
+        lines.append(f"{name}: the version of {v.effective} is MATERIAL ({n} reason"
+                     f"{'s' if n != 1 else ''}). E-mail to {_who(plan, accounts, config)} due "
                      f"{_at(due, utc)}; banner from {banner_from}; {switch}.")
         lines += [f"  - {r}" for r in reasons]
-        lines += _notice_lines(nxt, notices.get((plan.policy, v.effective)), config, plans.now)
+        lines += _notice_lines(nxt, notices.get((plan.policy, v.variant, v.effective)), config,
+                               plans.now)
     if live is not None:
         lines.append(f"  in force now: the version of {live.version.effective}"
                      + (f" (since {_at(live.switch_at, zone)})" if live.switch_at else ""))
@@ -134,16 +153,16 @@ def _cancelled_lines(vp: VersionPlan, notice: dict[str, Any], config: Config) ->
             f"banner is withdrawn; {effect}.",
             "  next: withdraw the version, give it a new effective date (a new version with "
             "its own notice), or start its notice again with 'policybook notices send "
-            f"{v.policy}@{v.effective} --again'."]
+            f"{v.key} --again'."]
 
 
 def _plan_json(plan: PolicyState, config: Config,
-               notices: dict[tuple[str, dt.date], dict[str, Any]]) -> dict[str, Any]:
+               notices: dict[NoticeKey, dict[str, Any]]) -> dict[str, Any]:
     def version(vp: VersionPlan | None) -> dict[str, Any] | None:
         if vp is None:
             return None
         v = vp.version
-        notice = notices.get((v.policy, v.effective))
+        notice = notices.get((v.policy, v.variant, v.effective))
         return {
             "effective": v.effective.isoformat(),
             "effective_at": vp.effective_at.isoformat(),
@@ -167,6 +186,9 @@ def _plan_json(plan: PolicyState, config: Config,
     banner = plan.banner
     return {
         "policy": plan.policy,
+        "variant": plan.variant_id,
+        "countries": sorted(plan.variant.countries) if plan.variant is not None
+        and plan.variant.countries is not None else None,
         "in_force": version(plan.in_force),
         "upcoming": version(plan.upcoming),
         "problems": [{"kind": str(p.kind), "effective": p.effective.isoformat(),
@@ -186,17 +208,23 @@ def _plan_json(plan: PolicyState, config: Config,
 def plan(env: Env, policy: str | None, as_json: bool, now: str | None) -> None:
     """The notice timeline: what is in force, what comes next, when notices go out.
 
+    Each regional variant has its own timeline, named POLICY:VARIANT (privacy-policy:eea);
+    POLICY alone plans every variant of the policy.
+
     \b
     Examples:
       policybook plan
       policybook plan privacy-policy --now 2026-12-16 --json
+      policybook plan privacy-policy:eea
     """
     config = env.config
     moment = parse_now(now, config.zone)
     with Wiring.open(config, moment) as wiring:
         plans = plans_of(wiring.builder, moment)
         accounts, notices = notice_facts(config, wiring.on_record)
-    chosen = [p for p in plans.policies if policy is None or p.policy == policy]
+    wanted, variant = split_name(policy) if policy is not None else (None, None)
+    chosen = [p for p in plans.policies if wanted is None or (
+        p.policy == wanted and (variant is None or p.variant_id == variant))]
     if policy is not None and not chosen:
         from ..errors import NotFoundError
 

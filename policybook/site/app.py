@@ -79,6 +79,16 @@ class _LanguageTag(Convertor[str]):
 register_url_convertor("lang", _LanguageTag())
 
 
+class _Prefix(_LanguageTag):
+    """A `/<lang>/` or `/<variant>/` prefix: a language tag or a variant id
+    (regions.py), never the site's own folders (`/assets/…`, `/api/…`)."""
+
+    regex = "(?!(?:assets|api)/)(?:[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})*|[a-z0-9]+(?:-[a-z0-9]+)*)"
+
+
+register_url_convertor("prefix", _Prefix())
+
+
 def _slash_redirect(request: Request, routes: Sequence[BaseRoute]) -> Response | None:
     """A redirect to the same path with the trailing slash added (or removed) when that
     path has a page, as a relative reference: the Host header never makes the Location,
@@ -132,7 +142,8 @@ def create_app(config: Config, source: StateSource, *, clock: Clock = system_clo
         await fresh()
         try:
             data = site.api(request.path_params["policy"], request.query_params.get("at"),
-                            clock(), request.query_params.get("lang"))
+                            clock(), request.query_params.get("lang"),
+                            request.query_params.get("country"))
         except NotFoundError as exc:
             return JSONResponse({"error": exc.message}, 404, headers=NO_STORE_CORS)
         except UsageError as exc:
@@ -160,6 +171,8 @@ def create_app(config: Config, source: StateSource, *, clock: Clock = system_clo
         policy, old, new = request.path_params["policy"], query(request, "from"), \
             query(request, "to")
         now = clock()
+        if "variant" in request.path_params:  # /<variant>/<policy>/compare/
+            policy = f"{policy}.{request.path_params['variant']}"
         if not old and not new:  # the form: cheap
             return _response(request, site.compare_page(policy, old, new, now))
         # One computation per (policy, pair) in flight; `now` decides only what the page
@@ -167,6 +180,13 @@ def create_app(config: Config, source: StateSource, *, clock: Clock = system_clo
         key = (policy, old, new)
         page = await slow.run(key, lambda: site.compare_page(policy, old, new, now))
         return _response(request, page)
+
+    def prefixed(page: Callable[..., Page], dated: bool = False) -> Callable[[Request], Any]:
+        """A page under `/<variant or language>/<policy>/` (see `Site.resolve`)."""
+        def call(request: Request, p: dict[str, str], now: dt.datetime) -> Page:
+            key, lang = site.resolve(p["first"], p["policy"], now)
+            return page(key, p["date"], now, lang) if dated else page(key, now, lang)
+        return html(call)
 
     routes: list[BaseRoute] = [
         *extra_routes,
@@ -186,17 +206,27 @@ def create_app(config: Config, source: StateSource, *, clock: Clock = system_clo
               html(lambda r, p, now: site.changes(p["policy"], p["date"], now))),
         Route("/{policy}/compare/", compare_route),
         Route("/{policy}/draft/", html(lambda r, p, now: site.draft(p["policy"], now))),
-        # The same pages in another language (languages.py): /fr/privacy-policy/...
-        Route("/{lang:lang}/{policy}/", html(lambda r, p, now: site.policy(p["policy"], now,
-                                                                       p["lang"]))),
-        Route("/{lang:lang}/{policy}/upcoming/",
-              html(lambda r, p, now: site.upcoming(p["policy"], now, p["lang"]))),
-        Route("/{lang:lang}/{policy}/versions/",
-              html(lambda r, p, now: site.archive(p["policy"], now, p["lang"]))),
-        Route("/{lang:lang}/{policy}/versions/{date}/",
-              html(lambda r, p, now: site.version(p["policy"], p["date"], now, p["lang"]))),
-        Route("/{lang:lang}/{policy}/changes/{date}/",
-              html(lambda r, p, now: site.changes(p["policy"], p["date"], now, p["lang"]))),
+        # A regional variant (/eea/privacy-policy/...) or another language
+        # (/fr/privacy-policy/...): one prefix, which `Site.resolve` tells apart.
+        Route("/{first:prefix}/{policy}/", prefixed(site.policy)),
+        Route("/{first:prefix}/{policy}/upcoming/", prefixed(site.upcoming)),
+        Route("/{first:prefix}/{policy}/versions/", prefixed(site.archive)),
+        Route("/{first:prefix}/{policy}/versions/{date}/", prefixed(site.version, dated=True)),
+        Route("/{first:prefix}/{policy}/changes/{date}/", prefixed(site.changes, dated=True)),
+        Route("/{variant:prefix}/{policy}/compare/", compare_route),
+        # A variant in another language: /fr/eea/privacy-policy/...
+        Route("/{lang:lang}/{variant}/{policy}/", html(lambda r, p, now: site.policy(
+            f"{p['policy']}.{p['variant']}", now, p["lang"]))),
+        Route("/{lang:lang}/{variant}/{policy}/upcoming/", html(lambda r, p, now: site.upcoming(
+            f"{p['policy']}.{p['variant']}", now, p["lang"]))),
+        Route("/{lang:lang}/{variant}/{policy}/versions/", html(lambda r, p, now: site.archive(
+            f"{p['policy']}.{p['variant']}", now, p["lang"]))),
+        Route("/{lang:lang}/{variant}/{policy}/versions/{date}/",
+              html(lambda r, p, now: site.version(f"{p['policy']}.{p['variant']}", p["date"],
+                                                  now, p["lang"]))),
+        Route("/{lang:lang}/{variant}/{policy}/changes/{date}/",
+              html(lambda r, p, now: site.changes(f"{p['policy']}.{p['variant']}", p["date"],
+                                                  now, p["lang"]))),
     ]
 
     async def not_found(request: Request, exc: Exception) -> Response:

@@ -4,6 +4,12 @@ Nothing here renders HTML, reads git or the clock: `site.py` (shell) feeds versi
 parsed documents in and turns these values into pages with the Jinja2 templates, the
 same way for the live server and the static build. Paths are relative to the site's
 root ("privacy-policy/versions/2027-01-15/"); templates prefix them with the base path.
+
+The pages of a policy are the pages of one *timeline*: the policy's general text, or
+one of its regional variants (docs/languages.md). The view models name a timeline by its
+key (`regions.timeline_key`: "privacy-policy", "privacy-policy.eea"; a dot is in no
+policy or variant id), and the path functions here take that key, so that a template's
+`P.policy_path(summary.policy)` is "eea/privacy-policy/" for the EEA variant.
 """
 
 from __future__ import annotations
@@ -11,23 +17,15 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
+from .. import urls
 from ..document import POLICY_ID, ChangeVerdict, Document
+from ..regions import describe_countries
 from ..state import PolicyState
 from ..timeline import Banner, BannerKind, Settings, VersionPlan
-from ..urls import (
-    api_path,
-    archive_path,
-    changes_path,
-    compare_path,
-    draft_path,
-    policy_path,
-    upcoming_path,
-    version_path,
-)
 from ..versions import WORKING_TREE, Version, edits_after_effect
 from .changes import Comparison
 
@@ -47,7 +45,15 @@ def is_draft(v: Version) -> bool:
 
 
 def valid_policy_id(text: str) -> bool:
-    return bool(POLICY_ID.match(text))
+    """A policy id, or a timeline key (`privacy-policy.eea`)."""
+    policy, _, variant = text.partition(".")
+    return bool(POLICY_ID.match(policy)) and (not variant or bool(POLICY_ID.match(variant)))
+
+
+def split_key(key: str) -> tuple[str, str | None]:
+    """"privacy-policy.eea" -> ("privacy-policy", "eea"); a policy id has no variant."""
+    policy, _, variant = key.partition(".")
+    return policy, variant or None
 
 
 def parse_date(text: str) -> dt.date | None:
@@ -61,9 +67,41 @@ def parse_date(text: str) -> dt.date | None:
 
 
 # ------------------------------------------------------------------ paths (see urls.py)
+# Each takes a timeline key ("privacy-policy" or "privacy-policy.eea").
 
-__all__ = ["api_path", "archive_path", "changes_path", "compare_path", "draft_path",
-           "policy_path", "upcoming_path", "version_path"]
+
+def policy_path(key: str) -> str:
+    return urls.policy_path(*split_key(key))
+
+
+def upcoming_path(key: str) -> str:
+    return urls.upcoming_path(*split_key(key))
+
+
+def archive_path(key: str) -> str:
+    return urls.archive_path(*split_key(key))
+
+
+def compare_path(key: str) -> str:
+    return urls.compare_path(*split_key(key))
+
+
+def draft_path(key: str) -> str:
+    return urls.draft_path(*split_key(key))
+
+
+def version_path(key: str, effective: dt.date) -> str:
+    policy, variant = split_key(key)
+    return urls.version_path(policy, effective, variant)
+
+
+def changes_path(key: str, effective: dt.date) -> str:
+    policy, variant = split_key(key)
+    return urls.changes_path(policy, effective, variant)
+
+
+def api_path(key: str) -> str:
+    return urls.api_path(split_key(key)[0])
 
 
 # ------------------------------------------------------------------ values
@@ -118,13 +156,15 @@ class VersionLabel:
 
 @dataclass(frozen=True)
 class PolicySummary:
-    policy: str
+    policy: str  # the timeline key ("privacy-policy.eea" for a variant)
     title: str
     in_force: VersionRef | None
     upcoming: VersionRef | None
     banner: Banner | None
     versions: int
     draft: VersionRef | None = None
+    variant: str | None = None  # the regional variant's id (None: the general text)
+    countries: str | None = None  # a regional text's countries ("EEA, CH, GB")
 
 
 @dataclass(frozen=True)
@@ -193,18 +233,19 @@ class SiteModel:
     redline against the version before it.
     """
 
-    states: Mapping[str, PolicyState]
+    states: Mapping[str, PolicyState]  # by timeline key (PolicyState.timeline)
     doc_of: Callable[[Version], Document]
     comparison_of: Callable[[Version], Comparison]
     settings: Settings
     now: dt.datetime
+    regions: Mapping[str, frozenset[str]] = field(default_factory=dict)  # [regions]
 
     def versions(self, policy: str) -> tuple[Version, ...]:
         state = self.states.get(policy)
         return tuple(p.version for p in state.versions) if state else ()
 
     def plan(self, v: Version) -> VersionPlan | None:
-        state = self.states.get(v.policy)
+        state = self.states.get(v.timeline)
         return state.plan(v.effective) if state else None
 
     def in_force(self, policy: str) -> VersionPlan | None:
@@ -222,7 +263,7 @@ class SiteModel:
 
     def ref(self, v: Version) -> VersionRef:
         plan = self.plan(v)
-        cur, nxt = self.in_force(v.policy), self.upcoming(v.policy)
+        cur, nxt = self.in_force(v.timeline), self.upcoming(v.timeline)
         starts = plan.effective_at if plan else dt.datetime.combine(
             v.effective, dt.time(0), tzinfo=self.settings.zone)
         switch_at = plan.switch_at if plan else starts
@@ -239,7 +280,7 @@ class SiteModel:
         doc = self.doc_of(v)
         verdict = self.comparison_of(v).verdict
         return VersionRef(
-            policy=v.policy, title=doc.title, effective=v.effective, starts=starts,
+            policy=v.timeline, title=doc.title, effective=v.effective, starts=starts,
             switch_at=switch_at, status=status, verdict=verdict,
             commit=WORKING_TREE if is_draft(v) else v.final.short, author=v.final.author,
             committed=v.final.date, summary=doc.front.summary, draft=is_draft(v),
@@ -255,12 +296,17 @@ class SiteModel:
         cur, nxt = self.in_force(policy), self.upcoming(policy)
         title_from = cur.version if cur else nxt.version if nxt else versions[-1]
         drafts = [v for v in versions if is_draft(v)]
+        state = self.states.get(policy)
+        variant = state.variant if state is not None else None
         return PolicySummary(
             policy=policy, title=self.doc_of(title_from).title,
             in_force=self.ref(cur.version) if cur else None,
             upcoming=self.ref(nxt.version) if nxt else None,
             banner=self.banner(policy), versions=len(versions),
-            draft=self.ref(drafts[0]) if drafts else None)
+            draft=self.ref(drafts[0]) if drafts else None,
+            variant=variant.id if variant else None,
+            countries=describe_countries(variant.countries, self.regions)
+            if variant is not None and variant.countries is not None else None)
 
     def index(self) -> tuple[PolicySummary, ...]:
         return tuple(self.summary(p) for p in sorted(self.states) if self.states[p].versions)
@@ -269,7 +315,7 @@ class SiteModel:
         return next((v for v in self.versions(policy) if v.effective == effective), None)
 
     def previous(self, v: Version) -> Version | None:
-        earlier = [x for x in self.versions(v.policy) if x.effective < v.effective]
+        earlier = [x for x in self.versions(v.timeline) if x.effective < v.effective]
         return earlier[-1] if earlier else None
 
     def policy_page(self, policy: str) -> PolicyPage:
@@ -282,8 +328,8 @@ class SiteModel:
 
     def version_page(self, v: Version) -> VersionPage:
         before = self.previous(v)
-        after = next((x for x in self.versions(v.policy) if x.effective > v.effective), None)
-        return VersionPage(self.summary(v.policy), self.ref(v), self.doc_of(v),
+        after = next((x for x in self.versions(v.timeline) if x.effective > v.effective), None)
+        return VersionPage(self.summary(v.timeline), self.ref(v), self.doc_of(v),
                            self.ref(before) if before else None,
                            self.ref(after) if after else None)
 
@@ -293,13 +339,13 @@ class SiteModel:
 
     def changes(self, v: Version) -> ChangesPage:
         before = self.previous(v)
-        return ChangesPage(self.summary(v.policy), self.ref(v),
+        return ChangesPage(self.summary(v.timeline), self.ref(v),
                            self.ref(before) if before else None, self.comparison_of(v), True)
 
     def compare(self, old: Version, new: Version, comparison: Comparison) -> ChangesPage:
         before = self.previous(new)
         consecutive = before is not None and before.effective == old.effective
-        return ChangesPage(self.summary(new.policy), self.ref(new), self.ref(old), comparison,
+        return ChangesPage(self.summary(new.timeline), self.ref(new), self.ref(old), comparison,
                            consecutive)
 
     def notices(self) -> tuple[Notice, ...]:

@@ -27,6 +27,7 @@ from ..config import Config
 from ..document import ChangeVerdict, Document, parse_document
 from ..errors import NotFoundError, PolicybookError, UsageError
 from ..i18n import format_date, gettext, negotiate, normalize
+from ..regions import country_code, variant_for
 from ..templating import CURRENT_LANGUAGE, make_environment
 from ..timeline import (
     PLANNABLE_YEARS,
@@ -219,22 +220,35 @@ class Site:
     def model(self, now: dt.datetime, snap: Snapshot | None = None,
               lang: str | None = None) -> pages.SiteModel:
         snap = snap or self.snapshot()
-        source = {p.policy: p for p in self.source.state(now).policies}
+        # One entry per timeline: a policy's general text and each regional variant.
+        source = {p.timeline: p for p in self.source.state(now).policies}
         language = lang or self.source_language
         states = {k: in_language(p, language, self.source_language) for k, p in source.items()}
 
         def comparison(v: Version) -> Comparison:
-            original = source[v.policy].plan(v.effective) if v.policy in source else None
+            original = source[v.timeline].plan(v.effective) if v.timeline in source else None
             before = original.previous if original is not None else None
             plain = self._comparison(snap, before, original.version if original else v)
             if language == self.source_language or original is None:
                 return plain
-            mine = states[v.policy].plan(v.effective)
+            mine = states[v.timeline].plan(v.effective)
             return self._translated_comparison(snap, plain, mine.previous if mine else None,
                                                v, language)
 
         return pages.SiteModel(states=states, doc_of=self.doc, comparison_of=comparison,
-                               settings=self.settings, now=now)
+                               settings=self.settings, now=now,
+                               regions=self.config.region_map)
+
+    def resolve(self, first: str, policy: str, now: dt.datetime) -> tuple[str, str | None]:
+        """`/<first>/<policy>/…`: (the timeline key, the language). `first` is a variant
+        of the policy (`/eea/privacy-policy/`), else a language (`/fr/privacy-policy/`);
+        variant ids are never two letters, and one that reads like a longer language tag
+        is taken as the variant of that policy it names."""
+        key = f"{policy}.{first}"
+        if pages.valid_policy_id(key) and any(p.timeline == key
+                                              for p in self.source.state(now).policies):
+            return key, None
+        return policy, first
 
     # ------------------------------------------------------------- helpers
 
@@ -313,7 +327,7 @@ class Site:
         if not has_language(v, language, self.source_language):
             raise PageNotFound(f"The {what} of “{v.policy}” ({v.effective.isoformat()}) has no "
                                f"translation into “{language}”; read it at "
-                               f"{self.base}{pages.version_path(v.policy, v.effective)}")
+                               f"{self.base}{pages.version_path(v.timeline, v.effective)}")
         return v
 
     def policy(self, policy: str, now: dt.datetime, lang: str | None = None) -> Page:
@@ -448,7 +462,7 @@ class Site:
         draft = drafts[0]
         if self.committed is not None:
             self.committed.revision()  # a preview re-reads at every reload: so does this
-        committed = (self.committed or self.source).state(now).policy(policy)
+        committed = (self.committed or self.source).state(now).policy(*pages.split_key(policy))
         live = committed.in_force if committed else None
         pending = committed.upcoming if committed else None
         replaced = pending or live
@@ -467,7 +481,7 @@ class Site:
             if vp is None:
                 return None
             v = vp.version
-            return pages.VersionLabel(v.effective, pages.version_path(v.policy, v.effective),
+            return pages.VersionLabel(v.effective, pages.version_path(v.timeline, v.effective),
                                       "upcoming version" if vp is pending
                                       else "version in force")
 
@@ -504,8 +518,11 @@ class Site:
                 found = {lang: t[policy] for lang, t in others.items() if policy in t}
                 return {"translations": found} if found else {}
 
+            # One banner per timeline: a regional variant's names its variant and
+            # countries (`notice.js` shows every banner; a site may filter by variant).
             data = {"notices": [{
-                "policy": n.policy, "title": n.title, "kind": str(n.kind),
+                "policy": pages.split_key(n.policy)[0], **self._variant_of(model, n.policy),
+                "title": n.title, "kind": str(n.kind),
                 "date": n.effective.isoformat(), "message": n.message,
                 "link_text": n.link_text, "url": root + n.path,
                 "changes_url": root + n.changes_path, **translations(n.policy),
@@ -514,6 +531,14 @@ class Site:
                            "application/json; charset=utf-8")
 
         return self.cached(snap, key, make)
+
+    @staticmethod
+    def _variant_of(model: pages.SiteModel, key: str) -> dict[str, Any]:
+        state = model.states.get(key)
+        variant = state.variant if state is not None else None
+        if variant is None or variant.id is None:
+            return {}
+        return {"variant": variant.id, "countries": sorted(variant.countries or ())}
 
     def _notices_in(self, now: dt.datetime, snap: Snapshot, lang: str,
                     root: str) -> dict[str, dict[str, str]]:
@@ -554,7 +579,7 @@ class Site:
         return Page.of(self.asset_source(name), media)
 
     def api(self, policy: str, at: str | None, now: dt.datetime,
-            lang: str | None = None) -> dict[str, Any]:
+            lang: str | None = None, country: str | None = None) -> dict[str, Any]:
         if at:
             try:
                 # A "+" left unencoded in a query string arrives as a space.
@@ -572,7 +597,22 @@ class Site:
         if lang is not None and normalize(lang) is None:
             raise BadRequest(f"lang={lang!r} is not a language tag; write for example fr, "
                              "de-CH or pt-BR")
+        code = country_code(country) if country else None
+        if country and code is None:
+            raise BadRequest(f"country={country!r} is not an ISO 3166 country code; write "
+                             "for example FR, DE or GB")
         model = self.model(moment)
+        if not pages.valid_policy_id(policy) or "." in policy:
+            raise PageNotFound(f"There is no policy called “{policy}” on this site.")
+        # The variant for the reader's country (docs/languages.md): the one naming it,
+        # else the general text; no country: the general text.
+        timelines = self.source.state(moment).timelines(policy)
+        chosen = variant_for(code, tuple(t.variant for t in timelines if t.variant))
+        if timelines and chosen is None:
+            raise PageNotFound(f"“{policy}” does not apply in {code or 'every country'}; "
+                               "it is a regional policy (give ?country=)")
+        key = chosen.key if chosen is not None else policy
+        policy = key
         self.policy_versions(model, policy)
         plan = model.in_force(policy)
         if plan is None:
@@ -593,9 +633,13 @@ class Site:
         body_html = str(macros.body(doc))  # type: ignore[attr-defined]
         ref = model.ref(v)
         root = absolute_root(self.config.base_url)
-        path = prefix(language, self.source_language) + pages.version_path(v.policy, v.effective)
+        path = prefix(language, self.source_language) + pages.version_path(v.timeline,
+                                                                            v.effective)
         return {
-            "policy": v.policy, "title": doc.title, "at": moment.isoformat(),
+            "policy": v.policy, "variant": v.variant,
+            "countries": sorted(chosen.countries) if chosen is not None
+            and chosen.countries is not None else None,
+            "country": code, "title": doc.title, "at": moment.isoformat(),
             "language": language, "languages": list(offered),
             "fallback": bool(lang) and language == self.source_language
             and normalize(lang or "") != self.source_language,

@@ -45,22 +45,25 @@ def create_notice(conn: Connection, spec: NoticeSpec, now: dt.datetime) -> tuple
     """
     _aware(spec.due_at, "due_at")
     _aware(spec.effective_at, "effective_at")
+    variant = spec.variant or ""  # '' for the general variant (see schema)
     stmt = _insert(conn)(notices).values(
-        policy=spec.policy, effective=spec.effective, version=spec.version, title=spec.title,
+        policy=spec.policy, variant=variant, effective=spec.effective, version=spec.version,
+        title=spec.title,
         summary=spec.summary,
         reasons=[{"text": r.text, "section": r.section} for r in spec.reasons],
         upcoming_url=spec.upcoming_url, changes_url=spec.changes_url, due_at=spec.due_at,
         effective_at=spec.effective_at, created_at=now, state=NoticeState.SCHEDULED.value,
-    ).on_conflict_do_nothing(index_elements=["policy", "effective", "version"]
+    ).on_conflict_do_nothing(index_elements=["policy", "variant", "effective", "version"]
                              ).returning(notices.c.id)
     created = conn.execute(stmt).scalar_one_or_none() is not None
     row = conn.execute(sa.select(notices).where(
-        notices.c.policy == spec.policy, notices.c.effective == spec.effective,
-        notices.c.version == spec.version)).one()
+        notices.c.policy == spec.policy, notices.c.variant == variant,
+        notices.c.effective == spec.effective, notices.c.version == spec.version)).one()
     notice = _notice(row)
     if created:
         audit(conn, "notice.created", f"notice:{notice.id}", now, {
-            "policy": spec.policy, "effective": spec.effective.isoformat(),
+            "policy": spec.policy, "variant": spec.variant,
+            "effective": spec.effective.isoformat(),
             "version": spec.version, "due_at": spec.due_at.isoformat(),
             "effective_at": spec.effective_at.isoformat(), "reasons": len(spec.reasons)})
     return notice, created
@@ -78,7 +81,7 @@ def _notice(row: Any) -> Notice:
         completed_at=m["completed_at"], accounts_mark=m["accounts_mark"],
         accounts_read_at=m["accounts_read_at"], paused_at=m["paused_at"],
         resumed_at=m["resumed_at"], control_by=m["control_by"],
-        control_reason=m["control_reason"])
+        control_reason=m["control_reason"], variant=m["variant"] or None)
 
 
 def get_notice(conn: Connection, notice_id: int) -> Notice:
@@ -88,24 +91,28 @@ def get_notice(conn: Connection, notice_id: int) -> Notice:
     return _notice(row)
 
 
-_REF = re.compile(r"^(?P<policy>[a-z0-9][a-z0-9-]*)@(?P<date>\d{4}-\d{2}-\d{2})$")
+_REF = re.compile(r"^(?P<policy>[a-z0-9][a-z0-9-]*)(?::(?P<variant>[a-z0-9][a-z0-9-]*))?"
+                  r"@(?P<date>\d{4}-\d{2}-\d{2})$")
 
 
 def find_notice(conn: Connection, ref: str) -> Notice:
-    """A notice by id (`12`) or by version (`privacy-policy@2027-01-15`: its newest notice)."""
+    """A notice by id (`12`) or by version (`privacy-policy@2027-01-15`, or
+    `privacy-policy:eea@2027-03-01` for a regional variant: its newest notice)."""
     ref = ref.strip()
     if ref.isdigit():
         return get_notice(conn, int(ref))
     m = _REF.match(ref)
     if not m:
-        raise UsageError(f"notice {ref!r} is neither a number nor POLICY@YYYY-MM-DD; see "
+        raise UsageError(f"notice {ref!r} is neither a number nor POLICY@YYYY-MM-DD "
+                         "(POLICY:VARIANT@YYYY-MM-DD for a regional variant); see "
                          "'policybook notices list'")
     try:
         effective = dt.date.fromisoformat(m["date"])
     except ValueError:
         raise UsageError(f"notice {ref!r}: {m['date']} is not a date") from None
     row = conn.execute(sa.select(notices).where(
-        notices.c.policy == m["policy"], notices.c.effective == effective,
+        notices.c.policy == m["policy"], notices.c.variant == (m["variant"] or ""),
+        notices.c.effective == effective,
     ).order_by(notices.c.id.desc()).limit(1)).one_or_none()
     if row is None:
         raise NotFoundError(f"no notice for {ref}; see 'policybook notices list'")

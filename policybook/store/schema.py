@@ -14,6 +14,7 @@ same time cannot both migrate.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import secrets
 from collections.abc import Callable
 from typing import Any
@@ -24,7 +25,7 @@ from sqlalchemy.engine import Connection, Dialect
 
 from ..errors import StoreError
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 # Any constant works; it only has to be the same for every policybook process.
 _MIGRATION_LOCK = 0x70_62_6D_69  # "pbmi"
 
@@ -116,9 +117,12 @@ notices = sa.Table(
     sa.Column("resumed_at", UTCDateTime),
     sa.Column("control_by", sa.String(200)),
     sa.Column("control_reason", sa.Text),
-    # One notice per version of a policy, ever: the scheduler may run in several
-    # processes, and creation is an INSERT that yields to an existing row.
-    sa.UniqueConstraint("policy", "effective", "version", name="pb_notices_version"),
+    # The regional variant whose version it announces (version 4; '' for the general
+    # one: a NULL would never conflict in the unique key below).
+    sa.Column("variant", sa.String(40), nullable=False, server_default=""),
+    # One notice per version of a policy's variant, ever: the scheduler may run in
+    # several processes, and creation is an INSERT that yields to an existing row.
+    sa.UniqueConstraint("policy", "variant", "effective", "version", name="pb_notices_version"),
 )
 
 deliveries = sa.Table(
@@ -240,10 +244,43 @@ def _v3_control(conn: Connection) -> None:
         conn.execute(sa.text(f"ALTER TABLE pb_notices ADD COLUMN {name} {kind}"))
 
 
+_V3_UNIQUE = re.compile(r"CONSTRAINT pb_notices_version UNIQUE \(policy, effective, version\)")
+
+
+def _v4_notice_variant(conn: Connection) -> None:
+    """Version 4: a notice names the regional variant it announces (`variant`, '' for
+    the general one), and the unique key of a notice's version includes it: a general
+    text and its EEA variant may change on the same day, in the same commit."""
+    conn.execute(sa.text("ALTER TABLE pb_notices ADD COLUMN variant VARCHAR(40) "
+                         "NOT NULL DEFAULT ''"))
+    if conn.dialect.name == "postgresql":
+        conn.execute(sa.text("ALTER TABLE pb_notices DROP CONSTRAINT pb_notices_version"))
+        conn.execute(sa.text("ALTER TABLE pb_notices ADD CONSTRAINT pb_notices_version "
+                             "UNIQUE (policy, variant, effective, version)"))
+        return
+    # SQLite changes a constraint only by copying the table. Foreign keys are on and
+    # cannot be turned off inside this transaction: they are deferred instead, and the
+    # rows, put back under their ids, satisfy the deliveries' references by the commit.
+    ddl = conn.execute(sa.text("SELECT sql FROM sqlite_master WHERE type = 'table' AND "
+                               "name = 'pb_notices'")).scalar_one()
+    if not _V3_UNIQUE.search(ddl):
+        raise StoreError("pb_notices has an unexpected definition; the migration to schema "
+                         "version 4 cannot change its unique key (restore it, or ask for help)")
+    ddl = _V3_UNIQUE.sub("CONSTRAINT pb_notices_version UNIQUE "
+                         "(policy, variant, effective, version)", ddl)
+    conn.execute(sa.text("PRAGMA defer_foreign_keys = ON"))
+    conn.execute(sa.text("CREATE TABLE pb_notices_v3 AS SELECT * FROM pb_notices"))
+    conn.execute(sa.text("DROP TABLE pb_notices"))
+    conn.execute(sa.text(ddl))
+    conn.execute(sa.text("INSERT INTO pb_notices SELECT * FROM pb_notices_v3"))
+    conn.execute(sa.text("DROP TABLE pb_notices_v3"))
+
+
 # version -> the step that brings a database from version-1 to it. Version 1 is the
 # creation of every table above; later versions append explicit steps here (add a
 # column, backfill it), never edit an earlier one.
-MIGRATIONS: dict[int, Callable[[Connection], None]] = {2: _v2_proof, 3: _v3_control}
+MIGRATIONS: dict[int, Callable[[Connection], None]] = {2: _v2_proof, 3: _v3_control,
+                                                       4: _v4_notice_variant}
 
 
 def _lock(conn: Connection) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -17,8 +18,17 @@ from ..history import (
     read_history,
     require_common_history,
 )
+from ..regions import (
+    Variant,
+    check_declaration,
+    check_variants,
+    label,
+    read_declaration,
+    timeline_key,
+)
 from ..repository import Loaded, load_content, load_documents
 from ..state import PolicyState
+from ..translations import language_label
 from ..validate import validate_all
 from ..versions import Version
 from .assessing import assess_texts, parsed
@@ -85,6 +95,7 @@ def check_content(config: Config, paths: list[Path] | None = None,
     # Translations are checked as translations (translating.py), never as policies.
     sources, translated = split(loaded.documents, config.source_language)
     problems = list(loaded.problems) + validate_all(sources)
+    problems += variant_problems(config, sources, translated)
     problems += file_problems(config, translated, sources, _history_or_none(config))
     if gate and not paths:
         problems += unreadable_history(config, loaded, base)
@@ -98,6 +109,44 @@ def check_content(config: Config, paths: list[Path] | None = None,
         finally:
             store.close()
     return CheckReport(sources, tuple(sorted(set(problems))))
+
+
+def variant_problems(config: Config, sources: Sequence[Document],
+                     translated: Sequence[Document]) -> list[Problem]:
+    """Each file's `variant:` and `applies-to:` (an unknown region or code, a bad id), a
+    country named by two variants of one policy, two translations of one (policy,
+    variant, language), and a translation of a variant that no file declares."""
+    regions = config.region_map
+    policies = {d.policy_id for d in sources}
+    out: list[Problem] = []
+    variants: dict[str, dict[str | None, Variant]] = {}
+    for doc in sources:
+        variant, problems = check_declaration(read_declaration(doc.source), doc.path,
+                                              doc.policy_id, regions, policies)
+        out += problems
+        # (two files of one variant: validate_all says so, once)
+        variants.setdefault(doc.policy_id, {}).setdefault(variant.id, variant)
+    for found in variants.values():
+        out += check_variants(tuple(found.values()))
+    seen: dict[tuple[str, str | None, str], Document] = {}
+    for doc in translated:
+        language = dict(doc.front.extra).get("language", "").strip()
+        declared = read_declaration(doc.source)
+        key = (doc.policy_id, declared.variant, language)
+        line = doc.front.line_of("language")
+        if key in seen:
+            out.append(Problem(doc.path, line, f"{seen[key].path} is already the "
+                               f"{language_label(language)} translation of "
+                               f"{label(doc.policy_id, declared.variant)}; keep one file per "
+                               "policy, variant and language"))
+        else:
+            seen[key] = doc
+        if doc.policy_id in variants and declared.variant not in variants[doc.policy_id]:
+            known = ", ".join(sorted(v for v in variants[doc.policy_id] if v)) or "none"
+            out.append(Problem(doc.path, declared.variant_line, f"translates variant "
+                               f"'{declared.variant}' of {doc.policy_id}, which no source file "
+                               f"declares (its variants: {known})"))
+    return out
 
 
 def _history_or_none(config: Config) -> History | None:
@@ -120,16 +169,16 @@ def committed_problems(config: Config, docs: tuple[Document, ...], now: dt.datet
     except HistoryError:
         return []  # not a repository yet: nothing is committed
     history, _ = builder.refresh()
-    newest: dict[str, Version] = {}  # policy -> the version of its newest commit
+    newest: dict[str, Version] = {}  # timeline -> the version of its newest commit
     for v in sorted(history.versions, key=lambda v: v.final.date):
-        newest[v.policy] = v  # (its text is read below, for a policy with a file only)
-    files = {d.policy_id: d for d in docs}
+        newest[v.timeline] = v  # (its text is read below, for a policy with a file only)
+    files = {timeline_key(d.policy_id, read_declaration(d.source).variant): d for d in docs}
     out: list[Problem] = []
     for ps in state.policies:
-        doc = files.get(ps.policy)
+        doc = files.get(ps.timeline)
         if doc is None and not everything:
             continue
-        if doc is not None and ps.policy in newest and doc.source != newest[ps.policy].text:
+        if doc is not None and ps.timeline in newest and doc.source != newest[ps.timeline].text:
             out += _file_summary(doc, ps, now)
             continue
         for p in ps.problems:
@@ -137,7 +186,11 @@ def committed_problems(config: Config, docs: tuple[Document, ...], now: dt.datet
                 continue
             path, line = (doc.path, doc.front.line_of(p.field)) if doc is not None \
                 else (p.path, 0)
-            out.append(Problem(path, line, f"(as committed) {p.message}"))
+            # A regional variant's problem names it (its file says which, but the
+            # reader of a CI log should not have to know the layout).
+            named = "" if p.variant is None else f" {p.policy} ({p.variant}) " \
+                f"@{p.effective}:"
+            out.append(Problem(path, line, f"(as committed){named} {p.message}"))
     if everything:  # missing, stale and orphan translations (docs/languages.md)
         out += translation_check(config, state, history, translated, now).problems
     return out

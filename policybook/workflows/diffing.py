@@ -1,7 +1,9 @@
 """Compare two versions of a policy (`policybook diff`): read both sides, diff, judge, render.
 
 Each side of a diff is resolved by `load_side` alone: a file path, or `POLICY@REV`,
-`POLICY@YYYY-MM-DD`, `POLICY@in-force`, `POLICY@upcoming` from the git history.
+`POLICY@YYYY-MM-DD`, `POLICY@in-force`, `POLICY@upcoming` from the git history. A
+regional variant is `POLICY:VARIANT@...` (`privacy-policy:eea@in-force`): its own
+timeline, so `in-force` and `upcoming` are the variant's.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from ..diff import diff_documents
 from ..document import parse_document
 from ..errors import NotFoundError, Problem, UsageError
 from ..materiality import Assessment
+from ..regions import split_name
 from ..report import render_markdown, render_text, to_json
 from ..repository import decode_policy, display_path
 from .assessing import judge
@@ -57,7 +60,8 @@ class Format(StrEnum):
     JSON = "json"
 
 
-_REVISION = re.compile(r"^(?P<policy>[a-z0-9][a-z0-9-]{0,79})@(?P<rev>.+)$")
+_REVISION = re.compile(r"^(?P<policy>[a-z0-9][a-z0-9-]{0,79}(?::[a-z0-9][a-z0-9-]{0,39})?)"
+                       r"@(?P<rev>.+)$")
 
 
 def load_side(spec: str, env: Workspace, now: dt.datetime | None = None,
@@ -77,7 +81,7 @@ def load_side(spec: str, env: Workspace, now: dt.datetime | None = None,
     if any(file.is_dir() for file in candidates):
         raise UsageError(f"{spec}: is a folder; give one policy file")
     raise NotFoundError(f"{spec}: no such file; give a policy file, POLICY@REV or "
-                        "POLICY@YYYY-MM-DD")
+                        "POLICY@YYYY-MM-DD (POLICY:VARIANT@... for a regional variant)")
 
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -96,7 +100,8 @@ def resolve_revision(policy: str, rev: str, env: Workspace, now: dt.datetime,
         return _side(version, role)
     from ..history import policy_text_at  # git is loaded only for revisions
 
-    path, text = policy_text_at(config.root, policy, rev, config.content_dir)
+    name, variant = split_name(policy)
+    path, text = policy_text_at(config.root, name, rev, config.content_dir, variant)
     return Side(f"{policy}@{rev}", path, text)
 
 
@@ -129,7 +134,7 @@ def replaced_sides(policy: str, env: Workspace, now: dt.datetime,
 
 
 def _side(version: Version, role: str) -> Side:
-    return Side(f"{version.policy}@{version.effective} ({role})", version.path, version.text)
+    return Side(f"{version.key} ({role})", version.path, version.text)
 
 
 def _state(config: Config, policy: str, now: dt.datetime, ref: str | None) -> PolicyState:
@@ -143,9 +148,10 @@ def _state(config: Config, policy: str, now: dt.datetime, ref: str | None) -> Po
     finally:
         if store is not None:
             store.close()
-    found = state.policy(policy)
+    found = state.policy(*split_name(policy))
     if found is None:
-        known = ", ".join(p.policy for p in state.policies) or "none"
+        known = ", ".join(p.policy if p.variant_id is None else f"{p.policy}:{p.variant_id}"
+                          for p in state.policies) or "none"
         raise NotFoundError(f"no policy '{policy}' in the history (policies: {known})")
     return found
 

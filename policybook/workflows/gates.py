@@ -25,6 +25,7 @@ from ..document import RENAMED_FROM, Document
 from ..errors import HistoryError, Problem
 from ..history import read_history
 from ..materiality import Assessment
+from ..regions import read_declaration
 from ..timeline import Settings, earliest_effective
 from ..versions import Version, by_policy, effective_moment
 from .assessing import assess_texts
@@ -64,7 +65,9 @@ def gate_problems(config: Config, docs: Sequence[Document], now: dt.datetime,
         return []  # not a repository yet: nothing is on record to give notice against
     records = read_records(store)
     chosen = settings(config, records)
-    noticed = {(n.policy, n.effective) for n in records.notices if n.created_at <= now}
+    # A regional variant is a timeline of its own: its notices and versions apart.
+    noticed = {(n.policy, n.variant, n.effective) for n in records.notices
+               if n.created_at <= now}
     groups = by_policy(history.versions)
     ids = {d.policy_id for d in docs}
     problems: list[Problem] = []
@@ -77,7 +80,8 @@ def gate_problems(config: Config, docs: Sequence[Document], now: dt.datetime,
         if suspect is not None:
             problems.append(Problem(doc.path, doc.front.line_of("policy"), suspect))
             continue
-        versions = groups.get(doc.policy_id, ())
+        variant = read_declaration(doc.source).variant
+        versions = tuple(v for v in groups.get(doc.policy_id, ()) if v.variant == variant)
         if not versions and declared and declared != "none":
             # Not committed yet: the renamed policy is judged against the old one's
             # versions, as the history will carry them once it lands.
@@ -90,7 +94,8 @@ def gate_problems(config: Config, docs: Sequence[Document], now: dt.datetime,
                 continue
         if not versions:
             continue  # a new policy: its first version has nothing to give notice against
-        message = _check_one(doc, effective, versions, noticed, chosen, now)
+        message = _check_one(doc, effective, versions,
+                             {(p, d) for p, var, d in noticed if var == variant}, chosen, now)
         if message:
             problems.append(Problem(doc.path, doc.front.line_of("effective"), message))
     return problems

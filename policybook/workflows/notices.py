@@ -150,12 +150,12 @@ def keep_version(config: Config, store: Store, notice: Notice, now: dt.datetime)
     with store.read() as conn:
         if proof.version_record(conn, notice.id) is not None:
             return
-    key = (str(config.root), notice.policy, notice.version)
+    key = (str(config.root), notice.key, notice.version)
     if key in _NO_TEXT:
         return
     try:
         path, text = policy_text_at(config.root, notice.policy, notice.version,
-                                    config.content_dir)
+                                    config.content_dir, notice.variant)
     except PolicybookError as exc:
         _NO_TEXT.add(key)  # said once per process, not at every tick
         log.warning("notice %d: the text of commit %s is not in git (%s); its hash is not "

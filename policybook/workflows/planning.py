@@ -39,6 +39,7 @@ class NoticeOnRecord:
     created_at: dt.datetime  # when it was created (possibly early, by `notices send`)
     paused: bool = False
     cancelled: bool = False
+    variant: str | None = None  # the regional variant it announced (None: the general one)
 
 
 @dataclass(frozen=True)
@@ -67,7 +68,7 @@ def read_records(store: Store | OnRecord | None) -> Records:
         notices = tuple(
             NoticeOnRecord(n.policy, n.effective, n.version, _started(n), n.id, n.created_at,
                            paused=n.state is NoticeState.PAUSED,
-                           cancelled=n.state is NoticeState.CANCELLED)
+                           cancelled=n.state is NoticeState.CANCELLED, variant=n.variant)
             for n in list_notices(conn))
     return Records(notices, since)
 
@@ -110,8 +111,8 @@ class Plans:
     def policies(self) -> tuple[PolicyState, ...]:
         return self.state.policies
 
-    def policy(self, policy: str) -> PolicyState | None:
-        return self.state.policy(policy)
+    def policy(self, policy: str, variant: str | None = None) -> PolicyState | None:
+        return self.state.policy(policy, variant)
 
 
 def optional_store(config: Config, now: dt.datetime) -> Store | None:
@@ -137,7 +138,8 @@ def sqlite_database(url: str) -> str | None:
     return unquote(rest.partition("/")[2].partition("?")[0])
 
 
-Facts = tuple[int | None, dict[tuple[str, dt.date], dict[str, Any]]]
+NoticeKey = tuple[str, str | None, dt.date]  # (policy, variant, effective)
+Facts = tuple[int | None, dict[NoticeKey, dict[str, Any]]]
 
 
 def notice_facts(config: Config, store: Store | OnRecord | None) -> Facts:
@@ -150,12 +152,12 @@ def notice_facts(config: Config, store: Store | OnRecord | None) -> Facts:
     from ..store.notices import delivery_totals
     from .accounts import count_recipients
 
-    notices: dict[tuple[str, dt.date], dict[str, Any]] = {}
+    notices: dict[NoticeKey, dict[str, Any]] = {}
     with store.read() as conn:
         totals = delivery_totals(conn)
         # (in id order: a later notice of the same version, one started again, wins)
         for n in sorted(list_notices(conn), key=lambda n: n.id):
-            notices[(n.policy, n.effective)] = {
+            notices[(n.policy, n.variant, n.effective)] = {
                 "id": n.id, "state": str(n.state), "started_at": n.started_at or n.created_at,
                 "deliveries": totals.get(n.id, {}), "by": n.control_by,
                 "reason": n.control_reason,
@@ -171,6 +173,8 @@ def notice_facts(config: Config, store: Store | OnRecord | None) -> Facts:
 
 # ------------------------------------------------ what is on record, without SQLAlchemy
 
+# What the entries below hold (with the variant of each notice since 2).
+_RECORD_FORMAT = "2"
 # A database file changed less than this long ago may change again within the same tick
 # of the file system's clock without its stamp changing: what is read from it then is not
 # kept (as git treats a "racily clean" index entry).
@@ -266,7 +270,7 @@ class OnRecord:
         stamp = database_stamp(self.config.db_url)
         if stamp is None or not stamp.exists:
             return read()  # PostgreSQL, or no database yet (then nothing is opened)
-        key = digest(kind, stamp.key)
+        key = digest(kind, _RECORD_FORMAT, stamp.key)
         memo = self._memo.get(kind)
         if memo is not None and memo[0] == key:
             return memo[1]  # type: ignore[return-value]
@@ -297,22 +301,23 @@ def _records_json(records: Records) -> dict[str, Any]:
     return {"since": None if records.tracking_since is None
             else records.tracking_since.isoformat(),
             "notices": [[n.policy, n.effective.isoformat(), n.version, n.started_at.isoformat(),
-                         n.notice_id, n.created_at.isoformat(), n.paused, n.cancelled]
+                         n.notice_id, n.created_at.isoformat(), n.paused, n.cancelled,
+                         n.variant]
                         for n in records.notices]}
 
 
 def _records_of(data: Any) -> Records:
     """Raises KeyError, TypeError or ValueError on anything but what `_records_json` wrote."""
     notices = []
-    for policy, effective, version, started, notice_id, created, paused, cancelled \
-            in data["notices"]:
+    for policy, effective, version, started, notice_id, created, paused, cancelled, \
+            variant in data["notices"]:
         if not isinstance(notice_id, int) or not isinstance(paused, bool) \
-                or not isinstance(cancelled, bool):
+                or not isinstance(cancelled, bool) or not isinstance(variant, str | None):
             raise TypeError("not a notice on record")
         notices.append(NoticeOnRecord(str(policy), dt.date.fromisoformat(effective),
                                       str(version), dt.datetime.fromisoformat(started),
                                       notice_id, dt.datetime.fromisoformat(created),
-                                      paused=paused, cancelled=cancelled))
+                                      paused=paused, cancelled=cancelled, variant=variant))
     return Records(tuple(notices), _moment(data["since"]))
 
 
@@ -322,10 +327,10 @@ _FACT_MOMENTS = ("started_at", "paused_at", "cancelled_at")
 def _facts_json(facts: Facts) -> dict[str, Any]:
     accounts, notices = facts
     return {"accounts": accounts, "notices": [
-        [policy, effective.isoformat(),
+        [policy, variant, effective.isoformat(),
          {k: (v.isoformat() if k in _FACT_MOMENTS and v is not None else v)
           for k, v in fact.items()}]
-        for (policy, effective), fact in notices.items()]}
+        for (policy, variant, effective), fact in notices.items()]}
 
 
 def _facts_of(data: Any) -> Facts:
@@ -333,10 +338,12 @@ def _facts_of(data: Any) -> Facts:
     accounts = data["accounts"]
     if accounts is not None and not isinstance(accounts, int):
         raise TypeError("not a count")
-    notices: dict[tuple[str, dt.date], dict[str, Any]] = {}
-    for policy, effective, fact in data["notices"]:
+    notices: dict[NoticeKey, dict[str, Any]] = {}
+    for policy, variant, effective, fact in data["notices"]:
+        if not isinstance(variant, str | None):
+            raise TypeError("not a variant")
         fact = dict(fact)
         for k in _FACT_MOMENTS:
             fact[k] = _moment(fact[k])
-        notices[(str(policy), dt.date.fromisoformat(effective))] = fact
+        notices[(str(policy), variant, dt.date.fromisoformat(effective))] = fact
     return accounts, notices

@@ -27,6 +27,7 @@ from ..errors import NotFoundError, UsageError
 from ..mail import Mailer, make_mailer
 from ..mail.compose import Letter, PlainReason, letter_for
 from ..notice import Notice, NoticeState
+from ..regions import split_name
 from ..store import Store, audit, get_notice, proof
 from ..store.schema import accounts, current_version, deliveries, install_id, notices
 from .notices import version_disagree
@@ -34,7 +35,9 @@ from .planning import optional_store
 from .state import StateBuilder, plans_of
 from .tick import notice_spec
 
-_REF = re.compile(r"^(?P<policy>[a-z0-9][a-z0-9-]*)@(?P<date>\d{4}-\d{2}-\d{2})$")
+# POLICY@DATE, or POLICY:VARIANT@DATE for a regional variant's version
+_REF = re.compile(r"^(?P<policy>[a-z0-9][a-z0-9-]*(?::[a-z0-9][a-z0-9-]*)?)"
+                  r"@(?P<date>\d{4}-\d{2}-\d{2})$")
 MAX_TEST_ADDRESSES = 20
 
 
@@ -84,9 +87,10 @@ def parse_policy_ref(ref: str | None) -> tuple[str | None, dt.date | None]:
 
 def notice_facts(config: Config, ref: str, now: dt.datetime, store: Store | None) -> NoticeFacts:
     """What the notice of `POLICY@DATE` says as of `now` (see the module docs)."""
-    policy, effective = parse_ref(ref)
+    name, effective = parse_ref(ref)
+    policy, variant = split_name(name)
     plans = plans_of(StateBuilder(config, store), now)
-    state = plans.policy(policy)
+    state = plans.policy(policy, variant)
     if state is None:
         known = ", ".join(p.policy for p in plans.policies) or "none"
         raise NotFoundError(f"no policy {policy!r} in git (policies: {known})")
@@ -98,7 +102,8 @@ def notice_facts(config: Config, ref: str, now: dt.datetime, store: Store | None
     if store is not None:
         with store.read() as conn:
             row = conn.execute(sa.select(notices.c.id).where(
-                notices.c.policy == policy, notices.c.effective == effective,
+                notices.c.policy == policy, notices.c.variant == (variant or ""),
+                notices.c.effective == effective,
                 notices.c.state != NoticeState.CANCELLED.value,
             ).order_by(notices.c.id.desc()).limit(1)).scalar_one_or_none()
             if row is not None:

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 from ..document import parse_document
 from ..history import History, HistoryCache
+from ..regions import read_declaration
 from ..repository import decode_policy, find_policy_files
 from ..versions import WORKING_TREE, Commit, Version, effective_moment
 
@@ -57,7 +58,8 @@ class PreviewHistory:
             effective = doc.front.effective
             if effective is None:
                 continue  # `policybook check` reports it; a draft needs a date to be shown
-            mine = [v for v in versions if v.policy == doc.policy_id]
+            variant = read_declaration(text).variant
+            mine = [v for v in versions if (v.policy, v.variant) == (doc.policy_id, variant)]
             newest = max(mine, key=lambda v: v.final.date, default=None)
             if newest is not None and newest.text == text:
                 continue  # no uncommitted edit
@@ -75,7 +77,7 @@ class PreviewHistory:
             versions.append(Version(doc.policy_id, effective, path, text,
                                     same.introduced if same else stamp, stamp,
                                     (*(same.commits if same else ()), stamp),
-                                    same.translations if same else ()))
+                                    same.translations if same else (), variant=variant))
         history = History(tuple(versions), f"{committed.head}+{token[:12]}",
                           committed.problems, committed.withdrawn, committed.translations)
         self._last = (token, history)

@@ -22,6 +22,7 @@ from ..config import Config
 from ..document import SUMMARY_CONFIRMED
 from ..errors import HistoryError
 from ..history import History, HistoryCache, policy_text_at
+from ..regions import Variant, check_declaration, read_declaration, timeline_key
 from ..state import (
     Held,
     PolicyState,
@@ -36,7 +37,7 @@ from ..state import (
     state_at,
 )
 from ..timeline import NoticeRecord, Settings, Verdict, VersionPlan, plan_versions
-from ..versions import WORKING_TREE, Commit, Version, by_policy
+from ..versions import WORKING_TREE, Commit, Version, by_timeline
 from .assessing import Judgement, assess_texts, front_matter, judgements, parsed, verdict_of
 from .planning import OnRecord, Plans, Records, read_records, settings
 
@@ -51,11 +52,12 @@ class HistorySource(Protocol):
 
 
 @lru_cache(maxsize=512)
-def text_at(root: Path, policy: str, sha: str, content_dir: str) -> str | None:
-    """The text of `policy` in commit `sha` (None if the commit or the file is gone). A
-    commit never changes, so it is read from git once per process."""
+def text_at(root: Path, policy: str, sha: str, content_dir: str,
+            variant: str | None = None) -> str | None:
+    """The text of `policy` (its `variant`) in commit `sha` (None if the commit or the
+    file is gone). A commit never changes, so it is read from git once per process."""
     try:
-        return policy_text_at(root, policy, sha, content_dir)[1]
+        return policy_text_at(root, policy, sha, content_dir, variant)[1]
     except (HistoryError, ValueError):  # a commit gone from a rewritten branch, say
         return None
 
@@ -134,38 +136,61 @@ class StateBuilder:
                 return memo[1]
             chosen = settings(self.config, records)
             withdrawn = [Withdrawn(v, by) for v, by in history.withdrawn]
+            timelines = by_timeline(history.versions)
+            variants = self._variants(timelines)
             policies = tuple(
                 self._policy(policy, versions, records, chosen, now,
-                             tuple(w for w in withdrawn if w.version.policy == policy))
-                for policy, versions in by_policy(history.versions).items())
+                             tuple(w for w in withdrawn
+                                   if (w.version.policy, w.version.variant) == (policy, variant)),
+                             variants[(policy, variant)],
+                             tuple(v for (p, _), v in variants.items() if p == policy))
+                for (policy, variant), versions in timelines.items())
             state = State(now, history.head, policies, self.tracked(records),
                           tuple(str(p) for p in history.problems))
             self._memo = ((self._key, now), state)
             return state
 
+    def _variants(self, timelines: Mapping[tuple[str, str | None], tuple[Version, ...]]
+                  ) -> dict[tuple[str, str | None], Variant]:
+        """Each timeline's variant, as its newest version declares it (the file as it
+        stands): countries outside any region or code are left out (`check` says so)."""
+        regions = self.config.region_map
+        policies = {p for p, _ in timelines}
+        out: dict[tuple[str, str | None], Variant] = {}
+        for (policy, variant), versions in timelines.items():
+            newest = versions[-1]
+            declared = read_declaration(newest.text)
+            found, _ = check_declaration(declared, newest.path, policy, regions, policies)
+            out[(policy, variant)] = found if found.id == variant else Variant(
+                policy, variant, found.countries, newest.path, found.line)
+        return out
+
     def assessments(self, state: PolicyState) -> Mapping[dt.date, Judgement]:
         """The full assessment of each version's change (of the texts in effect)."""
         return judgements([vp.version for vp in state.versions], self.config.root)
 
-    def _notices(self, policy: str, records: Records) -> dict[dt.date, NoticeRecord]:
+    def _notices(self, policy: str, variant: str | None,
+                 records: Records) -> dict[dt.date, NoticeRecord]:
         out: dict[dt.date, NoticeRecord] = {}
         # The first notice of a version counts (a later one re-sent it, say), and one
-        # that stands counts before a cancelled one.
+        # that stands counts before a cancelled one. A variant's notices are its own.
         ordered = sorted(records.notices, key=lambda n: n.started_at, reverse=True)
         for n in sorted(ordered, key=lambda n: not n.cancelled):
-            if n.policy == policy:
+            if (n.policy, n.variant) == (policy, variant):
                 out[n.effective] = NoticeRecord(n.policy, n.effective, n.started_at, n.version,
                                                 paused=n.paused, cancelled=n.cancelled)
         return out
 
     def _policy(self, policy: str, versions: tuple[Version, ...], records: Records,
                 chosen: Settings, now: dt.datetime,
-                withdrawn: tuple[Withdrawn, ...]) -> PolicyState:
-        found = self._derived.planned.get(policy)
+                withdrawn: tuple[Withdrawn, ...], variant: Variant,
+                variants: tuple[Variant, ...]) -> PolicyState:
+        timeline = timeline_key(policy, variant.id)
+        found = self._derived.planned.get(timeline)
         if found is None:  # what does not depend on `now`: kept until the inputs move
             tracked = self.tracked(records)
-            notices = self._notices(policy, records)
-            held = self._held(policy, versions, notices, chosen, tracked)
+            notices = self._notices(policy, variant.id, records)
+            held = self._held(timeline, versions, notices, chosen, tracked)
             live = [in_effect(v, held.get(v.effective)) for v in versions]
             verdicts = {d: verdict_of(a) for d, a in judgements(live, self.config.root).items()}
             # Only a version still to come is judged on its summary, and a policy has at
@@ -173,19 +198,19 @@ class StateBuilder:
             newest = max(live, key=lambda v: v.effective, default=None)
             summaries = {newest.effective: self._summary(newest)} if newest else {}
             plans = planned(versions, verdicts, notices, chosen, held=held, tracked=tracked)
-            found = self._derived.planned[policy] = (plans, held, summaries)
+            found = self._derived.planned[timeline] = (plans, held, summaries)
         plans, held, summaries = found
         return state_at(policy, plans, chosen, now, held=held, summaries=summaries,
-                        withdrawn=withdrawn)
+                        withdrawn=withdrawn, variant=variant, variants=variants)
 
-    def _held(self, policy: str, versions: tuple[Version, ...],
+    def _held(self, timeline: str, versions: tuple[Version, ...],
               notices: Mapping[dt.date, NoticeRecord], chosen: Settings,
               tracked: bool) -> dict[dt.date, Held]:
         """Versions whose text was fixed and changed later. The fixed text changes the
         verdicts of what follows, which can change what is fixed: settle in a few passes."""
         cacheable = True  # the settings do not depend on `now`
-        if cacheable and policy in self._derived.held:
-            return self._derived.held[policy]
+        if cacheable and timeline in self._derived.held:
+            return self._derived.held[timeline]
         held: dict[dt.date, Held] = {}
         for _ in range(4):
             live = [in_effect(v, held.get(v.effective)) for v in versions]
@@ -203,7 +228,7 @@ class StateBuilder:
                 break
             held = found
         if cacheable:
-            self._derived.held[policy] = held
+            self._derived.held[timeline] = held
         return held
 
     def _held_one(self, vp: VersionPlan) -> Held | None:
@@ -216,14 +241,15 @@ class StateBuilder:
         v = vp.version
         if v.final.sha == WORKING_TREE:
             return None  # a preview shows the editor's draft as it reads
-        text = text_at(self.config.root, v.policy, fixed.sha, self.config.content_dir)
+        text = text_at(self.config.root, v.policy, fixed.sha, self.config.content_dir,
+                       v.variant)
         if text is None or text == v.text:
             return None
         kept = fixed
         later = list(_after(v, fixed))
         for c in later:
             newer = v.text if c.sha == v.final.sha else text_at(
-                self.config.root, v.policy, c.sha, self.config.content_dir)
+                self.config.root, v.policy, c.sha, self.config.content_dir, v.variant)
             if newer is None:
                 continue
             if assess_texts(text, v.path, newer, v.path).material:
@@ -240,7 +266,7 @@ class StateBuilder:
     def _summary(self, v: Version) -> SummaryFacts:
         """The version's summary, and the material changes made after it was last written
         or confirmed (`summary-confirmed:` in the front matter; see README)."""
-        key = (v.policy, v.effective, v.final.sha)
+        key = (v.timeline, v.effective, v.final.sha)
         found = self._derived.summaries.get(key)
         if found is not None:
             return found
@@ -262,7 +288,7 @@ class StateBuilder:
             return front.summary, dict(front.extra).get(SUMMARY_CONFIRMED)
 
         texts = [v.text if c.sha == v.final.sha else
-                 text_at(self.config.root, v.policy, c.sha, self.config.content_dir)
+                 text_at(self.config.root, v.policy, c.sha, self.config.content_dir, v.variant)
                  for c in v.commits]
         for i in range(len(texts) - 1, 0, -1):
             now_text, before = texts[i], texts[i - 1]
@@ -277,4 +303,4 @@ class StateBuilder:
 def plans_of(builder: StateBuilder, now: dt.datetime) -> Plans:
     """The state at `now` with the full assessment of each version's change."""
     state = builder.state(now, fresh=True)
-    return Plans(state, {p.policy: builder.assessments(p) for p in state.policies})
+    return Plans(state, {p.timeline: builder.assessments(p) for p in state.policies})

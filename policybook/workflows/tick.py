@@ -91,8 +91,9 @@ def notice_spec(config: Config, plans: Plans, vp: VersionPlan, now: dt.datetime)
     """What the notice of `vp` says when it is created at `now` (the preview shows this)."""
     version = vp.version
     doc = parsed(version.text, version.path)
-    assessment = plans.assessments[version.policy][version.effective]
-    upcoming_url, changes_url = notice_links(config.base_url, version.policy, version.effective)
+    assessment = plans.assessments[version.timeline][version.effective]
+    upcoming_url, changes_url = notice_links(config.base_url, version.policy, version.effective,
+                                             version.variant)
     reasons = tuple(NoticeReason(r.text, r.section) for r in plain_reasons(assessment))
     assert vp.notice_due_at is not None
     return NoticeSpec(policy=version.policy, effective=version.effective,
@@ -104,32 +105,37 @@ def notice_spec(config: Config, plans: Plans, vp: VersionPlan, now: dt.datetime)
                       # late notice postpones it, unless the config says only warn).
                       effective_at=switch_after(vp.effective_at,
                                                 notice_start(now, vp.notice_due_at),
-                                                settings(config, Records())))
+                                                settings(config, Records())),
+                      variant=version.variant)
+
+
+Created = tuple[int, str, str | None, dt.date]  # (notice id, policy, variant, effective)
 
 
 def create_due_notices(config: Config, store: Store, plans: Plans,
-                       now: dt.datetime) -> tuple[tuple[int, str, dt.date], ...]:
-    """Create the notice of every material version that is due; (id, policy, effective)."""
-    created: list[tuple[int, str, dt.date]] = []
+                       now: dt.datetime) -> tuple[Created, ...]:
+    """Create the notice of every material version that is due (of each variant)."""
+    created: list[Created] = []
     for policy_plan in plans.policies:
         for vp in notices_due(policy_plan, now):
             with store.write() as conn:
                 notice, new = create_notice(conn, notice_spec(config, plans, vp, now), now)
             if new:
-                created.append((notice.id, vp.version.policy, vp.version.effective))
+                created.append((notice.id, vp.version.policy, vp.version.variant,
+                                vp.version.effective))
                 notify(config, AlertKind.CREATED, notice.id, notice.key, now,
                        f"notice {notice.id} created, due {notice.due_at:%Y-%m-%d %H:%M} UTC")
     return tuple(created)
 
 
 def describe_created(config: Config, store: Store, plans: Plans,
-                     created: tuple[tuple[int, str, dt.date], ...], now: dt.datetime
+                     created: tuple[Created, ...], now: dt.datetime
                      ) -> tuple[CreatedNotice, ...]:
     """How timely each new notice is, from the plan made with it on record; a late one
     is logged and audited with the notice period it actually gives."""
     out: list[CreatedNotice] = []
-    for notice_id, policy, effective in created:
-        policy_plan = plans.policy(policy)
+    for notice_id, policy, variant, effective in created:
+        policy_plan = plans.policy(policy, variant)
         vp = next(p for p in policy_plan.versions if p.version.effective == effective) \
             if policy_plan else None
         if vp is None or vp.notice_due_at is None or vp.switch_at is None:
@@ -140,7 +146,7 @@ def describe_created(config: Config, store: Store, plans: Plans,
         if late_by is not None:
             with store.write() as conn:
                 audit(conn, "notice.late", f"notice:{notice_id}", now, {
-                    "policy": policy, "effective": effective.isoformat(),
+                    "policy": policy, "variant": variant, "effective": effective.isoformat(),
                     "due_at": vp.notice_due_at.isoformat(),
                     "late_by_seconds": int(late_by.total_seconds()),
                     "period_given_seconds": int(given.total_seconds()),
@@ -159,12 +165,12 @@ def cancel_obsolete(store: Store, plans: Plans, now: dt.datetime) -> tuple[str, 
     """Withdraw open notices whose version was rescheduled or replaced before it took
     effect: nothing more is sent for them. (A notice whose version's text was changed
     materially after it went out stands: the announced text stays live, see state.py.)"""
-    withdrawn = {(w.version.policy, w.version.effective): w.by
+    withdrawn = {(w.version.policy, w.version.variant, w.version.effective): w.by
                  for p in plans.policies for w in p.withdrawn}
     done: list[str] = []
     with store.write() as conn:
         for notice in list_notices(conn, (*OPEN_STATES, NoticeState.PAUSED)):
-            by = withdrawn.get((notice.policy, notice.effective))
+            by = withdrawn.get((notice.policy, notice.variant, notice.effective))
             if by is None:
                 continue
             why = (f"the version of {notice.effective} was withdrawn by commit {by.short} "

@@ -17,6 +17,7 @@ from ..config import Config
 from ..document import ChangeVerdict, Document, parse_document
 from ..errors import Problem
 from ..history import History
+from ..regions import read_declaration
 from ..state import State
 from ..translations import (
     SourceVersion,
@@ -65,11 +66,12 @@ def file_problems(config: Config, translations: Sequence[Document],
 def _source_of(t: Translation, sources: Sequence[Document],
                history: History | None) -> Document | None:
     for doc in sources:
-        if doc.policy_id == t.policy and doc.front.effective == t.translates:
+        if doc.policy_id == t.policy and doc.front.effective == t.translates \
+                and read_declaration(doc.source).variant == t.variant:
             return doc
     if history is not None:
         for v in history.versions:
-            if v.policy == t.policy and v.effective == t.translates:
+            if (v.policy, v.variant, v.effective) == (t.policy, t.variant, t.translates):
                 return parse_document(v.text, v.path)
     return None
 
@@ -77,7 +79,8 @@ def _source_of(t: Translation, sources: Sequence[Document],
 def source_changed(config: Config, version: Version, t: Translated) -> ChangeVerdict | None:
     """How the version's source changed since the translation's newest commit (None: the
     text translated is the text of the version, or git cannot say)."""
-    before = text_at(config.root, version.policy, t.final.sha, config.content_dir)
+    before = text_at(config.root, version.policy, t.final.sha, config.content_dir,
+                     version.variant)
     if before is None or before == version.text:
         return None
     was = parse_document(before, version.path).front.effective
@@ -103,7 +106,8 @@ def translation_check(config: Config, state: State, history: History,
                     for vp in ps.versions]
         by_date = {vp.version.effective: vp.version for vp in ps.versions}
         declared: dict[tuple[str, dt.date], Translation] = {}
-        mine = [c for c in history.translations if c.policy == ps.policy]
+        mine = [c for c in history.translations
+                if (c.policy, c.variant) == (ps.policy, ps.variant_id)]
         newest_of = {c.language: c for c in sorted(mine, key=lambda c: c.final.date)}
         for c in mine:
             if c.translates not in by_date and newest_of[c.language] is not c:
@@ -112,9 +116,11 @@ def translation_check(config: Config, state: State, history: History,
             source = by_date.get(c.translates)
             changed = source_changed(config, source, c) if source is not None else None
             declared[(c.language, c.translates)] = Translation(
-                c.path, c.policy, c.language, c.translates, line, source_changed=changed)
+                c.path, c.policy, c.language, c.translates, line, c.variant,
+                source_changed=changed)
         for d in drafts:  # the working tree's file speaks for itself until committed
-            if d.policy == ps.policy and (d.language, d.translates) not in declared:
+            if (d.policy, d.variant) == (ps.policy, ps.variant_id) \
+                    and (d.language, d.translates) not in declared:
                 declared[(d.language, d.translates)] = replace(d)
         newest = ps.versions[-1].version
         found = check_translations(newest.path, versions, tuple(declared.values()),

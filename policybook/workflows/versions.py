@@ -9,6 +9,7 @@ from enum import StrEnum
 
 from ..config import Config
 from ..errors import NotFoundError
+from ..regions import split_name
 from ..state import PolicyState, State
 from ..versions import Version, effective_moment
 from .assessing import Judgement
@@ -49,14 +50,20 @@ class VersionRow:
 def version_rows(config: Config, state: State,
                  judged: Callable[[PolicyState], Mapping[dt.date, Judgement]],
                  policy: str | None = None) -> list[VersionRow]:
-    """Every version of the state (or of one policy), with its status at the state's now."""
-    known = [p.policy for p in state.policies]
-    if policy is not None and policy not in known:
+    """Every version of the state (or of one policy: each of its variants, or the one
+    named `POLICY:VARIANT`), with its status at the state's now."""
+    wanted, variant = split_name(policy) if policy is not None else (None, None)
+    known = [p.policy if p.variant_id is None else f"{p.policy}:{p.variant_id}"
+             for p in state.policies]
+    if policy is not None and not any(p.policy == wanted and (variant is None
+                                                             or p.variant_id == variant)
+                                      for p in state.policies):
         raise NotFoundError(f"no policy '{policy}' in the history (policies: "
                             f"{', '.join(known) or 'none'})")
     rows: list[VersionRow] = []
     for ps in state.policies:
-        if policy is not None and ps.policy != policy:
+        if wanted is not None and (ps.policy != wanted
+                                   or (variant is not None and ps.variant_id != variant)):
             continue
         assessed = judged(ps)
         held = dict(ps.held)
@@ -81,5 +88,5 @@ def version_rows(config: Config, state: State,
             rows.append(VersionRow(w.version, Status.WITHDRAWN,
                                    effective_moment(w.version.effective, config.zone), (), None,
                                    w.by.short))
-    rows.sort(key=lambda r: (r.version.policy, r.version.effective))
+    rows.sort(key=lambda r: (r.version.policy, r.version.variant or "", r.version.effective))
     return rows
