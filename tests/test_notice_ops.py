@@ -312,6 +312,9 @@ def test_migration_from_schema_1(db_url: str) -> None:
         conn.execute(sa.text("ALTER TABLE pb_deliveries DROP COLUMN message_sha256"))
         for column in ("paused_at", "resumed_at", "control_by", "control_reason"):  # v3
             conn.execute(sa.text(f"ALTER TABLE pb_notices DROP COLUMN {column}"))
+        conn.execute(sa.text("ALTER TABLE pb_accounts DROP COLUMN country"))  # v4
+        for column in ("variant", "country", "language"):
+            conn.execute(sa.text(f"ALTER TABLE pb_deliveries DROP COLUMN {column}"))
         conn.execute(sa.text("INSERT INTO pb_schema (version, install_id, migrated_at, "
                              "installed_at) VALUES (1, 'abcd0001', :t, :t)"),
                      {"t": dt.datetime(2026, 1, 1)})
