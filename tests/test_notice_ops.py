@@ -95,7 +95,7 @@ def test_preview_before_the_due_day(cli: Any, repo: GitRepo, tmp_path: Path) -> 
     as_ann = run(cli, repo, env, "notices", "preview", "privacy-policy@2027-02-01",
                  "--account", "a1", "--format", "html", "--now", BEFORE_DUE.isoformat())
     assert as_ann.code == 0, as_ann.err
-    assert '<html lang="en">' in as_ann.out and "\nDear Ann Lee,\n" in as_ann.out
+    assert '<html lang="en" dir="ltr">' in as_ann.out and "\nDear Ann Lee,\n" in as_ann.out
     eml = run(cli, repo, env, "notices", "preview", "privacy-policy@2027-02-01",
               "--locale", "de", "--format", "eml", "--now", BEFORE_DUE.isoformat())
     assert eml.code == 0 and "To: account.holder@example.com" in eml.out
