@@ -14,8 +14,10 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from .regions import Audience, Variant
+if TYPE_CHECKING:  # regions loads Babel's territories: only when counting needs them
+    from .regions import Audience, Variant
 
 GENERAL = "general"  # what a delivery records for the general variant (a reserved id)
 
@@ -62,8 +64,7 @@ def reach_of(variant: Variant, variants: Sequence[Variant]) -> Reach:
 
 def everyone(policy: str) -> Reach:
     """The reach of a policy with one text for everybody (no regional variants)."""
-    general = Variant(policy, None, None, "")
-    return reach_of(general, (general,))
+    return Reach(policy, GENERAL)
 
 
 def offered_languages(translated: Iterable[str], source: str,
@@ -98,6 +99,8 @@ def count_audience(groups: Iterable[tuple[str | None, str | None, int]], reach: 
                    offered: Sequence[str], source: str) -> Audience:
     """The accounts a notice reaches, per language and per country, from the active
     accounts counted by (country, locale): `groups` is what one GROUP BY gives."""
+    from .regions import Audience
+
     by_language: Counter[str] = Counter()
     by_country: Counter[str] = Counter()
     fallback = 0

@@ -212,3 +212,39 @@ def test_an_account_that_moves_out_of_the_variant_is_not_told(
     assert rows == {"a": ("skipped", "the account's country is not in the audience of this "
                                      "variant"), "b": ("sent", None)}
     assert {a for _, a in sendgrid.stats.accounts} == {"b"}
+
+
+# ------------------------------------------------------------------ the pure rules
+
+
+def test_reach_agrees_with_variant_for_for_every_country() -> None:
+    """A notice of each variant reaches exactly the accounts whose country that variant
+    applies to (regions.variant_for), accounts without a country going to the general."""
+    from policybook.regions import countries
+
+    for variant in VARIANTS:
+        reach = reach_of(variant, VARIANTS)
+        for country in [*sorted(countries()), "", None]:
+            assert reach.covers(country) == (variant_for(country, VARIANTS) == variant), \
+                (variant.key, country)
+    # a regional policy (no general variant) reaches nobody outside its countries
+    only = Variant("eu-terms", "eu", frozenset({"FR"}), "content/eu.md")
+    assert reach_of(only, (only,)).covers("FR") and not reach_of(only, (only,)).covers("")
+
+
+def test_counting_the_audience_per_language() -> None:
+    from policybook.audience import count_audience, offered_languages, plan_line
+
+    offered = offered_languages(["fr", "de", "it"], "en", has_strings=["fr", "de"])
+    assert offered == ("en", "de", "fr")  # Italian: no e-mail words in Italian yet
+    groups = [("FR", "fr", 500), ("BE", "fr_BE", 30), ("DE", "de_CH", 402), ("IE", "en", 234),
+              ("IT", "it", 20), ("ES", "es", 18), ("US", "en", 999), ("", "fr", 7)]
+    told = count_audience(groups, reach_of(EEA_V, VARIANTS), offered, "en")
+    assert (told.total, told.by_language, told.fallback) == (
+        1204, (("fr", 530), ("de", 402), ("en", 272)), 38)
+    assert plan_line(told, "en", "eea", "privacy-policy") == (
+        "privacy-policy (eea): e-mail to 1,204 accounts (fr 530, de 402, en 272; 38 without "
+        "a translation get en)")
+    rest = count_audience(groups, reach_of(GENERAL_V, VARIANTS), offered, "en")
+    assert rest.by_language == (("en", 999), ("fr", 7)) and rest.fallback == 0
+    assert plan_line(rest, "en") == "privacy-policy: e-mail to 1,006 accounts (en 999, fr 7)"

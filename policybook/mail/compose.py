@@ -332,6 +332,19 @@ def _has_templates(env: Environment, folder: str) -> bool:
     return bool(present)
 
 
+def has_email_strings(env: Environment, language: str) -> bool:
+    """Whether the e-mail's own words exist in `language`: a catalog of the package, or
+    a complete `email/<language>/` folder of templates (so that a letter in it mixes
+    no two languages)."""
+    from ..i18n import available_languages, base_language
+
+    base = base_language(language)
+    if base in {base_language(c) for c in available_languages()}:
+        return True
+    return any(_has_templates(env, f"email/{tag}")
+               for tag in dict.fromkeys((language.replace("-", "_"), base)))
+
+
 class Letter:
     """One notice, composed: rendered per language on first use, then cached."""
 
@@ -364,15 +377,7 @@ class Letter:
     # -------------------------------------------------------------- language
 
     def _has_strings(self, language: str) -> bool:
-        """Whether the e-mail's own words exist in `language`: a catalog of the package,
-        or a complete `email/<language>/` folder of templates."""
-        from ..i18n import available_languages, base_language
-
-        base = base_language(language)
-        if base in {base_language(c) for c in available_languages()}:
-            return True
-        return any(_has_templates(self._env, f"email/{tag}")
-                   for tag in dict.fromkeys((language.replace("-", "_"), base)))
+        return has_email_strings(self._env, language)
 
     def language(self, locale: str) -> tuple[str, str]:
         """(the locale the message is formatted in, its template folder) for an

@@ -196,6 +196,37 @@ class SqlAccountSource:
             conn.close()
             engine.dispose()
 
+    def groups(self) -> list[tuple[str, str, int]]:
+        """The active accounts of the source counted by (country, locale), normalised
+        as the rows are: one GROUP BY in the company's database, for the plan."""
+        from ..regions import country_code
+
+        engine, conn = self._connect()
+        try:
+            # The query is the operator's own configuration, not outside input.
+            probe = sa.text(f"SELECT * FROM ({self.query}) AS q WHERE 1 = 0")  # noqa: S608
+            columns = {str(c).lower() for c in conn.execute(probe).keys()}  # noqa: SIM118
+            keys = [c for c in ("country", "locale", "status") if c in columns]
+            listed = ", ".join(keys)
+            query = (f"SELECT {listed + ', ' if keys else ''}count(*) AS n "  # noqa: S608
+                     f"FROM ({self.query}) AS q" + (f" GROUP BY {listed}" if keys else ""))
+            rows = conn.execute(sa.text(query)).all()
+        except SQLAlchemyError as exc:
+            raise StoreError(f"accounts.sql_query failed: {_first_line(exc)}") from None
+        finally:
+            conn.close()
+            engine.dispose()
+        counts: dict[tuple[str, str], int] = {}
+        for row in rows:
+            data = dict(zip([*keys, "n"], row, strict=True))
+            if str(data.get("status") or "active").strip().lower() == "closed":
+                continue
+            locale, _ = normalize_locale(str(data.get("locale") or ""))
+            key = (country_code(str(data.get("country") or "")) or "",
+                   locale or self.default_locale)
+            counts[key] = counts.get(key, 0) + int(data["n"])
+        return [(country, locale, n) for (country, locale), n in sorted(counts.items())]
+
     def batches(self) -> Iterator[list[SourceRow]]:
         engine, conn = self._connect()
         try:

@@ -10,12 +10,18 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Sequence
 
+from ..audience import Reach, count_audience, everyone, offered_languages
 from ..config import Config
 from ..errors import PolicybookError
 from ..history import read_history
-from ..mail.compose import LetterText, NoticeFacts
+from ..mail.compose import LetterText, NoticeFacts, has_email_strings
 from ..notice import notice_links
+from ..regions import Audience
+from ..store import Store
+from ..templating import make_environment
+from ..versions import Version
 from .assessing import parsed
 
 log = logging.getLogger(__name__)
@@ -52,3 +58,48 @@ def letter_texts(config: Config, notice: NoticeFacts) -> tuple[LetterText, ...]:
             t.language, doc.title, doc.front.summary or "", upcoming, changes,
             tuple((s.id, s.title) for s in doc.sections()), doc.front.disagree or ""))
     return tuple(texts)
+
+
+def version_languages(config: Config, version: Version) -> tuple[str, ...]:
+    """The languages the notice of `version` can be written in: the source, then each
+    translation whose e-mail words exist (what `Letter` offers, for the plan)."""
+    translated = [t.language for t in version.translations]
+    env = make_environment(config.root) if translated else None
+    usable = [lang for lang in translated if env is not None and has_email_strings(env, lang)]
+    return offered_languages(translated, config.source_language, usable)
+
+
+def version_audience(config: Config, version: Version, reach: Reach,
+                     groups: Sequence[tuple[str, str, int]]) -> Audience:
+    """How many accounts the notice of `version` reaches, per language and country."""
+    return count_audience(groups, reach, version_languages(config, version),
+                          config.source_language)
+
+
+def version_reach(config: Config, version: Version) -> Reach:
+    """The accounts the notice of `version` goes to: `audience.reach_of(the version's
+    Variant, the policy's Variants)` once versions name their variant (the variants
+    work); until then, the general variant alone: every account."""
+    return everyone(version.policy)
+
+
+def plan_audiences(config: Config, store: Store | None, versions: Sequence[Version]
+                   ) -> dict[tuple[str, dt.date], tuple[Audience, Reach]]:
+    """(policy, effective) -> who the notice of each of `versions` reaches, per language
+    and country, counted in one query (empty without a database, or when the accounts
+    cannot be read: the plan then says "every account holder")."""
+    if store is None or not versions:
+        return {}
+    from .accounts import audience_groups
+
+    try:
+        groups = audience_groups(config, store)
+    except PolicybookError as exc:
+        log.warning("accounts could not be counted: %s", exc.message)
+        return {}
+    out: dict[tuple[str, dt.date], tuple[Audience, Reach]] = {}
+    for version in versions:
+        reach = version_reach(config, version)
+        out[(version.policy, version.effective)] = (
+            version_audience(config, version, reach, groups), reach)
+    return out

@@ -96,6 +96,8 @@ class DryRun:
     handled: dict[str, int] = field(default_factory=dict)  # state -> count, already
     subject: str = ""
     locale: str = "en"
+    # Who the notice reaches now, per language: `audience.plan_line`'s sentence.
+    audience: str = ""
 
 
 def open_store(config: Config, store: Store | None, now: dt.datetime) -> tuple[Store, bool]:
@@ -468,9 +470,16 @@ def dry_run(config: Config, notice_ref: int | str, now: dt.datetime,
             to_add = max(0, source.count() - sum(handled.values()))
         letter = _letter(config, store, notice)
         rendered = letter.rendered(config.default_locale)
+        from ..audience import count_audience, plan_line
+        from .accounts import audience_groups
+
+        reach = reach or notice_reach(config, notice)
+        told = count_audience(audience_groups(config, store), reach, letter.offered,
+                              config.source_language)
         return DryRun(notice, config.mail.value, pending, to_add,
                       {k: v for k, v in handled.items() if k not in ("pending",)},
-                      rendered.subject, rendered.locale)
+                      rendered.subject, rendered.locale,
+                      plan_line(told, config.source_language, reach.variant, notice.policy))
     finally:
         if own_store:
             store.close()
