@@ -204,3 +204,51 @@ def test_sql_source_on_postgres_is_read_only(pg_url: str) -> None:
         assert conn.exec_driver_sql("SELECT last_value FROM hits").scalar_one() == 1
         assert conn.exec_driver_sql("SELECT is_called FROM hits").scalar_one() is False
     engine.dispose()
+
+
+def countries(tmp_path: Path) -> dict[str, str]:
+    with Store.open(f"sqlite:///{tmp_path / 'state' / 'pb.db'}") as store, \
+            store.read() as conn:
+        return {r.id: r.country for r in conn.execute(sa.select(accounts_table))}
+
+
+def test_country_column_is_validated_and_kept(cli: Any, tmp_path: Path) -> None:
+    """`country` is an ISO code (any case; UK is GB); a wrong one is a problem with its
+    line, and an empty cell or a file without the column keeps what is on record."""
+    (tmp_path / "a.csv").write_text("id,email,locale,country\n1,ann@example.com,fr,fr\n"
+                                    "2,bob@example.com,en,UK\n3,cy@example.com,de,\n",
+                                    encoding="utf-8")
+    assert run(cli, tmp_path, "accounts", "import", "a.csv").code == 0
+    assert countries(tmp_path) == {"1": "FR", "2": "GB", "3": ""}
+    (tmp_path / "b.csv").write_text("id,email,country\n1,ann@example.com,\n"
+                                    "3,cy@example.com,DE\n", encoding="utf-8")
+    result = run(cli, tmp_path, "accounts", "import", "b.csv")
+    assert result.out.strip().endswith("0 accounts added, 1 updated, 1 unchanged"), result
+    (tmp_path / "c.csv").write_text("id,email\n2,bob@example.com\n", encoding="utf-8")
+    assert run(cli, tmp_path, "accounts", "import", "c.csv").code == 0
+    assert countries(tmp_path) == {"1": "FR", "2": "GB", "3": "DE"}
+    (tmp_path / "d.csv").write_text("id,email,country\n4,dee@example.com,Germany\n"
+                                    "5,eve@example.com,EU\n", encoding="utf-8")
+    bad = run(cli, tmp_path, "accounts", "import", "d.csv")
+    assert bad.code == 1
+    assert bad.err.splitlines()[:2] == [
+        "d.csv:2: country 'Germany' is not an ISO 3166-1 alpha-2 country code; write it as "
+        "FR, DE, GB, US... (or leave the cell empty)",
+        "d.csv:3: country 'EU' is not an ISO 3166-1 alpha-2 country code; write it as "
+        "FR, DE, GB, US... (or leave the cell empty)"]
+    assert set(countries(tmp_path)) == {"1", "2", "3"}
+
+
+def test_sql_source_reads_the_country(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'company.db'}"
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:
+        conn.exec_driver_sql("CREATE TABLE people (uid TEXT, mail TEXT, land TEXT)")
+        conn.exec_driver_sql("INSERT INTO people VALUES ('a', 'a@example.com', 'de'), "
+                             "('b', 'b@example.com', 'uk'), ('c', 'c@example.com', 'Mars'), "
+                             "('d', 'd@example.com', NULL)")
+    engine.dispose()
+    source = SqlAccountSource(Secret(url), "SELECT uid AS id, mail AS email, land AS country "
+                              "FROM people ORDER BY uid")
+    got = [(r.account.id, r.account.country) for b in source.batches() for r in b]
+    assert got == [("a", "DE"), ("b", "GB"), ("c", ""), ("d", "")]

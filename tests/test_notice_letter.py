@@ -13,7 +13,14 @@ import pytest
 from policybook.config import load_config
 from policybook.delivery import Recipient
 from policybook.errors import ConfigError, MailError
-from policybook.mail.compose import Company, Letter, compose, letter_for, plain_reasons
+from policybook.mail.compose import (
+    Company,
+    Letter,
+    LetterText,
+    compose,
+    letter_for,
+    plain_reasons,
+)
 from policybook.store import Notice, NoticeReason, NoticeState
 from policybook.workflows.assessing import assess_texts
 from tests.helpers import policy
@@ -73,7 +80,7 @@ def test_a_letter_in_the_default_language() -> None:
     assert "Kind regards, Northwind Cloud Ltd 4 Harbour Row Bristol BS1 4XX United Kingdom" \
         in prose
     assert "nothing to unsubscribe from" in prose and msg["List-Unsubscribe"] is None
-    assert '<html lang="en-GB">' in html
+    assert '<html lang="en-GB" dir="ltr">' in html and msg["Content-Language"] == "en-GB"
     assert "<p style=\"margin:0 0 1rem\">\nDear Ann Lee,\n</p>" in html
     assert 'href="mailto:privacy@northwind.co.uk"' in html
     assert 'href="https://legal.northwind.co.uk/privacy-policy/changes/2027-02-01/#retention"' \
@@ -85,11 +92,13 @@ def test_a_language_without_templates_gets_the_whole_letter_in_the_default() -> 
     assert msg["Subject"] == "Changes to our Customer Privacy Notice, effective February 1, 2027"
     assert "takes effect on February 1, 2027." in flat(text)
     assert "fevereiro" not in text and "fevereiro" not in html
-    assert '<html lang="en">' in html and "pt-BR" not in html
+    assert '<html lang="en" dir="ltr">' in html and "pt-BR" not in html
     assert text.splitlines()[0] == "Dear João,"
 
 
 def test_a_language_with_templates_is_used_whole(tmp_path: Path) -> None:
+    """A repository's own `email/de/` templates write the German letter of a version
+    translated into German (the e-mail follows the policy's translations)."""
     folder = tmp_path / "templates" / "email" / "de"
     folder.mkdir(parents=True)
     (folder / "subject.txt").write_text("Änderungen: {{ notice.title }}, gültig ab "
@@ -101,9 +110,15 @@ def test_a_language_with_templates_is_used_whole(tmp_path: Path) -> None:
                                         encoding="utf-8")
     (folder / "greeting.txt").write_text("{% if name %}Guten Tag {{ name }},{% else %}"
                                          "Guten Tag,{% endif %}\n", encoding="utf-8")
-    letter = make_letter(tmp_path)
+    english_only = make_letter(tmp_path)
+    _, text, _ = parts(english_only, Recipient(3, "a3", "max@example.net", "Max", "de_AT"))
+    assert text.startswith("Dear Max,\n")  # no German text of the policy: told in English
+    german = LetterText("de", "Datenschutzhinweis für Kunden", "", "https://x.example/de/u/",
+                        "https://x.example/de/c/")
+    letter = make_letter(tmp_path, texts=[german])
     msg, text, html = parts(letter, Recipient(3, "a3", "max@example.net", "Max", "de_AT"))
-    assert msg["Subject"] == "Änderungen: Customer Privacy Notice, gültig ab 1. Februar 2027"
+    assert msg["Subject"] == "Änderungen: Datenschutzhinweis für Kunden, gültig ab 1. Februar " \
+        "2027"
     assert text == "Guten Tag Max,\n\nDie neue Fassung gilt ab 1. Februar 2027.\n"
     assert '<html lang="de-AT">' in html
     # an English account of the same notice still gets the English letter
@@ -203,7 +218,7 @@ def test_a_language_comes_complete_or_not_at_all(tmp_path: Path) -> None:
     (folder / "subject.txt").write_text("Modifications\n", encoding="utf-8")
     with pytest.raises(MailError, match=r"templates/email/fr/ lacks notice\.txt, notice\.html, "
                                         r"greeting\.txt"):
-        make_letter(tmp_path).rendered("fr")
+        make_letter(tmp_path, texts=[LetterText("fr", "Avis", "", "u", "c")]).rendered("fr")
 
 
 def test_the_digest_is_recomputed_from_the_kept_copy_alone() -> None:

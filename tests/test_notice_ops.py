@@ -96,7 +96,7 @@ def test_preview_before_the_due_day(cli: Any, repo: GitRepo, tmp_path: Path) -> 
     as_ann = run(cli, repo, env, "notices", "preview", "privacy-policy@2027-02-01",
                  "--account", "a1", "--format", "html", "--now", BEFORE_DUE.isoformat())
     assert as_ann.code == 0, as_ann.err
-    assert '<html lang="en">' in as_ann.out and "\nDear Ann Lee,\n" in as_ann.out
+    assert '<html lang="en" dir="ltr">' in as_ann.out and "\nDear Ann Lee,\n" in as_ann.out
     eml = run(cli, repo, env, "notices", "preview", "privacy-policy@2027-02-01",
               "--locale", "de", "--format", "eml", "--now", BEFORE_DUE.isoformat())
     assert eml.code == 0 and "To: account.holder@example.com" in eml.out
@@ -323,6 +323,9 @@ def test_migration_from_schema_1(db_url: str) -> None:
         conn.execute(sa.text("ALTER TABLE pb_deliveries DROP COLUMN message_sha256"))
         for column in ("paused_at", "resumed_at", "control_by", "control_reason"):  # v3
             conn.execute(sa.text(f"ALTER TABLE pb_notices DROP COLUMN {column}"))
+        conn.execute(sa.text("ALTER TABLE pb_accounts DROP COLUMN country"))  # v4
+        for column in ("variant", "country", "language"):
+            conn.execute(sa.text(f"ALTER TABLE pb_deliveries DROP COLUMN {column}"))
         conn.execute(sa.text("INSERT INTO pb_schema (version, install_id, migrated_at, "
                              "installed_at) VALUES (1, 'abcd0001', :t, :t)"),
                      {"t": dt.datetime(2026, 1, 1)})

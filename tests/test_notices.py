@@ -122,6 +122,10 @@ def test_the_commands(cli: Any, tmp_path: Path) -> None:
     assert "Would send to 3 accounts (0 pending, 3 to add)" in dry.out
     assert "Subject (en): Changes to our Example Privacy Policy, effective February 1, 2027" \
         in dry.out
+    # (no git repository here, so no translation: the French and German accounts are told
+    # in English, and the dry run says so)
+    assert "Audience: privacy-policy: e-mail to 3 accounts (en 3; 2 without a translation " \
+        "get en)" in dry.out
     assert not (root / ".policybook" / "outbox").exists()
 
     sent = run(cli, root, env, "notices", "send", "privacy-policy@2027-02-01", "--now",

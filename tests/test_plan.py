@@ -42,7 +42,8 @@ def test_plan_in_sentences(tmp_path: Path, cli: Any) -> None:
         f"privacy-policy: the version of {EFFECTIVE} is MATERIAL (1 reason). E-mail to 1,234 "
         "accounts due 2026-12-13 08:00 UTC; banner from 2026-12-13; in force "
         f"{EFFECTIVE} 00:00 America/Los_Angeles once its notice goes out on time.")
-    assert lines[2].startswith("  - ")
+    assert lines[2] == "  privacy-policy: e-mail to 1,234 accounts (en 1,234)"
+    assert lines[3].startswith("  - ")
     assert "in force now: the version of 2013-11-28" in result.out
     assert ("terms: the version of 2026-12-05 is EDITORIAL: no e-mail, no banner; in force "
             "2026-12-05 00:00 America/Los_Angeles.") in lines
@@ -82,3 +83,35 @@ def test_plan_without_a_database_says_what_it_assumes(tmp_path: Path, cli: Any) 
     assert "  problem: this version is MATERIAL and its notice was due on 2026-12-13" \
         in after.out and "or later" in after.out
     assert not (tmp_path / "pb.db").exists()
+
+
+def test_plan_counts_the_accounts_told_per_language(tmp_path: Path, cli: Any) -> None:
+    """The plan says how many accounts the notice reaches, in which language: those
+    whose language the version is translated into get it, the others the source (and
+    are counted as such); closed accounts are not counted."""
+    repo, env = make(tmp_path)
+    env.pop("_csv")
+    repo.commit("French", {"content/fr/privacy-policy.md": (
+        "---\npolicy: privacy-policy\nlanguage: fr\ntranslates: " + str(EFFECTIVE) +
+        "\ntitle: Politique de confidentialité\n---\n\nTexte.\n")}, when=COMMITTED)
+    rows = ["1,a@example.com,fr,FR", "2,b@example.com,fr_CA,CA", "3,c@example.com,fr,BE",
+            "4,d@example.com,de,DE", "5,e@example.com,en,US", "6,f@example.com,es,",
+            "7,g@example.com,fr,FR,closed", "8,h@example.com,fr_BE,BE"]
+    csv = tmp_path / "people.csv"
+    csv.write_text("id,email,locale,country,status\n" + "".join(
+        r + ("" if r.endswith("closed") else ",active") + "\n" for r in rows),
+        encoding="utf-8")
+    assert cli(["accounts", "import", str(csv)], cwd=repo.path, env=env).code == 0
+    result = cli(["plan", "privacy-policy", "--now", "2026-11-30T12:00:00Z"], cwd=repo.path,
+                 env=env)
+    assert result.code == 0, result.err
+    lines = result.out.splitlines()
+    assert "E-mail to 7 accounts due" in lines[1]
+    assert lines[2] == ("  privacy-policy: e-mail to 7 accounts (fr 4, en 3; 2 without a "
+                        "translation get en)")
+    data = json.loads(cli(["plan", "privacy-policy", "--json", "--now",
+                           "2026-11-30T12:00:00Z"], cwd=repo.path, env=env).out)
+    assert data["policies"][0]["upcoming"]["audience"] == {
+        "variant": "general", "accounts": 7, "by_language": {"fr": 4, "en": 3},
+        "by_country": {"--": 1, "BE": 2, "CA": 1, "DE": 1, "FR": 1, "US": 1},
+        "source_language_fallback": 2}

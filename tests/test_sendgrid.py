@@ -11,7 +11,7 @@ from pathlib import Path
 
 from policybook.config import Secret
 from policybook.delivery import Recipient
-from policybook.mail.compose import Letter, compose
+from policybook.mail.compose import Letter, LetterText, compose
 from policybook.mail.sendgrid import SendGridMailer, split_unique
 from policybook.store import Notice, NoticeReason, NoticeState
 from tests.support.fixtures import EFFECTIVE, EFFECTIVE_AT, NOW, SENDGRID_KEY
@@ -88,8 +88,9 @@ def test_one_request_per_language_written(sendgrid: SendGridServer, tmp_path: Pa
     (folder / "notice.html").write_text("<p>\n{{ greeting }}\n</p>\n", encoding="utf-8")
     (folder / "greeting.txt").write_text("Guten Tag,\n", encoding="utf-8")
     base = letter()
+    # (a version translated into German: German accounts are told in German)
     german = compose(base.notice, tmp_path, "Policy updates <policy@example.com>", None,
-                     "cafe0001")
+                     "cafe0001", texts=[LetterText("de", "Datenschutz", "", "u", "c")])
     result = mailer(sendgrid).send(german, people(2, "en") + people(2, "de_CH", start=2), NOW)
     assert result.requests == 2 and result.error is None
     subjects = sorted(b["subject"] for b in sendgrid.bodies)

@@ -56,6 +56,10 @@ def _v3_schema(conn: sa.Connection) -> None:
     old.create_all(conn)
     metadata.create_all(conn, tables=[t for t in metadata.sorted_tables
                                       if t.name != "pb_notices"])
+    # what schema version 5 added to the other tables (the audience's columns)
+    conn.execute(sa.text("ALTER TABLE pb_accounts DROP COLUMN country"))
+    for column in ("variant", "country", "language"):
+        conn.execute(sa.text(f"ALTER TABLE pb_deliveries DROP COLUMN {column}"))
     conn.execute(sa.text("INSERT INTO pb_schema (version, install_id, migrated_at, "
                          "installed_at) VALUES (3, 'abcd0003', :t, :t)"),
                  {"t": dt.datetime(2026, 1, 1)})

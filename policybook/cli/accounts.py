@@ -30,14 +30,16 @@ def accounts() -> None:
 def import_command(env: Env, file: Path, skip_invalid: bool, now: str | None) -> None:
     """Import or update accounts from a CSV file (upsert by id).
 
-    Columns: id, email, and optionally name, locale (en, de-CH...) and status (active or
-    closed); others are ignored. Every row is checked (e-mail syntax, control characters
-    in names, duplicate ids) and the file is imported in one transaction: a problem in
-    any row imports nothing, unless --skip-invalid.
+    Columns: id, email, and optionally name, locale (en, de-CH...), country (ISO 3166-1
+    alpha-2: FR, DE, GB...; it decides which regional variant of a policy the account is
+    told about) and status (active or closed); others are ignored. Every row is checked
+    (e-mail syntax, control characters in names, unknown countries, duplicate ids) and
+    the file is imported in one transaction: a problem in any row imports nothing,
+    unless --skip-invalid.
 
     \b
     Example:
-      policybook accounts import accounts.csv
+      policybook accounts import accounts.csv     # id,email,name,locale,country
       policybook accounts import accounts.csv --skip-invalid
     """
     report = import_accounts(env.config, file, parse_now(now, env.config.zone),

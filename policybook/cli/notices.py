@@ -155,6 +155,8 @@ def _show_dry_run(d: DryRun) -> None:
     if d.handled:
         click.echo(f"Already: {_totals_text(d.handled)}")
     click.echo(f"Subject ({d.locale}): {d.subject}")
+    if d.audience:
+        click.echo(f"Audience: {d.audience}")
 
 
 @contextmanager

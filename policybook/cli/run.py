@@ -5,21 +5,26 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import time
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 import click
 
+from ..audience import plan_line
 from ..config import Config
 from ..errors import PolicybookError
 from ..regions import describe_countries, split_name
 from ..state import PolicyState, ProblemKind
 from ..timeline import VersionPlan
 from ..wiring import Wiring
+from ..workflows.letters import plan_audiences
 from ..workflows.planning import NoticeKey, Plans, notice_facts
 from ..workflows.state import plans_of
 from .common import Env, echo_json, now_option, parse_now, pass_env
 
 if TYPE_CHECKING:  # the scheduler (APScheduler) loads only for `run` and `scheduler`
+    from ..audience import Reach
+    from ..regions import Audience
     from ..scheduler import Ticker
 
 log = logging.getLogger("policybook")
@@ -52,7 +57,9 @@ def _who(plan: PolicyState, accounts: int | None, config: Config) -> str:
 
 
 def describe(plan: PolicyState, plans: Plans, config: Config, accounts: int | None,
-             notices: dict[NoticeKey, dict[str, Any]]) -> list[str]:
+             notices: dict[NoticeKey, dict[str, Any]],
+             audiences: Mapping[NoticeKey, tuple[Audience, Reach]] | None = None
+             ) -> list[str]:
     """The timeline of one policy (or variant), in sentences a lawyer can read."""
     utc, zone = dt.UTC, config.zone
     live, nxt = plan.in_force, plan.upcoming
@@ -89,9 +96,15 @@ def describe(plan: PolicyState, plans: Plans, config: Config, accounts: int | No
             switch = f"in force {_at(nxt.effective_at, zone)} once its notice goes out on time"
         else:
             switch = "in force only once its notice has run its full period"
+        told = (audiences or {}).get((plan.policy, v.variant, v.effective))
+        whom = _who(plan, accounts, config) if told is None else \
+            f"{told[0].total:,} account{'s' if told[0].total != 1 else ''}"
         lines.append(f"{name}: the version of {v.effective} is MATERIAL ({n} reason"
-                     f"{'s' if n != 1 else ''}). E-mail to {_who(plan, accounts, config)} due "
+                     f"{'s' if n != 1 else ''}). E-mail to {whom} due "
                      f"{_at(due, utc)}; banner from {banner_from}; {switch}.")
+        if told is not None:
+            lines.append("  " + plan_line(told[0], config.source_language, told[1].variant,
+                                          plan.policy))
         lines += [f"  - {r}" for r in reasons]
         lines += _notice_lines(nxt, notices.get((plan.policy, v.variant, v.effective)), config,
                                plans.now)
@@ -157,13 +170,22 @@ def _cancelled_lines(vp: VersionPlan, notice: dict[str, Any], config: Config) ->
 
 
 def _plan_json(plan: PolicyState, config: Config,
-               notices: dict[NoticeKey, dict[str, Any]]) -> dict[str, Any]:
+               notices: dict[NoticeKey, dict[str, Any]],
+               audiences: Mapping[NoticeKey, tuple[Audience, Reach]] | None = None
+               ) -> dict[str, Any]:
     def version(vp: VersionPlan | None) -> dict[str, Any] | None:
         if vp is None:
             return None
         v = vp.version
         notice = notices.get((v.policy, v.variant, v.effective))
+        told = (audiences or {}).get((v.policy, v.variant, v.effective)) if vp.material \
+            else None
         return {
+            "audience": None if told is None else {
+                "variant": told[1].variant, "accounts": told[0].total,
+                "by_language": dict(told[0].by_language),
+                "by_country": dict(told[0].by_country),
+                "source_language_fallback": told[0].fallback},
             "effective": v.effective.isoformat(),
             "effective_at": vp.effective_at.isoformat(),
             "commit": v.final.sha,
@@ -222,6 +244,9 @@ def plan(env: Env, policy: str | None, as_json: bool, now: str | None) -> None:
     with Wiring.open(config, moment) as wiring:
         plans = plans_of(wiring.builder, moment)
         accounts, notices = notice_facts(config, wiring.on_record)
+        audiences = plan_audiences(config, wiring.store, [
+            p.upcoming.version for p in plans.policies
+            if p.upcoming is not None and p.upcoming.material])
     wanted, variant = split_name(policy) if policy is not None else (None, None)
     chosen = [p for p in plans.policies if wanted is None or (
         p.policy == wanted and (variant is None or p.variant_id == variant))]
@@ -233,14 +258,14 @@ def plan(env: Env, policy: str | None, as_json: bool, now: str | None) -> None:
     if as_json:
         echo_json({"now": moment.isoformat(), "timezone": config.timezone,
                    "notice_days": config.notice_days, "accounts": accounts,
-                   "policies": [_plan_json(p, config, notices) for p in chosen],
+                   "policies": [_plan_json(p, config, notices, audiences) for p in chosen],
                    "warnings": list(plans.state.skipped)})
         return
     # The moment used, in the configured zone (a bare --now date is midnight there).
     click.echo(f"As of {moment.astimezone(config.zone):%Y-%m-%d %H:%M} {config.timezone} "
                f"(notice period: {config.notice_days} days):")
     for p in chosen:
-        for line in describe(p, plans, config, accounts, notices):
+        for line in describe(p, plans, config, accounts, notices, audiences):
             click.echo(line)
     for why in plans.state.skipped:
         click.echo(f"warning: {why}")

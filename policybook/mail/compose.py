@@ -1,9 +1,13 @@
 """The notice e-mail (shell: reads templates): subject, plain text and HTML, headers.
 
-A notice is rendered once per language (the account's language where the templates
-exist in it, else the default language: prose, date and `lang` always agree) and the
-same text goes to every account holder of that language: that is what lets SendGrid
-take 1,000 recipients in one request. Per recipient there are only headers (To, with
+A notice is rendered once per language and the same text goes to every account holder
+of that language: that is what lets SendGrid take 1,000 recipients in one request. The
+language is the account's own when the announced version has a translation into it
+(`audience.letter_language`: the exact tag, then the base language, else the policy's
+source language); the letter then names the translation's title and summary, links to
+the translated pages, and says everything else through the gettext catalogs
+(`policybook/locales`), with the date as the account's locale writes it: prose, date,
+`lang` and Content-Language always agree. Per recipient there are only headers (To, with
 the name encoded as RFC 2047 when it is not ASCII, and Message-ID) and the greeting
 line ("Dear Ann Smith,"): the rendered body holds a marker line in its place, which
 SendGrid fills from `substitutions` and SMTP and the outbox splice into the
@@ -49,9 +53,10 @@ from babel.dates import format_date
 from jinja2 import Environment, TemplateError, TemplateNotFound
 
 from ..addresses import clean_name, normalize_email, normalize_locale
+from ..audience import letter_language, offered_languages
 from ..delivery import Recipient
 from ..errors import ConfigError, MailError
-from ..templating import make_environment
+from ..templating import CURRENT_LANGUAGE, make_environment
 
 if TYPE_CHECKING:
     from ..config import Config
@@ -110,6 +115,34 @@ class NoticeFacts(Protocol):
 
     @property
     def changes_url(self) -> str: ...
+
+
+@dataclass(frozen=True)
+class LetterText:
+    """The announced version in one language: what a letter in that language names
+    (from the translation's front matter and headings, and the translated pages)."""
+
+    language: str  # a BCP 47 tag: fr, fr-CA, pt-BR
+    title: str
+    summary: str
+    upcoming_url: str
+    changes_url: str
+    sections: tuple[tuple[str, str], ...] = ()  # section id -> its title in this language
+    disagree: str = ""  # the translation's own `disagree:` front matter
+
+
+@dataclass(frozen=True)
+class NoticeView:
+    """What the templates see of the notice: its facts, in the letter's language."""
+
+    id: int
+    policy: str
+    effective: dt.date
+    effective_at: dt.datetime
+    title: str
+    summary: str
+    upcoming_url: str
+    changes_url: str
 
 
 @dataclass(frozen=True)
@@ -187,7 +220,10 @@ class Rendered:
     html: str
     greeting_named: str = f"Dear {NAME_MARK},"  # NAME_MARK: the account's name
     greeting_unnamed: str = "Hello,"
-    lang: str = "en"
+    lang: str = "en"  # `<html lang>` and Content-Language: the locale's tag (en-GB)
+    # The language of the text (the translation's tag, or the source's): what the
+    # delivery rows record and the plan counts.
+    language: str = ""
 
     def greeting(self, name: str) -> str:
         name = clean_name(name)
@@ -200,15 +236,19 @@ class Rendered:
                 self.html.replace(GREETING_HTML_MARK, html_lib.escape(greeting, quote=False)))
 
     def to_json(self) -> dict[str, str]:
-        return {"locale": self.locale, "lang": self.lang, "subject": self.subject,
+        data = {"locale": self.locale, "lang": self.lang, "subject": self.subject,
                 "text": self.text, "html": self.html, "greeting_named": self.greeting_named,
                 "greeting_unnamed": self.greeting_unnamed}
+        if self.language:  # (copies kept before languages were recorded have none)
+            data["language"] = self.language
+        return data
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Rendered:
         return cls(str(data["locale"]), str(data["subject"]), str(data["text"]),
                    str(data["html"]), str(data["greeting_named"]),
-                   str(data["greeting_unnamed"]), str(data.get("lang") or data["locale"]))
+                   str(data["greeting_unnamed"]), str(data.get("lang") or data["locale"]),
+                   str(data.get("language") or ""))
 
 
 def copy_digest(copy: Mapping[str, Any]) -> str:
@@ -292,14 +332,30 @@ def _has_templates(env: Environment, folder: str) -> bool:
     return bool(present)
 
 
+def has_email_strings(env: Environment, language: str) -> bool:
+    """Whether the e-mail's own words exist in `language`: a catalog of the package, or
+    a complete `email/<language>/` folder of templates (so that a letter in it mixes
+    no two languages)."""
+    from ..i18n import available_languages, base_language
+
+    base = base_language(language)
+    if base in {base_language(c) for c in available_languages()}:
+        return True
+    return any(_has_templates(env, f"email/{tag}")
+               for tag in dict.fromkeys((language.replace("-", "_"), base)))
+
+
 class Letter:
     """One notice, composed: rendered per language on first use, then cached."""
 
     def __init__(self, notice: NoticeFacts, env: Environment, sender: Address,
                  reply_to: Address | None, install_id: str, default_locale: str = "en",
                  zone: ZoneInfo | None = None, company: Company | None = None,
-                 test: bool = False) -> None:
+                 test: bool = False, source_language: str = TEMPLATES_LANGUAGE,
+                 texts: Sequence[LetterText] = ()) -> None:
         self.notice = notice
+        self.source_language = source_language
+        self.texts = {t.language: t for t in texts if t.language != source_language}
         self.zone = zone
         self.sender = sender
         self.reply_to = reply_to
@@ -312,70 +368,115 @@ class Letter:
         self._reply_text = str(reply_to) if reply_to else ""
         self._env = env
         self._cache: dict[str, Rendered] = {}
-        self._languages: dict[str, tuple[str, str]] = {}
+        self._languages: dict[str, tuple[str, str, str]] = {}
         self._bytes: dict[str, bytes] = {}
         self._digest_parts: dict[str, tuple[Any, list[bytes], list[bytes]]] = {}
+        self.offered = offered_languages(
+            self.texts, source_language, [lang for lang in self.texts if self._has_strings(lang)])
 
     # -------------------------------------------------------------- language
 
+    def _has_strings(self, language: str) -> bool:
+        return has_email_strings(self._env, language)
+
     def language(self, locale: str) -> tuple[str, str]:
-        """(the locale the message is written in, its template folder) for an account's
-        locale: its own language where templates exist in it (`email/pt_BR/`, then
-        `email/pt/`), else the default locale's, else the templates of `email/`
-        itself, which are in `TEMPLATES_LANGUAGE`."""
+        """(the locale the message is formatted in, its template folder) for an
+        account's locale (see `written_in` for the language of the text)."""
+        full, folder, _ = self._choice(locale)
+        return full, folder
+
+    def written_in(self, locale: str) -> str:
+        """The language the text of an account of `locale` is written in."""
+        return self._choice(locale)[2]
+
+    def _choice(self, locale: str) -> tuple[str, str, str]:
         key = locale or self.default_locale
         if key not in self._languages:
             self._languages[key] = self._language(key)
         return self._languages[key]
 
-    def _language(self, locale: str) -> tuple[str, str]:
-        for candidate in (locale, self.default_locale):
-            parsed = _locale(candidate)
-            full = str(parsed)
-            for tag in dict.fromkeys((full, parsed.language)):
-                if _has_templates(self._env, f"email/{tag}"):
-                    return full, f"email/{tag}"
-            if parsed.language == TEMPLATES_LANGUAGE:
-                return full, "email"
-        return TEMPLATES_LANGUAGE, "email"
+    def _language(self, locale: str) -> tuple[str, str, str]:
+        """The account's language where the version is translated into it (and the
+        e-mail's words exist in it), else the source language; formatted as the
+        account's own locale writes that language (en_GB dates for an en-GB account),
+        with templates from `email/<locale>/`, `email/<language>/` when a repository has
+        them, else the catalogs' `email/`."""
+        language = letter_language(locale, self.offered, self.source_language)
+        own = _locale(locale)
+        written = _locale(language)
+        parsed = own if own.language == written.language else written
+        full = str(parsed)
+        for tag in dict.fromkeys((full, parsed.language)):
+            if _has_templates(self._env, f"email/{tag}"):
+                return full, f"email/{tag}", language
+        return full, "email", language
 
     def rendered(self, locale: str) -> Rendered:
         """The message for accounts of `locale` (cached per language written)."""
-        language, folder = self.language(locale)
-        if language not in self._cache:
-            self._cache[language] = self._render(language, folder)
-        return self._cache[language]
+        full, folder, language = self._choice(locale)
+        if full not in self._cache:
+            self._cache[full] = self._render(full, folder, language)
+        return self._cache[full]
 
     @property
     def all_rendered(self) -> tuple[Rendered, ...]:
         """Every language rendered so far (what the proof keeps)."""
         return tuple(self._cache.values())
 
-    def _render(self, locale: str, folder: str) -> Rendered:
+    def _view(self, language: str) -> tuple[NoticeView, list[dict[str, Any]], str]:
+        """The notice as a letter in `language` names it: (facts, reasons, disagree)."""
         n = self.notice
-        reasons = [{"text": r.text,
-                    "url": f"{n.changes_url}#{r.section}" if r.section else None}
-                   for r in n.reasons[:MAX_REASONS]]
+        text = self.texts.get(language)
+        view = NoticeView(n.id, n.policy, n.effective, n.effective_at,
+                          text.title if text else n.title, text.summary if text else n.summary,
+                          text.upcoming_url if text else n.upcoming_url,
+                          text.changes_url if text else n.changes_url)
+        sections = dict(text.sections) if text else {}
+        reasons = []
+        for r in n.reasons[:MAX_REASONS]:
+            words = r.text
+            if text is not None:
+                # The reasons are sentences in the source language: a translated letter
+                # names the section changed, in its own words, and links to its redline.
+                words = sections.get(r.section or "", "") if r.section else ""
+                words = words or _gettext(language, "The introduction")
+            reasons.append({"text": words,
+                            "url": f"{view.changes_url}#{r.section}" if r.section else None})
+        disagree = self.company.disagree
+        if text is not None:
+            disagree = text.disagree  # (else the catalog's wording, in this language)
+        return view, reasons, disagree
+
+    def _render(self, locale: str, folder: str, language: str = "") -> Rendered:
+        from ..i18n import direction
+
+        language = language or self.source_language
+        n = self.notice
+        view, reasons, disagree = self._view(language)
         c = self.company
         context: dict[str, Any] = {
             # The switch as announced (a late notice postpones it), in the policy's zone.
-            "notice": n, "effective_date": localized_date(
+            "notice": view, "effective_date": localized_date(
                 n.effective_at.astimezone(self.zone).date() if self.zone else n.effective,
                 locale),
             "reasons": reasons, "more_changes": max(0, len(n.reasons) - MAX_REASONS),
             "locale": locale, "lang": str(_locale(locale)).replace("_", "-"),
-            "greeting": GREETING_MARK, "company": c,
+            "language": language, "dir": str(direction(language)),
+            "greeting": GREETING_MARK,
+            "company": Company(c.name, c.address, c.contact, disagree),
             "sender_name": c.name or self.sender.display_name or self.sender.domain,
             "contact": c.contact or (self.reply_to or self.sender).addr_spec,
             "contact_is_email": c.contact_is_email if c.contact else True,
             "address_lines": [line.strip() for line in c.address.splitlines() if line.strip()],
             "test": self.test,
         }
+        # The catalogs' strings in the letter's language (templating reads this).
+        token = CURRENT_LANGUAGE.set(language)
         try:
             def get(name: str) -> Any:
                 return self._env.get_template(f"{folder}/{name}")
 
-            subject = clean_name(get("subject.txt").render(context))
+            subject = _clean_subject(get("subject.txt").render(context))
             if self.test:
                 subject = TEST_PREFIX + subject
             context["subject"] = subject
@@ -386,6 +487,8 @@ class Letter:
             unnamed = clean_name(greeting.render({**context, "name": ""}))
         except TemplateError as exc:
             raise MailError(f"the e-mail templates cannot be rendered: {exc}") from exc
+        finally:
+            CURRENT_LANGUAGE.reset(token)
         if not subject:
             raise MailError("templates/email/subject.txt renders an empty subject")
         for part, mark, rendered_part in (("notice.txt", GREETING_MARK, text),
@@ -394,7 +497,7 @@ class Letter:
                 raise MailError(f"templates/{folder}/{part} must show {{{{ greeting }}}} "
                                 "once, on a line of its own")
         return Rendered(locale, subject[:900], _lf(text), _lf(body), named, unnamed,
-                        context["lang"])
+                        context["lang"], language)
 
     # -------------------------------------------------------------- headers
 
@@ -418,6 +521,11 @@ class Letter:
         greeting = self.rendered(recipient.locale).greeting(recipient.name)
         return {GREETING_MARK: greeting,
                 GREETING_HTML_MARK: html_lib.escape(greeting, quote=False)}
+
+    def headers_for(self, rendered: Rendered) -> dict[str, str]:
+        """The fixed headers of a message in `rendered`'s language: Content-Language
+        besides the others (not part of the digest: the bodies' `lang` already is)."""
+        return {**self.headers, "Content-Language": rendered.lang}
 
     def proof_copy(self, rendered: Rendered) -> dict[str, Any]:
         """What the notice keeps of one rendered language: enough to recompute the
@@ -466,6 +574,8 @@ class Letter:
                 msg[name] = value
             msg.set_content(r.text, cte="quoted-printable")
             msg.add_alternative(r.html, subtype="html", cte="quoted-printable")
+            # (after the content: set_content clears every Content-* header)
+            msg["Content-Language"] = r.lang
             self._bytes[r.locale] = _subject_line(r.subject) + msg.as_bytes()
         return self._bytes[r.locale]
 
@@ -544,19 +654,44 @@ def _qp(line: str) -> bytes:
 
 def compose(notice: NoticeFacts, root: Path, mail_from: str, reply_to: str | None,
             install_id: str, default_locale: str = "en", zone: ZoneInfo | None = None,
-            company: Company | None = None, test: bool = False) -> Letter:
+            company: Company | None = None, test: bool = False,
+            source_language: str = TEMPLATES_LANGUAGE, texts: Sequence[LetterText] = ()
+            ) -> Letter:
     """The letter for `notice`, with the repository's templates over the defaults;
-    `zone` is the time zone of effective dates (the date announced is the switch's)."""
+    `zone` is the time zone of effective dates (the date announced is the switch's);
+    `texts`: the announced version's translations (the languages it can be told in)."""
     sender = parse_sender(mail_from)
     reply = parse_sender(reply_to, "mail.reply_to") if reply_to else None
     return Letter(notice, make_environment(root), sender, reply, install_id, default_locale,
-                  zone, company, test)
+                  zone, company, test, source_language, texts)
 
 
 def letter_for(config: Config, notice: NoticeFacts, install_id: str, test: bool = False,
-               disagree: str | None = None) -> Letter:
+               disagree: str | None = None, texts: Sequence[LetterText] = ()) -> Letter:
     """The letter as the configuration writes it (sender, company, languages); `disagree`
-    is the version's own `disagree:` front matter, if it has one."""
+    is the version's own `disagree:` front matter, if it has one; `texts` the version's
+    translations (`workflows.letters.letter_texts`)."""
     return compose(notice, config.root, config.mail_from, config.mail_reply_to, install_id,
                    config.default_locale, config.zone,
-                   company_of(config, notice.policy, disagree), test)
+                   company_of(config, notice.policy, disagree), test,
+                   config.source_language, texts)
+
+
+# No-break spaces are typography (French puts one inside « » and before ':'), not
+# whitespace to collapse: they survive the subject's cleaning.
+_NO_BREAK = {"\u00a0": "\ue000", "\u202f": "\ue001"}
+
+
+def _clean_subject(value: str) -> str:
+    for space, mark in _NO_BREAK.items():
+        value = value.replace(space, mark)
+    value = clean_name(value)
+    for space, mark in _NO_BREAK.items():
+        value = value.replace(mark, space)
+    return value
+
+
+def _gettext(language: str, message: str) -> str:
+    from ..i18n import gettext
+
+    return gettext(language, message)

@@ -136,7 +136,7 @@ class SendGridMailer:
             "subject": rendered.subject,
             "content": [{"type": "text/plain", "value": rendered.text},
                         {"type": "text/html", "value": rendered.html}],
-            "headers": dict(letter.headers),
+            "headers": letter.headers_for(rendered),
             "categories": [CATEGORY],
             # Links in a legal notice stay exactly as written (no click-tracking
             # redirects), and no tracking pixel in a message people must receive.

@@ -36,6 +36,7 @@ class Account:
     name: str = ""
     locale: str = "en"
     status: AccountStatus = AccountStatus.ACTIVE
+    country: str = ""  # ISO 3166-1 alpha-2 (regions.country_code), "" when unknown
 
 
 @dataclass(frozen=True)
@@ -68,12 +69,15 @@ def upsert_accounts(conn: Connection, rows: Sequence[Account], now: dt.datetime,
     stmt = base.on_conflict_do_update(
         index_elements=[accounts.c.id],
         set_={"email": new.email, "name": new.name, "locale": new.locale,
-              "status": new.status, "updated_at": new.updated_at, "changed": new.changed},
+              "status": new.status, "country": new.country, "updated_at": new.updated_at,
+              "changed": new.changed},
         where=sa.or_(accounts.c.email != new.email, accounts.c.name != new.name,
-                     accounts.c.locale != new.locale, accounts.c.status != new.status),
+                     accounts.c.locale != new.locale, accounts.c.status != new.status,
+                     accounts.c.country != new.country),
     ).returning(accounts.c.created_at, accounts.c.changed)
     params = [{"id": a.id, "email": a.email, "name": a.name, "locale": a.locale,
-               "status": a.status.value, "created_at": now, "updated_at": now,
+               "status": a.status.value, "country": a.country, "created_at": now,
+               "updated_at": now,
                "changed": change} for a in rows]
     returned = conn.execute(stmt, params).all()
     # A row inserted now has created_at == now; an updated one keeps its creation time
@@ -83,7 +87,7 @@ def upsert_accounts(conn: Connection, rows: Sequence[Account], now: dt.datetime,
     return UpsertCounts(added, updated, len(rows) - len(returned))
 
 
-KEEPABLE = ("name", "locale", "status")
+KEEPABLE = ("name", "locale", "status", "country")
 
 
 def keep_stored(conn: Connection, rows: Sequence[tuple[Account, frozenset[str]]]
@@ -96,7 +100,7 @@ def keep_stored(conn: Connection, rows: Sequence[tuple[Account, frozenset[str]]]
     if ids:
         c = accounts.c
         stored = {r.id: r for r in conn.execute(
-            sa.select(c.id, c.name, c.locale, c.status).where(c.id.in_(ids)))}
+            sa.select(c.id, c.name, c.locale, c.status, c.country).where(c.id.in_(ids)))}
     out: list[Account] = []
     for account, keep in rows:
         row = stored.get(account.id)
@@ -126,7 +130,8 @@ def iter_accounts(conn: Connection, batch: int = 5000) -> Iterator[list[Account]
         if not rows:
             return
         last = rows[-1].pk
-        yield [Account(r.id, r.email, r.name, r.locale, AccountStatus(r.status)) for r in rows]
+        yield [Account(r.id, r.email, r.name, r.locale, AccountStatus(r.status), r.country)
+               for r in rows]
 
 
 # ---------------------------------------------------------------- the company's database
@@ -143,8 +148,10 @@ class SourceRow:
 class SqlAccountSource:
     """The company's own accounts table: a read-only query, streamed in batches.
 
-    The query returns the columns `id` and `email`, and optionally `name`, `locale` and
-    `status` ('closed' rows are not notified, and stop a pending delivery).
+    The query returns the columns `id` and `email`, and optionally `name`, `locale`,
+    `country` (ISO 3166-1 alpha-2, or a name `regions.country_code` knows: "UK" is GB;
+    anything else counts as unknown) and `status` ('closed' rows are not notified, and
+    stop a pending delivery).
     """
 
     def __init__(self, url: Secret, query: str, batch: int = 5000,
@@ -189,6 +196,37 @@ class SqlAccountSource:
             conn.close()
             engine.dispose()
 
+    def groups(self) -> list[tuple[str, str, int]]:
+        """The active accounts of the source counted by (country, locale), normalised
+        as the rows are: one GROUP BY in the company's database, for the plan."""
+        from ..regions import country_code
+
+        engine, conn = self._connect()
+        try:
+            # The query is the operator's own configuration, not outside input.
+            probe = sa.text(f"SELECT * FROM ({self.query}) AS q WHERE 1 = 0")  # noqa: S608
+            columns = {str(c).lower() for c in conn.execute(probe).keys()}  # noqa: SIM118
+            keys = [c for c in ("country", "locale", "status") if c in columns]
+            listed = ", ".join(keys)
+            query = (f"SELECT {listed + ', ' if keys else ''}count(*) AS n "  # noqa: S608
+                     f"FROM ({self.query}) AS q" + (f" GROUP BY {listed}" if keys else ""))
+            rows = conn.execute(sa.text(query)).all()
+        except SQLAlchemyError as exc:
+            raise StoreError(f"accounts.sql_query failed: {_first_line(exc)}") from None
+        finally:
+            conn.close()
+            engine.dispose()
+        counts: dict[tuple[str, str], int] = {}
+        for row in rows:
+            data = dict(zip([*keys, "n"], row, strict=True))
+            if str(data.get("status") or "active").strip().lower() == "closed":
+                continue
+            locale, _ = normalize_locale(str(data.get("locale") or ""))
+            key = (country_code(str(data.get("country") or "")) or "",
+                   locale or self.default_locale)
+            counts[key] = counts.get(key, 0) + int(data["n"])
+        return [(country, locale, n) for (country, locale), n in sorted(counts.items())]
+
     def batches(self) -> Iterator[list[SourceRow]]:
         engine, conn = self._connect()
         try:
@@ -210,6 +248,8 @@ class SqlAccountSource:
             engine.dispose()
 
     def _row(self, data: dict[str, Any]) -> SourceRow:
+        from ..regions import country_code  # Babel's territories: only when rows are read
+
         account_id = str(data["id"])
         raw_email = "" if data["email"] is None else str(data["email"])
         email, problem = normalize_email(raw_email)
@@ -219,7 +259,8 @@ class SqlAccountSource:
             id=account_id, email=email or raw_email.strip()[:320],
             name=clean_name(str(data.get("name") or "")),
             locale=locale or self.default_locale,
-            status=AccountStatus.CLOSED if status == "closed" else AccountStatus.ACTIVE)
+            status=AccountStatus.CLOSED if status == "closed" else AccountStatus.ACTIVE,
+            country=country_code(str(data.get("country") or "")) or "")
         return SourceRow(account, problem)
 
 

@@ -28,6 +28,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Connection
 
+from ..audience import Reach
 from ..delivery import BatchResult, DeliveryState, Recipient
 from .accounts import AccountStatus, SourceRow, SqlAccountSource
 from .db import Store
@@ -63,14 +64,30 @@ def _id_in(conn: Connection, ids: Sequence[int]) -> Any:
 _REFRESHABLE = (PENDING, DeliveryState.SKIPPED.value)
 
 
+def reach_condition(reach: Reach) -> Any:
+    """The SQL condition on `pb_accounts` of the accounts a notice reaches (countries are
+    stored as validated ISO codes, "" when unknown, so plain comparisons are exact)."""
+    country = accounts.c.country
+    if reach.only is not None:
+        return country.in_(sorted(reach.only)) if reach.only else sa.false()
+    if reach.excluded:
+        return country.not_in(sorted(reach.excluded))
+    return sa.true()
+
+
+OUT_OF_REACH = "the account's country is not in the audience of this variant"
+
+
 def _refresh_local(conn: Connection, notice_id: int, window: Any) -> None:
-    """A delivery not sent yet follows its account's new address, name and locale, and
-    a skipped one (closed account) becomes pending again when the account reopened."""
+    """A delivery not sent yet follows its account's new address, name, locale and
+    country, and a skipped one (closed account, or one that had moved out of the
+    variant's countries) becomes pending again when the account is back (`window`
+    holds the reach)."""
     a, d = accounts.c, deliveries.c
     changed = sa.select(a.id).where(
         window, a.status == AccountStatus.ACTIVE.value, a.id == d.account_id,
         sa.or_(d.state == DeliveryState.SKIPPED.value, a.email != d.email, a.name != d.name,
-               a.locale != d.locale)).exists()
+               a.locale != d.locale, a.country != sa.func.coalesce(d.country, ""))).exists()
 
     def current(column: Any) -> Any:
         return sa.select(column).where(a.id == d.account_id).scalar_subquery()
@@ -78,7 +95,7 @@ def _refresh_local(conn: Connection, notice_id: int, window: Any) -> None:
     conn.execute(deliveries.update().where(
         d.notice_id == notice_id, d.state.in_(_REFRESHABLE), changed,
     ).values(email=current(a.email), name=current(a.name), locale=current(a.locale),
-             state=PENDING, error=None))
+             country=current(a.country), state=PENDING, error=None))
 
 
 def _count(conn: Connection, notice_id: int) -> int:
@@ -88,8 +105,11 @@ def _count(conn: Connection, notice_id: int) -> int:
 
 def add_local_recipients(store: Store, notice: Notice, now: dt.datetime,
                          chunk: int = MATERIALIZE_CHUNK, *, stop: threading.Event | None = None,
-                         on_added: Callable[[int], None] | None = None) -> int:
-    """Give every active account changed since the notice last looked a pending delivery.
+                         on_added: Callable[[int], None] | None = None,
+                         reach: Reach | None = None) -> int:
+    """Give every active account changed since the notice last looked a pending delivery,
+    if `reach` covers it (None: every account); a pending delivery whose account has
+    moved out of the reach is skipped.
 
     Remembers the highest `changed` value it saw, so that later runs only look at new
     or changed accounts (one indexed query when nothing changed). Large passes walk the
@@ -121,6 +141,8 @@ def add_local_recipients(store: Store, notice: Notice, now: dt.datetime,
     if changed > chunk and first_pk is not None:
         ranges = [(start, start + chunk) for start in range(first_pk, last_pk + 1, chunk)]
     added = 0
+    variant = reach.variant if reach is not None else None
+    covered = reach_condition(reach) if reach is not None else sa.true()
     for pk_range in ranges:
         if stop is not None and stop.is_set():
             return added
@@ -128,17 +150,23 @@ def add_local_recipients(store: Store, notice: Notice, now: dt.datetime,
                                                        a.pk < pk_range[1])
         with store.write() as conn:
             select = sa.select(sa.literal(notice.id), a.id, a.email, a.name, a.locale,
+                               a.country, sa.literal(variant, type_=sa.String()),
                                sa.literal(PENDING),
                                sa.literal(now, type_=deliveries.c.created_at.type),
-                               ).where(window, a.status == AccountStatus.ACTIVE.value)
+                               ).where(window, covered, a.status == AccountStatus.ACTIVE.value)
             stmt = _insert(conn)(deliveries).from_select(
-                ["notice_id", "account_id", "email", "name", "locale", "state", "created_at"],
+                ["notice_id", "account_id", "email", "name", "locale", "country", "variant",
+                 "state", "created_at"],
                 select).on_conflict_do_nothing(index_elements=["notice_id", "account_id"])
             # (SQLAlchemy reports an INSERT's row count only when asked to keep it)
             new_rows = max(0, conn.execute(
                 stmt, execution_options={"preserve_rowcount": True}).rowcount)
             if low > 0:  # a first look has nothing to refresh
-                _refresh_local(conn, notice.id, window)
+                _refresh_local(conn, notice.id, sa.and_(window, covered))
+                if reach is not None and not reach.everyone:
+                    moved = conn.execute(sa.select(a.id).where(
+                        window, sa.not_(covered))).scalars().all()
+                    _skip(conn, notice.id, moved, OUT_OF_REACH)
             # Closed accounts are few: look them up first, then touch only their rows
             # (a subquery here tempts a generic prepared plan into scanning the ledger).
             closed = conn.execute(sa.select(a.id).where(
@@ -158,14 +186,16 @@ def add_local_recipients(store: Store, notice: Notice, now: dt.datetime,
 
 def add_source_recipients(store: Store, notice: Notice, source: SqlAccountSource,
                           now: dt.datetime, *, stop: threading.Event | None = None,
-                          on_added: Callable[[int], None] | None = None) -> int:
-    """The same from the company's database: every row, batch by batch."""
+                          on_added: Callable[[int], None] | None = None,
+                          reach: Reach | None = None) -> int:
+    """The same from the company's database: every row, batch by batch (those `reach`
+    covers; a pending delivery whose account moved out of it is skipped)."""
     added = 0
     for batch in source.batches():
         if stop is not None and stop.is_set():
             return added
         with store.write() as conn:
-            new_rows = _upsert_source_batch(conn, notice.id, batch, now)
+            new_rows = _upsert_source_batch(conn, notice.id, batch, now, reach)
         added += new_rows
         if on_added is not None:
             on_added(new_rows)
@@ -176,17 +206,22 @@ def add_source_recipients(store: Store, notice: Notice, source: SqlAccountSource
 
 
 def _upsert_source_batch(conn: Connection, notice_id: int, batch: Sequence[SourceRow],
-                         now: dt.datetime) -> int:
-    rows, closed = [], []
+                         now: dt.datetime, reach: Reach | None = None) -> int:
+    rows, closed, moved = [], [], []
     for row in batch:
         acc = row.account
         if acc.status is AccountStatus.CLOSED:
             closed.append(acc.id)
             continue
+        if reach is not None and not reach.covers(acc.country):
+            moved.append(acc.id)
+            continue
         # An address the provider would refuse is a failed delivery from the start: the
         # proof of notice shows who could not be told, and why.
         rows.append({"notice_id": notice_id, "account_id": acc.id, "email": acc.email,
-                     "name": acc.name, "locale": acc.locale, "created_at": now,
+                     "name": acc.name, "locale": acc.locale, "country": acc.country,
+                     "variant": reach.variant if reach is not None else None,
+                     "created_at": now,
                      "state": DeliveryState.FAILED.value if row.problem else PENDING,
                      "error": row.problem})
     added = 0
@@ -204,22 +239,30 @@ def _upsert_source_batch(conn: Connection, notice_id: int, batch: Sequence[Sourc
                 sa.or_(d.state == PENDING, d.state == DeliveryState.SKIPPED.value),
                 sa.or_(d.state == DeliveryState.SKIPPED.value,
                        d.email != sa.bindparam("b_email"), d.name != sa.bindparam("b_name"),
-                       d.locale != sa.bindparam("b_locale")),
+                       d.locale != sa.bindparam("b_locale"),
+                       sa.func.coalesce(d.country, "") != sa.bindparam("b_country")),
             ).values(email=sa.bindparam("b_email"), name=sa.bindparam("b_name"),
-                     locale=sa.bindparam("b_locale"), state=PENDING, error=None),
+                     locale=sa.bindparam("b_locale"), country=sa.bindparam("b_country"),
+                     state=PENDING, error=None),
                 [{"b_notice": notice_id, "b_account": r["account_id"], "b_email": r["email"],
-                  "b_name": r["name"], "b_locale": r["locale"]} for r in good])
+                  "b_name": r["name"], "b_locale": r["locale"], "b_country": r["country"]}
+                 for r in good])
     _skip_closed(conn, notice_id, closed)
+    _skip(conn, notice_id, moved, OUT_OF_REACH)
     return added
 
 
 def _skip_closed(conn: Connection, notice_id: int, account_ids: Sequence[str]) -> None:
     """Deliveries not sent yet to accounts that were closed are skipped."""
+    _skip(conn, notice_id, account_ids, "account closed")
+
+
+def _skip(conn: Connection, notice_id: int, account_ids: Sequence[str], why: str) -> None:
     for start in range(0, len(account_ids), 1000):
         conn.execute(deliveries.update().where(
             deliveries.c.notice_id == notice_id, deliveries.c.state == PENDING,
             deliveries.c.account_id.in_(account_ids[start:start + 1000]),
-        ).values(state=DeliveryState.SKIPPED.value, error="account closed"))
+        ).values(state=DeliveryState.SKIPPED.value, error=why))
 
 
 @dataclass(frozen=True)
@@ -265,9 +308,11 @@ def claim(store: Store, notice_id: int, size: int, now: dt.datetime, lease_secon
 
 
 def record(store: Store, claim: Claim, result: BatchResult, provider: str,
-           now: dt.datetime, digests: Mapping[int, str] | None = None) -> None:
+           now: dt.datetime, digests: Mapping[int, str] | None = None,
+           languages: Mapping[int, str] | None = None) -> None:
     """Write what the provider did with a claimed batch, in one transaction;
-    `digests` (delivery id -> SHA-256 of the message) go with the accepted rows."""
+    `digests` (delivery id -> SHA-256 of the message) and `languages` (delivery id ->
+    the language the message is written in) go with the accepted rows."""
     d = deliveries.c
     with store.write() as conn:
         by_message: dict[str, list[int]] = {}
@@ -285,25 +330,29 @@ def record(store: Store, claim: Claim, result: BatchResult, provider: str,
                                  d.state != DeliveryState.SKIPPED.value,
                                  d.state != DeliveryState.CANCELLED.value)
         digests = digests or {}
+        languages = languages or {}
         postgres = conn.dialect.name == "postgresql"
         if len(by_message) <= 8:  # SendGrid: one message id per request
             for message_id, ids in by_message.items():
                 # PostgreSQL: the digests ride in the same UPDATE; SQLite: one below.
-                which, own = _with_digests(conn, ids, digests)
+                which, own = _with_digests(conn, ids, digests, languages)
                 conn.execute(deliveries.update().where(which, still_sendable).values(
                     provider_message_id=sa.func.coalesce(d.provider_message_id, message_id),
                     **own, **sent_values))
-            if digests and not postgres:
-                _record_digests(conn, [(i, digests[i]) for i, _ in result.accepted
-                                       if i in digests])
+            if (digests or languages) and not postgres:
+                _record_digests(conn, [(i, digests.get(i), languages.get(i))
+                                       for i, _ in result.accepted
+                                       if i in digests or i in languages])
         else:  # SMTP, outbox: one message id per message
             conn.execute(deliveries.update().where(d.id == sa.bindparam("b_id"), still_sendable)
                          .values(provider_message_id=sa.func.coalesce(
                              d.provider_message_id, sa.bindparam("b_mid")),
                              message_sha256=sa.func.coalesce(sa.bindparam("b_sha"),
-                                                             d.message_sha256), **sent_values),
-                         [{"b_id": i, "b_mid": m, "b_sha": digests.get(i)}
-                          for i, m in result.accepted])
+                                                             d.message_sha256),
+                             language=sa.func.coalesce(sa.bindparam("b_lang"), d.language),
+                             **sent_values),
+                         [{"b_id": i, "b_mid": m, "b_sha": digests.get(i),
+                           "b_lang": languages.get(i)} for i, m in result.accepted])
         if result.failed:
             conn.execute(deliveries.update().where(d.id == sa.bindparam("b_id"), is_open).values(
                 state=DeliveryState.FAILED.value, error=sa.bindparam("b_error"),
@@ -313,33 +362,41 @@ def record(store: Store, claim: Claim, result: BatchResult, provider: str,
             release_ids(conn, claim.token, result.unsent)
 
 
-def _with_digests(conn: Connection, ids: Sequence[int], digests: Mapping[int, str]
-                  ) -> tuple[Any, dict[str, Any]]:
-    """PostgreSQL: (the WHERE on `ids`, the SET of each row's digest) as a join with two
-    unnested arrays, so that one UPDATE marks a batch sent and records its digests (a
-    second UPDATE would write every row version twice)."""
-    pairs = [(i, digests[i]) for i in ids if i in digests]
-    if conn.dialect.name != "postgresql" or len(pairs) != len(ids):
+def _with_digests(conn: Connection, ids: Sequence[int], digests: Mapping[int, str],
+                  languages: Mapping[int, str]) -> tuple[Any, dict[str, Any]]:
+    """PostgreSQL: (the WHERE on `ids`, the SET of each row's digest and language) as a
+    join with unnested arrays, so that one UPDATE marks a batch sent and records its
+    digests (a second UPDATE would write every row version twice)."""
+    rows = [(i, digests[i], languages.get(i)) for i in ids if i in digests]
+    if conn.dialect.name != "postgresql" or len(rows) != len(ids):
         return _id_in(conn, ids), {}
-    v = sa.func.unnest(sa.literal([i for i, _ in pairs], ARRAY(sa.BigInteger())),
-                       sa.literal([h for _, h in pairs], ARRAY(sa.Text()))
-                       ).table_valued("id", "sha").render_derived(name="v")
-    return deliveries.c.id == v.c.id, {"message_sha256": v.c.sha}
+    v = sa.func.unnest(sa.literal([i for i, _, _ in rows], ARRAY(sa.BigInteger())),
+                       sa.literal([h for _, h, _ in rows], ARRAY(sa.Text())),
+                       sa.literal([lang for _, _, lang in rows], ARRAY(sa.Text()))
+                       ).table_valued("id", "sha", "lang").render_derived(name="v")
+    return deliveries.c.id == v.c.id, {
+        "message_sha256": v.c.sha,
+        "language": sa.func.coalesce(v.c.lang, deliveries.c.language)}
 
 
-def _record_digests(conn: Connection, pairs: Sequence[tuple[int, str]]) -> None:
-    """SQLite: message_sha256 of each (delivery id, digest) in one statement over a JSON
-    list (a third of the time of an executemany)."""
-    if not pairs:
+def _record_digests(conn: Connection, rows: Sequence[tuple[int, str | None, str | None]]
+                    ) -> None:
+    """SQLite: message_sha256 and language of each (delivery id, digest, language) in one
+    statement over a JSON list (a third of the time of an executemany)."""
+    if not rows:
         return
     if sqlite3.sqlite_version_info >= (3, 33):  # UPDATE ... FROM
         conn.execute(sa.text(
-            "UPDATE pb_deliveries SET message_sha256 = json_extract(j.value, '$[1]') "
-            "FROM json_each(:pairs) AS j WHERE pb_deliveries.id = json_extract(j.value, '$[0]')"
-        ), {"pairs": json.dumps(pairs)})
+            "UPDATE pb_deliveries SET message_sha256 = coalesce(json_extract(j.value, '$[1]'), "
+            "message_sha256), language = coalesce(json_extract(j.value, '$[2]'), language) "
+            "FROM json_each(:rows) AS j WHERE pb_deliveries.id = json_extract(j.value, '$[0]')"
+        ), {"rows": json.dumps(rows)})
         return
-    conn.execute(deliveries.update().where(deliveries.c.id == sa.bindparam("b_id")).values(
-        message_sha256=sa.bindparam("b_sha")), [{"b_id": i, "b_sha": h} for i, h in pairs])
+    d = deliveries.c
+    conn.execute(deliveries.update().where(d.id == sa.bindparam("b_id")).values(
+        message_sha256=sa.func.coalesce(sa.bindparam("b_sha"), d.message_sha256),
+        language=sa.func.coalesce(sa.bindparam("b_lang"), d.language)),
+        [{"b_id": i, "b_sha": h, "b_lang": lang} for i, h, lang in rows])
 
 
 def release_ids(conn: Connection, token: str, ids: Sequence[int]) -> int:
@@ -375,15 +432,28 @@ def _count_where(conn: Connection, *where: Any) -> int:
                             .where(*where)).scalar_one())
 
 
-def missing_local_recipients(conn: Connection, notice_id: int) -> int:
-    """Active accounts without a delivery for the notice (what a run would add)."""
+def missing_local_recipients(conn: Connection, notice_id: int, reach: Reach | None = None
+                             ) -> int:
+    """Active accounts (of `reach`) without a delivery for the notice (what a run would
+    add)."""
     a, d = accounts.c, deliveries.c
     has = sa.select(d.id).where(d.notice_id == notice_id, d.account_id == a.id).exists()
+    covered = reach_condition(reach) if reach is not None else sa.true()
     return int(conn.execute(sa.select(sa.func.count()).select_from(accounts).where(
-        a.status == AccountStatus.ACTIVE.value, ~has)).scalar_one())
+        a.status == AccountStatus.ACTIVE.value, covered, ~has)).scalar_one())
 
 
-REPORT_COLUMNS = ("account_id", "email", "name", "locale", "state", "provider",
+def audience_groups(conn: Connection) -> list[tuple[str, str, int]]:
+    """The active accounts counted by (country, locale): what `audience.count_audience`
+    turns into the plan's figures per variant and language (one GROUP BY)."""
+    a = accounts.c
+    return [(str(c), str(loc), int(n)) for c, loc, n in conn.execute(
+        sa.select(a.country, a.locale, sa.func.count()).where(
+            a.status == AccountStatus.ACTIVE.value).group_by(a.country, a.locale))]
+
+
+REPORT_COLUMNS = ("account_id", "email", "name", "locale", "country", "variant", "language",
+                  "state", "provider",
                   "provider_message_id", "attempts", "created_at", "claimed_at", "sent_at",
                   "delivered_at", "last_event", "event_at", "error")
 

@@ -25,7 +25,7 @@ from sqlalchemy.engine import Connection, Dialect
 
 from ..errors import StoreError
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 # Any constant works; it only has to be the same for every policybook process.
 _MIGRATION_LOCK = 0x70_62_6D_69  # "pbmi"
 
@@ -86,6 +86,9 @@ accounts = sa.Table(
     sa.Column("status", sa.String(10), nullable=False, server_default="active"),
     sa.Column("created_at", UTCDateTime, nullable=False),
     sa.Column("updated_at", UTCDateTime, nullable=False),
+    # ISO 3166-1 alpha-2 ("FR"), or "" when unknown: decides the variant of a policy the
+    # account is told about (regions.variant_for). Added by migration 4.
+    sa.Column("country", sa.String(2), nullable=False, server_default=""),
     # The import that last changed the row (a counter, in commit order): a notice keeps
     # the highest value it has seen, so a run only looks at accounts changed since.
     sa.Column("changed", sa.BigInteger, nullable=False),
@@ -151,6 +154,13 @@ deliveries = sa.Table(
     # SHA-256 of the message the provider accepted (mail.compose.message_digest): with
     # the notice's copy of the rendered message, it proves what this account was sent.
     sa.Column("message_sha256", sa.String(64)),
+    # Which text the account was told about (migration 4): the variant of the policy
+    # ("general", or the variant's id), chosen by the account's country when it was
+    # added, and the language the e-mail was written in, recorded as it was sent (NULL
+    # until then, and in rows older than migration 4).
+    sa.Column("variant", sa.String(80)),
+    sa.Column("country", sa.String(2)),
+    sa.Column("language", sa.String(35)),
     sa.UniqueConstraint("notice_id", "account_id", name="pb_deliveries_account"),
     # The claim walks this index: pending rows of one notice, grouped by locale so that
     # a batch is one SendGrid request (one rendered body per locale). Partial indexes:
@@ -276,11 +286,20 @@ def _v4_notice_variant(conn: Connection) -> None:
     conn.execute(sa.text("DROP TABLE pb_notices_v3"))
 
 
+def _v5_audience(conn: Connection) -> None:
+    """Version 5: the account's country, and the variant, country and language of each
+    delivery (issue 10: notices per audience and language)."""
+    conn.execute(sa.text("ALTER TABLE pb_accounts ADD COLUMN country VARCHAR(2) "
+                         "NOT NULL DEFAULT ''"))
+    for column in ("variant VARCHAR(80)", "country VARCHAR(2)", "language VARCHAR(35)"):
+        conn.execute(sa.text(f"ALTER TABLE pb_deliveries ADD COLUMN {column}"))
+
+
 # version -> the step that brings a database from version-1 to it. Version 1 is the
 # creation of every table above; later versions append explicit steps here (add a
 # column, backfill it), never edit an earlier one.
 MIGRATIONS: dict[int, Callable[[Connection], None]] = {2: _v2_proof, 3: _v3_control,
-                                                       4: _v4_notice_variant}
+                                                       4: _v4_notice_variant, 5: _v5_audience}
 
 
 def _lock(conn: Connection) -> None:

@@ -6,9 +6,12 @@ account id that appears twice is a problem (which row is right?), an address sha
 two accounts is not (a family mailbox, two accounts of one person: both are told).
 
 A file updates only what it states: a column it does not have (`name`, `locale`,
-`status`), or an empty `locale` or `status` cell, leaves the stored value of an existing
-account alone (a new account gets no name, `mail.locale` and `active`). So a closed
-account is reopened only by a row that says `active`.
+`country`, `status`), or an empty `locale`, `country` or `status` cell, leaves the stored
+value of an existing account alone (a new account gets no name, `mail.locale`, no
+country and `active`). So a closed account is reopened only by a row that says `active`.
+
+`country` is an ISO 3166-1 alpha-2 code (`FR`, `de`, `UK` for GB): it decides which
+regional variant of a policy the account is told about (`regions.variant_for`).
 """
 
 from __future__ import annotations
@@ -36,7 +39,7 @@ from ..store.accounts import (
 )
 
 REQUIRED = ("id", "email")
-OPTIONAL = ("name", "locale", "status")
+OPTIONAL = ("name", "locale", "country", "status")
 BATCH = 5000
 
 
@@ -144,9 +147,9 @@ class _Lines:
 
 def unstated(row: dict[str, str]) -> frozenset[str]:
     """The fields a row says nothing about: its file has no such column, or (`locale`,
-    `status`) the cell is empty."""
+    `country`, `status`) the cell is empty."""
     keep = {c for c in OPTIONAL if c not in row}
-    keep.update(c for c in ("locale", "status") if c in row and not row[c].strip())
+    keep.update(c for c in ("locale", "country", "status") if c in row and not row[c].strip())
     return frozenset(keep)
 
 
@@ -167,13 +170,20 @@ def check_row(row: dict[str, str], default_locale: str) -> tuple[Account | None,
     locale, problem = normalize_locale(row.get("locale", ""))
     if problem:
         wrong.append(problem)
+    from ..regions import country_code  # Babel's territories: only when a file is read
+
+    country_text = row.get("country", "").strip()
+    country = country_code(country_text) or ""
+    if country_text and not country:
+        wrong.append(f"country {country_text!r} is not an ISO 3166-1 alpha-2 country code; "
+                     "write it as FR, DE, GB, US... (or leave the cell empty)")
     status_text = row.get("status", "").strip().lower() or AccountStatus.ACTIVE.value
     if status_text not in (AccountStatus.ACTIVE.value, AccountStatus.CLOSED.value):
         wrong.append(f"status {row.get('status', '')!r} must be active or closed")
     if wrong or email is None:
         return None, wrong
     return Account(account_id, email, name, locale or default_locale,
-                   AccountStatus(status_text)), []
+                   AccountStatus(status_text), country), []
 
 
 def import_accounts(config: Config, path: Path, now: dt.datetime, *,
@@ -245,6 +255,18 @@ def count_recipients(config: Config, store: Store) -> int:
                                 config.accounts_batch).count()
     with store.read() as conn:
         return account_counts(conn)["active"]
+
+
+def audience_groups(config: Config, store: Store) -> list[tuple[str, str, int]]:
+    """The active account holders counted by (country, locale), from the store or the
+    SQL source: what the plan turns into its figures per variant and language."""
+    if config.accounts_sql_query:
+        return SqlAccountSource(config.accounts_sql_url, config.accounts_sql_query,
+                                config.accounts_batch, config.default_locale).groups()
+    from ..store.ledger import audience_groups as stored_groups
+
+    with store.read() as conn:
+        return stored_groups(conn)
 
 
 def count_accounts(config: Config, now: dt.datetime) -> tuple[str, dict[str, int]]:

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field, replace
 
 from ..addresses import redact
 from ..alerts import AlertKind, notify
+from ..audience import Reach, everyone
 from ..config import Config
 from ..delivery import BatchResult
 from ..document import parse_front_matter
@@ -42,6 +43,7 @@ from ..store.notices import (
     stop_leftovers,
 )
 from ..store.schema import install_id
+from .letters import letter_texts
 
 log = logging.getLogger(__name__)
 
@@ -94,6 +96,8 @@ class DryRun:
     handled: dict[str, int] = field(default_factory=dict)  # state -> count, already
     subject: str = ""
     locale: str = "en"
+    # Who the notice reaches now, per language: `audience.plan_line`'s sentence.
+    audience: str = ""
 
 
 def open_store(config: Config, store: Store | None, now: dt.datetime) -> tuple[Store, bool]:
@@ -124,7 +128,8 @@ def _letter(config: Config, store: Store, notice: Notice) -> Letter:
     with store.read() as conn:
         install = install_id(conn)
     letter = letter_for(config, notice, install,
-                        disagree=version_disagree(config, notice.policy, notice.version))
+                        disagree=version_disagree(config, notice.policy, notice.version),
+                        texts=letter_texts(config, notice))
     letter.rendered(config.default_locale)  # template errors surface before any claim
     return letter
 
@@ -166,14 +171,27 @@ def keep_version(config: Config, store: Store, notice: Notice, now: dt.datetime)
                            hashlib.sha256(text.encode("utf-8")).hexdigest(), now)
 
 
+def notice_reach(config: Config, notice: Notice) -> Reach:
+    """The accounts `notice` goes to (`audience.reach_of(variant, the policy's variants)`).
+
+    Notices do not name their variant yet (the variants work adds it): until then every
+    notice is of a policy's general variant with no regional variant beside it, which
+    reaches every account. The one place to connect: `reach_of(notice's Variant, the
+    policy's Variants)`."""
+    return everyone(notice.policy)
+
+
 def add_recipients(config: Config, store: Store, notice: Notice, now: dt.datetime,
                    refresh: bool = True, *, stop: threading.Event | None = None,
-                   on_added: Callable[[int], None] | None = None) -> int:
-    """Create the deliveries of accounts that have none yet (see the module docs).
+                   on_added: Callable[[int], None] | None = None,
+                   reach: Reach | None = None) -> int:
+    """Create the deliveries of accounts that have none yet (see the module docs), for
+    the accounts `reach` covers (default: `notice_reach`).
 
     Recipients are added on the first run and on every run before the version takes
     effect: an account opened after that agreed to the new text.
     """
+    reach = reach or notice_reach(config, notice)
     first = notice.accounts_read_at is None
     if not first and now >= notice.effective_at:
         return 0
@@ -185,15 +203,17 @@ def add_recipients(config: Config, store: Store, notice: Notice, now: dt.datetim
         source = SqlAccountSource(config.accounts_sql_url, config.accounts_sql_query,
                                   config.accounts_batch, config.default_locale)
         return ledger.add_source_recipients(store, notice, source, now, stop=stop,
-                                            on_added=on_added)
-    return ledger.add_local_recipients(store, notice, now, stop=stop, on_added=on_added)
+                                            on_added=on_added, reach=reach)
+    return ledger.add_local_recipients(store, notice, now, stop=stop, on_added=on_added,
+                                       reach=reach)
 
 
 def send_notice(config: Config, notice_ref: int | str, now: dt.datetime, *,
                 store: Store | None = None, mailer: Mailer | None = None,
                 progress: Progress | None = None, refresh: bool = True,
-                max_batches: int | None = None) -> SendReport:
-    """Send what is open of one notice (by id or `policy@YYYY-MM-DD`) and return counts.
+                max_batches: int | None = None, reach: Reach | None = None) -> SendReport:
+    """Send what is open of one notice (by id or `policy@YYYY-MM-DD`) and return counts;
+    `reach`: the accounts it goes to (default: `notice_reach`).
 
     Provider failures do not raise: the report's `error` says why the run stopped, and
     everything not confirmed is back to pending for the next run.
@@ -226,7 +246,7 @@ def send_notice(config: Config, notice_ref: int | str, now: dt.datetime, *,
 
         def adder(stop: threading.Event, on_added: Callable[[int], None]) -> int:
             return add_recipients(config, store, notice, clock(), refresh, stop=stop,
-                                  on_added=on_added)
+                                  on_added=on_added, reach=reach)
 
         report = _send_batches(config, store, mailer, letter, clock, adder, progress,
                                max_batches)
@@ -302,7 +322,10 @@ def _send_batches(config: Config, store: Store, mailer: Mailer, letter: Letter, 
         digests = {i: digest_of.pop(i) for i, _ in result.accepted if i in digest_of}
         for r in claim.recipients:
             digest_of.pop(r.delivery_id, None)
-        ledger.record(store, claim, result, mailer.name, clock(), digests)
+        # The language each message was written in: the proof says which text it was.
+        languages = {r.delivery_id: letter.rendered(r.locale).language
+                     for r in claim.recipients}
+        ledger.record(store, claim, result, mailer.name, clock(), digests, languages)
         sent += len(result.accepted)
         failed += len(result.failed)
         requests += result.requests
@@ -425,7 +448,7 @@ def send_due(config: Config, now: dt.datetime, *, store: Store | None = None,
 
 
 def dry_run(config: Config, notice_ref: int | str, now: dt.datetime,
-            store: Store | None = None) -> DryRun:
+            store: Store | None = None, reach: Reach | None = None) -> DryRun:
     """What `send_notice` would do now, without writing anything or contacting anyone."""
     store, own_store = open_store(config, store, now)
     try:
@@ -439,16 +462,24 @@ def dry_run(config: Config, notice_ref: int | str, now: dt.datetime,
                 (first or now < notice.effective_at)
             to_add = 0
             if adding and not config.accounts_sql_query:
-                to_add = ledger.missing_local_recipients(conn, notice.id)
+                to_add = ledger.missing_local_recipients(
+                    conn, notice.id, reach or notice_reach(config, notice))
         if adding and config.accounts_sql_query:
             source = SqlAccountSource(config.accounts_sql_url, config.accounts_sql_query,
                                       config.accounts_batch, config.default_locale)
             to_add = max(0, source.count() - sum(handled.values()))
         letter = _letter(config, store, notice)
         rendered = letter.rendered(config.default_locale)
+        from ..audience import count_audience, plan_line
+        from .accounts import audience_groups
+
+        reach = reach or notice_reach(config, notice)
+        told = count_audience(audience_groups(config, store), reach, letter.offered,
+                              config.source_language)
         return DryRun(notice, config.mail.value, pending, to_add,
                       {k: v for k, v in handled.items() if k not in ("pending",)},
-                      rendered.subject, rendered.locale)
+                      rendered.subject, rendered.locale,
+                      plan_line(told, config.source_language, reach.variant, notice.policy))
     finally:
         if own_store:
             store.close()

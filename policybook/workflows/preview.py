@@ -30,6 +30,7 @@ from ..notice import Notice, NoticeState
 from ..regions import split_name
 from ..store import Store, audit, get_notice, proof
 from ..store.schema import accounts, current_version, deliveries, install_id, notices
+from .letters import letter_texts
 from .notices import version_disagree
 from .planning import optional_store
 from .state import StateBuilder, plans_of
@@ -179,7 +180,8 @@ def preview(config: Config, ref: str, now: dt.datetime, *, account: str | None =
     try:
         facts = notice_facts(config, ref, now, store)
         letter = letter_for(config, facts.notice, _install(store), disagree=version_disagree(
-            config, facts.notice.policy, facts.notice.version))
+            config, facts.notice.policy, facts.notice.version),
+            texts=letter_texts(config, facts.notice))
         if account:
             recipient = _account(config, store, account, facts.notice.id)
         else:
@@ -238,7 +240,8 @@ def send_test(config: Config, ref: str, now: dt.datetime, addresses: list[str], 
         # id 0: the provider's events for a test never match a delivery of a notice
         letter = letter_for(config, replace(facts.notice, id=0), _install(store), test=True,
                             disagree=version_disagree(config, facts.notice.policy,
-                                                      facts.notice.version))
+                                                      facts.notice.version),
+                            texts=letter_texts(config, facts.notice))
         recipients = [Recipient(-(i + 1), "test", a, "", chosen) for i, a in enumerate(clean)]
         subject = letter.rendered(chosen).subject
         mailer = mailer or make_mailer(config)  # the production checks apply
