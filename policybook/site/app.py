@@ -203,24 +203,25 @@ def create_app(config: Config, source: StateSource, *, clock: Clock = system_clo
         moved = _slash_redirect(request, routes)
         if moved is not None:
             return moved
-        message = exc.message if isinstance(exc, NotFoundError) else \
-            "There is no page at this address."
-        return _response(request, site.error(404, message))
+        message = exc.message if isinstance(exc, NotFoundError) else None
+        return _response(request, site.error(404, message, request.url.path, clock()))
 
     async def busy(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, Busy)
-        return _response(request, site.error(exc.status, exc.message),
+        return _response(request, site.error(exc.status, exc.message, request.url.path,
+                                             clock()),
                          extra={"Retry-After": str(exc.retry_after)})
 
     async def bad_request(request: Request, exc: Exception) -> Response:
-        message = exc.message if isinstance(exc, UsageError) else "Bad request."
-        return _response(request, site.error(400, message))
+        message = exc.message if isinstance(exc, UsageError) else None
+        return _response(request, site.error(400, message, request.url.path, clock()))
 
     async def http_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, HTTPException)
         if exc.status_code == 404:
             return await not_found(request, exc)
-        return _response(request, site.error(exc.status_code, str(exc.detail)))
+        return _response(request, site.error(exc.status_code, str(exc.detail),
+                                             request.url.path, clock()))
 
     async def broken_template(request: Request, exc: Exception) -> Response:
         # The templates themselves failed: answer plainly rather than through them.

@@ -72,7 +72,7 @@ def plan_pages(site: Site, now: dt.datetime) -> list[tuple[str, Page]]:
     out.append(("notice.json", site.notice_json(now)))
     out.append(("notice.js", site.asset("notice.js")))
     out.extend((f"assets/{name}", site.asset(name)) for name in ASSETS)
-    out.append(("404.html", site.error(404, "There is no page at this address.")))
+    out.append(("404.html", site.error(404)))
     return out
 
 

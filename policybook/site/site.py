@@ -26,7 +26,13 @@ from jinja2 import Environment, TemplateError
 from ..config import Config
 from ..document import ChangeVerdict, Document, parse_document
 from ..errors import NotFoundError, PolicybookError, UsageError
-from ..i18n import format_date, gettext, negotiate, normalize
+from ..i18n import (
+    available_languages,
+    format_date,
+    gettext,
+    negotiate,
+    normalize,
+)
 from ..templating import CURRENT_LANGUAGE, make_environment
 from ..timeline import (
     PLANNABLE_YEARS,
@@ -117,7 +123,7 @@ class Site:
         self.settings = Settings(notice_days=config.notice_days, zone=config.zone,
                                  recently_updated_days=config.recently_updated_days,
                                  late=LatePolicy(config.late_notice.value))
-        css = self.asset_source("site.css")
+        css = self.asset_text("site.css")
         self.asset_version = hashlib.sha256(css.encode()).hexdigest()[:10]
         # `public`: pages carry public facts only (no commit authors, messages or hashes,
         # rule ids or line numbers), unless site.show_internals; a preview is internal.
@@ -190,8 +196,9 @@ class Site:
             return self.source_language
         tag = normalize(lang)
         if tag is None or tag == self.source_language or tag not in self.languages(now):
-            raise PageNotFound(f"There is no page at this address (no language “{lang}” "
-                               "on this site).")
+            raise PageNotFound(gettext(self.source_language, "There is no page at this "
+                                       "address (no language “%(tag)s” on this site).",
+                                       tag=lang))
         return tag
 
     def page_language(self, lang: str, path: str = "",
@@ -262,19 +269,30 @@ class Site:
             found = snap.pages[key] = make()
         return found
 
-    def policy_versions(self, model: pages.SiteModel, policy: str) -> tuple[Version, ...]:
+    def policy_versions(self, model: pages.SiteModel, policy: str,
+                        language: str | None = None) -> tuple[Version, ...]:
         versions = model.versions(policy) if pages.valid_policy_id(policy) else ()
         if not versions:
-            raise PageNotFound(f"There is no policy called “{policy}” on this site.")
+            raise PageNotFound(gettext(language or self.source_language, "There is no "
+                                       "policy called “%(policy)s” on this site.",
+                                       policy=policy))
         return versions
 
-    def version_at(self, model: pages.SiteModel, policy: str, date: str) -> Version:
-        self.policy_versions(model, policy)
+    def version_at(self, model: pages.SiteModel, policy: str, date: str,
+                   language: str | None = None) -> Version:
+        self.policy_versions(model, policy, language)
         day = pages.parse_date(date)
         found = model.find(policy, day) if day else None
         if found is None:
-            raise PageNotFound(f"There is no version of “{policy}” dated “{date}”.")
+            raise PageNotFound(gettext(language or self.source_language, "There is no "
+                                       "version of “%(policy)s” dated “%(date)s”.",
+                                       policy=policy, date=date))
         return found
+
+    def asset_text(self, name: str) -> str:
+        """An asset as served: the style sheet gains its words in every language."""
+        text = self.asset_source(name)
+        return text + language_css() if name == "site.css" else text
 
     def asset_source(self, name: str) -> str:
         loader = self.env.loader
@@ -308,23 +326,26 @@ class Site:
         cur = model.in_force(policy) or model.upcoming(policy)
         return cur is not None and has_language(cur.version, language, self.source_language)
 
-    def _in(self, v: Version, language: str, what: str) -> Version:
-        """`v` if it exists in `language`; else a page that says where to read it."""
+    def _in(self, v: Version, language: str) -> Version:
+        """`v` if it exists in `language`; else a page (in that language) that says where
+        to read it."""
         if not has_language(v, language, self.source_language):
-            raise PageNotFound(f"The {what} of “{v.policy}” ({v.effective.isoformat()}) has no "
-                               f"translation into “{language}”; read it at "
-                               f"{self.base}{pages.version_path(v.policy, v.effective)}")
+            raise PageNotFound(gettext(
+                language, "This version of “%(policy)s” (%(date)s) has no translation into "
+                "this language; read it at %(url)s", policy=v.policy,
+                date=format_date(v.effective, language),
+                url=self.base + pages.version_path(v.policy, v.effective)))
         return v
 
     def policy(self, policy: str, now: dt.datetime, lang: str | None = None) -> Page:
         snap = self.snapshot()
         language = self.language(lang, now)
         model = self.model(now, snap, language)
-        self.policy_versions(model, policy)
+        self.policy_versions(model, policy, language)
         cur = model.in_force(policy)
         versions: tuple[Version, ...] = ()
         if cur is not None:
-            versions = (self._in(cur.version, language, "version in force"),)
+            versions = (self._in(cur.version, language),)
         offered = self.page_language(language, pages.policy_path(policy), versions)
         return self.cached(snap, ("policy", language, policy, model.state(policy)),
                            lambda: self.render("policy.html", language=offered,
@@ -334,14 +355,14 @@ class Site:
         snap = self.snapshot()
         language = self.language(lang, now)
         model = self.model(now, snap, language)
-        self.policy_versions(model, policy)
+        self.policy_versions(model, policy, language)
         nxt = model.upcoming(policy)
         if nxt is None:
             return self.cached(snap, ("no-upcoming", language, policy, model.state(policy)),
                                lambda: self.render("no_upcoming.html", status=404,
                                                    language=self.page_language(language),
                                                    summary=model.summary(policy)))
-        v = self._in(nxt.version, language, "upcoming version")
+        v = self._in(nxt.version, language)
         offered = self.page_language(language, pages.upcoming_path(policy), (v,))
         return self.cached(snap, ("upcoming", language, policy, model.state(policy)),
                            lambda: self.render("version.html", language=offered,
@@ -356,7 +377,7 @@ class Site:
         snap = self.snapshot()
         language = self.language(lang, now)
         model = self.model(now, snap, language)
-        versions = self.policy_versions(model, policy)
+        versions = self.policy_versions(model, policy, language)
         offered = self.page_language(language, pages.archive_path(policy), versions)
         return self.cached(snap, ("archive", language, policy, model.state(policy)),
                            lambda: self.render("versions.html", language=offered,
@@ -375,7 +396,7 @@ class Site:
         snap = self.snapshot()
         language = self.language(lang, now)
         model = self.model(now, snap, language)
-        v = self._in(self.version_at(model, policy, date), language, "version")
+        v = self._in(self.version_at(model, policy, date, language), language)
         offered = self.page_language(language, pages.version_path(policy, v.effective), (v,))
         return self.cached(snap, ("version", language, policy, v.effective, model.state(policy)),
                            lambda: self.render("version.html", language=offered,
@@ -387,7 +408,7 @@ class Site:
         snap = self.snapshot()
         language = self.language(lang, now)
         model = self.model(now, snap, language)
-        v = self._in(self.version_at(model, policy, date), language, "version")
+        v = self._in(self.version_at(model, policy, date, language), language)
         offered = self.page_language(language, pages.changes_path(policy, v.effective), (v,))
         return self.cached(snap, ("changes", language, policy, v.effective, model.state(policy)),
                            lambda: self.render("changes.html", language=offered,
@@ -468,8 +489,9 @@ class Site:
                 return None
             v = vp.version
             return pages.VersionLabel(v.effective, pages.version_path(v.policy, v.effective),
-                                      "upcoming version" if vp is pending
-                                      else "version in force")
+                                      gettext(self.source_language, "upcoming version")
+                                      if vp is pending else
+                                      gettext(self.source_language, "version in force"))
 
         return self.render("draft.html", summary=model.summary(policy), draft=ref,
                            comparison=comparison, base_ref=label(replaced),
@@ -484,8 +506,13 @@ class Site:
         def make() -> Page:
             entries = model.feed()
             updated = max((e.committed for e in entries), default=now)
-            xml = self.env.get_template("site/feed.xml").render(
-                entries=entries, updated=updated, root=absolute_root(self.config.base_url))
+            token = CURRENT_LANGUAGE.set(self.source_language)
+            try:
+                xml = self.env.get_template("site/feed.xml").render(
+                    entries=entries, updated=updated, language=self.source_language,
+                    root=absolute_root(self.config.base_url))
+            finally:
+                CURRENT_LANGUAGE.reset(token)
             return Page.of(xml, "application/atom+xml; charset=utf-8")
 
         return self.cached(snap, ("feed",), make)
@@ -504,12 +531,13 @@ class Site:
                 found = {lang: t[policy] for lang, t in others.items() if policy in t}
                 return {"translations": found} if found else {}
 
+            # The top-level strings are in the source language (a page in any language
+            # without a translation of the policy reads them); `translations` has the others.
+            mine = self._notices_in(now, snap, self.source_language, root)
             data = {"notices": [{
                 "policy": n.policy, "title": n.title, "kind": str(n.kind),
-                "date": n.effective.isoformat(), "message": n.message,
-                "link_text": n.link_text, "url": root + n.path,
-                "changes_url": root + n.changes_path, **translations(n.policy),
-            } for n in model.notices()]}
+                "date": n.effective.isoformat(), **mine[n.policy], **translations(n.policy),
+            } for n in model.notices() if n.policy in mine]}
             return Page.of(json.dumps(data, ensure_ascii=False, indent=1),
                            "application/json; charset=utf-8")
 
@@ -538,9 +566,11 @@ class Site:
             else:
                 message = gettext(lang, "We are updating our %(title)s on %(date)s.",
                                   title=n.title, date=date)
-            link = "See what changes" if n.kind is BannerKind.UPCOMING else "See what changed"
+            link = gettext(lang, "See what changes") if n.kind is BannerKind.UPCOMING \
+                else gettext(lang, "See what changed")
             out[n.policy] = {
-                "title": n.title, "message": message, "link_text": gettext(lang, link),
+                "title": n.title, "message": message, "link_text": link,
+                "label": gettext(lang, "Policy update"),
                 "url": at + n.path, "changes_url": at + n.changes_path,
                 "dismiss": gettext(lang, "Dismiss"),
                 "dismiss_label": gettext(lang, "Dismiss this notice about the %(title)s",
@@ -551,7 +581,7 @@ class Site:
         media = ASSETS.get(name) or ROOT_FILES.get(name)
         if media is None:
             raise PageNotFound(f"There is no file called “{name}” on this site.")
-        return Page.of(self.asset_source(name), media)
+        return Page.of(self.asset_text(name), media)
 
     def api(self, policy: str, at: str | None, now: dt.datetime,
             lang: str | None = None) -> dict[str, Any]:
@@ -589,8 +619,12 @@ class Site:
             assert plan is not None
         v = plan.version
         doc = self.doc(v)
-        macros = self.env.get_template("site/_document.html").module
-        body_html = str(macros.body(doc))  # type: ignore[attr-defined]
+        token = CURRENT_LANGUAGE.set(language)  # the section links' labels
+        try:
+            macros = self.env.get_template("site/_document.html").make_module()
+            body_html = str(macros.body(doc))  # type: ignore[attr-defined]
+        finally:
+            CURRENT_LANGUAGE.reset(token)
         ref = model.ref(v)
         root = absolute_root(self.config.base_url)
         path = prefix(language, self.source_language) + pages.version_path(v.policy, v.effective)
@@ -609,9 +643,35 @@ class Site:
                if self.config.site_show_internals else {}),
         }
 
-    def error(self, status: int, message: str) -> Page:
+    def error(self, status: int, message: str | None = None, path: str = "",
+              now: dt.datetime | None = None) -> Page:
+        """An error page, in the language of the address asked for (`/fr/…`: French)."""
+        language = self.source_language
+        first = path.lstrip("/").split("/", 1)[0]
+        tag = normalize(first) if first else None
+        if tag is not None and now is not None and tag in self.languages(now):
+            language = tag
         template = "404.html" if status == 404 else "error.html"
-        return self.render(template, status=status, message=message, code=status)
+        text = message or (gettext(language, "There is no page at this address.")
+                            if status == 404 else gettext(language, "Bad request"))
+        return self.render(template, status=status, message=text, code=status,
+                           language=page_language(language, self.source_language))
+
+
+def language_css() -> str:
+    """The words a style sheet shows (the hidden start of an insertion or a deletion,
+    for screen readers and colourless copies), one rule per language of the catalogs."""
+    def quoted(text: str) -> str:
+        return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+    rules = ["\n/* Generated from the catalogs (policybook/locales). */"]
+    for folder in available_languages():
+        tag = normalize(folder) or folder
+        added, removed = gettext(tag, "[added:"), gettext(tag, "[removed:")
+        scope = "" if tag == "en" else f":lang({tag}) "
+        rules.append(f"{scope}ins::before {{ content: {quoted(f' {added} ')}; }} "
+                     f"{scope}del::before {{ content: {quoted(f' {removed} ')}; }}")
+    return "\n".join(rules) + "\n"
 
 
 def absolute_root(base_url: str) -> str:
