@@ -24,6 +24,7 @@ from .errors import ConfigError
 
 if TYPE_CHECKING:
     from .rulebook import Settings
+    from .sites import Site
 
 CONFIG_FILE = "policybook.toml"
 STATE_DIR = ".policybook"  # working folder inside the policy repository (git-ignored)
@@ -127,6 +128,7 @@ class Config:
     source_language: str = "en"
     required_languages: tuple[str, ...] = ()
     policy_languages: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    sites: tuple[Site, ...] = ()  # [[sites]] (policybook/sites.py); none: one site, base_url
 
     def required_for(self, policy: str) -> tuple[str, ...]:
         """The languages `policy` must be translated into (its own list, else the common one)."""
@@ -266,12 +268,15 @@ def load_config(root: Path, env: Mapping[str, str] | None = None) -> Config:
     path = root / CONFIG_FILE
     if path.exists():
         try:
-            data = tomllib.loads(path.read_text(encoding="utf-8"))
+            data = tomllib.loads(text := path.read_text(encoding="utf-8"))
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
             raise ConfigError([f"{path}: not valid TOML ({exc})"]) from None
         if "materiality" in data:
             from .rulebook import Settings
             values["materiality"] = Settings.parse(data.pop("materiality"), str(path), problems)
+        if "sites" in data:
+            from .sites import parse_sites
+            values["sites"] = parse_sites(data.pop("sites"), data, str(path), text, problems)
         for key, value in _flatten(data).items():
             if key in _SECRET_KEYS:
                 problems.append(f"{path}: '{key}' is a secret; remove it from the file and set "

@@ -18,8 +18,9 @@ import threading
 import time
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
+from xml.sax.saxutils import escape as xml_escape
 
 from jinja2 import Environment, TemplateError
 
@@ -33,6 +34,7 @@ from ..i18n import (
     negotiate,
     normalize,
 )
+from ..sites import single
 from ..templating import CURRENT_LANGUAGE, make_environment
 from ..timeline import (
     PLANNABLE_YEARS,
@@ -54,6 +56,9 @@ from .languages import (
     prefix,
 )
 from .source import StateSource
+
+if TYPE_CHECKING:
+    from ..sites import Site as SiteSpec
 
 # Assets served at /assets/<name> and /<name>; nothing else is ever read from disk.
 ASSETS = {"site.css": "text/css; charset=utf-8"}
@@ -104,12 +109,17 @@ def base_path(base_url: str) -> str:
 
 class Site:
     """The pages of the state that `source` hands over; `committed` (a preview only) is
-    the state without the drafts, for the draft page's comparisons."""
+    the state without the drafts, for the draft page's comparisons. `spec`: one of the
+    `[[sites]]` (its base URL, default language and languages); None: the one site of
+    `site.base_url`, in the source language."""
 
     def __init__(self, config: Config, source: StateSource, *, compare: Compare | None = None,
                  committed: StateSource | None = None, preview: bool = False,
                  refresh_seconds: float = 2.0, env: Environment | None = None,
-                 live: bool = True) -> None:
+                 live: bool = True, spec: SiteSpec | None = None) -> None:
+        self.spec = spec or single(config.base_url, config.source_language)
+        if spec is not None:
+            config = config.with_(base_url=spec.base_url, site_name=spec.name or config.site_name)
         self.config, self.source, self.preview, self.live = config, source, preview, live
         self.committed = committed
         self.compare_fn: Compare = compare or compare_documents
@@ -183,28 +193,38 @@ class Site:
 
     @property
     def source_language(self) -> str:
+        """The language the policies are written in (their text, never their pages)."""
         return self.config.source_language
 
+    @property
+    def default_language(self) -> str:
+        """The language of this site's unprefixed pages (its other languages: `/<lang>/`)."""
+        return self.spec.default_language
+
     def languages(self, now: dt.datetime) -> tuple[str, ...]:
-        """Every language the site publishes a policy in, the source language first."""
+        """Every language this site publishes a policy in, its default language first."""
         versions = [p.version for s in self.source.state(now).policies for p in s.versions]
-        return languages_of(versions, self.source_language)
+        return self._offered(languages_of(versions, self.source_language))
+
+    def _offered(self, languages: tuple[str, ...]) -> tuple[str, ...]:
+        rest = [lang for lang in languages if self.spec.offers(lang)]
+        return tuple(dict.fromkeys([self.default_language, *rest]))
 
     def language(self, lang: str | None, now: dt.datetime) -> str:
-        """The language of a request's `/<lang>/` prefix (None: the source language)."""
+        """The language of a request's `/<lang>/` prefix (None: the site's default)."""
         if lang is None:
-            return self.source_language
+            return self.default_language
         tag = normalize(lang)
-        if tag is None or tag == self.source_language or tag not in self.languages(now):
-            raise PageNotFound(gettext(self.source_language, "There is no page at this "
+        if tag is None or tag == self.default_language or tag not in self.languages(now):
+            raise PageNotFound(gettext(self.default_language, "There is no page at this "
                                        "address (no language “%(tag)s” on this site).",
                                        tag=lang))
         return tag
 
-    def page_language(self, lang: str, path: str = "",
+    def page_language(self, lang: str, path: str | None = None,
                       versions: tuple[Version, ...] = ()) -> PageLanguage:
-        offered = languages_of(versions, self.source_language)
-        return page_language(lang, self.source_language, path, offered)
+        offered = self._offered(languages_of(versions, self.source_language))
+        return page_language(lang, self.default_language, path, offered)
 
     def _translated_comparison(self, snap: Snapshot, source: Comparison, before: Version | None,
                                v: Version, lang: str) -> Comparison:
@@ -227,7 +247,7 @@ class Site:
               lang: str | None = None) -> pages.SiteModel:
         snap = snap or self.snapshot()
         source = {p.policy: p for p in self.source.state(now).policies}
-        language = lang or self.source_language
+        language = lang or self.default_language
         states = {k: in_language(p, language, self.source_language) for k, p in source.items()}
 
         def comparison(v: Version) -> Comparison:
@@ -247,7 +267,7 @@ class Site:
 
     def render(self, template: str, status: int = 200, language: PageLanguage | None = None,
                **context: Any) -> Page:
-        language = language or page_language(self.source_language, self.source_language)
+        language = language or page_language(self.default_language, self.default_language)
         token = CURRENT_LANGUAGE.set(language.language)
         try:
             html = self.env.get_template(f"site/{template}").render(
@@ -273,7 +293,7 @@ class Site:
                         language: str | None = None) -> tuple[Version, ...]:
         versions = model.versions(policy) if pages.valid_policy_id(policy) else ()
         if not versions:
-            raise PageNotFound(gettext(language or self.source_language, "There is no "
+            raise PageNotFound(gettext(language or self.default_language, "There is no "
                                        "policy called “%(policy)s” on this site.",
                                        policy=policy))
         return versions
@@ -284,7 +304,7 @@ class Site:
         day = pages.parse_date(date)
         found = model.find(policy, day) if day else None
         if found is None:
-            raise PageNotFound(gettext(language or self.source_language, "There is no "
+            raise PageNotFound(gettext(language or self.default_language, "There is no "
                                        "version of “%(policy)s” dated “%(date)s”.",
                                        policy=policy, date=date))
         return found
@@ -307,7 +327,7 @@ class Site:
         language = self.language(lang, now)
         model = self.model(now, snap, language)
         key = ("index", language, tuple(model.state(p) for p in sorted(model.states)))
-        offered = page_language(language, self.source_language, "", self.languages(now))
+        offered = page_language(language, self.default_language, "", self.languages(now))
         return self.cached(snap, key, lambda: self.render(
             "index.html", language=offered, policies=tuple(
                 s for s in model.index() if self._shown(model, s.policy, language))))
@@ -316,7 +336,7 @@ class Site:
         """`/<name>/`: a language's home page when `name` is one of the site's
         languages and no policy has that id, else the policy's page."""
         tag = normalize(name)
-        if tag is not None and tag != self.source_language and tag in self.languages(now) \
+        if tag is not None and tag != self.default_language and tag in self.languages(now) \
                 and not any(p.policy == name for p in self.source.state(now).policies):
             return self.index(now, tag)
         return self.policy(name, now)
@@ -334,7 +354,8 @@ class Site:
                 language, "This version of “%(policy)s” (%(date)s) has no translation into "
                 "this language; read it at %(url)s", policy=v.policy,
                 date=format_date(v.effective, language),
-                url=self.base + pages.version_path(v.policy, v.effective)))
+                url=self.base + prefix(self.source_language, self.default_language)
+                + pages.version_path(v.policy, v.effective)))
         return v
 
     def policy(self, policy: str, now: dt.datetime, lang: str | None = None) -> Page:
@@ -489,9 +510,9 @@ class Site:
                 return None
             v = vp.version
             return pages.VersionLabel(v.effective, pages.version_path(v.policy, v.effective),
-                                      gettext(self.source_language, "upcoming version")
+                                      gettext(self.default_language, "upcoming version")
                                       if vp is pending else
-                                      gettext(self.source_language, "version in force"))
+                                      gettext(self.default_language, "version in force"))
 
         return self.render("draft.html", summary=model.summary(policy), draft=ref,
                            comparison=comparison, base_ref=label(replaced),
@@ -506,16 +527,67 @@ class Site:
         def make() -> Page:
             entries = model.feed()
             updated = max((e.committed for e in entries), default=now)
-            token = CURRENT_LANGUAGE.set(self.source_language)
+            token = CURRENT_LANGUAGE.set(self.default_language)
             try:
                 xml = self.env.get_template("site/feed.xml").render(
-                    entries=entries, updated=updated, language=self.source_language,
+                    entries=entries, updated=updated, language=self.default_language,
                     root=absolute_root(self.config.base_url))
             finally:
                 CURRENT_LANGUAGE.reset(token)
             return Page.of(xml, "application/atom+xml; charset=utf-8")
 
         return self.cached(snap, ("feed",), make)
+
+    def paths(self, now: dt.datetime) -> dict[str, dict[str, str]]:
+        """Every page of the site: its path from a language's root -> {language: its
+        path from the site's root}, for the languages it exists in (what the static build
+        writes, and the sitemap lists)."""
+        snap = self.snapshot()
+        found: dict[str, dict[str, str]] = {}
+        for lang in self.languages(now):
+            model = self.model(now, snap, lang)
+            at = prefix(lang, self.default_language)
+            mine = [""]
+            for policy in model.states:
+                versions = [v for v in model.versions(policy)
+                            if has_language(v, lang, self.source_language)]
+                if not versions:
+                    continue
+                cur, nxt = model.in_force(policy), model.upcoming(policy)
+                if cur is None or has_language(cur.version, lang, self.source_language):
+                    mine.append(pages.policy_path(policy))
+                if nxt is not None and has_language(nxt.version, lang, self.source_language):
+                    mine.append(pages.upcoming_path(policy))
+                mine.append(pages.archive_path(policy))
+                for v in versions:
+                    mine += [pages.version_path(policy, v.effective),
+                             pages.changes_path(policy, v.effective)]
+            for path in mine:
+                found.setdefault(path, {})[lang] = at + path
+        return found
+
+    def sitemap(self, now: dt.datetime) -> Page:
+        """`sitemap.xml`: every page of this site, with its other languages."""
+        snap = self.snapshot()
+        model = self.model(now, snap)
+        key = ("sitemap.xml", tuple(model.state(p) for p in sorted(model.states)))
+
+        def make() -> Page:
+            root = absolute_root(self.config.base_url)
+            lines = ['<?xml version="1.0" encoding="utf-8"?>',
+                     '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9" '
+                     'xmlns:xhtml="http://www.w3.org/1999/xhtml">']
+            for languages in self.paths(now).values():
+                others = "".join(f'<xhtml:link rel="alternate" hreflang="{xml_escape(lang)}" '
+                                 f'href="{xml_escape(root + path)}"/>'
+                                 for lang, path in languages.items()) \
+                    if len(languages) > 1 else ""
+                lines += [f"<url><loc>{xml_escape(root + path)}</loc>{others}</url>"
+                          for path in languages.values()]
+            lines.append("</urlset>")
+            return Page.of("\n".join(lines) + "\n", "application/xml; charset=utf-8")
+
+        return self.cached(snap, key, make)
 
     def notice_json(self, now: dt.datetime) -> Page:
         snap = self.snapshot()
@@ -533,7 +605,9 @@ class Site:
 
             # The top-level strings are in the source language (a page in any language
             # without a translation of the policy reads them); `translations` has the others.
-            mine = self._notices_in(now, snap, self.source_language, root)
+            mine = self._notices_in(now, snap, self.default_language, root)
+            if self.default_language != self.source_language:  # untranslated: the source's
+                mine = {**self._notices_in(now, snap, self.source_language, root), **mine}
             data = {"notices": [{
                 "policy": n.policy, "title": n.title, "kind": str(n.kind),
                 "date": n.effective.isoformat(), **mine[n.policy], **translations(n.policy),
@@ -548,7 +622,7 @@ class Site:
         """Each banner's strings in `lang` (for `notice.js` on a page in that language),
         for the policies whose announced version is translated into it."""
         model = self.model(now, snap, lang)
-        at = root + prefix(lang, self.source_language)
+        at = root + prefix(lang, self.default_language)
         out: dict[str, dict[str, str]] = {}
         for n in model.notices():
             b = model.banner(n.policy)
@@ -627,7 +701,8 @@ class Site:
             CURRENT_LANGUAGE.reset(token)
         ref = model.ref(v)
         root = absolute_root(self.config.base_url)
-        path = prefix(language, self.source_language) + pages.version_path(v.policy, v.effective)
+        path = prefix(language, self.default_language) + pages.version_path(v.policy,
+                                                                          v.effective)
         return {
             "policy": v.policy, "title": doc.title, "at": moment.isoformat(),
             "language": language, "languages": list(offered),
@@ -646,7 +721,7 @@ class Site:
     def error(self, status: int, message: str | None = None, path: str = "",
               now: dt.datetime | None = None) -> Page:
         """An error page, in the language of the address asked for (`/fr/…`: French)."""
-        language = self.source_language
+        language = self.default_language
         first = path.lstrip("/").split("/", 1)[0]
         tag = normalize(first) if first else None
         if tag is not None and now is not None and tag in self.languages(now):
@@ -655,7 +730,7 @@ class Site:
         text = message or (gettext(language, "There is no page at this address.")
                             if status == 404 else gettext(language, "Bad request"))
         return self.render(template, status=status, message=text, code=status,
-                           language=page_language(language, self.source_language))
+                           language=page_language(language, self.default_language))
 
 
 def language_css() -> str:
