@@ -24,6 +24,7 @@ from .errors import ConfigError
 
 if TYPE_CHECKING:
     from .rulebook import Settings
+    from .sites import Site
 
 CONFIG_FILE = "policybook.toml"
 STATE_DIR = ".policybook"  # working folder inside the policy repository (git-ignored)
@@ -130,6 +131,7 @@ class Config:
     # [regions]: named regions for a variant's `applies-to` (ISO 3166-1 alpha-2 codes);
     # `EEA` and `EU` ship with policybook (policybook.regions), these add or redefine.
     regions: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    sites: tuple[Site, ...] = ()  # [[sites]] (policybook/sites.py); none: one site, base_url
 
     @property
     def region_map(self) -> dict[str, frozenset[str]]:
@@ -273,12 +275,15 @@ def load_config(root: Path, env: Mapping[str, str] | None = None) -> Config:
     path = root / CONFIG_FILE
     if path.exists():
         try:
-            data = tomllib.loads(path.read_text(encoding="utf-8"))
+            data = tomllib.loads(text := path.read_text(encoding="utf-8"))
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
             raise ConfigError([f"{path}: not valid TOML ({exc})"]) from None
         if "materiality" in data:
             from .rulebook import Settings
             values["materiality"] = Settings.parse(data.pop("materiality"), str(path), problems)
+        if "sites" in data:
+            from .sites import parse_sites
+            values["sites"] = parse_sites(data.pop("sites"), data, str(path), text, problems)
         for key, value in _flatten(data).items():
             if key in _SECRET_KEYS:
                 problems.append(f"{path}: '{key}' is a secret; remove it from the file and set "

@@ -386,7 +386,7 @@ def uncovered(fragments: Iterable[str], template: Catalog) -> tuple[str, ...]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """`python -m policybook.i18n check` | `python -m policybook.i18n new LANG`."""
+    """`python -m policybook.i18n check|new LANG|extract|update|coverage PATHS`."""
     parser = argparse.ArgumentParser(
         prog="python -m policybook.i18n",
         description="Check the gettext catalogs, or start one for a new language.",
@@ -399,7 +399,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     new.add_argument("language", help="a language tag: it, pt-BR, ar")
     cover = sub.add_parser("coverage", help="list the text of templates that messages.pot lacks")
     cover.add_argument("paths", nargs="+", help="template files or folders (templates/)")
+    sub.add_parser("extract", help="write messages.pot from the templates and the code "
+                   "(in a source checkout)")
+    sub.add_parser("update", help="bring every catalog to messages.pot (new messages "
+                   "untranslated)")
     args = parser.parse_args(argv)
+    if args.command in ("extract", "update"):
+        from . import catalogs  # the maintainers' tool: reads templates, writes catalogs
+
+        repository = catalogs.checkout()
+        if repository is None:
+            print("error: extract and update work in a source checkout of policybook "
+                  "(the catalogs are kept in its policybook/locales/)", file=sys.stderr)
+            return 2
+        return catalogs.extract_command(repository) if args.command == "extract" \
+            else catalogs.update_command(repository)
     template = template_catalog()
     if args.command == "coverage":
         return _coverage(args.paths, template)

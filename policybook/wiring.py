@@ -133,12 +133,12 @@ class Wiring:
         return [Route("/admin", to_slash), Mount("/admin", app=app)]
 
     def build(self, out: Path, now: dt.datetime) -> BuildReport:
-        """The static site as of `now`."""
-        from .site.build import build_site
+        """The static site as of `now` (each of the `[[sites]]` in a folder of its own)."""
+        from .site.build import build_sites
 
         # The history's head and the notices on record: with the state at `now`, all
         # that the pages read from git and the store (a warm build re-renders nothing).
         history, records = self.builder.refresh()
         inputs = digest("build-inputs", repr((history.head, self.ref, records)))
-        return build_site(self.config, self.builder, out, now, compare=shared_compare,
-                          inputs=inputs)
+        return build_sites(self.config, self.builder, out, now, compare=shared_compare,
+                           inputs=inputs)

@@ -78,11 +78,11 @@ def test_check_reports_a_dropped_or_misspelt_placeholder_with_its_line() -> None
 def test_check_reports_missing_untranslated_fuzzy_extra_and_lone_percent() -> None:
     text = _fr_text()
     # remove one message
-    text = re.sub(r'#\. site/404.html\nmsgid "Page not found"\nmsgstr "[^"]*"\n', "", text)
+    text = re.sub(r'#: templates/site/404.html\nmsgid "Page not found"\nmsgstr "[^"]*"\n', "",
+                  text)
     # empty one, mark another fuzzy, add an unknown one, and a lone %
     text = text.replace('msgstr "Aller au contenu"', 'msgstr ""')
-    text = text.replace('#. site/_site.html\nmsgid "Draft"\n',
-                        '#. site/_site.html\n#, fuzzy\nmsgid "Draft"\n')
+    text = text.replace('\nmsgid "Draft"\n', '\n#, fuzzy\nmsgid "Draft"\n')
     text += '\nmsgid "A message nobody uses"\nmsgstr "Un message"\n'
     text = text.replace('msgstr "Erreur %(code)s"', 'msgstr "Erreur %(code)s à 100 %"')
     problems = "\n".join(_problems(text))
@@ -281,3 +281,87 @@ def test_the_coverage_command_names_the_file_and_the_text(
     out = capsys.readouterr().out
     assert f"{tmp_path / 'page.html'}: not in messages.pot: 'Brand new words'" in out
     assert "2 files: 1 texts not in the catalog" in out
+
+
+# ---------------------------------------------------------------- extraction
+
+
+def _repository() -> Path:
+    from policybook import catalogs
+
+    root = catalogs.checkout()
+    assert root is not None  # the tests run from a source checkout
+    return root
+
+
+def test_messages_pot_is_what_extraction_writes_from_the_templates_and_code() -> None:
+    """The template holds exactly the messages of the templates and the code: a message
+    added to a template without `extract`, or left behind after its text changed, fails."""
+    from policybook import catalogs
+
+    root = _repository()
+    written = (root / "policybook" / "locales" / "messages.pot").read_text(encoding="utf-8")
+    assert catalogs.template_text(root) == written, (
+        "messages.pot is out of date: run python -m policybook.i18n extract, then update")
+    # deterministic: no date of the run, no tool version, sorted entries without line numbers
+    assert catalogs.template_text(root) == written
+    assert "Generated-By" not in written and not re.search(r"^#: \S+:\d+", written, re.M)
+    ids = [m.id if isinstance(m.id, str) else m.id[0] for m in i18n.read_catalog(written) if m.id]
+    assert ids == sorted(ids)
+
+
+def test_every_shipped_catalog_is_up_to_date_with_the_template() -> None:
+    """`update` would change nothing: each .po holds the template's messages in its order."""
+    from policybook import catalogs
+
+    template = i18n.template_catalog()
+    for language in SHIPPED:
+        text = i18n.catalog_text(language)
+        assert catalogs.updated_text(text, language, template) == text, language
+
+
+def test_extraction_finds_trans_blocks_underscore_calls_and_code_messages(tmp_path: Path) -> None:
+    from policybook import catalogs
+
+    site = tmp_path / "templates" / "site"
+    site.mkdir(parents=True)
+    (tmp_path / "templates" / "email").mkdir()
+    (site / "page.html").write_text(
+        '{% if x %}\n<p>{{ _("A label") }}</p>\n{% endif %}\n'
+        '<p>{% trans date=d %}Valid from {{ date }}.{% endtrans %}</p>\n'
+        '{% trans num=n %}{{ num }} page{% pluralize %}{{ num }} pages{% endtrans %}\n',
+        encoding="utf-8")
+    (tmp_path / "policybook").mkdir()
+    (tmp_path / "policybook" / "code.py").write_text(
+        'gettext(lang, "A message in code about %(title)s.", title=t)\n'
+        'gettext(lang, variable)  # not a literal: not a message\n', encoding="utf-8")
+    catalog = catalogs.extract_catalog(tmp_path)
+    found = {m.id: ([loc for loc, _ in m.locations], "python-format" in m.flags)
+             for m in catalog if m.id}
+    assert found == {
+        "A label": (["templates/site/page.html"], False),
+        "Valid from %(date)s.": (["templates/site/page.html"], True),
+        ("%(num)s page", "%(num)s pages"): (["templates/site/page.html"], True),
+        "A message in code about %(title)s.": (["policybook/code.py"], True),
+    }
+
+
+def test_update_keeps_translations_and_revives_a_message_that_comes_back() -> None:
+    from policybook import catalogs
+
+    fr = i18n.catalog_text("fr")
+    template = i18n.template_catalog()
+    without = i18n.read_catalog(i18n.catalog_text("en"), "en")  # any catalog as a template
+    del without["Page not found"]
+    gone = catalogs.updated_text(fr, "fr", without)
+    assert '#~ msgid "Page not found"' in gone and '#~ msgstr "Page introuvable"' in gone
+    back = catalogs.updated_text(gone, "fr", template)
+    assert back == fr  # the translation returns with its message
+
+
+def test_french_labels_and_quotes_take_a_no_break_space() -> None:
+    assert i18n.gettext("fr", "%(label)s:", label="Dernière mise à jour") \
+        == "Dernière mise à jour\u00a0:"
+    assert i18n.gettext("fr", "There is no policy called “%(policy)s” on this site.",
+                        policy="x") == "Il n’y a pas de politique «\u202fx\u202f» sur ce site."
+    assert i18n.gettext("de", "%(label)s:", label="Gültig ab") == "Gültig ab:"

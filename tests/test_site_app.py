@@ -102,9 +102,9 @@ def test_policy_page_in_the_notice_period(client: TestClient) -> None:
     assert "We are updating this policy on 15 January 2027." in html
     assert 'href="/privacy-policy/changes/2027-01-15/">See what changes</a>' in html
     assert 'href="/privacy-policy/upcoming/">Read the new version</a>' in html
-    assert "Effective:" not in html  # the label is a <dt>, the colon comes from CSS
-    assert "<dt>Effective</dt><dd>28 November 2013</dd>" in html
-    assert "<dt>Last updated</dt><dd>28 November 2013</dd>" in html
+    # the label's colon comes from the catalog (French puts a no-break space before it)
+    assert "<dt>Effective:</dt><dd>28 November 2013</dd>" in html
+    assert "<dt>Last updated:</dt><dd>28 November 2013</dd>" in html
     assert 'class="skip-link" href="#main"' in html and '<main id="main"' in html
     assert "Acme Analytics" not in html  # the upcoming text is not the text in force
 
@@ -158,7 +158,7 @@ def test_changes_page_has_the_redline_and_reasons(client: TestClient) -> None:
     assert "Front matter" not in html  # the editor's business, not the reader's
     editorial = client.get("/terms-of-service/changes/2026-06-01/").text
     assert '<h2 id="verdict-title">Editorial change</h2>' in editorial
-    assert "Decided by the editor&#39;s override: names the practice the rule already " \
+    assert "Decided by the editor's override: names the practice the rule already " \
         "forbade (the rules found it editorial)." in editorial
 
 
@@ -195,7 +195,8 @@ def test_notice_json_is_public_and_absolute(client: TestClient, clock: MovableCl
         "policy": "privacy-policy", "title": "RingCentral Service Privacy Policy",
         "kind": "upcoming", "date": "2027-01-15",
         "message": "We are updating our RingCentral Service Privacy Policy on 15 January 2027.",
-        "link_text": "See what changes",
+        "link_text": "See what changes", "label": "Policy update", "dismiss": "Dismiss",
+        "dismiss_label": "Dismiss this notice about the RingCentral Service Privacy Policy",
         "url": "https://policies.example.com/privacy-policy/upcoming/",
         "changes_url": "https://policies.example.com/privacy-policy/changes/2027-01-15/"}]
     clock.set("2026-11-01T00:00:00+00:00")

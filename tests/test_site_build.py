@@ -31,9 +31,10 @@ def test_build_writes_every_page(repo: GitRepo, tmp_path: Path, cli) -> None:
     out = tmp_path / "public"
     result = cli(["build", "--out", str(out), "--now", "2026-12-20T12:00:00Z"], cwd=repo.path)
     assert result.code == 0, result.err
-    assert "Built 17 pages (21 files) for 2 policies and 4 versions" in result.out
+    assert "Built 17 pages (22 files) for 2 policies and 4 versions" in result.out
     assert files(out) == {
-        ".policybook-site", "index.html", "404.html", "feed.xml", "notice.json", "notice.js",
+        ".policybook-site", "index.html", "404.html", "feed.xml", "sitemap.xml", "notice.json",
+        "notice.js",
         "assets/site.css",
         "privacy-policy/index.html", "privacy-policy/upcoming/index.html",
         "privacy-policy/versions/index.html", "privacy-policy/compare/index.html",

@@ -178,6 +178,15 @@ def test_the_upcoming_french_version_and_its_changes(live: tuple[str, MovableClo
     assert 'href="/fr/messages-policy/versions/"' in changes
     # ...and the translation's own words get no verdict of their own.
     assert "rl-verdict-badge" not in changes and "change-material" not in changes
+    # Every string of the redline is French: headings, the key, kinds, the verdict's line.
+    for french in ("Les modifications, mot à mot", "Sections modifiées", "Légende\u00a0:",
+                   "<ins>mots ajoutés</ins>", '<span class="change-kind">modifiée</span>',
+                   "Modifications substantielles\u00a0: 1 sur 1.",
+                   "Lire le texte intégral de la <a href=\"/fr/messages-policy/versions/"):
+        assert french in changes, french
+    for english in ("The changes, word by word", "Sections changed", "Key:", ">modified<",
+                    "of 1 change", "Read the full text"):
+        assert english not in changes, english
 
 
 def test_japanese_is_redlined_by_character(live: tuple[str, MovableClock]) -> None:
@@ -204,7 +213,22 @@ def test_a_language_or_version_without_a_translation_has_no_page(
     base, _ = live
     assert get(base, "/de/messages-policy/").status_code == 404
     assert get(base, "/xx/").status_code == 404
-    assert get(base, "/fr/no-such-policy/").status_code == 404
+    missing = get(base, "/fr/no-such-policy/")
+    assert missing.status_code == 404 and html_tag(missing.text) == '<html lang="fr" dir="ltr">'
+    # the error page and its message in the language of the address asked for
+    assert "<h1>Page introuvable</h1>" in missing.text
+    assert "Il n’y a pas de politique «\u202fno-such-policy\u202f» sur ce site." in missing.text
+    german = get(base, "/de/messages-policy/").text  # no German: the source's error page
+    assert html_tag(german) == '<html lang="en" dir="ltr">' and "Page not found" in german
+
+
+def test_the_style_sheet_carries_the_hidden_redline_words_of_each_language(
+        live: tuple[str, MovableClock]) -> None:
+    base, _ = live
+    css = get(base, "/assets/site.css").text
+    assert 'ins::before { content: " [added: "; }' in css
+    assert ':lang(fr) ins::before { content: " [ajouté\u00a0: "; }' in css
+    assert ':lang(de) del::before { content: " [entfernt: "; }' in css
 
 
 def test_the_api_answers_in_the_language_asked_for(live: tuple[str, MovableClock]) -> None:

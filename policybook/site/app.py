@@ -17,7 +17,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Sequence
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
@@ -121,25 +121,34 @@ def create_app(config: Config, source: StateSource, *, clock: Clock = system_clo
     """The web app over the state `source` hands it (`wiring` builds both).
     `extra_routes` (the webhooks, say) are matched before the site's pages; `offload`
     bounds the compare page's work (the default: two workers, two waiting)."""
-    site = Site(config, source, compare=cached_compare(compare or compare_documents),
-                committed=committed, preview=preview, refresh_seconds=refresh_seconds,
-                live=True)
+    shared = cached_compare(compare or compare_documents)
+    # One Site per `[[sites]]` (none: the one site of site.base_url); a request's Host
+    # header picks its site, and a host no site names gets the first.
+    sites = [Site(config, source, compare=shared, committed=committed, preview=preview,
+                  refresh_seconds=refresh_seconds, live=True, spec=spec)
+             for spec in (config.sites or (None,))]
+    by_host = {s.spec.host: s for s in sites}
 
-    async def fresh() -> Site:
+    def site_of(request: Request) -> Site:
+        host = urlsplit("//" + request.headers.get("host", "")).hostname or ""
+        return by_host.get(host.lower(), sites[0])
+
+    async def fresh(request: Request) -> Site:
+        site = site_of(request)
         if site.stale():  # reading a new revision is slow: keep it off the event loop
             await run_in_threadpool(site.snapshot)
         return site
 
     def html(call: Callable[..., Page]) -> Callable[[Request], Any]:
         async def endpoint(request: Request) -> Response:
-            await fresh()
+            site = await fresh(request)
             p = request.path_params
-            page = call(request, p, clock())
+            page = call(site, request, p, clock())
             return _response(request, page)
         return endpoint
 
     async def api(request: Request) -> Response:
-        await fresh()
+        site = await fresh(request)
         try:
             data = site.api(request.path_params["policy"], request.query_params.get("at"),
                             clock(), request.query_params.get("lang"),
@@ -151,13 +160,13 @@ def create_app(config: Config, source: StateSource, *, clock: Clock = system_clo
         return JSONResponse(data, headers={**NO_STORE_CORS, "Cache-Control": "no-cache"})
 
     async def notice_json(request: Request) -> Response:
-        await fresh()
+        site = await fresh(request)
         page = site.notice_json(clock())
         return _response(request, page, "public, max-age=60", NO_STORE_CORS)
 
     async def asset(request: Request) -> Response:
         name = request.path_params.get("name") or request.url.path.rsplit("/", 1)[-1]
-        page = site.asset(name)
+        page = site_of(request).asset(name)
         return _response(request, page, "public, max-age=300", {"X-Content-Type-Options":
                                                                  "nosniff"})
 
@@ -167,7 +176,7 @@ def create_app(config: Config, source: StateSource, *, clock: Clock = system_clo
     slow: Offload[Page] = offload or Offload()
 
     async def compare_route(request: Request) -> Response:
-        await fresh()
+        site = await fresh(request)
         policy, old, new = request.path_params["policy"], query(request, "from"), \
             query(request, "to")
         now = clock()
@@ -177,80 +186,89 @@ def create_app(config: Config, source: StateSource, *, clock: Clock = system_clo
             return _response(request, site.compare_page(policy, old, new, now))
         # One computation per (policy, pair) in flight; `now` decides only what the page
         # frames the redline with, and requests a moment apart may share it.
-        key = (policy, old, new)
+        key = (site.spec.host, policy, old, new)
         page = await slow.run(key, lambda: site.compare_page(policy, old, new, now))
         return _response(request, page)
 
-    def prefixed(page: Callable[..., Page], dated: bool = False) -> Callable[[Request], Any]:
-        """A page under `/<variant or language>/<policy>/` (see `Site.resolve`)."""
-        def call(request: Request, p: dict[str, str], now: dt.datetime) -> Page:
+    def prefixed(name: str, dated: bool = False) -> Callable[[Request], Any]:
+        """The page `name` of the request's site under `/<variant or language>/<policy>/`
+        (see `Site.resolve`)."""
+        def call(site: Site, request: Request, p: dict[str, str], now: dt.datetime) -> Page:
             key, lang = site.resolve(p["first"], p["policy"], now)
+            page: Callable[..., Page] = getattr(site, name)
             return page(key, p["date"], now, lang) if dated else page(key, now, lang)
+        return html(call)
+
+    def in_variant(name: str, dated: bool = False) -> Callable[[Request], Any]:
+        """The page `name` of a variant in another language: /fr/eea/privacy-policy/..."""
+        def call(site: Site, request: Request, p: dict[str, str], now: dt.datetime) -> Page:
+            page: Callable[..., Page] = getattr(site, name)
+            key = f"{p['policy']}.{p['variant']}"
+            return page(key, p["date"], now, p["lang"]) if dated else page(key, now, p["lang"])
         return html(call)
 
     routes: list[BaseRoute] = [
         *extra_routes,
-        Route("/", html(lambda r, p, now: site.index(now))),
-        Route("/feed.xml", html(lambda r, p, now: site.feed(now))),
+        Route("/", html(lambda s, r, p, now: s.index(now))),
+        Route("/feed.xml", html(lambda s, r, p, now: s.feed(now))),
+        Route("/sitemap.xml", html(lambda s, r, p, now: s.sitemap(now))),
         Route("/notice.json", notice_json),
         Route("/notice.js", asset),
         Route("/assets/{name}", asset),
         Route("/api/policies/{policy}", api),
         # A policy's page, or a language's home (/fr/): policy ids and tags never meet.
-        Route("/{policy}/", html(lambda r, p, now: site.top(p["policy"], now))),
-        Route("/{policy}/upcoming/", html(lambda r, p, now: site.upcoming(p["policy"], now))),
-        Route("/{policy}/versions/", html(lambda r, p, now: site.archive(p["policy"], now))),
+        Route("/{policy}/", html(lambda s, r, p, now: s.top(p["policy"], now))),
+        Route("/{policy}/upcoming/", html(lambda s, r, p, now: s.upcoming(p["policy"], now))),
+        Route("/{policy}/versions/", html(lambda s, r, p, now: s.archive(p["policy"], now))),
         Route("/{policy}/versions/{date}/",
-              html(lambda r, p, now: site.version(p["policy"], p["date"], now))),
+              html(lambda s, r, p, now: s.version(p["policy"], p["date"], now))),
         Route("/{policy}/changes/{date}/",
-              html(lambda r, p, now: site.changes(p["policy"], p["date"], now))),
+              html(lambda s, r, p, now: s.changes(p["policy"], p["date"], now))),
         Route("/{policy}/compare/", compare_route),
-        Route("/{policy}/draft/", html(lambda r, p, now: site.draft(p["policy"], now))),
+        Route("/{policy}/draft/", html(lambda s, r, p, now: s.draft(p["policy"], now))),
         # A regional variant (/eea/privacy-policy/...) or another language
         # (/fr/privacy-policy/...): one prefix, which `Site.resolve` tells apart.
-        Route("/{first:prefix}/{policy}/", prefixed(site.policy)),
-        Route("/{first:prefix}/{policy}/upcoming/", prefixed(site.upcoming)),
-        Route("/{first:prefix}/{policy}/versions/", prefixed(site.archive)),
-        Route("/{first:prefix}/{policy}/versions/{date}/", prefixed(site.version, dated=True)),
-        Route("/{first:prefix}/{policy}/changes/{date}/", prefixed(site.changes, dated=True)),
+        Route("/{first:prefix}/{policy}/", prefixed("policy")),
+        Route("/{first:prefix}/{policy}/upcoming/", prefixed("upcoming")),
+        Route("/{first:prefix}/{policy}/versions/", prefixed("archive")),
+        Route("/{first:prefix}/{policy}/versions/{date}/", prefixed("version", dated=True)),
+        Route("/{first:prefix}/{policy}/changes/{date}/", prefixed("changes", dated=True)),
         Route("/{variant:prefix}/{policy}/compare/", compare_route),
         # A variant in another language: /fr/eea/privacy-policy/...
-        Route("/{lang:lang}/{variant}/{policy}/", html(lambda r, p, now: site.policy(
-            f"{p['policy']}.{p['variant']}", now, p["lang"]))),
-        Route("/{lang:lang}/{variant}/{policy}/upcoming/", html(lambda r, p, now: site.upcoming(
-            f"{p['policy']}.{p['variant']}", now, p["lang"]))),
-        Route("/{lang:lang}/{variant}/{policy}/versions/", html(lambda r, p, now: site.archive(
-            f"{p['policy']}.{p['variant']}", now, p["lang"]))),
+        Route("/{lang:lang}/{variant}/{policy}/", in_variant("policy")),
+        Route("/{lang:lang}/{variant}/{policy}/upcoming/", in_variant("upcoming")),
+        Route("/{lang:lang}/{variant}/{policy}/versions/", in_variant("archive")),
         Route("/{lang:lang}/{variant}/{policy}/versions/{date}/",
-              html(lambda r, p, now: site.version(f"{p['policy']}.{p['variant']}", p["date"],
-                                                  now, p["lang"]))),
+              in_variant("version", dated=True)),
         Route("/{lang:lang}/{variant}/{policy}/changes/{date}/",
-              html(lambda r, p, now: site.changes(f"{p['policy']}.{p['variant']}", p["date"],
-                                                  now, p["lang"]))),
+              in_variant("changes", dated=True)),
     ]
 
     async def not_found(request: Request, exc: Exception) -> Response:
         moved = _slash_redirect(request, routes)
         if moved is not None:
             return moved
-        message = exc.message if isinstance(exc, NotFoundError) else \
-            "There is no page at this address."
-        return _response(request, site.error(404, message))
+        message = exc.message if isinstance(exc, NotFoundError) else None
+        return _response(request, site_of(request).error(404, message, request.url.path,
+                                                         clock()))
 
     async def busy(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, Busy)
-        return _response(request, site.error(exc.status, exc.message),
+        return _response(request, site_of(request).error(exc.status, exc.message,
+                                                         request.url.path, clock()),
                          extra={"Retry-After": str(exc.retry_after)})
 
     async def bad_request(request: Request, exc: Exception) -> Response:
-        message = exc.message if isinstance(exc, UsageError) else "Bad request."
-        return _response(request, site.error(400, message))
+        message = exc.message if isinstance(exc, UsageError) else None
+        return _response(request, site_of(request).error(400, message, request.url.path,
+                                                         clock()))
 
     async def http_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, HTTPException)
         if exc.status_code == 404:
             return await not_found(request, exc)
-        return _response(request, site.error(exc.status_code, str(exc.detail)))
+        return _response(request, site_of(request).error(exc.status_code, str(exc.detail),
+                                                         request.url.path, clock()))
 
     async def broken_template(request: Request, exc: Exception) -> Response:
         # The templates themselves failed: answer plainly rather than through them.
@@ -262,5 +280,6 @@ def create_app(config: Config, source: StateSource, *, clock: Clock = system_clo
         TemplateFailure: broken_template, Busy: busy})
     # Starlette's own slash redirect builds an absolute URL from the Host header.
     app.router.redirect_slashes = False
-    app.state.site = site
+    app.state.site = sites[0]
+    app.state.sites = tuple(sites)
     return app

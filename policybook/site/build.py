@@ -28,6 +28,7 @@ from ..cache import digest, fingerprint
 from ..config import Config
 from ..errors import UsageError
 from ..files import write_atomically
+from ..sites import Site as SiteSpec
 from ..templating import default_templates
 from . import pages
 from .changes import Compare
@@ -48,62 +49,53 @@ class BuildReport:
 
 
 def plan_pages(site: Site, now: dt.datetime) -> list[tuple[str, Page]]:
-    """(path under DIR, page) for every file of the static site."""
+    """(path under DIR, page) for every file of the static site: the pages of its default
+    language at the root, each other language's under its prefix (`fr/privacy-policy/`)."""
+    out: list[tuple[str, Page]] = []
+    for lang in site.languages(now):
+        out += _pages_in(site, now, lang)
     model = site.model(now)
-    out: list[tuple[str, Page]] = [("index.html", site.index(now))]
     for policy in model.states:
-        versions = model.versions(policy)
-        if not versions:
-            continue
-        out.append((pages.policy_path(policy) + "index.html", site.policy(policy, now)))
-        if model.upcoming(policy) is not None:
-            out.append((pages.upcoming_path(policy) + "index.html", site.upcoming(policy, now)))
-        out.append((pages.archive_path(policy) + "index.html", site.archive(policy, now)))
-        out.append((pages.compare_path(policy) + "index.html",
-                    site.compare_versions(policy, None, None, now, live=False)))
-        for v in versions:
-            day = v.effective.isoformat()
-            out.append((pages.version_path(policy, v.effective) + "index.html",
-                        site.version(policy, day, now)))
-            out.append((pages.changes_path(policy, v.effective) + "index.html",
-                        site.changes(policy, day, now)))
-    out += _translated_pages(site, now)
+        if model.versions(policy):  # (the live site compares any two; here, each change)
+            out.append((pages.compare_path(policy) + "index.html",
+                        site.compare_versions(policy, None, None, now, live=False)))
     out.append(("feed.xml", site.feed(now)))
+    out.append(("sitemap.xml", site.sitemap(now)))
     out.append(("notice.json", site.notice_json(now)))
     out.append(("notice.js", site.asset("notice.js")))
     out.extend((f"assets/{name}", site.asset(name)) for name in ASSETS)
-    out.append(("404.html", site.error(404, "There is no page at this address.")))
+    out.append(("404.html", site.error(404)))
     return out
 
 
-def _translated_pages(site: Site, now: dt.datetime) -> list[tuple[str, Page]]:
-    """Each other language's pages under its prefix (`fr/privacy-policy/`): those whose
-    version has a translation into it (a missing one has no page, never a fallback)."""
-    out: list[tuple[str, Page]] = []
-    for lang in site.languages(now)[1:]:
-        model = site.model(now, lang=lang)
-        out.append((f"{lang}/index.html", site.index(now, lang)))
-        for policy in model.states:
-            versions = [v for v in model.versions(policy)
-                        if has_language(v, lang, site.source_language)]
-            if not versions:
-                continue
-            at = f"{lang}/"
-            cur, nxt = model.in_force(policy), model.upcoming(policy)
-            if cur is not None and has_language(cur.version, lang, site.source_language):
-                out.append((at + pages.policy_path(policy) + "index.html",
-                            site.policy(policy, now, lang)))
-            if nxt is not None and has_language(nxt.version, lang, site.source_language):
-                out.append((at + pages.upcoming_path(policy) + "index.html",
-                            site.upcoming(policy, now, lang)))
-            out.append((at + pages.archive_path(policy) + "index.html",
-                        site.archive(policy, now, lang)))
-            for v in versions:
-                day = v.effective.isoformat()
-                out.append((at + pages.version_path(policy, v.effective) + "index.html",
-                            site.version(policy, day, now, lang)))
-                out.append((at + pages.changes_path(policy, v.effective) + "index.html",
-                            site.changes(policy, day, now, lang)))
+def _pages_in(site: Site, now: dt.datetime, lang: str) -> list[tuple[str, Page]]:
+    """One language's pages: those whose version has its text in that language (a
+    missing translation has no page, never a fallback)."""
+    default = lang == site.default_language
+    at = "" if default else f"{lang}/"
+    model = site.model(now, lang=lang)
+    out: list[tuple[str, Page]] = [(at + "index.html", site.index(now, None if default else lang))]
+    tag = None if default else lang
+    for policy in model.states:
+        versions = [v for v in model.versions(policy)
+                    if has_language(v, lang, site.source_language)]
+        if not versions:
+            continue
+        cur, nxt = model.in_force(policy), model.upcoming(policy)
+        if cur is None or has_language(cur.version, lang, site.source_language):
+            out.append((at + pages.policy_path(policy) + "index.html",
+                        site.policy(policy, now, tag)))
+        if nxt is not None and has_language(nxt.version, lang, site.source_language):
+            out.append((at + pages.upcoming_path(policy) + "index.html",
+                        site.upcoming(policy, now, tag)))
+        out.append((at + pages.archive_path(policy) + "index.html",
+                    site.archive(policy, now, tag)))
+        for v in versions:
+            day = v.effective.isoformat()
+            out.append((at + pages.version_path(policy, v.effective) + "index.html",
+                        site.version(policy, day, now, tag)))
+            out.append((at + pages.changes_path(policy, v.effective) + "index.html",
+                        site.changes(policy, day, now, tag)))
     return out
 
 
@@ -116,14 +108,33 @@ def _check_target(out: Path) -> None:
                          "replaced")
 
 
+def build_sites(config: Config, source: StateSource, out: Path, now: dt.datetime, *,
+                compare: Compare | None = None, inputs: str | None = None) -> BuildReport:
+    """Every site of the config at `now`: the one site in `out`, or, with several
+    `[[sites]]`, each in `out/<host>/` (`policies.example.ca/`), the folder a web server's
+    virtual host for that name serves. Each is built (and swapped in) on its own."""
+    if len(config.sites) <= 1:
+        return build_site(config, source, out, now, compare=compare, inputs=inputs,
+                          spec=config.sites[0] if config.sites else None)
+    if (out / MARKER).exists():
+        raise UsageError(f"{out} holds the build of one site; with several [[sites]] each is "
+                         "written to a folder of its own inside it: give a new folder")
+    reports = [build_site(config, source, out / spec.folder, now, compare=compare, spec=spec,
+                          inputs=None if inputs is None else f"{inputs} {spec!r}")
+               for spec in config.sites]
+    return BuildReport(out, sum(r.pages for r in reports), sum(r.files for r in reports),
+                       reports[0].policies, reports[0].versions)
+
+
 def build_site(config: Config, source: StateSource, out: Path, now: dt.datetime, *,
-               compare: Compare | None = None, inputs: str | None = None) -> BuildReport:
+               compare: Compare | None = None, inputs: str | None = None,
+               spec: SiteSpec | None = None) -> BuildReport:
     """The site at `now` in `out`. `inputs`: a token that changes whenever the history or
     the notices on record change (see the module's docstring); without it, every page is
-    rendered."""
+    rendered. `spec`: which of the `[[sites]]` (None: the one site of `site.base_url`)."""
     out = out.resolve()
     _check_target(out)
-    site = Site(config, source, compare=compare, live=False)
+    site = Site(config, source, compare=compare, live=False, spec=spec)
     key = None if inputs is None else _build_key(config, source, now, inputs)
     if key is not None:
         kept = _kept_build(out, key)
@@ -228,4 +239,4 @@ def _swap(new: Path, out: Path) -> None:
     shutil.rmtree(old, ignore_errors=True)
 
 
-__all__ = ["BuildReport", "PageNotFound", "build_site", "plan_pages"]
+__all__ = ["BuildReport", "PageNotFound", "build_site", "build_sites", "plan_pages"]

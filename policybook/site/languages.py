@@ -42,24 +42,28 @@ class PageLanguage:
 
     language: str
     direction: Direction
-    prefix: str  # "" for the source language, else "fr/"
+    prefix: str  # "" for the site's default language, else "fr/"
     alternates: tuple[Alternate, ...] = ()
-    source: str = "en"
+    source: str = "en"  # the site's default language: the unprefixed one, `x-default`
+    path: str | None = None  # this page, from the site's root (its canonical address)
 
 
-def prefix(language: str, source: str) -> str:
-    return "" if language == source else f"{language}/"
+def prefix(language: str, default: str) -> str:
+    """Where a language's pages start: "" for the site's default language, else "fr/"."""
+    return "" if language == default else f"{language}/"
 
 
-def page_language(language: str, source: str, path: str = "",
+def page_language(language: str, source: str, path: str | None = None,
                   languages: Iterable[str] = ()) -> PageLanguage:
-    """The page at `path` (relative to a language's root) in `language`, with its
-    alternates in `languages` (the source always first: it is `x-default`)."""
+    """The page at `path` (relative to a language's root; None: a page with no address
+    of its own, an error) in `language`, with its alternates in `languages`. `source` is
+    the site's default language, listed first: it is `x-default`."""
     offered = list(dict.fromkeys([source, *languages]))
-    alternates = tuple(Alternate(lang, language_name(lang), prefix(lang, source) + path,
+    alternates = tuple(Alternate(lang, language_name(lang), prefix(lang, source) + (path or ""),
                                  lang == language) for lang in offered)
     return PageLanguage(language, direction(language), prefix(language, source),
-                        alternates if len(offered) > 1 else (), source)
+                        alternates if len(offered) > 1 and path is not None else (), source,
+                        None if path is None else prefix(language, source) + path)
 
 
 def translated(v: Version, language: str, source: str) -> Version | None:

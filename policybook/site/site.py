@@ -18,16 +18,24 @@ import threading
 import time
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
+from xml.sax.saxutils import escape as xml_escape
 
 from jinja2 import Environment, TemplateError
 
 from ..config import Config
 from ..document import ChangeVerdict, Document, parse_document
 from ..errors import NotFoundError, PolicybookError, UsageError
-from ..i18n import format_date, gettext, negotiate, normalize
+from ..i18n import (
+    available_languages,
+    format_date,
+    gettext,
+    negotiate,
+    normalize,
+)
 from ..regions import country_code, variant_for
+from ..sites import single
 from ..templating import CURRENT_LANGUAGE, make_environment
 from ..timeline import (
     PLANNABLE_YEARS,
@@ -49,6 +57,9 @@ from .languages import (
     prefix,
 )
 from .source import StateSource
+
+if TYPE_CHECKING:
+    from ..sites import Site as SiteSpec
 
 # Assets served at /assets/<name> and /<name>; nothing else is ever read from disk.
 ASSETS = {"site.css": "text/css; charset=utf-8"}
@@ -99,12 +110,17 @@ def base_path(base_url: str) -> str:
 
 class Site:
     """The pages of the state that `source` hands over; `committed` (a preview only) is
-    the state without the drafts, for the draft page's comparisons."""
+    the state without the drafts, for the draft page's comparisons. `spec`: one of the
+    `[[sites]]` (its base URL, default language and languages); None: the one site of
+    `site.base_url`, in the source language."""
 
     def __init__(self, config: Config, source: StateSource, *, compare: Compare | None = None,
                  committed: StateSource | None = None, preview: bool = False,
                  refresh_seconds: float = 2.0, env: Environment | None = None,
-                 live: bool = True) -> None:
+                 live: bool = True, spec: SiteSpec | None = None) -> None:
+        self.spec = spec or single(config.base_url, config.source_language)
+        if spec is not None:
+            config = config.with_(base_url=spec.base_url, site_name=spec.name or config.site_name)
         self.config, self.source, self.preview, self.live = config, source, preview, live
         self.committed = committed
         self.compare_fn: Compare = compare or compare_documents
@@ -118,7 +134,7 @@ class Site:
         self.settings = Settings(notice_days=config.notice_days, zone=config.zone,
                                  recently_updated_days=config.recently_updated_days,
                                  late=LatePolicy(config.late_notice.value))
-        css = self.asset_source("site.css")
+        css = self.asset_text("site.css")
         self.asset_version = hashlib.sha256(css.encode()).hexdigest()[:10]
         # `public`: pages carry public facts only (no commit authors, messages or hashes,
         # rule ids or line numbers), unless site.show_internals; a preview is internal.
@@ -178,27 +194,38 @@ class Site:
 
     @property
     def source_language(self) -> str:
+        """The language the policies are written in (their text, never their pages)."""
         return self.config.source_language
 
+    @property
+    def default_language(self) -> str:
+        """The language of this site's unprefixed pages (its other languages: `/<lang>/`)."""
+        return self.spec.default_language
+
     def languages(self, now: dt.datetime) -> tuple[str, ...]:
-        """Every language the site publishes a policy in, the source language first."""
+        """Every language this site publishes a policy in, its default language first."""
         versions = [p.version for s in self.source.state(now).policies for p in s.versions]
-        return languages_of(versions, self.source_language)
+        return self._offered(languages_of(versions, self.source_language))
+
+    def _offered(self, languages: tuple[str, ...]) -> tuple[str, ...]:
+        rest = [lang for lang in languages if self.spec.offers(lang)]
+        return tuple(dict.fromkeys([self.default_language, *rest]))
 
     def language(self, lang: str | None, now: dt.datetime) -> str:
-        """The language of a request's `/<lang>/` prefix (None: the source language)."""
+        """The language of a request's `/<lang>/` prefix (None: the site's default)."""
         if lang is None:
-            return self.source_language
+            return self.default_language
         tag = normalize(lang)
-        if tag is None or tag == self.source_language or tag not in self.languages(now):
-            raise PageNotFound(f"There is no page at this address (no language “{lang}” "
-                               "on this site).")
+        if tag is None or tag == self.default_language or tag not in self.languages(now):
+            raise PageNotFound(gettext(self.default_language, "There is no page at this "
+                                       "address (no language “%(tag)s” on this site).",
+                                       tag=lang))
         return tag
 
-    def page_language(self, lang: str, path: str = "",
+    def page_language(self, lang: str, path: str | None = None,
                       versions: tuple[Version, ...] = ()) -> PageLanguage:
-        offered = languages_of(versions, self.source_language)
-        return page_language(lang, self.source_language, path, offered)
+        offered = self._offered(languages_of(versions, self.source_language))
+        return page_language(lang, self.default_language, path, offered)
 
     def _translated_comparison(self, snap: Snapshot, source: Comparison, before: Version | None,
                                v: Version, lang: str) -> Comparison:
@@ -222,7 +249,7 @@ class Site:
         snap = snap or self.snapshot()
         # One entry per timeline: a policy's general text and each regional variant.
         source = {p.timeline: p for p in self.source.state(now).policies}
-        language = lang or self.source_language
+        language = lang or self.default_language
         states = {k: in_language(p, language, self.source_language) for k, p in source.items()}
 
         def comparison(v: Version) -> Comparison:
@@ -254,7 +281,7 @@ class Site:
 
     def render(self, template: str, status: int = 200, language: PageLanguage | None = None,
                **context: Any) -> Page:
-        language = language or page_language(self.source_language, self.source_language)
+        language = language or page_language(self.default_language, self.default_language)
         token = CURRENT_LANGUAGE.set(language.language)
         try:
             html = self.env.get_template(f"site/{template}").render(
@@ -276,19 +303,30 @@ class Site:
             found = snap.pages[key] = make()
         return found
 
-    def policy_versions(self, model: pages.SiteModel, policy: str) -> tuple[Version, ...]:
+    def policy_versions(self, model: pages.SiteModel, policy: str,
+                        language: str | None = None) -> tuple[Version, ...]:
         versions = model.versions(policy) if pages.valid_policy_id(policy) else ()
         if not versions:
-            raise PageNotFound(f"There is no policy called “{policy}” on this site.")
+            raise PageNotFound(gettext(language or self.default_language, "There is no "
+                                       "policy called “%(policy)s” on this site.",
+                                       policy=policy))
         return versions
 
-    def version_at(self, model: pages.SiteModel, policy: str, date: str) -> Version:
-        self.policy_versions(model, policy)
+    def version_at(self, model: pages.SiteModel, policy: str, date: str,
+                   language: str | None = None) -> Version:
+        self.policy_versions(model, policy, language)
         day = pages.parse_date(date)
         found = model.find(policy, day) if day else None
         if found is None:
-            raise PageNotFound(f"There is no version of “{policy}” dated “{date}”.")
+            raise PageNotFound(gettext(language or self.default_language, "There is no "
+                                       "version of “%(policy)s” dated “%(date)s”.",
+                                       policy=policy, date=date))
         return found
+
+    def asset_text(self, name: str) -> str:
+        """An asset as served: the style sheet gains its words in every language."""
+        text = self.asset_source(name)
+        return text + language_css() if name == "site.css" else text
 
     def asset_source(self, name: str) -> str:
         loader = self.env.loader
@@ -303,7 +341,7 @@ class Site:
         language = self.language(lang, now)
         model = self.model(now, snap, language)
         key = ("index", language, tuple(model.state(p) for p in sorted(model.states)))
-        offered = page_language(language, self.source_language, "", self.languages(now))
+        offered = page_language(language, self.default_language, "", self.languages(now))
         return self.cached(snap, key, lambda: self.render(
             "index.html", language=offered, policies=tuple(
                 s for s in model.index() if self._shown(model, s.policy, language))))
@@ -312,7 +350,7 @@ class Site:
         """`/<name>/`: a language's home page when `name` is one of the site's
         languages and no policy has that id, else the policy's page."""
         tag = normalize(name)
-        if tag is not None and tag != self.source_language and tag in self.languages(now) \
+        if tag is not None and tag != self.default_language and tag in self.languages(now) \
                 and not any(p.policy == name for p in self.source.state(now).policies):
             return self.index(now, tag)
         return self.policy(name, now)
@@ -322,23 +360,27 @@ class Site:
         cur = model.in_force(policy) or model.upcoming(policy)
         return cur is not None and has_language(cur.version, language, self.source_language)
 
-    def _in(self, v: Version, language: str, what: str) -> Version:
-        """`v` if it exists in `language`; else a page that says where to read it."""
+    def _in(self, v: Version, language: str) -> Version:
+        """`v` if it exists in `language`; else a page (in that language) that says where
+        to read it."""
         if not has_language(v, language, self.source_language):
-            raise PageNotFound(f"The {what} of “{v.policy}” ({v.effective.isoformat()}) has no "
-                               f"translation into “{language}”; read it at "
-                               f"{self.base}{pages.version_path(v.timeline, v.effective)}")
+            raise PageNotFound(gettext(
+                language, "This version of “%(policy)s” (%(date)s) has no translation into "
+                "this language; read it at %(url)s", policy=v.policy,
+                date=format_date(v.effective, language),
+                url=self.base + prefix(self.source_language, self.default_language)
+                + pages.version_path(v.timeline, v.effective)))
         return v
 
     def policy(self, policy: str, now: dt.datetime, lang: str | None = None) -> Page:
         snap = self.snapshot()
         language = self.language(lang, now)
         model = self.model(now, snap, language)
-        self.policy_versions(model, policy)
+        self.policy_versions(model, policy, language)
         cur = model.in_force(policy)
         versions: tuple[Version, ...] = ()
         if cur is not None:
-            versions = (self._in(cur.version, language, "version in force"),)
+            versions = (self._in(cur.version, language),)
         offered = self.page_language(language, pages.policy_path(policy), versions)
         return self.cached(snap, ("policy", language, policy, model.state(policy)),
                            lambda: self.render("policy.html", language=offered,
@@ -348,14 +390,14 @@ class Site:
         snap = self.snapshot()
         language = self.language(lang, now)
         model = self.model(now, snap, language)
-        self.policy_versions(model, policy)
+        self.policy_versions(model, policy, language)
         nxt = model.upcoming(policy)
         if nxt is None:
             return self.cached(snap, ("no-upcoming", language, policy, model.state(policy)),
                                lambda: self.render("no_upcoming.html", status=404,
                                                    language=self.page_language(language),
                                                    summary=model.summary(policy)))
-        v = self._in(nxt.version, language, "upcoming version")
+        v = self._in(nxt.version, language)
         offered = self.page_language(language, pages.upcoming_path(policy), (v,))
         return self.cached(snap, ("upcoming", language, policy, model.state(policy)),
                            lambda: self.render("version.html", language=offered,
@@ -370,7 +412,7 @@ class Site:
         snap = self.snapshot()
         language = self.language(lang, now)
         model = self.model(now, snap, language)
-        versions = self.policy_versions(model, policy)
+        versions = self.policy_versions(model, policy, language)
         offered = self.page_language(language, pages.archive_path(policy), versions)
         return self.cached(snap, ("archive", language, policy, model.state(policy)),
                            lambda: self.render("versions.html", language=offered,
@@ -389,7 +431,7 @@ class Site:
         snap = self.snapshot()
         language = self.language(lang, now)
         model = self.model(now, snap, language)
-        v = self._in(self.version_at(model, policy, date), language, "version")
+        v = self._in(self.version_at(model, policy, date, language), language)
         offered = self.page_language(language, pages.version_path(policy, v.effective), (v,))
         return self.cached(snap, ("version", language, policy, v.effective, model.state(policy)),
                            lambda: self.render("version.html", language=offered,
@@ -401,7 +443,7 @@ class Site:
         snap = self.snapshot()
         language = self.language(lang, now)
         model = self.model(now, snap, language)
-        v = self._in(self.version_at(model, policy, date), language, "version")
+        v = self._in(self.version_at(model, policy, date, language), language)
         offered = self.page_language(language, pages.changes_path(policy, v.effective), (v,))
         return self.cached(snap, ("changes", language, policy, v.effective, model.state(policy)),
                            lambda: self.render("changes.html", language=offered,
@@ -482,8 +524,9 @@ class Site:
                 return None
             v = vp.version
             return pages.VersionLabel(v.effective, pages.version_path(v.timeline, v.effective),
-                                      "upcoming version" if vp is pending
-                                      else "version in force")
+                                      gettext(self.default_language, "upcoming version")
+                                      if vp is pending else
+                                      gettext(self.default_language, "version in force"))
 
         return self.render("draft.html", summary=model.summary(policy), draft=ref,
                            comparison=comparison, base_ref=label(replaced),
@@ -498,11 +541,67 @@ class Site:
         def make() -> Page:
             entries = model.feed()
             updated = max((e.committed for e in entries), default=now)
-            xml = self.env.get_template("site/feed.xml").render(
-                entries=entries, updated=updated, root=absolute_root(self.config.base_url))
+            token = CURRENT_LANGUAGE.set(self.default_language)
+            try:
+                xml = self.env.get_template("site/feed.xml").render(
+                    entries=entries, updated=updated, language=self.default_language,
+                    root=absolute_root(self.config.base_url))
+            finally:
+                CURRENT_LANGUAGE.reset(token)
             return Page.of(xml, "application/atom+xml; charset=utf-8")
 
         return self.cached(snap, ("feed",), make)
+
+    def paths(self, now: dt.datetime) -> dict[str, dict[str, str]]:
+        """Every page of the site: its path from a language's root -> {language: its
+        path from the site's root}, for the languages it exists in (what the static build
+        writes, and the sitemap lists)."""
+        snap = self.snapshot()
+        found: dict[str, dict[str, str]] = {}
+        for lang in self.languages(now):
+            model = self.model(now, snap, lang)
+            at = prefix(lang, self.default_language)
+            mine = [""]
+            for policy in model.states:
+                versions = [v for v in model.versions(policy)
+                            if has_language(v, lang, self.source_language)]
+                if not versions:
+                    continue
+                cur, nxt = model.in_force(policy), model.upcoming(policy)
+                if cur is None or has_language(cur.version, lang, self.source_language):
+                    mine.append(pages.policy_path(policy))
+                if nxt is not None and has_language(nxt.version, lang, self.source_language):
+                    mine.append(pages.upcoming_path(policy))
+                mine.append(pages.archive_path(policy))
+                for v in versions:
+                    mine += [pages.version_path(policy, v.effective),
+                             pages.changes_path(policy, v.effective)]
+            for path in mine:
+                found.setdefault(path, {})[lang] = at + path
+        return found
+
+    def sitemap(self, now: dt.datetime) -> Page:
+        """`sitemap.xml`: every page of this site, with its other languages."""
+        snap = self.snapshot()
+        model = self.model(now, snap)
+        key = ("sitemap.xml", tuple(model.state(p) for p in sorted(model.states)))
+
+        def make() -> Page:
+            root = absolute_root(self.config.base_url)
+            lines = ['<?xml version="1.0" encoding="utf-8"?>',
+                     '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9" '
+                     'xmlns:xhtml="http://www.w3.org/1999/xhtml">']
+            for languages in self.paths(now).values():
+                others = "".join(f'<xhtml:link rel="alternate" hreflang="{xml_escape(lang)}" '
+                                 f'href="{xml_escape(root + path)}"/>'
+                                 for lang, path in languages.items()) \
+                    if len(languages) > 1 else ""
+                lines += [f"<url><loc>{xml_escape(root + path)}</loc>{others}</url>"
+                          for path in languages.values()]
+            lines.append("</urlset>")
+            return Page.of("\n".join(lines) + "\n", "application/xml; charset=utf-8")
+
+        return self.cached(snap, key, make)
 
     def notice_json(self, now: dt.datetime) -> Page:
         snap = self.snapshot()
@@ -518,15 +617,18 @@ class Site:
                 found = {lang: t[policy] for lang, t in others.items() if policy in t}
                 return {"translations": found} if found else {}
 
+            # The top-level strings are in the source language (a page in any language
+            # without a translation of the policy reads them); `translations` has the others.
             # One banner per timeline: a regional variant's names its variant and
             # countries (`notice.js` shows every banner; a site may filter by variant).
+            mine = self._notices_in(now, snap, self.default_language, root)
+            if self.default_language != self.source_language:  # untranslated: the source's
+                mine = {**self._notices_in(now, snap, self.source_language, root), **mine}
             data = {"notices": [{
                 "policy": pages.split_key(n.policy)[0], **self._variant_of(model, n.policy),
                 "title": n.title, "kind": str(n.kind),
-                "date": n.effective.isoformat(), "message": n.message,
-                "link_text": n.link_text, "url": root + n.path,
-                "changes_url": root + n.changes_path, **translations(n.policy),
-            } for n in model.notices()]}
+                "date": n.effective.isoformat(), **mine[n.policy], **translations(n.policy),
+            } for n in model.notices() if n.policy in mine]}
             return Page.of(json.dumps(data, ensure_ascii=False, indent=1),
                            "application/json; charset=utf-8")
 
@@ -545,7 +647,7 @@ class Site:
         """Each banner's strings in `lang` (for `notice.js` on a page in that language),
         for the policies whose announced version is translated into it."""
         model = self.model(now, snap, lang)
-        at = root + prefix(lang, self.source_language)
+        at = root + prefix(lang, self.default_language)
         out: dict[str, dict[str, str]] = {}
         for n in model.notices():
             b = model.banner(n.policy)
@@ -563,9 +665,11 @@ class Site:
             else:
                 message = gettext(lang, "We are updating our %(title)s on %(date)s.",
                                   title=n.title, date=date)
-            link = "See what changes" if n.kind is BannerKind.UPCOMING else "See what changed"
+            link = gettext(lang, "See what changes") if n.kind is BannerKind.UPCOMING \
+                else gettext(lang, "See what changed")
             out[n.policy] = {
-                "title": n.title, "message": message, "link_text": gettext(lang, link),
+                "title": n.title, "message": message, "link_text": link,
+                "label": gettext(lang, "Policy update"),
                 "url": at + n.path, "changes_url": at + n.changes_path,
                 "dismiss": gettext(lang, "Dismiss"),
                 "dismiss_label": gettext(lang, "Dismiss this notice about the %(title)s",
@@ -576,7 +680,7 @@ class Site:
         media = ASSETS.get(name) or ROOT_FILES.get(name)
         if media is None:
             raise PageNotFound(f"There is no file called “{name}” on this site.")
-        return Page.of(self.asset_source(name), media)
+        return Page.of(self.asset_text(name), media)
 
     def api(self, policy: str, at: str | None, now: dt.datetime,
             lang: str | None = None, country: str | None = None) -> dict[str, Any]:
@@ -629,12 +733,16 @@ class Site:
             assert plan is not None
         v = plan.version
         doc = self.doc(v)
-        macros = self.env.get_template("site/_document.html").module
-        body_html = str(macros.body(doc))  # type: ignore[attr-defined]
+        token = CURRENT_LANGUAGE.set(language)  # the section links' labels
+        try:
+            macros = self.env.get_template("site/_document.html").make_module()
+            body_html = str(macros.body(doc))  # type: ignore[attr-defined]
+        finally:
+            CURRENT_LANGUAGE.reset(token)
         ref = model.ref(v)
         root = absolute_root(self.config.base_url)
-        path = prefix(language, self.source_language) + pages.version_path(v.timeline,
-                                                                            v.effective)
+        path = prefix(language, self.default_language) + pages.version_path(v.timeline,
+                                                                           v.effective)
         return {
             "policy": v.policy, "variant": v.variant,
             "countries": sorted(chosen.countries) if chosen is not None
@@ -653,9 +761,35 @@ class Site:
                if self.config.site_show_internals else {}),
         }
 
-    def error(self, status: int, message: str) -> Page:
+    def error(self, status: int, message: str | None = None, path: str = "",
+              now: dt.datetime | None = None) -> Page:
+        """An error page, in the language of the address asked for (`/fr/…`: French)."""
+        language = self.default_language
+        first = path.lstrip("/").split("/", 1)[0]
+        tag = normalize(first) if first else None
+        if tag is not None and now is not None and tag in self.languages(now):
+            language = tag
         template = "404.html" if status == 404 else "error.html"
-        return self.render(template, status=status, message=message, code=status)
+        text = message or (gettext(language, "There is no page at this address.")
+                            if status == 404 else gettext(language, "Bad request"))
+        return self.render(template, status=status, message=text, code=status,
+                           language=page_language(language, self.default_language))
+
+
+def language_css() -> str:
+    """The words a style sheet shows (the hidden start of an insertion or a deletion,
+    for screen readers and colourless copies), one rule per language of the catalogs."""
+    def quoted(text: str) -> str:
+        return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+    rules = ["\n/* Generated from the catalogs (policybook/locales). */"]
+    for folder in available_languages():
+        tag = normalize(folder) or folder
+        added, removed = gettext(tag, "[added:"), gettext(tag, "[removed:")
+        scope = "" if tag == "en" else f":lang({tag}) "
+        rules.append(f"{scope}ins::before {{ content: {quoted(f' {added} ')}; }} "
+                     f"{scope}del::before {{ content: {quoted(f' {removed} ')}; }}")
+    return "\n".join(rules) + "\n"
 
 
 def absolute_root(base_url: str) -> str:

@@ -68,7 +68,7 @@
       (upcoming ? "background:#fff3cd;color:#3d2a00;border-color:#a06a00;"
                 : "background:#e4efff;color:#1d2125;border-color:#2a5db0;"));
     box.setAttribute("role", "region");
-    box.setAttribute("aria-label", "Policy update");
+    box.setAttribute("aria-label", String(notice.label || "Policy update"));
     box.className = "policybook-notice policybook-notice-" + (upcoming ? "upcoming" : "updated");
     box.appendChild(el("strong", "font-weight:600", String(notice.message || "")));
     var href = safeUrl(notice.changes_url);
@@ -77,7 +77,8 @@
       link.href = href;
       box.appendChild(link);
     }
-    var close = el("button", "margin-left:auto;font:inherit;background:transparent;border:1px solid currentColor;" +
+    // margin-inline-start: the button goes to the end of the line in either direction.
+    var close = el("button", "margin-inline-start:auto;font:inherit;background:transparent;border:1px solid currentColor;" +
       "border-radius:4px;padding:2px 10px;cursor:pointer;color:inherit", String(notice.dismiss || "Dismiss"));
     close.type = "button";
     close.setAttribute("aria-label", notice.dismiss_label ? String(notice.dismiss_label)
