@@ -84,8 +84,8 @@ def test_what_is_on_record_is_read_once_then_from_the_cache_until_it_changes(
     cache.stats.clear()
     on = OnRecord(config, NOW)
     assert [n.effective for n in on.records().notices] == [versions[1][1], versions[2][1]]
-    assert set(on.notice_facts()[1]) == {("privacy-policy", versions[1][1]),
-                                         ("privacy-policy", versions[2][1])}
+    assert set(on.notice_facts()[1]) == {("privacy-policy", None, versions[1][1]),
+                                         ("privacy-policy", None, versions[2][1])}
     assert cache.stats["on-record.records.read"] == 1
     on.close()
 

@@ -173,8 +173,6 @@ def notice_facts(config: Config, store: Store | OnRecord | None) -> Facts:
 
 # ------------------------------------------------ what is on record, without SQLAlchemy
 
-# What the entries below hold (with the variant of each notice since 2).
-_RECORD_FORMAT = "2"
 # A database file changed less than this long ago may change again within the same tick
 # of the file system's clock without its stamp changing: what is read from it then is not
 # kept (as git treats a "racily clean" index entry).
@@ -270,7 +268,7 @@ class OnRecord:
         stamp = database_stamp(self.config.db_url)
         if stamp is None or not stamp.exists:
             return read()  # PostgreSQL, or no database yet (then nothing is opened)
-        key = digest(kind, _RECORD_FORMAT, stamp.key)
+        key = digest(kind, stamp.key)
         memo = self._memo.get(kind)
         if memo is not None and memo[0] == key:
             return memo[1]  # type: ignore[return-value]
