@@ -239,6 +239,12 @@ def test_dates_as_each_language_writes_them(language: str, expected: str) -> Non
     assert i18n.format_date(dt.date(2013, 11, 28), language) == expected
 
 
+def test_french_writes_the_first_of_the_month_as_an_ordinal() -> None:
+    assert i18n.format_date(dt.date(2027, 3, 1), "fr") == "1er mars 2027"
+    assert i18n.format_date(dt.date(2027, 3, 11), "fr-CA") == "11 mars 2027"
+    assert i18n.format_date(dt.date(2027, 3, 1), "es") == "1 de marzo de 2027"
+
+
 def test_a_datetime_is_formatted_as_its_date() -> None:
     moment = dt.datetime(2027, 1, 15, 8, 0, tzinfo=dt.UTC)
     assert i18n.format_date(moment, "fr") == "15 janvier 2027"

@@ -227,13 +227,13 @@ def test_each_site_has_its_own_feed_banner_strings_and_sitemap(live: str) -> Non
     _, feed = get(live, "/feed.xml", "policies.example.ca")
     assert 'xml:lang="fr"' in feed and "<id>https://policies.example.ca/feed.xml</id>" in feed
     assert "Politique des messages\u00a0: modification substantielle, en vigueur le " \
-        "1 mars 2027" in feed
+        "1er mars 2027" in feed
     _, feed_com = get(live, "/feed.xml", "policies.example.com")
     assert "<id>https://policies.example.com/feed.xml</id>" in feed_com
     assert "Messages Policy: material change, effective 1 March 2027" in feed_com
     _, notices = get(live, "/notice.json", "policies.example.ca")
     assert '"message": "Nous mettons à jour le document «\u202fPolitique des messages\u202f» ' \
-        'le 1 mars 2027."' in notices
+        'le 1er mars 2027."' in notices
     assert '"url": "https://policies.example.ca/messages-policy/upcoming/"' in notices
     assert '"changes_url": "https://policies.example.ca/en/messages-policy/changes/' \
         '2027-03-01/"' in notices  # the English banner's own link

@@ -29,10 +29,12 @@ from ..document import ChangeVerdict, Document, parse_document
 from ..errors import NotFoundError, PolicybookError, UsageError
 from ..i18n import (
     available_languages,
+    direction,
     format_date,
     gettext,
     negotiate,
     normalize,
+    ui_language,
 )
 from ..sites import single
 from ..templating import CURRENT_LANGUAGE, make_environment
@@ -596,8 +598,10 @@ class Site:
 
         def make() -> Page:
             root = absolute_root(self.config.base_url)
+            # (a language without a catalog would get English sentences around a title
+            # and a date in its own language: its pages' banner reads the source's)
             others = {lang: self._notices_in(now, snap, lang, root)
-                      for lang in self.languages(now)[1:]}
+                      for lang in self.languages(now)[1:] if ui_language(lang)}
 
             def translations(policy: str) -> dict[str, Any]:
                 found = {lang: t[policy] for lang, t in others.items() if policy in t}
@@ -645,6 +649,7 @@ class Site:
             out[n.policy] = {
                 "title": n.title, "message": message, "link_text": link,
                 "label": gettext(lang, "Policy update"),
+                "lang": lang, "dir": str(direction(lang)),
                 "url": at + n.path, "changes_url": at + n.changes_path,
                 "dismiss": gettext(lang, "Dismiss"),
                 "dismiss_label": gettext(lang, "Dismiss this notice about the %(title)s",
