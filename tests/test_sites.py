@@ -267,3 +267,17 @@ def test_the_static_build_writes_each_site_in_its_host_folder(repo: GitRepo,
     assert "https://policies.example.ca/" in (ca / "sitemap.xml").read_text("utf-8")
     assert report.out == out and report.pages == sum(
         1 for p in out.rglob("*.html"))
+
+
+def test_comparing_any_two_versions_reads_the_source_on_every_site(live: str) -> None:
+    """A translation is never judged on its own: on a French-default site the compare
+    page compares the source texts, as an English page."""
+    status, page = get(live, "/messages-policy/compare/?from=2026-01-10&to=2027-03-01",
+                       "policies.example.ca")
+    assert status == 200 and '<html lang="en" dir="ltr">' in page
+    assert '<del class="rl-del">30 </del><ins class="rl-ins">90 </ins>days' in page
+    assert '<div class="verdict verdict-material"' in page
+    assert 'href="/en/messages-policy/versions/2027-03-01/"' in page
+    _, french = get(live, "/messages-policy/changes/2027-03-01/", "policies.example.ca")
+    assert '<html lang="fr" dir="ltr">' in french and "Modification substantielle" in french
+    assert '<del class="rl-del">30 </del><ins class="rl-ins">90 </ins>jours' in french

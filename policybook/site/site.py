@@ -439,15 +439,19 @@ class Site:
 
     def compare_versions(self, policy: str, old: str | None, new: str | None,
                          now: dt.datetime, live: bool = True) -> Page:
+        """Any two versions compared: the source texts (a translation is never judged on
+        its own), so the page is the source language's, whatever the site's default."""
         snap = self.snapshot()
-        model = self.model(now, snap)
+        model = self.model(now, snap, self.source_language)
+        source = self.page_language(self.source_language)
         versions = self.policy_versions(model, policy)
         summary = model.summary(policy)
         if not live:
-            return self.render("compare_static.html", summary=summary,
+            return self.render("compare_static.html", language=source, summary=summary,
                                rows=tuple(model.ref(v) for v in reversed(versions)))
         if not old and not new:
-            return self.render("compare_form.html", summary=summary, message=None,
+            return self.render("compare_form.html", language=source, summary=summary,
+                               message=None,
                                rows=tuple(model.ref(v) for v in reversed(versions)))
         dates = ", ".join(v.effective.isoformat() for v in versions)
         chosen: list[Version] = []
@@ -473,7 +477,8 @@ class Site:
         # Not cached: visitors choose any of n² pairs, and a cache of them could be made
         # to grow without bound. A comparison costs a few milliseconds.
         comparison = self.compare_fn(self.doc(a), self.doc(b))
-        return self.render("changes.html", page=model.compare(a, b, comparison), live=True)
+        return self.render("changes.html", language=source, page=model.compare(a, b, comparison),
+                           live=True)
 
     def draft(self, policy: str, now: dt.datetime) -> Page:
         """Preview only: the editor's question. The uncommitted draft against the version it
@@ -482,11 +487,13 @@ class Site:
         if not self.preview:
             raise PageNotFound("Drafts are shown by 'policybook serve --preview' only.")
         snap = self.snapshot()
-        model = self.model(now, snap)
+        model = self.model(now, snap, self.source_language)
+        source = self.page_language(self.source_language)
         versions = self.policy_versions(model, policy)
         drafts = [v for v in versions if pages.is_draft(v)]
         if not drafts:
-            return self.render("draft.html", summary=model.summary(policy), draft=None,
+            return self.render("draft.html", language=source, summary=model.summary(policy),
+                               draft=None,
                                base_ref=None, comparison=None, earliest=None,
                                cumulative=None, in_force_ref=None)
         draft = drafts[0]
@@ -512,11 +519,12 @@ class Site:
                 return None
             v = vp.version
             return pages.VersionLabel(v.effective, pages.version_path(v.policy, v.effective),
-                                      gettext(self.default_language, "upcoming version")
+                                      gettext(self.source_language, "upcoming version")
                                       if vp is pending else
-                                      gettext(self.default_language, "version in force"))
+                                      gettext(self.source_language, "version in force"))
 
-        return self.render("draft.html", summary=model.summary(policy), draft=ref,
+        return self.render("draft.html", language=source, summary=model.summary(policy),
+                           draft=ref,
                            comparison=comparison, base_ref=label(replaced),
                            cumulative=cumulative, in_force_ref=label(live) if cumulative
                            else None,
