@@ -75,6 +75,11 @@ def test_sites_are_read_from_the_config(tmp_path: Path) -> None:
     assert (ca.host, ca.folder, com.root) == ("policies.example.ca", "policies.example.ca",
                                               "https://policies.example.com/")
     assert _config(tmp_path, "[site]\nname = \"x\"\n").sites == ()  # type: ignore[attr-defined]
+    # without site.base_url, links written once for everyone (a notice's) use the first
+    assert config.base_url == "https://policies.example.ca"  # type: ignore[attr-defined]
+    kept = _config(tmp_path, '[site]\nbase_url = "https://www.example.com/legal/"\n'
+                             + TWO_SITES.split("\n\n", 1)[1])
+    assert kept.base_url == "https://www.example.com/legal/"  # type: ignore[attr-defined]
 
 
 def test_a_region_name_expands_to_its_countries(tmp_path: Path) -> None:
