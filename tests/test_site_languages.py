@@ -184,6 +184,9 @@ def test_the_upcoming_french_version_and_its_changes(live: tuple[str, MovableClo
                    "Modifications substantielles\u00a0: 1 sur 1.",
                    "Lire le texte intégral de la <a href=\"/fr/messages-policy/versions/"):
         assert french in changes, french
+    # the reasons quote the source, the text judged, and say so (in the page's language)
+    assert "L’appréciation et ses motifs sont ceux du texte original" in changes
+    assert '<ul lang="en"><li class="rl-reason' in changes
     for english in ("The changes, word by word", "Sections changed", "Key:", ">modified<",
                     "of 1 change", "Read the full text"):
         assert english not in changes, english

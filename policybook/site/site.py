@@ -143,6 +143,7 @@ class Site:
                                 site_name=config.site_name, preview=preview,
                                 public=not (config.site_show_internals or preview),
                                 root=absolute_root(config.base_url),
+                                source_language=config.source_language,
                                 asset_version=self.asset_version, P=pages)
 
     # ------------------------------------------------------------- snapshots
