@@ -174,6 +174,16 @@ def language_name(code: str, in_language: str | None = None) -> str:
     return name[:1].upper() + name[1:]
 
 
+def language_in_text(code: str, in_language: str) -> str:
+    """The name of a language as running text of another writes it: "anglais" in
+    French, "Englisch" in German (the tag itself when Babel has no name)."""
+    locale = _locale(code)
+    target = _locale(in_language)
+    if locale is None or target is None:
+        return code
+    return str(locale.get_display_name(target) or code)
+
+
 def language_names(codes: Iterable[str]) -> tuple[LanguageName, ...]:
     """A language switcher's entries, each named in its own language, in the given order."""
     return tuple(LanguageName(normalize(c) or c, language_name(c), direction(c)) for c in codes)

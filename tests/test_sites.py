@@ -179,6 +179,10 @@ def repo(tmp_path_factory: pytest.TempPathFactory) -> GitRepo:
         "policybook.toml": TWO_SITES,
         "content/messages-policy.md": _source("2026-01-10", "30"),
         "content/fr/messages-policy.md": _french("2026-01-10", "30"),
+        # in English only: the French-default site lists it apart, linked to /en/
+        "content/cookies.md": "---\npolicy: cookie-policy\ntitle: Cookie Policy\n"
+                              "effective: 2026-01-10\n---\n\n## Cookies {#cookies}\n\n"
+                              "We use one cookie, to keep you signed in.\n",
     }, when=dt.datetime(2026, 1, 2, tzinfo=UTC))
     repo.commit("v2: kept longer (material)", {
         "content/messages-policy.md": _source("2027-03-01", "90"),
@@ -272,6 +276,19 @@ def test_the_static_build_writes_each_site_in_its_host_folder(repo: GitRepo,
     assert "https://policies.example.ca/" in (ca / "sitemap.xml").read_text("utf-8")
     assert report.out == out and report.pages == sum(
         1 for p in out.rglob("*.html"))
+
+
+def test_a_policy_without_the_sites_language_is_listed_apart(live: str) -> None:
+    _, home = get(live, "/", "policies.example.ca")
+    assert '<html lang="fr" dir="ltr">' in home
+    assert '<h2><a href="/messages-policy/">Politique des messages</a></h2>' in home
+    assert '<h2 id="elsewhere">Publiées en anglais uniquement</h2>' in home
+    assert '<a href="/en/cookie-policy/" hreflang="en" lang="en">Cookie Policy</a>' in home
+    assert get(live, "/cookie-policy/", "policies.example.ca")[0] == 404  # never a fallback
+    status, english = get(live, "/en/cookie-policy/", "policies.example.ca")
+    assert status == 200 and "We use one cookie" in english
+    _, com = get(live, "/", "policies.example.com")
+    assert 'id="elsewhere"' not in com and "Cookie Policy" in com
 
 
 def test_comparing_any_two_versions_reads_the_source_on_every_site(live: str) -> None:

@@ -32,6 +32,7 @@ from ..i18n import (
     direction,
     format_date,
     gettext,
+    language_in_text,
     negotiate,
     normalize,
     ui_language,
@@ -331,9 +332,17 @@ class Site:
         model = self.model(now, snap, language)
         key = ("index", language, tuple(model.state(p) for p in sorted(model.states)))
         offered = page_language(language, self.default_language, "", self.languages(now))
+        # Policies with no text in this language are still listed, apart, with a link to
+        # the source language's page (a French-default site must not hide them).
+        source = self.model(now, snap, self.source_language)
+        elsewhere = () if language == self.source_language else tuple(
+            p for p in source.index() if not self._shown(model, p.policy, language))
         return self.cached(snap, key, lambda: self.render(
             "index.html", language=offered, policies=tuple(
-                s for s in model.index() if self._shown(model, s.policy, language))))
+                s for s in model.index() if self._shown(model, s.policy, language)),
+            elsewhere=elsewhere, source_prefix=prefix(self.source_language,
+                                                      self.default_language),
+            source_name=language_in_text(self.source_language, language)))
 
     def top(self, name: str, now: dt.datetime) -> Page:
         """`/<name>/`: a language's home page when `name` is one of the site's
