@@ -1,7 +1,7 @@
 """Keeping the gettext catalogs (tooling, shell: reads templates and code, writes `.pot`/`.po`).
 
 `messages.pot` is what Babel's extractors find, and nothing else: `extract` reads the
-site's and the e-mails' templates (`{% trans %}` blocks and `_()` calls, with the
+site's, the e-mails' and the dashboard's templates (`{% trans %}` blocks and `_()` calls, with the
 options the templates render with) and policybook's own code (`gettext(language, "…")`,
 `ngettext(language, "…", "…", n)`), and writes the template in a deterministic form:
 entries sorted by message, their files named without line numbers, no creation date or
@@ -39,7 +39,7 @@ _JINJA = {"trim_blocks": "true", "lstrip_blocks": "true", "silent": "false",
           "newstyle_gettext": "true"}
 # policybook's code names the language first: gettext(language, message, **params).
 _PYTHON_KEYWORDS: dict[str, Any] = {"gettext": (2,), "_gettext": (2,), "ngettext": (2, 3)}
-_TEMPLATE_FOLDERS = ("site", "email")
+_TEMPLATE_FOLDERS = ("site", "email", "admin")
 _TEMPLATE_SUFFIXES = (".html", ".txt", ".xml")
 
 

@@ -284,6 +284,8 @@ def load_config(root: Path, env: Mapping[str, str] | None = None) -> Config:
         if "sites" in data:
             from .sites import parse_sites
             values["sites"] = parse_sites(data.pop("sites"), data, str(path), text, problems)
+            if values["sites"] and "base_url" not in data.get("site", {}):  # links: the first
+                values["base_url"] = values["sites"][0].base_url
         for key, value in _flatten(data).items():
             if key in _SECRET_KEYS:
                 problems.append(f"{path}: '{key}' is a secret; remove it from the file and set "

@@ -154,6 +154,16 @@ def language_name(code: str, in_language: str | None = None) -> str:
     return name[:1].upper() + name[1:]
 
 
+def language_in_text(code: str, in_language: str) -> str:
+    """The name of a language as running text of another writes it: "anglais" in
+    French, "Englisch" in German (the tag itself when Babel has no name)."""
+    locale = _locale(code)
+    target = _locale(in_language)
+    if locale is None or target is None:
+        return code
+    return str(locale.get_display_name(target) or code)
+
+
 def language_names(codes: Iterable[str]) -> tuple[LanguageName, ...]:
     """A language switcher's entries, each named in its own language, in the given order."""
     return tuple(LanguageName(normalize(c) or c, language_name(c), direction(c)) for c in codes)
@@ -183,7 +193,8 @@ def _formatting_locale(language: str) -> Locale:
 def format_date(value: dt.date | dt.datetime, language: str) -> str:
     """A date as a reader of `language` writes it in running text.
 
-    fr: "28 novembre 2013", de: "28. November 2013", es: "28 de noviembre de 2013",
+    fr: "28 novembre 2013" (but "1er mars 2027"), de: "28. November 2013",
+    es: "28 de noviembre de 2013",
     ar: "28 نوفمبر 2013". English keeps the day-month-year order the site always used
     ("28 November 2013"): unambiguous in every English-speaking country.
     """
@@ -191,7 +202,11 @@ def format_date(value: dt.date | dt.datetime, language: str) -> str:
     locale = _formatting_locale(language)
     if locale.language == "en":
         return str(_babel_date(day, format="d MMMM y", locale=locale))
-    return str(_babel_date(day, format="long", locale=locale))
+    text = str(_babel_date(day, format="long", locale=locale))
+    if locale.language == "fr" and day.day == 1:
+        # French writes the first of the month as an ordinal: « le 1er mars 2027 ».
+        text = re.sub(r"^1(?=\s)", "1er", text)
+    return text
 
 
 def format_number(value: int | float | Decimal, language: str) -> str:
@@ -240,6 +255,15 @@ def template_catalog() -> Catalog:
 def catalog_text(language: str) -> str:
     """The text of a shipped catalog; `language` is its folder name (en, pt_BR)."""
     return _resource(language, "LC_MESSAGES", f"{DOMAIN}.po")
+
+
+@lru_cache(maxsize=64)
+def ui_language(language: str) -> str | None:
+    """The catalog a reader of `language` gets the UI strings from ("fr-CA" -> "fr"),
+    or None when no catalog is in their language (they read the English one)."""
+    folders = [normalize(f) or f for f in available_languages()]
+    found = negotiate(language, folders, "")
+    return found or None
 
 
 @lru_cache(maxsize=32)

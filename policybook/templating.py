@@ -84,9 +84,13 @@ def _longdate(value: dt.date | dt.datetime | None) -> str:
     language = CURRENT_LANGUAGE.get()
     if language == "en":  # unambiguous in every English locale, and no Babel to load
         return f"{value.day} {value:%B %Y}"
-    from .i18n import format_date
+    from .i18n import direction, format_date
 
-    return format_date(value, language)
+    text = format_date(value, language)
+    # A right-to-left date (1 مارس 2027) inside a sentence of the other direction (an
+    # English UI string) would have its day and year swapped by the bidi algorithm:
+    # first-strong isolates keep it whole, in text, attributes and titles alike.
+    return f"\u2068{text}\u2069" if direction(language) == "rtl" else text
 
 
 def _number(value: int | float) -> str:

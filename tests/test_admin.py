@@ -258,3 +258,23 @@ def test_sessions_and_the_chart() -> None:
     assert svg.count("<polyline") == 3 and "sent (2)" in svg and "dropped (0)" in svg
     assert "style=" not in svg and "<script" not in svg
     assert "No e-mail sent yet" in chart_svg([])
+
+
+def test_the_sign_in_page_speaks_the_visitors_language(site: str) -> None:
+    """The dashboard's one public page follows Accept-Language (the shipped catalogs)."""
+    def get(language: str) -> tuple[int, str]:
+        request = urllib.request.Request(site + "/admin/", headers={"Accept-Language": language})
+        try:
+            with urllib.request.urlopen(request, timeout=10) as r:
+                return r.status, r.read().decode("utf-8")
+        except urllib.error.HTTPError as exc:
+            return exc.code, exc.read().decode("utf-8")
+
+    status, french = get("fr-CA,fr;q=0.9,en;q=0.5")
+    assert status == 401 and '<html lang="fr">' in french
+    assert "<h1>Se connecter</h1>" in french and "Jeton d’administration" in french
+    assert "Connectez-vous pour voir le tableau de bord." in french
+    _, german = get("de")
+    assert "<h1>Anmelden</h1>" in german
+    _, other = get("ja, ko;q=0.5")  # no catalog: English
+    assert '<html lang="en">' in other and "<h1>Sign in</h1>" in other

@@ -95,10 +95,10 @@ def test_check_reports_missing_untranslated_fuzzy_extra_and_lone_percent() -> No
 
 
 def test_check_reports_a_missing_plural_form() -> None:
-    text = _fr_text().replace('msgstr[2] "Les %(num)s versions"\n', "")
-    line = text.splitlines().index('msgid "%(num)s version"') + 1
+    text = _fr_text().replace('msgstr[2] "Les %(count)s versions"\n', "")
+    line = text.splitlines().index('msgid "%(count)s version"') + 1
     assert _problems(text) == [
-        f"fr.po:{line}: '%(num)s version': "
+        f"fr.po:{line}: '%(count)s version': "
         "plural form msgstr[2] is missing; this language needs 3 plural forms"]
 
 
@@ -135,20 +135,23 @@ def test_messages_in_each_language_with_fallback_to_english() -> None:
 
 
 def test_plural_forms_follow_the_language() -> None:
-    one, many = "%(num)s version", "All %(num)s versions"
-    assert i18n.ngettext("en", one, many, 1) == "1 version"
-    assert i18n.ngettext("en", one, many, 0) == "All 0 versions"
-    assert i18n.ngettext("fr", one, many, 0) == "0 version"  # French: 0 is singular
-    assert i18n.ngettext("fr", one, many, 3) == "Les 3 versions"
-    assert i18n.ngettext("de", one, many, 2) == "Alle 2 Fassungen"
+    one, many = "%(count)s version", "All %(count)s versions"
+    assert i18n.ngettext("en", one, many, 1, count="1") == "1 version"
+    assert i18n.ngettext("en", one, many, 0, count="0") == "All 0 versions"
+    assert i18n.ngettext("fr", one, many, 0, count="0") == "0 version"  # French: 0 is singular
+    assert i18n.ngettext("fr", one, many, 3, count="3") == "Les 3 versions"
+    assert i18n.ngettext("de", one, many, 2, count="2") == "Alle 2 Fassungen"
+    # the count as the language writes it (the plural chosen by the number itself)
+    assert i18n.ngettext("fr", one, many, 1200, count=i18n.format_number(1200, "fr")) \
+        == "Les 1\u202f200 versions"
 
 
 def test_jinja_trans_blocks_find_the_catalog_messages_and_escape_their_values() -> None:
     source = ('{% trans date=d %}We are updating this policy on {{ date }}.{% endtrans %} '
               '{% trans url=u %}Go back to <a href="{{ url }}">the policies page</a>.'
               '{% endtrans %} '
-              '{% trans num=n %}{{ num }} version{% pluralize %}All {{ num }} versions'
-              '{% endtrans %}')
+              '{% trans num=n, count=n %}{{ count }} version{% pluralize num %}All {{ count }} '
+              'versions{% endtrans %}')
     extracted = {m[1] for m in extract("jinja2", io.BytesIO(source.encode()),
                                        options={"extensions": "jinja2.ext.i18n"})}
     ids = {m.id for m in i18n.template_catalog()}
@@ -237,6 +240,12 @@ def test_language_names_each_in_its_own_language() -> None:
 ])
 def test_dates_as_each_language_writes_them(language: str, expected: str) -> None:
     assert i18n.format_date(dt.date(2013, 11, 28), language) == expected
+
+
+def test_french_writes_the_first_of_the_month_as_an_ordinal() -> None:
+    assert i18n.format_date(dt.date(2027, 3, 1), "fr") == "1er mars 2027"
+    assert i18n.format_date(dt.date(2027, 3, 11), "fr-CA") == "11 mars 2027"
+    assert i18n.format_date(dt.date(2027, 3, 1), "es") == "1 de marzo de 2027"
 
 
 def test_a_datetime_is_formatted_as_its_date() -> None:

@@ -196,6 +196,7 @@ def test_notice_json_is_public_and_absolute(client: TestClient, clock: MovableCl
         "kind": "upcoming", "date": "2027-01-15",
         "message": "We are updating our RingCentral Service Privacy Policy on 15 January 2027.",
         "link_text": "See what changes", "label": "Policy update", "dismiss": "Dismiss",
+        "lang": "en", "dir": "ltr",
         "dismiss_label": "Dismiss this notice about the RingCentral Service Privacy Policy",
         "url": "https://policies.example.com/privacy-policy/upcoming/",
         "changes_url": "https://policies.example.com/privacy-policy/changes/2027-01-15/"}]

@@ -131,7 +131,7 @@ def test_the_french_policy_page(live: tuple[str, MovableClock]) -> None:
     assert 'href="/messages-policy/" hreflang="en" lang="en">English</a>' in page
     assert 'lang="ja">日本語</a>' in page
     # The banner and the UI strings through the French catalog; dates in French.
-    assert "Nous mettons à jour cette politique le 1 mars 2027." in page
+    assert "Nous mettons à jour cette politique le 1er mars 2027." in page
     assert "Voir ce qui change" in page and "Aller au contenu" in page
     assert "10 janvier 2026" in page
     assert 'href="/fr/messages-policy/changes/2027-03-01/"' in page
@@ -184,6 +184,9 @@ def test_the_upcoming_french_version_and_its_changes(live: tuple[str, MovableClo
                    "Modifications substantielles\u00a0: 1 sur 1.",
                    "Lire le texte intégral de la <a href=\"/fr/messages-policy/versions/"):
         assert french in changes, french
+    # the reasons quote the source, the text judged, and say so (in the page's language)
+    assert "L’appréciation et ses motifs sont ceux du texte original" in changes
+    assert '<ul lang="en"><li class="rl-reason' in changes
     for english in ("The changes, word by word", "Sections changed", "Key:", ">modified<",
                     "of 1 change", "Read the full text"):
         assert english not in changes, english
@@ -193,7 +196,8 @@ def test_japanese_is_redlined_by_character(live: tuple[str, MovableClock]) -> No
     base, _ = live
     r = get(base, "/ja/messages-policy/changes/2027-03-01/")
     assert r.status_code == 200
-    assert html_tag(r.text) == '<html lang="ja" dir="ltr">'
+    # (no Japanese catalog: the UI strings are English, and the page says so)
+    assert html_tag(r.text) == '<html lang="ja" dir="ltr" class="ui-fallback">'
     # 三十 -> 九十: one character changes, not the whole sentence.
     assert '<del class="rl-del">三</del><ins class="rl-ins">九</ins>十日間' in r.text
 
@@ -202,10 +206,11 @@ def test_arabic_is_right_to_left_and_redlined_by_word(live: tuple[str, MovableCl
     base, _ = live
     r = get(base, "/ar/messages-policy/changes/2027-03-01/")
     assert r.status_code == 200
-    assert html_tag(r.text) == '<html lang="ar" dir="rtl">'
+    assert html_tag(r.text) == '<html lang="ar" dir="rtl" class="ui-fallback">'
     assert '<del class="rl-del">ثلاثين </del><ins class="rl-ins">تسعين </ins>يوما' in r.text
     page = get(base, "/ar/messages-policy/").text
-    assert html_tag(page) == '<html lang="ar" dir="rtl">' and "نحتفظ برسائلك" in page
+    assert html_tag(page) == '<html lang="ar" dir="rtl" class="ui-fallback">'
+    assert "نحتفظ برسائلك" in page
 
 
 def test_a_language_or_version_without_a_translation_has_no_page(
@@ -258,7 +263,7 @@ def test_the_static_build_writes_each_language(repo: GitRepo, tmp_path: Path) ->
     assert '<html lang="fr" dir="ltr">' in page and "pendant 30 jours" in page
     assert (out / "fr" / "messages-policy" / "changes" / "2027-03-01" / "index.html").is_file()
     arabic = (out / "ar" / "messages-policy" / "upcoming" / "index.html").read_text("utf-8")
-    assert '<html lang="ar" dir="rtl">' in arabic and "تسعين" in arabic
+    assert '<html lang="ar" dir="rtl" class="ui-fallback">' in arabic and "تسعين" in arabic
     assert (out / "messages-policy" / "index.html").is_file()  # the source, as before
     assert not (out / "de").exists()
 
@@ -270,10 +275,13 @@ def test_notice_json_carries_each_translated_banner(live: tuple[str, MovableCloc
     fr = notice["translations"]["fr"]
     # (French guillemets hold narrow no-break spaces)
     assert fr["message"] == ("Nous mettons à jour le document «\u202fPolitique des "
-                             "messages\u202f» le 1 mars 2027.")
+                             "messages\u202f» le 1er mars 2027.")
     assert fr["link_text"] == "Voir ce qui change" and fr["dismiss"] == "Fermer"
     assert fr["changes_url"] == f"{base}/fr/messages-policy/changes/2027-03-01/"
-    assert set(notice["translations"]) == {"fr", "ja", "ar"}
+    assert (fr["lang"], fr["dir"], notice["lang"], notice["dir"]) == ("fr", "ltr", "en", "ltr")
+    # Japanese and Arabic have no catalog: English sentences around a Japanese title and
+    # date would read as neither; their pages' banner reads the source's strings whole.
+    assert set(notice["translations"]) == {"fr"}
 
 
 @pytest.mark.browser
@@ -290,7 +298,7 @@ def test_pages_in_chromium(live: tuple[str, MovableClock], browser: Any,
         page.goto(base + "/fr/messages-policy/")
         assert page.evaluate("document.documentElement.lang") == "fr"
         banner = page.locator(".notice").first.inner_text()
-        assert "Nous mettons à jour cette politique le 1 mars 2027." in banner
+        assert "Nous mettons à jour cette politique le 1er mars 2027." in banner
         page.screenshot(path=str(ARTIFACTS / "languages-fr.png"), full_page=True)
         page.get_by_role("link", name="English").click()
         page.wait_for_url(base + "/messages-policy/")
@@ -311,10 +319,99 @@ def test_pages_in_chromium(live: tuple[str, MovableClock], browser: Any,
             banner = page.locator(".policybook-notice")
             banner.wait_for()
             assert "Nous mettons à jour le document «\u202fPolitique des messages\u202f» le " \
-                "1 mars 2027." in banner.inner_text()
+                "1er mars 2027." in banner.inner_text()
             link = banner.get_by_role("link", name="Voir ce qui change")
             assert link.get_attribute("href") == \
                 f"{base}/fr/messages-policy/changes/2027-03-01/"
             assert banner.get_by_role("button").inner_text() == "Fermer"
+    finally:
+        context.close()
+
+
+RECTS_JS = """([selector, needle]) => {
+  // The on-screen boxes of `needle` inside the first element matching `selector`.
+  const root = document.querySelector(selector);
+  const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    const at = node.data.indexOf(needle);
+    if (at === -1) continue;
+    const range = document.createRange();
+    range.setStart(node, at); range.setEnd(node, at + needle.length);
+    return Array.from(range.getClientRects()).map(r => [r.left, r.right, r.top]);
+  }
+  return null;
+}"""
+
+
+@pytest.mark.browser
+def test_right_to_left_japanese_and_the_banner_in_chromium(live: tuple[str, MovableClock],
+                                                          browser: Any, tmp_path: Path) -> None:
+    """What the screenshots showed wrong, fixed: sides that follow the reading direction,
+    English UI sentences and Arabic dates kept in order in an Arabic page, Japanese
+    broken between phrases, the banner in its own language and direction."""
+    from tests.conftest import ARTIFACTS
+    from tests.test_site_browser import static_server
+
+    base, _ = live
+    context = browser.new_context(viewport={"width": 400, "height": 900})
+    try:
+        page = context.new_page()
+        page.goto(base + "/ar/messages-policy/changes/2027-03-01/")
+        page.screenshot(path=str(ARTIFACTS / "languages-ar-narrow.png"), full_page=True)
+        # the verdict's bar on the right, where an Arabic reader starts
+        widths = page.evaluate("""() => { const s = getComputedStyle(
+            document.querySelector('.verdict'));
+            return [s.borderRightWidth, s.borderLeftWidth]; }""")
+        assert widths == ["6px", "1px"]
+        # an English UI sentence (no Arabic catalog) keeps its full stop at its end...
+        # (in the page's direction the stop would be a run of its own, moved to the left)
+        stop = page.evaluate(RECTS_JS, [".site-footer p", "effect."])
+        assert len(stop) == 1, stop
+        # ...and an Arabic date inside it reads day, month, year from the right
+        day = page.evaluate(RECTS_JS, [".compare-line a", "1"])
+        year = page.evaluate(RECTS_JS, [".compare-line a", "2027"])
+        assert day[0][0] > year[0][0], (day, year)
+
+        page.goto(base + "/ja/messages-policy/changes/2027-03-01/")
+        page.screenshot(path=str(ARTIFACTS / "languages-ja-narrow.png"), full_page=True)
+        # a Japanese word is never cut in two at the end of a line
+        title = page.evaluate(RECTS_JS, ["h1", "メッセージ"])
+        assert title is not None and len(title) == 1, title
+        assert page.evaluate("getComputedStyle(document.querySelector('h1')).wordBreak") \
+            == "auto-phrase"
+
+        page.goto(base + "/fr/messages-policy/")
+        label = page.locator(".facts-list dt").nth(1).inner_text()
+        assert label == "Dernière mise à jour\u00a0:"  # the colon never starts a line
+
+        company = tmp_path / "company"
+        company.mkdir()
+        for lang, direction, words in (("ar", "rtl", "مرحبا بكم"), ("fr", "ltr", "Bonjour")):
+            (company / f"{lang}.html").write_text(
+                f'<!doctype html><html lang="{lang}" dir="{direction}"><head><meta '
+                f'charset="utf-8"><title>x</title></head><body><p>{words}</p>'
+                f'<script src="{base}/notice.js" defer></script></body></html>',
+                encoding="utf-8")
+        with static_server(company) as other_origin:
+            page.goto(other_origin + "/ar.html")
+            banner = page.locator(".policybook-notice")
+            banner.wait_for()
+            page.screenshot(path=str(ARTIFACTS / "languages-ar-banner.png"))
+            # no Arabic catalog: the English banner, whole, left to right
+            assert banner.evaluate("b => [b.lang, b.dir, getComputedStyle(b).direction]") \
+                == ["en", "ltr", "ltr"]
+            assert banner.inner_text().startswith("We are updating our Messages Policy on "
+                                                  "1 March 2027.")
+            # the button at the end of the line, whatever the page's direction
+            box = banner.bounding_box()
+            button = banner.get_by_role("button").bounding_box()
+            assert box is not None and button is not None
+            assert button["x"] + button["width"] > box["x"] + box["width"] - 40
+            page.goto(other_origin + "/fr.html")
+            french = page.locator(".policybook-notice")
+            french.wait_for()
+            assert french.evaluate("b => [b.lang, b.dir]") == ["fr", "ltr"]
+            assert french.get_attribute("aria-label") == "Mise à jour de la politique"
+            page.screenshot(path=str(ARTIFACTS / "languages-fr-banner.png"))
     finally:
         context.close()

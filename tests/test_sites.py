@@ -75,6 +75,11 @@ def test_sites_are_read_from_the_config(tmp_path: Path) -> None:
     assert (ca.host, ca.folder, com.root) == ("policies.example.ca", "policies.example.ca",
                                               "https://policies.example.com/")
     assert _config(tmp_path, "[site]\nname = \"x\"\n").sites == ()  # type: ignore[attr-defined]
+    # without site.base_url, links written once for everyone (a notice's) use the first
+    assert config.base_url == "https://policies.example.ca"  # type: ignore[attr-defined]
+    kept = _config(tmp_path, '[site]\nbase_url = "https://www.example.com/legal/"\n'
+                             + TWO_SITES.split("\n\n", 1)[1])
+    assert kept.base_url == "https://www.example.com/legal/"  # type: ignore[attr-defined]
 
 
 def test_a_region_name_expands_to_its_countries(tmp_path: Path) -> None:
@@ -174,6 +179,10 @@ def repo(tmp_path_factory: pytest.TempPathFactory) -> GitRepo:
         "policybook.toml": TWO_SITES,
         "content/messages-policy.md": _source("2026-01-10", "30"),
         "content/fr/messages-policy.md": _french("2026-01-10", "30"),
+        # in English only: the French-default site lists it apart, linked to /en/
+        "content/cookies.md": "---\npolicy: cookie-policy\ntitle: Cookie Policy\n"
+                              "effective: 2026-01-10\n---\n\n## Cookies {#cookies}\n\n"
+                              "We use one cookie, to keep you signed in.\n",
     }, when=dt.datetime(2026, 1, 2, tzinfo=UTC))
     repo.commit("v2: kept longer (material)", {
         "content/messages-policy.md": _source("2027-03-01", "90"),
@@ -227,13 +236,13 @@ def test_each_site_has_its_own_feed_banner_strings_and_sitemap(live: str) -> Non
     _, feed = get(live, "/feed.xml", "policies.example.ca")
     assert 'xml:lang="fr"' in feed and "<id>https://policies.example.ca/feed.xml</id>" in feed
     assert "Politique des messages\u00a0: modification substantielle, en vigueur le " \
-        "1 mars 2027" in feed
+        "1er mars 2027" in feed
     _, feed_com = get(live, "/feed.xml", "policies.example.com")
     assert "<id>https://policies.example.com/feed.xml</id>" in feed_com
     assert "Messages Policy: material change, effective 1 March 2027" in feed_com
     _, notices = get(live, "/notice.json", "policies.example.ca")
     assert '"message": "Nous mettons à jour le document «\u202fPolitique des messages\u202f» ' \
-        'le 1 mars 2027."' in notices
+        'le 1er mars 2027."' in notices
     assert '"url": "https://policies.example.ca/messages-policy/upcoming/"' in notices
     assert '"changes_url": "https://policies.example.ca/en/messages-policy/changes/' \
         '2027-03-01/"' in notices  # the English banner's own link
@@ -267,3 +276,30 @@ def test_the_static_build_writes_each_site_in_its_host_folder(repo: GitRepo,
     assert "https://policies.example.ca/" in (ca / "sitemap.xml").read_text("utf-8")
     assert report.out == out and report.pages == sum(
         1 for p in out.rglob("*.html"))
+
+
+def test_a_policy_without_the_sites_language_is_listed_apart(live: str) -> None:
+    _, home = get(live, "/", "policies.example.ca")
+    assert '<html lang="fr" dir="ltr">' in home
+    assert '<h2><a href="/messages-policy/">Politique des messages</a></h2>' in home
+    assert '<h2 id="elsewhere">Publiées en anglais uniquement</h2>' in home
+    assert '<a href="/en/cookie-policy/" hreflang="en" lang="en">Cookie Policy</a>' in home
+    assert get(live, "/cookie-policy/", "policies.example.ca")[0] == 404  # never a fallback
+    status, english = get(live, "/en/cookie-policy/", "policies.example.ca")
+    assert status == 200 and "We use one cookie" in english
+    _, com = get(live, "/", "policies.example.com")
+    assert 'id="elsewhere"' not in com and "Cookie Policy" in com
+
+
+def test_comparing_any_two_versions_reads_the_source_on_every_site(live: str) -> None:
+    """A translation is never judged on its own: on a French-default site the compare
+    page compares the source texts, as an English page."""
+    status, page = get(live, "/messages-policy/compare/?from=2026-01-10&to=2027-03-01",
+                       "policies.example.ca")
+    assert status == 200 and '<html lang="en" dir="ltr">' in page
+    assert '<del class="rl-del">30 </del><ins class="rl-ins">90 </ins>days' in page
+    assert '<div class="verdict verdict-material"' in page
+    assert 'href="/en/messages-policy/versions/2027-03-01/"' in page
+    _, french = get(live, "/messages-policy/changes/2027-03-01/", "policies.example.ca")
+    assert '<html lang="fr" dir="ltr">' in french and "Modification substantielle" in french
+    assert '<del class="rl-del">30 </del><ins class="rl-ins">90 </ins>jours' in french

@@ -37,9 +37,10 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from ..errors import NotFoundError, PolicybookError
+from ..i18n import available_languages, gettext, negotiate, parse_accept_language
 from ..notice import Notice
 from ..state import PolicyState
-from ..templating import make_environment
+from ..templating import CURRENT_LANGUAGE, make_environment
 from .app import HTML_HEADERS
 
 Clock = Callable[[], dt.datetime]
@@ -197,9 +198,13 @@ def create_admin_app(backend: AdminBackend, guard: Guard, clock: Clock, *,
     """The dashboard, to be mounted at /admin."""
     env = make_environment(root)
 
-    def render(name: str, status: int = 200, **values: Any) -> Response:
+    def render(name: str, status: int = 200, language: str = "en", **values: Any) -> Response:
         values.setdefault("done", None)
-        body = env.get_template(f"admin/{name}").render(**values)
+        token = CURRENT_LANGUAGE.set(language)
+        try:
+            body = env.get_template(f"admin/{name}").render(lang=language, **values)
+        finally:
+            CURRENT_LANGUAGE.reset(token)
         return Response(body, status_code=status, media_type="text/html; charset=utf-8",
                         headers=ADMIN_HEADERS)
 
@@ -215,8 +220,9 @@ def create_admin_app(backend: AdminBackend, guard: Guard, clock: Clock, *,
             return JSONResponse({"error": "sign in: send Authorization: Bearer TOKEN"}, 401,
                                 headers={"WWW-Authenticate": 'Bearer realm="policybook"',
                                          "Cache-Control": "no-store"})
-        return render("login.html", 401, message="Sign in to see the dashboard.",
-                      csrf="")
+        lang = visitor_language(request)
+        return render("login.html", 401, lang, csrf="",
+                      message=gettext(lang, "Sign in to see the dashboard."))
 
     def same_origin(request: Request) -> bool:
         """Refuse what another site's page sent: its Origin (sent by browsers on every
@@ -267,7 +273,7 @@ def create_admin_app(backend: AdminBackend, guard: Guard, clock: Clock, *,
         return endpoint
 
     async def login_form(request: Request) -> Response:
-        return render("login.html", message="", csrf="")
+        return render("login.html", language=visitor_language(request), message="", csrf="")
 
     async def login(request: Request) -> Response:
         if not same_origin(request):
@@ -275,7 +281,9 @@ def create_admin_app(backend: AdminBackend, guard: Guard, clock: Clock, *,
                           "another site.", csrf="")
         form = await _form(request)
         if not guard.token_ok(form.get("token", "")):
-            return render("login.html", 401, message="That token is not right.", csrf="")
+            lang = visitor_language(request)
+            return render("login.html", 401, lang, csrf="",
+                          message=gettext(lang, "That token is not right."))
         response = RedirectResponse("/admin/", 303, headers={"Cache-Control": "no-store"})
         response.set_cookie(COOKIE, guard.new_session(), max_age=guard.hours * 3600,
                             path="/admin", httponly=True, samesite="strict",
@@ -407,6 +415,14 @@ def _allowed(n: Notice, action: str) -> bool:
     state = n.state.value
     return {"pause": state in ("scheduled", "sending"), "resume": state == "paused",
             "cancel": state in ("scheduled", "sending", "paused")}[action]
+
+
+def visitor_language(request: Request) -> str:
+    """The language of the sign-in page, the dashboard's one public page: the best of
+    the shipped catalogs for the browser's Accept-Language (the signed-in pages are
+    the legal team's, in English)."""
+    wanted = parse_accept_language(request.headers.get("accept-language", ""))
+    return negotiate(wanted, available_languages(), "en")
 
 
 def admin_off() -> Starlette:

@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
-from ..i18n import direction, language_name
+from ..i18n import SOURCE_LANGUAGE, direction, language_name, ui_language
 from ..segment import Direction
 from ..state import PolicyState
 from ..timeline import VersionPlan
@@ -46,6 +46,13 @@ class PageLanguage:
     alternates: tuple[Alternate, ...] = ()
     source: str = "en"  # the site's default language: the unprefixed one, `x-default`
     path: str | None = None  # this page, from the site's root (its canonical address)
+    # The UI strings' catalog language ("en" when none is in the page's language: the
+    # page then marks them so that English sentences keep their order in an RTL page).
+    ui: str = "en"
+
+    @property
+    def ui_fallback(self) -> bool:
+        return self.ui != self.language
 
 
 def prefix(language: str, default: str) -> str:
@@ -63,7 +70,8 @@ def page_language(language: str, source: str, path: str | None = None,
                                  lang == language) for lang in offered)
     return PageLanguage(language, direction(language), prefix(language, source),
                         alternates if len(offered) > 1 and path is not None else (), source,
-                        None if path is None else prefix(language, source) + path)
+                        None if path is None else prefix(language, source) + path,
+                        ui_language(language) or SOURCE_LANGUAGE)
 
 
 def translated(v: Version, language: str, source: str) -> Version | None:

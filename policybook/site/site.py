@@ -29,10 +29,13 @@ from ..document import ChangeVerdict, Document, parse_document
 from ..errors import NotFoundError, PolicybookError, UsageError
 from ..i18n import (
     available_languages,
+    direction,
     format_date,
     gettext,
+    language_in_text,
     negotiate,
     normalize,
+    ui_language,
 )
 from ..regions import country_code, variant_for
 from ..sites import single
@@ -142,6 +145,7 @@ class Site:
                                 site_name=config.site_name, preview=preview,
                                 public=not (config.site_show_internals or preview),
                                 root=absolute_root(config.base_url),
+                                source_language=config.source_language,
                                 asset_version=self.asset_version, P=pages)
 
     # ------------------------------------------------------------- snapshots
@@ -342,9 +346,17 @@ class Site:
         model = self.model(now, snap, language)
         key = ("index", language, tuple(model.state(p) for p in sorted(model.states)))
         offered = page_language(language, self.default_language, "", self.languages(now))
+        # Policies with no text in this language are still listed, apart, with a link to
+        # the source language's page (a French-default site must not hide them).
+        source = self.model(now, snap, self.source_language)
+        elsewhere = () if language == self.source_language else tuple(
+            p for p in source.index() if not self._shown(model, p.policy, language))
         return self.cached(snap, key, lambda: self.render(
             "index.html", language=offered, policies=tuple(
-                s for s in model.index() if self._shown(model, s.policy, language))))
+                s for s in model.index() if self._shown(model, s.policy, language)),
+            elsewhere=elsewhere, source_prefix=prefix(self.source_language,
+                                                      self.default_language),
+            source_name=language_in_text(self.source_language, language)))
 
     def top(self, name: str, now: dt.datetime) -> Page:
         """`/<name>/`: a language's home page when `name` is one of the site's
@@ -451,15 +463,19 @@ class Site:
 
     def compare_versions(self, policy: str, old: str | None, new: str | None,
                          now: dt.datetime, live: bool = True) -> Page:
+        """Any two versions compared: the source texts (a translation is never judged on
+        its own), so the page is the source language's, whatever the site's default."""
         snap = self.snapshot()
-        model = self.model(now, snap)
+        model = self.model(now, snap, self.source_language)
+        source = self.page_language(self.source_language)
         versions = self.policy_versions(model, policy)
         summary = model.summary(policy)
         if not live:
-            return self.render("compare_static.html", summary=summary,
+            return self.render("compare_static.html", language=source, summary=summary,
                                rows=tuple(model.ref(v) for v in reversed(versions)))
         if not old and not new:
-            return self.render("compare_form.html", summary=summary, message=None,
+            return self.render("compare_form.html", language=source, summary=summary,
+                               message=None,
                                rows=tuple(model.ref(v) for v in reversed(versions)))
         dates = ", ".join(v.effective.isoformat() for v in versions)
         chosen: list[Version] = []
@@ -485,7 +501,8 @@ class Site:
         # Not cached: visitors choose any of n² pairs, and a cache of them could be made
         # to grow without bound. A comparison costs a few milliseconds.
         comparison = self.compare_fn(self.doc(a), self.doc(b))
-        return self.render("changes.html", page=model.compare(a, b, comparison), live=True)
+        return self.render("changes.html", language=source, page=model.compare(a, b, comparison),
+                           live=True)
 
     def draft(self, policy: str, now: dt.datetime) -> Page:
         """Preview only: the editor's question. The uncommitted draft against the version it
@@ -494,11 +511,13 @@ class Site:
         if not self.preview:
             raise PageNotFound("Drafts are shown by 'policybook serve --preview' only.")
         snap = self.snapshot()
-        model = self.model(now, snap)
+        model = self.model(now, snap, self.source_language)
+        source = self.page_language(self.source_language)
         versions = self.policy_versions(model, policy)
         drafts = [v for v in versions if pages.is_draft(v)]
         if not drafts:
-            return self.render("draft.html", summary=model.summary(policy), draft=None,
+            return self.render("draft.html", language=source, summary=model.summary(policy),
+                               draft=None,
                                base_ref=None, comparison=None, earliest=None,
                                cumulative=None, in_force_ref=None)
         draft = drafts[0]
@@ -524,11 +543,12 @@ class Site:
                 return None
             v = vp.version
             return pages.VersionLabel(v.effective, pages.version_path(v.timeline, v.effective),
-                                      gettext(self.default_language, "upcoming version")
+                                      gettext(self.source_language, "upcoming version")
                                       if vp is pending else
-                                      gettext(self.default_language, "version in force"))
+                                      gettext(self.source_language, "version in force"))
 
-        return self.render("draft.html", summary=model.summary(policy), draft=ref,
+        return self.render("draft.html", language=source, summary=model.summary(policy),
+                           draft=ref,
                            comparison=comparison, base_ref=label(replaced),
                            cumulative=cumulative, in_force_ref=label(live) if cumulative
                            else None,
@@ -610,8 +630,10 @@ class Site:
 
         def make() -> Page:
             root = absolute_root(self.config.base_url)
+            # (a language without a catalog would get English sentences around a title
+            # and a date in its own language: its pages' banner reads the source's)
             others = {lang: self._notices_in(now, snap, lang, root)
-                      for lang in self.languages(now)[1:]}
+                      for lang in self.languages(now)[1:] if ui_language(lang)}
 
             def translations(policy: str) -> dict[str, Any]:
                 found = {lang: t[policy] for lang, t in others.items() if policy in t}
@@ -670,6 +692,7 @@ class Site:
             out[n.policy] = {
                 "title": n.title, "message": message, "link_text": link,
                 "label": gettext(lang, "Policy update"),
+                "lang": lang, "dir": str(direction(lang)),
                 "url": at + n.path, "changes_url": at + n.changes_path,
                 "dismiss": gettext(lang, "Dismiss"),
                 "dismiss_label": gettext(lang, "Dismiss this notice about the %(title)s",

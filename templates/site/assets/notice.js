@@ -70,6 +70,11 @@
     box.setAttribute("role", "region");
     box.setAttribute("aria-label", String(notice.label || "Policy update"));
     box.className = "policybook-notice policybook-notice-" + (upcoming ? "upcoming" : "updated");
+    // The banner's language and direction are its strings' (the page's own when they are
+    // translated, else the policy site's default): an English banner on an Arabic page
+    // reads left to right, an Arabic one on an English page right to left.
+    if (notice.lang) { box.lang = String(notice.lang); }
+    if (notice.dir === "rtl" || notice.dir === "ltr") { box.dir = notice.dir; }
     box.appendChild(el("strong", "font-weight:600", String(notice.message || "")));
     var href = safeUrl(notice.changes_url);
     if (href) {
