@@ -221,3 +221,37 @@ def test_a_region_from_the_config(cli: Any, tmp_path: Path) -> None:
     repo.write("policybook.toml", '[regions]\nDACH = ["DE", "AT", "XX"]\n')
     bad = run(cli, repo, "check")
     assert bad.code != 0 and "'XX'" in bad.err and "regions.DACH" in bad.err
+
+
+def test_the_scheduler_records_the_variants_notice_under_its_variant(
+        cli: Any, repo: GitRepo, tmp_path: Path) -> None:
+    """A tick past the EEA notice's due moment creates one notice, for the variant
+    (its links go to the variant's pages); the general text gets none, and `plan` then
+    reads the variant's notice on record for the variant only."""
+    import sqlalchemy as sa
+
+    from policybook.store import Store
+    from policybook.store.schema import notices
+
+    db = f"sqlite:///{tmp_path / 'pb.db'}"
+    env = {"POLICYBOOK_DATABASE_URL": db, "POLICYBOOK_OUTBOX": str(tmp_path / "outbox")}
+    (tmp_path / "accounts.csv").write_text("id,email,name,locale\na1,ann@example.net,Ann,en\n",
+                                           encoding="utf-8")
+    assert cli(["accounts", "import", str(tmp_path / "accounts.csv"), "--now",
+                "2026-03-05T00:00:00Z"], cwd=repo.path, env=env).code == 0
+    ticked = cli(["run", "--once", "--now", "2026-03-16T12:00:00Z"], cwd=repo.path, env=env)
+    assert ticked.code == 0, ticked.err
+    assert "privacy-policy:eea@2026-04-15" in ticked.out
+    with Store.open(db, dt.datetime(2026, 3, 16, 12, tzinfo=UTC)) as store, \
+            store.read() as conn:
+        rows = conn.execute(sa.select(notices.c.policy, notices.c.variant, notices.c.effective,
+                                      notices.c.upcoming_url)).all()
+    assert [(r.policy, r.variant, r.effective.isoformat()) for r in rows] == \
+        [("privacy-policy", "eea", "2026-04-15")]
+    assert rows[0].upcoming_url.endswith("/eea/privacy-policy/upcoming/")
+    planned = json.loads(cli(["plan", "--json", "--now", "2026-03-17"], cwd=repo.path,
+                             env=env).out)
+    by_variant = {p["variant"]: p for p in planned["policies"]}
+    assert by_variant["eea"]["upcoming"]["notice"]["id"] == 1
+    assert by_variant[None]["upcoming"] is None and by_variant[None]["in_force"]["notice"] \
+        is None
