@@ -255,3 +255,31 @@ def test_the_scheduler_records_the_variants_notice_under_its_variant(
     assert by_variant["eea"]["upcoming"]["notice"]["id"] == 1
     assert by_variant[None]["upcoming"] is None and by_variant[None]["in_force"]["notice"] \
         is None
+
+
+def test_a_variants_required_translation_is_its_own(cli: Any, tmp_path: Path) -> None:
+    """The languages a policy must be published in apply to each variant: the EEA
+    version whose notice is near lacks its French text, and `check` names the file to
+    add; the general text's French translation does not stand in for it."""
+    repo = GitRepo.create(tmp_path / "policies")
+    french_general = ("---\npolicy: privacy-policy\nlanguage: fr\ntranslates: 2026-01-10\n"
+                      "title: Politique de confidentialité\n---\n\n"
+                      "## Partage {#sharing}\n\nNous ne partageons pas vos données.\n\n"
+                      "## Contact {#contact}\n\nÉcrivez à privacy@example.com.\n")
+    repo.commit("general and EEA, French for the general text only", {
+        "policybook.toml": '[notice]\ndays = 30\n\n[languages]\nsource = "en"\n'
+                           'required = ["fr"]\n',
+        "content/privacy-policy.md": general("2026-01-10"),
+        "content/fr/privacy-policy.md": french_general,
+        "content/privacy-policy.eea.md": eea("2026-01-10"),
+    }, when=dt.datetime(2026, 1, 2, tzinfo=UTC))
+    repo.commit("EEA: share with advertising partners", {
+        "content/privacy-policy.eea.md": eea("2026-04-15", EEA_SHARING),
+    }, when=dt.datetime(2026, 3, 1, tzinfo=UTC))
+    result = run(cli, repo, "check", "--now", "2026-03-05")
+    assert result.code == 1
+    out = result.out + result.err
+    assert ("content/privacy-policy.eea.md: the version of 2026-04-15 (notice due "
+            "2026-03-16) has no French (fr) translation: add "
+            "content/fr/privacy-policy.eea.md with 'translates: 2026-04-15'") in out
+    assert "content/privacy-policy.md:" not in out
