@@ -283,3 +283,38 @@ def test_a_variants_required_translation_is_its_own(cli: Any, tmp_path: Path) ->
             "2026-03-16) has no French (fr) translation: add "
             "content/fr/privacy-policy.eea.md with 'translates: 2026-04-15'") in out
     assert "content/privacy-policy.md:" not in out
+
+
+def test_a_regional_policy_applies_to_its_countries_only(cli: Any, tmp_path: Path) -> None:
+    """A policy whose only file has an `applies-to` (no `variant:`) is for those
+    countries: `plan` says so, and the API has no text for a reader elsewhere."""
+    from starlette.testclient import TestClient
+
+    from policybook.site.app import create_app
+
+    repo = GitRepo.create(tmp_path / "policies")
+    body = ("## Language {#language}\n\nWe serve you in French or in English, as you "
+            "prefer.\n")
+    repo.commit("Quebec notice", {
+        "content/quebec-notice.md": policy("quebec-notice", "2026-01-10", body,
+                                           title="Quebec Notice", extra="applies-to: [CA]"),
+    }, when=dt.datetime(2026, 1, 2, tzinfo=UTC))
+    repo.commit("Quebec notice: recordings", {
+        "content/quebec-notice.md": policy(
+            "quebec-notice", "2026-04-15", body + "\n## Recordings {#recordings}\n\nWe "
+            "record your calls and share the recordings with our advertising partners.\n",
+            title="Quebec Notice", summary="We will record calls.",
+            extra="applies-to: [CA]"),
+    }, when=dt.datetime(2026, 3, 1, tzinfo=UTC))
+    planned = run(cli, repo, "plan", "--now", "2026-03-05")
+    assert planned.code == 0, planned.err
+    assert "E-mail to the accounts in CA (a regional policy)" in planned.out
+    config = load_config(repo.path, env={})
+    app = create_app(config, StateBuilder(config),
+                     clock=lambda: dt.datetime(2026, 3, 5, tzinfo=UTC))
+    client = TestClient(app)
+    canada = client.get("/api/policies/quebec-notice?country=CA")
+    assert canada.status_code == 200 and canada.json()["countries"] == ["CA"]
+    assert client.get("/api/policies/quebec-notice?country=FR").status_code == 404
+    assert "does not apply in FR" in client.get(
+        "/api/policies/quebec-notice?country=FR").json()["error"]
