@@ -318,3 +318,22 @@ def test_a_regional_policy_applies_to_its_countries_only(cli: Any, tmp_path: Pat
     assert client.get("/api/policies/quebec-notice?country=FR").status_code == 404
     assert "does not apply in FR" in client.get(
         "/api/policies/quebec-notice?country=FR").json()["error"]
+
+
+def test_a_file_that_becomes_a_variant_ends_the_timeline_it_stated(tmp_path: Path) -> None:
+    """A general file given `variant: eea` (and a new date) before its pending version
+    took effect: that version is withdrawn from the general timeline, and the variant's
+    timeline starts; the version in force of the general text stays."""
+    repo = GitRepo.create(tmp_path / "policies")
+    repo.commit("v1", {"content/privacy-policy.md": general("2026-01-10")},
+                when=dt.datetime(2026, 1, 2, tzinfo=UTC))
+    repo.commit("v2, pending", {"content/privacy-policy.md": general("2026-06-01", EEA)},
+                when=dt.datetime(2026, 3, 1, tzinfo=UTC))
+    repo.commit("v2 is the EEA text after all", {
+        "content/privacy-policy.md": eea("2026-06-15"),
+    }, when=dt.datetime(2026, 3, 2, tzinfo=UTC))
+    history = read_history(repo.path)
+    assert [(v.variant, v.effective.isoformat()) for v in history.versions] == \
+        [(None, "2026-01-10"), ("eea", "2026-06-15")]
+    assert [(v.variant, v.effective.isoformat()) for v, _ in history.withdrawn] == \
+        [(None, "2026-06-01")]
