@@ -24,8 +24,6 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 
-from babel import Locale
-
 from .errors import Problem
 
 # The European Economic Area: the 27 EU member states, Iceland, Liechtenstein, Norway.
@@ -48,6 +46,8 @@ _NOT_COUNTRIES = frozenset({"EU", "EZ", "UN", "ZZ", "QO", "XA", "XB"})
 @cache
 def countries() -> frozenset[str]:
     """Every ISO 3166-1 alpha-2 code Babel knows (its CLDR territories)."""
+    from babel import Locale  # on use: reading the history needs no Babel
+
     codes = (str(code) for code in Locale("en").territories)
     return frozenset(c for c in codes if len(c) == 2 and c.isalpha() and c not in _NOT_COUNTRIES)
 
