@@ -440,10 +440,11 @@ class _Walk:
                 self.problems[path] = Problem(path, 1, f"{what} is also used by "
                                               f"{twin} in commit {commit.short}")
             before = self.live.get(path)
-            if before is not None and before[:2] != (policy, variant) and \
+            if before is not None and before[0] == policy and before[1] != variant and \
                     all((pid, var) != before[:2]
                         for p, (pid, var, _) in self.live.items() if p != path):
-                # The file now states another variant (or none): its old timeline ends.
+                # The file now states another variant of its policy (or the general
+                # text): the timeline it stated ends, as if the file had been deleted.
                 self.live.pop(path)
                 self.carry(before[0], before[1], None, commit)
             self.live[path] = (policy, variant, new_blob)

@@ -46,7 +46,7 @@ _NOT_COUNTRIES = frozenset({"EU", "EZ", "UN", "ZZ", "QO", "XA", "XB"})
 @cache
 def countries() -> frozenset[str]:
     """Every ISO 3166-1 alpha-2 code Babel knows (its CLDR territories)."""
-    from babel import Locale  # Babel's data load on use: `diff` of two files never asks
+    from babel import Locale  # on use: reading the history needs no Babel
 
     codes = (str(code) for code in Locale("en").territories)
     return frozenset(c for c in codes if len(c) == 2 and c.isalpha() and c not in _NOT_COUNTRIES)

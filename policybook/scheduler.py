@@ -89,7 +89,7 @@ class Ticker:
                 return None
             # The state's problems (a material edit held back, an overdue notice) stay until
             # fixed: each is logged when it first appears, not at every tick.
-            problems = {f"warning: {p}": f"{p.kind}:{p.policy}@{p.effective}"
+            problems = {f"warning: {p}": f"{p.kind}:{p.policy}:{p.variant}@{p.effective}"
                         for p in self.last.problems}
             for line in self.last.lines()[1:]:
                 if line == "nothing to do" or problems.get(line, "") in self._told:

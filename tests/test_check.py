@@ -33,7 +33,7 @@ def test_a_good_repository_passes(tmp_path: Path, cli) -> None:
 def test_the_projects_own_content_passes(cli) -> None:
     result = cli(["check"], cwd=Path(__file__).parent.parent)
     assert result.code == 0, result.err
-    assert "2 policies checked" in result.out
+    assert "2 policies and 1 regional variant checked" in result.out
 
 
 @pytest.mark.parametrize(("text", "expected"), [

@@ -185,3 +185,35 @@ def test_the_static_build_writes_each_variant(repo: GitRepo, tmp_path: Path) -> 
         encoding="utf-8")
     in_force = (out / "eea/privacy-policy/index.html").read_text(encoding="utf-8")
     assert "supervisory authority" in in_force and "who may combine it" not in in_force
+
+
+def test_the_embedded_banner_shows_the_variant_a_site_asks_for(
+        live: tuple[str, MovableClock], tmp_path: Path, browser: Any) -> None:
+    """`notice.js` with `data-variant`: the company's European site shows the EEA
+    variant's banner; its other site (`general`) shows none, the general text being
+    unchanged. Real chromium, the script loaded from another origin."""
+    from tests.test_site_browser import static_server
+
+    base, _ = live
+    company = tmp_path / "company"
+    company.mkdir()
+    for name, variant in (("europe.html", "eea"), ("world.html", "general")):
+        (company / name).write_text(
+            "<!doctype html><html lang=en><head><title>Example</title></head><body>"
+            "<h1>Example Voice</h1><p>Home.</p>"
+            f'<script src="{base}/notice.js" data-variant="{variant}" defer></script>'
+            "</body></html>", encoding="utf-8")
+    with static_server(company) as other_origin:
+        context = browser.new_context()
+        page = context.new_page()
+        page.goto(other_origin + "/europe.html")
+        banner = page.locator(".policybook-notice")
+        banner.wait_for()
+        assert "15 April 2026" in banner.inner_text()
+        link = banner.get_by_role("link")
+        assert link.get_attribute("href") == f"{base}/eea/privacy-policy/changes/2026-04-15/"
+        with page.expect_response("**/notice.json"):
+            page.goto(other_origin + "/world.html")
+        page.wait_for_load_state("networkidle")
+        assert page.locator(".policybook-notice").count() == 0
+        context.close()

@@ -221,3 +221,119 @@ def test_a_region_from_the_config(cli: Any, tmp_path: Path) -> None:
     repo.write("policybook.toml", '[regions]\nDACH = ["DE", "AT", "XX"]\n')
     bad = run(cli, repo, "check")
     assert bad.code != 0 and "'XX'" in bad.err and "regions.DACH" in bad.err
+
+
+def test_the_scheduler_records_the_variants_notice_under_its_variant(
+        cli: Any, repo: GitRepo, tmp_path: Path) -> None:
+    """A tick past the EEA notice's due moment creates one notice, for the variant
+    (its links go to the variant's pages); the general text gets none, and `plan` then
+    reads the variant's notice on record for the variant only."""
+    import sqlalchemy as sa
+
+    from policybook.store import Store
+    from policybook.store.schema import notices
+
+    db = f"sqlite:///{tmp_path / 'pb.db'}"
+    env = {"POLICYBOOK_DATABASE_URL": db, "POLICYBOOK_OUTBOX": str(tmp_path / "outbox")}
+    (tmp_path / "accounts.csv").write_text("id,email,name,locale\na1,ann@example.net,Ann,en\n",
+                                           encoding="utf-8")
+    assert cli(["accounts", "import", str(tmp_path / "accounts.csv"), "--now",
+                "2026-03-05T00:00:00Z"], cwd=repo.path, env=env).code == 0
+    ticked = cli(["run", "--once", "--now", "2026-03-16T12:00:00Z"], cwd=repo.path, env=env)
+    assert ticked.code == 0, ticked.err
+    assert "privacy-policy:eea@2026-04-15" in ticked.out
+    with Store.open(db, dt.datetime(2026, 3, 16, 12, tzinfo=UTC)) as store, \
+            store.read() as conn:
+        rows = conn.execute(sa.select(notices.c.policy, notices.c.variant, notices.c.effective,
+                                      notices.c.upcoming_url)).all()
+    assert [(r.policy, r.variant, r.effective.isoformat()) for r in rows] == \
+        [("privacy-policy", "eea", "2026-04-15")]
+    assert rows[0].upcoming_url.endswith("/eea/privacy-policy/upcoming/")
+    planned = json.loads(cli(["plan", "--json", "--now", "2026-03-17"], cwd=repo.path,
+                             env=env).out)
+    by_variant = {p["variant"]: p for p in planned["policies"]}
+    assert by_variant["eea"]["upcoming"]["notice"]["id"] == 1
+    assert by_variant[None]["upcoming"] is None and by_variant[None]["in_force"]["notice"] \
+        is None
+
+
+def test_a_variants_required_translation_is_its_own(cli: Any, tmp_path: Path) -> None:
+    """The languages a policy must be published in apply to each variant: the EEA
+    version whose notice is near lacks its French text, and `check` names the file to
+    add; the general text's French translation does not stand in for it."""
+    repo = GitRepo.create(tmp_path / "policies")
+    french_general = ("---\npolicy: privacy-policy\nlanguage: fr\ntranslates: 2026-01-10\n"
+                      "title: Politique de confidentialité\n---\n\n"
+                      "## Partage {#sharing}\n\nNous ne partageons pas vos données.\n\n"
+                      "## Contact {#contact}\n\nÉcrivez à privacy@example.com.\n")
+    repo.commit("general and EEA, French for the general text only", {
+        "policybook.toml": '[notice]\ndays = 30\n\n[languages]\nsource = "en"\n'
+                           'required = ["fr"]\n',
+        "content/privacy-policy.md": general("2026-01-10"),
+        "content/fr/privacy-policy.md": french_general,
+        "content/privacy-policy.eea.md": eea("2026-01-10"),
+    }, when=dt.datetime(2026, 1, 2, tzinfo=UTC))
+    repo.commit("EEA: share with advertising partners", {
+        "content/privacy-policy.eea.md": eea("2026-04-15", EEA_SHARING),
+    }, when=dt.datetime(2026, 3, 1, tzinfo=UTC))
+    result = run(cli, repo, "check", "--now", "2026-03-05")
+    assert result.code == 1
+    out = result.out + result.err
+    assert ("content/privacy-policy.eea.md: the version of 2026-04-15 (notice due "
+            "2026-03-16) has no French (fr) translation: add "
+            "content/fr/privacy-policy.eea.md with 'translates: 2026-04-15'") in out
+    assert "content/privacy-policy.md:" not in out
+
+
+def test_a_regional_policy_applies_to_its_countries_only(cli: Any, tmp_path: Path) -> None:
+    """A policy whose only file has an `applies-to` (no `variant:`) is for those
+    countries: `plan` says so, and the API has no text for a reader elsewhere."""
+    from starlette.testclient import TestClient
+
+    from policybook.site.app import create_app
+
+    repo = GitRepo.create(tmp_path / "policies")
+    body = ("## Language {#language}\n\nWe serve you in French or in English, as you "
+            "prefer.\n")
+    repo.commit("Quebec notice", {
+        "content/quebec-notice.md": policy("quebec-notice", "2026-01-10", body,
+                                           title="Quebec Notice", extra="applies-to: [CA]"),
+    }, when=dt.datetime(2026, 1, 2, tzinfo=UTC))
+    repo.commit("Quebec notice: recordings", {
+        "content/quebec-notice.md": policy(
+            "quebec-notice", "2026-04-15", body + "\n## Recordings {#recordings}\n\nWe "
+            "record your calls and share the recordings with our advertising partners.\n",
+            title="Quebec Notice", summary="We will record calls.",
+            extra="applies-to: [CA]"),
+    }, when=dt.datetime(2026, 3, 1, tzinfo=UTC))
+    planned = run(cli, repo, "plan", "--now", "2026-03-05")
+    assert planned.code == 0, planned.err
+    assert "E-mail to the accounts in CA (a regional policy)" in planned.out
+    config = load_config(repo.path, env={})
+    app = create_app(config, StateBuilder(config),
+                     clock=lambda: dt.datetime(2026, 3, 5, tzinfo=UTC))
+    client = TestClient(app)
+    canada = client.get("/api/policies/quebec-notice?country=CA")
+    assert canada.status_code == 200 and canada.json()["countries"] == ["CA"]
+    assert client.get("/api/policies/quebec-notice?country=FR").status_code == 404
+    assert "does not apply in FR" in client.get(
+        "/api/policies/quebec-notice?country=FR").json()["error"]
+
+
+def test_a_file_that_becomes_a_variant_ends_the_timeline_it_stated(tmp_path: Path) -> None:
+    """A general file given `variant: eea` (and a new date) before its pending version
+    took effect: that version is withdrawn from the general timeline, and the variant's
+    timeline starts; the version in force of the general text stays."""
+    repo = GitRepo.create(tmp_path / "policies")
+    repo.commit("v1", {"content/privacy-policy.md": general("2026-01-10")},
+                when=dt.datetime(2026, 1, 2, tzinfo=UTC))
+    repo.commit("v2, pending", {"content/privacy-policy.md": general("2026-06-01", EEA)},
+                when=dt.datetime(2026, 3, 1, tzinfo=UTC))
+    repo.commit("v2 is the EEA text after all", {
+        "content/privacy-policy.md": eea("2026-06-15"),
+    }, when=dt.datetime(2026, 3, 2, tzinfo=UTC))
+    history = read_history(repo.path)
+    assert [(v.variant, v.effective.isoformat()) for v in history.versions] == \
+        [(None, "2026-01-10"), ("eea", "2026-06-15")]
+    assert [(v.variant, v.effective.isoformat()) for v, _ in history.withdrawn] == \
+        [(None, "2026-06-01")]

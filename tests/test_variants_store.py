@@ -16,6 +16,7 @@ from policybook.errors import NotFoundError
 from policybook.notice import NoticeSpec
 from policybook.store import Store, create_engine
 from policybook.store.notices import create_notice, find_notice, list_notices
+from policybook.store.proof import lookup
 from policybook.store.schema import SCHEMA_VERSION, metadata
 from policybook.store.schema import notices as notices_table
 
@@ -46,6 +47,17 @@ def test_one_notice_per_variant_of_one_version(db_url: str) -> None:
         assert find_notice(conn, "privacy-policy@2027-03-01").id == general.id
         with pytest.raises(NotFoundError):
             find_notice(conn, "privacy-policy:uk@2027-03-01")
+        for notice in (general, eea):
+            conn.execute(sa.text(
+                "INSERT INTO pb_deliveries (notice_id, account_id, email, state, created_at) "
+                "VALUES (:n, 'a1', 'ann@example.net', 'sent', :t)"),
+                {"n": notice.id, "t": dt.datetime(2027, 1, 1)})
+        told = lookup(conn, "a1", "privacy-policy:eea")
+        assert [(r["notice_id"], r["variant"]) for r in told] == [(eea.id, "eea")]
+        every = lookup(conn, "a1", "privacy-policy")
+        assert sorted((r["notice_id"], r["variant"]) for r in every) == \
+            [(general.id, None), (eea.id, "eea")]
+        assert lookup(conn, "a1", "privacy-policy:uk") == []
 
 
 def _v3_schema(conn: sa.Connection) -> None:

@@ -46,8 +46,8 @@ def _who(plan: PolicyState, accounts: int | None, config: Config) -> str:
     variant, others = plan.variant, [v for v in plan.variants if v != plan.variant]
     regions = config.region_map
     if variant is not None and variant.countries is not None:
-        return (f"the accounts in {describe_countries(variant.countries, regions)} "
-                f"(variant {variant.id or 'general'})")
+        which = f"variant {variant.id}" if variant.id else "a regional policy"
+        return f"the accounts in {describe_countries(variant.countries, regions)} ({which})"
     regional = [v for v in others if v.countries]
     if regional:
         names = ", ".join(v.id or "general" for v in regional)

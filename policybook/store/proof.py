@@ -109,15 +109,22 @@ LOOKUP_COLUMNS = ("notice_id", "policy", "effective", "version", "notice_state",
 def lookup(conn: Connection, account_id: str, policy: str | None = None,
            effective: dt.date | None = None) -> list[dict[str, Any]]:
     """Every delivery of `account_id` (optionally of one policy, one version), with its
-    notice: was this account told, when, how."""
+    notice: was this account told, when, how. `policy` may name a regional variant
+    (`privacy-policy:eea`); a plain id matches every variant of the policy."""
     d, n = deliveries.c, notices.c
-    query = sa.select(d.notice_id, n.policy, n.effective, n.version,
+    query = sa.select(d.notice_id, n.policy, n.variant, n.effective, n.version,
                       n.state.label("notice_state"), d.email, d.state, d.provider,
                       d.provider_message_id, d.sent_at, d.delivered_at, d.last_event,
                       d.event_at, d.error, d.message_sha256
                       ).join(notices, n.id == d.notice_id).where(d.account_id == account_id)
     if policy is not None:
-        query = query.where(n.policy == policy)
+        name, _, variant = policy.partition(":")
+        query = query.where(n.policy == name)
+        if variant:
+            query = query.where(n.variant == variant)
     if effective is not None:
         query = query.where(n.effective == effective)
-    return [dict(r._mapping) for r in conn.execute(query.order_by(n.effective, d.notice_id))]
+    rows = [dict(r._mapping) for r in conn.execute(query.order_by(n.effective, d.notice_id))]
+    for row in rows:
+        row["variant"] = row["variant"] or None  # '' in the store: the general text
+    return rows

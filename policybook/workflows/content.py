@@ -70,10 +70,14 @@ class CheckReport:
         return not self.problems
 
     def summary(self) -> str:
-        n = len(self.documents)
-        ids = ", ".join(d.policy_id for d in self.documents)
+        n = len({d.policy_id for d in self.documents})
+        names = [label(d.policy_id, read_declaration(d.source).variant) for d in self.documents]
+        regional = len(names) - n
+        also = f" and {regional} regional variant{'s' if regional != 1 else ''}" \
+            if regional > 0 else ""
         if self.ok:
-            return f"{n} polic{'y' if n == 1 else 'ies'} checked, no problems ({ids})"
+            return (f"{n} polic{'y' if n == 1 else 'ies'}{also} checked, no problems "
+                    f"({', '.join(names)})")
         files = len({p.path for p in self.problems})
         count = len(self.problems)
         return (f"{count} problem{'s' if count != 1 else ''} in {files} "

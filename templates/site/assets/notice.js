@@ -1,8 +1,10 @@
 /* policybook notice banner: include on any page of your website with
      <script src="https://policies.example.com/notice.js" defer></script>
    Optional attributes: data-policy="privacy-policy terms-of-service" (which policies to
-   announce; default all) and data-target="#policy-notice" (where to put the banner;
-   default the top of the page). It fetches notice.json from the same place as this
+   announce; default all), data-variant="eea" (the regional variant a site shows:
+   a variant's id, or "general" for the text that is not regional; default every
+   banner) and data-target="#policy-notice" (where to put the banner; default the top
+   of the page). It fetches notice.json from the same place as this
    script and builds the banner with DOM methods and textContent only: no text from the
    server is ever parsed as HTML. */
 (function () {
@@ -11,6 +13,7 @@
   if (!script || !window.fetch) { return; }
   var src = new URL(script.src, document.baseURI);
   var only = (script.getAttribute("data-policy") || "").split(/\s+/).filter(Boolean);
+  var variant = script.getAttribute("data-variant");
   var targetSelector = script.getAttribute("data-target");
   var dismissedKey = "policybook-dismissed";
   // The page's language picks the banner's strings (notice.json carries each
@@ -60,7 +63,8 @@
 
   function banner(original) {
     var notice = localized(original);
-    var id = notice.policy + "@" + notice.date + ":" + notice.kind;
+    var id = notice.policy + (notice.variant ? ":" + notice.variant : "") + "@" +
+      notice.date + ":" + notice.kind;
     if (dismissed().indexOf(id) !== -1) { return null; }
     var upcoming = notice.kind === "upcoming";
     var box = el("div", "box-sizing:border-box;margin:0;padding:12px 16px;font:16px/1.5 system-ui,sans-serif;" +
@@ -98,6 +102,7 @@
     var target = targetSelector ? document.querySelector(targetSelector) : null;
     notices.forEach(function (n) {
       if (only.length && only.indexOf(n.policy) === -1) { return; }
+      if (variant && (n.variant || "general") !== variant) { return; }
       var node = banner(n);
       if (!node) { return; }
       if (target) { target.appendChild(node); }
