@@ -234,7 +234,7 @@ def create_app(config: Config, source: StateSource, *, clock: Clock = system_clo
         Route("/{first:prefix}/{policy}/versions/{date}/", prefixed("version", dated=True)),
         Route("/{first:prefix}/{policy}/changes/{date}/", prefixed("changes", dated=True)),
         Route("/{variant:prefix}/{policy}/compare/", compare_route),
-        Route("/{variant:prefix}/{policy}/draft/", html(lambda r, p, now: site.draft(
+        Route("/{variant:prefix}/{policy}/draft/", html(lambda s, r, p, now: s.draft(
             f"{p['policy']}.{p['variant']}", now))),
         # A variant in another language: /fr/eea/privacy-policy/...
         Route("/{lang:lang}/{variant}/{policy}/", in_variant("policy")),
