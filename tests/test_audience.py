@@ -3,15 +3,19 @@ the plan's counts and the proof of notice, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 import re
+import zipfile
 from pathlib import Path
 
 import sqlalchemy as sa
 
 from policybook.audience import GENERAL, reach_of
+from policybook.proof import verify_bundle, write_bundle
 from policybook.regions import EEA, Variant, variant_for
-from policybook.store import NoticeReason, Store
+from policybook.store import NoticeReason, Store, ledger, proof
 from policybook.store.accounts import Account
 from policybook.store.db import create_engine
 from policybook.store.schema import SCHEMA_VERSION, deliveries, metadata
@@ -171,6 +175,25 @@ def test_a_change_to_one_variant_reaches_its_accounts_each_in_their_language(
     assert rows == {"fr-1": ("eea", "FR", "fr", "sent"), "fr-2": ("eea", "BE", "fr", "sent"),
                     "de-1": ("eea", "DE", "en", "sent"), "ie-1": ("eea", "IE", "en", "sent"),
                     "gb-1": ("eea", "GB", "en", "sent")}
+
+    # The proof of notice says which text each account got: the report's rows, the
+    # bundle's deliveries.csv (which verifies), and the lookup of one account.
+    with store.read() as conn:
+        report = {r["account_id"]: (r["variant"], r["country"], r["language"]) for r in
+                  ledger.report_rows(conn, notice.id)}
+    assert report["fr-2"] == ("eea", "BE", "fr") and report["de-1"] == ("eea", "DE", "en")
+    bundle = tmp_path / "proof.zip"
+    made = write_bundle(store, str(notice.id), bundle, repo.path, "content", NOW)
+    assert (made.deliveries, made.unmatched) == (5, 0)
+    with zipfile.ZipFile(bundle) as z:
+        rows = list(csv.DictReader(io.StringIO(z.read("deliveries.csv").decode("utf-8"))))
+    assert {(r["account_id"], r["variant"], r["country"], r["language"]) for r in rows} == {
+        ("fr-1", "eea", "FR", "fr"), ("fr-2", "eea", "BE", "fr"), ("de-1", "eea", "DE", "en"),
+        ("ie-1", "eea", "IE", "en"), ("gb-1", "eea", "GB", "en")}
+    assert verify_bundle(bundle).digests == 5
+    with store.read() as conn:
+        [looked] = proof.lookup(conn, "fr-1")
+    assert (looked["variant"], looked["language"], looked["state"]) == ("eea", "fr", "sent")
 
     # The general variant's notice reaches the rest: accounts of no regional variant,
     # and those without a country.
