@@ -5,14 +5,18 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import hashlib
 import io
+import json
 import re
 import zipfile
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 
 from policybook.audience import GENERAL, reach_of
+from policybook.errors import ProofError
 from policybook.proof import verify_bundle, write_bundle
 from policybook.regions import EEA, Variant, variant_for
 from policybook.store import NoticeReason, Store, ledger, proof
@@ -271,3 +275,37 @@ def test_counting_the_audience_per_language() -> None:
     rest = count_audience(groups, reach_of(GENERAL_V, VARIANTS), offered, "en")
     assert rest.by_language == (("en", 999), ("fr", 7)) and rest.fallback == 0
     assert plan_line(rest, "en") == "privacy-policy: e-mail to 1,006 accounts (en 999, fr 7)"
+
+
+def test_a_bundle_of_format_1_still_verifies(store: Store, sendgrid: SendGridServer,
+                                             tmp_path: Path) -> None:
+    """Bundles written before deliveries had a variant and a language (format 1, without
+    those columns) still verify; a format-2 bundle whose new columns are dropped does not."""
+    config = make_config(tmp_path, store.engine.url.render_as_string(hide_password=False),
+                         **sendgrid_env(sendgrid))
+    add_accounts(store, [Account("a", "a@example.net", "Ann", "fr", country="FR")])
+    notice = add_notice(store)
+    assert send_notice(config, notice.id, NOW, store=store).sent == 1
+    bundle = tmp_path / "proof.zip"
+    write_bundle(store, str(notice.id), bundle, tmp_path, "content", NOW)
+    with zipfile.ZipFile(bundle) as z:
+        entries = {name: z.read(name) for name in z.namelist()}
+    rows = list(csv.reader(io.StringIO(entries["deliveries.csv"].decode("utf-8"))))
+    keep = [i for i, c in enumerate(rows[0]) if c not in ("country", "variant", "language")]
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\r\n").writerows([[r[i] for i in keep] for r in rows])
+    entries["deliveries.csv"] = out.getvalue().encode("utf-8")
+    manifest = json.loads(entries["manifest.json"])
+    manifest["files"]["deliveries.csv"] = hashlib.sha256(entries["deliveries.csv"]).hexdigest()
+
+    def write(target: Path, fmt: str) -> Path:
+        entries["manifest.json"] = json.dumps({**manifest, "format": fmt}).encode("utf-8")
+        with zipfile.ZipFile(target, "w") as z:
+            for name, data in entries.items():
+                z.writestr(name, data)
+        return target
+
+    assert verify_bundle(write(tmp_path / "old.zip", "policybook-proof/1")).digests == 1
+    with pytest.raises(ProofError) as refused:
+        verify_bundle(write(tmp_path / "bad.zip", "policybook-proof/2"))
+    assert refused.value.problems == ("deliveries.csv: unexpected columns",)
