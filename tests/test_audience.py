@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import email
+import email.policy
 import hashlib
 import io
 import json
@@ -309,3 +311,31 @@ def test_a_bundle_of_format_1_still_verifies(store: Store, sendgrid: SendGridSer
     with pytest.raises(ProofError) as refused:
         verify_bundle(write(tmp_path / "bad.zip", "policybook-proof/2"))
     assert refused.value.problems == ("deliveries.csv: unexpected columns",)
+
+
+def test_the_outbox_files_each_account_in_its_language(db_url: str, tmp_path: Path) -> None:
+    """Through the outbox (the files SMTP would send): the French account's message is
+    French in its subject, both parts and Content-Language; the Spanish one, without a
+    Spanish translation of the policy, is English."""
+    repo = sample_repo(tmp_path)
+    outbox = tmp_path / "outbox"
+    config = make_config(repo.path, db_url, POLICYBOOK_MAIL="outbox",
+                         POLICYBOOK_OUTBOX=str(outbox), POLICYBOOK_BASE_URL="https://l.example")
+    with Store.open(db_url, NOW) as store:
+        add_accounts(store, [Account("fr-1", "fr-1@example.net", "Léa", "fr", country="FR"),
+                             Account("es-1", "es-1@example.net", "Ana", "es", country="ES")])
+        notice = add_notice(store, policy="privacy-policy")
+        assert send_notice(config, notice.id, NOW, store=store).sent == 2
+    messages = {}
+    for path in outbox.rglob("*.eml"):
+        msg = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+        messages[str(msg["To"])] = msg
+    french, spanish = messages["Léa <fr-1@example.net>"], messages["Ana <es-1@example.net>"]
+    assert french["Content-Language"] == "fr" and spanish["Content-Language"] == "en"
+    assert str(french["Subject"]).startswith("Modifications du document «\u202fPolitique")
+    assert str(spanish["Subject"]).startswith("Changes to our Example Privacy Policy")
+    text = french.get_body(("plain",)).get_content().replace("\r\n", "\n")
+    html = french.get_body(("html",)).get_content()
+    assert text.startswith("Bonjour Léa,\n") and "https://l.example/fr/privacy-policy/" in text
+    assert "Bonjour Léa," in html and '<html lang="fr" dir="ltr">' in html
+    assert spanish.get_body(("plain",)).get_content().startswith("Dear Ana,\r\n")
