@@ -46,8 +46,12 @@ def letter_texts(config: Config, notice: NoticeFacts) -> tuple[LetterText, ...]:
     except PolicybookError as exc:
         log.debug("notice %s: no translations read (%s)", notice.id, exc.message)
         return ()
+    # (Notices and versions name their regional variant once the variants work lands;
+    # until then both are None here, the general variant.)
+    variant = getattr(notice, "variant", None)
     version = next((v for v in history.versions
-                    if v.policy == notice.policy and v.effective == notice.effective), None)
+                    if v.policy == notice.policy and v.effective == notice.effective
+                    and getattr(v, "variant", None) == variant), None)
     if version is None:
         return ()
     texts = []
