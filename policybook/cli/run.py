@@ -16,7 +16,6 @@ from ..errors import PolicybookError
 from ..state import PolicyState, ProblemKind
 from ..timeline import VersionPlan
 from ..wiring import Wiring
-from ..workflows.letters import plan_audiences
 from ..workflows.planning import Plans, notice_facts
 from ..workflows.state import plans_of
 from .common import Env, echo_json, now_option, parse_now, pass_env
@@ -217,9 +216,13 @@ def plan(env: Env, policy: str | None, as_json: bool, now: str | None) -> None:
     with Wiring.open(config, moment) as wiring:
         plans = plans_of(wiring.builder, moment)
         accounts, notices = notice_facts(config, wiring.store)
-        audiences = plan_audiences(config, wiring.store, [
-            p.upcoming.version for p in plans.policies
-            if p.upcoming is not None and p.upcoming.material])
+        audiences: dict[tuple[str, dt.date], tuple[Audience, Reach]] = {}
+        if wiring.store is not None:  # (no database: nothing to count, nothing to load)
+            from ..workflows.letters import plan_audiences
+
+            audiences = plan_audiences(config, wiring.store, [
+                p.upcoming.version for p in plans.policies
+                if p.upcoming is not None and p.upcoming.material])
     chosen = [p for p in plans.policies if policy is None or p.policy == policy]
     if policy is not None and not chosen:
         from ..errors import NotFoundError

@@ -438,8 +438,11 @@ class Letter:
             if text is not None:
                 # The reasons are sentences in the source language: a translated letter
                 # names the section changed, in its own words, and links to its redline.
-                words = sections.get(r.section or "", "") if r.section else ""
-                words = words or _gettext(language, "The introduction")
+                # (Sections keep their ids across languages, `check` sees to it; a
+                # section the translation lacks keeps the source's sentence rather than
+                # a wrong name.)
+                words = (sections.get(r.section) or r.text) if r.section else \
+                    _gettext(language, "The introduction")
             reasons.append({"text": words,
                             "url": f"{view.changes_url}#{r.section}" if r.section else None})
         disagree = self.company.disagree
