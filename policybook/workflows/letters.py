@@ -16,7 +16,8 @@ from ..audience import Reach, count_audience, everyone, offered_languages
 from ..config import Config
 from ..errors import PolicybookError
 from ..history import read_history
-from ..mail.compose import LetterText, NoticeFacts, has_email_strings
+from ..mail.compose import NoticeFacts
+from ..mail.languages import LetterText, has_email_strings
 from ..notice import notice_links
 from ..regions import Audience
 from ..store import Store
