@@ -52,11 +52,16 @@ from .store.notices import audit_entries, delivery_totals
 from .store.schema import deliveries, provider_events
 from .templating import make_environment
 
-FORMAT = "policybook-proof/1"
-DELIVERY_COLUMNS = ("delivery_id", "account_id", "email", "name", "locale", "state",
-                    "provider", "provider_message_id", "message_id", "message_copy",
-                    "message_sha256", "attempts", "created_at", "sent_at", "delivered_at",
-                    "last_event", "event_at", "error")
+# Format 2 adds, per delivery, the variant of the policy the account was told about, its
+# country, and the language its message was written in; bundles of format 1 still verify.
+FORMAT = "policybook-proof/2"
+DELIVERY_COLUMNS = ("delivery_id", "account_id", "email", "name", "locale", "country",
+                    "variant", "language", "state", "provider", "provider_message_id",
+                    "message_id", "message_copy", "message_sha256", "attempts", "created_at",
+                    "sent_at", "delivered_at", "last_event", "event_at", "error")
+FORMATS = {"policybook-proof/1": tuple(c for c in DELIVERY_COLUMNS
+                                       if c not in ("country", "variant", "language")),
+           FORMAT: DELIVERY_COLUMNS}
 EVENT_COLUMNS = ("delivery_id", "event", "at", "received_at", "event_id")
 _TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "'")
 
@@ -237,7 +242,8 @@ def _write_deliveries(out: _Zip, store: Store, notice_id: int,
                         mid = f"<{match['message_id_prefix']}{m['id']}@{domain}>"
                 chunk.append(_csv_line((
                     m["id"], m["account_id"], m["email"], m["name"], m["locale"],
-                    m["state"], m["provider"], m["provider_message_id"], mid, copy_sha,
+                    m["country"], m["variant"], m["language"], m["state"], m["provider"],
+                    m["provider_message_id"], mid, copy_sha,
                     m["message_sha256"], m["attempts"], m["created_at"], m["sent_at"],
                     m["delivered_at"], m["last_event"], m["event_at"], m["error"])))
                 if len(chunk) >= 1000:
@@ -314,7 +320,8 @@ def _verify(path: Path, bundle: zipfile.ZipFile) -> Verified:
         listed: dict[str, str] = dict(manifest["files"])
     except (KeyError, ValueError, TypeError):
         raise ProofError([f"{path}: manifest.json is missing or unreadable"]) from None
-    if manifest.get("format") != FORMAT:
+    columns = FORMATS.get(str(manifest.get("format")))
+    if columns is None:
         raise ProofError([f"{path}: not a {FORMAT} bundle"])
     problems: list[str] = []
     for name, digest in listed.items():
@@ -346,7 +353,8 @@ def _verify(path: Path, bundle: zipfile.ZipFile) -> Verified:
         with bundle.open("deliveries.csv") as raw:
             text = io.TextIOWrapper(raw, encoding="utf-8", newline="")
             try:
-                count, digests = _verify_rows(csv.reader(text), copies, manifest, problems)
+                count, digests = _verify_rows(csv.reader(text), copies, manifest, problems,
+                                              columns)
             except UnicodeDecodeError:
                 problems.append("deliveries.csv: not UTF-8 text")
     if problems:
@@ -355,9 +363,10 @@ def _verify(path: Path, bundle: zipfile.ZipFile) -> Verified:
 
 
 def _verify_rows(reader: Iterator[list[str]], copies: Mapping[str, Mapping[str, Any]],
-                 manifest: Mapping[str, Any], problems: list[str]) -> tuple[int, int]:
+                 manifest: Mapping[str, Any], problems: list[str],
+                 columns: tuple[str, ...] = DELIVERY_COLUMNS) -> tuple[int, int]:
     header = next(reader, None)
-    if header is None or tuple(header) != DELIVERY_COLUMNS:
+    if header is None or tuple(header) != columns:
         problems.append("deliveries.csv: unexpected columns")
         return 0, 0
     totals: dict[str, int] = {}
@@ -370,12 +379,12 @@ def _verify_rows(reader: Iterator[list[str]], copies: Mapping[str, Mapping[str, 
             problems.append(text)
 
     for line, raw in enumerate(reader, start=2):
-        row = dict(zip(DELIVERY_COLUMNS, (unneutral(v) for v in raw), strict=False))
+        row = dict(zip(columns, (unneutral(v) for v in raw), strict=False))
         count += 1
         totals[row.get("state", "")] = totals.get(row.get("state", ""), 0) + 1
-        if len(raw) != len(DELIVERY_COLUMNS):
+        if len(raw) != len(columns):
             row_problem(f"deliveries.csv:{line}: {len(raw)} columns, not "
-                        f"{len(DELIVERY_COLUMNS)}")
+                        f"{len(columns)}")
             continue
         if not row["message_sha256"]:
             continue

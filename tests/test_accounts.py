@@ -252,3 +252,24 @@ def test_sql_source_reads_the_country(tmp_path: Path) -> None:
                               "FROM people ORDER BY uid")
     got = [(r.account.id, r.account.country) for b in source.batches() for r in b]
     assert got == [("a", "DE"), ("b", "GB"), ("c", ""), ("d", "")]
+
+
+def test_sql_source_groups_the_active_accounts_by_country_and_locale(tmp_path: Path) -> None:
+    """What the plan counts: one GROUP BY in the company's database, normalised as the
+    rows are (case, aliases, unknown countries, POSIX locales), closed rows left out."""
+    url = f"sqlite:///{tmp_path / 'company.db'}"
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:
+        conn.exec_driver_sql("CREATE TABLE people (uid TEXT, mail TEXT, land TEXT, lang TEXT, "
+                             "gone INTEGER)")
+        conn.exec_driver_sql(
+            "INSERT INTO people VALUES ('a', 'a@x.net', 'fr', 'fr', 0), "
+            "('b', 'b@x.net', 'FR', 'fr', 0), ('c', 'c@x.net', 'uk', 'en-GB', 0), "
+            "('d', 'd@x.net', 'Mars', NULL, 0), ('e', 'e@x.net', 'FR', 'fr', 1)")
+    engine.dispose()
+    source = SqlAccountSource(Secret(url), "SELECT uid AS id, mail AS email, land AS country, "
+                              "lang AS locale, CASE gone WHEN 1 THEN 'closed' ELSE 'active' "
+                              "END AS status FROM people", default_locale="de")
+    assert source.groups() == [("", "de", 1), ("FR", "fr", 2), ("GB", "en_GB", 1)]
+    bare = SqlAccountSource(Secret(url), "SELECT uid AS id, mail AS email FROM people")
+    assert bare.groups() == [("", "en", 5)]

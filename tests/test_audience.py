@@ -3,18 +3,34 @@ the plan's counts and the proof of notice, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import email
+import email.policy
+import hashlib
+import io
+import json
 import re
+import zipfile
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 
 from policybook.audience import GENERAL, reach_of
+from policybook.errors import ProofError
+from policybook.proof import verify_bundle, write_bundle
 from policybook.regions import EEA, Variant, variant_for
-from policybook.store import NoticeReason, Store
+from policybook.store import NoticeReason, Store, ledger, proof
 from policybook.store.accounts import Account
 from policybook.store.db import create_engine
-from policybook.store.schema import SCHEMA_VERSION, deliveries, metadata
+from policybook.store.schema import (
+    MIGRATIONS,
+    SCHEMA_VERSION,
+    _audience_columns,
+    deliveries,
+    metadata,
+)
 from policybook.workflows.notices import send_notice
 from tests.helpers import GitRepo, policy
 from tests.support.fixtures import (
@@ -30,9 +46,11 @@ from tests.support.sendgrid_server import SendGridServer
 T0 = dt.datetime(2027, 1, 1, tzinfo=dt.UTC)
 
 
-def test_a_version_4_database_upgrades_without_loss(db_url: str) -> None:
-    """Migration 5 adds the accounts' country and the deliveries' variant, country and
-    language; accounts and deliveries already there are kept as they were."""
+def test_a_database_of_the_previous_version_upgrades_without_loss(db_url: str) -> None:
+    """Migration 4 adds the accounts' country and the deliveries' variant, country and
+    language; accounts and deliveries already there are kept as they were. (The database
+    is the one of the step before: whatever number the step has after a merge.)"""
+    assert MIGRATIONS[SCHEMA_VERSION] is _audience_columns
     engine = create_engine(db_url)
     with engine.begin() as conn:
         metadata.create_all(conn)
@@ -40,8 +58,8 @@ def test_a_version_4_database_upgrades_without_loss(db_url: str) -> None:
         for column in ("variant", "country", "language"):
             conn.execute(sa.text(f"ALTER TABLE pb_deliveries DROP COLUMN {column}"))
         conn.execute(sa.text("INSERT INTO pb_schema (version, install_id, migrated_at, "
-                             "installed_at) VALUES (4, 'abcd0003', :t, :t)"),
-                     {"t": dt.datetime(2026, 1, 1)})
+                             "installed_at) VALUES (:v, 'abcd0003', :t, :t)"),
+                     {"t": dt.datetime(2026, 1, 1), "v": SCHEMA_VERSION - 1})
         conn.execute(sa.text("INSERT INTO pb_accounts (id, email, name, locale, status, "
                              "created_at, updated_at, changed) VALUES ('a1', "
                              "'ann@example.net', 'Ann', 'fr', 'active', :t, :t, 1)"),
@@ -59,7 +77,6 @@ def test_a_version_4_database_upgrades_without_loss(db_url: str) -> None:
     with Store.open(db_url, T0) as store, store.read() as conn:
         assert conn.execute(sa.text("SELECT version, install_id FROM pb_schema")).one() == \
             (SCHEMA_VERSION, "abcd0003")
-        assert SCHEMA_VERSION == 5
         assert conn.execute(sa.text("SELECT id, email, locale, country FROM pb_accounts")
                             ).one() == ("a1", "ann@example.net", "fr", "")
         assert conn.execute(sa.text("SELECT account_id, state, variant, country, language "
@@ -172,6 +189,25 @@ def test_a_change_to_one_variant_reaches_its_accounts_each_in_their_language(
                     "de-1": ("eea", "DE", "en", "sent"), "ie-1": ("eea", "IE", "en", "sent"),
                     "gb-1": ("eea", "GB", "en", "sent")}
 
+    # The proof of notice says which text each account got: the report's rows, the
+    # bundle's deliveries.csv (which verifies), and the lookup of one account.
+    with store.read() as conn:
+        report = {r["account_id"]: (r["variant"], r["country"], r["language"]) for r in
+                  ledger.report_rows(conn, notice.id)}
+    assert report["fr-2"] == ("eea", "BE", "fr") and report["de-1"] == ("eea", "DE", "en")
+    bundle = tmp_path / "proof.zip"
+    made = write_bundle(store, str(notice.id), bundle, repo.path, "content", NOW)
+    assert (made.deliveries, made.unmatched) == (5, 0)
+    with zipfile.ZipFile(bundle) as z:
+        rows = list(csv.DictReader(io.StringIO(z.read("deliveries.csv").decode("utf-8"))))
+    assert {(r["account_id"], r["variant"], r["country"], r["language"]) for r in rows} == {
+        ("fr-1", "eea", "FR", "fr"), ("fr-2", "eea", "BE", "fr"), ("de-1", "eea", "DE", "en"),
+        ("ie-1", "eea", "IE", "en"), ("gb-1", "eea", "GB", "en")}
+    assert verify_bundle(bundle).digests == 5
+    with store.read() as conn:
+        [looked] = proof.lookup(conn, "fr-1")
+    assert (looked["variant"], looked["language"], looked["state"]) == ("eea", "fr", "sent")
+
     # The general variant's notice reaches the rest: accounts of no regional variant,
     # and those without a country.
     other = add_notice(store, policy="privacy-policy", version="b" * 40,
@@ -248,3 +284,65 @@ def test_counting_the_audience_per_language() -> None:
     rest = count_audience(groups, reach_of(GENERAL_V, VARIANTS), offered, "en")
     assert rest.by_language == (("en", 999), ("fr", 7)) and rest.fallback == 0
     assert plan_line(rest, "en") == "privacy-policy: e-mail to 1,006 accounts (en 999, fr 7)"
+
+
+def test_a_bundle_of_format_1_still_verifies(store: Store, sendgrid: SendGridServer,
+                                             tmp_path: Path) -> None:
+    """Bundles written before deliveries had a variant and a language (format 1, without
+    those columns) still verify; a format-2 bundle whose new columns are dropped does not."""
+    config = make_config(tmp_path, store.engine.url.render_as_string(hide_password=False),
+                         **sendgrid_env(sendgrid))
+    add_accounts(store, [Account("a", "a@example.net", "Ann", "fr", country="FR")])
+    notice = add_notice(store)
+    assert send_notice(config, notice.id, NOW, store=store).sent == 1
+    bundle = tmp_path / "proof.zip"
+    write_bundle(store, str(notice.id), bundle, tmp_path, "content", NOW)
+    with zipfile.ZipFile(bundle) as z:
+        entries = {name: z.read(name) for name in z.namelist()}
+    rows = list(csv.reader(io.StringIO(entries["deliveries.csv"].decode("utf-8"))))
+    keep = [i for i, c in enumerate(rows[0]) if c not in ("country", "variant", "language")]
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\r\n").writerows([[r[i] for i in keep] for r in rows])
+    entries["deliveries.csv"] = out.getvalue().encode("utf-8")
+    manifest = json.loads(entries["manifest.json"])
+    manifest["files"]["deliveries.csv"] = hashlib.sha256(entries["deliveries.csv"]).hexdigest()
+
+    def write(target: Path, fmt: str) -> Path:
+        entries["manifest.json"] = json.dumps({**manifest, "format": fmt}).encode("utf-8")
+        with zipfile.ZipFile(target, "w") as z:
+            for name, data in entries.items():
+                z.writestr(name, data)
+        return target
+
+    assert verify_bundle(write(tmp_path / "old.zip", "policybook-proof/1")).digests == 1
+    with pytest.raises(ProofError) as refused:
+        verify_bundle(write(tmp_path / "bad.zip", "policybook-proof/2"))
+    assert refused.value.problems == ("deliveries.csv: unexpected columns",)
+
+
+def test_the_outbox_files_each_account_in_its_language(db_url: str, tmp_path: Path) -> None:
+    """Through the outbox (the files SMTP would send): the French account's message is
+    French in its subject, both parts and Content-Language; the Spanish one, without a
+    Spanish translation of the policy, is English."""
+    repo = sample_repo(tmp_path)
+    outbox = tmp_path / "outbox"
+    config = make_config(repo.path, db_url, POLICYBOOK_MAIL="outbox",
+                         POLICYBOOK_OUTBOX=str(outbox), POLICYBOOK_BASE_URL="https://l.example")
+    with Store.open(db_url, NOW) as store:
+        add_accounts(store, [Account("fr-1", "fr-1@example.net", "Léa", "fr", country="FR"),
+                             Account("es-1", "es-1@example.net", "Ana", "es", country="ES")])
+        notice = add_notice(store, policy="privacy-policy")
+        assert send_notice(config, notice.id, NOW, store=store).sent == 2
+    messages = {}
+    for path in outbox.rglob("*.eml"):
+        msg = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+        messages[str(msg["To"])] = msg
+    french, spanish = messages["Léa <fr-1@example.net>"], messages["Ana <es-1@example.net>"]
+    assert french["Content-Language"] == "fr" and spanish["Content-Language"] == "en"
+    assert str(french["Subject"]).startswith("Modifications du document «\u202fPolitique")
+    assert str(spanish["Subject"]).startswith("Changes to our Example Privacy Policy")
+    text = french.get_body(("plain",)).get_content().replace("\r\n", "\n")
+    html = french.get_body(("html",)).get_content()
+    assert text.startswith("Bonjour Léa,\n") and "https://l.example/fr/privacy-policy/" in text
+    assert "Bonjour Léa," in html and '<html lang="fr" dir="ltr">' in html
+    assert spanish.get_body(("plain",)).get_content().startswith("Dear Ana,\r\n")

@@ -235,3 +235,38 @@ def test_the_digest_is_recomputed_from_the_kept_copy_alone() -> None:
             assert digest_from_copy(copy, r.delivery_id + 1, r.email, r.name) != digest
             seen.add(digest)
         assert len(seen) == 4
+
+
+@pytest.mark.parametrize(("locale", "language", "expected"), [
+    ("de_DE", "de", ["Guten Tag Ann Lee,", "Wir möchten Sie darüber informieren, dass wir "
+                     "unser Dokument „Datenschutzhinweis“ aktualisieren. Die neue Fassung gilt "
+                     "ab dem 1. Februar 2027.", "Die wichtigsten Änderungen:",
+                     "Mit freundlichen Grüßen"]),
+    ("es", "es", ["Estimado/a Ann Lee:", "La nueva versión entrará en vigor el 1 de febrero "
+                  "de 2027.", "Los cambios principales:", "Atentamente,",
+                  "Si no está de acuerdo con la nueva versión, puede cerrar su cuenta antes "
+                  "del 1 de febrero de 2027."]),
+])
+def test_the_catalogs_write_the_whole_letter(locale: str, language: str,
+                                             expected: list[str]) -> None:
+    """German and Spanish letters from the catalogs alone (no templates of their own):
+    every line of the e-mail's own words is in the language, with the date."""
+    texts = [LetterText(language, "Datenschutzhinweis", "", f"https://l.example/{language}/u/",
+                        f"https://l.example/{language}/c/",
+                        (("retention", "Aufbewahrung"),))]
+    letter = make_letter(company=Company("Northwind Cloud Ltd"), texts=texts)
+    msg, text, html = parts(letter, Recipient(1, "a1", "ann@example.net", "Ann Lee", locale))
+    prose = flat(text)
+    for line in expected:
+        assert line in prose, line
+    assert "Dear" not in prose and "We are" not in prose and "Kind regards" not in prose
+    assert msg["Content-Language"] == locale.replace("_", "-")
+    assert f'<html lang="{locale.replace("_", "-")}" dir="ltr">' in html
+    assert f"https://l.example/{language}/c/#retention" in text
+
+
+def test_a_section_the_translation_lacks_keeps_the_source_sentence() -> None:
+    texts = [LetterText("fr", "Avis", "", "u", "c", (("other", "Autre"),))]
+    _, text, _ = parts(make_letter(texts=texts), Recipient(1, "a1", "a@example.net", "", "fr"))
+    assert "- 4. Retention: We changed how long data is kept." in flat(text)
+    assert text.startswith("Madame, Monsieur,\n")

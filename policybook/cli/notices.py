@@ -330,9 +330,11 @@ def lookup_command(env: Env, account: str, policy_ref: str | None, as_json: bool
     for r in rows:
         told = r["state"] in ("sent", "delivered")
         when = _when(r["delivered_at"] or r["sent_at"])
+        variant = f", variant {r['variant']}" if r.get("variant") else ""
         click.echo(f"{r['policy']}@{r['effective']} (notice {r['notice_id']}, version "
-                   f"{r['version'][:10]}): {r['state']}"
+                   f"{r['version'][:10]}{variant}): {r['state']}"
                    + (f" on {when} to {r['email']} via {r['provider']}" if told else "")
+                   + (f" in {r['language']}" if told and r.get("language") else "")
                    + (f"; last event {r['last_event']} {_when(r['event_at'])}"
                       if r["last_event"] else "")
                    + (f"; {r['error']}" if r["error"] else "")

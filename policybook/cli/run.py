@@ -17,7 +17,6 @@ from ..regions import describe_countries, split_name
 from ..state import PolicyState, ProblemKind
 from ..timeline import VersionPlan
 from ..wiring import Wiring
-from ..workflows.letters import plan_audiences
 from ..workflows.planning import NoticeKey, Plans, notice_facts
 from ..workflows.state import plans_of
 from .common import Env, echo_json, now_option, parse_now, pass_env
@@ -244,9 +243,13 @@ def plan(env: Env, policy: str | None, as_json: bool, now: str | None) -> None:
     with Wiring.open(config, moment) as wiring:
         plans = plans_of(wiring.builder, moment)
         accounts, notices = notice_facts(config, wiring.on_record)
-        audiences = plan_audiences(config, wiring.store, [
-            p.upcoming.version for p in plans.policies
-            if p.upcoming is not None and p.upcoming.material])
+        audiences: dict[NoticeKey, tuple[Audience, Reach]] = {}
+        if wiring.store is not None:  # (no database: nothing to count, nothing to load)
+            from ..workflows.letters import plan_audiences
+
+            audiences = plan_audiences(config, wiring.store, [
+                p.upcoming.version for p in plans.policies
+                if p.upcoming is not None and p.upcoming.material])
     wanted, variant = split_name(policy) if policy is not None else (None, None)
     chosen = [p for p in plans.policies if wanted is None or (
         p.policy == wanted and (variant is None or p.variant_id == variant))]

@@ -50,13 +50,21 @@ from zoneinfo import ZoneInfo
 
 from babel import Locale
 from babel.dates import format_date
-from jinja2 import Environment, TemplateError, TemplateNotFound
+from jinja2 import Environment, TemplateError
 
 from ..addresses import clean_name, normalize_email, normalize_locale
 from ..audience import letter_language, offered_languages
 from ..delivery import Recipient
 from ..errors import ConfigError, MailError
 from ..templating import CURRENT_LANGUAGE, make_environment
+from .languages import (
+    LetterText,
+    NoticeView,
+    clean_subject,
+    has_email_strings,
+    has_templates,
+    message_in,
+)
 
 if TYPE_CHECKING:
     from ..config import Config
@@ -115,34 +123,6 @@ class NoticeFacts(Protocol):
 
     @property
     def changes_url(self) -> str: ...
-
-
-@dataclass(frozen=True)
-class LetterText:
-    """The announced version in one language: what a letter in that language names
-    (from the translation's front matter and headings, and the translated pages)."""
-
-    language: str  # a BCP 47 tag: fr, fr-CA, pt-BR
-    title: str
-    summary: str
-    upcoming_url: str
-    changes_url: str
-    sections: tuple[tuple[str, str], ...] = ()  # section id -> its title in this language
-    disagree: str = ""  # the translation's own `disagree:` front matter
-
-
-@dataclass(frozen=True)
-class NoticeView:
-    """What the templates see of the notice: its facts, in the letter's language."""
-
-    id: int
-    policy: str
-    effective: dt.date
-    effective_at: dt.datetime
-    title: str
-    summary: str
-    upcoming_url: str
-    changes_url: str
 
 
 @dataclass(frozen=True)
@@ -311,40 +291,6 @@ def localized_date(day: dt.date, locale: str) -> str:
     return str(format_date(day, format="long", locale=_locale(locale)))
 
 
-TEMPLATE_FILES = ("subject.txt", "notice.txt", "notice.html", "greeting.txt")
-
-
-def _has_templates(env: Environment, folder: str) -> bool:
-    """Whether `folder` holds a language's templates; they come complete, or a message
-    would mix two languages (refused, naming what is missing)."""
-    present = []
-    for name in TEMPLATE_FILES:
-        try:
-            env.get_template(f"{folder}/{name}")
-            present.append(name)
-        except TemplateNotFound:
-            pass
-    if present and len(present) < len(TEMPLATE_FILES):
-        missing = ", ".join(n for n in TEMPLATE_FILES if n not in present)
-        raise MailError(f"templates/{folder}/ lacks {missing}: a language's e-mail templates "
-                        "come complete (copy them from templates/email/ and translate them), "
-                        "or a message would mix two languages")
-    return bool(present)
-
-
-def has_email_strings(env: Environment, language: str) -> bool:
-    """Whether the e-mail's own words exist in `language`: a catalog of the package, or
-    a complete `email/<language>/` folder of templates (so that a letter in it mixes
-    no two languages)."""
-    from ..i18n import available_languages, base_language
-
-    base = base_language(language)
-    if base in {base_language(c) for c in available_languages()}:
-        return True
-    return any(_has_templates(env, f"email/{tag}")
-               for tag in dict.fromkeys((language.replace("-", "_"), base)))
-
-
 class Letter:
     """One notice, composed: rendered per language on first use, then cached."""
 
@@ -407,7 +353,7 @@ class Letter:
         parsed = own if own.language == written.language else written
         full = str(parsed)
         for tag in dict.fromkeys((full, parsed.language)):
-            if _has_templates(self._env, f"email/{tag}"):
+            if has_templates(self._env, f"email/{tag}"):
                 return full, f"email/{tag}", language
         return full, "email", language
 
@@ -438,8 +384,11 @@ class Letter:
             if text is not None:
                 # The reasons are sentences in the source language: a translated letter
                 # names the section changed, in its own words, and links to its redline.
-                words = sections.get(r.section or "", "") if r.section else ""
-                words = words or _gettext(language, "The introduction")
+                # (Sections keep their ids across languages, `check` sees to it; a
+                # section the translation lacks keeps the source's sentence rather than
+                # a wrong name.)
+                words = (sections.get(r.section) or r.text) if r.section else \
+                    message_in(language, "The introduction")
             reasons.append({"text": words,
                             "url": f"{view.changes_url}#{r.section}" if r.section else None})
         disagree = self.company.disagree
@@ -476,7 +425,7 @@ class Letter:
             def get(name: str) -> Any:
                 return self._env.get_template(f"{folder}/{name}")
 
-            subject = _clean_subject(get("subject.txt").render(context))
+            subject = clean_subject(get("subject.txt").render(context))
             if self.test:
                 subject = TEST_PREFIX + subject
             context["subject"] = subject
@@ -675,23 +624,3 @@ def letter_for(config: Config, notice: NoticeFacts, install_id: str, test: bool 
                    config.default_locale, config.zone,
                    company_of(config, notice.policy, disagree), test,
                    config.source_language, texts)
-
-
-# No-break spaces are typography (French puts one inside « » and before ':'), not
-# whitespace to collapse: they survive the subject's cleaning.
-_NO_BREAK = {"\u00a0": "\ue000", "\u202f": "\ue001"}
-
-
-def _clean_subject(value: str) -> str:
-    for space, mark in _NO_BREAK.items():
-        value = value.replace(space, mark)
-    value = clean_name(value)
-    for space, mark in _NO_BREAK.items():
-        value = value.replace(mark, space)
-    return value
-
-
-def _gettext(language: str, message: str) -> str:
-    from ..i18n import gettext
-
-    return gettext(language, message)

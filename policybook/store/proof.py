@@ -102,8 +102,8 @@ def list_test_sends(conn: Connection, policy: str | None = None) -> list[Recorde
 
 
 LOOKUP_COLUMNS = ("notice_id", "policy", "effective", "version", "notice_state", "email",
-                  "state", "provider", "provider_message_id", "sent_at", "delivered_at",
-                  "last_event", "event_at", "error", "message_sha256")
+                  "variant", "language", "state", "provider", "provider_message_id", "sent_at",
+                  "delivered_at", "last_event", "event_at", "error", "message_sha256")
 
 
 def lookup(conn: Connection, account_id: str, policy: str | None = None,
@@ -113,7 +113,8 @@ def lookup(conn: Connection, account_id: str, policy: str | None = None,
     (`privacy-policy:eea`); a plain id matches every variant of the policy."""
     d, n = deliveries.c, notices.c
     query = sa.select(d.notice_id, n.policy, n.variant, n.effective, n.version,
-                      n.state.label("notice_state"), d.email, d.state, d.provider,
+                      n.state.label("notice_state"), d.email,
+                      d.language, d.state, d.provider,
                       d.provider_message_id, d.sent_at, d.delivered_at, d.last_event,
                       d.event_at, d.error, d.message_sha256
                       ).join(notices, n.id == d.notice_id).where(d.account_id == account_id)

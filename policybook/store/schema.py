@@ -286,9 +286,10 @@ def _v4_notice_variant(conn: Connection) -> None:
     conn.execute(sa.text("DROP TABLE pb_notices_v3"))
 
 
-def _v5_audience(conn: Connection) -> None:
+def _audience_columns(conn: Connection) -> None:
     """Version 5: the account's country, and the variant, country and language of each
-    delivery (issue 10: notices per audience and language)."""
+    delivery (issue 10: notices per audience and language). It touches pb_accounts and
+    pb_deliveries only, so it commutes with a step on another table."""
     conn.execute(sa.text("ALTER TABLE pb_accounts ADD COLUMN country VARCHAR(2) "
                          "NOT NULL DEFAULT ''"))
     for column in ("variant VARCHAR(80)", "country VARCHAR(2)", "language VARCHAR(35)"):
@@ -299,7 +300,8 @@ def _v5_audience(conn: Connection) -> None:
 # creation of every table above; later versions append explicit steps here (add a
 # column, backfill it), never edit an earlier one.
 MIGRATIONS: dict[int, Callable[[Connection], None]] = {2: _v2_proof, 3: _v3_control,
-                                                       4: _v4_notice_variant, 5: _v5_audience}
+                                                       4: _v4_notice_variant,
+                                                       5: _audience_columns}
 
 
 def _lock(conn: Connection) -> None:

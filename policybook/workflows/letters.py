@@ -16,7 +16,8 @@ from ..audience import Reach, count_audience, everyone, offered_languages
 from ..config import Config
 from ..errors import PolicybookError
 from ..history import read_history
-from ..mail.compose import LetterText, NoticeFacts, has_email_strings
+from ..mail.compose import NoticeFacts
+from ..mail.languages import LetterText, has_email_strings
 from ..notice import notice_links
 from ..regions import Audience
 from ..store import Store
@@ -46,8 +47,12 @@ def letter_texts(config: Config, notice: NoticeFacts) -> tuple[LetterText, ...]:
     except PolicybookError as exc:
         log.debug("notice %s: no translations read (%s)", notice.id, exc.message)
         return ()
+    # (Notices and versions name their regional variant once the variants work lands;
+    # until then both are None here, the general variant.)
+    variant = getattr(notice, "variant", None)
     version = next((v for v in history.versions
-                    if v.policy == notice.policy and v.effective == notice.effective), None)
+                    if v.policy == notice.policy and v.effective == notice.effective
+                    and getattr(v, "variant", None) == variant), None)
     if version is None:
         return ()
     texts = []
