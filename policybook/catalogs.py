@@ -37,8 +37,9 @@ _EPOCH = dt.datetime(2026, 12, 1, tzinfo=dt.UTC)
 # of `{% trans %}` blocks depend on them.
 _JINJA = {"trim_blocks": "true", "lstrip_blocks": "true", "silent": "false",
           "newstyle_gettext": "true"}
-# policybook's code names the language first: gettext(language, message, **params).
-_PYTHON_KEYWORDS: dict[str, Any] = {"gettext": (2,), "_gettext": (2,), "ngettext": (2, 3)}
+# policybook's code names the language first: gettext(language, message, **params), and
+# the e-mail's message_in(language, message) (mail/languages.py).
+_PYTHON_KEYWORDS: dict[str, Any] = {"gettext": (2,), "message_in": (2,), "ngettext": (2, 3)}
 _TEMPLATE_FOLDERS = ("site", "email", "admin")
 _TEMPLATE_SUFFIXES = (".html", ".txt", ".xml")
 

@@ -18,7 +18,7 @@ import pytest
 import sqlalchemy as sa
 
 from policybook.audience import GENERAL, reach_of
-from policybook.errors import ProofError
+from policybook.errors import NotFoundError, ProofError
 from policybook.proof import verify_bundle, write_bundle
 from policybook.regions import EEA, Variant, variant_for
 from policybook.store import NoticeReason, Store, ledger, proof
@@ -346,3 +346,43 @@ def test_the_outbox_files_each_account_in_its_language(db_url: str, tmp_path: Pa
     assert text.startswith("Bonjour Léa,\n") and "https://l.example/fr/privacy-policy/" in text
     assert "Bonjour Léa," in html and '<html lang="fr" dir="ltr">' in html
     assert spanish.get_body(("plain",)).get_content().startswith("Dear Ana,\r\n")
+
+
+def test_the_notice_of_a_variant_reaches_the_accounts_its_file_declares(
+        store: Store, sendgrid: SendGridServer, tmp_path: Path) -> None:
+    """Without a selection handed in (as the scheduler sends), a notice's audience comes
+    from the notice's variant and the variants the committed files declare: the EEA
+    text's notice reaches the EEA, GB and CH accounts, the general text's every other
+    account (those without a country included); a variant no file declares any more
+    stops the sending with a message instead of telling everybody."""
+    repo = GitRepo.create(tmp_path / "repo")
+    repo.commit("a general text and an EEA/UK variant", {
+        "content/privacy-policy.md": policy(
+            "privacy-policy", "2027-02-01", BODY, title="Privacy Policy"),
+        "content/privacy-policy.eea.md": policy(
+            "privacy-policy", "2027-02-01", BODY, title="Privacy Policy (EEA and UK)",
+            extra="variant: eea\napplies-to: [EEA, GB, CH]")})
+    config = make_config(repo.path, store.engine.url.render_as_string(hide_password=False),
+                         **sendgrid_env(sendgrid))
+    add_accounts(store, [Account(i, f"{i}@example.net", f"Person {i}", loc, country=c)
+                         for i, c, loc in PEOPLE])
+    eea = add_notice(store, variant="eea")
+    general = add_notice(store)
+    assert (eea.variant, general.variant) == ("eea", None)
+
+    assert send_notice(config, eea.id, NOW, store=store).sent == 5
+    assert send_notice(config, general.id, NOW, store=store).sent == 3
+    with store.read() as conn:
+        told = {(r.notice_id, r.account_id, r.variant) for r in
+                conn.execute(sa.select(deliveries))}
+    assert told == {(eea.id, i, "eea") for i in ("fr-1", "fr-2", "de-1", "ie-1", "gb-1")} | \
+        {(general.id, i, GENERAL) for i in ("us-1", "ca-1", "xx-1")}
+
+    # A notice of a variant no file declares (say, recorded from another branch):
+    # nobody is told, rather than everybody.
+    later = add_notice(store, variant="apac", version="c" * 40)
+    with pytest.raises(NotFoundError, match="no committed file declares any more"):
+        send_notice(config, later.id, NOW, store=store)
+    with store.read() as conn:
+        assert conn.execute(sa.select(sa.func.count()).select_from(deliveries).where(
+            deliveries.c.notice_id == later.id)).scalar_one() == 0

@@ -244,12 +244,13 @@ def plan(env: Env, policy: str | None, as_json: bool, now: str | None) -> None:
         plans = plans_of(wiring.builder, moment)
         accounts, notices = notice_facts(config, wiring.on_record)
         audiences: dict[NoticeKey, tuple[Audience, Reach]] = {}
-        if wiring.store is not None:  # (no database: nothing to count, nothing to load)
-            from ..workflows.letters import plan_audiences
+        if any(p.upcoming is not None and p.upcoming.material for p in plans.policies):
+            # (no database: nothing to count; counted once per change of the database)
+            groups = wiring.on_record.audience_groups()
+            if groups is not None:
+                from ..workflows.audiences import plan_audiences
 
-            audiences = plan_audiences(config, wiring.store, [
-                p.upcoming.version for p in plans.policies
-                if p.upcoming is not None and p.upcoming.material])
+                audiences = plan_audiences(config, groups, plans.policies)
     wanted, variant = split_name(policy) if policy is not None else (None, None)
     chosen = [p for p in plans.policies if wanted is None or (
         p.policy == wanted and (variant is None or p.variant_id == variant))]

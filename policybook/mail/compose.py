@@ -107,6 +107,9 @@ class NoticeFacts(Protocol):
     def effective(self) -> dt.date: ...
 
     @property
+    def variant(self) -> str | None: ...  # the regional variant announced (None: general)
+
+    @property
     def effective_at(self) -> dt.datetime: ...
 
     @property

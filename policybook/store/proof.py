@@ -20,6 +20,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
+from ..audience import GENERAL
 from .schema import deliveries, notice_messages, notice_versions, notices, test_sends
 
 
@@ -114,7 +115,7 @@ def lookup(conn: Connection, account_id: str, policy: str | None = None,
     d, n = deliveries.c, notices.c
     query = sa.select(d.notice_id, n.policy, n.variant, n.effective, n.version,
                       n.state.label("notice_state"), d.email,
-                      d.language, d.state, d.provider,
+                      d.variant.label("told_variant"), d.language, d.state, d.provider,
                       d.provider_message_id, d.sent_at, d.delivered_at, d.last_event,
                       d.event_at, d.error, d.message_sha256
                       ).join(notices, n.id == d.notice_id).where(d.account_id == account_id)
@@ -127,5 +128,8 @@ def lookup(conn: Connection, account_id: str, policy: str | None = None,
         query = query.where(n.effective == effective)
     rows = [dict(r._mapping) for r in conn.execute(query.order_by(n.effective, d.notice_id))]
     for row in rows:
-        row["variant"] = row["variant"] or None  # '' in the store: the general text
+        # The variant this account was told about (its delivery's, since schema 5); a
+        # delivery recorded before then was of its notice's variant ('': the general).
+        told = row.pop("told_variant")
+        row["variant"] = told if told is not None else (row["variant"] or GENERAL)
     return rows

@@ -257,14 +257,18 @@ def count_recipients(config: Config, store: Store) -> int:
         return account_counts(conn)["active"]
 
 
-def audience_groups(config: Config, store: Store) -> list[tuple[str, str, int]]:
+def audience_groups(config: Config, store: Store | None) -> list[tuple[str, str, int]]:
     """The active account holders counted by (country, locale), from the store or the
-    SQL source: what the plan turns into its figures per variant and language."""
+    SQL source (then `store` may be None): what the plan turns into its figures per
+    variant and language."""
     if config.accounts_sql_query:
         return SqlAccountSource(config.accounts_sql_url, config.accounts_sql_query,
                                 config.accounts_batch, config.default_locale).groups()
     from ..store.ledger import audience_groups as stored_groups
 
+    if store is None:
+        raise NotFoundError("there is no database to count the accounts in; run "
+                            "'policybook accounts import FILE' first")
     with store.read() as conn:
         return stored_groups(conn)
 

@@ -25,11 +25,11 @@ from dataclasses import dataclass, field, replace
 
 from ..addresses import redact
 from ..alerts import AlertKind, notify
-from ..audience import Reach, everyone
+from ..audience import Reach, everyone, reach_of
 from ..config import Config
 from ..delivery import BatchResult
 from ..document import parse_front_matter
-from ..errors import PolicybookError, UsageError
+from ..errors import HistoryError, NotFoundError, PolicybookError, UsageError
 from ..history import policy_text_at
 from ..mail import Mailer, make_mailer
 from ..mail.compose import Letter, letter_for
@@ -172,13 +172,35 @@ def keep_version(config: Config, store: Store, notice: Notice, now: dt.datetime)
 
 
 def notice_reach(config: Config, notice: Notice) -> Reach:
-    """The accounts `notice` goes to (`audience.reach_of(variant, the policy's variants)`).
+    """The accounts `notice` goes to: `audience.reach_of(the notice's Variant, the
+    policy's Variants)`, the variants as the committed files declare them now. A regional
+    variant reaches the accounts of its countries; the general text every account no
+    other variant claims (those without a country included)."""
+    from ..history import read_history
+    from ..regions import Variant
+    from ..versions import by_timeline
+    from .state import timeline_variants
 
-    Notices do not name their variant yet (the variants work adds it): until then every
-    notice is of a policy's general variant with no regional variant beside it, which
-    reaches every account. The one place to connect: `reach_of(notice's Variant, the
-    policy's Variants)`."""
-    return everyone(notice.policy)
+    try:
+        history = read_history(config.root, None, config.content_dir, config.zone)
+    except HistoryError:
+        if notice.variant is None:  # no repository to ask: one text for everybody
+            return everyone(notice.policy)
+        raise
+    timelines = {k: v for k, v in by_timeline(history.versions).items()
+                 if k[0] == notice.policy}
+    variants = timeline_variants(config, timelines)
+    mine = variants.get((notice.policy, notice.variant))
+    if mine is None:
+        if notice.variant is not None:
+            # Sending a regional notice to everybody would tell the wrong people: stop.
+            raise NotFoundError(
+                f"notice {notice.id} announces the variant '{notice.variant}' of "
+                f"{notice.policy}, which no committed file declares any more; restore its "
+                f"file (variant: {notice.variant}) or cancel the notice with 'policybook "
+                f"notices cancel {notice.id} --reason TEXT'")
+        mine = Variant(notice.policy, None, None, "")
+    return reach_of(mine, tuple(variants.values()))
 
 
 def add_recipients(config: Config, store: Store, notice: Notice, now: dt.datetime,

@@ -17,7 +17,7 @@ from urllib.parse import unquote
 
 from ..cache import DiskCache, cache_folder, digest, stats
 from ..config import Config, LateNotice
-from ..errors import StoreError
+from ..errors import PolicybookError, StoreError
 from ..notice import Notice
 from ..state import PolicyState, State
 from ..timeline import LatePolicy, Settings, notice_start
@@ -263,6 +263,27 @@ class OnRecord:
         return self._cached("notice-facts", lambda: notice_facts(self.config, self.store),
                             _facts_json, _facts_of)
 
+    def audience_groups(self) -> list[tuple[str, str, int]] | None:
+        """The active accounts counted by (country, locale), for the plan's audience
+        line; None when they cannot be counted (no database, or the source failed)."""
+        def read() -> list[tuple[str, str, int]] | None:
+            store = self.store
+            if store is None and not self.config.accounts_sql_query:
+                return None
+            from .accounts import audience_groups
+
+            try:
+                return audience_groups(self.config, store)
+            except PolicybookError as exc:
+                log.warning("accounts could not be counted: %s", exc.message)
+                return None
+
+        if self.config.accounts_sql_query:  # accounts counted in another database
+            return read()
+        groups: list[tuple[str, str, int]] | None = self._cached(
+            "audience-groups", read, lambda found: found, _groups_of)
+        return groups
+
     def _cached(self, kind: str, read: Callable[[], T], dump: Callable[[T], Any],
                 load: Callable[[Any], T]) -> T:
         stamp = database_stamp(self.config.db_url)
@@ -345,3 +366,16 @@ def _facts_of(data: Any) -> Facts:
             fact[k] = _moment(fact[k])
         notices[(str(policy), variant, dt.date.fromisoformat(effective))] = fact
     return accounts, notices
+
+
+def _groups_of(data: Any) -> list[tuple[str, str, int]] | None:
+    """Raises TypeError on anything but a list of [country, locale, count]."""
+    if data is None:
+        return None
+    out = []
+    for country, locale, count in data:
+        if not isinstance(country, str) or not isinstance(locale, str) \
+                or not isinstance(count, int):
+            raise TypeError("not an audience group")
+        out.append((country, locale, count))
+    return out

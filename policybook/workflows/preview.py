@@ -58,6 +58,7 @@ class DraftNotice:
     due_at: dt.datetime
     effective_at: dt.datetime
     id: int = 0
+    variant: str | None = None  # the regional variant (None: the general text)
 
 
 @dataclass(frozen=True)
@@ -119,7 +120,7 @@ def notice_facts(config: Config, ref: str, now: dt.datetime, store: Store | None
         policy=spec.policy, effective=spec.effective, version=spec.version, title=spec.title,
         summary=spec.summary, reasons=tuple(PlainReason(r.text, r.section) for r in spec.reasons),
         upcoming_url=spec.upcoming_url, changes_url=spec.changes_url, due_at=spec.due_at,
-        effective_at=spec.effective_at), False)
+        effective_at=spec.effective_at, variant=spec.variant), False)
 
 
 @dataclass(frozen=True)

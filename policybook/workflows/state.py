@@ -80,6 +80,24 @@ def _after(v: Version, commit: Commit) -> tuple[Commit, ...]:
     return tuple(c for c in v.commits if c.date > commit.date)
 
 
+def timeline_variants(config: Config,
+                      timelines: Mapping[tuple[str, str | None], tuple[Version, ...]]
+                      ) -> dict[tuple[str, str | None], Variant]:
+    """Each timeline's variant, as its newest version declares it (the file as it
+    stands): countries outside any region or code are left out (`check` says so). What
+    the state names each policy's variants by, and what a notice's audience is cut from."""
+    regions = config.region_map
+    policies = {p for p, _ in timelines}
+    out: dict[tuple[str, str | None], Variant] = {}
+    for (policy, variant), versions in timelines.items():
+        newest = versions[-1]
+        declared = read_declaration(newest.text)
+        found, _ = check_declaration(declared, newest.path, policy, regions, policies)
+        out[(policy, variant)] = found if found.id == variant else Variant(
+            policy, variant, found.countries, newest.path, found.line)
+    return out
+
+
 class StateBuilder:
     """Builds `State` values for any `now` from one history cache and the store."""
 
@@ -152,18 +170,7 @@ class StateBuilder:
 
     def _variants(self, timelines: Mapping[tuple[str, str | None], tuple[Version, ...]]
                   ) -> dict[tuple[str, str | None], Variant]:
-        """Each timeline's variant, as its newest version declares it (the file as it
-        stands): countries outside any region or code are left out (`check` says so)."""
-        regions = self.config.region_map
-        policies = {p for p, _ in timelines}
-        out: dict[tuple[str, str | None], Variant] = {}
-        for (policy, variant), versions in timelines.items():
-            newest = versions[-1]
-            declared = read_declaration(newest.text)
-            found, _ = check_declaration(declared, newest.path, policy, regions, policies)
-            out[(policy, variant)] = found if found.id == variant else Variant(
-                policy, variant, found.countries, newest.path, found.line)
-        return out
+        return timeline_variants(self.config, timelines)
 
     def assessments(self, state: PolicyState) -> Mapping[dt.date, Judgement]:
         """The full assessment of each version's change (of the texts in effect)."""

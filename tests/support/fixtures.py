@@ -85,14 +85,15 @@ def spec(policy: str = "privacy-policy", version: str = "a" * 40,
          reasons: tuple[NoticeReason, ...] = (
              NoticeReason("We now share usage data with an analytics provider", "sharing"),
              NoticeReason("You can ask us to delete your data", None)),
-         base_url: str = "https://policies.example.com") -> NoticeSpec:
+         base_url: str = "https://policies.example.com",
+         variant: str | None = None) -> NoticeSpec:
     effective = effective_at.date()
-    upcoming, changes = notice_links(base_url, policy, effective)
+    upcoming, changes = notice_links(base_url, policy, effective, variant)
     return NoticeSpec(policy=policy, effective=effective, version=version,
                       title="Example Privacy Policy",
                       summary="We now share usage data with our analytics provider.",
                       reasons=reasons, upcoming_url=upcoming, changes_url=changes,
-                      due_at=due_at, effective_at=effective_at)
+                      due_at=due_at, effective_at=effective_at, variant=variant)
 
 
 def add_notice(store: Store, **kwargs: object) -> Notice:
