@@ -222,6 +222,8 @@ class RuleSpec:
 # order and the first that explains it decides (structure first, then the narrow
 # editorial rules, then what the changed words carry). `materiality.py` and `rules.py`
 # try them in this order; tests/test_materiality_rulebook.py checks each rule's examples.
+# One reading comes before its place: a changed number next to a currency is a price,
+# judged by `fees` before `changed-number` (switch `fees` off and it is a changed number).
 RULEBOOK: tuple[RuleSpec, ...] = tuple(RuleSpec(rule, verdict) for rule, verdict in (
     # structure and form
     (Rule.FRONT_MATTER, EDITORIAL), (Rule.NUMBERING, EDITORIAL), (Rule.HEADING_LEVEL, EDITORIAL),

@@ -20,6 +20,7 @@ from .rules_words import (
     _is_number,
     _notice_channel,
     _numbers,
+    _priced,
     alnum,
     first_enabled,
     hunk_signals,
@@ -86,6 +87,11 @@ def _material_findings(h: Hunk, old: Sequence[str], new: Sequence[str],
                        note=f"{'/'.join(weak_d) or '—'} → {'/'.join(strong_i) or '—'}")
     if _numbers(d) != _numbers(i) and _statistics(h, old, new):
         yield Finding(Rule.FIGURES, EDITORIAL)
+    # A price changed is about fees, wherever it stands (a sentence, a table cell): the
+    # concept that fits the words, before the generic "a number changed".
+    priced = _priced(h, old, new) if _numbers(d) != _numbers(i) else ()
+    if priced:
+        yield Finding(Rule.FEES, MATERIAL, priced, note="a price changed")
     if _numbers(d) != _numbers(i):
         yield Finding(Rule.NUMBERS, MATERIAL, tuple(_numbers(d) + _numbers(i)))
     unit = _unit_changed(h, old, new)

@@ -94,7 +94,11 @@ _REF_ALONE = re.compile(r"^[A-Z](?:\.\d{1,3})+\.?$")
 _YEAR = re.compile(r"^(?:19|20)\d\d$")
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$|^\d{1,2}/\d{1,2}/\d{2,4}$")
 _DAY = re.compile(r"^(?:[1-9]|[12]\d|3[01])(?:st|nd|rd|th)?$")
-_CURRENCY = {"$", "€", "£", "¥", "usd", "eur", "gbp"}
+# Currency signs, codes and names: a number next to one is a price.
+_CURRENCY = {"$", "€", "£", "¥", "₹", "₩", "₽", "₺", "₫", "₪", "₱", "元", "円", "usd", "eur", "gbp",
+             "jpy", "cny", "rmb", "inr", "cad", "aud", "chf", "sek", "nok", "dkk", "brl", "mxn",
+             "krw", "dollar", "dollars", "euro", "euros", "cent", "cents", "pence", "yen",
+             "yuan", "rupee", "rupees", "francs"}
 _CONNECTORS = {"for", "of", "and", "&", "-", "the"}
 _SPELLING = [(re.compile(a), b) for a, b in (
     (r"([a-z])\1", r"\1"), (r"our\b", "or"), (r"is(e|ing|ed|ation)", r"iz\1"),
@@ -191,6 +195,17 @@ def _numbers(words: Sequence[str]) -> list[str]:
 
 _CHANNELS = {"e-mail", "email", "mail", "post", "website", "site", "app", "banner", "phone",
              "text", "sms", "letter", "notification", "message", "blog", "page"}
+
+
+def _priced(h: Hunk, old: Sequence[str], new: Sequence[str]) -> tuple[str, ...]:
+    """The changed numbers that stand next to a currency ("US$ 10" -> "US$ 12", "10
+    euros", "¥1,000"): prices. () when no changed number is one."""
+    found: list[str] = []
+    for words, start, end in ((old, h.old_start, h.old_end), (new, h.new_start, h.new_end)):
+        window = words[max(0, start - 2): end + 2]
+        if any(w.lower() in _CURRENCY for w in window):
+            found += _numbers(words[start:end])
+    return tuple(found)
 
 
 def _notice_channel(h: Hunk, old: Sequence[str], new: Sequence[str]) -> bool:
