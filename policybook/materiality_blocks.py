@@ -254,7 +254,7 @@ def _table_items(block: BlockChange, texts: Texts, context: Sequence[str]
             added = item.kind is ItemKind.ADDED
             text = item.redline.new if added else item.redline.old
             words = words_of(text)
-            moved = texts.old_has(words) if added else texts.new_has(words)
+            moved = texts.has_passage("old" if added else "new", words)
             if moved:
                 yield Finding(Rule.REORDERING, EDITORIAL), _item_line(block, item), \
                     f"row {quote(text, 12)} moved"

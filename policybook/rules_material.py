@@ -8,9 +8,9 @@ from collections.abc import Iterator, Sequence
 
 from . import lexicon
 from .lexicon import Concept
-from .redline import Hunk
+from .redline import Hunk, word_redline, words_of
 from .rulebook import EDITORIAL, MATERIAL, Finding, Rule
-from .rules_editorial import _date
+from .rules_editorial import _date, editorial_hunk
 from .rules_words import (
     _REF_LABEL,
     _SENTENCE_END,
@@ -237,11 +237,18 @@ def _whole_text_findings(words: Sequence[str], texts: Texts, added: bool,
     content = alnum(words)
     if not content:
         yield Finding(Rule.PUNCTUATION, EDITORIAL, note="no words")
-    moved = texts.old_has(words) if added else texts.new_has(words)
+    moved = texts.has_passage("old" if added else "new", words)
     if moved and len(content) >= 4:
         yield Finding(Rule.REORDERING, EDITORIAL)
     if all(_URL.match(w) for w in content):
         yield Finding(Rule.LINK_TARGET, EDITORIAL)
+    # A passage that reads almost like one on the other side was moved and edited (or, if
+    # removed, was a near-duplicate of one that stays): its edits are judged, not the
+    # whole passage as new text. An added passage modelled on one that stays is new.
+    near = texts.similar_passage("old" if added else "new", words) if len(content) >= 8 \
+        else None
+    if near is not None and not (added and texts.has_passage("new", near)):
+        yield _edited_passage(near, words, added, texts, lead)
     hunk = Hunk(0, 0 if added else len(words), 0, len(words) if added else 0,
                 () if added else tuple(words), tuple(words) if added else ())
     blank: list[str] = []
@@ -301,6 +308,29 @@ def _whole_text_findings(words: Sequence[str], texts: Texts, added: bool,
 
 
 _DATA_NOUNS = {"personal", "data", "information"}
+
+
+def _edited_passage(near: Sequence[str], words: Sequence[str], added: bool, texts: Texts,
+                    lead: Sequence[str]) -> Finding:
+    """The passage judged by its edits against the one it reads like: the first material
+    finding of its changed runs, else editorial (moved, or a duplicate dropped)."""
+    old_text, new_text = " ".join(near if added else words), " ".join(words if added else near)
+    old, new = words_of(old_text), words_of(new_text)
+    # Aligned regardless of case (a disclaimer set in capitals is the same words), judged
+    # on the words as written.
+    folded = word_redline(old_text.lower(), new_text.lower())
+    if len(words_of(folded.old)) != len(old) or len(words_of(folded.new)) != len(new):
+        folded = word_redline(old_text, new_text)
+    for run in folded.hunks():
+        h = Hunk(run.old_start, run.old_end, run.new_start, run.new_end,
+                 tuple(old[run.old_start:run.old_end]), tuple(new[run.new_start:run.new_end]))
+        found = editorial_hunk(h, old, new, texts) or material_hunk(
+            h, old, new, (), False, lead, texts.extra, texts.disabled)
+        if found.verdict is MATERIAL:
+            note = "; ".join(x for x in (found.note, "in a passage moved and edited") if x)
+            return Finding(found.rule, MATERIAL, found.terms, note)
+    return Finding(Rule.REORDERING, EDITORIAL,
+                   note="moved and edited, or a near-duplicate dropped; the edits are editorial")
 # Negations that make a condition or an exception, not a prohibition: "Unless otherwise
 # specified, terms have the meanings ..." rules nothing out.
 _CONDITIONS = {"only", "unless", "except", "excluding", "without"}

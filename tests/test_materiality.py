@@ -378,3 +378,29 @@ def test_rules_generalise_beyond_one_company() -> None:
         doc = DOC.replace("Acme Cloud", company).replace("Acme", company)
         a = judge(doc, doc.replace("We will notify you", "We may notify you"))
         assert rules(a) == ["material modal-weakening"], company
+
+
+def test_a_passage_moved_and_edited_is_judged_by_its_edits() -> None:
+    para = ("To the fullest extent the law allows, the club is not responsible for lost "
+            "property, damaged bicycles or missed trains of any kind.")
+    old = f"## Rules\n\nMembers keep the lockers tidy.\n\n## Liability\n\n{para}\n"
+    # Set in capitals and moved under another heading: the same words.
+    shouted = para.upper().replace("OF ANY KIND", "OF ANY SORT")
+    new = f"## Rules\n\nMembers keep the lockers tidy.\n\n{shouted}\n\n## Liability\n\nSee above.\n"
+    a = judge(old, new)
+    assert not a.material, rules(a)
+    # Moved and edited in what it says: judged by that edit.
+    flipped = para.replace("is not responsible", "is responsible")
+    new = f"## Rules\n\nMembers keep the lockers tidy.\n\n{flipped}\n\n## Liability\n\nSee above.\n"
+    assert "material negation-flip" in rules(judge(old, new))
+
+
+def test_a_near_duplicate_item_dropped_from_a_list_is_editorial() -> None:
+    item = "Leaving bags in the hallway overnight, or blocking the fire doors with any object"
+    old = f"## Not allowed\n\nWe do not allow:\n\n- {item}\n- Loud music\n- {item}.\n"
+    new = f"## Not allowed\n\nWe do not allow:\n\n- {item}\n- Loud music\n"
+    assert not judge(old, new).material, rules(judge(old, new))
+    # A different item dropped is not a duplicate.
+    other = "Leaving food in the kitchen overnight, or cooking after the quiet hours begin"
+    old = f"## Not allowed\n\nWe do not allow:\n\n- {item}\n- Loud music\n- {other}\n"
+    assert judge(old, new).material
