@@ -92,7 +92,7 @@ MONTHS = frozenset({
 REFERENCE_WORDS = frozenset({
     "section", "sections", "article", "articles", "clause", "clauses", "paragraph",
     "paragraphs", "subsection", "part", "schedule", "exhibit", "appendix", "annex", "§",
-    "see",
+    "see", "note", "notes", "footnote", "footnotes", "endnote", "endnotes",
 })
 # Words that name a document ("the Terms", "our Privacy Policy"): on their own they
 # refer to a text, they do not say what it obliges anyone to do.
