@@ -74,7 +74,11 @@ def _material_findings(h: Hunk, old: Sequence[str], new: Sequence[str],
     # will/must -> may weakens a duty; may -> must creates one. A modal merely inserted
     # with other words ("you can opt out") is judged by those words below.
     modal_only = len(alnum(list(d) + list(i))) <= 2
-    weaker = (strong_d and (weak_i or not strong_i)) or (weak_i and modal_only and not weak_d)
+    # "you will have the right" -> "you have the right": the future tense moved to the
+    # present (a law in force, a feature launched); no promise is weaker.
+    tense = [w.lower() for w in alnum(d)] == ["will"] and not alnum(i)
+    weaker = not tense and ((strong_d and (weak_i or not strong_i))
+                            or (weak_i and modal_only and not weak_d))
     stronger = (weak_d and (strong_i or not weak_i)) or (strong_i and modal_only
                                                           and not strong_d)
     if weaker and _passed_schedule(d, i):
@@ -308,6 +312,7 @@ def _whole_text_findings(words: Sequence[str], texts: Texts, added: bool,
 
 
 _DATA_NOUNS = {"personal", "data", "information"}
+
 
 
 def _edited_passage(near: Sequence[str], words: Sequence[str], added: bool, texts: Texts,

@@ -253,6 +253,10 @@ def _numbers(words: Sequence[str]) -> list[str]:
         if not (any(c.isalnum() for c in w) and _is_number(w)) or \
                 w.lower() in ("first", "second", "third"):
             continue
+        # "once" is a frequency in "once a year", a conjunction in "once the law applies".
+        if w.lower() in ("once", "twice") and (k + 1 >= len(words) or words[k + 1].lower()
+                                               not in ("a", "an", "per", "every", "each")):
+            continue
         if k and (words[k - 1] == "§" or words[k - 1].lower() in lexicon.REFERENCE_WORDS
                   or words[k - 1].lower() in ("art", "no", "nr")):
             continue
