@@ -9,7 +9,8 @@ that fits it: material edits (a negation removed, a period or a price changed, a
 or governing law swapped, a recipient added, a promise weakened, a right removed, a data
 category added) and editorial edits (a typo fixed, contact details changed, a link
 target changed, a raw HTML wrapper, a wordy phrase shortened, a name renamed throughout,
-a "Last updated" date changed, a heading's punctuation, a contraction). The edits are
+a "Last updated" date changed, a heading's punctuation, a contraction, a phone number
+written in groups changed, the future tense moved to the present). The edits are
 written here, generically: no corpus sentence is quoted. Prints `name: value unit` lines;
 goals: caught >= 98 % of material edits, <= 5 % of editorial edits called material.
 """
@@ -136,6 +137,10 @@ EDITORIAL: dict[str, Edit] = {
     "last-updated": _dated,
     "heading-punctuation": _sub(r"^(#{2,4} [^\n]*[A-Za-z])$", r"\1:", re.MULTILINE),
     "contraction": _sub(r"\b(do|does|are|is) not\b", lambda m: m.group(1) + "n't"),
+    "contact-phone": _append("Call us on +1 555 010 2000 with questions.",
+                             "Call us on +1 555 010 3000 with questions."),
+    "tense-to-present": _sub(r"\b(you|we) will (have|receive|get|need)\b", r"\1 \2",
+                             re.IGNORECASE),
 }
 
 

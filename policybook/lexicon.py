@@ -92,7 +92,7 @@ MONTHS = frozenset({
 REFERENCE_WORDS = frozenset({
     "section", "sections", "article", "articles", "clause", "clauses", "paragraph",
     "paragraphs", "subsection", "part", "schedule", "exhibit", "appendix", "annex", "§",
-    "see",
+    "see", "note", "notes", "footnote", "footnotes", "endnote", "endnotes",
 })
 # Words that name a document ("the Terms", "our Privacy Policy"): on their own they
 # refer to a text, they do not say what it obliges anyone to do.
@@ -138,10 +138,23 @@ def _patterns(extra: Extra) -> dict[Concept, re.Pattern[str]]:
             for c, p in _CONCEPTS.items()}
 
 
+def _load_idioms() -> re.Pattern[str]:
+    """Set phrases whose terms are no concept (`[idioms]` of `data/vocabulary.toml`)."""
+    raw = tomllib.loads(resources.files(__package__).joinpath("data/vocabulary.toml")
+                        .read_text("utf-8"))
+    phrases = sorted((re.escape(p.lower()) for p in raw["idioms"]["phrases"]), key=len,
+                     reverse=True)
+    return re.compile(r"(?<![\w-])(?:" + "|".join(phrases) + r")(?![\w-])")
+
+
+_IDIOMS = _load_idioms()
+
+
 def concepts(words: Iterable[str], extra: Extra = ()) -> dict[Concept, tuple[str, ...]]:
     """Concepts whose terms occur in `words`, with the terms found, in Concept order;
-    `extra` adds terms per concept (the `[materiality.terms]` of policybook.toml)."""
-    text = _text(words)
+    `extra` adds terms per concept (the `[materiality.terms]` of policybook.toml). Set
+    phrases ("all rights reserved") are read as no concept."""
+    text = _IDIOMS.sub(" ", _text(words))
     found: dict[Concept, tuple[str, ...]] = {}
     for concept, pattern in (_patterns(extra) if extra else _CONCEPTS).items():
         hits = tuple(dict.fromkeys(m.group(0) for m in pattern.finditer(text)))

@@ -44,6 +44,7 @@ from .document import ChangeVerdict, Document, Override
 from .materiality_blocks import judge_block, quote
 from .redline import words_of
 from .rulebook import CONCEPTS, Settings
+from .rulebook import plain as plain_wording
 from .rules import (
     EDITORIAL,
     EXPLANATIONS,
@@ -85,17 +86,18 @@ class Reason:
 
     @property
     def plain(self) -> str:
-        """The reason in plain language for public pages and e-mails: no rule id, no line
-        number; what changed, where, and the words."""
-        text = self.explanation[:1].upper() + self.explanation[1:]
-        if self.where and self.where != "front matter":
-            text += f" (in “{self.where}”)"
+        """The reason in plain language, the one wording of e-mails, notices, the site and
+        the pull-request comment: what changed (`rulebook.PLAIN`), where, and the words as
+        written; no rule id, no line number."""
+        what = plain_wording(self.rule)
+        where = "" if self.where == "front matter" else self.where.strip() or "the introduction"
+        text = (f"{where}: " if where else "") + what[:1].upper() + what[1:]
         if self.old_words and self.new_words:
-            return f"{text}: “{self.old_words}” became “{self.new_words}”"
+            return f"{text}: “{self.old_words}” became “{self.new_words}”."
         if self.new_words:
-            return f"{text}: added “{self.new_words}”"
+            return f"{text}: added “{self.new_words}”."
         if self.old_words:
-            return f"{text}: removed “{self.old_words}”"
+            return f"{text}: removed “{self.old_words}”."
         return f"{text}."
 
     def __str__(self) -> str:

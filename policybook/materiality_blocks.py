@@ -10,7 +10,7 @@ from collections.abc import Iterator, Sequence
 from .diff import BlockChange, BlockChangeKind, Change, ItemChange, ItemKind, Style, clean
 from .document import Block, BlockKind
 from .lexicon import summary_label
-from .redline import Hunk, Redline, words_of
+from .redline import Hunk, Redline, tokens, words_of
 from .rules import (
     EDITORIAL,
     MATERIAL,
@@ -42,29 +42,29 @@ def quote(text: str | None, limit: int = 40) -> str:
     return f"“{short}”"
 
 
-def _join(words: Sequence[str]) -> str:
-    text = " ".join(words)
-    for mark in (",", ".", ";", ":", "!", "?", ")", "”", "’"):
-        text = text.replace(f" {mark}", mark)
-    for mark in ("(", "“"):
-        text = text.replace(f"{mark} ", mark)
-    return text
+def _source(tokens: Sequence[str], lo: int, hi: int) -> str:
+    """Tokens lo..hi as the source wrote them ("US$ 10", "5%", "30 days' notice", CJK
+    without spaces): the tokens keep their own whitespace, which is only folded into
+    single spaces (a line break inside a paragraph reads as a space)."""
+    return " ".join("".join(tokens[lo:hi]).split())
 
 
-def _snippet(words: Sequence[str], start: int, end: int, context: int = 4) -> str:
-    lo, hi = max(0, start - context), min(len(words), end + context)
-    text = _join(words[lo:hi])
-    return ("…" if lo > 0 else "") + text + ("…" if hi < len(words) else "")
+def _snippet(tokens: Sequence[str], start: int, end: int, context: int = 4) -> str:
+    lo, hi = max(0, start - context), min(len(tokens), end + context)
+    text = _source(tokens, lo, hi)
+    return ("…" if lo > 0 else "") + text + ("…" if hi < len(tokens) else "")
 
 
-def _in_sentence(words: Sequence[str], start: int, end: int, context: int = 15) -> str:
-    """The sentence around words[start:end], clipped to `context` words on each side."""
+def _in_sentence(tokens: Sequence[str], words: Sequence[str], start: int, end: int,
+                 context: int = 15) -> str:
+    """The sentence around words[start:end], clipped to `context` words on each side, as
+    the source wrote it."""
     begin = start
     while begin > 0 and words[begin - 1] not in (".", "!", "?", ";"):
         begin -= 1
     stop = begin + len(_sentence(words, start, end))
     lo, hi = max(begin, start - context), min(stop, end + context)
-    return ("…" if lo > begin else "") + _join(words[lo:hi]) + ("…" if hi < stop else "")
+    return ("…" if lo > begin else "") + _source(tokens, lo, hi) + ("…" if hi < stop else "")
 
 
 Judged = tuple[Finding, int, str]
@@ -138,7 +138,9 @@ def _link_words(block: BlockChange) -> tuple[str, str]:
 def _hunks(redline: Redline, texts: Texts, context: Sequence[str], line: int,
            table: bool = False, lead: Sequence[str] = (),
            links: tuple[str, str] = ("", "")) -> Iterator[Judged]:
-    old, new = words_of(redline.old), words_of(redline.new)
+    # The tokens keep their whitespace: quotes are cut from them, as written.
+    old_tokens, new_tokens = tokens(redline.old), tokens(redline.new)
+    old, new = [t.rstrip() for t in old_tokens], [t.rstrip() for t in new_tokens]
     for hunk in _merge_names(redline.hunks(), old, new):
         finding = editorial_hunk(hunk, old, new, texts, links, table) or \
             material_hunk(hunk, old, new, context, table, lead, texts.extra,
@@ -146,12 +148,12 @@ def _hunks(redline: Redline, texts: Texts, context: Sequence[str], line: int,
         if finding.rule is Rule.RENAME:
             words = finding.note
         else:
-            words = (f"“{_snippet(old, hunk.old_start, hunk.old_end)}” → "
-                     f"“{_snippet(new, hunk.new_start, hunk.new_end)}”")
+            words = (f"“{_snippet(old_tokens, hunk.old_start, hunk.old_end)}” → "
+                     f"“{_snippet(new_tokens, hunk.new_start, hunk.new_end)}”")
         if finding.verdict is MATERIAL:
             # Show the sentence for material findings: the lawyer reads it there.
-            words = (f"“{_in_sentence(old, hunk.old_start, hunk.old_end)}” → "
-                     f"“{_in_sentence(new, hunk.new_start, hunk.new_end)}”")
+            words = (f"“{_in_sentence(old_tokens, old, hunk.old_start, hunk.old_end)}” → "
+                     f"“{_in_sentence(new_tokens, new, hunk.new_start, hunk.new_end)}”")
         yield finding, line, words
 
 
@@ -252,7 +254,7 @@ def _table_items(block: BlockChange, texts: Texts, context: Sequence[str]
             added = item.kind is ItemKind.ADDED
             text = item.redline.new if added else item.redline.old
             words = words_of(text)
-            moved = texts.old_has(words) if added else texts.new_has(words)
+            moved = texts.has_passage("old" if added else "new", words)
             if moved:
                 yield Finding(Rule.REORDERING, EDITORIAL), _item_line(block, item), \
                     f"row {quote(text, 12)} moved"

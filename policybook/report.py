@@ -236,8 +236,12 @@ def _md_block(block: BlockChange) -> list[str]:
 
 
 def _md_reason(r: Reason) -> str:
+    """A material reason reads as customers will read it (`Reason.plain`), then the rule
+    and line for the editor; an editorial one as the rule, the place and the words."""
     place = f"*{_md(r.where)}*" + (f", line {r.line}" if r.line else "")
     note = f" ({_md(r.note)})" if r.note else ""
+    if r.material:
+        return f"- {_md(r.plain)} — `{r.rule}`{note}" + (f", line {r.line}" if r.line else "")
     words = f": {_md(r.words)}" if r.words else ""
     return f"- **{r.rule}**{note} — {place}{words}"
 

@@ -133,6 +133,44 @@ EXPLANATIONS: dict[Rule, str] = {
 }
 
 
+# What a material rule found, in the words a customer reads: the one wording that the
+# e-mails, the notice records, the site's pages and the pull-request comment show (through
+# `materiality.Reason.plain`), with the section and the words quoted. An editorial rule
+# is never announced to customers; it reads as its explanation.
+PLAIN: dict[Rule, str] = {
+    Rule.NEGATION: "we changed what is and is not allowed",
+    Rule.NARROWED_LIST: "we no longer rule out some things we ruled out before",
+    Rule.WIDENED_LIST: "we now rule out more than before",
+    Rule.MODAL_WEAKENING: "a commitment we made is weaker or was removed",
+    Rule.MODAL_STRENGTHENING: "we added a duty or made one stronger",
+    Rule.NUMBERS: "an amount, a period or another number changed",
+    Rule.PLACES: "we changed where something applies or where data goes",
+    Rule.LIST_SCOPE: "we changed what a sentence covers",
+    Rule.REORDERED_MEANING: "we changed what goes with what",
+    Rule.DATA: "we changed which personal data is concerned",
+    Rule.PURPOSES: "we changed what data is used for",
+    Rule.RECIPIENTS: "we changed who receives or can access data",
+    Rule.LOCATIONS: "we changed where data is processed or transferred",
+    Rule.RETENTION: "we changed how long data is kept or when it is deleted",
+    Rule.RIGHTS: "we changed your rights or how to exercise them",
+    Rule.FEES: "we changed fees, charges or payment",
+    Rule.LIABILITY: "we changed liability, warranties or indemnities",
+    Rule.DISPUTES: "we changed how disputes are resolved",
+    Rule.GOVERNING_LAW: "we changed the governing law or jurisdiction",
+    Rule.TERMINATION: "we changed termination, suspension or removal",
+    Rule.NOTICE: "we changed how you are told of changes",
+    Rule.LEGAL_TERMS: "we changed duties, licences or other legal terms",
+    Rule.TABLE_ENTRY: "we added, removed or changed an entry of a table",
+    Rule.DUTIES: "we changed the wording of a duty, a permission or a right",
+    Rule.OVERRIDE: "our legal team marked this change as important",
+}
+
+
+def plain(rule: Rule) -> str:
+    """The customer's wording of a rule (its explanation for an editorial rule)."""
+    return PLAIN.get(rule) or EXPLANATIONS[rule]
+
+
 PROFILES = {
     "summaries": "a paragraph labelled as a summary (\"Short version:\", \"In short:\") "
                  "restates the binding text: its changes are editorial",
@@ -217,11 +255,17 @@ class RuleSpec:
     def explanation(self) -> str:
         return EXPLANATIONS[self.rule]
 
+    @property
+    def plain(self) -> str:
+        return plain(self.rule)
+
 
 # THE PRECEDENCE, stated once: for each changed run of words the rules are tried in this
 # order and the first that explains it decides (structure first, then the narrow
 # editorial rules, then what the changed words carry). `materiality.py` and `rules.py`
 # try them in this order; tests/test_materiality_rulebook.py checks each rule's examples.
+# One reading comes before its place: a changed number next to a currency is a price,
+# judged by `fees` before `changed-number` (switch `fees` off and it is a changed number).
 RULEBOOK: tuple[RuleSpec, ...] = tuple(RuleSpec(rule, verdict) for rule, verdict in (
     # structure and form
     (Rule.FRONT_MATTER, EDITORIAL), (Rule.NUMBERING, EDITORIAL), (Rule.HEADING_LEVEL, EDITORIAL),

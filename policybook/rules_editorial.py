@@ -165,7 +165,9 @@ def _rename(h: Hunk, old: Sequence[str], new: Sequence[str], texts: Texts) -> st
     # plan" -> "Business Cloud subscription", "User Account" -> "Personal Account"; not
     # "GitHub employees" -> "GitHub personnel", nor "User Data" -> "personal data".
     shared = {w.lower() for w in alnum(old_name)} & {w.lower() for w in alnum(new_name)}
-    fresh = [w for w in alnum(new_name) if w not in old_name and _capitalised(w)]
+    # A version number counts as a name's word ("Acme Mail 2" -> "Acme Mail 3").
+    fresh = [w for w in alnum(new_name) if w not in old_name and (
+        _capitalised(w) or (_VERSION.fullmatch(w) and len(alnum(new_name)) > 1))]
     if not fresh or not any(_capitalised(w) for w in old_name):
         return None
     # A name replaced by a wholly different one ("Twitter" -> "X") must be replaced the
@@ -193,6 +195,14 @@ def _rename(h: Hunk, old: Sequence[str], new: Sequence[str], texts: Texts) -> st
     # (and, for a wholly new name, no concept at all), unless the same substitution runs
     # through the whole document (a defined term or a product renamed, three times or
     # more).
+    # The same name with another version ("Acme Mail 2" -> "Acme Mail 3") names the same
+    # product or party: no other receives anything.
+    versions = [(a, b) for a, b in zip(alnum(old_name), alnum(new_name), strict=False)
+                if a != b]
+    if len(alnum(old_name)) == len(alnum(new_name)) and versions and \
+            all(_VERSION.fullmatch(a) and _VERSION.fullmatch(b) for a, b in versions) and \
+            not texts.new_has_name(old_name):
+        return f"{' '.join(old_name)} → {' '.join(new_name)}"
     near = list(old[max(0, lo - 6): hi + 6]) + \
         list(new[max(0, h.new_start - 6): h.new_end + 6])
     found = set(lexicon.concepts(near)) - {Concept.LEGAL_TERMS}
@@ -202,6 +212,9 @@ def _rename(h: Hunk, old: Sequence[str], new: Sequence[str], texts: Texts) -> st
     if texts.new_has_name(old_name):
         return None  # not consistent: the old name is still in use
     return f"{' '.join(old_name)} → {' '.join(new_name)}"
+
+
+_VERSION = re.compile(r"v?\d{1,4}(?:\.\d{1,3}){0,2}|[IVX]{1,4}")
 
 
 def _moved_text(h: Hunk, texts: Texts) -> bool:

@@ -8,9 +8,9 @@ from collections.abc import Iterator, Sequence
 
 from . import lexicon
 from .lexicon import Concept
-from .redline import Hunk
+from .redline import Hunk, word_redline, words_of
 from .rulebook import EDITORIAL, MATERIAL, Finding, Rule
-from .rules_editorial import _date
+from .rules_editorial import _date, editorial_hunk
 from .rules_words import (
     _REF_LABEL,
     _SENTENCE_END,
@@ -20,6 +20,7 @@ from .rules_words import (
     _is_number,
     _notice_channel,
     _numbers,
+    _priced,
     alnum,
     first_enabled,
     hunk_signals,
@@ -73,7 +74,11 @@ def _material_findings(h: Hunk, old: Sequence[str], new: Sequence[str],
     # will/must -> may weakens a duty; may -> must creates one. A modal merely inserted
     # with other words ("you can opt out") is judged by those words below.
     modal_only = len(alnum(list(d) + list(i))) <= 2
-    weaker = (strong_d and (weak_i or not strong_i)) or (weak_i and modal_only and not weak_d)
+    # "you will have the right" -> "you have the right": the future tense moved to the
+    # present (a law in force, a feature launched); no promise is weaker.
+    tense = [w.lower() for w in alnum(d)] == ["will"] and not alnum(i)
+    weaker = not tense and ((strong_d and (weak_i or not strong_i))
+                            or (weak_i and modal_only and not weak_d))
     stronger = (weak_d and (strong_i or not weak_i)) or (strong_i and modal_only
                                                           and not strong_d)
     if weaker and _passed_schedule(d, i):
@@ -86,6 +91,11 @@ def _material_findings(h: Hunk, old: Sequence[str], new: Sequence[str],
                        note=f"{'/'.join(weak_d) or '—'} → {'/'.join(strong_i) or '—'}")
     if _numbers(d) != _numbers(i) and _statistics(h, old, new):
         yield Finding(Rule.FIGURES, EDITORIAL)
+    # A price changed is about fees, wherever it stands (a sentence, a table cell): the
+    # concept that fits the words, before the generic "a number changed".
+    priced = _priced(h, old, new) if _numbers(d) != _numbers(i) else ()
+    if priced:
+        yield Finding(Rule.FEES, MATERIAL, priced, note="a price changed")
     if _numbers(d) != _numbers(i):
         yield Finding(Rule.NUMBERS, MATERIAL, tuple(_numbers(d) + _numbers(i)))
     unit = _unit_changed(h, old, new)
@@ -231,11 +241,18 @@ def _whole_text_findings(words: Sequence[str], texts: Texts, added: bool,
     content = alnum(words)
     if not content:
         yield Finding(Rule.PUNCTUATION, EDITORIAL, note="no words")
-    moved = texts.old_has(words) if added else texts.new_has(words)
+    moved = texts.has_passage("old" if added else "new", words)
     if moved and len(content) >= 4:
         yield Finding(Rule.REORDERING, EDITORIAL)
     if all(_URL.match(w) for w in content):
         yield Finding(Rule.LINK_TARGET, EDITORIAL)
+    # A passage that reads almost like one on the other side was moved and edited (or, if
+    # removed, was a near-duplicate of one that stays): its edits are judged, not the
+    # whole passage as new text. An added passage modelled on one that stays is new.
+    near = texts.similar_passage("old" if added else "new", words) if len(content) >= 8 \
+        else None
+    if near is not None and not (added and texts.has_passage("new", near)):
+        yield _edited_passage(near, words, added, texts, lead)
     hunk = Hunk(0, 0 if added else len(words), 0, len(words) if added else 0,
                 () if added else tuple(words), tuple(words) if added else ())
     blank: list[str] = []
@@ -295,6 +312,30 @@ def _whole_text_findings(words: Sequence[str], texts: Texts, added: bool,
 
 
 _DATA_NOUNS = {"personal", "data", "information"}
+
+
+
+def _edited_passage(near: Sequence[str], words: Sequence[str], added: bool, texts: Texts,
+                    lead: Sequence[str]) -> Finding:
+    """The passage judged by its edits against the one it reads like: the first material
+    finding of its changed runs, else editorial (moved, or a duplicate dropped)."""
+    old_text, new_text = " ".join(near if added else words), " ".join(words if added else near)
+    old, new = words_of(old_text), words_of(new_text)
+    # Aligned regardless of case (a disclaimer set in capitals is the same words), judged
+    # on the words as written.
+    folded = word_redline(old_text.lower(), new_text.lower())
+    if len(words_of(folded.old)) != len(old) or len(words_of(folded.new)) != len(new):
+        folded = word_redline(old_text, new_text)
+    for run in folded.hunks():
+        h = Hunk(run.old_start, run.old_end, run.new_start, run.new_end,
+                 tuple(old[run.old_start:run.old_end]), tuple(new[run.new_start:run.new_end]))
+        found = editorial_hunk(h, old, new, texts) or material_hunk(
+            h, old, new, (), False, lead, texts.extra, texts.disabled)
+        if found.verdict is MATERIAL:
+            note = "; ".join(x for x in (found.note, "in a passage moved and edited") if x)
+            return Finding(found.rule, MATERIAL, found.terms, note)
+    return Finding(Rule.REORDERING, EDITORIAL,
+                   note="moved and edited, or a near-duplicate dropped; the edits are editorial")
 # Negations that make a condition or an exception, not a prohibition: "Unless otherwise
 # specified, terms have the meanings ..." rules nothing out.
 _CONDITIONS = {"only", "unless", "except", "excluding", "without"}

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
+from difflib import SequenceMatcher
 from typing import overload
 
 from . import lexicon
@@ -37,6 +38,8 @@ class Texts:
         self._headings = headings
         self._heading_set: frozenset[str] | None = None
         self._squashed: list[str] | None = None  # headings without spaces, longest first
+        self._positions: dict[str, list[int]] = {}  # where each side's words are
+        self._exact: dict[str, list[str]] = {}
 
     def _get(self, side: str) -> str:
         """The side's words in lower case (or, for `side + "="`, as written)."""
@@ -82,6 +85,69 @@ class Texts:
     def new_has(self, words: Sequence[str]) -> bool:
         return f" {' '.join(words).lower()} " in self._get("new")
 
+    def _plain(self, side: str) -> str:
+        """The side's words, lower case, without punctuation."""
+        key = side + "~"
+        if key not in self._text:
+            self._text[key] = f" {' '.join(_plain_words(self._get(side).split()))} "
+        return self._text[key]
+
+    def has_passage(self, side: str, words: Sequence[str]) -> bool:
+        """Does the side hold this passage, read as words (case, quotes and punctuation
+        aside: "“As-is”" is "AS-IS")? A passage removed here that the new text
+        holds elsewhere moved, or was a duplicate; a passage added that the old text held
+        moved here."""
+        plain = _plain_words(w.lower() for w in words)
+        return bool(plain) and f" {' '.join(plain)} " in self._plain(side)
+
+    def similar_passage(self, side: str, words: Sequence[str]) -> list[str] | None:
+        """The passage of the side that reads almost like `words` (nine words in ten the
+        same, in order), as written: where a passage that looks removed or added was moved
+        and edited, or a near-duplicate of it stays. Found by its first or last five
+        words; None when there is none."""
+        plain = _plain_words(w.lower() for w in words)
+        if not 8 <= len(plain) <= _LONGEST_PASSAGE:
+            return None
+        text = self._plain(side)
+        if side + "#" not in self._positions:
+            exact = self._get(side + "=").split()
+            self._positions[side + "#"] = [k for k, w in enumerate(exact) if _ALNUM.search(w)]
+            self._exact[side] = exact
+        positions, exact = self._positions[side + "#"], self._exact[side]
+        n = len(plain)
+        for anchor, offset in ((plain[:5], 0), (plain[-5:], n - 5)):
+            at = text.find(f" {' '.join(anchor)} ")
+            if at < 0:
+                continue
+            start = max(0, text.count(" ", 0, at) - offset)
+            stop = min(len(positions), start + n + max(3, n // 10))
+            window = _plain_words(w.lower() for w in exact[positions[start]:
+                                                           positions[stop - 1] + 1])
+            matcher = SequenceMatcher(None, plain, window, autojunk=False)
+            if matcher.ratio() < 0.9 * 2 * n / (n + len(window)):
+                continue
+            blocks = [b for b in matcher.get_matching_blocks() if b.size]
+            # As many words before the first match and after the last as the passage has
+            # there unmatched: an edit at either end belongs to the passage.
+            first = max(0, blocks[0].b - blocks[0].a)
+            last = min(len(window), blocks[-1].b + blocks[-1].size
+                       + n - blocks[-1].a - blocks[-1].size)
+            return exact[positions[start + first]: positions[start + last - 1] + 1]
+        return None
+
+
+# A passage longer than this is a new section, not an edited paragraph: aligning it word
+# by word would cost more than it tells.
+_LONGEST_PASSAGE = 400
+_ALNUM = re.compile(r"[^\W_]")
+_PUNCTUATION = re.compile(r"\W")
+
+
+def _plain_words(words: Iterable[str]) -> list[str]:
+    """The words without punctuation ("“as-is”" -> "asis"); one for each token that has a
+    letter or a digit, so that positions in this list and in the tokens correspond."""
+    return [_PUNCTUATION.sub("", w) for w in words if _ALNUM.search(w)]
+
 
 # ---------------------------------------------------------------- word classes
 
@@ -94,7 +160,11 @@ _REF_ALONE = re.compile(r"^[A-Z](?:\.\d{1,3})+\.?$")
 _YEAR = re.compile(r"^(?:19|20)\d\d$")
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$|^\d{1,2}/\d{1,2}/\d{2,4}$")
 _DAY = re.compile(r"^(?:[1-9]|[12]\d|3[01])(?:st|nd|rd|th)?$")
-_CURRENCY = {"$", "€", "£", "¥", "usd", "eur", "gbp"}
+# Currency signs, codes and names: a number next to one is a price.
+_CURRENCY = {"$", "€", "£", "¥", "₹", "₩", "₽", "₺", "₫", "₪", "₱", "元", "円", "usd", "eur", "gbp",
+             "jpy", "cny", "rmb", "inr", "cad", "aud", "chf", "sek", "nok", "dkk", "brl", "mxn",
+             "krw", "dollar", "dollars", "euro", "euros", "cent", "cents", "pence", "yen",
+             "yuan", "rupee", "rupees", "francs"}
 _CONNECTORS = {"for", "of", "and", "&", "-", "the"}
 _SPELLING = [(re.compile(a), b) for a, b in (
     (r"([a-z])\1", r"\1"), (r"our\b", "or"), (r"is(e|ing|ed|ation)", r"iz\1"),
@@ -183,6 +253,10 @@ def _numbers(words: Sequence[str]) -> list[str]:
         if not (any(c.isalnum() for c in w) and _is_number(w)) or \
                 w.lower() in ("first", "second", "third"):
             continue
+        # "once" is a frequency in "once a year", a conjunction in "once the law applies".
+        if w.lower() in ("once", "twice") and (k + 1 >= len(words) or words[k + 1].lower()
+                                               not in ("a", "an", "per", "every", "each")):
+            continue
         if k and (words[k - 1] == "§" or words[k - 1].lower() in lexicon.REFERENCE_WORDS
                   or words[k - 1].lower() in ("art", "no", "nr")):
             continue
@@ -191,6 +265,17 @@ def _numbers(words: Sequence[str]) -> list[str]:
 
 _CHANNELS = {"e-mail", "email", "mail", "post", "website", "site", "app", "banner", "phone",
              "text", "sms", "letter", "notification", "message", "blog", "page"}
+
+
+def _priced(h: Hunk, old: Sequence[str], new: Sequence[str]) -> tuple[str, ...]:
+    """The changed numbers that stand next to a currency ("US$ 10" -> "US$ 12", "10
+    euros", "¥1,000"): prices. () when no changed number is one."""
+    found: list[str] = []
+    for words, start, end in ((old, h.old_start, h.old_end), (new, h.new_start, h.new_end)):
+        window = words[max(0, start - 2): end + 2]
+        if any(w.lower() in _CURRENCY for w in window):
+            found += _numbers(words[start:end])
+    return tuple(found)
 
 
 def _notice_channel(h: Hunk, old: Sequence[str], new: Sequence[str]) -> bool:

@@ -196,7 +196,31 @@ def contact_only(changed: Sequence[str], vocab: Vocabulary | None = None,
 def _has_contact(words: Sequence[str], vocab: Vocabulary) -> bool:
     if any(_contact_word(w, vocab) == "strong" for w in words):
         return True
-    return re.search(r"\bat\b.*\bdot\b", " ".join(w.lower() for w in words)) is not None
+    text = " ".join(w.lower() for w in words)
+    return re.search(r"\bat\b.*\bdot\b", text) is not None or _grouped_phone(words)
+
+
+_PHONE_WORDS = frozenset({"call", "phone", "telephone", "tel", "fax", "mobile", "hotline",
+                          "toll-free", "number", "dial", "text", "sms", "whatsapp"})
+
+
+def _grouped_phone(words: Sequence[str]) -> bool:
+    """A phone number written in groups ("+1 555 010 2000", "(020) 7946 0000"): three or
+    more groups of digits, seven digits or more, after a "+" or a word of the telephone
+    ("call", "phone", "tel"). Years or amounts in a row have neither."""
+    run: list[str] = []
+    for k, w in enumerate([*words, ""]):
+        if re.fullmatch(r"\(?\d{1,5}\)?", w) or (run and w in ("-", ".")):
+            run.append(w)
+            continue
+        groups = [g for g in run if any(c.isdigit() for c in g)]
+        if len(groups) >= 3 and sum(c.isdigit() for g in groups for c in g) >= 7:
+            start = k - len(run)
+            before = [x.lower() for x in words[max(0, start - 4): start]]
+            if before[-1:] == ["+"] or set(before) & _PHONE_WORDS:
+                return True
+        run = []
+    return False
 
 
 _CONTACT_VERBS = re.compile(r"\b(?:contact|contacting|reach|reached|call|write|e-?mail|"

@@ -266,10 +266,37 @@ def test_a_new_table_row_is_a_material_item() -> None:
     assert a.reasons[0].line == 6  # the row's own line
 
 
-def test_a_changed_price_in_a_table_cell_is_material_not_numbering() -> None:
-    old = "## Fees\n\n| Plan | Price |\n| --- | --- |\n| Starter | US$ 10 |\n| A | 2 |\n"
+def test_a_changed_price_in_a_table_cell_is_about_fees_not_numbering() -> None:
+    old = "## Plans\n\n| Plan | Price |\n| --- | --- |\n| Starter | US$ 10 |\n| A | 2 |\n"
     a = judge(old, old.replace("US$ 10", "US$ 12"))
-    assert rules(a) == ["material changed-number"]
+    assert rules(a) == ["material fees"] and a.reasons[0].concept == "fees"
+    # The quote is the cell as written, not its tokens ("US $ 10").
+    assert (a.reasons[0].old_words, a.reasons[0].new_words) == ("US$ 10", "US$ 12")
+    # Other concepts read in a cell too; a number without a currency is a changed number.
+    kept = "## Kept\n\n| Record | Period |\n| --- | --- |\n| Logs | 30 days |\n"
+    assert rules(judge(kept, kept.replace("30 days", "90 days"))) == ["material changed-number"]
+    shared = "## Shared\n\n| Record | With |\n| --- | --- |\n| Logs | our auditors |\n"
+    assert rules(judge(shared, shared.replace("our auditors", "advertisers"))) == \
+        ["material recipients"]
+
+
+@pytest.mark.parametrize(("old", "new", "old_words", "new_words"), [
+    ("The plan costs US$ 10 a month.", "The plan costs US$ 12 a month.",
+     "The plan costs US$ 10 a month.", "The plan costs US$ 12 a month."),
+    ("Late payments carry 5% interest, with 30 days' notice.",
+     "Late payments carry 7% interest, with 30 days' notice.",
+     "Late payments carry 5% interest, with 30 days' notice.",
+     "Late payments carry 7% interest, with 30 days' notice."),
+    ("会员每月收取10元费用。", "会员每月收取12元费用。",
+     "会员每月收取10元费用。", "会员每月收取12元费用。"),
+])
+def test_a_material_reason_quotes_the_words_as_written(old: str, new: str, old_words: str,
+                                                       new_words: str) -> None:
+    a = judge(f"## Fees\n\n{old}\n", f"## Fees\n\n{new}\n")
+    assert a.material
+    reason = a.reasons[0]
+    assert (reason.old_words, reason.new_words) == (old_words, new_words)
+    assert f"“{old_words}” became “{new_words}”" in reason.plain
 
 
 def test_list_item_reasons_point_at_the_item_line() -> None:
@@ -351,3 +378,29 @@ def test_rules_generalise_beyond_one_company() -> None:
         doc = DOC.replace("Acme Cloud", company).replace("Acme", company)
         a = judge(doc, doc.replace("We will notify you", "We may notify you"))
         assert rules(a) == ["material modal-weakening"], company
+
+
+def test_a_passage_moved_and_edited_is_judged_by_its_edits() -> None:
+    para = ("To the fullest extent the law allows, the club is not responsible for lost "
+            "property, damaged bicycles or missed trains of any kind.")
+    old = f"## Rules\n\nMembers keep the lockers tidy.\n\n## Liability\n\n{para}\n"
+    # Set in capitals and moved under another heading: the same words.
+    shouted = para.upper().replace("OF ANY KIND", "OF ANY SORT")
+    new = f"## Rules\n\nMembers keep the lockers tidy.\n\n{shouted}\n\n## Liability\n\nSee above.\n"
+    a = judge(old, new)
+    assert not a.material, rules(a)
+    # Moved and edited in what it says: judged by that edit.
+    flipped = para.replace("is not responsible", "is responsible")
+    new = f"## Rules\n\nMembers keep the lockers tidy.\n\n{flipped}\n\n## Liability\n\nSee above.\n"
+    assert "material negation-flip" in rules(judge(old, new))
+
+
+def test_a_near_duplicate_item_dropped_from_a_list_is_editorial() -> None:
+    item = "Leaving bags in the hallway overnight, or blocking the fire doors with any object"
+    old = f"## Not allowed\n\nWe do not allow:\n\n- {item}\n- Loud music\n- {item}.\n"
+    new = f"## Not allowed\n\nWe do not allow:\n\n- {item}\n- Loud music\n"
+    assert not judge(old, new).material, rules(judge(old, new))
+    # A different item dropped is not a duplicate.
+    other = "Leaving food in the kitchen overnight, or cooking after the quiet hours begin"
+    old = f"## Not allowed\n\nWe do not allow:\n\n- {item}\n- Loud music\n- {other}\n"
+    assert judge(old, new).material

@@ -11,7 +11,7 @@ from policybook.errors import ConfigError
 from policybook.materiality import Rule, assess
 from tests.redlines import changes, rules
 
-OLD = "## Fees\n\nA service charge of 5 dollars applies to each booking made by phone.\n"
+OLD = "## Fees\n\nA service charge applies to each booking made 5 days ahead by phone.\n"
 
 
 def test_extra_terms_disabled_rules_and_profiles_from_the_file(tmp_path: Path) -> None:
@@ -27,10 +27,10 @@ def test_extra_terms_disabled_rules_and_profiles_from_the_file(tmp_path: Path) -
     assert a.material and "material fees" in rules(a)
     # A rule switched off explains nothing: the run falls to the next rules (here none
     # reads "7": a clarification), and the reason names the rule that was skipped.
-    a = assess(changes(OLD, OLD.replace("5 dollars", "7 dollars")), settings=settings)
+    a = assess(changes(OLD, OLD.replace("5 days", "7 days")), settings=settings)
     assert not a.material and rules(a) == ["editorial clarification"]
     assert "changed-number switched off" in a.changes[0].reasons[0].note
-    assert assess(changes(OLD, OLD.replace("5 dollars", "7 dollars"))).material
+    assert assess(changes(OLD, OLD.replace("5 days", "7 days"))).material
 
 
 def test_an_editorial_rule_switched_off_lets_the_change_fall_to_the_next_rules() -> None:

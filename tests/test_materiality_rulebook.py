@@ -89,3 +89,26 @@ def test_the_vocabulary_files_name_every_concept_once_and_ship_in_the_wheel(
     names = set(zipfile.ZipFile(next(tmp_path.glob("policybook-*.whl"))).namelist())
     for data in ("concepts.toml", "vocabulary.toml", "rulecases.toml"):
         assert f"policybook/data/{data}" in names
+
+
+def test_every_material_rule_has_one_plain_wording_shown_on_every_surface() -> None:
+    from policybook.mail.compose import plain_reasons
+    from policybook.rulebook import MATERIAL, PLAIN
+
+    for spec in RULEBOOK:
+        if spec.verdict is MATERIAL:
+            assert spec.rule in PLAIN and spec.plain == PLAIN[spec.rule], spec.rule
+    old = "## Fees\n\nThe plan costs US$ 10 a month.\n\n## Sharing\n\nWe will not sell it.\n"
+    new = "## Fees\n\nThe plan costs US$ 12 a month.\n\n## Sharing\n\nWe may sell it.\n"
+    a = assess(changes(old, new))
+    texts = [r.plain for r in a.main_reasons]
+    assert texts == [
+        "Fees: We changed fees, charges or payment: “The plan costs US$ 10 a month.” became "
+        "“The plan costs US$ 12 a month.”.",
+        "Sharing: We changed what is and is not allowed: “We will not sell it.” became "
+        "“We may sell it.”."]
+    # The e-mails and the notice records, and the pull-request comment, show that wording.
+    assert [r.text for r in plain_reasons(a)] == texts
+    from policybook.report import render_markdown
+    comment = render_markdown(a)
+    assert all(t in comment for t in texts), comment

@@ -87,7 +87,8 @@ def test_preview_before_the_due_day(cli: Any, repo: GitRepo, tmp_path: Path) -> 
     text = " ".join(shown.out.split())
     assert "Dear customer," in text
     assert "We will keep support tickets for three years instead of one." in text
-    assert "1. Retention: An amount, a period or another number changed. " \
+    assert "1. Retention: An amount, a period or another number changed: “We keep support " \
+        "tickets for one year.” became “We keep support tickets for three years.”. " \
         "https://legal.northwind.co.uk/privacy-policy/changes/2027-02-01/#retention" in text
     assert "Kind regards, Northwind Cloud Ltd 4 Harbour Row, Bristol" in text
     assert not (tmp_path / "db").exists()  # a preview writes nothing

@@ -149,8 +149,9 @@ def test_changes_page_has_the_redline_and_reasons(client: TestClient) -> None:
     # Public facts only: the reasons in words, no rule ids or Markdown line numbers.
     assert "rl-rule" not in reasons and "negation-flip" not in reasons
     assert ", line " not in reasons and reasons.count('<span class="rl-why">') >= 2
-    assert "<em>3. Disclosure of Personally Identifiable Information › Analytics Providers</em>" \
-        in reasons
+    # Each reads as in the e-mails (`Reason.plain`): the section, what changed, the words.
+    assert '<span class="rl-why">3. Disclosure of Personally Identifiable Information › ' \
+        "Analytics Providers: " in reasons
     assert '<del class="rl-del">does not sell </del><ins class="rl-ins">may share usage data ' \
         "about how you use" in html
     assert '<a href="#change-analytics-providers-added">3. Disclosure of Personally ' \

@@ -155,22 +155,6 @@ class PlainReason:
     section: str | None = None
 
 
-# Rule id -> what changed, in words a customer reads. The verdict engine is being
-# rewritten to give a plain text per reason; until then this table is the one place
-# that turns a rule into a sentence (a rule not listed falls back to its explanation).
-_PLAIN = {
-    "negation-flip": "we changed what is and is not allowed",
-    "narrowed-negated-list": "we no longer rule out some things we ruled out before",
-    "widened-negated-list": "we now rule out more than before",
-    "modal-weakening": "a commitment we made is weaker or was removed",
-    "modal-strengthening": "we added a duty or made one stronger",
-    "changed-number": "an amount, a period or another number changed",
-    "table-entry": "we added, removed or changed an entry of a table",
-    "duties": "we changed the wording of a duty, a permission or a right",
-    "override": "our legal team marked this change as important",
-}
-
-
 class Judged(Protocol):
     """A verdict with its main reasons: an `Assessment`, or the kept `Judgement`."""
 
@@ -179,17 +163,10 @@ class Judged(Protocol):
 
 
 def plain_reasons(assessment: Judged) -> tuple[PlainReason, ...]:
-    """The main material changes as sentences for customers: the section's title and
-    what changed, without rule ids, line numbers or quoted fragments."""
-    out: list[PlainReason] = []
-    for r in assessment.main_reasons:
-        what = _PLAIN.get(str(r.rule)) or r.explanation
-        if what.startswith("it changes "):
-            what = "we changed " + what.removeprefix("it changes ")
-        what = what.replace("users' ", "your ").replace("users ", "you ")
-        where = r.where.strip() or "the introduction"
-        out.append(PlainReason(f"{where}: {what[0].upper()}{what[1:]}.", r.section or None))
-    return tuple(out)
+    """The main material changes as sentences for customers: `Reason.plain`, the one
+    wording of every surface (what changed, where, the words as written; no rule ids or
+    line numbers)."""
+    return tuple(PlainReason(r.plain, r.section or None) for r in assessment.main_reasons)
 
 
 @dataclass(frozen=True)
