@@ -37,7 +37,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))  # this checkout's policybook, even without an install
 
 from policybook.diff import diff_documents  # noqa: E402
-from policybook.document import parse_document  # noqa: E402
+from policybook.document import forget_parsed, parse_document  # noqa: E402
 from policybook.materiality import assess  # noqa: E402
 from policybook.rulebook import Settings  # noqa: E402
 
@@ -109,6 +109,7 @@ def best_of(repeat: int, run: Callable[[], object]) -> tuple[float, object]:
 
 
 def classify(case: Case, settings: Settings | None = None) -> bool:
+    forget_parsed()  # each timed run parses both versions as a fresh process would
     old = parse_document(case.old.read_text(encoding="utf-8"), str(case.old))
     new = parse_document(case.new.read_text(encoding="utf-8"), str(case.new))
     return assess(diff_documents(old, new), settings=settings).material

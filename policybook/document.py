@@ -16,6 +16,7 @@ by `frontmatter.py`; the body here, with the Markdown dialect of `markdown.py`.
 from __future__ import annotations
 
 import re
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -48,8 +49,8 @@ if TYPE_CHECKING:
 __all__ = [
     "DISAGREE_MAX", "KNOWN_KEYS", "MAX_FRONT_MATTER", "POLICY_ID", "RENAMED_FROM", "ROOT_ID",
     "SUMMARY_CONFIRMED", "Block", "BlockKind", "ChangeVerdict", "Document", "FrontMatter",
-    "Link", "Override", "Section", "decode_text", "default_policy_id", "normalize_source",
-    "parse_document", "parse_front_matter", "slugify", "split_number",
+    "Link", "Override", "Section", "decode_text", "default_policy_id", "forget_parsed",
+    "normalize_source", "parse_document", "parse_front_matter", "slugify", "split_number",
 ]
 
 
@@ -212,12 +213,15 @@ def _block_kind(token: Token) -> BlockKind:
     }.get(token.type, BlockKind.PARAGRAPH)
 
 
-def _make_block(tokens: list[Token], lines: list[str]) -> Block:
+def _make_block(tokens: list[Token], lines: list[str], offset: int = 0) -> Block:
+    """The block of `tokens`, whose lines are those of `lines` (a part of the file that
+    starts on its line `offset`, 0-based)."""
     from . import markdown
 
     first = tokens[0]
     kind = _block_kind(first)
     start, end = first.map or (0, 0)
+    at = offset + 1  # a 0-based line of `lines` -> a 1-based line of the file
     texts: list[str] = []
     items: list[str] = []
     rows: list[tuple[str, ...]] = []
@@ -233,11 +237,11 @@ def _make_block(tokens: list[Token], lines: list[str]) -> Block:
             depth -= 1
         elif tok.type == "list_item_open":
             items.append("- " * max(depth - 1, 0))
-            item_lines.append((tok.map[0] if tok.map else start) + 1)
+            item_lines.append((tok.map[0] if tok.map else start) + at)
             fresh = True
         elif tok.type == "tr_open":
             row = []
-            item_lines.append((tok.map[0] if tok.map else start) + 1)
+            item_lines.append((tok.map[0] if tok.map else start) + at)
         elif tok.type == "tr_close":
             rows.append(tuple(row))
         elif tok.type in ("fence", "code_block"):
@@ -252,7 +256,7 @@ def _make_block(tokens: list[Token], lines: list[str]) -> Block:
                 sep = "" if fresh else " "
                 items[-1] = items[-1] + sep + words
                 fresh = False
-            line = (tok.map[0] if tok.map else start) + 1
+            line = (tok.map[0] if tok.map else start) + at
             links.extend(Link(h, t, line) for h, t in markdown.inline_links(tok))
     text = " | ".join(" | ".join(r) for r in rows) if rows else " ".join(t for t in texts if t)
     return Block(
@@ -260,8 +264,8 @@ def _make_block(tokens: list[Token], lines: list[str]) -> Block:
         text=markdown.normalize_space(text),
         source="\n".join(lines[start:end]).strip("\n"),
         html=markdown.render(tokens),
-        line=start + 1,
-        end_line=max(end, start + 1),
+        line=start + at,
+        end_line=max(end, start + 1) + offset,
         items=tuple(items),
         rows=tuple(rows),
         links=tuple(links),
@@ -300,20 +304,14 @@ def parse_document(source: str, path: str = "<text>") -> Document:
     from . import markdown
 
     prepared = markdown.prepare(body)
-    tokens = markdown.parse(prepared.text)
-    prepared_lines = prepared.text.split("\n")
-
     root = _Open(0, "", None, "", 0, None)
     stack = [root]
-    groups = list(_top_level_groups(tokens))
-    k = 0
-    while k < len(groups):
-        group = groups[k]
-        first = group[0]
-        if first.type == "heading_open":
-            level = int(first.tag[1])
-            line0 = (first.map or (0, 0))[0]
-            heading = markdown.inline_text(group[1]) if len(group) > 1 else ""
+    for start, chunk in _chunks(prepared.text):
+        for part in _parse_chunk(chunk, start):
+            if isinstance(part, Block):
+                stack[-1].blocks.append(part)
+                continue
+            line0, level, heading = part
             number, title = split_number(heading)
             while stack[-1].level >= level:
                 stack.pop()
@@ -321,13 +319,104 @@ def parse_document(source: str, path: str = "<text>") -> Document:
                             prepared.heading_ids.get(line0))
             stack[-1].children.append(section)
             stack.append(section)
-        else:
-            stack[-1].blocks.append(_make_block(group, prepared_lines))
-        k += 1
     _close_ends(root, len(lines))
     frozen = _freeze(root, path, problems)
     return Document(path=path, source=source, front=front, root=frozen,
                     problems=tuple(problems))
+
+
+# ---------------------------------------------------------------- parsing by parts
+#
+# Two versions of a policy share most of their text, and a process parses both (or
+# every version in the history). The Markdown is therefore parsed a part at a time, and
+# each part's text once per process (`_parse_chunk` is a cache keyed by the text): the
+# second version costs only its changed parts. A part starts where nothing before can
+# continue past it, so that it parses into the very tokens it gets in the whole text:
+# - a column-0 ATX heading outside a fenced code block (it interrupts a paragraph, ends
+#   lists, quotes, tables and indented code, and is never a lazy continuation line);
+# - a column-0 line after a blank line that is no list item (a blank line ends a
+#   paragraph, quote or table; a line without indent ends a list item and indented
+#   code; a list item would continue the list before it). Only some of those, chosen by
+#   their text, so that a part holds a few paragraphs and the cache stays small.
+# What crosses parts is a link reference definition (`[label]: url`, used anywhere): a
+# text with "]:" is parsed whole.
+
+_ATX_START = re.compile(r"#{1,6}(?:[ \t]|$)")
+_FENCE_OPEN = re.compile(r" {0,3}(`{3,}|~{3,})")
+_NOT_AFTER_BLANK = frozenset(" \t-+*0123456789")  # indented, or a list item may be
+SPLIT_ONE_IN = 8  # of the lines after a blank line where a part may start (1: each)
+
+
+def _chunks(text: str) -> list[tuple[int, str]]:
+    """(0-based first line, text) of each part (see above); the texts joined are `text`."""
+    if "]:" in text:
+        return [(0, text)]
+    starts = [(0, 0)]  # (line, character offset)
+    closing: re.Pattern[str] | None = None  # the end of the open fenced code block
+    offset = 0
+    blank = False  # the line before is blank (spaces and tabs only, as markdown-it reads)
+    for i, line in enumerate(text.split("\n")):
+        first = line[:1]
+        if closing is not None:
+            if closing.match(line):
+                closing = None
+        elif first == "#" and i and _ATX_START.match(line):
+            starts.append((i, offset))
+        elif first in (" ", "`", "~") and (fence := _FENCE_OPEN.match(line)):
+            # Closed by as long a run of the same mark (or never: no more parts).
+            mark = fence.group(1)
+            closing = re.compile(f" {{0,3}}{re.escape(mark[0])}{{{len(mark)},}}[ \t]*$")
+        elif blank and first and first not in _NOT_AFTER_BLANK and \
+                zlib.crc32(line.encode()) % SPLIT_ONE_IN == 0:
+            starts.append((i, offset))
+        blank = not line.strip(" \t")
+        offset += len(line) + 1
+    ends = [at for _, at in starts[1:]] + [len(text)]
+    return [(line, text[at:end]) for (line, at), end in zip(starts, ends, strict=True)]
+
+
+_Part = Block | tuple[int, int, str]  # a block, or a heading: (0-based line, level, text)
+# Text of a part -> (its first line when parsed, its blocks and headings at those lines).
+# Bounded: oldest out first; the texts are those of the documents parsed.
+_PARTS: dict[str, tuple[int, tuple[_Part, ...]]] = {}
+_PARTS_MAX = 32768
+
+
+def _parse_chunk(text: str, start: int) -> tuple[_Part, ...]:
+    """The blocks and headings of a part of the file that starts on line `start`."""
+    found = _PARTS.get(text)
+    if found is not None:
+        was, parts = found
+        return parts if was == start else tuple(_shifted(p, start - was) for p in parts)
+    from . import markdown
+
+    lines = text.split("\n")
+    made: list[_Part] = []
+    for group in _top_level_groups(markdown.parse(text)):
+        first = group[0]
+        if first.type == "heading_open":
+            heading = markdown.inline_text(group[1]) if len(group) > 1 else ""
+            made.append(((first.map or (0, 0))[0] + start, int(first.tag[1]), heading))
+        else:
+            made.append(_make_block(group, lines, start))
+    if len(_PARTS) >= _PARTS_MAX:
+        del _PARTS[next(iter(_PARTS))]
+    _PARTS[text] = start, tuple(made)
+    return _PARTS[text][1]
+
+
+def _shifted(part: _Part, lines: int) -> _Part:
+    if not isinstance(part, Block):
+        return part[0] + lines, part[1], part[2]
+    return Block(kind=part.kind, text=part.text, source=part.source, html=part.html,
+                 line=part.line + lines, end_line=part.end_line + lines, items=part.items,
+                 rows=part.rows, item_lines=tuple(n + lines for n in part.item_lines),
+                 links=tuple(Link(k.href, k.text, k.line + lines) for k in part.links))
+
+
+def forget_parsed() -> None:
+    """Empty the cache of parsed sections (for benchmarks that time a first parse)."""
+    _PARTS.clear()
 
 
 def _close_ends(root: _Open, n_lines: int) -> None:
