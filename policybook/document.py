@@ -15,6 +15,7 @@ by `frontmatter.py`; the body here, with the Markdown dialect of `markdown.py`.
 
 from __future__ import annotations
 
+import functools
 import re
 import zlib
 from collections.abc import Iterator
@@ -77,18 +78,26 @@ class Block:
     `text` is its words without markup (what the materiality rules read); `items` holds
     one entry per list item (nested items prefixed by "- " per depth) or, for tables,
     one tuple of cells per row (header first), so that the diff can compare item by item.
+    `html` is rendered from its tokens when first read: the diff and the verdict never
+    read it, the site does.
     """
 
     kind: BlockKind
     text: str
     source: str
-    html: str
     line: int
     end_line: int
     items: tuple[str, ...] = ()
     rows: tuple[tuple[str, ...], ...] = ()
     links: tuple[Link, ...] = ()
     item_lines: tuple[int, ...] = ()  # the line of each item (or table row), 1-based
+    tokens: tuple[Token, ...] = field(default=(), compare=False, repr=False)
+
+    @functools.cached_property
+    def html(self) -> str:
+        from . import markdown
+
+        return markdown.render(self.tokens)
 
 
 @dataclass(frozen=True)
@@ -263,13 +272,13 @@ def _make_block(tokens: list[Token], lines: list[str], offset: int = 0) -> Block
         kind=kind,
         text=markdown.normalize_space(text),
         source="\n".join(lines[start:end]).strip("\n"),
-        html=markdown.render(tokens),
         line=start + at,
         end_line=max(end, start + 1) + offset,
         items=tuple(items),
         rows=tuple(rows),
         links=tuple(links),
         item_lines=tuple(item_lines),
+        tokens=tuple(tokens),
     )
 
 
@@ -408,10 +417,11 @@ def _parse_chunk(text: str, start: int) -> tuple[_Part, ...]:
 def _shifted(part: _Part, lines: int) -> _Part:
     if not isinstance(part, Block):
         return part[0] + lines, part[1], part[2]
-    return Block(kind=part.kind, text=part.text, source=part.source, html=part.html,
-                 line=part.line + lines, end_line=part.end_line + lines, items=part.items,
-                 rows=part.rows, item_lines=tuple(n + lines for n in part.item_lines),
-                 links=tuple(Link(k.href, k.text, k.line + lines) for k in part.links))
+    return Block(kind=part.kind, text=part.text, source=part.source, line=part.line + lines,
+                 end_line=part.end_line + lines, items=part.items, rows=part.rows,
+                 item_lines=tuple(n + lines for n in part.item_lines),
+                 links=tuple(Link(k.href, k.text, k.line + lines) for k in part.links),
+                 tokens=part.tokens)
 
 
 def forget_parsed() -> None:
