@@ -13,10 +13,10 @@ How sections are compared (the shape compared, and why):
    holds the sections found under the same parent on both sides, so a section added,
    removed or moved to another parent (its `parent` changes) never makes its siblings
    look moved; within a reordered list, the fewest keys outside the longest common
-   run are the ones that moved. `words` and `source` are digests of the section's
-   own text and Markdown, so that comparing records says "this section's words
-   changed" without comparing long strings; keys are stable, so every report names a
-   section. (This was once handed to deepdiff; the same comparison written out
+   run are the ones that moved. `words` and `source` are the section's own text and
+   Markdown (comparing two strings is as fast as comparing their digests, with no
+   digest to compute and no hash library to load); keys are stable, so every report
+   names a section. (This was once handed to deepdiff; the same comparison written out
    spares every command deepdiff's 150 ms import.)
 3. The comparison then says which sections were added or removed, retitled, renumbered,
    re-levelled, moved (parent changed, or order changed) and modified. Within a
@@ -32,7 +32,6 @@ text a user agrees to.
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 from typing import Any
@@ -54,10 +53,6 @@ from .redline import Redline, word_redline, words_of
 
 __all__ = ["BlockChange", "BlockChangeKind", "Change", "ChangeKind", "ChangeSet", "FieldChange",
            "ItemChange", "ItemKind", "Style", "clean", "diff_documents"]
-
-
-def _digest(text: str) -> str:
-    return hashlib.blake2b(text.encode(), digest_size=8).hexdigest()
 
 
 # ---------------------------------------------------------------- sections
@@ -144,8 +139,8 @@ def _tree(nodes: dict[str, _Node], key: dict[str, str], stay: set[tuple[str, str
             "level": n.section.level,
             "number": n.section.number,
             "title": n.section.title,
-            "words": _digest(n.words),
-            "source": _digest("\n\n".join(b.source for b in n.section.blocks)),
+            "words": n.words,
+            "source": "\n\n".join(b.source for b in n.section.blocks),
         }
         for sid, n in nodes.items()
     }
