@@ -438,14 +438,15 @@ def _close_ends(root: _Open, n_lines: int) -> None:
             visit(c)
 
     visit(root)
-    # A section ends where the next heading at its level or above begins.
-    for i, s in enumerate(flat):
-        end = n_lines
-        for later in flat[i + 1 :]:
-            if later.level <= s.level:
-                end = later.line - 1
-                break
-        s.end_line = end
+    # A section ends where the next heading at its level or above begins: each heading
+    # ends the open sections at its level or below (a stack, deepest last).
+    open_: list[_Open] = []
+    for s in flat:
+        while open_ and open_[-1].level >= s.level:
+            open_.pop().end_line = s.line - 1
+        open_.append(s)
+    for s in open_:
+        s.end_line = n_lines
     root.end_line = flat[1].line - 1 if len(flat) > 1 else n_lines
 
 
