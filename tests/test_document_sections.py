@@ -164,3 +164,15 @@ def test_a_long_policy_is_parsed_in_parts(monkeypatch: pytest.MonkeyPatch) -> No
     # The top, then each heading and each paragraph after a blank line.
     assert len(document._PARTS) == 81
     assert all(s.blocks[0].line == s.line + 2 for s in doc.sections())
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("a \u00a0 b\t\n c", "a\u00a0b c"),  # a run with a no-break space keeps it, others: " "
+    ("a \u2007\u00a0\u202f b", "a\u202fb"),  # the narrow one first, wherever it is in the run
+    ("x\u3000\u2028y \u00a0\nz", "x y\u00a0z"),  # other Unicode spaces are plain spaces
+    ("\u00a0 edge \u00a0", "edge"),
+])
+def test_spaces_collapse_and_no_break_spaces_stay(text: str, expected: str) -> None:
+    from policybook.markdown import normalize_space
+
+    assert normalize_space(text) == expected
