@@ -13,10 +13,10 @@ How sections are compared (the shape compared, and why):
    holds the sections found under the same parent on both sides, so a section added,
    removed or moved to another parent (its `parent` changes) never makes its siblings
    look moved; within a reordered list, the fewest keys outside the longest common
-   run are the ones that moved. `words` and `source` are digests of the section's
-   own text and Markdown, so that comparing records says "this section's words
-   changed" without comparing long strings; keys are stable, so every report names a
-   section. (This was once handed to deepdiff; the same comparison written out
+   run are the ones that moved. `words` and `source` are the section's own text and
+   Markdown (comparing two strings is as fast as comparing their digests, with no
+   digest to compute and no hash library to load); keys are stable, so every report
+   names a section. (This was once handed to deepdiff; the same comparison written out
    spares every command deepdiff's 150 ms import.)
 3. The comparison then says which sections were added or removed, retitled, renumbered,
    re-levelled, moved (parent changed, or order changed) and modified. Within a
@@ -32,7 +32,6 @@ text a user agrees to.
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 from typing import Any
@@ -54,10 +53,6 @@ from .redline import Redline, word_redline, words_of
 
 __all__ = ["BlockChange", "BlockChangeKind", "Change", "ChangeKind", "ChangeSet", "FieldChange",
            "ItemChange", "ItemKind", "Style", "clean", "diff_documents"]
-
-
-def _digest(text: str) -> str:
-    return hashlib.blake2b(text.encode(), digest_size=8).hexdigest()
 
 
 # ---------------------------------------------------------------- sections
@@ -91,19 +86,21 @@ def _nodes(doc: Document) -> dict[str, _Node]:
 def _pair_sections(old: dict[str, _Node], new: dict[str, _Node]) -> dict[str, str]:
     """new id -> old id for every section found on both sides."""
     pairs = {sid: sid for sid in new if sid in old}
-    left = [o for o in old if o not in pairs.values()]
+    left = [o for o in old if o not in pairs]  # the same ids on both sides
     right = [n for n in new if n not in pairs]
     # Same words elsewhere: moved and/or retitled.
     by_words: dict[str, list[str]] = {}
     for o in left:
         if old[o].words:
             by_words.setdefault(old[o].words, []).append(o)
-    for n in list(right):
+    for n in right:
         candidates = by_words.get(new[n].words or "\0", [])
         if len(candidates) == 1:
             pairs[n] = candidates.pop()
-            right.remove(n)
-            left.remove(pairs[n])
+    # (Sets, not list removals: a rewritten document has thousands of sections.)
+    found = set(pairs.values())
+    left = [o for o in left if o not in found]
+    right = [n for n in right if n not in pairs]
     # Similar words (or, for sections without text of their own, a similar title).
     # SequenceMatcher caches its second sequence: one matcher per new section, and the
     # cheap upper bounds first, keep a rewritten document (50 x 50 sections) fast.
@@ -144,8 +141,8 @@ def _tree(nodes: dict[str, _Node], key: dict[str, str], stay: set[tuple[str, str
             "level": n.section.level,
             "number": n.section.number,
             "title": n.section.title,
-            "words": _digest(n.words),
-            "source": _digest("\n\n".join(b.source for b in n.section.blocks)),
+            "words": n.words,
+            "source": "\n\n".join(b.source for b in n.section.blocks),
         }
         for sid, n in nodes.items()
     }
@@ -235,11 +232,12 @@ def diff_documents(old: Document, new: Document) -> ChangeSet:
             change = _section_change(kind, was, node, old_nodes, new_nodes, back)
             if change is not None:
                 placed.append((node.index + _KIND_ORDER.index(kind) / 100, change))
+    order = list(old_nodes)
     for sid, node in old_nodes.items():
         if sid not in removed:
             continue
         blocks = tuple(whole_block(BlockChangeKind.REMOVED, b) for b in node.section.blocks)
-        placed.append((_position_after(sid, old_nodes, new_nodes, back),
+        placed.append((_position_after(sid, old_nodes, new_nodes, back, order),
                        Change(ChangeKind.REMOVED, sid, _title(node.section), node.path,
                               node.section, None, blocks)))
     changes = [c for _, c in sorted(placed, key=lambda p: p[0])]
@@ -251,14 +249,14 @@ def _title(section: Section) -> str:
 
 
 def _position_after(sid: str, old_nodes: dict[str, _Node], new_nodes: dict[str, _Node],
-                    back: dict[str, str]) -> float:
+                    back: dict[str, str], order: list[str]) -> float:
     """Where a removed section shows: just after the last earlier section that survives."""
-    order = list(old_nodes)
-    for earlier in reversed(order[: order.index(sid)]):
+    at = old_nodes[sid].index  # its place in `old_nodes` (the preorder)
+    for earlier in reversed(order[:at]):
         target = back.get(earlier, earlier if earlier in new_nodes else None)
         if target is not None and target in new_nodes:
-            return new_nodes[target].index + 0.5 + order.index(sid) / 10_000
-    return -1 + order.index(sid) / 10_000
+            return new_nodes[target].index + 0.5 + at / 10_000
+    return -1 + at / 10_000
 
 
 def _heading_of(sid: str | None, nodes: dict[str, _Node]) -> str:

@@ -15,7 +15,9 @@ by `frontmatter.py`; the body here, with the Markdown dialect of `markdown.py`.
 
 from __future__ import annotations
 
+import functools
 import re
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -48,8 +50,8 @@ if TYPE_CHECKING:
 __all__ = [
     "DISAGREE_MAX", "KNOWN_KEYS", "MAX_FRONT_MATTER", "POLICY_ID", "RENAMED_FROM", "ROOT_ID",
     "SUMMARY_CONFIRMED", "Block", "BlockKind", "ChangeVerdict", "Document", "FrontMatter",
-    "Link", "Override", "Section", "decode_text", "default_policy_id", "normalize_source",
-    "parse_document", "parse_front_matter", "slugify", "split_number",
+    "Link", "Override", "Section", "decode_text", "default_policy_id", "forget_parsed",
+    "normalize_source", "parse_document", "parse_front_matter", "slugify", "split_number",
 ]
 
 
@@ -76,18 +78,26 @@ class Block:
     `text` is its words without markup (what the materiality rules read); `items` holds
     one entry per list item (nested items prefixed by "- " per depth) or, for tables,
     one tuple of cells per row (header first), so that the diff can compare item by item.
+    `html` is rendered from its tokens when first read: the diff and the verdict never
+    read it, the site does.
     """
 
     kind: BlockKind
     text: str
     source: str
-    html: str
     line: int
     end_line: int
     items: tuple[str, ...] = ()
     rows: tuple[tuple[str, ...], ...] = ()
     links: tuple[Link, ...] = ()
     item_lines: tuple[int, ...] = ()  # the line of each item (or table row), 1-based
+    tokens: tuple[Token, ...] = field(default=(), compare=False, repr=False)
+
+    @functools.cached_property
+    def html(self) -> str:
+        from . import markdown
+
+        return markdown.render(self.tokens)
 
 
 @dataclass(frozen=True)
@@ -212,12 +222,15 @@ def _block_kind(token: Token) -> BlockKind:
     }.get(token.type, BlockKind.PARAGRAPH)
 
 
-def _make_block(tokens: list[Token], lines: list[str]) -> Block:
+def _make_block(tokens: list[Token], lines: list[str], offset: int = 0) -> Block:
+    """The block of `tokens`, whose lines are those of `lines` (a part of the file that
+    starts on its line `offset`, 0-based)."""
     from . import markdown
 
     first = tokens[0]
     kind = _block_kind(first)
     start, end = first.map or (0, 0)
+    at = offset + 1  # a 0-based line of `lines` -> a 1-based line of the file
     texts: list[str] = []
     items: list[str] = []
     rows: list[tuple[str, ...]] = []
@@ -233,11 +246,11 @@ def _make_block(tokens: list[Token], lines: list[str]) -> Block:
             depth -= 1
         elif tok.type == "list_item_open":
             items.append("- " * max(depth - 1, 0))
-            item_lines.append((tok.map[0] if tok.map else start) + 1)
+            item_lines.append((tok.map[0] if tok.map else start) + at)
             fresh = True
         elif tok.type == "tr_open":
             row = []
-            item_lines.append((tok.map[0] if tok.map else start) + 1)
+            item_lines.append((tok.map[0] if tok.map else start) + at)
         elif tok.type == "tr_close":
             rows.append(tuple(row))
         elif tok.type in ("fence", "code_block"):
@@ -252,20 +265,20 @@ def _make_block(tokens: list[Token], lines: list[str]) -> Block:
                 sep = "" if fresh else " "
                 items[-1] = items[-1] + sep + words
                 fresh = False
-            line = (tok.map[0] if tok.map else start) + 1
+            line = (tok.map[0] if tok.map else start) + at
             links.extend(Link(h, t, line) for h, t in markdown.inline_links(tok))
     text = " | ".join(" | ".join(r) for r in rows) if rows else " ".join(t for t in texts if t)
     return Block(
         kind=kind,
         text=markdown.normalize_space(text),
         source="\n".join(lines[start:end]).strip("\n"),
-        html=markdown.render(tokens),
-        line=start + 1,
-        end_line=max(end, start + 1),
+        line=start + at,
+        end_line=max(end, start + 1) + offset,
         items=tuple(items),
         rows=tuple(rows),
         links=tuple(links),
         item_lines=tuple(item_lines),
+        tokens=tuple(tokens),
     )
 
 
@@ -300,20 +313,14 @@ def parse_document(source: str, path: str = "<text>") -> Document:
     from . import markdown
 
     prepared = markdown.prepare(body)
-    tokens = markdown.parse(prepared.text)
-    prepared_lines = prepared.text.split("\n")
-
     root = _Open(0, "", None, "", 0, None)
     stack = [root]
-    groups = list(_top_level_groups(tokens))
-    k = 0
-    while k < len(groups):
-        group = groups[k]
-        first = group[0]
-        if first.type == "heading_open":
-            level = int(first.tag[1])
-            line0 = (first.map or (0, 0))[0]
-            heading = markdown.inline_text(group[1]) if len(group) > 1 else ""
+    for start, chunk in _chunks(prepared.text):
+        for part in _parse_chunk(chunk, start):
+            if isinstance(part, Block):
+                stack[-1].blocks.append(part)
+                continue
+            line0, level, heading = part
             number, title = split_number(heading)
             while stack[-1].level >= level:
                 stack.pop()
@@ -321,13 +328,105 @@ def parse_document(source: str, path: str = "<text>") -> Document:
                             prepared.heading_ids.get(line0))
             stack[-1].children.append(section)
             stack.append(section)
-        else:
-            stack[-1].blocks.append(_make_block(group, prepared_lines))
-        k += 1
     _close_ends(root, len(lines))
     frozen = _freeze(root, path, problems)
     return Document(path=path, source=source, front=front, root=frozen,
                     problems=tuple(problems))
+
+
+# ---------------------------------------------------------------- parsing by parts
+#
+# Two versions of a policy share most of their text, and a process parses both (or
+# every version in the history). The Markdown is therefore parsed a part at a time, and
+# each part's text once per process (`_parse_chunk` is a cache keyed by the text): the
+# second version costs only its changed parts. A part starts where nothing before can
+# continue past it, so that it parses into the very tokens it gets in the whole text:
+# - a column-0 ATX heading outside a fenced code block (it interrupts a paragraph, ends
+#   lists, quotes, tables and indented code, and is never a lazy continuation line);
+# - a column-0 line after a blank line that is no list item (a blank line ends a
+#   paragraph, quote or table; a line without indent ends a list item and indented
+#   code; a list item would continue the list before it). Only some of those, chosen by
+#   their text, so that a part holds a few paragraphs and the cache stays small.
+# What crosses parts is a link reference definition (`[label]: url`, used anywhere): a
+# text with "]:" is parsed whole.
+
+_ATX_START = re.compile(r"#{1,6}(?:[ \t]|$)")
+_FENCE_OPEN = re.compile(r" {0,3}(`{3,}|~{3,})")
+_NOT_AFTER_BLANK = frozenset(" \t-+*0123456789")  # indented, or a list item may be
+SPLIT_ONE_IN = 8  # of the lines after a blank line where a part may start (1: each)
+
+
+def _chunks(text: str) -> list[tuple[int, str]]:
+    """(0-based first line, text) of each part (see above); the texts joined are `text`."""
+    if "]:" in text:
+        return [(0, text)]
+    starts = [(0, 0)]  # (line, character offset)
+    closing: re.Pattern[str] | None = None  # the end of the open fenced code block
+    offset = 0
+    blank = False  # the line before is blank (spaces and tabs only, as markdown-it reads)
+    for i, line in enumerate(text.split("\n")):
+        first = line[:1]
+        if closing is not None:
+            if closing.match(line):
+                closing = None
+        elif first == "#" and i and _ATX_START.match(line):
+            starts.append((i, offset))
+        elif first in (" ", "`", "~") and (fence := _FENCE_OPEN.match(line)):
+            # Closed by as long a run of the same mark (or never: no more parts).
+            mark = fence.group(1)
+            closing = re.compile(f" {{0,3}}{re.escape(mark[0])}{{{len(mark)},}}[ \t]*$")
+        elif blank and first and first not in _NOT_AFTER_BLANK and \
+                zlib.crc32(line.encode()) % SPLIT_ONE_IN == 0:
+            starts.append((i, offset))
+        blank = not line.strip(" \t")
+        offset += len(line) + 1
+    ends = [at for _, at in starts[1:]] + [len(text)]
+    return [(line, text[at:end]) for (line, at), end in zip(starts, ends, strict=True)]
+
+
+_Part = Block | tuple[int, int, str]  # a block, or a heading: (0-based line, level, text)
+# Text of a part -> (its first line when parsed, its blocks and headings at those lines).
+# Bounded: oldest out first; the texts are those of the documents parsed.
+_PARTS: dict[str, tuple[int, tuple[_Part, ...]]] = {}
+_PARTS_MAX = 32768
+
+
+def _parse_chunk(text: str, start: int) -> tuple[_Part, ...]:
+    """The blocks and headings of a part of the file that starts on line `start`."""
+    found = _PARTS.get(text)
+    if found is not None:
+        was, parts = found
+        return parts if was == start else tuple(_shifted(p, start - was) for p in parts)
+    from . import markdown
+
+    lines = text.split("\n")
+    made: list[_Part] = []
+    for group in _top_level_groups(markdown.parse(text)):
+        first = group[0]
+        if first.type == "heading_open":
+            heading = markdown.inline_text(group[1]) if len(group) > 1 else ""
+            made.append(((first.map or (0, 0))[0] + start, int(first.tag[1]), heading))
+        else:
+            made.append(_make_block(group, lines, start))
+    if len(_PARTS) >= _PARTS_MAX:
+        del _PARTS[next(iter(_PARTS))]
+    _PARTS[text] = start, tuple(made)
+    return _PARTS[text][1]
+
+
+def _shifted(part: _Part, lines: int) -> _Part:
+    if not isinstance(part, Block):
+        return part[0] + lines, part[1], part[2]
+    return Block(kind=part.kind, text=part.text, source=part.source, line=part.line + lines,
+                 end_line=part.end_line + lines, items=part.items, rows=part.rows,
+                 item_lines=tuple(n + lines for n in part.item_lines),
+                 links=tuple(Link(k.href, k.text, k.line + lines) for k in part.links),
+                 tokens=part.tokens)
+
+
+def forget_parsed() -> None:
+    """Empty the cache of parsed sections (for benchmarks that time a first parse)."""
+    _PARTS.clear()
 
 
 def _close_ends(root: _Open, n_lines: int) -> None:
@@ -339,14 +438,15 @@ def _close_ends(root: _Open, n_lines: int) -> None:
             visit(c)
 
     visit(root)
-    # A section ends where the next heading at its level or above begins.
-    for i, s in enumerate(flat):
-        end = n_lines
-        for later in flat[i + 1 :]:
-            if later.level <= s.level:
-                end = later.line - 1
-                break
-        s.end_line = end
+    # A section ends where the next heading at its level or above begins: each heading
+    # ends the open sections at its level or below (a stack, deepest last).
+    open_: list[_Open] = []
+    for s in flat:
+        while open_ and open_[-1].level >= s.level:
+            open_.pop().end_line = s.line - 1
+        open_.append(s)
+    for s in open_:
+        s.end_line = n_lines
     root.end_line = flat[1].line - 1 if len(flat) > 1 else n_lines
 
 

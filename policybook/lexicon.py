@@ -16,7 +16,7 @@ import tomllib
 from collections.abc import Iterable
 from enum import StrEnum
 from functools import cache
-from importlib import resources
+from pathlib import Path
 from typing import Any
 
 
@@ -40,7 +40,8 @@ class Concept(StrEnum):
 
 def _load_concepts() -> dict[str, Any]:
     """The concepts' descriptions and terms: `data/concepts.toml`, shipped in the package."""
-    text = resources.files(__package__).joinpath("data/concepts.toml").read_text("utf-8")
+    # Beside this module (importlib.resources would load tempfile & co. into every start-up).
+    text = (Path(__file__).parent / "data" / "concepts.toml").read_text("utf-8")
     return tomllib.loads(text)
 
 
@@ -140,7 +141,7 @@ def _patterns(extra: Extra) -> dict[Concept, re.Pattern[str]]:
 
 def _load_idioms() -> re.Pattern[str]:
     """Set phrases whose terms are no concept (`[idioms]` of `data/vocabulary.toml`)."""
-    raw = tomllib.loads(resources.files(__package__).joinpath("data/vocabulary.toml")
+    raw = tomllib.loads((Path(__file__).parent / "data" / "vocabulary.toml")
                         .read_text("utf-8"))
     phrases = sorted((re.escape(p.lower()) for p in raw["idioms"]["phrases"]), key=len,
                      reverse=True)

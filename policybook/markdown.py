@@ -109,19 +109,23 @@ def inline_text(token: Token) -> str:
 # ":" and ";" to their words with them, and "30 jours" or "US$ 12" must not break
 # across lines. A run of whitespace that holds one collapses to it, not to a space.
 _NO_BREAK = ("\u202f", "\u00a0", "\u2007")
-_SPACES = re.compile(r"\s+")
+# A run of whitespace that holds a no-break space (the whole run: `\s*` first takes it
+# all, then gives back to its last no-break space), and a run that holds none.
+_NO_BREAK_RUN = re.compile(r"\s*[\u202f\u00a0\u2007]\s*")
+_PLAIN_RUN = re.compile(r"[^\S\u202f\u00a0\u2007]+")
 
 
 def _collapse(match: re.Match[str]) -> str:
     run = match.group()
-    return next((c for c in _NO_BREAK if c in run), " ")
+    return next(c for c in _NO_BREAK if c in run)
 
 
 def normalize_space(text: str) -> str:
     """Collapse whitespace to single spaces, keeping no-break spaces as written."""
     if not any(c in text for c in _NO_BREAK):
         return " ".join(text.split())  # the common case, several times faster
-    return _SPACES.sub(_collapse, text).strip()
+    # The runs with a no-break space (few) through Python, the others in C.
+    return _PLAIN_RUN.sub(" ", _NO_BREAK_RUN.sub(_collapse, text)).strip()
 
 
 def inline_links(token: Token) -> list[tuple[str, str]]:

@@ -14,6 +14,7 @@ materiality rules read.
 
 from __future__ import annotations
 
+import functools
 import re
 from bisect import bisect_left
 from collections import Counter
@@ -102,12 +103,20 @@ class Redline:
 
 def tokens(text: str) -> list[str]:
     """Words with their trailing whitespace; "".join(tokens(t)) == t.lstrip()."""
-    return segment_tokens(text)  # any script: CJK by character, Arabic by word
+    return list(_split(text)[0])
 
 
 def words_of(text: str) -> list[str]:
     """The tokens of `text` without their whitespace."""
-    return [t.rstrip() for t in tokens(text)]
+    return list(_split(text)[1])
+
+
+@functools.lru_cache(maxsize=4096)
+def _split(text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(tokens, words) of a text, once per text: the same block's words are read to pair
+    blocks, to redline them and by the rules, and a long list or table is one text."""
+    found = segment_tokens(text)  # any script: CJK by character, Arabic by word
+    return tuple(found), tuple(t.rstrip() for t in found)
 
 
 def _merge(spans: list[Span]) -> Iterator[Span]:
@@ -127,12 +136,9 @@ def _merge(spans: list[Span]) -> Iterator[Span]:
 
 def word_redline(old: str, new: str) -> Redline:
     """The word-level redline from `old` to `new` (both taken as plain text)."""
-    a, b = tokens(old), tokens(new)
-    ka, kb = [t.rstrip() for t in a], [t.rstrip() for t in b]
+    a, b = _split(old)[0], _split(new)[0]
     spans: list[Span] = []
-    # autojunk off: on long texts it would treat frequent words ("the") as junk and
-    # produce a worse, not a faster, alignment of paragraph-sized texts.
-    for tag, i1, i2, j1, j2 in opcodes(ka, kb):
+    for tag, i1, i2, j1, j2 in _text_opcodes(old, new):
         if tag == "equal":
             spans.append(Span(Op.EQUAL, "".join(b[j1:j2])))
             continue
@@ -146,16 +152,26 @@ def word_redline(old: str, new: str) -> Redline:
     return Redline(old, new, tuple(_merge(spans)))
 
 
+@functools.lru_cache(maxsize=256)
+def _text_opcodes(old: str, new: str) -> tuple[Opcode, ...]:
+    """The opcodes from the words of `old` to those of `new`, once per pair of texts
+    (two long blocks are compared to pair them, then redlined). Short texts go to
+    difflib with autojunk off: on long texts it would treat frequent words ("the") as
+    junk and produce a worse, not a faster, alignment of paragraph-sized texts."""
+    return tuple(opcodes(_split(old)[1], _split(new)[1]))
+
+
 def similarity(old: str, new: str) -> float:
     """How alike two texts are, word by word: 1.0 identical, 0.0 nothing in common."""
-    ka, kb = words_of(old), words_of(new)
+    ka, kb = _split(old)[1], _split(new)[1]
     if not ka and not kb:
         return 1.0
     if len(ka) * len(kb) > _SMALL:
         overlap = sum((Counter(ka) & Counter(kb)).values()) * 2 / (len(ka) + len(kb))
         if overlap < 0.2:
             return overlap / 2
-        same = sum(i2 - i1 for tag, i1, i2, _j1, _j2 in opcodes(ka, kb) if tag == "equal")
+        same = sum(i2 - i1 for tag, i1, i2, _j1, _j2 in _text_opcodes(old, new)
+                   if tag == "equal")
         return 2 * same / (len(ka) + len(kb))
     matcher = SequenceMatcher(None, ka, kb, autojunk=False)
     if matcher.real_quick_ratio() < 0.2 or matcher.quick_ratio() < 0.2:

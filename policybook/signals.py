@@ -15,7 +15,7 @@ import tomllib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
+from pathlib import Path
 from typing import Any
 
 __all__ = ["Signals", "Vocabulary", "contact_only", "contact_passage", "date_only", "normal",
@@ -51,7 +51,7 @@ class Vocabulary:
 @cache
 def vocabulary() -> Vocabulary:
     raw: dict[str, Any] = tomllib.loads(
-        resources.files(__package__).joinpath("data/vocabulary.toml").read_text("utf-8"))
+        (Path(__file__).parent / "data" / "vocabulary.toml").read_text("utf-8"))
     dates = raw["dates"]
     contact = raw["contact"]
     return Vocabulary(

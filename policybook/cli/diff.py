@@ -11,7 +11,15 @@ import click
 
 from ..document import parse_document
 from ..regions import read_declaration
-from ..workflows.diffing import Format, compare, file_side, load_side, render, replaced_sides
+from ..workflows.diffing import (
+    Format,
+    compare,
+    file_side,
+    json_data,
+    load_side,
+    render,
+    replaced_sides,
+)
 from .common import Env, now_option, parse_now, pass_env
 
 EXIT_MATERIAL = 3
@@ -74,10 +82,10 @@ def diff(env: Env, old: str, new: str | None, fmt: str, fail_on_material: bool,
         color = sys.stdout.isatty() and "NO_COLOR" not in os.environ
     chosen = Format(fmt)
     if chosen is Format.JSON:
-        data = json.loads(render(comparison, chosen))
+        data = json_data(comparison)
         data["sides"] = [old_side.label, new_side.label]
         if cumulative is not None:
-            data["cumulative"] = json.loads(render(cumulative, chosen))
+            data["cumulative"] = json_data(cumulative)
             data["cumulative"]["sides"] = [cumulative.old.label, cumulative.new.label]
         click.echo(json.dumps(data, indent=2, ensure_ascii=False))
     else:

@@ -19,7 +19,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..cache import DiskCache, cache_folder, digest, stats
+# `..cache` (json, hashlib, tempfile) is imported where used: `diff` of two files, which
+# judges one pair in memory, never needs it.
 from ..changeset import ChangeSet
 from ..document import (
     ChangeVerdict,
@@ -59,6 +60,8 @@ _settings_key = ""
 
 def use_settings(settings: MaterialitySettings | None) -> None:
     """Judge with `settings` from now on (None: the defaults)."""
+    from ..cache import digest
+
     global _settings, _settings_key
     key = "" if settings is None else digest("materiality", repr(settings))
     if key != _settings_key:
@@ -91,6 +94,8 @@ def assess_documents(old: Document, new: Document) -> Assessment:
 
 def _assess(key: tuple[str, str, str, str],
             documents: Callable[[], tuple[Document, Document]]) -> Assessment:
+    from ..cache import stats
+
     found = _assessed.get(key)
     if found is not None:
         return found
@@ -205,6 +210,8 @@ def judge_texts(old_text: str, old_path: str, new_text: str, new_path: str,
                 root: Path | None = None) -> Judgement:
     """The judgement of one change: from this process, else the disk cache of `root`'s
     repository, else by diffing (and then kept in both)."""
+    from ..cache import digest
+
     key = digest("judgement", _text_key(old_text), old_path, _text_key(new_text), new_path,
                  _settings_key)
     return _judge(key, lambda: assess_texts(old_text, old_path, new_text, new_path), root)
@@ -212,12 +219,16 @@ def judge_texts(old_text: str, old_path: str, new_text: str, new_path: str,
 
 def judge_change(old: Version, new: Version, root: Path | None = None) -> Judgement:
     """`judge_texts` for two versions, keyed without reading a text whose blob is known."""
+    from ..cache import digest
+
     key = digest("judgement", _version_key(old), old.path, _version_key(new), new.path,
                  _settings_key)
     return _judge(key, lambda: assess_texts(old.text, old.path, new.text, new.path), root)
 
 
 def _judge(key: str, compute: Callable[[], Assessment], root: Path | None) -> Judgement:
+    from ..cache import DiskCache, cache_folder, stats
+
     found = _judged.get(key)
     if found is not None:
         return found
@@ -243,6 +254,8 @@ def judgements(versions: Sequence[Version], root: Path | None = None) -> dict[dt
 
     Besides one entry per pair, the judgements of the whole sequence are kept as one
     entry, so that a process that starts reads one file, not one per version."""
+    from ..cache import DiskCache, cache_folder, digest, stats
+
     ordered = sorted(versions, key=lambda v: v.effective)
     pairs = list(itertools.pairwise(ordered))
     run_key = digest("run", _settings_key,
@@ -289,6 +302,8 @@ def _version_key(v: Version) -> str:
 def _text_key(text: str) -> str:
     """The digest of a text, computed once per text object (a version's text is one
     object for the life of its history; the entry keeps it alive, so ids are not reused)."""
+    from ..cache import digest
+
     found = _text_keys.get(id(text))
     if found is not None and found[0] is text:
         return found[1]

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from ..diff import diff_documents
 from ..document import parse_document
@@ -227,13 +227,18 @@ def _environment(root: Path | None) -> Environment:
     return make_environment(root)
 
 
+def json_data(comparison: Comparison) -> dict[str, Any]:
+    """The comparison as the JSON format's data (to add to before it is written once:
+    indented JSON is encoded by Python's pure-Python encoder, a long report slowly)."""
+    return to_json(comparison.assessment, (comparison.old.label, comparison.new.label))
+
+
 def render(comparison: Comparison, fmt: Format, *, root: Path | None = None,
            color: bool = False) -> str:
     """The comparison in one of the four formats (HTML through the site templates)."""
     a = comparison.assessment
     if fmt is Format.JSON:
-        data = to_json(a, (comparison.old.label, comparison.new.label))
-        return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+        return json.dumps(json_data(comparison), indent=2, ensure_ascii=False) + "\n"
     if fmt is Format.MARKDOWN:
         return render_markdown(a)
     if fmt is Format.HTML:
