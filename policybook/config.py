@@ -337,9 +337,9 @@ def _languages_key(path: Path, key: str, value: Any, values: dict[str, Any],
 
 def _check_languages(values: dict[str, Any], problems: list[str]) -> None:
     """Language tags are normalised ('fr-ca' -> 'fr-CA'); anything else is refused."""
-    from .i18n import normalize  # i18n loads Babel: only when languages are configured
-
     def tags(name: str, items: list[Any]) -> tuple[str, ...]:
+        from .i18n import normalize  # i18n loads Babel: only when languages are configured
+
         out: list[str] = []
         for item in items:
             tag = normalize(item) if isinstance(item, str) else None

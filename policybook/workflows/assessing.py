@@ -17,10 +17,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..cache import DiskCache, cache_folder, digest, stats
-from ..changeset import ChangeSet
 from ..document import (
     ChangeVerdict,
     Document,
@@ -29,11 +28,15 @@ from ..document import (
     parse_document,
     parse_front_matter,
 )
-from ..materiality import Assessment, Reason, assess
+from ..reasons import Reason
 from ..rulebook import Rule
 from ..rulebook import Settings as MaterialitySettings
 from ..timeline import Verdict
 from ..versions import Version, text_blob
+
+if TYPE_CHECKING:  # the differ and the rules load only when a change is judged
+    from ..changeset import ChangeSet
+    from ..materiality import Assessment
 
 
 @lru_cache(maxsize=1024)
@@ -66,6 +69,8 @@ def use_settings(settings: MaterialitySettings | None) -> None:
 
 def judge(changes: ChangeSet) -> Assessment:
     """The verdict on a change set, with this process's `[materiality]` settings."""
+    from ..materiality import assess  # the rules load when a change is to be judged
+
     return assess(changes, settings=_settings)
 
 
