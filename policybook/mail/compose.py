@@ -44,16 +44,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 from zoneinfo import ZoneInfo
 
-from babel import Locale
-from babel.dates import format_date
-from jinja2 import Environment, TemplateError, TemplateNotFound
-
 from ..addresses import clean_name, normalize_email, normalize_locale
 from ..delivery import Recipient
 from ..errors import ConfigError, MailError
-from ..templating import make_environment
 
 if TYPE_CHECKING:
+    from babel import Locale
+    from jinja2 import Environment
+
     from ..config import Config
     from ..materiality import Reason
 
@@ -262,12 +260,17 @@ def parse_sender(value: str, setting: str = "mail.from") -> Address:
 
 @functools.lru_cache(maxsize=256)
 def _locale(value: str) -> Locale:
+    from babel import Locale  # Babel and Jinja load when a letter is written, not with
+    # the tick that finds nothing to send (see benchmarks/history.py)
+
     locale, _ = normalize_locale(value)
     return Locale.parse(locale or "en")
 
 
 def localized_date(day: dt.date, locale: str) -> str:
     """15 January 2027 as the account's locale writes it (babel's 'long' format)."""
+    from babel.dates import format_date
+
     return str(format_date(day, format="long", locale=_locale(locale)))
 
 
@@ -277,6 +280,8 @@ TEMPLATE_FILES = ("subject.txt", "notice.txt", "notice.html", "greeting.txt")
 def _has_templates(env: Environment, folder: str) -> bool:
     """Whether `folder` holds a language's templates; they come complete, or a message
     would mix two languages (refused, naming what is missing)."""
+    from jinja2 import TemplateNotFound
+
     present = []
     for name in TEMPLATE_FILES:
         try:
@@ -371,6 +376,8 @@ class Letter:
             "address_lines": [line.strip() for line in c.address.splitlines() if line.strip()],
             "test": self.test,
         }
+        from jinja2 import TemplateError
+
         try:
             def get(name: str) -> Any:
                 return self._env.get_template(f"{folder}/{name}")
@@ -547,6 +554,8 @@ def compose(notice: NoticeFacts, root: Path, mail_from: str, reply_to: str | Non
             company: Company | None = None, test: bool = False) -> Letter:
     """The letter for `notice`, with the repository's templates over the defaults;
     `zone` is the time zone of effective dates (the date announced is the switch's)."""
+    from ..templating import make_environment
+
     sender = parse_sender(mail_from)
     reply = parse_sender(reply_to, "mail.reply_to") if reply_to else None
     return Letter(notice, make_environment(root), sender, reply, install_id, default_locale,
