@@ -15,10 +15,13 @@ The peer is `git log -p` over the same file. Prints `name: value unit` lines, ea
 command's wall time and (`_cpu`) the CPU time of its process, the steadier figure on a
 shared machine.
 
-The commands share one SQLite database: until `run_once` first runs none exists, and
-`versions`, `plan` and `check` load no store at all (no SQLAlchemy); after it, they read
-the notices on record through the store, which costs ~0.3 s of start-up. Read the
-figures of the first size with that in mind.
+Each size is measured twice: `nodb`, with no database (deleted before every command,
+so `run_once` creates it each time, as a first run does), and `db`, with the default
+SQLite database holding what a real one holds: accounts (samples/accounts.csv), a
+notice on record for every tenth version, tracking since before --now. A warm command
+then reads the notices on record from the cache kept under the database's stamp
+(workflows/planning.OnRecord) and loads no SQLAlchemy; the benchmark waits until the
+database has settled (2 s after a write) before the warm runs, as a cron job would.
 """
 
 from __future__ import annotations
@@ -91,14 +94,14 @@ class Synthetic:
             self.count += 1
 
 
-def run_command(root: Path, args: list[str], tmp: Path) -> tuple[float, float]:
+def run_command(root: Path, args: list[str], tmp: Path, db: Path) -> tuple[float, float]:
     """(wall seconds, CPU seconds of the process): on a shared machine the CPU time is
     the steadier figure."""
     argv = [sys.executable, "-m", "policybook", "-C", str(root),
             *(a.replace("{tmp}", str(tmp)) for a in args)]
     if args[0] in ("plan", "run", "build", "check"):
         argv += ["--now", "2026-06-01T12:00:00Z"]
-    env = {**os.environ, "POLICYBOOK_DATABASE_URL": f"sqlite:///{tmp}/policybook.db",
+    env = {**os.environ, "POLICYBOOK_DATABASE_URL": f"sqlite:///{db}",
            "POLICYBOOK_OUTBOX": str(tmp / "outbox")}
     env.pop("POLICYBOOK_CACHE_DIR", None)
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -121,18 +124,84 @@ def clear_cache(root: Path) -> None:
     shutil.rmtree(root / ".policybook" / "cache", ignore_errors=True)
 
 
+SETTLE = 2.2  # seconds: what was written to the database settles (planning.SETTLED_NS)
+
+
+class Database:
+    """The SQLite database of a measure: none (`nodb`: deleted before each command) or
+    one that holds accounts and notices (`db`)."""
+
+    def __init__(self, tmp: Path, kind: str) -> None:
+        self.kind = kind
+        self.path = tmp / kind / "policybook.db"
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+
+    def before(self) -> None:
+        if self.kind == "nodb":
+            for file in self.path.parent.glob("policybook.db*"):
+                file.unlink()
+
+    def settle(self) -> None:
+        if self.kind == "db":
+            time.sleep(SETTLE)
+
+    def seed(self, root: Path, tmp: Path) -> None:
+        """Accounts, and a finished notice for every tenth version, on record since
+        before --now (so that no notice is open: nothing to send)."""
+        if self.kind != "db":
+            return
+        for file in self.path.parent.glob("policybook.db*"):
+            file.unlink()  # seeded afresh at each size
+        sys.path.insert(0, str(REPO))
+        from policybook.notice import NoticeReason, NoticeSpec, NoticeState
+        from policybook.store import Store, create_notice
+        from policybook.store.notices import set_notice_state
+
+        log = subprocess.run(["git", "log", "--reverse", "--format=%H %s"], cwd=root,
+                             check=True, capture_output=True, text=True).stdout
+        url = f"sqlite:///{self.path}"
+        since = dt.datetime(2026, 5, 1, tzinfo=dt.UTC)
+        with Store.open(url, since) as store, store.write() as conn:
+            for n, line in enumerate(log.splitlines()):
+                if n % 10:
+                    continue
+                sha = line.split(" ", 1)[0]
+                day = dt.date(2012, 1, 1) + dt.timedelta(days=7 * (n + 1))
+                effective = dt.datetime.combine(day, dt.time(), tzinfo=dt.UTC)
+                due = effective - dt.timedelta(days=30)
+                spec = NoticeSpec("synthetic", day, sha, "Synthetic", "A change.",
+                                  (NoticeReason("a change", None),), "https://example.com/u",
+                                  "https://example.com/c", due, effective)
+                notice, _ = create_notice(conn, spec, due)
+                set_notice_state(conn, notice.id, NoticeState.SENDING, due)
+                set_notice_state(conn, notice.id, NoticeState.COMPLETE, effective)
+        subprocess.run([sys.executable, "-m", "policybook", "-C", str(root), "accounts",
+                        "import", str(REPO / "samples" / "accounts.csv")], check=True,
+                       capture_output=True, env={**os.environ, "POLICYBOOK_DATABASE_URL": url,
+                                                 "POLICYBOOK_OUTBOX": str(tmp / "outbox")})
+
+
 def measure(root: Path, tmp: Path, label: str, commands: list[str],
-            grow: Synthetic | None = None) -> None:
+            grow: Synthetic | None = None, db: Database | None = None) -> None:
+    db = db or Database(tmp, "nodb")
+    label = f"{label}_{db.kind}"
+    db.seed(root, tmp)
+
+    def timed(name: str) -> tuple[float, float]:
+        db.before()
+        return run_command(root, COMMANDS[name], tmp, db.path)
+
     for name in commands:
         clear_cache(root)
-        show(f"{name}_{label}_cold", run_command(root, COMMANDS[name], tmp))
-        show(f"{name}_{label}_warm", min(run_command(root, COMMANDS[name], tmp)
-                                         for _ in range(3)))
+        show(f"{name}_{label}_cold", timed(name))
+        db.settle()
+        show(f"{name}_{label}_warm", min(timed(name) for _ in range(3)))
     if grow is not None:
         for name in commands:
-            run_command(root, COMMANDS[name], tmp)  # warm the cache for this command
+            timed(name)  # warm the cache for this command
+            db.settle()
             grow.grow(1)
-            show(f"{name}_{label}_one_new_commit", run_command(root, COMMANDS[name], tmp))
+            show(f"{name}_{label}_one_new_commit", timed(name))
 
 
 def peer(root: Path, label: str) -> None:
@@ -190,7 +259,9 @@ def main() -> None:
         for size in sizes:
             repo.grow(size - repo.count)
             label = f"{size}"
-            measure(root, tmp, label, commands, grow=repo if size == sizes[-1] else None)
+            for kind in ("nodb", "db"):
+                measure(root, tmp, label, commands,
+                        grow=repo if size == sizes[-1] else None, db=Database(tmp, kind))
             peer(root, label)
     if args.corpus.is_dir():
         with tempfile.TemporaryDirectory() as scratch:

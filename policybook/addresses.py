@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import re
 
-from babel import Locale, UnknownLocaleError
-
 MAX_EMAIL = 254
 MAX_LOCAL = 64
 MAX_NAME = 200
@@ -125,6 +123,8 @@ def check_id(value: str) -> str | None:
 
 def normalize_locale(value: str) -> tuple[str | None, str | None]:
     """('de_CH', None) from 'de-CH'; (None, what is wrong) for an unknown locale."""
+    from babel import Locale, UnknownLocaleError  # Babel loads when a locale is read
+
     text = value.strip().replace("-", "_")
     if not text:
         return None, None

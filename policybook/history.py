@@ -299,37 +299,57 @@ def _front_of(repo: git.Repo, blob: str, path: str) -> _Front:
     return found
 
 
-_readers: dict[str, Callable[[str], str]] = {}  # root -> its blob reader
+class _Reader:
+    """Reads blobs' texts in one repository (for `LazyText`): one `git cat-file` process,
+    opened on the first read and kept, under a lock (the live site's threads may ask for
+    texts at once, and one cat-file process answers one request at a time)."""
 
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self._lock = threading.Lock()
+        self._repo: git.Repo | None = None
 
-def _reader(root: Path) -> Callable[[str], str]:
-    """A function that reads a blob's text in `root`'s repository (for `LazyText`).
-
-    It keeps one repository (one `git cat-file` process) for the life of the process,
-    shared by every history of that root, and reads under a lock: the live site's
-    threads may ask for texts at once, and one cat-file process answers one at a time."""
-    key = str(root.resolve())
-    found = _readers.get(key)
-    if found is not None:
-        return found
-    lock = threading.Lock()
-    opened: list[git.Repo] = []
-
-    def read(blob: str) -> str:
+    def __call__(self, blob: str) -> str:
         text = _texts.get(blob)
         if text is not None:
             return text
-        with lock:
-            if not opened:
-                opened.append(open_repo(Path(key)))
-                atexit.register(opened[0].close)
-            text, problem = _blob(opened[0], blob)
-        if problem is not None:  # read once, during the walk, where it was accepted
+        with self._lock:
+            if self._repo is None:
+                self._repo = open_repo(self.root)
+            text, problem = _blob(self._repo, blob)
+        if problem is not None:  # it was read once, by the walk, where it was accepted
             raise HistoryError(f"the blob {blob[:10]} can no longer be read: {problem}")
         return text
 
-    _readers[key] = read
-    return read
+    def close(self) -> None:
+        """Stop its cat-file process (a later read opens another)."""
+        with self._lock:
+            if self._repo is not None:
+                self._repo.close()
+                self._repo = None
+
+
+_READERS_MAX = 8
+_readers: dict[str, _Reader] = {}  # root -> its reader (the newest last)
+
+
+def _reader(root: Path) -> Callable[[str], str]:
+    """The blob reader of `root`'s repository, shared by every history of that root. A
+    process that reads many repositories (tests) keeps the processes of the newest few."""
+    key = str(root.resolve())
+    found = _readers.pop(key, None)
+    if found is None:
+        found = _Reader(Path(key))
+        while len(_readers) >= _READERS_MAX:
+            _readers.pop(next(iter(_readers))).close()
+    _readers[key] = found
+    return found
+
+
+@atexit.register
+def _close_readers() -> None:
+    for reader in _readers.values():
+        reader.close()
 
 
 def forget() -> None:
@@ -339,6 +359,7 @@ def forget() -> None:
     _fronts.clear()
     _histories.clear()
     _texts_size = 0
+    _close_readers()
 
 
 def _commit_json(c: Commit) -> list[str]:

@@ -14,28 +14,11 @@ from __future__ import annotations
 import re
 import tomllib
 from collections.abc import Iterable
-from enum import StrEnum
 from functools import cache
 from pathlib import Path
 from typing import Any
 
-
-class Concept(StrEnum):
-    """What a change touches, in the words of the notice: each is a material topic."""
-
-    DATA = "data-categories"
-    PURPOSES = "purposes"
-    RECIPIENTS = "recipients"
-    LOCATIONS = "processing-locations"
-    RETENTION = "retention"
-    RIGHTS = "user-rights"
-    LIABILITY = "liability"
-    DISPUTES = "dispute-resolution"
-    GOVERNING_LAW = "governing-law"
-    TERMINATION = "termination"
-    NOTICE = "notice-of-changes"
-    FEES = "fees"  # after the others: "pay" and "paid" also occur in passing
-    LEGAL_TERMS = "legal-terms"
+from .concept import Concept as Concept  # (re-exported: its home before concept.py)
 
 
 def _load_concepts() -> dict[str, Any]:

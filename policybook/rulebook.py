@@ -9,8 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from .concept import Concept
 from .document import ChangeVerdict
-from .lexicon import Concept
 
 EDITORIAL = ChangeVerdict.EDITORIAL
 MATERIAL = ChangeVerdict.MATERIAL

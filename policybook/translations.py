@@ -25,8 +25,6 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from babel import Locale, UnknownLocaleError
-
 from .document import ChangeVerdict, Document
 from .errors import Problem
 
@@ -64,6 +62,8 @@ class TranslationCheck:
 
 def language_label(code: str) -> str:
     """'French (fr)': a language named for an English-reading editor, with its tag."""
+    from babel import Locale, UnknownLocaleError  # Babel loads when a language is named
+
     try:
         name = Locale.parse(code, sep="-").get_display_name("en")
     except (UnknownLocaleError, ValueError):

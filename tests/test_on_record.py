@@ -181,3 +181,29 @@ def test_a_warm_command_with_notices_on_record_loads_no_sqlalchemy(
 
 
 SETTLE = planning.SETTLED_NS / 1e9 + 0.2
+
+
+def test_another_policybook_or_another_database_never_reads_the_entry(
+        policy_repo: GitRepo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(planning, "SETTLED_NS", 0)
+    versions = history(policy_repo)
+    config = configured(policy_repo, tmp_path, monkeypatch)
+    record_notice(config, *versions[1])
+    on = OnRecord(config, NOW)
+    truth = on.records()
+    on.close()
+    monkeypatch.setattr(cache, "fingerprint", lambda: "f" * 20)  # an upgrade of policybook
+    cache.stats.clear()
+    on = OnRecord(config, NOW)
+    assert on.records() == truth
+    assert cache.stats["on-record.records.read"] == 1
+    on.close()
+    # Another database (the setting changed): its own notices, never the first one's.
+    other = tmp_path / "other"
+    other.mkdir()
+    monkeypatch.setenv("POLICYBOOK_DATABASE_URL", f"sqlite:///{other}/policybook.db")
+    config2 = load_config(policy_repo.path)
+    record_notice(config2, *versions[2])
+    on = OnRecord(config2, NOW)
+    assert [n.effective for n in on.records().notices] == [versions[2][1]]
+    on.close()

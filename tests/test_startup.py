@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from policybook.workflows.planning import sqlite_database
 from tests.helpers import GitRepo, policy
 
-HEAVY = ("sqlalchemy", "deepdiff", "starlette", "jinja2", "uvicorn", "apscheduler")
+HEAVY = ("sqlalchemy", "deepdiff", "starlette", "jinja2", "uvicorn", "apscheduler", "babel")
 
 
 def imported(root: Path, *args: str, env: dict[str, str]) -> set[str]:
@@ -61,3 +61,21 @@ def test_the_sqlite_file_is_read_as_sqlalchemy_reads_it(url: str) -> None:
     parsed = sa.make_url(url)
     expected = (parsed.database or "") if parsed.get_backend_name() == "sqlite" else None
     assert sqlite_database(url) == expected
+
+
+def test_a_single_tick_with_nothing_to_do_loads_no_scheduler_template_or_parser(
+        policy_repo: GitRepo, tmp_path: Path) -> None:
+    # `run --once` (cron) ticks once: APScheduler is the clock of a long-running `run` only.
+    day = dt.date(2026, 2, 1)
+    policy_repo.commit("v0", {"content/privacy.md": policy(
+        "privacy-policy", day.isoformat(), "## Data\n\nWe collect your name.\n",
+        title="Privacy")}, when=dt.datetime(2026, 1, 20, 12, tzinfo=dt.UTC))
+    env = {**os.environ, "POLICYBOOK_DATABASE_URL": f"sqlite:///{tmp_path}/policybook.db",
+           "POLICYBOOK_OUTBOX": str(tmp_path / "outbox")}
+    args = ("run", "--once", "--now", "2026-06-01T12:00:00Z")
+    first = imported(policy_repo.path, *args, env=env)  # creates the database
+    assert "sqlalchemy" in first and "apscheduler" not in first
+    again = imported(policy_repo.path, *args, env=env)  # nothing to do: no letter, no page
+    assert "policybook" in again
+    assert again.isdisjoint({"apscheduler", "jinja2", "babel", "markdown_it", "deepdiff"}), \
+        sorted(again & {"apscheduler", "jinja2", "babel", "markdown_it", "deepdiff"})

@@ -48,15 +48,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 from zoneinfo import ZoneInfo
 
-from babel import Locale
-from babel.dates import format_date
-from jinja2 import Environment, TemplateError
-
 from ..addresses import clean_name, normalize_email, normalize_locale
 from ..audience import letter_language, offered_languages
 from ..delivery import Recipient
 from ..errors import ConfigError, MailError
-from ..templating import CURRENT_LANGUAGE, make_environment
 from .languages import (
     LetterText,
     NoticeView,
@@ -67,6 +62,9 @@ from .languages import (
 )
 
 if TYPE_CHECKING:
+    from babel import Locale
+    from jinja2 import Environment
+
     from ..config import Config
     from ..materiality import Reason
 
@@ -262,12 +260,17 @@ def parse_sender(value: str, setting: str = "mail.from") -> Address:
 
 @functools.lru_cache(maxsize=256)
 def _locale(value: str) -> Locale:
+    from babel import Locale  # Babel and Jinja load when a letter is written, not with
+    # the tick that finds nothing to send (see benchmarks/history.py)
+
     locale, _ = normalize_locale(value)
     return Locale.parse(locale or "en")
 
 
 def localized_date(day: dt.date, locale: str) -> str:
     """15 January 2027 as the account's locale writes it (babel's 'long' format)."""
+    from babel.dates import format_date
+
     return str(format_date(day, format="long", locale=_locale(locale)))
 
 
@@ -400,6 +403,10 @@ class Letter:
             "test": self.test,
         }
         # The catalogs' strings in the letter's language (templating reads this).
+        from jinja2 import TemplateError
+
+        from ..templating import CURRENT_LANGUAGE
+
         token = CURRENT_LANGUAGE.set(language)
         try:
             def get(name: str) -> Any:
@@ -589,6 +596,8 @@ def compose(notice: NoticeFacts, root: Path, mail_from: str, reply_to: str | Non
     """The letter for `notice`, with the repository's templates over the defaults;
     `zone` is the time zone of effective dates (the date announced is the switch's);
     `texts`: the announced version's translations (the languages it can be told in)."""
+    from ..templating import make_environment
+
     sender = parse_sender(mail_from)
     reply = parse_sender(reply_to, "mail.reply_to") if reply_to else None
     return Letter(notice, make_environment(root), sender, reply, install_id, default_locale,

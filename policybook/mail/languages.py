@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-
-from jinja2 import Environment, TemplateNotFound
+from typing import TYPE_CHECKING
 
 from ..addresses import clean_name
 from ..errors import MailError
+
+if TYPE_CHECKING:  # Jinja loads when a letter is written, not with the tick
+    from jinja2 import Environment
 
 
 @dataclass(frozen=True)
@@ -52,6 +54,8 @@ TEMPLATE_FILES = ("subject.txt", "notice.txt", "notice.html", "greeting.txt")
 def has_templates(env: Environment, folder: str) -> bool:
     """Whether `folder` holds a language's templates; they come complete, or a message
     would mix two languages (refused, naming what is missing)."""
+    from jinja2 import TemplateNotFound
+
     present = []
     for name in TEMPLATE_FILES:
         try:

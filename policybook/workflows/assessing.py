@@ -21,7 +21,6 @@ from typing import TYPE_CHECKING, Any
 
 # `..cache` (json, hashlib, tempfile) is imported where used: `diff` of two files, which
 # judges one pair in memory, never needs it.
-from ..changeset import ChangeSet
 from ..document import (
     ChangeVerdict,
     Document,
@@ -30,13 +29,17 @@ from ..document import (
     parse_document,
     parse_front_matter,
 )
-from ..materiality import Assessment, Reason, assess
+from ..reasons import Reason
 from ..rulebook import Rule
 from ..rulebook import Settings as MaterialitySettings
 
 if TYPE_CHECKING:  # `diff` of two files judges without the timeline
     from ..timeline import Verdict
     from ..versions import Version
+
+if TYPE_CHECKING:  # the differ and the rules load only when a change is judged
+    from ..changeset import ChangeSet
+    from ..materiality import Assessment
 
 
 @lru_cache(maxsize=1024)
@@ -71,6 +74,8 @@ def use_settings(settings: MaterialitySettings | None) -> None:
 
 def judge(changes: ChangeSet) -> Assessment:
     """The verdict on a change set, with this process's `[materiality]` settings."""
+    from ..materiality import assess  # the rules load when a change is to be judged
+
     return assess(changes, settings=_settings)
 
 

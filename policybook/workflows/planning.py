@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -239,19 +240,22 @@ class OnRecord:
         self._opened = store is not None
         self.own = store is None  # closed by `close` (a store handed over is the caller's)
         self._memo: dict[str, tuple[str, object]] = {}
+        self._lock = threading.Lock()  # the live site's threads share one
 
     @property
     def store(self) -> Store | None:
         """The store (opened now if it was not yet; None when no database exists)."""
-        if not self._opened:
-            self._store = optional_store(self.config, self.now)
-            self._opened = True
-        return self._store
+        with self._lock:
+            if not self._opened:
+                self._store = optional_store(self.config, self.now)
+                self._opened = True
+            return self._store
 
     def close(self) -> None:
-        if self.own and self._store is not None:
-            self._store.close()
-        self._store, self._opened = None, False
+        with self._lock:
+            if self.own and self._store is not None:
+                self._store.close()
+            self._store, self._opened = None, False
 
     def records(self) -> Records:
         return self._cached("records", lambda: read_records(self.store),
