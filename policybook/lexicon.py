@@ -15,16 +15,15 @@ import re
 import tomllib
 from collections.abc import Iterable
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 from .concept import Concept as Concept  # (re-exported: its home before concept.py)
+from .packaged import data_text
 
 
 def _load_concepts() -> dict[str, Any]:
     """The concepts' descriptions and terms: `data/concepts.toml`, shipped in the package."""
-    # Beside this module (importlib.resources would load tempfile & co. into every start-up).
-    text = (Path(__file__).parent / "data" / "concepts.toml").read_text("utf-8")
+    text = data_text("concepts.toml")
     return tomllib.loads(text)
 
 
@@ -124,8 +123,7 @@ def _patterns(extra: Extra) -> dict[Concept, re.Pattern[str]]:
 
 def _load_idioms() -> re.Pattern[str]:
     """Set phrases whose terms are no concept (`[idioms]` of `data/vocabulary.toml`)."""
-    raw = tomllib.loads((Path(__file__).parent / "data" / "vocabulary.toml")
-                        .read_text("utf-8"))
+    raw = tomllib.loads(data_text("vocabulary.toml"))
     phrases = sorted((re.escape(p.lower()) for p in raw["idioms"]["phrases"]), key=len,
                      reverse=True)
     return re.compile(r"(?<![\w-])(?:" + "|".join(phrases) + r")(?![\w-])")

@@ -15,8 +15,9 @@ import tomllib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
-from pathlib import Path
 from typing import Any
+
+from .packaged import data_text
 
 __all__ = ["Signals", "Vocabulary", "contact_only", "contact_passage", "date_only", "normal",
            "places", "signals_of", "visible", "vocabulary"]
@@ -51,7 +52,7 @@ class Vocabulary:
 @cache
 def vocabulary() -> Vocabulary:
     raw: dict[str, Any] = tomllib.loads(
-        (Path(__file__).parent / "data" / "vocabulary.toml").read_text("utf-8"))
+        data_text("vocabulary.toml"))
     dates = raw["dates"]
     contact = raw["contact"]
     return Vocabulary(

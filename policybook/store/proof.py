@@ -130,6 +130,8 @@ def lookup(conn: Connection, account_id: str, policy: str | None = None,
     for row in rows:
         # The variant this account was told about (its delivery's, since schema 5); a
         # delivery recorded before then was of its notice's variant ('': the general).
+        # None stands for the general text, as in `Notice.variant`.
         told = row.pop("told_variant")
-        row["variant"] = told if told is not None else (row["variant"] or GENERAL)
+        told = told if told is not None else row["variant"]
+        row["variant"] = None if told in (GENERAL, "", None) else told
     return rows

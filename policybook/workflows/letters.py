@@ -13,7 +13,7 @@ import logging
 
 from ..config import Config
 from ..errors import PolicybookError
-from ..history import read_history
+from ..history import History, read_history
 from ..mail.compose import NoticeFacts
 from ..mail.languages import LetterText
 from ..notice import notice_links
@@ -33,11 +33,13 @@ def letter_links(config: Config, policy: str, effective: dt.date, language: str,
     return notice_links(base, policy, effective, variant)
 
 
-def letter_texts(config: Config, notice: NoticeFacts) -> tuple[LetterText, ...]:
+def letter_texts(config: Config, notice: NoticeFacts,
+                 history: History | None = None) -> tuple[LetterText, ...]:
     """The translations of the version `notice` announces, as its letters name them
     (none when git is not there to ask: the letter is then in the source language)."""
     try:
-        history = read_history(config.root, None, config.content_dir, config.zone)
+        history = history or read_history(config.root, None, config.content_dir,
+                                          config.zone)
     except PolicybookError as exc:
         log.debug("notice %s: no translations read (%s)", notice.id, exc.message)
         return ()

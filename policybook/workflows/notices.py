@@ -30,7 +30,7 @@ from ..config import Config
 from ..delivery import BatchResult
 from ..document import parse_front_matter
 from ..errors import HistoryError, NotFoundError, PolicybookError, UsageError
-from ..history import policy_text_at
+from ..history import History, policy_text_at
 from ..mail import Mailer, make_mailer
 from ..mail.compose import Letter, letter_for
 from ..store import Notice, NoticeState, Store, audit, find_notice, get_notice, ledger, proof
@@ -124,12 +124,13 @@ def version_disagree(config: Config, policy: str, commit: str) -> str | None:
     return _DISAGREE[key]
 
 
-def _letter(config: Config, store: Store, notice: Notice) -> Letter:
+def _letter(config: Config, store: Store, notice: Notice,
+            history: History | None = None) -> Letter:
     with store.read() as conn:
         install = install_id(conn)
     letter = letter_for(config, notice, install,
                         disagree=version_disagree(config, notice.policy, notice.version),
-                        texts=letter_texts(config, notice))
+                        texts=letter_texts(config, notice, history))
     letter.rendered(config.default_locale)  # template errors surface before any claim
     return letter
 
@@ -171,18 +172,19 @@ def keep_version(config: Config, store: Store, notice: Notice, now: dt.datetime)
                            hashlib.sha256(text.encode("utf-8")).hexdigest(), now)
 
 
-def notice_reach(config: Config, notice: Notice) -> Reach:
+def notice_reach(config: Config, notice: Notice, history: History | None = None) -> Reach:
     """The accounts `notice` goes to: `audience.reach_of(the notice's Variant, the
-    policy's Variants)`, the variants as the committed files declare them now. A regional
-    variant reaches the accounts of its countries; the general text every account no
-    other variant claims (those without a country included)."""
+    policy's Variants)`, the variants as the committed files declare them now (`history`:
+    the one the caller's state was built from, else read). A regional variant reaches
+    the accounts of its countries; the general text every account no other variant
+    claims (those without a country included)."""
     from ..history import read_history
     from ..regions import Variant
     from ..versions import by_timeline
     from .state import timeline_variants
 
     try:
-        history = read_history(config.root, None, config.content_dir, config.zone)
+        history = history or read_history(config.root, None, config.content_dir, config.zone)
     except HistoryError:
         if notice.variant is None:  # no repository to ask: one text for everybody
             return everyone(notice.policy)
@@ -233,9 +235,11 @@ def add_recipients(config: Config, store: Store, notice: Notice, now: dt.datetim
 def send_notice(config: Config, notice_ref: int | str, now: dt.datetime, *,
                 store: Store | None = None, mailer: Mailer | None = None,
                 progress: Progress | None = None, refresh: bool = True,
-                max_batches: int | None = None, reach: Reach | None = None) -> SendReport:
+                max_batches: int | None = None, reach: Reach | None = None,
+                history: History | None = None) -> SendReport:
     """Send what is open of one notice (by id or `policy@YYYY-MM-DD`) and return counts;
-    `reach`: the accounts it goes to (default: `notice_reach`).
+    `reach`: the accounts it goes to (default: `notice_reach`); `history`: the git history
+    the caller's state was read from (the tick's), else read when needed.
 
     Provider failures do not raise: the report's `error` says why the run stopped, and
     everything not confirmed is back to pending for the next run.
@@ -254,7 +258,7 @@ def send_notice(config: Config, notice_ref: int | str, now: dt.datetime, *,
             by = f" by {notice.control_by}" if notice.control_by else ""
             raise UsageError(f"notice {notice.id} ({notice.key}) is paused{by}; nothing is "
                              f"sent until 'policybook notices resume {notice.id}'")
-        letter = _letter(config, store, notice)
+        letter = _letter(config, store, notice, history)
         keep_version(config, store, notice, clock())
         if notice.state is NoticeState.SCHEDULED:
             with store.write() as conn:
@@ -265,6 +269,8 @@ def send_notice(config: Config, notice_ref: int | str, now: dt.datetime, *,
                    f"notice {notice.id} started sending through {config.mail.value}")
         if mailer is None:
             mailer = make_mailer(config)
+        if reach is None and (notice.accounts_read_at is None or clock() < notice.effective_at):
+            reach = notice_reach(config, notice, history)  # once, for every adding step
 
         def adder(stop: threading.Event, on_added: Callable[[int], None]) -> int:
             return add_recipients(config, store, notice, clock(), refresh, stop=stop,
@@ -434,8 +440,8 @@ def _send_batches(config: Config, store: Store, mailer: Mailer, letter: Letter, 
 
 
 def send_due(config: Config, now: dt.datetime, *, store: Store | None = None,
-             mailer: Mailer | None = None, progress: Progress | None = None
-             ) -> tuple[SendReport, ...]:
+             mailer: Mailer | None = None, progress: Progress | None = None,
+             history: History | None = None) -> tuple[SendReport, ...]:
     """Send every open notice that is due by `now` (the scheduler's tick).
 
     The SQL account source is re-read at most every `accounts.refresh_seconds` per
@@ -456,7 +462,7 @@ def send_due(config: Config, now: dt.datetime, *, store: Store | None = None,
             # One notice's problem (a broken template, say) must not hold up the others.
             try:
                 reports.append(send_notice(config, n.id, now, store=store, mailer=mailer,
-                                           progress=progress, refresh=False))
+                                           progress=progress, refresh=False, history=history))
             except PolicybookError as exc:
                 log.error("notice %d (%s) not sent: %s", n.id, n.key, exc.message)
                 reports.append(SendReport(n.id, n.key, mailer.name, state=n.state,

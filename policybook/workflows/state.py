@@ -116,6 +116,12 @@ class StateBuilder:
 
     # ------------------------------------------------------------- inputs
 
+    @property
+    def history(self) -> History | None:
+        """The history the last `refresh` read (None before any): what the tick's other
+        steps (the letters' translations, a notice's audience) read instead of git."""
+        return self._history
+
     def refresh(self) -> tuple[History, Records]:
         """The current history and notices; derived facts are dropped when either moved."""
         with self._lock:

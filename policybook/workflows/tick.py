@@ -219,7 +219,7 @@ def tick(config: Config, now: dt.datetime, *, store: Store | None = None,
         if new or cancelled:  # the switch moments depend on the notices now on record
             plans = plans_of(builder, now)
         created = describe_created(config, store, plans, new, now)
-        sends = send_due(config, now, store=store, mailer=mailer)
+        sends = send_due(config, now, store=store, mailer=mailer, history=builder.history)
         in_force = record_in_force(store, plans, now)
         published = publish(config, plans) if publish is not None else None
         warnings = cancelled + plans.state.skipped
