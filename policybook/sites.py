@@ -223,9 +223,11 @@ def site_for(sites: Sequence[Site], country: str | None,
 
 def page_url(site: Site, language: str, path: str) -> str:
     """The address of a page (`privacy-policy/upcoming/`) on `site` in `language`: the
-    language's own pages where the site offers it, else the site's default language."""
-    lang = negotiate(language, site.languages or (site.default_language,),
-                     site.default_language)
+    language's own pages where the site offers it (a site without a list of languages
+    offers every one the policies have: `language` is one of them), else the site's
+    default language."""
+    lang = (negotiate(language, site.languages, site.default_language) if site.languages
+            else language)
     return site.root + site.prefix(lang) + path
 
 

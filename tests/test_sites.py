@@ -161,6 +161,9 @@ def test_links_point_at_the_accounts_site_in_its_language() -> None:
     assert page_url(CA, "fr-CA", path) == f"https://policies.example.ca/{path}"
     assert page_url(CA, "en", path) == f"https://policies.example.ca/en/{path}"
     assert page_url(CA, "ja", path) == f"https://policies.example.ca/{path}"  # not offered
+    # a site without a list of languages offers each one the policies are published in
+    assert page_url(COM, "fr", path) == f"https://policies.example.com/fr/{path}"
+    assert page_url(COM, "en", path) == f"https://policies.example.com/{path}"
     written = f"https://policies.example.com/{path}"
     assert relink(written, "https://policies.example.com", CA, "en") == \
         f"https://policies.example.ca/en/{path}"
