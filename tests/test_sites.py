@@ -400,3 +400,25 @@ def test_a_site_serves_and_answers_for_its_variants_only(variant_repo: GitRepo) 
         assert status == 404 and "eea text, which this site does not show" in body
         status, body = get(base, "/api/policies/privacy-policy?country=US", "www.example")
         assert status == 200 and json.loads(body)["variant"] is None
+
+
+def test_check_names_a_site_variant_no_policy_declares(variant_repo: GitRepo,
+                                                        tmp_path: Path) -> None:
+    """A misspelt variant id would quietly hide every policy of its site: `check` says
+    so, with the line of the `variants` key."""
+    from policybook.workflows.content import check_content
+
+    config = load_config(variant_repo.path, env={})
+    assert not [p for p in check_content(config, gate=False).problems
+                if p.path == "policybook.toml"]
+    (tmp_path / "content").mkdir()
+    for name in ("privacy-policy.md", "privacy-policy.eea.md"):
+        (tmp_path / "content" / name).write_bytes(
+            (variant_repo.path / "content" / name).read_bytes())
+    (tmp_path / "policybook.toml").write_text(
+        VARIANT_SITES.replace('variants = ["eea"]', 'variants = ["eae"]'), encoding="utf-8")
+    problems = [str(p) for p in check_content(load_config(tmp_path, env={}),
+                                              gate=False).problems]
+    assert problems == ["policybook.toml:7: variants: no policy has a variant 'eae' (the "
+                        "variants are eea, general); correct the id, or add the variant's "
+                        "file with `variant:` in its front matter"]
