@@ -41,6 +41,8 @@ class Recipient:
     email: str
     name: str
     locale: str
+    # ISO 3166-1 alpha-2 ("" unknown): with `[[sites]]`, whose site the links go to.
+    country: str = ""
 
 
 @dataclass(frozen=True)

@@ -202,6 +202,26 @@ def _check_together(sites: Sequence[Site], lines: Sequence[int], path: str,
             countries[code] = line
 
 
+def unknown_variants(sites: Sequence[Site], declared: set[str], text: str
+                     ) -> list[tuple[int, str]]:
+    """(line, message) for each variant a site lists that no policy declares (`declared`:
+    the ids of the content's `variant:` front matter), with the line of its `variants`
+    key in `text`, the policybook.toml that `sites` were read from: a misspelt id would
+    quietly hide every policy of that site."""
+    headers = _lines(text)
+    known = sorted({GENERAL, *declared})
+    out = []
+    for index, site in enumerate(sites):
+        start = headers[index] if index < len(headers) else 1
+        for variant in site.variants:
+            if variant not in known:
+                out.append((_key_line(text, start, "variants"),
+                            f"variants: no policy has a variant {variant!r} (the variants "
+                            f"are {', '.join(known)}); correct the id, or add the variant's "
+                            "file with `variant:` in its front matter"))
+    return out
+
+
 def site_for(sites: Sequence[Site], country: str | None,
              language: str | None = None) -> Site | None:
     """The site an account's links point to: the one that names its country; else the
@@ -223,9 +243,11 @@ def site_for(sites: Sequence[Site], country: str | None,
 
 def page_url(site: Site, language: str, path: str) -> str:
     """The address of a page (`privacy-policy/upcoming/`) on `site` in `language`: the
-    language's own pages where the site offers it, else the site's default language."""
-    lang = negotiate(language, site.languages or (site.default_language,),
-                     site.default_language)
+    language's own pages where the site offers it (a site without a list of languages
+    offers every one the policies have: `language` is one of them), else the site's
+    default language."""
+    lang = (negotiate(language, site.languages, site.default_language) if site.languages
+            else language)
     return site.root + site.prefix(lang) + path
 
 

@@ -8,6 +8,7 @@ browser sends for each domain.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 import urllib.error
 import urllib.request
@@ -161,6 +162,9 @@ def test_links_point_at_the_accounts_site_in_its_language() -> None:
     assert page_url(CA, "fr-CA", path) == f"https://policies.example.ca/{path}"
     assert page_url(CA, "en", path) == f"https://policies.example.ca/en/{path}"
     assert page_url(CA, "ja", path) == f"https://policies.example.ca/{path}"  # not offered
+    # a site without a list of languages offers each one the policies are published in
+    assert page_url(COM, "fr", path) == f"https://policies.example.com/fr/{path}"
+    assert page_url(COM, "en", path) == f"https://policies.example.com/{path}"
     written = f"https://policies.example.com/{path}"
     assert relink(written, "https://policies.example.com", CA, "en") == \
         f"https://policies.example.ca/en/{path}"
@@ -303,3 +307,118 @@ def test_comparing_any_two_versions_reads_the_source_on_every_site(live: str) ->
     _, french = get(live, "/messages-policy/changes/2027-03-01/", "policies.example.ca")
     assert '<html lang="fr" dir="ltr">' in french and "Modification substantielle" in french
     assert '<del class="rl-del">30 </del><ins class="rl-ins">90 </ins>jours' in french
+
+
+# ---------------------------------------------------------------- the variants a site shows
+
+VARIANT_SITES = """\
+[notice]
+days = 30
+
+[[sites]]
+base_url = "https://eu.example"
+countries = ["EEA", "GB", "CH"]
+variants = ["eea"]
+
+[[sites]]
+base_url = "https://www.example"
+variants = ["general"]
+"""
+IN_THE_NOTICE_PERIOD = dt.datetime(2026, 3, 20, 12, tzinfo=UTC)
+
+
+@pytest.fixture(scope="module")
+def variant_repo(tmp_path_factory: pytest.TempPathFactory) -> GitRepo:
+    """A general privacy policy and its EEA variant; a material change to the EEA text
+    only, effective 2026-04-15 (its banner shows from 2026-03-16)."""
+    from tests.test_variants import EEA_SHARING, eea, general
+
+    repo = GitRepo.create(tmp_path_factory.mktemp("variant-sites") / "policies")
+    repo.commit("privacy policy, general and EEA", {
+        "policybook.toml": VARIANT_SITES,
+        "content/privacy-policy.md": general("2026-01-10"),
+        "content/privacy-policy.eea.md": eea("2026-01-10"),
+    }, when=dt.datetime(2026, 1, 2, tzinfo=UTC))
+    repo.commit("EEA: share with advertising partners", {
+        "content/privacy-policy.eea.md": eea("2026-04-15", EEA_SHARING),
+    }, when=dt.datetime(2026, 3, 1, tzinfo=UTC))
+    return repo
+
+
+def test_a_site_lists_only_the_variants_it_shows(variant_repo: GitRepo, tmp_path: Path) -> None:
+    """The static build: each site's index, pages, feed, sitemap and `notice.json` hold
+    its own variants; the general site says nothing of the EEA change."""
+    config = load_config(variant_repo.path, env={})
+    eu_site, www_site = config.sites
+    assert (eu_site.variants, www_site.variants) == (("eea",), ("general",))
+    out = tmp_path / "public"
+    build_sites(config, StateBuilder(config), out, IN_THE_NOTICE_PERIOD)
+    eu, www = out / "eu.example", out / "www.example"
+
+    def index_links(folder: Path) -> list[str]:
+        return re.findall(r'<h2><a href="([^"]+)">', (folder / "index.html").read_text("utf-8"))
+
+    assert index_links(eu) == ["/eea/privacy-policy/"]
+    assert index_links(www) == ["/privacy-policy/"]
+    assert (eu / "eea" / "privacy-policy" / "upcoming" / "index.html").is_file()
+    assert not (eu / "privacy-policy").exists()
+    assert (www / "privacy-policy" / "index.html").is_file() and not (www / "eea").exists()
+
+    eu_notices = json.loads((eu / "notice.json").read_text("utf-8"))["notices"]
+    assert [(n["policy"], n["variant"], n["date"]) for n in eu_notices] == [
+        ("privacy-policy", "eea", "2026-04-15")]
+    assert json.loads((www / "notice.json").read_text("utf-8"))["notices"] == []
+
+    eu_feed, www_feed = (f / "feed.xml" for f in (eu, www))
+    assert "https://eu.example/eea/privacy-policy/versions/2026-04-15/" in \
+        eu_feed.read_text("utf-8")
+    assert "/eea/" not in www_feed.read_text("utf-8")
+    assert "Privacy Policy: first version" not in eu_feed.read_text("utf-8")
+
+    eu_locs = re.findall(r"<loc>([^<]+)</loc>", (eu / "sitemap.xml").read_text("utf-8"))
+    www_locs = re.findall(r"<loc>([^<]+)</loc>", (www / "sitemap.xml").read_text("utf-8"))
+    assert "https://eu.example/eea/privacy-policy/changes/2026-04-15/" in eu_locs
+    assert all(loc == "https://eu.example/" or loc.startswith("https://eu.example/eea/")
+               for loc in eu_locs)
+    assert "https://www.example/privacy-policy/" in www_locs
+    assert not any("/eea/" in loc for loc in www_locs)
+
+
+def test_a_site_serves_and_answers_for_its_variants_only(variant_repo: GitRepo) -> None:
+    """The live app: a variant a site does not show is no page of it, and its API names
+    the site's own variant for a reader's country or says it does not show it."""
+    config = load_config(variant_repo.path, env={})
+    clock = MovableClock(IN_THE_NOTICE_PERIOD)
+    with serve(create_app(config, StateBuilder(config), clock=clock), free_port()) as base:
+        assert get(base, "/eea/privacy-policy/", "eu.example")[0] == 200
+        assert get(base, "/eea/privacy-policy/", "www.example")[0] == 404
+        assert get(base, "/privacy-policy/", "eu.example")[0] == 404
+        assert get(base, "/privacy-policy/", "www.example")[0] == 200
+        status, body = get(base, "/api/policies/privacy-policy?country=FR", "eu.example")
+        assert status == 200 and json.loads(body)["variant"] == "eea"
+        status, body = get(base, "/api/policies/privacy-policy?country=FR", "www.example")
+        assert status == 404 and "eea text, which this site does not show" in body
+        status, body = get(base, "/api/policies/privacy-policy?country=US", "www.example")
+        assert status == 200 and json.loads(body)["variant"] is None
+
+
+def test_check_names_a_site_variant_no_policy_declares(variant_repo: GitRepo,
+                                                        tmp_path: Path) -> None:
+    """A misspelt variant id would quietly hide every policy of its site: `check` says
+    so, with the line of the `variants` key."""
+    from policybook.workflows.content import check_content
+
+    config = load_config(variant_repo.path, env={})
+    assert not [p for p in check_content(config, gate=False).problems
+                if p.path == "policybook.toml"]
+    (tmp_path / "content").mkdir()
+    for name in ("privacy-policy.md", "privacy-policy.eea.md"):
+        (tmp_path / "content" / name).write_bytes(
+            (variant_repo.path / "content" / name).read_bytes())
+    (tmp_path / "policybook.toml").write_text(
+        VARIANT_SITES.replace('variants = ["eea"]', 'variants = ["eae"]'), encoding="utf-8")
+    problems = [str(p) for p in check_content(load_config(tmp_path, env={}),
+                                              gate=False).problems]
+    assert problems == ["policybook.toml:7: variants: no policy has a variant 'eae' (the "
+                        "variants are eea, general); correct the id, or add the variant's "
+                        "file with `variant:` in its front matter"]

@@ -372,7 +372,7 @@ def preview_command(env: Env, version: str, account: str | None, locale: str | N
         return
     state = "on record" if shown.facts.on_record else "not created yet: as it would be sent"
     click.echo(f"Subject: {shown.subject}")
-    language = shown.letter.rendered(shown.recipient.locale).locale
+    language = shown.letter.rendered_for(shown.recipient).locale
     click.echo(f"(notice of {version}, {state}; written in {language})")
     click.echo("")
     click.echo(shown.text(), nl=False)

@@ -52,6 +52,8 @@ from ..addresses import clean_name, normalize_email, normalize_locale
 from ..audience import letter_language, offered_languages
 from ..delivery import Recipient
 from ..errors import ConfigError, MailError
+from ..notice import notice_links
+from ..sites import Site, page_url, relink, site_for
 from .languages import (
     LetterText,
     NoticeView,
@@ -182,6 +184,15 @@ class Rendered:
     # The language of the text (the translation's tag, or the source's): what the
     # delivery rows record and the plan counts.
     language: str = ""
+    # The base URL of the `[[sites]]` site its links go to ("" : no `[[sites]]`, the
+    # one configured base URL): accounts of one language on two sites get two messages.
+    site: str = ""
+
+    @property
+    def key(self) -> str:
+        """What tells two rendered messages of one notice apart: the locale, and the
+        site when there are several (what providers group recipients by)."""
+        return f"{self.locale} {self.site}" if self.site else self.locale
 
     def greeting(self, name: str) -> str:
         name = clean_name(name)
@@ -199,6 +210,8 @@ class Rendered:
                 "greeting_unnamed": self.greeting_unnamed}
         if self.language:  # (copies kept before languages were recorded have none)
             data["language"] = self.language
+        if self.site:  # (a copy without [[sites]] stays as it was)
+            data["site"] = self.site
         return data
 
     @classmethod
@@ -206,7 +219,7 @@ class Rendered:
         return cls(str(data["locale"]), str(data["subject"]), str(data["text"]),
                    str(data["html"]), str(data["greeting_named"]),
                    str(data["greeting_unnamed"]), str(data.get("lang") or data["locale"]),
-                   str(data.get("language") or ""))
+                   str(data.get("language") or ""), str(data.get("site") or ""))
 
 
 def copy_digest(copy: Mapping[str, Any]) -> str:
@@ -275,14 +288,19 @@ def localized_date(day: dt.date, locale: str) -> str:
 
 
 class Letter:
-    """One notice, composed: rendered per language on first use, then cached."""
+    """One notice, composed: rendered per language (and, with `[[sites]]`, per site)
+    on first use, then cached."""
 
     def __init__(self, notice: NoticeFacts, env: Environment, sender: Address,
                  reply_to: Address | None, install_id: str, default_locale: str = "en",
                  zone: ZoneInfo | None = None, company: Company | None = None,
                  test: bool = False, source_language: str = TEMPLATES_LANGUAGE,
-                 texts: Sequence[LetterText] = ()) -> None:
+                 texts: Sequence[LetterText] = (), sites: Sequence[Site] = (),
+                 base_url: str = "") -> None:
         self.notice = notice
+        # `[[sites]]`, and the base URL the notice's links were written for (`relink`).
+        self.sites = tuple(sites)
+        self.base_url = base_url
         self.source_language = source_language
         self.texts = {t.language: t for t in texts if t.language != source_language}
         self.zone = zone
@@ -296,8 +314,9 @@ class Letter:
         self._sender_text = str(sender)
         self._reply_text = str(reply_to) if reply_to else ""
         self._env = env
-        self._cache: dict[str, Rendered] = {}
+        self._cache: dict[tuple[str, str], Rendered] = {}
         self._languages: dict[str, tuple[str, str, str]] = {}
+        self._sites: dict[tuple[str, str], Site | None] = {}
         self._bytes: dict[str, bytes] = {}
         self._digest_parts: dict[str, tuple[Any, list[bytes], list[bytes]]] = {}
         self.offered = offered_languages(
@@ -340,26 +359,55 @@ class Letter:
                 return full, f"email/{tag}", language
         return full, "email", language
 
-    def rendered(self, locale: str) -> Rendered:
-        """The message for accounts of `locale` (cached per language written)."""
+    def site(self, country: str, language: str) -> Site | None:
+        """The site whose pages a letter in `language` to an account of `country` links
+        to (None: no `[[sites]]`): `sites.site_for`, unless that site does not show the
+        announced variant, then the first that does (a link must lead to a page)."""
+        key = (country, language)
+        if key not in self._sites:
+            site = site_for(self.sites, country or None, language)
+            if site is not None and not site.shows(self.notice.variant):
+                site = next((s for s in self.sites if s.shows(self.notice.variant)), site)
+            self._sites[key] = site
+        return self._sites[key]
+
+    def rendered(self, locale: str, country: str = "") -> Rendered:
+        """The message for accounts of `locale` (and `country`, whose site the links go
+        to): cached per language written and site, not per account."""
         full, folder, language = self._choice(locale)
-        if full not in self._cache:
-            self._cache[full] = self._render(full, folder, language)
-        return self._cache[full]
+        site = self.site(country, language)
+        key = (full, site.base_url if site else "")
+        if key not in self._cache:
+            self._cache[key] = self._render(full, folder, language, site)
+        return self._cache[key]
+
+    def rendered_for(self, recipient: Recipient) -> Rendered:
+        """The message `recipient` gets (its locale's, linking to its country's site)."""
+        return self.rendered(recipient.locale, recipient.country)
 
     @property
     def all_rendered(self) -> tuple[Rendered, ...]:
         """Every language rendered so far (what the proof keeps)."""
         return tuple(self._cache.values())
 
-    def _view(self, language: str) -> tuple[NoticeView, list[dict[str, Any]], str]:
-        """The notice as a letter in `language` names it: (facts, reasons, disagree)."""
+    def _view(self, language: str, site: Site | None = None
+              ) -> tuple[NoticeView, list[dict[str, Any]], str]:
+        """The notice as a letter in `language` names it: (facts, reasons, disagree);
+        its links on `site`, in that language, when there are `[[sites]]`."""
         n = self.notice
         text = self.texts.get(language)
+        upcoming = text.upcoming_url if text else n.upcoming_url
+        changes = text.changes_url if text else n.changes_url
+        if site is not None:
+            # The announced version's pages on the account's site, in the letter's
+            # language there (the site's default language: unprefixed), made from the
+            # notice's facts rather than from its stored links (written for a base URL
+            # that may have changed since).
+            upcoming, changes = notice_links(page_url(site, language, ""), n.policy,
+                                             n.effective, n.variant)
         view = NoticeView(n.id, n.policy, n.effective, n.effective_at,
                           text.title if text else n.title, text.summary if text else n.summary,
-                          text.upcoming_url if text else n.upcoming_url,
-                          text.changes_url if text else n.changes_url)
+                          upcoming, changes)
         sections = dict(text.sections) if text else {}
         reasons = []
         for r in n.reasons[:MAX_REASONS]:
@@ -379,13 +427,17 @@ class Letter:
             disagree = text.disagree  # (else the catalog's wording, in this language)
         return view, reasons, disagree
 
-    def _render(self, locale: str, folder: str, language: str = "") -> Rendered:
+    def _render(self, locale: str, folder: str, language: str = "",
+                site: Site | None = None) -> Rendered:
         from ..i18n import direction
 
         language = language or self.source_language
         n = self.notice
-        view, reasons, disagree = self._view(language)
+        view, reasons, disagree = self._view(language, site)
         c = self.company
+        contact = c.contact or (self.reply_to or self.sender).addr_spec
+        if site is not None and not c.contact_is_email:
+            contact = relink(contact, self.base_url, site, language)  # a page of the site
         context: dict[str, Any] = {
             # The switch as announced (a late notice postpones it), in the policy's zone.
             "notice": view, "effective_date": localized_date(
@@ -397,7 +449,7 @@ class Letter:
             "greeting": GREETING_MARK,
             "company": Company(c.name, c.address, c.contact, disagree),
             "sender_name": c.name or self.sender.display_name or self.sender.domain,
-            "contact": c.contact or (self.reply_to or self.sender).addr_spec,
+            "contact": contact,
             "contact_is_email": c.contact_is_email if c.contact else True,
             "address_lines": [line.strip() for line in c.address.splitlines() if line.strip()],
             "test": self.test,
@@ -433,7 +485,7 @@ class Letter:
                 raise MailError(f"templates/{folder}/{part} must show {{{{ greeting }}}} "
                                 "once, on a line of its own")
         return Rendered(locale, subject[:900], _lf(text), _lf(body), named, unnamed,
-                        context["lang"], language)
+                        context["lang"], language, site.base_url if site else "")
 
     # -------------------------------------------------------------- headers
 
@@ -454,7 +506,7 @@ class Letter:
     def substitutions(self, recipient: Recipient) -> dict[str, str]:
         """SendGrid's per-recipient replacements: the greeting, as text or HTML (the
         marker is a line of its own in each body)."""
-        greeting = self.rendered(recipient.locale).greeting(recipient.name)
+        greeting = self.rendered_for(recipient).greeting(recipient.name)
         return {GREETING_MARK: greeting,
                 GREETING_HTML_MARK: html_lib.escape(greeting, quote=False)}
 
@@ -476,14 +528,14 @@ class Letter:
         """The SHA-256 of the message this recipient gets: `message_digest` of
         `proof_headers` and the personal bodies, computed from parts prepared once per
         language (it runs for every recipient; `digest_from_copy` is the plain form)."""
-        rendered = self.rendered(recipient.locale)
-        parts = self._digest_parts.get(rendered.locale)
+        rendered = self.rendered_for(recipient)
+        parts = self._digest_parts.get(rendered.key)
         if parts is None:
             head = hashlib.sha256(_header_lines(_shared_headers(
                 rendered, self._sender_text, self._reply_text, self.headers)))
             text = rendered.text.encode("utf-8").split(GREETING_MARK.encode(), 1)
             html = rendered.html.encode("utf-8").split(GREETING_HTML_MARK.encode(), 1)
-            parts = self._digest_parts[rendered.locale] = (head, text, html)
+            parts = self._digest_parts[rendered.key] = (head, text, html)
         head, text, html = parts
         greeting = rendered.greeting(recipient.name)
         h = head.copy()
@@ -496,12 +548,11 @@ class Letter:
 
     # -------------------------------------------------------------- MIME
 
-    def _common(self, locale: str) -> bytes:
-        """Everything but To, Date and Message-ID, serialized once per language: the
-        headers every recipient shares and the MIME body (text and HTML), both
+    def _common(self, r: Rendered) -> bytes:
+        """Everything but To, Date and Message-ID, serialized once per rendered message:
+        the headers every recipient shares and the MIME body (text and HTML), both
         quoted-printable, so that the greeting line can be spliced in."""
-        r = self.rendered(locale)
-        if r.locale not in self._bytes:
+        if r.key not in self._bytes:
             msg = EmailMessage(policy=policy.SMTP)
             msg["From"] = self.sender
             if self.reply_to is not None:
@@ -512,8 +563,8 @@ class Letter:
             msg.add_alternative(r.html, subtype="html", cte="quoted-printable")
             # (after the content: set_content clears every Content-* header)
             msg["Content-Language"] = r.lang
-            self._bytes[r.locale] = _subject_line(r.subject) + msg.as_bytes()
-        return self._bytes[r.locale]
+            self._bytes[r.key] = _subject_line(r.subject) + msg.as_bytes()
+        return self._bytes[r.key]
 
     def message_bytes(self, recipient: Recipient, date: dt.datetime) -> bytes:
         """The complete message for one recipient, as sent (SMTP) or filed (outbox).
@@ -527,9 +578,9 @@ class Letter:
         head["Message-ID"] = self.message_id(recipient)
         lines = head.as_bytes()
         assert lines.endswith(b"\r\n\r\n")  # header lines, then the empty line
-        rendered = self.rendered(recipient.locale)
+        rendered = self.rendered_for(recipient)
         greeting = rendered.greeting(recipient.name)
-        body = self._common(recipient.locale).replace(
+        body = self._common(rendered).replace(
             GREETING_MARK.encode(), _qp(greeting)).replace(
             GREETING_HTML_MARK.encode(), _qp(html_lib.escape(greeting, quote=False)))
         return lines[:-2] + body
@@ -591,17 +642,18 @@ def _qp(line: str) -> bytes:
 def compose(notice: NoticeFacts, root: Path, mail_from: str, reply_to: str | None,
             install_id: str, default_locale: str = "en", zone: ZoneInfo | None = None,
             company: Company | None = None, test: bool = False,
-            source_language: str = TEMPLATES_LANGUAGE, texts: Sequence[LetterText] = ()
-            ) -> Letter:
+            source_language: str = TEMPLATES_LANGUAGE, texts: Sequence[LetterText] = (),
+            sites: Sequence[Site] = (), base_url: str = "") -> Letter:
     """The letter for `notice`, with the repository's templates over the defaults;
     `zone` is the time zone of effective dates (the date announced is the switch's);
-    `texts`: the announced version's translations (the languages it can be told in)."""
+    `texts`: the announced version's translations (the languages it can be told in);
+    `sites`: `[[sites]]`, whose pages the links go to instead of `base_url`'s."""
     from ..templating import make_environment
 
     sender = parse_sender(mail_from)
     reply = parse_sender(reply_to, "mail.reply_to") if reply_to else None
     return Letter(notice, make_environment(root), sender, reply, install_id, default_locale,
-                  zone, company, test, source_language, texts)
+                  zone, company, test, source_language, texts, sites, base_url)
 
 
 def letter_for(config: Config, notice: NoticeFacts, install_id: str, test: bool = False,
@@ -612,4 +664,4 @@ def letter_for(config: Config, notice: NoticeFacts, install_id: str, test: bool 
     return compose(notice, config.root, config.mail_from, config.mail_reply_to, install_id,
                    config.default_locale, config.zone,
                    company_of(config, notice.policy, disagree), test,
-                   config.source_language, texts)
+                   config.source_language, texts, config.sites, config.base_url)

@@ -1,6 +1,7 @@
 """SendGrid v3 Mail Send through the official `sendgrid` client (shell).
 
-One request carries up to 1,000 recipients of one locale, each in its own
+One request carries up to 1,000 recipients of one rendered message (a locale, and a
+site with `[[sites]]`), each in its own
 personalization (nobody sees another address), each address at most once per request,
 and `custom_args` on every personalization (SendGrid's event webhook hands them back,
 which is how events find their delivery). The client has no timeout of its own and no
@@ -170,15 +171,17 @@ class SendGridMailer:
     def send(self, letter: Letter, recipients: Sequence[Recipient], now: dt.datetime
              ) -> BatchResult:
         out = _Outcome()
-        by_locale: dict[str, list[Recipient]] = {}
+        by_message: dict[str, tuple[Rendered, list[Recipient]]] = {}
         for r in recipients:
-            # one request per language written (accounts of a language without
-            # templates share the default language's message)
-            by_locale.setdefault(letter.rendered(r.locale).locale, []).append(r)
-        queue = [(locale, chunk) for locale, members in by_locale.items()
+            # one request per rendered message: per language written (accounts of a
+            # language without templates share the default language's message), and
+            # per site with `[[sites]]` (the links differ)
+            rendered = letter.rendered_for(r)
+            by_message.setdefault(rendered.key, (rendered, []))[1].append(r)
+        queue = [(rendered, chunk) for rendered, members in by_message.values()
                  for chunk in split_unique(members)]
-        for index, (locale, chunk) in enumerate(queue):
-            static = self._static(letter, letter.rendered(locale))
+        for index, (rendered, chunk) in enumerate(queue):
+            static = self._static(letter, rendered)
             self._send_chunk(letter, static, chunk, out)
             if out.error is not None:
                 for _, rest in queue[index + 1:]:

@@ -39,6 +39,7 @@ from ..i18n import (
 )
 from ..regions import country_code, variant_for
 from ..sites import single
+from ..state import PolicyState
 from ..templating import CURRENT_LANGUAGE, make_environment
 from ..timeline import (
     PLANNABLE_YEARS,
@@ -206,9 +207,15 @@ class Site:
         """The language of this site's unprefixed pages (its other languages: `/<lang>/`)."""
         return self.spec.default_language
 
+    def policies(self, now: dt.datetime) -> tuple[PolicyState, ...]:
+        """The timelines this site shows: each policy's general text and regional
+        variants, less those its `[[sites]]` entry leaves out (`variants = ["eea"]`)."""
+        return tuple(p for p in self.source.state(now).policies
+                     if self.spec.shows(p.variant_id))
+
     def languages(self, now: dt.datetime) -> tuple[str, ...]:
         """Every language this site publishes a policy in, its default language first."""
-        versions = [p.version for s in self.source.state(now).policies for p in s.versions]
+        versions = [p.version for s in self.policies(now) for p in s.versions]
         return self._offered(languages_of(versions, self.source_language))
 
     def _offered(self, languages: tuple[str, ...]) -> tuple[str, ...]:
@@ -252,7 +259,7 @@ class Site:
               lang: str | None = None) -> pages.SiteModel:
         snap = snap or self.snapshot()
         # One entry per timeline: a policy's general text and each regional variant.
-        source = {p.timeline: p for p in self.source.state(now).policies}
+        source = {p.timeline: p for p in self.policies(now)}
         language = lang or self.default_language
         states = {k: in_language(p, language, self.source_language) for k, p in source.items()}
 
@@ -276,6 +283,7 @@ class Site:
         variant ids are never two letters, and one that reads like a longer language tag
         is taken as the variant of that policy it names."""
         key = f"{policy}.{first}"
+        # (every timeline: a variant this site does not show is then "no such policy")
         if pages.valid_policy_id(key) and any(p.timeline == key
                                               for p in self.source.state(now).policies):
             return key, None
@@ -735,6 +743,9 @@ class Site:
         # else the general text; no country: the general text.
         timelines = self.source.state(moment).timelines(policy)
         chosen = variant_for(code, tuple(t.variant for t in timelines if t.variant))
+        if chosen is not None and not self.spec.shows(chosen.id):
+            raise PageNotFound(f"“{policy}” in {code or 'every country'} is its "
+                               f"{chosen.id or 'general'} text, which this site does not show")
         if timelines and chosen is None:
             raise PageNotFound(f"“{policy}” does not apply in {code or 'every country'}; "
                                "it is a regional policy (give ?country=)")

@@ -279,9 +279,10 @@ def _claim_rows(conn: Connection, candidates: Any, token: str, now: dt.datetime,
     stmt = deliveries.update().where(d.id.in_(candidates.scalar_subquery())).values(
         state=SENDING, claim_token=token, lease_until=lease_until, claimed_at=now,
         attempts=d.attempts + 1,
-    ).returning(d.id, d.account_id, d.email, d.name, d.locale)
+    ).returning(d.id, d.account_id, d.email, d.name, d.locale, d.country)
     # (one fetch of plain tuples: this runs for every 1,000 recipients)
-    return [Recipient(*row) for row in conn.execute(stmt).all()]
+    return [Recipient(i, a, e, n, loc, c or "") for i, a, e, n, loc, c
+            in conn.execute(stmt).all()]
 
 
 def claim(store: Store, notice_id: int, size: int, now: dt.datetime, lease_seconds: int

@@ -100,6 +100,8 @@ def check_content(config: Config, paths: list[Path] | None = None,
     sources, translated = split(loaded.documents, config.source_language)
     problems = list(loaded.problems) + validate_all(sources)
     problems += variant_problems(config, sources, translated)
+    if not paths:  # (a few files do not declare every variant)
+        problems += site_problems(config, sources)
     problems += file_problems(config, translated, sources, _history_or_none(config))
     if gate and not paths:
         problems += unreadable_history(config, loaded, base)
@@ -151,6 +153,23 @@ def variant_problems(config: Config, sources: Sequence[Document],
                                f"'{declared.variant}' of {doc.policy_id}, which no source file "
                                f"declares (its variants: {known})"))
     return out
+
+
+def site_problems(config: Config, sources: Sequence[Document]) -> list[Problem]:
+    """A `[[sites]]` entry listing a variant no policy declares."""
+    if not config.sites:
+        return []
+    from ..config import CONFIG_FILE
+    from ..sites import unknown_variants
+
+    path = config.root / CONFIG_FILE
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError:  # (the sites came from it a moment ago)
+        return []
+    declared = {v for d in sources if (v := read_declaration(d.source).variant)}
+    return [Problem(CONFIG_FILE, line, message)
+            for line, message in unknown_variants(config.sites, declared, text)]
 
 
 def _history_or_none(config: Config) -> History | None:

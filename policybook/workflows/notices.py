@@ -19,7 +19,7 @@ import hashlib
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 
@@ -27,7 +27,7 @@ from ..addresses import redact
 from ..alerts import AlertKind, notify
 from ..audience import Reach, everyone, reach_of
 from ..config import Config
-from ..delivery import BatchResult
+from ..delivery import BatchResult, Recipient
 from ..document import parse_front_matter
 from ..errors import HistoryError, NotFoundError, PolicybookError, UsageError
 from ..history import History, policy_text_at
@@ -135,13 +135,14 @@ def _letter(config: Config, store: Store, notice: Notice,
     return letter
 
 
-def keep_copies(store: Store, letter: Letter, locales: set[str], kept: set[str],
-                now: dt.datetime) -> None:
-    """Before a batch goes out, the notice keeps a copy of each language it uses (once):
-    the proof of what every delivery said (see store.proof)."""
-    fresh = {letter.rendered(locale).locale for locale in locales} - kept
+def keep_copies(store: Store, letter: Letter, recipients: Sequence[Recipient],
+                kept: set[str], now: dt.datetime) -> None:
+    """Before a batch goes out, the notice keeps a copy of each rendered message it
+    uses (once; one per language, and per site with `[[sites]]`): the proof of what
+    every delivery said (see store.proof)."""
+    fresh = {letter.rendered_for(r).key for r in recipients} - kept
     if fresh:
-        copies = [letter.proof_copy(r) for r in letter.all_rendered if r.locale in fresh]
+        copies = [letter.proof_copy(r) for r in letter.all_rendered if r.key in fresh]
         with store.write() as conn:
             proof.keep_messages(conn, letter.notice.id, copies, now)
         kept.update(fresh)
@@ -351,7 +352,7 @@ def _send_batches(config: Config, store: Store, mailer: Mailer, letter: Letter, 
         for r in claim.recipients:
             digest_of.pop(r.delivery_id, None)
         # The language each message was written in: the proof says which text it was.
-        languages = {r.delivery_id: letter.rendered(r.locale).language
+        languages = {r.delivery_id: letter.rendered_for(r).language
                      for r in claim.recipients}
         ledger.record(store, claim, result, mailer.name, clock(), digests, languages)
         sent += len(result.accepted)
@@ -368,7 +369,7 @@ def _send_batches(config: Config, store: Store, mailer: Mailer, letter: Letter, 
             progress(done, max(total + adding_total[0], done))
 
     nxt: ledger.Claim | None = None
-    kept: set[str] = set()  # languages whose copy the notice keeps already
+    kept: set[str] = set()  # rendered messages (`Rendered.key`) the notice keeps already
     digest_of: dict[int, str] = {}  # delivery id -> digest of its message (claimed rows)
     stop_adding = threading.Event()
     adding_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="policybook-add")
@@ -413,7 +414,7 @@ def _send_batches(config: Config, store: Store, mailer: Mailer, letter: Letter, 
                     break
                 claimed += 1
                 waits = 0
-                keep_copies(store, letter, {r.locale for r in nxt.recipients}, kept, clock())
+                keep_copies(store, letter, nxt.recipients, kept, clock())
                 in_flight = (nxt, pool.submit(mailer.send, letter, nxt.recipients, clock()))
                 nxt = None
         except BaseException:

@@ -131,17 +131,17 @@ class Preview:
     date: dt.datetime
 
     def text(self) -> str:
-        return self.letter.rendered(self.recipient.locale).personal(self.recipient.name)[0]
+        return self.letter.rendered_for(self.recipient).personal(self.recipient.name)[0]
 
     def html(self) -> str:
-        return self.letter.rendered(self.recipient.locale).personal(self.recipient.name)[1]
+        return self.letter.rendered_for(self.recipient).personal(self.recipient.name)[1]
 
     def eml(self) -> bytes:
         return self.letter.message_bytes(self.recipient, self.date)
 
     @property
     def subject(self) -> str:
-        return self.letter.rendered(self.recipient.locale).subject
+        return self.letter.rendered_for(self.recipient).subject
 
 
 def _install(store: Store | None) -> str:
@@ -159,17 +159,19 @@ def _account(config: Config, store: Store | None, account_id: str, notice_id: in
                             "(import accounts first: policybook accounts import FILE.csv)")
     with store.read() as conn:
         d = conn.execute(sa.select(deliveries.c.id, deliveries.c.email, deliveries.c.name,
-                                   deliveries.c.locale).where(
+                                   deliveries.c.locale, deliveries.c.country).where(
             deliveries.c.notice_id == notice_id, deliveries.c.account_id == account_id)
         ).one_or_none() if notice_id else None
         if d is not None:
-            return Recipient(d.id, account_id, d.email, d.name, d.locale)
-        a = conn.execute(sa.select(accounts.c.email, accounts.c.name, accounts.c.locale)
+            return Recipient(d.id, account_id, d.email, d.name, d.locale, d.country or "")
+        a = conn.execute(sa.select(accounts.c.email, accounts.c.name, accounts.c.locale,
+                                   accounts.c.country)
                          .where(accounts.c.id == account_id)).one_or_none()
     if a is None:
         raise NotFoundError(f"no account {account_id!r} in the store; see "
                             "'policybook accounts count'")
-    return Recipient(0, account_id, a.email, a.name, a.locale or config.default_locale)
+    return Recipient(0, account_id, a.email, a.name, a.locale or config.default_locale,
+                     a.country or "")
 
 
 def preview(config: Config, ref: str, now: dt.datetime, *, account: str | None = None,
@@ -192,7 +194,7 @@ def preview(config: Config, ref: str, now: dt.datetime, *, account: str | None =
                 raise UsageError(f"--locale {chosen!r}: {problem or 'not a locale'} "
                                  "(e.g. en, en_GB, pt_BR)")
             recipient = Recipient(0, "preview", "account.holder@example.com", "", normal)
-        letter.rendered(recipient.locale)  # template errors here, as a PolicybookError
+        letter.rendered_for(recipient)  # template errors here, as a PolicybookError
         return Preview(facts, letter, recipient, now)
     finally:
         if store is not None:
