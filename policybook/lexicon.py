@@ -11,12 +11,12 @@ term recognised add it there (or, for one company, in policybook.toml) with a ru
 
 from __future__ import annotations
 
+import pkgutil
 import re
 import tomllib
 from collections.abc import Iterable
 from enum import StrEnum
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 
@@ -40,8 +40,8 @@ class Concept(StrEnum):
 
 def _load_concepts() -> dict[str, Any]:
     """The concepts' descriptions and terms: `data/concepts.toml`, shipped in the package."""
-    # Beside this module (importlib.resources would load tempfile & co. into every start-up).
-    text = (Path(__file__).parent / "data" / "concepts.toml").read_text("utf-8")
+    # pkgutil, not importlib.resources, which loads tempfile & co. into every start-up.
+    text = (pkgutil.get_data(__package__, "data/concepts.toml") or b"").decode("utf-8")
     return tomllib.loads(text)
 
 

@@ -10,12 +10,12 @@ places enter or leave the text. The word tables live in `data/vocabulary.toml`.
 
 from __future__ import annotations
 
+import pkgutil
 import re
 import tomllib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 __all__ = ["Signals", "Vocabulary", "contact_only", "contact_passage", "date_only", "normal",
@@ -51,7 +51,7 @@ class Vocabulary:
 @cache
 def vocabulary() -> Vocabulary:
     raw: dict[str, Any] = tomllib.loads(
-        (Path(__file__).parent / "data" / "vocabulary.toml").read_text("utf-8"))
+        (pkgutil.get_data(__package__, "data/vocabulary.toml") or b"").decode("utf-8"))
     dates = raw["dates"]
     contact = raw["contact"]
     return Vocabulary(
