@@ -132,7 +132,7 @@ def _pair_sections(old: dict[str, _Node], new: dict[str, _Node]) -> dict[str, st
 
 def _tree(nodes: dict[str, _Node], key: dict[str, str], stay: set[tuple[str, str]]
           ) -> dict[str, Any]:
-    """The JSON-like shape given to deepdiff (see the module docstring). `stay` holds
+    """The JSON-like shape `_structural` compares (see the module docstring). `stay` holds
     the (key, parent key) pairs found on both sides: only their order can show a move."""
     records = {
         key[sid]: {
@@ -174,8 +174,8 @@ _KIND_ORDER = list(ChangeKind)
 def _structural(old_tree: dict[str, Any], new_tree: dict[str, Any]
                 ) -> tuple[set[str], set[str], dict[str, set[ChangeKind]]]:
     """(added keys, removed keys, key -> kinds of change)."""
-    # Sections whose records are equal cannot contribute: leave them out, so that
-    # deepdiff walks only what differs (the order list stays whole, to see moves).
+    # Sections whose records are equal cannot contribute: leave them out, so that only
+    # what differs is walked (the order list stays whole, to see moves).
     a, b = old_tree["sections"], new_tree["sections"]
     same = {k for k in a.keys() & b.keys() if a[k] == b[k]}
     old_tree = {**old_tree, "sections": {k: v for k, v in a.items() if k not in same}}

@@ -6,8 +6,8 @@ import ast
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent.parent / "policybook"
-CORE = ["errors", "markdown", "document", "validate", "versions", "diff", "materiality",
-        "signals",
+CORE = ["errors", "markdown", "document", "frontmatter", "langtags", "validate", "versions",
+        "diff", "materiality", "signals",
         "timeline", "redline", "addresses", "delivery", "lexicon", "rules", "report",
         "rules_words", "rules_editorial", "rules_material", "materiality_blocks",
         "changeset", "blockdiff", "rulebook", "site/pages", "site/changes", "state", "notice",
