@@ -266,8 +266,10 @@ def _sides(words: str) -> tuple[str, str]:
 
 def _judge(change: Change, texts: Texts, disabled: frozenset[Rule] = frozenset()
            ) -> ChangeAssessment:
-    # The rules of the rulebook skip what is switched off themselves; a finding made
-    # outside them (a table row added, a summary) by a rule switched off is editorial.
+    # The rules skip what is switched off themselves, structural findings included (a
+    # restyled block, a moved passage, a table row: `materiality_blocks`), so that the
+    # change falls to the next rules. This net only keeps a material rule switched off
+    # from deciding should any path still report it.
     reasons = [replace(r, verdict=EDITORIAL, note=f"{r.note}; rule switched off".lstrip("; "))
                if r.rule in disabled and r.material else r for r in _reasons(change, texts)]
     unique = tuple(dict.fromkeys(reasons))
