@@ -228,7 +228,8 @@ def _list_items(block: BlockChange, texts: Texts, context: Sequence[str],
             yield whole_text(words_of(item.redline.new), texts, True, context, lead), \
                 _item_line(block, item), f"moved item {quote(item.redline.new)}"
         elif item.kind is ItemKind.CHANGED:
-            yield from _hunks(item.redline, texts, context, _item_line(block, item), lead=lead)
+            yield from _hunks(item.redline, texts, context, _item_line(block, item), lead=lead,
+                              links=_link_words(block))
         else:
             added = item.kind is ItemKind.ADDED
             text = item.redline.new if added else item.redline.old

@@ -311,6 +311,20 @@ def _link_wording(h: Hunk, links: tuple[str, str]) -> bool:
     return not (touched or lexicon.negations(words) or lexicon.strong_modals(words)
                 or lexicon.weak_modals(words) or _numbers(words))
 
+def _filled_link(h: Hunk, old: Sequence[str], links: tuple[str, str]) -> bool:
+    """A link whose words had gone missing is written out: the old text has a hole where
+    a name belongs ("the terms of the ." -> "the terms of the [Kite Code](…)."), and the
+    new words are the whole text of a link. It names the document the sentence already
+    referred to, whatever words that name holds."""
+    i = alnum(h.inserted)
+    if alnum(h.deleted) or not i or f" | {' '.join(i).lower()} | " not in f" |{links[1]}| ":
+        return False
+    before = old[h.old_start - 1].lower() if h.old_start > 0 else ""
+    after = old[h.old_start] if h.old_start < len(old) else ""
+    return before in lexicon.ARTICLES | {"our", "your", "see"} and \
+        (not after or not any(c.isalnum() for c in after))
+
+
 def editorial_hunk(h: Hunk, old: Sequence[str], new: Sequence[str], texts: Texts,
                    links: tuple[str, str] = ("", ""), table: bool = False) -> Finding | None:
     """The editorial rule that explains this changed run, if one does. `links` are the
@@ -349,6 +363,8 @@ def _editorial_findings(h: Hunk, old: Sequence[str], new: Sequence[str], texts: 
         yield Finding(Rule.LINK_TARGET, EDITORIAL)
     if _link_wording(h, links):
         yield Finding(Rule.LINK_WORDING, EDITORIAL)
+    elif _filled_link(h, old, links):
+        yield Finding(Rule.LINK_WORDING, EDITORIAL, note="a missing link text written out")
     if _date(h, old, new):
         yield Finding(Rule.DATE_ONLY, EDITORIAL)
     renamed = _rename(h, old, new, texts)
