@@ -138,6 +138,13 @@ def judge_block(block: BlockChange, change: Change, texts: Texts) -> Iterator[Ju
     yield from _hunks(block.redline, texts, context, line, links=_link_words(block))
 
 
+def judge_words(redline: Redline, texts: Texts, context: Sequence[str], line: int
+                ) -> Iterator[Judged]:
+    """The changed runs of a heading's words (a title or a number whose structural rule
+    is switched off), judged like those of a paragraph."""
+    yield from _hunks(redline, texts, context, line)
+
+
 def _style_words(block: BlockChange, style: Style) -> str:
     if style is Style.LINKS and block.links:
         return "; ".join(f"{old or '(no link)'} → {new or '(no link)'}"

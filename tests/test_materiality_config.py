@@ -121,3 +121,25 @@ def test_a_structural_finding_switched_off_falls_to_the_next_rules() -> None:
     assert "editorial reordering" in found and "material retention" not in found, found
     a = assess(changes(two, moved), settings=Settings(disabled=frozenset({Rule.REORDERING})))
     assert a.material and "editorial reordering" not in rules(a), rules(a)
+
+
+def test_a_section_change_switched_off_falls_to_the_next_rules() -> None:
+    """A heading reworded, a section moved: with heading-wording or reordering off, the
+    heading's words and the moved text are read like any other words."""
+    from policybook.rulebook import Settings
+
+    old = "# T\n\n## Flying hours\n\nThe field opens at nine.\n"
+    new = "# T\n\n## Flying hours and landing fees\n\nThe field opens at nine.\n"
+    assert rules(assess(changes(old, new))) == ["editorial heading-wording"]
+    a = assess(changes(old, new), settings=Settings(disabled=frozenset({Rule.HEADING_WORDING})))
+    assert a.material and rules(a) == ["material fees"], rules(a)
+    assert "heading-wording switched off" in a.reasons[0].note
+
+    two = ("# T\n\n## Kites\n\nWe keep your flight logs for two years.\n\n## Reels\n\n"
+           "Reels are lent for a small fee.\n")
+    swapped = ("# T\n\n## Reels\n\nReels are lent for a small fee.\n\n## Kites\n\n"
+               "We keep your flight logs for two years.\n")
+    found = rules(assess(changes(two, swapped)))
+    assert "editorial reordering" in found and not assess(changes(two, swapped)).material, found
+    a = assess(changes(two, swapped), settings=Settings(disabled=frozenset({Rule.REORDERING})))
+    assert a.material and "editorial reordering" not in rules(a), rules(a)
