@@ -132,11 +132,35 @@ def _load_idioms() -> re.Pattern[str]:
 _IDIOMS = _load_idioms()
 
 
+# Places written as an acronym ("U.S.", "UK"): before another acronym they name a body or
+# a law of that place ("the U.S. FAA", "the UK CAA"), not where data goes.
+_PLACE_ACRONYMS = frozenset({"u.s", "us", "usa", "u.s.a", "uk", "eu", "eea"})
+_ACRONYM = re.compile(r"^[A-Z]{2,6}s?$")
+
+
+def without_named_bodies(words: Iterable[str], after: Iterable[str] = ()) -> list[str]:
+    """`words` without a place that names a body ("U.S" before "FAA"); `after` are the
+    words that follow them in the text (a changed run may end just before the acronym)."""
+    given = list(words)
+    ws = [*given, *after]
+    kept: list[str] = []
+    for k, word in enumerate(given):
+        if word.lower().rstrip(".") in _PLACE_ACRONYMS and word.replace(".", "").isupper():
+            # "U.S" "." "FAA": the period of the abbreviation is a token of its own.
+            after = ws[k + 2] if k + 2 < len(ws) and ws[k + 1] == "." and "." in word \
+                else ws[k + 1] if k + 1 < len(ws) else ""
+            if _ACRONYM.match(after) and after.lower() not in _PLACE_ACRONYMS:
+                continue
+        kept.append(word)
+    return kept
+
+
 def concepts(words: Iterable[str], extra: Extra = ()) -> dict[Concept, tuple[str, ...]]:
     """Concepts whose terms occur in `words`, with the terms found, in Concept order;
     `extra` adds terms per concept (the `[materiality.terms]` of policybook.toml). Set
-    phrases ("all rights reserved") are read as no concept."""
-    text = _IDIOMS.sub(" ", _text(words))
+    phrases ("all rights reserved") and a place naming a body ("the UK CAA") are read as
+    no concept."""
+    text = _IDIOMS.sub(" ", _text(without_named_bodies(words)))
     found: dict[Concept, tuple[str, ...]] = {}
     for concept, pattern in (_patterns(extra) if extra else _CONCEPTS).items():
         hits = tuple(dict.fromkeys(m.group(0) for m in pattern.finditer(text)))

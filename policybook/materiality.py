@@ -29,7 +29,7 @@ How a verdict is reached:
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from typing import Literal
 
@@ -41,7 +41,7 @@ from .diff import (
     clean,
 )
 from .document import ChangeVerdict, Document, Override
-from .materiality_blocks import judge_block, quote
+from .materiality_blocks import judge_block, judge_words, quote
 from .reasons import Reason
 from .redline import words_of
 from .rulebook import Settings
@@ -50,6 +50,7 @@ from .rules import (
     MATERIAL,
     Rule,
     Texts,
+    whole_text,
 )
 
 __all__ = ["Assessment", "ChangeAssessment", "Reason", "Rule", "assess"]
@@ -211,8 +212,10 @@ def _sides(words: str) -> tuple[str, str]:
 
 def _judge(change: Change, texts: Texts, disabled: frozenset[Rule] = frozenset()
            ) -> ChangeAssessment:
-    # The rules of the rulebook skip what is switched off themselves; a finding made
-    # outside them (a table row added, a summary) by a rule switched off is editorial.
+    # The rules skip what is switched off themselves, structural findings included (a
+    # restyled block, a moved passage, a table row: `materiality_blocks`), so that the
+    # change falls to the next rules. This net only keeps a material rule switched off
+    # from deciding should any path still report it.
     reasons = [replace(r, verdict=EDITORIAL, note=f"{r.note}; rule switched off".lstrip("; "))
                if r.rule in disabled and r.material else r for r in _reasons(change, texts)]
     unique = tuple(dict.fromkeys(reasons))
@@ -228,7 +231,14 @@ def _reasons(change: Change, texts: Texts) -> Iterator[Reason]:
                       terms, note, old_words, new_words)
 
     kind = change.kind
-    if kind is ChangeKind.RENUMBERED:
+    structural = {ChangeKind.RENUMBERED: Rule.NUMBERING, ChangeKind.RELEVELED: Rule.HEADING_LEVEL,
+                  ChangeKind.MOVED: Rule.REORDERING, ChangeKind.RETITLED: Rule.HEADING_WORDING}
+    off = structural.get(kind)
+    if off is not None and off in texts.disabled:
+        # The structural rule is switched off: the heading's words (or, for a section
+        # moved, its text at the new place) fall to the next rules.
+        yield from _fallen(change, texts, off, reason)
+    elif kind is ChangeKind.RENUMBERED:
         yield reason(Rule.NUMBERING, EDITORIAL, change.detail)
     elif kind is ChangeKind.RELEVELED:
         yield reason(Rule.HEADING_LEVEL, EDITORIAL, change.detail)
@@ -241,7 +251,15 @@ def _reasons(change: Change, texts: Texts) -> Iterator[Reason]:
             words += f" ({change.detail})"
         yield reason(Rule.HEADING_WORDING, EDITORIAL, words)
     else:
-        if not change.blocks:
+        if not change.blocks and Rule.HEADING_WORDING in texts.disabled:
+            section = change.new or change.old
+            added = change.new is not None
+            if section is not None:
+                finding = whole_text(words_of(section.title), texts, added)
+                yield reason(finding.rule, finding.verdict,
+                             f"{'added' if added else 'removed'} “{section.title}”", 0,
+                             finding.terms, _skipped(finding.note, Rule.HEADING_WORDING))
+        elif not change.blocks:
             verb = {ChangeKind.ADDED: "added", ChangeKind.REMOVED: "removed"}.get(kind, "")
             yield reason(Rule.HEADING_WORDING, EDITORIAL,
                          f"heading {verb} without text of its own".replace("  ", " "))
@@ -249,3 +267,29 @@ def _reasons(change: Change, texts: Texts) -> Iterator[Reason]:
             for finding, line, words in judge_block(block, change, texts):
                 yield reason(finding.rule, finding.verdict, words, line, finding.terms,
                              finding.note)
+
+
+def _skipped(note: str, rule: Rule) -> str:
+    return "; ".join(x for x in (note, f"{rule} switched off") if x)
+
+
+def _fallen(change: Change, texts: Texts, off: Rule,
+            reason: Callable[..., Reason]) -> Iterator[Reason]:
+    """A section renumbered, re-levelled, moved or retitled whose rule is switched off:
+    the changed words of its heading are judged like a paragraph's, a moved section's
+    text as text added at its new place; nothing else left is a clarification."""
+    found = False
+    context = words_of(" ".join(change.path))
+    if change.kind is ChangeKind.MOVED and change.new is not None:
+        text = " ".join(clean(b.text) for b in change.new.blocks)
+        finding = whole_text(words_of(text), texts, True, context)
+        found = True
+        yield reason(finding.rule, finding.verdict, f"section moved: added {quote(text)}", 0,
+                     finding.terms, _skipped(finding.note, off))
+    elif change.redline is not None:
+        for finding, line, words in judge_words(change.redline, texts, context, change.line):
+            found = True
+            yield reason(finding.rule, finding.verdict, words, line, finding.terms,
+                         _skipped(finding.note, off))
+    if not found:
+        yield reason(Rule.CLARIFICATION, EDITORIAL, change.detail, 0, (), _skipped("", off))

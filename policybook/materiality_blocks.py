@@ -6,6 +6,7 @@ reasons."""
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from dataclasses import replace
 
 from .diff import BlockChange, BlockChangeKind, Change, ItemChange, ItemKind, Style, clean
 from .document import Block, BlockKind
@@ -73,21 +74,39 @@ Judged = tuple[Finding, int, str]
 def judge_block(block: BlockChange, change: Change, texts: Texts) -> Iterator[Judged]:
     line = block.line
     context = words_of(" ".join(change.path))
+    off = texts.disabled
     if block.kind is BlockChangeKind.RESTYLED:
-        for style in block.style or (Style.MARKUP,):
+        # The same words: a style whose rule is switched off explains nothing, and when
+        # none is left the words decide (they are the same: a clarification that names
+        # the rules skipped).
+        styles = block.style or (Style.MARKUP,)
+        kept = [s for s in styles if _STYLE_RULES[s] not in off]
+        for style in kept:
             yield Finding(_STYLE_RULES[style], EDITORIAL), line, _style_words(block, style)
+        if not kept:
+            skipped = ", ".join(dict.fromkeys(str(_STYLE_RULES[s]) for s in styles))
+            yield Finding(Rule.CLARIFICATION, EDITORIAL, note=f"{skipped} switched off"), \
+                line, quote(block.redline.new or block.redline.old, 12)
         return
     if block.kind is BlockChangeKind.MOVED:
         where = "from" if block.new is not None else "to"
-        yield Finding(Rule.REORDERING, EDITORIAL), line, \
-            f"{quote(block.redline.new, 12)} moved {where} section {block.elsewhere}"
+        if Rule.REORDERING not in off:
+            yield Finding(Rule.REORDERING, EDITORIAL), line, \
+                f"{quote(block.redline.new, 12)} moved {where} section {block.elsewhere}"
+            return
+        # Reordering switched off: the moved text is read as text added (or removed) here.
+        added = block.new is not None
+        text = block.redline.new if added else block.redline.old
+        yield whole_text(words_of(text), texts, added, context, paragraph=True), line, \
+            f"{'added' if added else 'removed'} {quote(text)}"
         return
     for style in block.style:
-        yield Finding(_STYLE_RULES[style], EDITORIAL), line, _style_words(block, style)
+        if _STYLE_RULES[style] not in off:
+            yield Finding(_STYLE_RULES[style], EDITORIAL), line, _style_words(block, style)
     label = next((summary_label(b.text) for b in (block.old, block.new)
                   if b is not None and summary_label(b.text)), None)
-    if label is not None and "summaries" in texts.profiles and block.kind is \
-            BlockChangeKind.CHANGED:
+    if label is not None and "summaries" in texts.profiles and Rule.SUMMARY not in off \
+            and block.kind is BlockChangeKind.CHANGED:
         # Opt-in profile: a summary restates the binding text, so its rewording is
         # editorial; but a practice it flips (a negation, a duty) is material anyway.
         flips = [j for j in _hunks(block.redline, texts, context, line)
@@ -117,6 +136,13 @@ def judge_block(block: BlockChange, change: Change, texts: Texts) -> Iterator[Ju
             _list_items(block, texts, context, _lead_in(block, change))
         return
     yield from _hunks(block.redline, texts, context, line, links=_link_words(block))
+
+
+def judge_words(redline: Redline, texts: Texts, context: Sequence[str], line: int
+                ) -> Iterator[Judged]:
+    """The changed runs of a heading's words (a title or a number whose structural rule
+    is switched off), judged like those of a paragraph."""
+    yield from _hunks(redline, texts, context, line)
 
 
 def _style_words(block: BlockChange, style: Style) -> str:
@@ -201,11 +227,16 @@ def _list_items(block: BlockChange, texts: Texts, context: Sequence[str],
     for item in block.items:
         if item.kind is ItemKind.UNCHANGED:
             continue
-        if item.kind is ItemKind.MOVED:
+        if item.kind is ItemKind.MOVED and Rule.REORDERING not in texts.disabled:
             yield Finding(Rule.REORDERING, EDITORIAL), _item_line(block, item), \
                 f"item {quote(item.redline.new, 12)} moved within the list"
+        elif item.kind is ItemKind.MOVED:
+            # Reordering switched off: the item is read at its new place, as added text.
+            yield whole_text(words_of(item.redline.new), texts, True, context, lead), \
+                _item_line(block, item), f"moved item {quote(item.redline.new)}"
         elif item.kind is ItemKind.CHANGED:
-            yield from _hunks(item.redline, texts, context, _item_line(block, item), lead=lead)
+            yield from _hunks(item.redline, texts, context, _item_line(block, item), lead=lead,
+                              links=_link_words(block))
         else:
             added = item.kind is ItemKind.ADDED
             text = item.redline.new if added else item.redline.old
@@ -235,14 +266,20 @@ def _table_items(block: BlockChange, texts: Texts, context: Sequence[str]
     for item in block.items:
         if item.kind is ItemKind.UNCHANGED:
             continue
+        off = texts.disabled
         if item.kind is ItemKind.MOVED:
-            yield Finding(Rule.REORDERING, EDITORIAL), _item_line(block, item), \
-                f"row {quote(item.redline.new, 12)} moved within the table"
+            if Rule.REORDERING not in off:
+                yield Finding(Rule.REORDERING, EDITORIAL), _item_line(block, item), \
+                    f"row {quote(item.redline.new, 12)} moved within the table"
+            else:
+                # Reordering switched off: the row is read at its new place, as added text.
+                yield _row(item.redline.new, texts, True, context), _item_line(block, item), \
+                    f"moved row {quote(item.redline.new)}"
             continue
         # A row naming a section is a contents entry, unless its other cells changed:
         # a summary table ("3. Sharing | We never sell your data") is text users read.
         others = item.kind is ItemKind.CHANGED and any(c.changed for c in item.cells[1:])
-        if _contents_row(block, item, texts) and not others:
+        if _contents_row(block, item, texts) and not others and Rule.CONTENTS not in off:
             yield Finding(Rule.CONTENTS, EDITORIAL), _item_line(block, item), \
                 f"{item.kind} row {quote(item.redline.new or item.redline.old, 12)}"
         elif item.kind is ItemKind.CHANGED:
@@ -253,12 +290,26 @@ def _table_items(block: BlockChange, texts: Texts, context: Sequence[str]
         else:
             added = item.kind is ItemKind.ADDED
             text = item.redline.new if added else item.redline.old
-            words = words_of(text)
-            moved = texts.has_passage("old" if added else "new", words)
-            if moved:
-                yield Finding(Rule.REORDERING, EDITORIAL), _item_line(block, item), \
-                    f"row {quote(text, 12)} moved"
-            elif any(c.isalnum() for c in text):
-                cells = tuple(w for w in words_of(text) if any(c.isalnum() for c in w))
-                yield Finding(Rule.TABLE_ENTRY, MATERIAL, cells[:6]), \
-                    _item_line(block, item), f"{'added' if added else 'removed'} row {quote(text)}"
+            if any(c.isalnum() for c in text):
+                yield _row(text, texts, added, context), _item_line(block, item), \
+                    f"{'added' if added else 'removed'} row {quote(text)}"
+
+
+def _row(text: str, texts: Texts, added: bool, context: Sequence[str]) -> Finding:
+    """An added or removed row: moved from elsewhere, else an entry of a register
+    (`table-entry`); with those rules switched off, what its words say (`whole_text`)."""
+    words = words_of(text)
+
+    skipped: list[str] = []
+    if texts.has_passage("old" if added else "new", words):
+        if Rule.REORDERING not in texts.disabled:
+            return Finding(Rule.REORDERING, EDITORIAL, note="row moved")
+        skipped.append(str(Rule.REORDERING))
+    if Rule.TABLE_ENTRY not in texts.disabled:
+        cells = tuple(w for w in words if any(c.isalnum() for c in w))
+        return Finding(Rule.TABLE_ENTRY, MATERIAL, cells[:6],
+                       note=f"{', '.join(skipped)} switched off" if skipped else "")
+    skipped.append(str(Rule.TABLE_ENTRY))
+    fallen = whole_text(words, texts, added, context)
+    return replace(fallen, note="; ".join(x for x in (fallen.note,
+                                                        f"{', '.join(skipped)} switched off") if x))

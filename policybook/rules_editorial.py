@@ -18,6 +18,7 @@ from .rules_words import (
     _ISO_DATE,
     _REF_ALONE,
     _REF_LABEL,
+    _SENTENCE_END,
     _URL,
     _YEAR,
     Texts,
@@ -244,6 +245,29 @@ def _pointer(h: Hunk, old: Sequence[str], new: Sequence[str]) -> bool:
                 or touched.keys() - {Concept.LEGAL_TERMS, Concept.NOTICE})
 
 
+# Words that introduce a label of an interface in instructions ("click Save", "hover over
+# Status", "go to Settings and then Privacy").
+_UI_VERBS = frozenset({"click", "tap", "select", "choose", "press", "hover", "open", "go",
+                       "navigate", "toggle"})
+
+
+def _ui_label(h: Hunk, old: Sequence[str], new: Sequence[str]) -> bool:
+    """A label of a button, a tab or a menu renamed in instructions ("hover over Status"
+    -> "hover over State"): the words name a control, not a term of the policy."""
+    d, i = alnum(h.deleted), alnum(h.inserted)
+    if not (d and i and len(d) <= 3 and len(i) <= 3) or \
+            not all(w[:1].isupper() for w in d + i):
+        return False
+    lead = [w.lower() for w in old[max(0, h.old_start - 6): h.old_start]]
+    if not _UI_VERBS & set(lead) or any(w in _SENTENCE_END for w in lead):
+        return False
+    # The label ends the instruction (or the clause): nothing the sentence says hangs on it.
+    end = old[h.old_end] if h.old_end < len(old) else "."
+    words = [*d, *i]
+    return (end in _SENTENCE_END or end in (",", ";", ")", "and", "to")) and not (
+        lexicon.negations(words) or _numbers(words))
+
+
 _NUMBER_VALUES = {"zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
                   "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12,
                   "fifteen": 15, "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50,
@@ -311,6 +335,20 @@ def _link_wording(h: Hunk, links: tuple[str, str]) -> bool:
     return not (touched or lexicon.negations(words) or lexicon.strong_modals(words)
                 or lexicon.weak_modals(words) or _numbers(words))
 
+def _filled_link(h: Hunk, old: Sequence[str], links: tuple[str, str]) -> bool:
+    """A link whose words had gone missing is written out: the old text has a hole where
+    a name belongs ("the terms of the ." -> "the terms of the [Kite Code](…)."), and the
+    new words are the whole text of a link. It names the document the sentence already
+    referred to, whatever words that name holds."""
+    i = alnum(h.inserted)
+    if alnum(h.deleted) or not i or f" | {' '.join(i).lower()} | " not in f" |{links[1]}| ":
+        return False
+    before = old[h.old_start - 1].lower() if h.old_start > 0 else ""
+    after = old[h.old_start] if h.old_start < len(old) else ""
+    return before in lexicon.ARTICLES | {"our", "your", "see"} and \
+        (not after or not any(c.isalnum() for c in after))
+
+
 def editorial_hunk(h: Hunk, old: Sequence[str], new: Sequence[str], texts: Texts,
                    links: tuple[str, str] = ("", ""), table: bool = False) -> Finding | None:
     """The editorial rule that explains this changed run, if one does. `links` are the
@@ -349,6 +387,8 @@ def _editorial_findings(h: Hunk, old: Sequence[str], new: Sequence[str], texts: 
         yield Finding(Rule.LINK_TARGET, EDITORIAL)
     if _link_wording(h, links):
         yield Finding(Rule.LINK_WORDING, EDITORIAL)
+    elif _filled_link(h, old, links):
+        yield Finding(Rule.LINK_WORDING, EDITORIAL, note="a missing link text written out")
     if _date(h, old, new):
         yield Finding(Rule.DATE_ONLY, EDITORIAL)
     renamed = _rename(h, old, new, texts)
@@ -358,6 +398,8 @@ def _editorial_findings(h: Hunk, old: Sequence[str], new: Sequence[str], texts: 
         yield Finding(Rule.REORDERING, EDITORIAL)
     if _pointer(h, old, new):
         yield Finding(Rule.CROSS_REFERENCE, EDITORIAL)
+    if _ui_label(h, old, new):
+        yield Finding(Rule.HEADING_WORDING, EDITORIAL, note="a label of the interface")
     if sig.contact and not _notice_channel(h, old, new):
         yield Finding(Rule.CONTACT, EDITORIAL)
     if sig.same_meaning:

@@ -103,7 +103,11 @@ def _material_findings(h: Hunk, old: Sequence[str], new: Sequence[str],
         yield Finding(Rule.NUMBERS, MATERIAL, unit, note="the unit of a number changed")
     if _notice_channel(h, old, new):
         yield Finding(Rule.NOTICE, MATERIAL, tuple(alnum([*d, *i])))
-    found = lexicon.concepts(list(d) + list(i), extra)
+    # A place before an acronym names a body ("the U.S. FAA"), also when the run ends
+    # between the two.
+    found = lexicon.concepts(
+        lexicon.without_named_bodies(d, visible(old[h.old_end: h.old_end + 2]))
+        + lexicon.without_named_bodies(i, visible(new[h.new_end: h.new_end + 2])), extra)
     # A document named ("subject to the X terms", "our Data Policy") is a reference to
     # it; the legal terms concept needs a word that says what the terms do.
     if set(found) == {Concept.LEGAL_TERMS} and \
@@ -118,7 +122,9 @@ def _material_findings(h: Hunk, old: Sequence[str], new: Sequence[str],
     if moved_places:
         yield Finding(Rule.PLACES, MATERIAL, moved_places)
     content = [w for w in alnum(list(d) + list(i)) if w.lower() not in lexicon.ARTICLES]
-    if table and content:
+    # A cell is a register entry (a name, a purpose, a period); a cell of sentences is
+    # prose set in a table for layout, read like a paragraph.
+    if table and content and not (_prose(old) or _prose(new)):
         yield Finding(Rule.TABLE_ENTRY, MATERIAL, tuple(content))
     # The sentence explains why a changed list or name matters; the change carries it.
     states = any(lexicon.is_deontic(x) or lexicon.describes_practice(x) or lexicon.shares(x)
@@ -312,6 +318,21 @@ def _whole_text_findings(words: Sequence[str], texts: Texts, added: bool,
 
 
 _DATA_NOUNS = {"personal", "data", "information"}
+
+
+def _prose(cell: Sequence[str]) -> bool:
+    """A table cell that holds a sentence (ten words or more, mostly lower case, up to a
+    full stop), not values: names, addresses and links one after the other are a register."""
+    run: list[str] = []
+    for word in visible(cell):
+        if word in _SENTENCE_END:
+            lower = [w for w in run if w[:1].islower() and w.isalpha()]
+            if len(run) >= 10 and len(lower) >= 0.7 * len(run):
+                return True
+            run = []
+        elif any(c.isalnum() for c in word) and not _URL.match(word):
+            run.append(word)
+    return False
 
 
 

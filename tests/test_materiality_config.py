@@ -84,3 +84,62 @@ def test_extra_terms_also_judge_added_paragraphs() -> None:
     assert not assess(changes(old, new)).material
     a = assess(changes(old, new), settings=Settings(terms=(("fees", ("tip jar",)),)))
     assert a.material and rules(a) == ["material fees"]
+
+
+def test_a_structural_finding_switched_off_falls_to_the_next_rules() -> None:
+    """An added table row, a restyled block, a moved paragraph and a contents row are
+    decided by structure; with their rule switched off, the words decide (never a silent
+    editorial verdict)."""
+    from policybook.rulebook import Settings
+
+    table = "## Partners\n\n| Partner | Role |\n| --- | --- |\n| Northwind | Hosting |\n"
+    sharing = table + "| Southgate | receives your purchase history and device identifiers |\n"
+    plain = table + "| Southgate | Hosting |\n"
+    assert rules(assess(changes(table, sharing))) == ["material table-entry"]
+    off = Settings(disabled=frozenset({Rule.TABLE_ENTRY}))
+    a = assess(changes(table, sharing), settings=off)
+    assert a.material and rules(a)[0] == "material data-categories", rules(a)
+    assert "table-entry switched off" in a.reasons[0].note
+    a = assess(changes(table, plain), settings=off)
+    assert not a.material and "table-entry switched off" in a.changes[0].reasons[0].note
+
+    # A paragraph set in bold: the same words; with markup off nothing else explains it,
+    # and the reason says which rule was skipped.
+    para = "## Use\n\nWe send a receipt after each order.\n"
+    bold = "## Use\n\n**We send a receipt after each order.**\n"
+    assert rules(assess(changes(para, bold))) == ["editorial markup"]
+    a = assess(changes(para, bold), settings=Settings(disabled=frozenset({Rule.MARKUP})))
+    assert not a.material and rules(a) == ["editorial clarification"]
+    assert "markup switched off" in a.changes[0].reasons[0].note
+
+    # A paragraph moved to another section: with reordering off it is judged as text.
+    two = ("## One\n\nWe keep your order history for two years.\n\n## Two\n\n"
+           "Our shop opens on weekdays.\n")
+    moved = ("## One\n\nOur shop opens on weekdays too.\n\n## Two\n\nOur shop opens on "
+             "weekdays.\n\nWe keep your order history for two years.\n")
+    found = rules(assess(changes(two, moved)))
+    assert "editorial reordering" in found and "material retention" not in found, found
+    a = assess(changes(two, moved), settings=Settings(disabled=frozenset({Rule.REORDERING})))
+    assert a.material and "editorial reordering" not in rules(a), rules(a)
+
+
+def test_a_section_change_switched_off_falls_to_the_next_rules() -> None:
+    """A heading reworded, a section moved: with heading-wording or reordering off, the
+    heading's words and the moved text are read like any other words."""
+    from policybook.rulebook import Settings
+
+    old = "# T\n\n## Flying hours\n\nThe field opens at nine.\n"
+    new = "# T\n\n## Flying hours and landing fees\n\nThe field opens at nine.\n"
+    assert rules(assess(changes(old, new))) == ["editorial heading-wording"]
+    a = assess(changes(old, new), settings=Settings(disabled=frozenset({Rule.HEADING_WORDING})))
+    assert a.material and rules(a) == ["material fees"], rules(a)
+    assert "heading-wording switched off" in a.reasons[0].note
+
+    two = ("# T\n\n## Kites\n\nWe keep your flight logs for two years.\n\n## Reels\n\n"
+           "Reels are lent for a small fee.\n")
+    swapped = ("# T\n\n## Reels\n\nReels are lent for a small fee.\n\n## Kites\n\n"
+               "We keep your flight logs for two years.\n")
+    found = rules(assess(changes(two, swapped)))
+    assert "editorial reordering" in found and not assess(changes(two, swapped)).material, found
+    a = assess(changes(two, swapped), settings=Settings(disabled=frozenset({Rule.REORDERING})))
+    assert a.material and "editorial reordering" not in rules(a), rules(a)
