@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -191,3 +193,17 @@ def test_a_quiet_tick_loads_no_sqlalchemy(setup: Setup) -> None:
     imported(setup.repo.path, *args, env=env)  # quiet, kept with a settled stamp
     warm = imported(setup.repo.path, *args, env=env)
     assert "policybook" in warm and "sqlalchemy" not in warm
+
+
+def test_the_settings_key_is_the_same_in_every_process(setup: Setup) -> None:
+    # Sets of settings (materiality rules switched off) print in hash order in a repr.
+    setup.repo.write("policybook.toml", '[materiality]\ndisable = ["typo", "punctuation", '
+                     '"numbering", "markup", "negation-flip"]\n')
+    code = ("import sys; from policybook.config import load_config; "
+            "from policybook.workflows.quiet import settings_key; "
+            "from pathlib import Path; print(settings_key(load_config(Path(sys.argv[1]))))")
+    keys = {subprocess.run([sys.executable, "-c", code, str(setup.repo.path)],
+                           env={**os.environ, "PYTHONHASHSEED": str(seed)}, check=True,
+                           capture_output=True, text=True).stdout for seed in (1, 2, 3)}
+    assert len(keys) == 1
+    assert "negation-flip" in keys.pop()

@@ -11,8 +11,8 @@ fingerprint of everything its decisions read:
 - the SQLite database's stamp (`planning.database_stamp`): any write, a notice sent or
   paused from the CLI, accounts imported, changes it. PostgreSQL has no stamp without a
   connection, so a tick on PostgreSQL always runs;
-- the configuration (its repr: every setting; secrets are masked there, and no tick
-  that sends nothing reads them);
+- the configuration (every setting, see `settings_key`; secrets are masked, and no
+  tick that sends nothing reads them);
 - whether the static copy of the site (`site.static_out`) is there (it is rebuilt when
   it is missing);
 - policybook itself (the cache's own fingerprint: a new version trusts no entry);
@@ -27,12 +27,12 @@ tick. As everywhere in the cache, the entry is a shortcut: deleting it changes n
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields, is_dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..cache import DiskCache, cache_folder, digest, stats
-from ..config import Config
+from ..config import Config, Secret
 from ..history import head_sha
 from .planning import database_stamp
 
@@ -61,6 +61,22 @@ def _published(config: Config) -> str:
     return "there" if target.is_dir() else "missing"
 
 
+def settings_key(value: object) -> str:
+    """The settings as text that is the same in every process: `repr` of a frozenset
+    follows the process's string hashing (PYTHONHASHSEED), so sets are sorted; secrets
+    stay masked (a tick that sends nothing reads none)."""
+    if isinstance(value, Secret):
+        return repr(value)
+    if is_dataclass(value) and not isinstance(value, type):
+        return f"{type(value).__name__}(" + ",".join(
+            f"{f.name}={settings_key(getattr(value, f.name))}" for f in fields(value)) + ")"
+    if isinstance(value, set | frozenset):
+        return "{" + ",".join(sorted(settings_key(v) for v in value)) + "}"
+    if isinstance(value, tuple | list):
+        return "(" + ",".join(settings_key(v) for v in value) + ")"
+    return repr(value)
+
+
 def inputs(config: Config) -> Inputs | None:
     """The inputs of a tick now; None when they cannot be known without a connection
     (PostgreSQL, no database yet) or the database changed too recently to trust its
@@ -68,7 +84,7 @@ def inputs(config: Config) -> Inputs | None:
     stamp = database_stamp(config.db_url)
     if stamp is None or not stamp.exists or not stamp.settled():
         return None
-    return Inputs(head_sha(config.root), stamp.key, digest("config", repr(config)),
+    return Inputs(head_sha(config.root), stamp.key, digest("config", settings_key(config)),
                   _published(config))
 
 
