@@ -298,7 +298,9 @@ def run(env: Env, once: bool, wait: float, host: str | None, port: int | None,
     Every tick (scheduler.tick_seconds) syncs the plan from git, creates each due notice
     once, sends what is due, publishes the site notice and records every transition.
     Of several `run` processes, one ticks and the others wait. With --now the clock
-    starts at that moment and runs on (a rehearsal).
+    starts at that moment and runs on (a rehearsal). A --once tick that finds that
+    nothing changed since a tick that had nothing to do (same commit, database and
+    settings, no event due since) says so without opening the database.
 
     \b
     Examples:
