@@ -207,3 +207,15 @@ def test_the_settings_key_is_the_same_in_every_process(setup: Setup) -> None:
                            capture_output=True, text=True).stdout for seed in (1, 2, 3)}
     assert len(keys) == 1
     assert "negation-flip" in keys.pop()
+
+
+def test_a_tick_with_a_warning_is_never_quiet(setup: Setup) -> None:
+    # A material version with no summary is a problem the tick reports every time.
+    setup.repo.commit("v1 without its summary", {"content/privacy.md": policy(
+        "privacy-policy", V1.isoformat(),
+        "## Data\n\nWe collect your name and your bank details.\n", title="Privacy")},
+        when=dt.datetime(2026, 5, 2, 12, tzinfo=dt.UTC))
+    for hour in (1, 2):
+        result, taken = setup.tick(T2 + dt.timedelta(hours=hour))
+        assert not taken
+        assert any(line.startswith("warning: ") for line in result.out.splitlines())
