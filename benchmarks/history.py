@@ -22,6 +22,8 @@ notice on record for every tenth version, tracking since before --now. A warm co
 then reads the notices on record from the cache kept under the database's stamp
 (workflows/planning.OnRecord) and loads no SQLAlchemy; the benchmark waits until the
 database has settled (2 s after a write) before the warm runs, as a cron job would.
+A warm `run --once` with a database is the quiet tick (workflows/quiet.py): the first
+warm run ticks in full and keeps its fingerprint, the next ones open no database.
 """
 
 from __future__ import annotations

@@ -380,3 +380,33 @@ class State:
     @property
     def problems(self) -> tuple[StateProblem, ...]:
         return tuple(pr for p in self.policies for pr in p.problems)
+
+
+def next_event(state: State, settings: Settings) -> dt.datetime | None:
+    """The first moment after `state.now` at which a state built from the same inputs (the
+    same history and notices on record) may differ: a notice falls due (or overdue), a
+    banner starts or ends, a version switches, a notice period ends. None: nothing known
+    is ahead. Until then a tick that found nothing to do has nothing to do (the quiet
+    tick, `workflows/quiet.py`).
+
+    Every threshold that `timeline` and `_problems` compare `now` with is a candidate;
+    a few candidates at which nothing visible changes cost one full tick each, a missing
+    one would skip a notice, so the list errs on the side of more."""
+    now = state.now
+    recent = dt.timedelta(days=settings.recently_updated_days)
+    period = dt.timedelta(days=settings.notice_days)
+    moments: list[dt.datetime] = []
+    for policy in state.policies:
+        for vp in policy.versions:
+            moments.append(vp.effective_at)
+            if vp.notice_due_at is not None:
+                moments += [vp.notice_due_at, vp.notice_due_at + ON_TIME_GRACE]
+            if vp.switch_at is not None:
+                moments += [vp.switch_at, vp.switch_at + recent]
+            if vp.notice is not None:
+                moments += [vp.notice.started_at, vp.notice.started_at + period]
+        if policy.banner is not None and policy.banner.until is not None:
+            moments.append(policy.banner.until)
+        for _, held in policy.held:
+            moments.append(held.fixed_at)
+    return min((m for m in moments if m > now), default=None)

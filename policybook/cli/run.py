@@ -298,7 +298,9 @@ def run(env: Env, once: bool, wait: float, host: str | None, port: int | None,
     Every tick (scheduler.tick_seconds) syncs the plan from git, creates each due notice
     once, sends what is due, publishes the site notice and records every transition.
     Of several `run` processes, one ticks and the others wait. With --now the clock
-    starts at that moment and runs on (a rehearsal).
+    starts at that moment and runs on (a rehearsal). A --once tick that finds that
+    nothing changed since a tick that had nothing to do (same commit, database and
+    settings, no event due since) says so without opening the database.
 
     \b
     Examples:
@@ -307,14 +309,38 @@ def run(env: Env, once: bool, wait: float, host: str | None, port: int | None,
     """
     # A single tick prints its report on stdout; the log then only carries warnings.
     _logging(logging.WARNING if once else logging.INFO)
-    ticker, wiring = _ticker(env.config, now, fixed=once)
+    if once:
+        return _quiet_or_once(env.config, now, wait)
+    ticker, wiring = _ticker(env.config, now)
     try:
-        if once:
-            return _once(ticker, wait)
         return _forever(env, ticker, wiring, host, port)
     finally:
         ticker.close()
         wiring.close()
+
+
+def _quiet_or_once(config: Config, now: str | None, wait: float) -> int:
+    """One tick, unless the last quiet tick tells that this one has nothing to do
+    (same git head, database, configuration, and no event due yet: workflows/quiet.py);
+    then neither the store nor SQLAlchemy is loaded."""
+    from ..workflows.quiet import inputs, quiet_lines, remember
+
+    moment = parse_now(now, config.zone)
+    before = inputs(config)
+    lines = quiet_lines(config, moment, before)
+    if lines is not None:
+        for line in lines:
+            click.echo(line)
+        return 0
+    ticker, wiring = _ticker(config, now, fixed=True)
+    try:
+        code = _once(ticker, wait)
+    finally:
+        ticker.close()
+        wiring.close()
+    if ticker.last is not None:  # (after the store closed: the stamp is the database's)
+        remember(config, before, ticker.last)
+    return code
 
 
 def _ticker(config: Config, now: str | None, fixed: bool = False) -> tuple[Ticker, Wiring]:

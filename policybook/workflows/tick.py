@@ -17,7 +17,7 @@ from ..alerts import AlertKind, notify
 from ..config import Config
 from ..mail.base import Mailer
 from ..mail.compose import plain_reasons
-from ..state import StateProblem
+from ..state import StateProblem, next_event
 from ..store import (
     NoticeReason,
     NoticeSpec,
@@ -63,6 +63,10 @@ class TickReport:
     # What is wrong with the state (a material edit held back, an overdue notice): told
     # at every tick until fixed (the scheduler logs each once).
     problems: tuple[StateProblem, ...] = ()
+    # Nothing done, nothing open, nothing to tell: until `next_event` (None: no event
+    # known ahead) a tick from the same inputs does nothing either (workflows/quiet.py).
+    quiet: bool = False
+    next_event: dt.datetime | None = None
 
     @property
     def ok(self) -> bool:
@@ -205,6 +209,13 @@ def record_in_force(store: Store, plans: Plans, now: dt.datetime) -> tuple[str, 
     return tuple(recorded)
 
 
+def _open_notices(store: Store) -> bool:
+    """Whether a notice is still sending, or waiting to: its e-mails, retries and the
+    accounts it still adds are the ledger's business, never a quiet tick's."""
+    with store.read() as conn:
+        return bool(list_notices(conn, OPEN_STATES))
+
+
 def tick(config: Config, now: dt.datetime, *, store: Store | None = None,
          mailer: Mailer | None = None, publish: Publisher | None = None,
          builder: StateBuilder | None = None) -> TickReport:
@@ -224,8 +235,12 @@ def tick(config: Config, now: dt.datetime, *, store: Store | None = None,
         published = publish(config, plans) if publish is not None else None
         warnings = cancelled + plans.state.skipped
         problems = tuple(p for p in plans.state.problems if p.kind.blocking)
+        quiet = not (new or created or sends or in_force or published or warnings
+                     or problems) and not _open_notices(store)
         report = TickReport(now, plans.head, plans, created, sends, in_force, published,
-                            warnings, problems)
+                            warnings, problems, quiet,
+                            next_event(plans.state, settings(config, Records()))
+                            if quiet else None)
         log.info("tick: %d notices created, %d e-mails sent, %d versions now in force",
                  len(created), sum(s.sent for s in sends), len(in_force))
         return report
