@@ -36,6 +36,7 @@ from babel.numbers import format_decimal
 from babel.support import Translations
 
 from .errors import Problem
+from .langtags import negotiate as negotiate  # (re-exported: pure, no Babel)
 from .langtags import normalize as normalize  # the one spelling of tags (re-exported)
 from .segment import Direction
 
@@ -89,38 +90,6 @@ def parse_accept_language(header: str) -> tuple[str, ...]:
     return tuple(tag for _, _, tag in sorted(ranked))
 
 
-def negotiate(requested: str | Sequence[str] | None, available: Iterable[str],
-              default: str = SOURCE_LANGUAGE) -> str:
-    """The best of `available` for a reader who asked for `requested` (best first).
-
-    For each requested tag in turn: the same tag, then its base language ("fr-CA" gets
-    "fr"), then a regional form of the same language ("pt" gets "pt-BR"). When nothing
-    matches, `default` (the policy's source language), so an account whose locale has
-    no translation is told in the default language rather than not at all.
-    """
-    wanted = [requested] if isinstance(requested, str) else list(requested or ())
-    offer: dict[str, str] = {}
-    for tag in available:
-        norm = normalize(tag)
-        if norm:
-            offer.setdefault(norm.lower(), norm)
-    for tag in wanted:
-        norm = normalize(tag)
-        if not norm:
-            continue
-        if norm.lower() in offer:
-            return offer[norm.lower()]
-        # drop subtags from the right: zh-Hant-TW -> zh-Hant -> zh
-        parts = norm.split("-")
-        for cut in range(len(parts) - 1, 0, -1):
-            shorter = "-".join(parts[:cut]).lower()
-            if shorter in offer:
-                return offer[shorter]
-        base = parts[0].lower()
-        regional = sorted(v for k, v in offer.items() if k.split("-", 1)[0] == base)
-        if regional:
-            return regional[0]
-    return default
 
 
 # ---------------------------------------------------------------- direction and names

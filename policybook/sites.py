@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from .i18n import negotiate, normalize
+from .langtags import negotiate, normalize
 from .regions import DEFAULT_REGIONS, country_code
 
 _KEYS = ("base_url", "default_language", "languages", "countries", "variants", "name")
