@@ -19,11 +19,16 @@ Rules that make the cache safe to have:
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
 import hashlib
 import json
 import os
 import shutil
+import sys
 from collections import Counter
+from collections.abc import Mapping
+from enum import Enum
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -131,3 +136,89 @@ class DiskCache:
         for other in self.base.iterdir():
             if other.is_dir() and other.name != fingerprint() and len(other.name) == 20:
                 shutil.rmtree(other, ignore_errors=True)
+
+
+# ------------------------------------------------------------------ plain values
+# What a cache keeps of a computed value (a redline's assessment, say): the value as JSON,
+# rebuilt equal to the original. Only policybook's own frozen dataclasses and enums are
+# rebuilt, never any other type named in a file, so an entry can at worst be ignored.
+# Objects the reader already holds (the two parsed documents and their sections and
+# blocks) are written as references to them: the entry stays small, and what the pages
+# read from them (a block's rendered HTML) is the very same object.
+
+
+def to_plain(value: Any, refs: Mapping[int, str]) -> Any:
+    """`value` as JSON; raises TypeError for a type it cannot rebuild (then keep nothing)."""
+    name = refs.get(id(value))
+    if name is not None:
+        return {"@ref": name}
+    if isinstance(value, Enum):
+        return {"@enum": _type_name(type(value)), "v": value.value}
+    if value is None or isinstance(value, (str, bool, int, float)):
+        return value
+    if isinstance(value, tuple):
+        return [to_plain(v, refs) for v in value]
+    if isinstance(value, frozenset):
+        return {"@set": [to_plain(v, refs) for v in value]}
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return {"@date": value.isoformat()}
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {"@dc": _type_name(type(value)),
+                "f": {f.name: to_plain(getattr(value, f.name), refs)
+                      for f in dataclasses.fields(value)}}
+    raise TypeError(f"cannot keep a {type(value).__name__}")
+
+
+def from_plain(data: Any, objects: Mapping[str, object]) -> Any:
+    """The value `to_plain` wrote; raises KeyError, TypeError or ValueError on anything
+    else (a corrupt or foreign entry)."""
+    if isinstance(data, list):
+        return tuple(from_plain(v, objects) for v in data)
+    if not isinstance(data, dict):
+        if data is None or isinstance(data, (str, bool, int, float)):
+            return data
+        raise TypeError("not a plain value")
+    if "@ref" in data:
+        return objects[data["@ref"]]
+    if "@enum" in data:
+        kind = _type_of(data["@enum"])
+        if not issubclass(kind, Enum):
+            raise TypeError("not an enum")
+        return kind(data["v"])
+    if "@set" in data:
+        return frozenset(from_plain(v, objects) for v in data["@set"])
+    if "@date" in data:
+        return dt.date.fromisoformat(data["@date"])
+    kind = _type_of(data["@dc"])
+    if not dataclasses.is_dataclass(kind):
+        raise TypeError("not a dataclass")
+    values = data["f"]
+    names = [f.name for f in dataclasses.fields(kind)]
+    if not isinstance(values, dict) or sorted(values) != sorted(names):
+        raise ValueError("fields differ")
+    # Rebuilt as it was (not through __init__: a field may be init=False, and
+    # __post_init__ already ran when the original was made).
+    made = object.__new__(kind)
+    for field_name in names:
+        object.__setattr__(made, field_name, from_plain(values[field_name], objects))
+    return made
+
+
+def _type_name(kind: type) -> str:
+    if not kind.__module__.startswith("policybook."):
+        raise TypeError(f"cannot keep a {kind.__name__}")
+    return f"{kind.__module__}:{kind.__qualname__}"
+
+
+def _type_of(name: Any) -> type:
+    module, _, qualname = str(name).partition(":")
+    if not module.startswith("policybook.") or not qualname:
+        raise ValueError(f"not a type of policybook: {name}")
+    # Only a module already loaded (the one the value came from is, in any process that
+    # holds values to read): a name in a file never makes a module run.
+    found: Any = sys.modules[module]
+    for part in qualname.split("."):
+        found = getattr(found, part)
+    if not isinstance(found, type):
+        raise TypeError(f"not a type: {name}")
+    return found

@@ -24,7 +24,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..cache import digest, fingerprint
+from ..cache import cache_folder, digest, fingerprint
 from ..config import Config
 from ..errors import UsageError
 from ..files import write_atomically
@@ -134,7 +134,8 @@ def build_site(config: Config, source: StateSource, out: Path, now: dt.datetime,
     rendered. `spec`: which of the `[[sites]]` (None: the one site of `site.base_url`)."""
     out = out.resolve()
     _check_target(out)
-    site = Site(config, source, compare=compare, live=False, spec=spec)
+    site = Site(config, source, compare=compare, live=False, spec=spec,
+                keep=cache_folder(config.root))
     key = None if inputs is None else _build_key(config, source, now, inputs)
     if key is not None:
         kept = _kept_build(out, key)

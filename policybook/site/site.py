@@ -18,12 +18,15 @@ import threading
 import time
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 from xml.sax.saxutils import escape as xml_escape
 
 from jinja2 import Environment, TemplateError
 
+from ..cache import DiskCache, digest, from_plain, to_plain
+from ..cache import stats as cache_stats
 from ..config import Config
 from ..document import ChangeVerdict, Document, parse_document
 from ..errors import NotFoundError, PolicybookError, UsageError
@@ -121,13 +124,20 @@ class Site:
     def __init__(self, config: Config, source: StateSource, *, compare: Compare | None = None,
                  committed: StateSource | None = None, preview: bool = False,
                  refresh_seconds: float = 2.0, env: Environment | None = None,
-                 live: bool = True, spec: SiteSpec | None = None) -> None:
+                 live: bool = True, spec: SiteSpec | None = None,
+                 keep: Path | None = None) -> None:
         self.spec = spec or single(config.base_url, config.source_language)
         if spec is not None:
             config = config.with_(base_url=spec.base_url, site_name=spec.name or config.site_name)
         self.config, self.source, self.preview, self.live = config, source, preview, live
         self.committed = committed
         self.compare_fn: Compare = compare or compare_documents
+        # `keep`: a cache folder (`policybook.cache`) where each redline is kept, so that
+        # the static build after one new commit diffs one pair, not every one.
+        self.kept = DiskCache(keep, "comparisons") if keep is not None else None
+        self._compare_key = digest(
+            "compare", f"{self.compare_fn.__module__}.{self.compare_fn.__qualname__}",
+            repr(config.materiality))
         self.refresh_seconds = 0.0 if preview else refresh_seconds
         self.env = env or make_environment(config.root)
         self.base = base_path(config.base_url)
@@ -191,9 +201,43 @@ class Site:
             key = (key[0], key[1] + hashlib.sha256(v.text.encode()).hexdigest())
         found = snap.comparisons.get(key)
         if found is None:
-            found = self.compare_fn(self.doc(before) if before else None, self.doc(v))
+            found = self._compared(self.doc(before) if before else None, self.doc(v))
             snap.comparisons[key] = found
         return found
+
+    def _compared(self, old: Document | None, new: Document) -> Comparison:
+        """`compare_fn(old, new)`, read from the cache folder when it was kept there (by
+        both texts, their paths, the compare function and the materiality settings; the
+        folder is per policybook version), else computed and kept."""
+        if old is None or self.kept is None:
+            return self.compare_fn(old, new)
+        key = digest(self._compare_key, digest(old.source), old.path, digest(new.source),
+                     new.path)
+        names = kept_names(old, "old") | kept_names(new, "new")
+        data = self.kept.get(key)
+        if data is not None:
+            objects = {name: obj for obj, name in names.values()}
+            try:
+                found = from_plain(data, objects)
+            except (KeyError, TypeError, ValueError, AttributeError, RecursionError):
+                found = None
+            if isinstance(found, Comparison):
+                return found
+            cache_stats["comparisons.corrupt"] += 1
+        made = self.compare_fn(old, new)
+        # The assessment may hold its own parse of the same texts (a process-wide cache
+        # judged them first): equal documents, so written as the same references.
+        changeset = made.assessment.changeset if made.assessment is not None else None
+        for doc, side in ((changeset.old, "old"), (changeset.new, "new")) if changeset else ():
+            mine = old if side == "old" else new
+            if doc is not mine and (doc.source, doc.path) == (mine.source, mine.path):
+                names |= kept_names(doc, side)
+        try:
+            plain = to_plain(made, {ident: name for ident, (_, name) in names.items()})
+        except (TypeError, RecursionError):
+            return made  # (a value the cache cannot rebuild: computed each time)
+        self.kept.put(key, plain)
+        return made
 
     # ------------------------------------------------------------- languages
 
@@ -248,7 +292,7 @@ class Site:
         if found is None:
             old = self.doc(before) if before is not None and \
                 has_language(before, lang, self.source_language) else None
-            drawn = self.compare_fn(old, self.doc(v)) if old is not None \
+            drawn = self._compared(old, self.doc(v)) if old is not None \
                 else Comparison(None, self.doc(v), None, ())
             found = replace(drawn, verdict=source.verdict, reasons=source.reasons,
                             overridden=source.overridden, judged=source.assessment)
@@ -808,6 +852,17 @@ class Site:
                             if status == 404 else gettext(language, "Bad request"))
         return self.render(template, status=status, message=text, code=status,
                            language=page_language(language, self.default_language))
+
+
+def kept_names(doc: Document, side: str) -> dict[int, tuple[object, str]]:
+    """The document, each of its sections and blocks: id -> (object, its name in a kept
+    comparison, "old", "old.s3", "old.s3.b1")."""
+    out: dict[int, tuple[object, str]] = {id(doc): (doc, side)}
+    for i, section in enumerate(doc.root.walk()):
+        out[id(section)] = (section, f"{side}.s{i}")
+        for j, block in enumerate(section.blocks):
+            out[id(block)] = (block, f"{side}.s{i}.b{j}")
+    return out
 
 
 def language_css() -> str:
