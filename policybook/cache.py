@@ -158,8 +158,8 @@ def to_plain(value: Any, refs: Mapping[int, str]) -> Any:
         return value
     if isinstance(value, tuple):
         return [to_plain(v, refs) for v in value]
-    if isinstance(value, frozenset):
-        return {"@set": [to_plain(v, refs) for v in value]}
+    if isinstance(value, frozenset):  # (sorted: a set's order changes with the process)
+        return {"@set": sorted((to_plain(v, refs) for v in value), key=stable_text)}
     if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
         return {"@date": value.isoformat()}
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
@@ -167,6 +167,12 @@ def to_plain(value: Any, refs: Mapping[int, str]) -> Any:
                 "f": {f.name: to_plain(getattr(value, f.name), refs)
                       for f in dataclasses.fields(value)}}
     raise TypeError(f"cannot keep a {type(value).__name__}")
+
+
+def stable_text(value: Any) -> str:
+    """Plain values as one text, the same in every process (a key part: `repr` of a set
+    follows the process's string hashing, so it differs from one run to the next)."""
+    return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 
 
 def from_plain(data: Any, objects: Mapping[str, object]) -> Any:

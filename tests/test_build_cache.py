@@ -141,3 +141,21 @@ def test_plain_values_round_trip_and_refuse_other_types() -> None:
                 {"@dc": "policybook.nowhere:X", "f": {}}):
         with pytest.raises((KeyError, TypeError, ValueError)):
             cache.from_plain(bad, {})
+
+
+def test_the_settings_key_is_the_same_in_every_process() -> None:
+    """Judgements and redlines made with [materiality] settings are found by the next
+    process: the key does not follow the order of a set, which changes with the process's
+    string hashing (it did, with `repr`)."""
+    import subprocess
+    import sys
+
+    code = ("from policybook.rulebook import Rule, Settings\n"
+            "from policybook.workflows import assessing\n"
+            "assessing.use_settings(Settings(disabled=frozenset(Rule), "
+            "profiles=frozenset({'alpha', 'beta', 'gamma', 'delta'})))\n"
+            "print(assessing._settings_key)\n")
+    keys = {subprocess.run([sys.executable, "-c", code], check=True, capture_output=True,
+                           text=True, env={"PYTHONHASHSEED": str(seed), "PATH": "/usr/bin"}
+                           ).stdout.strip() for seed in range(1, 6)}
+    assert len(keys) == 1 and keys != {""}

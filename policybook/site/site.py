@@ -25,7 +25,7 @@ from xml.sax.saxutils import escape as xml_escape
 
 from jinja2 import Environment, TemplateError
 
-from ..cache import DiskCache, digest, from_plain, to_plain
+from ..cache import DiskCache, digest, from_plain, stable_text, to_plain
 from ..cache import stats as cache_stats
 from ..config import Config
 from ..document import ChangeVerdict, Document, parse_document
@@ -135,9 +135,11 @@ class Site:
         # `keep`: a cache folder (`policybook.cache`) where each redline is kept, so that
         # the static build after one new commit diffs one pair, not every one.
         self.kept = DiskCache(keep, "comparisons") if keep is not None else None
+        fn = self.compare_fn
         self._compare_key = digest(
-            "compare", f"{self.compare_fn.__module__}.{self.compare_fn.__qualname__}",
-            repr(config.materiality))
+            "compare", f"{getattr(fn, '__module__', '')}."
+            f"{getattr(fn, '__qualname__', type(fn).__qualname__)}",
+            stable_text(to_plain(config.materiality, {})))
         self.refresh_seconds = 0.0 if preview else refresh_seconds
         self.env = env or make_environment(config.root)
         self.base = base_path(config.base_url)

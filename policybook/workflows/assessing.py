@@ -63,10 +63,13 @@ _settings_key = ""
 
 def use_settings(settings: MaterialitySettings | None) -> None:
     """Judge with `settings` from now on (None: the defaults)."""
-    from ..cache import digest
+    from ..cache import digest, stable_text, to_plain
 
     global _settings, _settings_key
-    key = "" if settings is None else digest("materiality", repr(settings))
+    # (not `repr`: its sets are in an order that changes from one process to the next,
+    # and then no process would find another's judgements)
+    key = "" if settings is None else digest("materiality",
+                                             stable_text(to_plain(settings, {})))
     if key != _settings_key:
         _settings, _settings_key = settings, key
         forget()
