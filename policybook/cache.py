@@ -1,7 +1,8 @@
 """A cache on disk for work that depends only on immutable inputs (shell).
 
-What is kept: the index of the git history (per branch head) and the verdict of each
-pair of texts. Both are pure functions of git objects (which never change) and of
+What is kept: the index of the git history (per branch head), the verdict of each pair
+of texts, and (for the static build) each redline, the comparison a changes page draws.
+All are pure functions of git objects (which never change) and of
 policybook's own code, so an entry is keyed by its inputs and by a *fingerprint* of the
 installed policybook: its version and a hash of its source and data files. A different
 policybook (an upgrade, a local edit) never trusts an entry written by another one.
