@@ -8,7 +8,9 @@ edit per commit, each commit a new version with its own effective date (committe
 the version before it took effect, as in a real repository). At each size it runs every
 command as a process (what a user or a cron job pays: start-up included), first with no
 cache (`.policybook/cache/` deleted: cold), then again (warm: nothing changed), then
-after one new commit (incremental: one new version to read and judge). It also replays
+after one new commit (incremental: one new version to read and judge; `build` then diffs
+that one pair, reading every other redline from the cache, and still renders every
+page, which is most of what it pays). It also replays
 the corpus (`--corpus`, or $POLICYBOOK_CORPUS; default ../shared/corpus/site-policy-dev)
 as a history of about 100 versions per document and times `versions` cold and warm.
 The peer is `git log -p` over the same file. Prints `name: value unit` lines, each
