@@ -32,7 +32,6 @@ from ..sites import Site as SiteSpec
 from ..templating import default_templates
 from . import pages
 from .changes import Compare
-from .languages import has_language
 from .site import ASSETS, Page, PageNotFound, Site
 from .source import StateSource
 
@@ -69,34 +68,9 @@ def plan_pages(site: Site, now: dt.datetime) -> list[tuple[str, Page]]:
 
 
 def _pages_in(site: Site, now: dt.datetime, lang: str) -> list[tuple[str, Page]]:
-    """One language's pages: those whose version has its text in that language (a
-    missing translation has no page, never a fallback)."""
-    default = lang == site.default_language
-    at = "" if default else f"{lang}/"
-    model = site.model(now, lang=lang)
-    out: list[tuple[str, Page]] = [(at + "index.html", site.index(now, None if default else lang))]
-    tag = None if default else lang
-    for policy in model.states:
-        versions = [v for v in model.versions(policy)
-                    if has_language(v, lang, site.source_language)]
-        if not versions:
-            continue
-        cur, nxt = model.in_force(policy), model.upcoming(policy)
-        if cur is None or has_language(cur.version, lang, site.source_language):
-            out.append((at + pages.policy_path(policy) + "index.html",
-                        site.policy(policy, now, tag)))
-        if nxt is not None and has_language(nxt.version, lang, site.source_language):
-            out.append((at + pages.upcoming_path(policy) + "index.html",
-                        site.upcoming(policy, now, tag)))
-        out.append((at + pages.archive_path(policy) + "index.html",
-                    site.archive(policy, now, tag)))
-        for v in versions:
-            day = v.effective.isoformat()
-            out.append((at + pages.version_path(policy, v.effective) + "index.html",
-                        site.version(policy, day, now, tag)))
-            out.append((at + pages.changes_path(policy, v.effective) + "index.html",
-                        site.changes(policy, day, now, tag)))
-    return out
+    """One language's pages (`Site.planned`: the list the sitemap names too)."""
+    at = "" if lang == site.default_language else f"{lang}/"
+    return [(at + path + "index.html", render()) for path, render in site.planned(now, lang)]
 
 
 def _check_target(out: Path) -> None:

@@ -18,6 +18,7 @@ import threading
 import time
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -626,31 +627,43 @@ class Site:
 
         return self.cached(snap, ("feed",), make)
 
+    def planned(self, now: dt.datetime, lang: str, snap: Snapshot | None = None
+                ) -> list[tuple[str, Callable[[], Page]]]:
+        """One language's pages, each as (its path from the language's root, how to
+        render it): those whose version has its text in that language (a missing
+        translation has no page, never a fallback). The one list of what the static
+        build writes and the sitemap names."""
+        model = self.model(now, snap or self.snapshot(), lang)
+        tag = None if lang == self.default_language else lang
+        out: list[tuple[str, Callable[[], Page]]] = [("", partial(self.index, now, tag))]
+        for policy in model.states:
+            versions = [v for v in model.versions(policy)
+                        if has_language(v, lang, self.source_language)]
+            if not versions:
+                continue
+            cur, nxt = model.in_force(policy), model.upcoming(policy)
+            if cur is None or has_language(cur.version, lang, self.source_language):
+                out.append((pages.policy_path(policy), partial(self.policy, policy, now, tag)))
+            if nxt is not None and has_language(nxt.version, lang, self.source_language):
+                out.append((pages.upcoming_path(policy),
+                            partial(self.upcoming, policy, now, tag)))
+            out.append((pages.archive_path(policy), partial(self.archive, policy, now, tag)))
+            for v in versions:
+                day = v.effective.isoformat()
+                out.append((pages.version_path(policy, v.effective),
+                            partial(self.version, policy, day, now, tag)))
+                out.append((pages.changes_path(policy, v.effective),
+                            partial(self.changes, policy, day, now, tag)))
+        return out
+
     def paths(self, now: dt.datetime) -> dict[str, dict[str, str]]:
         """Every page of the site: its path from a language's root -> {language: its
-        path from the site's root}, for the languages it exists in (what the static build
-        writes, and the sitemap lists)."""
+        path from the site's root}, for the languages it exists in (`planned`)."""
         snap = self.snapshot()
         found: dict[str, dict[str, str]] = {}
         for lang in self.languages(now):
-            model = self.model(now, snap, lang)
             at = prefix(lang, self.default_language)
-            mine = [""]
-            for policy in model.states:
-                versions = [v for v in model.versions(policy)
-                            if has_language(v, lang, self.source_language)]
-                if not versions:
-                    continue
-                cur, nxt = model.in_force(policy), model.upcoming(policy)
-                if cur is None or has_language(cur.version, lang, self.source_language):
-                    mine.append(pages.policy_path(policy))
-                if nxt is not None and has_language(nxt.version, lang, self.source_language):
-                    mine.append(pages.upcoming_path(policy))
-                mine.append(pages.archive_path(policy))
-                for v in versions:
-                    mine += [pages.version_path(policy, v.effective),
-                             pages.changes_path(policy, v.effective)]
-            for path in mine:
+            for path, _ in self.planned(now, lang, snap):
                 found.setdefault(path, {})[lang] = at + path
         return found
 
