@@ -337,3 +337,34 @@ def test_a_file_that_becomes_a_variant_ends_the_timeline_it_stated(tmp_path: Pat
         [(None, "2026-01-10"), ("eea", "2026-06-15")]
     assert [(v.variant, v.effective.isoformat()) for v, _ in history.withdrawn] == \
         [(None, "2026-06-01")]
+
+
+def test_plan_counts_who_each_variant_tells(cli: Any, repo: GitRepo, tmp_path: Path) -> None:
+    """With accounts on record, the plan says how many each notice reaches, and where:
+    a variant's accounts in its countries; the general text's, every account but the
+    variant's (those without a country included)."""
+    repo.commit("a material change to the general text too", {
+        "content/privacy-policy.md": general("2026-04-20", GENERAL.replace(
+            "We do not share, sell, rent or trade your personal data.",
+            "We sell your personal data to data brokers."))},
+        when=dt.datetime(2026, 3, 2, tzinfo=UTC))
+    accounts = tmp_path / "accounts.csv"
+    accounts.write_text("id,email,name,locale,country\n"
+                        "a1,ann@example.net,Ann,fr,FR\n"
+                        "a2,bob@example.net,Bob,en,GB\n"
+                        "a3,cy@example.net,Cy,en,US\n"
+                        "a4,di@example.net,Di,en,\n"
+                        "a5,ed@example.net,Ed,de,DE\n", encoding="utf-8")
+    env = {"POLICYBOOK_DATABASE_URL": f"sqlite:///{tmp_path}/counted.db"}
+    # (the database starts tracking before the versions take effect: none is grandfathered)
+    imported = cli(["accounts", "import", str(accounts), "--now", "2026-03-03"],
+                   cwd=repo.path, env=env)
+    assert imported.code == 0, imported.err
+    planned = cli(["plan", "--now", "2026-03-05"], cwd=repo.path, env=env)
+    assert planned.code == 0, planned.err
+    lines = planned.out.splitlines()
+    eea_line = next(line for line in lines if line.startswith("privacy-policy (eea):"))
+    assert "E-mail to 3 accounts in EEA, CH, GB (variant eea) due" in eea_line
+    general_line = next(line for line in lines if line.startswith("privacy-policy: the"))
+    assert "E-mail to 2 accounts (every account but those of the variant eea) due" \
+        in general_line

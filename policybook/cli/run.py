@@ -39,20 +39,25 @@ def _audience(count: int | None) -> str:
     return "every account holder" if count is None else f"{count:,} accounts"
 
 
-def _who(plan: PolicyState, accounts: int | None, config: Config) -> str:
+def _who(plan: PolicyState, accounts: int | None, config: Config,
+         told: int | None = None) -> str:
     """Who a notice of this timeline goes to: a regional variant tells only the accounts
-    of its countries, the general variant every account no other variant covers."""
+    of its countries, the general variant every account no other variant covers. `told`:
+    how many that is, when the accounts were counted (`accounts`: every active one)."""
     variant, others = plan.variant, [v for v in plan.variants if v != plan.variant]
     regions = config.region_map
+    count = None if told is None else f"{told:,} account{'s' if told != 1 else ''}"
     if variant is not None and variant.countries is not None:
         which = f"variant {variant.id}" if variant.id else "a regional policy"
-        return f"the accounts in {describe_countries(variant.countries, regions)} ({which})"
+        return f"{count or 'the accounts'} in " \
+            f"{describe_countries(variant.countries, regions)} ({which})"
     regional = [v for v in others if v.countries]
     if regional:
         names = ", ".join(v.id or "general" for v in regional)
-        return f"{_audience(accounts)} except those of the variant{'s' * (len(regional) > 1)} " \
-            f"{names}"
-    return _audience(accounts)
+        but = f"those of the variant{'s' * (len(regional) > 1)} {names}"
+        return f"{count} (every account but {but})" if count else \
+            f"every account holder except {but}"
+    return count or _audience(accounts)
 
 
 def describe(plan: PolicyState, plans: Plans, config: Config, accounts: int | None,
@@ -96,8 +101,7 @@ def describe(plan: PolicyState, plans: Plans, config: Config, accounts: int | No
         else:
             switch = "in force only once its notice has run its full period"
         told = (audiences or {}).get((plan.policy, v.variant, v.effective))
-        whom = _who(plan, accounts, config) if told is None else \
-            f"{told[0].total:,} account{'s' if told[0].total != 1 else ''}"
+        whom = _who(plan, accounts, config, None if told is None else told[0].total)
         lines.append(f"{name}: the version of {v.effective} is MATERIAL ({n} reason"
                      f"{'s' if n != 1 else ''}). E-mail to {whom} due "
                      f"{_at(due, utc)}; banner from {banner_from}; {switch}.")
