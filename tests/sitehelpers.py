@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import socket
+import urllib.error
+import urllib.request
 from dataclasses import dataclass
+from typing import Any, NamedTuple
 
 from tests.support.asgi import serve
 from tests.support.smtp_server import free_port
 
-__all__ = ["MovableClock", "free_port", "raw_get", "serve"]
+__all__ = ["Answer", "MovableClock", "free_port", "get", "raw_get", "serve"]
 
 
 @dataclass
@@ -38,3 +42,24 @@ def raw_get(base: str, target: str) -> tuple[int, dict[str, str], bytes]:
     lines = head.decode("latin-1").split("\r\n")
     headers = {k.strip().lower(): v.strip() for k, _, v in (ln.partition(":") for ln in lines[1:])}
     return int(lines[0].split(" ", 2)[1]), headers, body
+
+
+class Answer(NamedTuple):
+    """A response of the live site: its status and body (unpacks as `status, text`)."""
+
+    status: int
+    text: str
+
+    def json(self) -> Any:
+        return json.loads(self.text)
+
+
+def get(base: str, path: str, host: str | None = None) -> Answer:
+    """GET `path` of the live site (as the site named `host`, when given); an error
+    status is an answer, not an exception."""
+    request = urllib.request.Request(base + path, headers={"Host": host} if host else {})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as r:
+            return Answer(r.status, r.read().decode("utf-8"))
+    except urllib.error.HTTPError as exc:
+        return Answer(exc.code, exc.read().decode("utf-8"))

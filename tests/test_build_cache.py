@@ -6,14 +6,13 @@ from __future__ import annotations
 import datetime as dt
 import json
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from policybook import cache, history
-from policybook.workflows import assessing
+from policybook import cache
 from tests.helpers import GitRepo, policy
+from tests.test_cache import fresh_process, new_process  # noqa: F401 (autouse)
 
 NOW = "2026-05-20T12:00:00Z"
 BODIES = [
@@ -34,21 +33,6 @@ def commit_version(repo: GitRepo, n: int) -> None:
     repo.commit(f"v{n}", {"content/privacy.md": policy(
         "privacy-policy", day.isoformat(), BODIES[n], title="Privacy")},
         when=dt.datetime.combine(day, dt.time(12), tzinfo=dt.UTC) - dt.timedelta(days=3))
-
-
-@pytest.fixture(autouse=True)
-def fresh_process(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.delenv(cache.CACHE_ENV, raising=False)
-    new_process()
-    yield
-    new_process()
-
-
-def new_process() -> None:
-    """What a new `policybook` process starts with: no memory, only the disk."""
-    history.forget()
-    assessing.forget()
-    cache.stats.clear()
 
 
 def contents(root: Path) -> dict[str, bytes]:

@@ -10,12 +10,8 @@ redline draws their own words under the source's verdict.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import re
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +22,7 @@ from policybook.site.app import create_app
 from policybook.site.build import build_site
 from policybook.workflows.state import StateBuilder
 from tests.helpers import GitRepo
-from tests.sitehelpers import MovableClock, free_port, serve
+from tests.sitehelpers import MovableClock, free_port, get, serve
 
 UTC = dt.UTC
 RETENTION = "## Retention {#retention}\n\nWe keep your messages for {n} days, then delete them.\n"
@@ -91,23 +87,6 @@ def live(repo: GitRepo) -> Iterator[tuple[str, MovableClock]]:
         yield base, clock
 
 
-@dataclass(frozen=True)
-class Answer:
-    status_code: int
-    text: str
-
-    def json(self) -> Any:
-        return json.loads(self.text)
-
-
-def get(base: str, path: str) -> Answer:
-    try:
-        with urllib.request.urlopen(base + path, timeout=10) as r:
-            return Answer(r.status, r.read().decode("utf-8"))
-    except urllib.error.HTTPError as exc:
-        return Answer(exc.code, exc.read().decode("utf-8"))
-
-
 def html_tag(text: str) -> str:
     found = re.search(r"<html[^>]*>", text)
     assert found is not None
@@ -117,7 +96,7 @@ def html_tag(text: str) -> str:
 def test_the_french_policy_page(live: tuple[str, MovableClock]) -> None:
     base, _ = live
     r = get(base, "/fr/messages-policy/")
-    assert r.status_code == 200
+    assert r.status == 200
     page = r.text
     assert html_tag(page) == '<html lang="fr" dir="ltr">'
     assert "Nous conservons vos messages pendant 30 jours" in page
@@ -158,7 +137,7 @@ def test_the_source_language_keeps_its_urls_and_says_en(live: tuple[str, Movable
     assert "We are updating this policy on 1 March 2027." in page
     assert 'href="/fr/messages-policy/" hreflang="fr" lang="fr">Français</a>' in page
     home = get(base, "/fr/")
-    assert home.status_code == 200 and html_tag(home.text) == '<html lang="fr" dir="ltr">'
+    assert home.status == 200 and html_tag(home.text) == '<html lang="fr" dir="ltr">'
     assert "Politique des messages" in home.text
     assert "En vigueur depuis le 10 janvier 2026" in home.text
 
@@ -195,7 +174,7 @@ def test_the_upcoming_french_version_and_its_changes(live: tuple[str, MovableClo
 def test_japanese_is_redlined_by_character(live: tuple[str, MovableClock]) -> None:
     base, _ = live
     r = get(base, "/ja/messages-policy/changes/2027-03-01/")
-    assert r.status_code == 200
+    assert r.status == 200
     # (no Japanese catalog: the UI strings are English, and the page says so)
     assert html_tag(r.text) == '<html lang="ja" dir="ltr" class="ui-fallback">'
     # 三十 -> 九十: one character changes, not the whole sentence.
@@ -205,7 +184,7 @@ def test_japanese_is_redlined_by_character(live: tuple[str, MovableClock]) -> No
 def test_arabic_is_right_to_left_and_redlined_by_word(live: tuple[str, MovableClock]) -> None:
     base, _ = live
     r = get(base, "/ar/messages-policy/changes/2027-03-01/")
-    assert r.status_code == 200
+    assert r.status == 200
     assert html_tag(r.text) == '<html lang="ar" dir="rtl" class="ui-fallback">'
     assert '<del class="rl-del">ثلاثين </del><ins class="rl-ins">تسعين </ins>يوما' in r.text
     page = get(base, "/ar/messages-policy/").text
@@ -216,10 +195,10 @@ def test_arabic_is_right_to_left_and_redlined_by_word(live: tuple[str, MovableCl
 def test_a_language_or_version_without_a_translation_has_no_page(
         live: tuple[str, MovableClock]) -> None:
     base, _ = live
-    assert get(base, "/de/messages-policy/").status_code == 404
-    assert get(base, "/xx/").status_code == 404
+    assert get(base, "/de/messages-policy/").status == 404
+    assert get(base, "/xx/").status == 404
     missing = get(base, "/fr/no-such-policy/")
-    assert missing.status_code == 404 and html_tag(missing.text) == '<html lang="fr" dir="ltr">'
+    assert missing.status == 404 and html_tag(missing.text) == '<html lang="fr" dir="ltr">'
     # the error page and its message in the language of the address asked for
     assert "<h1>Page introuvable</h1>" in missing.text
     assert "Il n’y a pas de politique «\u202fno-such-policy\u202f» sur ce site." in missing.text
@@ -252,7 +231,7 @@ def test_the_api_answers_in_the_language_asked_for(live: tuple[str, MovableClock
     assert plain["language"] == "en" and plain["fallback"] is False
     assert sorted(plain["languages"]) == ["ar", "en", "fr", "ja"]
     bad = get(base, "/api/policies/messages-policy?lang=not%20a%20tag")
-    assert bad.status_code == 400 and "not a language tag" in bad.json()["error"]
+    assert bad.status == 400 and "not a language tag" in bad.json()["error"]
 
 
 def test_the_static_build_writes_each_language(repo: GitRepo, tmp_path: Path) -> None:

@@ -10,11 +10,7 @@ kind for the general text; the API answers with the variant of the reader's coun
 from __future__ import annotations
 
 import datetime as dt
-import json
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +21,7 @@ from policybook.site.app import create_app
 from policybook.site.build import build_site
 from policybook.workflows.state import StateBuilder
 from tests.helpers import GitRepo
-from tests.sitehelpers import MovableClock, free_port, serve
+from tests.sitehelpers import MovableClock, free_port, get, serve
 from tests.test_variants import EEA_SHARING, eea, general
 
 UTC = dt.UTC
@@ -62,23 +58,6 @@ def live(repo: GitRepo) -> Iterator[tuple[str, MovableClock]]:
     config = Config(root=repo.path, base_url=f"http://127.0.0.1:{port}")
     with serve(create_app(config, StateBuilder(config), clock=clock), port) as base:
         yield base, clock
-
-
-@dataclass(frozen=True)
-class Answer:
-    status: int
-    text: str
-
-    def json(self) -> Any:
-        return json.loads(self.text)
-
-
-def get(base: str, path: str) -> Answer:
-    try:
-        with urllib.request.urlopen(base + path, timeout=10) as r:
-            return Answer(r.status, r.read().decode("utf-8"))
-    except urllib.error.HTTPError as exc:
-        return Answer(exc.code, exc.read().decode("utf-8"))
 
 
 def test_each_variant_has_its_own_pages(live: tuple[str, MovableClock]) -> None:

@@ -10,8 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -24,7 +22,7 @@ from policybook.site.build import build_sites
 from policybook.sites import Site, page_url, relink, site_for
 from policybook.workflows.state import StateBuilder
 from tests.helpers import GitRepo
-from tests.sitehelpers import MovableClock, free_port, serve
+from tests.sitehelpers import MovableClock, free_port, get, serve
 
 UTC = dt.UTC
 TWO_SITES = """\
@@ -202,15 +200,6 @@ def live(repo: GitRepo) -> Iterator[str]:
     port = free_port()
     with serve(create_app(config, StateBuilder(config), clock=clock), port) as base:
         yield base
-
-
-def get(base: str, path: str, host: str) -> tuple[int, str]:
-    request = urllib.request.Request(base + path, headers={"Host": host})
-    try:
-        with urllib.request.urlopen(request, timeout=10) as r:
-            return r.status, r.read().decode("utf-8")
-    except urllib.error.HTTPError as exc:
-        return exc.code, exc.read().decode("utf-8")
 
 
 def test_each_host_gets_its_site_with_its_default_language_unprefixed(live: str) -> None:
