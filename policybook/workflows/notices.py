@@ -484,6 +484,8 @@ def dry_run(config: Config, notice_ref: int | str, now: dt.datetime,
         with store.read() as conn:
             notice = (get_notice(conn, notice_ref) if isinstance(notice_ref, int)
                       else find_notice(conn, notice_ref))
+        reach = reach or notice_reach(config, notice)  # (reads git: outside the transaction)
+        with store.read() as conn:
             pending = ledger.open_count(conn, notice.id, now)
             handled = delivery_totals(conn, notice.id).get(notice.id, {})
             first = notice.accounts_read_at is None
@@ -491,8 +493,7 @@ def dry_run(config: Config, notice_ref: int | str, now: dt.datetime,
                 (first or now < notice.effective_at)
             to_add = 0
             if adding and not config.accounts_sql_query:
-                to_add = ledger.missing_local_recipients(
-                    conn, notice.id, reach or notice_reach(config, notice))
+                to_add = ledger.missing_local_recipients(conn, notice.id, reach)
         if adding and config.accounts_sql_query:
             source = SqlAccountSource(config.accounts_sql_url, config.accounts_sql_query,
                                       config.accounts_batch, config.default_locale)
@@ -502,7 +503,6 @@ def dry_run(config: Config, notice_ref: int | str, now: dt.datetime,
         from ..audience import count_audience, plan_line
         from .accounts import audience_groups
 
-        reach = reach or notice_reach(config, notice)
         told = count_audience(audience_groups(config, store), reach, letter.offered,
                               config.source_language)
         return DryRun(notice, config.mail.value, pending, to_add,
