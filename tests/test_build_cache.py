@@ -109,7 +109,7 @@ def test_an_entry_naming_a_foreign_type_is_never_rebuilt(policy_repo: GitRepo,
 def test_plain_values_round_trip_and_refuse_other_types() -> None:
     from policybook.document import parse_document
     from policybook.site.changes import compare_documents
-    from policybook.site.site import kept_names
+    from policybook.site.kept import kept_names
 
     old = parse_document(policy("p", "2026-01-01", BODIES[0]), "content/p.md")
     new = parse_document(policy("p", "2026-02-01", BODIES[4]), "content/p.md")

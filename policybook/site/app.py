@@ -29,6 +29,7 @@ from starlette.routing import BaseRoute, Match, Route
 
 from ..config import Config
 from ..errors import NotFoundError, UsageError
+from . import comparing, machine
 from .changes import Compare, compare_documents
 from .offload import Busy, Offload, cached_compare
 from .site import Page, Site, TemplateFailure
@@ -150,7 +151,7 @@ def create_app(config: Config, source: StateSource, *, clock: Clock = system_clo
     async def api(request: Request) -> Response:
         site = await fresh(request)
         try:
-            data = site.api(request.path_params["policy"], request.query_params.get("at"),
+            data = machine.api(site, request.path_params["policy"], request.query_params.get("at"),
                             clock(), request.query_params.get("lang"),
                             request.query_params.get("country"))
         except NotFoundError as exc:
@@ -161,7 +162,7 @@ def create_app(config: Config, source: StateSource, *, clock: Clock = system_clo
 
     async def notice_json(request: Request) -> Response:
         site = await fresh(request)
-        page = site.notice_json(clock())
+        page = machine.notice_json(site, clock())
         return _response(request, page, "public, max-age=60", NO_STORE_CORS)
 
     async def asset(request: Request) -> Response:
@@ -183,11 +184,13 @@ def create_app(config: Config, source: StateSource, *, clock: Clock = system_clo
         if "variant" in request.path_params:  # /<variant>/<policy>/compare/
             policy = f"{policy}.{request.path_params['variant']}"
         if not old and not new:  # the form: cheap
-            return _response(request, site.compare_page(policy, old, new, now))
+            return _response(request, comparing.compare_versions(site, policy, old, new, now,
+                                                                 site.live))
         # One computation per (policy, pair) in flight; `now` decides only what the page
         # frames the redline with, and requests a moment apart may share it.
         key = (site.spec.host, policy, old, new)
-        page = await slow.run(key, lambda: site.compare_page(policy, old, new, now))
+        page = await slow.run(key, lambda: comparing.compare_versions(site, policy, old, new,
+                                                                      now, site.live))
         return _response(request, page)
 
     def prefixed(name: str, dated: bool = False) -> Callable[[Request], Any]:
@@ -210,8 +213,8 @@ def create_app(config: Config, source: StateSource, *, clock: Clock = system_clo
     routes: list[BaseRoute] = [
         *extra_routes,
         Route("/", html(lambda s, r, p, now: s.index(now))),
-        Route("/feed.xml", html(lambda s, r, p, now: s.feed(now))),
-        Route("/sitemap.xml", html(lambda s, r, p, now: s.sitemap(now))),
+        Route("/feed.xml", html(lambda s, r, p, now: machine.feed(s, now))),
+        Route("/sitemap.xml", html(lambda s, r, p, now: machine.sitemap(s, now))),
         Route("/notice.json", notice_json),
         Route("/notice.js", asset),
         Route("/assets/{name}", asset),
@@ -225,7 +228,8 @@ def create_app(config: Config, source: StateSource, *, clock: Clock = system_clo
         Route("/{policy}/changes/{date}/",
               html(lambda s, r, p, now: s.changes(p["policy"], p["date"], now))),
         Route("/{policy}/compare/", compare_route),
-        Route("/{policy}/draft/", html(lambda s, r, p, now: s.draft(p["policy"], now))),
+        Route("/{policy}/draft/",
+              html(lambda s, r, p, now: comparing.draft(s, p["policy"], now))),
         # A regional variant (/eea/privacy-policy/...) or another language
         # (/fr/privacy-policy/...): one prefix, which `Site.resolve` tells apart.
         Route("/{first:prefix}/{policy}/", prefixed("policy")),
@@ -234,8 +238,8 @@ def create_app(config: Config, source: StateSource, *, clock: Clock = system_clo
         Route("/{first:prefix}/{policy}/versions/{date}/", prefixed("version", dated=True)),
         Route("/{first:prefix}/{policy}/changes/{date}/", prefixed("changes", dated=True)),
         Route("/{variant:prefix}/{policy}/compare/", compare_route),
-        Route("/{variant:prefix}/{policy}/draft/", html(lambda s, r, p, now: s.draft(
-            f"{p['policy']}.{p['variant']}", now))),
+        Route("/{variant:prefix}/{policy}/draft/", html(lambda s, r, p, now: comparing.draft(
+            s, f"{p['policy']}.{p['variant']}", now))),
         # A variant in another language: /fr/eea/privacy-policy/...
         Route("/{lang:lang}/{variant}/{policy}/", in_variant("policy")),
         Route("/{lang:lang}/{variant}/{policy}/upcoming/", in_variant("upcoming")),

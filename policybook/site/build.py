@@ -30,7 +30,7 @@ from ..errors import UsageError
 from ..files import write_atomically
 from ..sites import Site as SiteSpec
 from ..templating import default_templates
-from . import pages
+from . import comparing, machine, pages
 from .changes import Compare
 from .site import ASSETS, Page, PageNotFound, Site
 from .source import StateSource
@@ -57,10 +57,10 @@ def plan_pages(site: Site, now: dt.datetime) -> list[tuple[str, Page]]:
     for policy in model.states:
         if model.versions(policy):  # (the live site compares any two; here, each change)
             out.append((pages.compare_path(policy) + "index.html",
-                        site.compare_versions(policy, None, None, now, live=False)))
-    out.append(("feed.xml", site.feed(now)))
-    out.append(("sitemap.xml", site.sitemap(now)))
-    out.append(("notice.json", site.notice_json(now)))
+                        comparing.compare_versions(site, policy, None, None, now, live=False)))
+    out.append(("feed.xml", machine.feed(site, now)))
+    out.append(("sitemap.xml", machine.sitemap(site, now)))
+    out.append(("notice.json", machine.notice_json(site, now)))
     out.append(("notice.js", site.asset("notice.js")))
     out.extend((f"assets/{name}", site.asset(name)) for name in ASSETS)
     out.append(("404.html", site.error(404)))

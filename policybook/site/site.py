@@ -6,13 +6,14 @@ documents, redlines and the notice plan are computed once per revision; rendered
 are cached by what they depend on at that moment (the version in force, the upcoming one
 and the banner), so the per-request work on a hot page is the in-force lookup and a
 dictionary hit. The live app (`app.py`) and the static build (`build.py`) both call it.
+The feed, sitemap, `notice.json` and the API are in `machine.py`, the comparison form and
+the draft preview in `comparing.py`, the redlines kept on disk in `kept.py`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import json
 import logging
 import threading
 import time
@@ -22,40 +23,30 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
-from xml.sax.saxutils import escape as xml_escape
 
 from jinja2 import Environment, TemplateError
 
-from ..cache import DiskCache, digest, from_plain, stable_text, to_plain
-from ..cache import stats as cache_stats
 from ..config import Config
-from ..document import ChangeVerdict, Document, parse_document
+from ..document import Document, parse_document
 from ..errors import NotFoundError, PolicybookError, UsageError
 from ..i18n import (
     available_languages,
-    direction,
     format_date,
     gettext,
     language_in_text,
-    negotiate,
     normalize,
-    ui_language,
 )
-from ..regions import country_code, variant_for
 from ..sites import single
 from ..state import PolicyState
 from ..templating import CURRENT_LANGUAGE, make_environment
 from ..timeline import (
-    PLANNABLE_YEARS,
-    BannerKind,
     LatePolicy,
     Settings,
-    VersionPlan,
-    earliest_effective,
 )
 from ..versions import WORKING_TREE, Version
 from . import pages
 from .changes import Compare, Comparison, compare_documents
+from .kept import KeptComparisons
 from .languages import (
     PageLanguage,
     has_language,
@@ -135,12 +126,7 @@ class Site:
         self.compare_fn: Compare = compare or compare_documents
         # `keep`: a cache folder (`policybook.cache`) where each redline is kept, so that
         # the static build after one new commit diffs one pair, not every one.
-        self.kept = DiskCache(keep, "comparisons") if keep is not None else None
-        fn = self.compare_fn
-        self._compare_key = digest(
-            "compare", f"{getattr(fn, '__module__', '')}."
-            f"{getattr(fn, '__qualname__', type(fn).__qualname__)}",
-            stable_text(to_plain(config.materiality, {})))
+        self._compared = KeptComparisons(keep, self.compare_fn, config.materiality).compared
         self.refresh_seconds = 0.0 if preview else refresh_seconds
         self.env = env or make_environment(config.root)
         self.base = base_path(config.base_url)
@@ -207,40 +193,6 @@ class Site:
             found = self._compared(self.doc(before) if before else None, self.doc(v))
             snap.comparisons[key] = found
         return found
-
-    def _compared(self, old: Document | None, new: Document) -> Comparison:
-        """`compare_fn(old, new)`, read from the cache folder when it was kept there (by
-        both texts, their paths, the compare function and the materiality settings; the
-        folder is per policybook version), else computed and kept."""
-        if old is None or self.kept is None:
-            return self.compare_fn(old, new)
-        key = digest(self._compare_key, digest(old.source), old.path, digest(new.source),
-                     new.path)
-        names = kept_names(old, "old") | kept_names(new, "new")
-        data = self.kept.get(key)
-        if data is not None:
-            objects = {name: obj for obj, name in names.values()}
-            try:
-                found = from_plain(data, objects)
-            except (KeyError, TypeError, ValueError, AttributeError, RecursionError):
-                found = None
-            if isinstance(found, Comparison):
-                return found
-            cache_stats["comparisons.corrupt"] += 1
-        made = self.compare_fn(old, new)
-        # The assessment may hold its own parse of the same texts (a process-wide cache
-        # judged them first): equal documents, so written as the same references.
-        changeset = made.assessment.changeset if made.assessment is not None else None
-        for doc, side in ((changeset.old, "old"), (changeset.new, "new")) if changeset else ():
-            mine = old if side == "old" else new
-            if doc is not mine and (doc.source, doc.path) == (mine.source, mine.path):
-                names |= kept_names(doc, side)
-        try:
-            plain = to_plain(made, {ident: name for ident, (_, name) in names.items()})
-        except (TypeError, RecursionError):
-            return made  # (a value the cache cannot rebuild: computed each time)
-        self.kept.put(key, plain)
-        return made
 
     # ------------------------------------------------------------- languages
 
@@ -471,10 +423,6 @@ class Site:
                                                page=model.version_page(v),
                                                upcoming_page=True))
 
-    def compare_page(self, policy: str, old: str | None, new: str | None,
-                     now: dt.datetime) -> Page:
-        return self.compare_versions(policy, old, new, now, self.live)
-
     def archive(self, policy: str, now: dt.datetime, lang: str | None = None) -> Page:
         snap = self.snapshot()
         language = self.language(lang, now)
@@ -516,117 +464,6 @@ class Site:
                            lambda: self.render("changes.html", language=offered,
                                                page=model.changes(v), live=self.live))
 
-    def compare_versions(self, policy: str, old: str | None, new: str | None,
-                         now: dt.datetime, live: bool = True) -> Page:
-        """Any two versions compared: the source texts (a translation is never judged on
-        its own), so the page is the source language's, whatever the site's default."""
-        snap = self.snapshot()
-        model = self.model(now, snap, self.source_language)
-        source = self.page_language(self.source_language)
-        versions = self.policy_versions(model, policy)
-        summary = model.summary(policy)
-        if not live:
-            return self.render("compare_static.html", language=source, summary=summary,
-                               rows=tuple(model.ref(v) for v in reversed(versions)))
-        if not old and not new:
-            return self.render("compare_form.html", language=source, summary=summary,
-                               message=None,
-                               rows=tuple(model.ref(v) for v in reversed(versions)))
-        dates = ", ".join(v.effective.isoformat() for v in versions)
-        chosen: list[Version] = []
-        for name, value in (("from", old), ("to", new)):
-            if not value:
-                raise BadRequest(f"Choose both versions to compare: “{name}” is missing "
-                                 f"(versions: {dates}).")
-            day = pages.parse_date(value)
-            if day is None:
-                raise BadRequest(f"“{name}={value}” is not a date; write it as YYYY-MM-DD "
-                                 f"(versions: {dates}).")
-            found = model.find(policy, day)
-            if found is None:
-                raise BadRequest(f"There is no version of “{policy}” dated {value} "
-                                 f"(versions: {dates}).")
-            chosen.append(found)
-        a, b = chosen
-        if a.effective == b.effective:
-            raise BadRequest("Choose two different versions to compare.")
-        if a.effective > b.effective:  # a redline reads from the older text to the newer
-            a, b = b, a
-
-        # Not cached: visitors choose any of n² pairs, and a cache of them could be made
-        # to grow without bound. A comparison costs a few milliseconds.
-        comparison = self.compare_fn(self.doc(a), self.doc(b))
-        return self.render("changes.html", language=source, page=model.compare(a, b, comparison),
-                           live=True)
-
-    def draft(self, policy: str, now: dt.datetime) -> Page:
-        """Preview only: the editor's question. The uncommitted draft against the version it
-        replaces (the upcoming one while one is pending, else the one in force), then, when
-        that is not the version in force, the whole change readers will see against it."""
-        if not self.preview:
-            raise PageNotFound("Drafts are shown by 'policybook serve --preview' only.")
-        snap = self.snapshot()
-        model = self.model(now, snap, self.source_language)
-        source = self.page_language(self.source_language)
-        versions = self.policy_versions(model, policy)
-        drafts = [v for v in versions if pages.is_draft(v)]
-        if not drafts:
-            return self.render("draft.html", language=source, summary=model.summary(policy),
-                               draft=None,
-                               base_ref=None, comparison=None, earliest=None,
-                               cumulative=None, in_force_ref=None)
-        draft = drafts[0]
-        if self.committed is not None:
-            self.committed.revision()  # a preview re-reads at every reload: so does this
-        committed = (self.committed or self.source).state(now).policy(*pages.split_key(policy))
-        live = committed.in_force if committed else None
-        pending = committed.upcoming if committed else None
-        replaced = pending or live
-        comparison = self.compare_fn(self.doc(replaced.version) if replaced else None,
-                                     self.doc(draft))
-        cumulative = None
-        if pending is not None and live is not None:
-            cumulative = self.compare_fn(self.doc(live.version), self.doc(draft))
-        judged = cumulative or comparison
-        ref = model.ref(draft)
-        # A material draft must leave the full notice period: say which date would.
-        too_soon = judged.verdict is ChangeVerdict.MATERIAL and \
-            ref.starts - now < dt.timedelta(days=self.settings.notice_days)
-
-        def label(vp: VersionPlan | None) -> pages.VersionLabel | None:
-            if vp is None:
-                return None
-            v = vp.version
-            return pages.VersionLabel(v.effective, pages.version_path(v.timeline, v.effective),
-                                      gettext(self.source_language, "upcoming version")
-                                      if vp is pending else
-                                      gettext(self.source_language, "version in force"))
-
-        return self.render("draft.html", language=source, summary=model.summary(policy),
-                           draft=ref,
-                           comparison=comparison, base_ref=label(replaced),
-                           cumulative=cumulative, in_force_ref=label(live) if cumulative
-                           else None,
-                           earliest=earliest_effective(now, self.settings) if too_soon else None)
-
-    def feed(self, now: dt.datetime) -> Page:
-        snap = self.snapshot()
-        model = self.model(now, snap)
-
-        def make() -> Page:
-            entries = model.feed()
-            updated = max((e.committed for e in entries), default=now)
-            token = CURRENT_LANGUAGE.set(self.default_language)
-            try:
-                xml = self.env.get_template("site/feed.xml").render(
-                    entries=entries, updated=updated, language=self.default_language,
-                    root=absolute_root(self.config.base_url))
-            finally:
-                CURRENT_LANGUAGE.reset(token)
-            return Page.of(xml, "application/atom+xml; charset=utf-8")
-
-        return self.cached(snap, ("feed",), make)
-
     def planned(self, now: dt.datetime, lang: str, snap: Snapshot | None = None
                 ) -> list[tuple[str, Callable[[], Page]]]:
         """One language's pages, each as (its path from the language's root, how to
@@ -667,192 +504,11 @@ class Site:
                 found.setdefault(path, {})[lang] = at + path
         return found
 
-    def sitemap(self, now: dt.datetime) -> Page:
-        """`sitemap.xml`: every page of this site, with its other languages."""
-        snap = self.snapshot()
-        model = self.model(now, snap)
-        key = ("sitemap.xml", tuple(model.state(p) for p in sorted(model.states)))
-
-        def make() -> Page:
-            root = absolute_root(self.config.base_url)
-            lines = ['<?xml version="1.0" encoding="utf-8"?>',
-                     '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9" '
-                     'xmlns:xhtml="http://www.w3.org/1999/xhtml">']
-            for languages in self.paths(now).values():
-                others = "".join(f'<xhtml:link rel="alternate" hreflang="{xml_escape(lang)}" '
-                                 f'href="{xml_escape(root + path)}"/>'
-                                 for lang, path in languages.items()) \
-                    if len(languages) > 1 else ""
-                lines += [f"<url><loc>{xml_escape(root + path)}</loc>{others}</url>"
-                          for path in languages.values()]
-            lines.append("</urlset>")
-            return Page.of("\n".join(lines) + "\n", "application/xml; charset=utf-8")
-
-        return self.cached(snap, key, make)
-
-    def notice_json(self, now: dt.datetime) -> Page:
-        snap = self.snapshot()
-        model = self.model(now, snap)
-        key = ("notice.json", tuple(model.state(p) for p in sorted(model.states)))
-
-        def make() -> Page:
-            root = absolute_root(self.config.base_url)
-            # (a language without a catalog would get English sentences around a title
-            # and a date in its own language: its pages' banner reads the source's)
-            others = {lang: self._notices_in(now, snap, lang, root)
-                      for lang in self.languages(now)[1:] if ui_language(lang)}
-
-            def translations(policy: str) -> dict[str, Any]:
-                found = {lang: t[policy] for lang, t in others.items() if policy in t}
-                return {"translations": found} if found else {}
-
-            # The top-level strings are in the source language (a page in any language
-            # without a translation of the policy reads them); `translations` has the others.
-            # One banner per timeline: a regional variant's names its variant and
-            # countries (`notice.js` shows every banner; a site may filter by variant).
-            mine = self._notices_in(now, snap, self.default_language, root)
-            if self.default_language != self.source_language:  # untranslated: the source's
-                mine = {**self._notices_in(now, snap, self.source_language, root), **mine}
-            data = {"notices": [{
-                "policy": pages.split_key(n.policy)[0], **self._variant_of(model, n.policy),
-                "title": n.title, "kind": str(n.kind),
-                "date": n.effective.isoformat(), **mine[n.policy], **translations(n.policy),
-            } for n in model.notices() if n.policy in mine]}
-            return Page.of(json.dumps(data, ensure_ascii=False, indent=1),
-                           "application/json; charset=utf-8")
-
-        return self.cached(snap, key, make)
-
-    @staticmethod
-    def _variant_of(model: pages.SiteModel, key: str) -> dict[str, Any]:
-        state = model.states.get(key)
-        variant = state.variant if state is not None else None
-        if variant is None or variant.id is None:
-            return {}
-        return {"variant": variant.id, "countries": sorted(variant.countries or ())}
-
-    def _notices_in(self, now: dt.datetime, snap: Snapshot, lang: str,
-                    root: str) -> dict[str, dict[str, str]]:
-        """Each banner's strings in `lang` (for `notice.js` on a page in that language),
-        for the policies whose announced version is translated into it."""
-        model = self.model(now, snap, lang)
-        at = root + prefix(lang, self.default_language)
-        out: dict[str, dict[str, str]] = {}
-        for n in model.notices():
-            b = model.banner(n.policy)
-            plan = model.upcoming(n.policy) if n.kind is BannerKind.UPCOMING \
-                else model.in_force(n.policy)
-            if b is None or plan is None or not has_language(plan.version, lang,
-                                                              self.source_language):
-                continue
-            date = format_date(n.effective, lang)
-            if n.kind is not BannerKind.UPCOMING:
-                message = gettext(lang, "Our %(title)s was updated on %(date)s.",
-                                  title=n.title, date=date)
-            elif b.switch_at is None:
-                message = gettext(lang, "We are updating our %(title)s.", title=n.title)
-            else:
-                message = gettext(lang, "We are updating our %(title)s on %(date)s.",
-                                  title=n.title, date=date)
-            link = gettext(lang, "See what changes") if n.kind is BannerKind.UPCOMING \
-                else gettext(lang, "See what changed")
-            out[n.policy] = {
-                "title": n.title, "message": message, "link_text": link,
-                "label": gettext(lang, "Policy update"),
-                "lang": lang, "dir": str(direction(lang)),
-                "url": at + n.path, "changes_url": at + n.changes_path,
-                "dismiss": gettext(lang, "Dismiss"),
-                "dismiss_label": gettext(lang, "Dismiss this notice about the %(title)s",
-                                         title=n.title)}
-        return out
-
     def asset(self, name: str) -> Page:
         media = ASSETS.get(name) or ROOT_FILES.get(name)
         if media is None:
             raise PageNotFound(f"There is no file called “{name}” on this site.")
         return Page.of(self.asset_text(name), media)
-
-    def api(self, policy: str, at: str | None, now: dt.datetime,
-            lang: str | None = None, country: str | None = None) -> dict[str, Any]:
-        if at:
-            try:
-                # A "+" left unencoded in a query string arrives as a space.
-                moment = dt.datetime.fromisoformat(at.strip().replace(" ", "+"))
-            except ValueError:
-                raise BadRequest(f"at={at!r} is not an ISO 8601 date or time; write for "
-                                 "example 2027-01-15 or 2027-01-15T09:30:00+01:00") from None
-            if moment.tzinfo is None:  # as a lawyer means it: local to the policies
-                moment = moment.replace(tzinfo=self.settings.zone)
-            if moment.year not in PLANNABLE_YEARS:  # as `--now`
-                raise BadRequest(f"at={at!r} is outside the years 1970 to 9000 that "
-                                 "policybook can plan")
-        else:
-            moment = now
-        if lang is not None and normalize(lang) is None:
-            raise BadRequest(f"lang={lang!r} is not a language tag; write for example fr, "
-                             "de-CH or pt-BR")
-        code = country_code(country) if country else None
-        if country and code is None:
-            raise BadRequest(f"country={country!r} is not an ISO 3166 country code; write "
-                             "for example FR, DE or GB")
-        model = self.model(moment)
-        if not pages.valid_policy_id(policy) or "." in policy:
-            raise PageNotFound(f"There is no policy called “{policy}” on this site.")
-        # The variant for the reader's country (docs/languages.md): the one naming it,
-        # else the general text; no country: the general text.
-        timelines = self.source.state(moment).timelines(policy)
-        chosen = variant_for(code, tuple(t.variant for t in timelines if t.variant))
-        if chosen is not None and not self.spec.shows(chosen.id):
-            raise PageNotFound(f"“{policy}” in {code or 'every country'} is its "
-                               f"{chosen.id or 'general'} text, which this site does not show")
-        if timelines and chosen is None:
-            raise PageNotFound(f"“{policy}” does not apply in {code or 'every country'}; "
-                               "it is a regional policy (give ?country=)")
-        key = chosen.key if chosen is not None else policy
-        policy = key
-        self.policy_versions(model, policy)
-        plan = model.in_force(policy)
-        if plan is None:
-            raise PageNotFound(f"No version of “{policy}” was in force at "
-                               f"{moment.isoformat()}.")
-        # The language asked for among this version's translations (fr-CA gets fr), else
-        # the source: a reader always gets the text in force, and is told which one.
-        offered = languages_of((plan.version,), self.source_language)
-        language = negotiate(lang, offered, self.source_language) if lang \
-            else self.source_language
-        if language != self.source_language:
-            model = self.model(moment, lang=language)
-            plan = model.in_force(policy)
-            assert plan is not None
-        v = plan.version
-        doc = self.doc(v)
-        token = CURRENT_LANGUAGE.set(language)  # the section links' labels
-        try:
-            macros = self.env.get_template("site/_document.html").make_module()
-            body_html = str(macros.body(doc))  # type: ignore[attr-defined]
-        finally:
-            CURRENT_LANGUAGE.reset(token)
-        ref = model.ref(v)
-        root = absolute_root(self.config.base_url)
-        path = prefix(language, self.default_language) + pages.version_path(v.timeline,
-                                                                           v.effective)
-        return {
-            "policy": v.policy, "variant": v.variant,
-            "countries": sorted(chosen.countries) if chosen is not None
-            and chosen.countries is not None else None,
-            "country": code, "title": doc.title, "at": moment.isoformat(),
-            "language": language, "languages": list(offered),
-            "fallback": bool(lang) and language == self.source_language
-            and normalize(lang or "") != self.source_language,
-            "effective": v.effective.isoformat(),
-            "in_force_since": (plan.switch_at or plan.effective_at).isoformat(),
-            "verdict": str(ref.verdict) if ref.verdict else None,
-            "summary": doc.front.summary, "text": v.text, "html": body_html.strip(),
-            "url": root + path,
-            **({"commit": {"sha": v.final.sha, "author": v.final.author,
-                           "date": v.final.date.isoformat(), "message": v.final.message}}
-               if self.config.site_show_internals else {}),
-        }
 
     def error(self, status: int, message: str | None = None, path: str = "",
               now: dt.datetime | None = None) -> Page:
@@ -867,17 +523,6 @@ class Site:
                             if status == 404 else gettext(language, "Bad request"))
         return self.render(template, status=status, message=text, code=status,
                            language=page_language(language, self.default_language))
-
-
-def kept_names(doc: Document, side: str) -> dict[int, tuple[object, str]]:
-    """The document, each of its sections and blocks: id -> (object, its name in a kept
-    comparison, "old", "old.s3", "old.s3.b1")."""
-    out: dict[int, tuple[object, str]] = {id(doc): (doc, side)}
-    for i, section in enumerate(doc.root.walk()):
-        out[id(section)] = (section, f"{side}.s{i}")
-        for j, block in enumerate(section.blocks):
-            out[id(block)] = (block, f"{side}.s{i}.b{j}")
-    return out
 
 
 def language_css() -> str:
