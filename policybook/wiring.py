@@ -18,7 +18,8 @@ from typing import TYPE_CHECKING
 from .cache import digest
 from .config import Config
 from .document import Document
-from .history import HistoryCache, head_sha
+from .gitrepo import head_sha
+from .history import HistoryCache
 from .workflows.assessing import assess_documents, use_settings
 from .workflows.planning import OnRecord
 from .workflows.sources import PreviewHistory

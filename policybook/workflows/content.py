@@ -11,13 +11,8 @@ from typing import TYPE_CHECKING
 from ..config import Config
 from ..document import SUMMARY_CONFIRMED, Document
 from ..errors import HistoryError, Problem
-from ..history import (
-    History,
-    ensure_full_history,
-    is_repository,
-    read_history,
-    require_common_history,
-)
+from ..gitrepo import ensure_full_history, is_repository, require_common_history
+from ..history import History, read_history
 from ..regions import (
     Variant,
     check_declaration,

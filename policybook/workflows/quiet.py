@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..cache import DiskCache, cache_folder, digest, stats
 from ..config import Config, Secret
-from ..history import head_sha
+from ..gitrepo import head_sha
 from .planning import database_stamp
 
 if TYPE_CHECKING:  # the tick (and with it the store, SQLAlchemy) loads only when it runs
