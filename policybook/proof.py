@@ -46,7 +46,7 @@ import sqlalchemy as sa
 
 from .errors import NotFoundError, PolicybookError, ProofError, UsageError
 from .history import policy_text_at
-from .mail.compose import Rendered, copy_digest, digest_from_copy
+from .mail.rendered import Rendered, copy_digest, digest_from_copy
 from .store import Store, find_notice, proof
 from .store.notices import audit_entries, delivery_totals
 from .store.schema import deliveries, provider_events

@@ -92,7 +92,7 @@ def test_the_vocabulary_files_name_every_concept_once_and_ship_in_the_wheel(
 
 
 def test_every_material_rule_has_one_plain_wording_shown_on_every_surface() -> None:
-    from policybook.mail.compose import plain_reasons
+    from policybook.mail.facts import plain_reasons
     from policybook.rulebook import MATERIAL, PLAIN
 
     for spec in RULEBOOK:

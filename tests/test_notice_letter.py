@@ -13,14 +13,8 @@ import pytest
 from policybook.config import load_config
 from policybook.delivery import Recipient
 from policybook.errors import ConfigError, MailError
-from policybook.mail.compose import (
-    Company,
-    Letter,
-    LetterText,
-    compose,
-    letter_for,
-    plain_reasons,
-)
+from policybook.mail.compose import Letter, LetterText, compose, letter_for
+from policybook.mail.facts import Company, plain_reasons
 from policybook.store import Notice, NoticeReason, NoticeState
 from policybook.workflows.assessing import assess_texts
 from tests.helpers import policy
@@ -222,7 +216,7 @@ def test_a_language_comes_complete_or_not_at_all(tmp_path: Path) -> None:
 
 
 def test_the_digest_is_recomputed_from_the_kept_copy_alone() -> None:
-    from policybook.mail.compose import digest_from_copy
+    from policybook.mail.rendered import digest_from_copy
 
     for letter in (make_letter(), compose(notice(), REPO, "legal@mail.northwind.co.uk", None,
                                           "beef0005", test=True)):

@@ -36,16 +36,14 @@ import datetime as dt
 import functools
 import hashlib
 import html as html_lib
-import json
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from email import message_from_bytes, policy, quoprimime
 from email.header import Header
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, getaddresses, parseaddr
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from ..addresses import clean_name, normalize_email, normalize_locale
@@ -54,6 +52,7 @@ from ..delivery import Recipient
 from ..errors import ConfigError, MailError
 from ..notice import notice_links
 from ..sites import Site, page_url, relink, site_for
+from .facts import Company, NoticeFacts, company_of
 from .languages import (
     LetterText,
     NoticeView,
@@ -62,13 +61,22 @@ from .languages import (
     has_templates,
     message_in,
 )
+from .rendered import (
+    GREETING_HTML_MARK,
+    GREETING_MARK,
+    NAME_MARK,
+    Rendered,
+    copy_digest,
+    digest_to,
+    header_lines,
+    shared_headers,
+)
 
 if TYPE_CHECKING:
     from babel import Locale
     from jinja2 import Environment
 
     from ..config import Config
-    from ..materiality import Reason
 
 MAX_REASONS = 8  # the e-mail lists this many changes; the redline has them all
 HEADERS = {
@@ -79,176 +87,6 @@ TEST_HEADER = "X-Policybook-Test"  # on a test send (`notices test`), never on a
 TEST_PREFIX = "[TEST] "
 # The language of the templates in `email/` itself; `email/<language>/` holds others.
 TEMPLATES_LANGUAGE = "en"
-# The greeting's place in the rendered bodies (a line of its own), and the name's place
-# in the rendered greeting: plain ASCII that no template or policy text produces.
-GREETING_MARK = "PBGREETING0x5f3a9c"
-GREETING_HTML_MARK = "PBGREETINGHTML0x5f3a9c"  # (neither contains the other)
-NAME_MARK = "PBNAME0x5f3a9c"
-
-
-class ReasonFacts(Protocol):
-    @property
-    def text(self) -> str: ...
-
-    @property
-    def section(self) -> str | None: ...
-
-
-class NoticeFacts(Protocol):
-    """What the e-mail needs of a notice (a stored notice, or one being previewed)."""
-
-    @property
-    def id(self) -> int: ...
-
-    @property
-    def policy(self) -> str: ...
-
-    @property
-    def effective(self) -> dt.date: ...
-
-    @property
-    def variant(self) -> str | None: ...  # the regional variant announced (None: general)
-
-    @property
-    def effective_at(self) -> dt.datetime: ...
-
-    @property
-    def title(self) -> str: ...
-
-    @property
-    def summary(self) -> str: ...
-
-    @property
-    def reasons(self) -> Sequence[ReasonFacts]: ...
-
-    @property
-    def upcoming_url(self) -> str: ...
-
-    @property
-    def changes_url(self) -> str: ...
-
-
-@dataclass(frozen=True)
-class Company:
-    """Who writes the letter, and what an account holder who disagrees can do."""
-
-    name: str = ""
-    address: str = ""  # postal address (line breaks kept)
-    contact: str = ""  # an e-mail address or a web address
-    disagree: str = ""  # empty: the template's default wording
-
-    @property
-    def contact_is_email(self) -> bool:
-        return "@" in self.contact and "://" not in self.contact
-
-
-def company_of(config: Config, policy_id: str, disagree: str | None = None) -> Company:
-    """The letterhead; `disagree` (the version's own `disagree:` front matter) comes
-    before the configured wording."""
-    return Company(config.company_name, config.company_address, config.company_contact,
-                   disagree or config.disagree_text(policy_id))
-
-
-@dataclass(frozen=True)
-class PlainReason:
-    text: str
-    section: str | None = None
-
-
-class Judged(Protocol):
-    """A verdict with its main reasons: an `Assessment`, or the kept `Judgement`."""
-
-    @property
-    def main_reasons(self) -> tuple[Reason, ...]: ...
-
-
-def plain_reasons(assessment: Judged) -> tuple[PlainReason, ...]:
-    """The main material changes as sentences for customers: `Reason.plain`, the one
-    wording of every surface (what changed, where, the words as written; no rule ids or
-    line numbers)."""
-    return tuple(PlainReason(r.plain, r.section or None) for r in assessment.main_reasons)
-
-
-@dataclass(frozen=True)
-class Rendered:
-    """A notice rendered in one language, as kept for the proof: the bodies hold
-    `GREETING_MARK` where each recipient's greeting goes."""
-
-    locale: str  # the language the message is written in
-    subject: str
-    text: str
-    html: str
-    greeting_named: str = f"Dear {NAME_MARK},"  # NAME_MARK: the account's name
-    greeting_unnamed: str = "Hello,"
-    lang: str = "en"  # `<html lang>` and Content-Language: the locale's tag (en-GB)
-    # The language of the text (the translation's tag, or the source's): what the
-    # delivery rows record and the plan counts.
-    language: str = ""
-    # The base URL of the `[[sites]]` site its links go to ("" : no `[[sites]]`, the
-    # one configured base URL): accounts of one language on two sites get two messages.
-    site: str = ""
-
-    @property
-    def key(self) -> str:
-        """What tells two rendered messages of one notice apart: the locale, and the
-        site when there are several (what providers group recipients by)."""
-        return f"{self.locale} {self.site}" if self.site else self.locale
-
-    def greeting(self, name: str) -> str:
-        name = clean_name(name)
-        return self.greeting_named.replace(NAME_MARK, name) if name else self.greeting_unnamed
-
-    def personal(self, name: str) -> tuple[str, str]:
-        """(text, html) as the account named `name` reads them."""
-        greeting = self.greeting(name)
-        return (self.text.replace(GREETING_MARK, greeting),
-                self.html.replace(GREETING_HTML_MARK, html_lib.escape(greeting, quote=False)))
-
-    def to_json(self) -> dict[str, str]:
-        data = {"locale": self.locale, "lang": self.lang, "subject": self.subject,
-                "text": self.text, "html": self.html, "greeting_named": self.greeting_named,
-                "greeting_unnamed": self.greeting_unnamed}
-        if self.language:  # (copies kept before languages were recorded have none)
-            data["language"] = self.language
-        if self.site:  # (a copy without [[sites]] stays as it was)
-            data["site"] = self.site
-        return data
-
-    @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> Rendered:
-        return cls(str(data["locale"]), str(data["subject"]), str(data["text"]),
-                   str(data["html"]), str(data["greeting_named"]),
-                   str(data["greeting_unnamed"]), str(data.get("lang") or data["locale"]),
-                   str(data.get("language") or ""), str(data.get("site") or ""))
-
-
-def copy_digest(copy: Mapping[str, Any]) -> str:
-    """SHA-256 of a kept copy of a rendered message (every field but the digest)."""
-    data = {k: v for k, v in copy.items() if k != "sha256"}
-    return hashlib.sha256(json.dumps(data, sort_keys=True, ensure_ascii=False)
-                          .encode("utf-8")).hexdigest()
-
-
-def digest_from_copy(copy: Mapping[str, Any], delivery_id: int, email: str, name: str) -> str:
-    """The digest of the message delivery `delivery_id` (to `email`, `name`) got, from the
-    notice's kept copy alone: what `policybook notices verify` recomputes."""
-    rendered = Rendered.from_json(copy)
-    to = digest_to(email, name)
-    sender_domain = str(copy["from"]).rpartition("@")[2].rstrip(">")
-    message_id = f"<{copy['message_id_prefix']}{delivery_id}@{sender_domain}>"
-    headers = proof_headers(rendered, str(copy["from"]), str(copy["reply_to"]), to,
-                            message_id, dict(copy["headers"]))
-    return message_digest(headers, *rendered.personal(name))
-
-
-def message_digest(headers: Sequence[tuple[str, str]], text: str, html: str) -> str:
-    """SHA-256 of one message as received: the headers that matter, then both bodies as
-    rendered (with LF line ends: `Letter` renders them so; transports may send CRLF)."""
-    h = hashlib.sha256(_header_lines(headers))
-    for body in (text, html):
-        h.update(b"\n--\n")
-        h.update(body.encode("utf-8"))
-    return h.hexdigest()
 
 
 def parse_sender(value: str, setting: str = "mail.from") -> Address:
@@ -531,7 +369,7 @@ class Letter:
         rendered = self.rendered_for(recipient)
         parts = self._digest_parts.get(rendered.key)
         if parts is None:
-            head = hashlib.sha256(_header_lines(_shared_headers(
+            head = hashlib.sha256(header_lines(shared_headers(
                 rendered, self._sender_text, self._reply_text, self.headers)))
             text = rendered.text.encode("utf-8").split(GREETING_MARK.encode(), 1)
             html = rendered.html.encode("utf-8").split(GREETING_HTML_MARK.encode(), 1)
@@ -539,7 +377,7 @@ class Letter:
         head, text, html = parts
         greeting = rendered.greeting(recipient.name)
         h = head.copy()
-        h.update(_header_lines([("To", digest_to(recipient.email, recipient.name)),
+        h.update(header_lines([("To", digest_to(recipient.email, recipient.name)),
                                 ("Message-ID", self.message_id(recipient))]))
         h.update(b"\n--\n" + text[0] + greeting.encode("utf-8") + text[1])
         h.update(b"\n--\n" + html[0] + html_lib.escape(greeting, quote=False).encode("utf-8")
@@ -590,32 +428,6 @@ class Letter:
         msg = message_from_bytes(self.message_bytes(recipient, date), policy=policy.default)
         assert isinstance(msg, EmailMessage)
         return msg
-
-
-def proof_headers(rendered: Rendered, sender: str, reply_to: str, to: str, message_id: str,
-                  fixed: Mapping[str, str]) -> list[tuple[str, str]]:
-    """The headers a delivery's digest covers, in a fixed order: those every recipient
-    of a language shares, then the two of its own (so a sender hashes the first once)."""
-    return [*_shared_headers(rendered, sender, reply_to, fixed), ("To", to),
-            ("Message-ID", message_id)]
-
-
-def _shared_headers(rendered: Rendered, sender: str, reply_to: str,
-                    fixed: Mapping[str, str]) -> list[tuple[str, str]]:
-    return [("From", sender), ("Reply-To", reply_to), ("Subject", rendered.subject),
-            *sorted(fixed.items())]
-
-
-def _header_lines(headers: Sequence[tuple[str, str]]) -> bytes:
-    return "".join(f"{name.lower()}: {value}\n" for name, value in headers).encode("utf-8")
-
-
-def digest_to(email: str, name: str) -> str:
-    """The To of a digest: `Name <address>` (the name cleaned as in the header), or the
-    address alone. (The wire header may quote or encode the name; this form does not
-    depend on how.)"""
-    name = clean_name(name)
-    return f"{name} <{email}>" if name else email
 
 
 def _lf(body: str) -> str:

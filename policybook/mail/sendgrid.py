@@ -47,7 +47,8 @@ from sendgrid import SendGridAPIClient
 from ..addresses import clean_name
 from ..config import Secret
 from ..delivery import BatchResult, Recipient
-from .compose import Letter, Rendered
+from .compose import Letter
+from .rendered import Rendered
 
 log = logging.getLogger(__name__)
 # python_http_client logs whole request bodies (every address) and headers (the API

@@ -14,7 +14,7 @@ import logging
 from ..config import Config
 from ..errors import PolicybookError
 from ..history import History, read_history
-from ..mail.compose import NoticeFacts
+from ..mail.facts import NoticeFacts
 from ..mail.languages import LetterText
 from ..notice import notice_links
 from .assessing import parsed

@@ -25,7 +25,8 @@ from ..config import Config
 from ..delivery import Recipient
 from ..errors import NotFoundError, UsageError
 from ..mail import Mailer, make_mailer
-from ..mail.compose import Letter, PlainReason, letter_for
+from ..mail.compose import Letter, letter_for
+from ..mail.facts import PlainReason
 from ..notice import Notice, NoticeState
 from ..regions import split_name
 from ..store import Store, audit, get_notice, proof

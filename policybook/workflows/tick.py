@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from ..alerts import AlertKind, notify
 from ..config import Config
 from ..mail.base import Mailer
-from ..mail.compose import plain_reasons
+from ..mail.facts import plain_reasons
 from ..state import StateProblem, next_event
 from ..store import (
     NoticeReason,
