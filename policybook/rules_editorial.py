@@ -322,8 +322,15 @@ def _reordered_in_sentence(h: Hunk, old: Sequence[str], new: Sequence[str]) -> b
                 or lexicon.weak_modals(moved) or _numbers(moved)
                 or Concept.RECIPIENTS in lexicon.concepts(whole))
 
-def _link_wording(h: Hunk, links: tuple[str, str]) -> bool:
-    """Only the words of a link changed ("What is my disk quota?" -> "Storage limits")."""
+def _link_wording(h: Hunk, links: tuple[str, str],
+                  old: Sequence[str] = (), new: Sequence[str] = ()) -> bool:
+    """Only the words of a link changed ("What is my disk quota?" -> "Storage limits").
+
+    A link inside a sentence may carry the sentence's terms ("we share data with [our
+    partners](…)"), so its words must touch no concept. A link that stands alone (a
+    sentence of its own: "[Read about refunds](…)" after a full stop or a line break)
+    is a label of the page it opens, like a heading: its concepts name that page's
+    subject, and the page it opens did not change."""
     d, i = alnum(h.deleted), alnum(h.inserted)
     if not (d or i):
         return False
@@ -331,9 +338,26 @@ def _link_wording(h: Hunk, links: tuple[str, str]) -> bool:
             (i and f" {' '.join(i).lower()} " not in links[1]):
         return False
     words = d + i
+    if lexicon.negations(words) or lexicon.strong_modals(words) or \
+            lexicon.weak_modals(words) or _numbers(words):
+        return False
+    if d and i and _alone(old, h.old_start, h.old_end) and _alone(new, h.new_start, h.new_end):
+        return True
     touched = set(lexicon.concepts(words)) - {Concept.LEGAL_TERMS, Concept.NOTICE}
-    return not (touched or lexicon.negations(words) or lexicon.strong_modals(words)
-                or lexicon.weak_modals(words) or _numbers(words))
+    return not touched
+
+
+# What may end the text before a link that stands alone, and what may follow it.
+_BEFORE_ALONE = frozenset({".", "!", "?", ":", ">", "|"})
+_AFTER_ALONE = frozenset({".", "<", "|"})
+
+
+def _alone(words: Sequence[str], start: int, end: int) -> bool:
+    """The run [start, end) is a sentence of its own in `words`: after the start, a full
+    stop or a line break (`<br>`), and before the end or a line break."""
+    before = words[start - 1] if start > 0 else "."
+    after = words[end] if end < len(words) else "."
+    return before in _BEFORE_ALONE and after in _AFTER_ALONE
 
 def _filled_link(h: Hunk, old: Sequence[str], links: tuple[str, str]) -> bool:
     """A link whose words had gone missing is written out: the old text has a hole where
@@ -385,7 +409,7 @@ def _editorial_findings(h: Hunk, old: Sequence[str], new: Sequence[str], texts: 
         yield Finding(Rule.NUMBERING, EDITORIAL)
     if _urls(d, i):
         yield Finding(Rule.LINK_TARGET, EDITORIAL)
-    if _link_wording(h, links):
+    if _link_wording(h, links, old, new):
         yield Finding(Rule.LINK_WORDING, EDITORIAL)
     elif _filled_link(h, old, links):
         yield Finding(Rule.LINK_WORDING, EDITORIAL, note="a missing link text written out")
