@@ -98,6 +98,21 @@ def test_material_edit_after_the_notice_went_out(cli: Any, repo: GitRepo) -> Non
         "or later" in out
 
 
+def test_material_edit_of_an_editorial_version_whose_notice_date_passed(
+        cli: Any, repo: GitRepo) -> None:
+    """An editorial version has no notice: the message must not say one went out."""
+    repo.commit("v2: a comma", {"content/privacy.md": pp("2027-01-15", TYPO)},
+                when=dt.datetime(2026, 11, 1, tzinfo=UTC))
+    repo.write("content/privacy.md", pp("2027-01-15", NARROWED))
+    code, out = check(cli, repo, "2026-12-20T10:00:00Z")
+    assert code == 1
+    assert "content/privacy.md:4: the version of 2027-01-15 on record is EDITORIAL, so no " \
+        "notice went out for it, and this edit makes it MATERIAL (narrowed-negated-list in " \
+        "Sharing); it takes effect 26 days from now, and 30 days' notice is required: set " \
+        "effective to 2027-01-20 or later" in out
+    assert "has already gone out" not in out
+
+
 def test_a_notice_on_record_counts_even_before_its_due_date(cli: Any, repo: GitRepo,
                                                             tmp_path: Path) -> None:
     from policybook.store import NoticeSpec, Store, create_notice

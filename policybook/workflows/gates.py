@@ -125,6 +125,16 @@ def _renamed_without_saying(doc: Document, groups: Mapping[str, Sequence[Version
     return None
 
 
+def _material_on_record(version: Version, versions: Sequence[Version]) -> bool:
+    """Whether `version`, as committed, is a material change from the one before it (a
+    first version has nothing to give notice against)."""
+    earlier = [v for v in versions if v.effective < version.effective]
+    if not earlier:
+        return False
+    previous = max(earlier, key=lambda v: v.effective)
+    return assess_texts(previous.text, previous.path, version.text, version.path).material
+
+
 def _check_one(doc: Document, effective: dt.date, versions: Sequence[Version],
                noticed: set[tuple[str, dt.date]], s: Settings, now: dt.datetime) -> str | None:
     zone = s.zone
@@ -145,6 +155,13 @@ def _check_one(doc: Document, effective: dt.date, versions: Sequence[Version],
                     f"its effective date did not move, and that version took effect "
                     f"{_days(at - now)}: an edit after a version took effect must be "
                     f"editorial; put the change in a new version and {fix}")
+        if (doc.policy_id, effective) not in noticed and now >= at - period and \
+                not _material_on_record(same, versions):
+            # An editorial version has no notice: none went out, and none can now give
+            # this edit its full notice period.
+            return (f"the version of {effective} on record is EDITORIAL, so no notice went "
+                    f"out for it, and this edit makes it MATERIAL ({why}); it takes effect "
+                    f"{_days(at - now)}, and {s.notice_days} days' notice is required: {fix}")
         if (doc.policy_id, effective) in noticed or now >= at - period:
             return (f"the notice of the version of {effective} has already gone out (it was "
                     f"due {(at - period).astimezone(zone):%Y-%m-%d}), and this edit is "
