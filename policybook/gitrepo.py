@@ -136,3 +136,13 @@ def first_parent_after(repo: git.Repo, base: str, head: str) -> bool:
         return False
     oldest = lines[-1].split()
     return len(oldest) > 1 and oldest[1] == base
+
+
+def changed_files(root: Path, base: str) -> frozenset[str]:
+    """The files a pull request changes: from where it left `base` (their merge base) to
+    the working tree, untracked files included; paths from the repository's root."""
+    with open_repo(root) as repo:
+        head = resolve_ref(repo, None)
+        start = repo.git.merge_base(base, head) if head is not None else base
+        names = repo.git.diff("--name-only", "--no-renames", start, "--").splitlines()
+        return frozenset(names) | frozenset(repo.untracked_files)

@@ -154,3 +154,51 @@ def test_translations_are_kept_with_the_history_on_disk(repo: GitRepo) -> None:
     forget()  # as a new process would: the walk comes from the disk cache
     (version,) = read_history(repo.path).versions
     assert version.translation("fr") is not None
+
+
+def test_an_uncommitted_new_version_asks_for_its_translation_before_it_lands(
+        cli: Any, repo: GitRepo) -> None:
+    """The editor's `check` judges the state as it will be once the edit is committed."""
+    repo.write("content/privacy-policy.md", source("2026-12-20", NARROW))
+    code, out = check(cli, repo, "2026-11-19T10:00:00Z")
+    assert code == 1
+    assert "content/privacy-policy.md: the version of 2026-12-20 (notice due 2026-11-20) " \
+        "has no French (fr) translation: add content/fr/privacy-policy.md with " \
+        "'translates: 2026-12-20'" in out
+    repo.write("content/fr/privacy-policy.md", french("2026-12-20", RESTREINDRE))
+    assert check(cli, repo, "2026-11-19T10:00:00Z") == (
+        0, "1 policy checked, no problems (privacy-policy)")
+
+
+def test_a_pull_request_answers_for_the_translations_of_the_policies_it_touches(
+        cli: Any, repo: GitRepo) -> None:
+    repo.commit("terms", {"content/terms.md": policy(
+        "terms", "2026-02-01", "## Fees\n\nThe plan costs US$ 10.\n", title="Terms",
+        summary="First version.")}, when=dt.datetime(2026, 1, 3, tzinfo=UTC))
+    repo.commit("terms v2, with no French text yet", {"content/terms.md": policy(
+        "terms", "2026-12-15", "## Fees\n\nThe plan costs US$ 12.\n", title="Terms",
+        summary="The plan costs US$ 12.")}, when=dt.datetime(2026, 10, 1, tzinfo=UTC))
+    # On main, the terms' new version lacks its French text (a problem of main's own).
+    assert "content/terms.md: the version of 2026-12-15" in check(
+        cli, repo, "2026-11-19T10:00:00Z")[1]
+    repo.git("checkout", "-q", "-b", "legal/narrow")
+    repo.commit("narrow the sharing", {"content/privacy-policy.md":
+                                       source("2026-12-20", NARROW)},
+                when=dt.datetime(2026, 11, 1, tzinfo=UTC))
+
+    def pr(now: str) -> tuple[int, str]:
+        result = cli(["check", "--base", "main", "--now", now], cwd=repo.path,
+                     env={"POLICYBOOK_DATABASE_URL": f"sqlite:///{repo.path}/../none.db"})
+        return result.code, (result.err + result.out).strip()
+
+    code, out = pr("2026-11-19T10:00:00Z")
+    assert code == 1
+    # What the pull request changes: the new version of the privacy policy lacks its
+    # French text. The terms' own missing translation predates it: not its to answer.
+    assert "content/privacy-policy.md: the version of 2026-12-20 (notice due 2026-11-20) " \
+        "has no French (fr) translation" in out
+    assert "content/terms.md" not in out
+    repo.commit("narrow the sharing, in French", {"content/fr/privacy-policy.md":
+                                                  french("2026-12-20", RESTREINDRE)},
+                when=dt.datetime(2026, 11, 2, tzinfo=UTC))
+    assert pr("2026-11-19T10:00:00Z")[0] == 0

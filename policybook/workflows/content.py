@@ -11,8 +11,13 @@ from typing import TYPE_CHECKING
 from ..config import Config
 from ..document import SUMMARY_CONFIRMED, Document
 from ..errors import HistoryError, Problem
-from ..gitrepo import ensure_full_history, is_repository, require_common_history
-from ..history import History, read_history
+from ..gitrepo import (
+    changed_files,
+    ensure_full_history,
+    is_repository,
+    require_common_history,
+)
+from ..history import History, HistoryCache, read_history
 from ..regions import (
     Variant,
     check_declaration,
@@ -29,6 +34,7 @@ from ..versions import Version
 from .assessing import assess_texts, parsed
 from .gates import gate_problems
 from .planning import OnRecord
+from .sources import PreviewHistory
 from .state import StateBuilder
 from .translating import file_problems, split, translation_check
 
@@ -106,7 +112,9 @@ def check_content(config: Config, paths: list[Path] | None = None,
             problems += gate_problems(config, sources, now, base, store)
             if base is None:  # a pull request's check judges only what it changes
                 problems += committed_problems(config, sources, now, store,
-                                               everything=not paths, translated=translated)
+                                               everything=not paths)
+            if not paths:
+                problems += translation_problems(config, sources, translated, now, store, base)
         finally:
             store.close()
     return CheckReport(sources, tuple(sorted(set(problems))))
@@ -175,8 +183,8 @@ def _history_or_none(config: Config) -> History | None:
 
 
 def committed_problems(config: Config, docs: tuple[Document, ...], now: dt.datetime,
-                       store: Store | OnRecord | None, everything: bool = True,
-                       translated: tuple[Document, ...] = ()) -> list[Problem]:
+                       store: Store | OnRecord | None, everything: bool = True
+                       ) -> list[Problem]:
     """What is wrong with the committed state at `now` (see `state.py`): an overdue
     material notice, a material edit held back, a missing or stale summary. A policy whose
     file has uncommitted edits is judged on the file instead (the gate, and its summary);
@@ -209,9 +217,35 @@ def committed_problems(config: Config, docs: tuple[Document, ...], now: dt.datet
             named = "" if p.variant is None else f" {p.policy} ({p.variant}) " \
                 f"@{p.effective}:"
             out.append(Problem(path, line, f"(as committed){named} {p.message}"))
-    if everything:  # missing, stale and orphan translations (docs/languages.md)
-        out += translation_check(config, state, history, translated, now).problems
     return out
+
+
+def translation_problems(config: Config, sources: Sequence[Document],
+                         translated: Sequence[Document], now: dt.datetime,
+                         store: Store | OnRecord | None, base: str | None) -> list[Problem]:
+    """Missing, stale and orphan translations (docs/languages.md) of the state as it will
+    be once the working tree lands: the branch with its uncommitted edits, so that an
+    edit that makes a new version asks for its translations before it is committed. With
+    `base` (a pull request), only the problems of the files the pull request changes."""
+    cache = HistoryCache(config.root, None, config.content_dir, config.zone)
+    proposed = PreviewHistory(cache, config.root, config.content_dir, config.zone,
+                              clock=lambda: now)
+    builder = StateBuilder(config, store, history=proposed)
+    try:
+        state = builder.state(now)
+    except HistoryError:
+        return []  # not a repository yet: nothing is committed
+    history, _ = builder.refresh()
+    found = translation_check(config, state, history, translated, now).problems
+    if base is None:
+        return list(found)
+    # A pull request answers for every translation of a policy it touches: a source
+    # edit that withdraws a date leaves the translations of that date without a version.
+    changed = changed_files(config.root, base)
+    timeline = {d.path: (d.policy_id, read_declaration(d.source).variant)
+                for d in (*sources, *translated)}
+    touched = {timeline[path] for path in changed if path in timeline}
+    return [p for p in found if p.path in changed or timeline.get(p.path) in touched]
 
 
 def _file_summary(doc: Document, ps: PolicyState, now: dt.datetime) -> list[Problem]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from collections.abc import Callable
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -25,9 +26,12 @@ class PreviewHistory:
     """The committed history with the working tree's uncommitted edits as drafts."""
 
     def __init__(self, base: HistoryCache, root: Path, content_dir: str = "content",
-                 zone: ZoneInfo | None = None) -> None:
+                 zone: ZoneInfo | None = None,
+                 clock: Callable[[], dt.datetime] | None = None) -> None:
         self.base, self.root, self.content_dir = base, root, content_dir
         self.zone = zone or ZoneInfo("UTC")
+        # What "pending" means for a draft that moves a date (`check --now` rehearses).
+        self.clock = clock or (lambda: dt.datetime.now(dt.UTC))
         self._last: tuple[str, History] | None = None
 
     def _files(self) -> list[tuple[str, str]]:
@@ -52,7 +56,7 @@ class PreviewHistory:
         if self._last is not None and self._last[0] == token:
             return self._last[1]
         versions = list(committed.versions)
-        now = dt.datetime.now(dt.UTC)
+        now = self.clock()
         for path, text in files:
             doc = parse_document(text, path)
             effective = doc.front.effective
