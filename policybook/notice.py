@@ -79,9 +79,14 @@ class Notice:
 
     @property
     def key(self) -> str:
-        """`privacy-policy@2027-01-15`, `privacy-policy:eea@2027-03-01` for a variant."""
-        name = self.policy if self.variant is None else f"{self.policy}:{self.variant}"
-        return f"{name}@{self.effective.isoformat()}"
+        return notice_key(self.policy, self.variant, self.effective)
+
+
+def notice_key(policy: str, variant: str | None, effective: dt.date) -> str:
+    """`privacy-policy@2027-01-15`, `privacy-policy:eea@2027-03-01` for a variant: how
+    commands and logs name a notice."""
+    name = policy if variant is None else f"{policy}:{variant}"
+    return f"{name}@{effective.isoformat()}"
 
 
 def notice_links(base_url: str, policy: str, effective: dt.date,

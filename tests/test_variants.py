@@ -235,13 +235,16 @@ def test_the_scheduler_records_the_variants_notice_under_its_variant(
 
     db = f"sqlite:///{tmp_path / 'pb.db'}"
     env = {"POLICYBOOK_DATABASE_URL": db, "POLICYBOOK_OUTBOX": str(tmp_path / "outbox")}
-    (tmp_path / "accounts.csv").write_text("id,email,name,locale\na1,ann@example.net,Ann,en\n",
-                                           encoding="utf-8")
+    (tmp_path / "accounts.csv").write_text("id,email,name,locale,country\n"
+                                           "a1,ann@example.net,Ann,en,\n"
+                                           "a2,bea@example.net,Bea,fr,FR\n", encoding="utf-8")
     assert cli(["accounts", "import", str(tmp_path / "accounts.csv"), "--now",
                 "2026-03-05T00:00:00Z"], cwd=repo.path, env=env).code == 0
     ticked = cli(["run", "--once", "--now", "2026-03-16T12:00:00Z"], cwd=repo.path, env=env)
     assert ticked.code == 0, ticked.err
     assert "privacy-policy:eea@2026-04-15" in ticked.out
+    # The sending report names the variant too (it read "privacy-policy@2026-04-15").
+    assert "notice 1 (privacy-policy:eea@2026-04-15): 1 sent, 0 failed" in ticked.out
     with Store.open(db, dt.datetime(2026, 3, 16, 12, tzinfo=UTC)) as store, \
             store.read() as conn:
         rows = conn.execute(sa.select(notices.c.policy, notices.c.variant, notices.c.effective,

@@ -33,6 +33,7 @@ from ..errors import HistoryError, NotFoundError, PolicybookError, UsageError
 from ..history import History, policy_text_at
 from ..mail import Mailer, make_mailer
 from ..mail.compose import Letter, letter_for
+from ..notice import notice_key
 from ..store import Notice, NoticeState, Store, audit, find_notice, get_notice, ledger, proof
 from ..store.accounts import SqlAccountSource
 from ..store.notices import (
@@ -68,7 +69,7 @@ class Clock:
 @dataclass(frozen=True)
 class SendReport:
     notice_id: int
-    notice: str  # policy@effective
+    notice: str  # policy@effective, policy:variant@effective (`notice_key`)
     provider: str
     added: int = 0  # deliveries created for accounts (new or not seen before)
     sent: int = 0
@@ -433,7 +434,7 @@ def _send_batches(config: Config, store: Store, mailer: Mailer, letter: Letter, 
     added = adding.result()  # (raises what the adder raised)
     with store.read() as conn:
         remaining = ledger.unsettled_count(conn, notice.id)
-    key = f"{notice.policy}@{notice.effective.isoformat()}"
+    key = notice_key(notice.policy, notice.variant, notice.effective)
     return SendReport(notice.id, key, mailer.name, added=added, sent=sent, failed=failed,
                       requests=requests, batches=batches, remaining=remaining,
                       state=NoticeState.SENDING, seconds=time.monotonic() - started,
