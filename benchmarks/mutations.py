@@ -10,7 +10,8 @@ or governing law swapped, a recipient added, a promise weakened, a right removed
 category added) and editorial edits (a typo fixed, contact details changed, a link
 target changed, a raw HTML wrapper, a wordy phrase shortened, a name renamed throughout,
 a "Last updated" date changed, a heading's punctuation, a contraction, a phone number
-written in groups changed, the future tense moved to the present). The edits are
+written in groups changed, the future tense moved to the present, "will be" become
+"is", a "here" link given a descriptive title). The edits are
 written here, generically: no corpus sentence is quoted. Prints `name: value unit` lines;
 goals: caught >= 98 % of material edits, <= 5 % of editorial edits called material.
 """
@@ -141,6 +142,9 @@ EDITORIAL: dict[str, Edit] = {
                              "Call us on +1 555 010 3000 with questions."),
     "tense-to-present": _sub(r"\b(you|we) will (have|receive|get|need)\b", r"\1 \2",
                              re.IGNORECASE),
+    "tense-verb-to-present": _sub(r"\b(it|this) will be\b", r"\1 is"),
+    "link-placeholder-titled": _sub(r"\[(?:here|click here|this page)\]\(",
+                                    "on [our privacy and data choices page](", re.IGNORECASE),
 }
 
 

@@ -330,10 +330,17 @@ def _link_wording(h: Hunk, links: tuple[str, str],
     partners](…)"), so its words must touch no concept. A link that stands alone (a
     sentence of its own: "[Read about refunds](…)" after a full stop or a line break)
     is a label of the page it opens, like a heading: its concepts name that page's
-    subject, and the page it opens did not change."""
+    subject, and the page it opens did not change. So is a title given to a link that
+    was a placeholder ("here"): the placeholder carried no term."""
     d, i = alnum(h.deleted), alnum(h.inserted)
     if not (d or i):
         return False
+    # A placeholder ("here", "this page") given a title may bring its preposition:
+    # "[here](…)" -> "on [the cookie settings page](…)".
+    placeholder = bool(d) and all(w.lower() in _PLACEHOLDER | _PREPOSITIONS for w in d) \
+        and any(w.lower() in _PLACEHOLDER for w in d)
+    if placeholder and len(i) > 1 and i[0].lower() in _PREPOSITIONS:
+        i = i[1:]
     if (d and f" {' '.join(d).lower()} " not in links[0]) or \
             (i and f" {' '.join(i).lower()} " not in links[1]):
         return False
@@ -343,9 +350,16 @@ def _link_wording(h: Hunk, links: tuple[str, str],
         return False
     if d and i and _alone(old, h.old_start, h.old_end) and _alone(new, h.new_start, h.new_end):
         return True
+    if placeholder and i:
+        return True  # the placeholder carried no term: the title names the page it opens
     touched = set(lexicon.concepts(words)) - {Concept.LEGAL_TERMS, Concept.NOTICE}
     return not touched
 
+
+# The words of a link that says nothing of where it goes ("click here", "this page").
+_PLACEHOLDER = frozenset({"here", "there", "this", "that", "page", "link", "click", "below",
+                          "above", "website", "site", "webpage"})
+_PREPOSITIONS = frozenset({"on", "at", "in", "via", "from", "through", "to"})
 
 # What may end the text before a link that stands alone, and what may follow it.
 _BEFORE_ALONE = frozenset({".", "!", "?", ":", ">", "|"})

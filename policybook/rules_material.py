@@ -30,6 +30,7 @@ from .signals import (
     contact_only,
     contact_passage,
     date_only,
+    form,
     places,
     visible,
 )
@@ -76,7 +77,7 @@ def _material_findings(h: Hunk, old: Sequence[str], new: Sequence[str],
     modal_only = len(alnum(list(d) + list(i))) <= 2
     # "you will have the right" -> "you have the right": the future tense moved to the
     # present (a law in force, a feature launched); no promise is weaker.
-    tense = [w.lower() for w in alnum(d)] == ["will"] and not alnum(i)
+    tense = _to_present(alnum(d), alnum(i))
     weaker = not tense and ((strong_d and (weak_i or not strong_i))
                             or (weak_i and modal_only and not weak_d))
     stronger = (weak_d and (strong_i or not weak_i)) or (strong_i and modal_only
@@ -144,6 +145,23 @@ def _material_findings(h: Hunk, old: Sequence[str], new: Sequence[str],
     # The section and the sentence may explain a reason, never make one: words that
     # carry no negation, modality, number, place or concept are a clarification.
     yield Finding(Rule.CLARIFICATION, EDITORIAL)
+
+
+# The present of the verbs whose future is not "will" + the same form ("will be" -> "is").
+_PRESENT = {"be": {"is", "are"}, "have": {"has", "have"}}
+
+
+def _to_present(d: Sequence[str], i: Sequence[str]) -> bool:
+    """The future tense moved to the present, nothing else: "will" dropped ("you will
+    have" -> "you have"), or "will" and its verb became the verb's present ("will give"
+    -> "gives", "will be" -> "is"), as when a law announced has taken effect."""
+    low_d, low_i = [w.lower() for w in d], [w.lower() for w in i]
+    if low_d == ["will"] and not low_i:
+        return True
+    if len(low_d) != 2 or low_d[0] != "will" or len(low_i) != 1:
+        return False
+    verb, now = low_d[1], low_i[0]
+    return now in _PRESENT.get(verb, ()) or (verb not in _PRESENT and form(verb) == form(now))
 
 
 _REPORTING = {"received", "complied", "denied", "fulfilled", "rejected", "processed",

@@ -113,6 +113,11 @@ def _form(word: str) -> str:
     return _spelling(_stem(word))
 
 
+def form(word: str) -> str:
+    """`word`'s one form (`_form`) in lower case: "gives" and "give" are one."""
+    return _form(word.lower())
+
+
 def _stem(word: str) -> str:
     for ending in ("'s", "ing", "ies", "ied", "es", "ed", "s", "d"):
         if word.endswith(ending) and len(word) - len(ending) >= 3:
