@@ -45,6 +45,7 @@ class Vocabulary:
     wordy: tuple[tuple[str, str], ...]
     date_words: frozenset[str]
     address_words: frozenset[str]
+    address_endings: tuple[str, ...]
     channel_words: frozenset[str]
     places: tuple[str, ...]
 
@@ -60,6 +61,7 @@ def vocabulary() -> Vocabulary:
         wordy=tuple(sorted(raw["wordy"].items(), key=lambda kv: -len(kv[0]))),
         date_words=frozenset(dates["fillers"]) | frozenset(dates["weekdays"]) | _MONTHS,
         address_words=frozenset(contact["address_words"]),
+        address_endings=tuple(contact["address_endings"]),
         channel_words=frozenset(contact["channel_words"]),
         places=tuple(raw["places"]["countries"]) + tuple(raw["places"]["regions"]),
     )
@@ -177,6 +179,10 @@ def _contact_word(word: str, vocab: Vocabulary) -> str:
                                        "place", "row", "house", "court", "park") else "weak"
     if low in vocab.channel_words or _NUMBER.match(word):
         return "weak"
+    stem = low.rstrip(".")
+    if word[:1].isupper() and any(stem.endswith(e) and len(stem) >= len(e) + 3
+                                  for e in vocab.address_endings):
+        return "strong"  # a street named in one word ("Hauptstr.", "Kerkstraat")
     if word[:1].isupper() or any(c.isdigit() for c in word):
         return "name"  # a person, a company, a town or a building
     return ""
