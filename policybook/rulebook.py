@@ -43,6 +43,7 @@ class Rule(StrEnum):
     CLARIFICATION = "clarification"
     # material
     NEGATION = "negation-flip"
+    OPPOSITE = "opposite"
     NARROWED_LIST = "narrowed-negated-list"
     WIDENED_LIST = "widened-negated-list"
     MODAL_WEAKENING = "modal-weakening"
@@ -101,6 +102,8 @@ EXPLANATIONS: dict[Rule, str] = {
                         "practice, and touches none of the material concepts",
     Rule.NEGATION: "a negation was added or removed: what was forbidden may now be allowed, "
                    "or the reverse",
+    Rule.OPPOSITE: "a word became its opposite (on and off, opt-in and opt-out, precise and "
+                   "approximate, we and you): the same sentence now says the reverse",
     Rule.NARROWED_LIST: "a negated list lost items: what was ruled out is no longer",
     Rule.WIDENED_LIST: "a negated list gained items: more is ruled out",
     Rule.MODAL_WEAKENING: "a duty was weakened (will/must became may, or a promise was dropped)",
@@ -139,6 +142,7 @@ EXPLANATIONS: dict[Rule, str] = {
 # is never announced to customers; it reads as its explanation.
 PLAIN: dict[Rule, str] = {
     Rule.NEGATION: "we changed what is and is not allowed",
+    Rule.OPPOSITE: "we changed a word to its opposite",
     Rule.NARROWED_LIST: "we no longer rule out some things we ruled out before",
     Rule.WIDENED_LIST: "we now rule out more than before",
     Rule.MODAL_WEAKENING: "a commitment we made is weaker or was removed",
@@ -236,7 +240,8 @@ class Finding:
 # The concept each rule's reasons are about (for the JSON and the notices).
 CONCEPTS: dict[Rule, str] = {
     **{Rule(c.value): c.value for c in Concept},
-    Rule.NEGATION: "duties", Rule.NARROWED_LIST: "duties", Rule.WIDENED_LIST: "duties",
+    Rule.NEGATION: "duties", Rule.OPPOSITE: "duties", Rule.NARROWED_LIST: "duties",
+    Rule.WIDENED_LIST: "duties",
     Rule.MODAL_WEAKENING: "duties", Rule.MODAL_STRENGTHENING: "duties", Rule.DUTIES: "duties",
     Rule.PLACES: Concept.LOCATIONS.value, Rule.LIST_SCOPE: "applicability",
     Rule.REORDERED_MEANING: "duties", Rule.TABLE_ENTRY: "registers",
@@ -278,8 +283,9 @@ RULEBOOK: tuple[RuleSpec, ...] = tuple(RuleSpec(rule, verdict) for rule, verdict
     (Rule.RENAME, EDITORIAL), (Rule.CONTACT, EDITORIAL), (Rule.SAME_MEANING, EDITORIAL),
     (Rule.FIGURES, EDITORIAL),
     # material: what the changed words carry
-    (Rule.NEGATION, MATERIAL), (Rule.NARROWED_LIST, MATERIAL), (Rule.WIDENED_LIST, MATERIAL),
-    (Rule.MODAL_WEAKENING, MATERIAL), (Rule.MODAL_STRENGTHENING, MATERIAL),
+    (Rule.NEGATION, MATERIAL), (Rule.OPPOSITE, MATERIAL), (Rule.NARROWED_LIST, MATERIAL),
+    (Rule.WIDENED_LIST, MATERIAL), (Rule.MODAL_WEAKENING, MATERIAL),
+    (Rule.MODAL_STRENGTHENING, MATERIAL),
     (Rule.NUMBERS, MATERIAL), (Rule.NOTICE, MATERIAL),
     *((Rule(c.value), MATERIAL) for c in Concept if c is not Concept.NOTICE),
     (Rule.PLACES, MATERIAL), (Rule.TABLE_ENTRY, MATERIAL), (Rule.LIST_SCOPE, MATERIAL),

@@ -16,6 +16,7 @@ from .rules_words import (
     _CURRENCY,
     _DAY,
     _ISO_DATE,
+    _MEASURES,
     _REF_ALONE,
     _REF_LABEL,
     _SENTENCE_END,
@@ -33,12 +34,15 @@ from .rules_words import (
     _spelling_variant,
     _squash,
     alnum,
+    amount,
     first_enabled,
     hunk_signals,
     sentence,
 )
 from .signals import (
     contact_only,
+    legal_entity,
+    opposite,
     places,
 )
 
@@ -169,6 +173,11 @@ def _rename(h: Hunk, old: Sequence[str], new: Sequence[str], texts: Texts) -> st
     # A version number counts as a name's word ("Acme Mail 2" -> "Acme Mail 3").
     fresh = [w for w in alnum(new_name) if w not in old_name and (
         _capitalised(w) or (_VERSION.fullmatch(w) and len(alnum(new_name)) > 1))]
+    # A number next to a currency or a unit is an amount ("USD 10" -> "USD 12", "5 GB"
+    # -> "2 GB"), not a name's version number.
+    if any(w.lower() in _CURRENCY or w.lower() in _MEASURES
+           for w in (*old[lo:hi], *new_name)):
+        return None
     if not fresh or not any(_capitalised(w) for w in old_name):
         return None
     # A name replaced by a wholly different one ("Twitter" -> "X") must be replaced the
@@ -180,6 +189,11 @@ def _rename(h: Hunk, old: Sequence[str], new: Sequence[str], texts: Texts) -> st
     # A place is never a name of the company's own: "State of California" -> "State of
     # Texas" moves the governing law.
     if places(old_name) != places(new_name):
+        return None
+    # Another legal form or another country in a company's name is another legal person
+    # ("Acme Ireland Limited" -> "Acme Singapore Limited", "Acme Ltd" -> "Acme Inc."):
+    # whom the terms are with changed, not what it is called.
+    if legal_entity(old[lo:hi]) != legal_entity(new_name):
         return None
     # An address is no name: "12 Oak Street" -> "40 Elm Street" is a contact detail.
     if contact_only(old_name) or contact_only(new_name):
@@ -306,7 +320,7 @@ def _reordered_in_sentence(h: Hunk, old: Sequence[str], new: Sequence[str]) -> b
     numbers": the sentence has the same words, and none of the moved ones is a negation,
     a modal verb or a number (moving those can change the meaning)."""
     moved = alnum(list(h.deleted) + list(h.inserted))
-    if not moved:
+    if not moved or opposite(h.deleted, h.inserted):  # "You own" -> "We own" is no move
         return False
     whole = sentence(old, h.old_start, h.old_end)
     # The same content words; the little words that glue a sentence may differ ("We
@@ -438,7 +452,9 @@ def _editorial_findings(h: Hunk, old: Sequence[str], new: Sequence[str], texts: 
         yield Finding(Rule.CROSS_REFERENCE, EDITORIAL)
     if _ui_label(h, old, new):
         yield Finding(Rule.HEADING_WORDING, EDITORIAL, note="a label of the interface")
-    if sig.contact and not _notice_channel(h, old, new):
+    # (A number with a unit is an amount or a period, never a house number: "within 30
+    # days" next to a web address is no address.)
+    if sig.contact and not _notice_channel(h, old, new) and not amount(h, old, new):
         yield Finding(Rule.CONTACT, EDITORIAL)
     if sig.same_meaning:
         yield Finding(Rule.SAME_MEANING, EDITORIAL)

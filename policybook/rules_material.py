@@ -31,6 +31,8 @@ from .signals import (
     contact_passage,
     date_only,
     form,
+    legal_entity,
+    opposite,
     places,
     visible,
 )
@@ -61,6 +63,9 @@ def _material_findings(h: Hunk, old: Sequence[str], new: Sequence[str],
     neg_old, neg_new = lexicon.negations(before), lexicon.negations(after)
     if (neg_d or neg_i) and len(neg_old) != len(neg_new):
         yield Finding(Rule.NEGATION, MATERIAL, tuple(neg_d + neg_i))
+    flipped = opposite(d, i)
+    if flipped:
+        yield Finding(Rule.OPPOSITE, MATERIAL, flipped, note=" → ".join(flipped))
     listed = {",", "or", "and", "nor", ";"}
     # A negated list: the negation governs the list the run belongs to ("do not share,
     # sell, rent or trade"), so it stands a few words before the run.
@@ -119,6 +124,9 @@ def _material_findings(h: Hunk, old: Sequence[str], new: Sequence[str],
         terms = tuple(t for ts in found.values() for t in ts)
         yield Finding(Rule(concept.value), MATERIAL, terms,
                        note=_also(found))
+    entity = _entity_changed(h, old, new)
+    if entity:
+        yield Finding(Rule.LEGAL_TERMS, MATERIAL, entity, note="another legal entity")
     moved_places = hunk_signals(h, old, new).places_changed
     if moved_places:
         yield Finding(Rule.PLACES, MATERIAL, moved_places)
@@ -162,6 +170,17 @@ def _to_present(d: Sequence[str], i: Sequence[str]) -> bool:
         return False
     verb, now = low_d[1], low_i[0]
     return now in _PRESENT.get(verb, ()) or (verb not in _PRESENT and form(verb) == form(now))
+
+
+def _entity_changed(h: Hunk, old: Sequence[str], new: Sequence[str]) -> tuple[str, ...]:
+    """The changed words, when they make a company's name another legal person (its
+    legal form or the country in its name changed: "Acme Ireland Limited" -> "Acme
+    Inc."): the party the terms are with, or the one data goes to, is another."""
+    before = legal_entity(old[max(0, h.old_start - 6): h.old_end + 6])
+    after = legal_entity(new[max(0, h.new_start - 6): h.new_end + 6])
+    if not (before[0] and after[0]) or before == after:
+        return ()
+    return tuple(alnum([*h.deleted, *h.inserted]))
 
 
 _REPORTING = {"received", "complied", "denied", "fulfilled", "rejected", "processed",

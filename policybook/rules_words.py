@@ -16,6 +16,7 @@ from .rulebook import Finding, Rule
 from .signals import (
     Signals,
     signals_of,
+    visible,
 )
 
 
@@ -165,6 +166,15 @@ _CURRENCY = {"$", "€", "£", "¥", "₹", "₩", "₽", "₺", "₫", "₪", "
              "jpy", "cny", "rmb", "inr", "cad", "aud", "chf", "sek", "nok", "dkk", "brl", "mxn",
              "krw", "dollar", "dollars", "euro", "euros", "cent", "cents", "pence", "yen",
              "yuan", "rupee", "rupees", "francs"}
+# Units of measure written in capitals or as codes: a number next to one is an amount
+# ("5 GB", "100 Mbps"), never the version number of a name.
+_MEASURES = {"b", "kb", "mb", "gb", "tb", "pb", "kib", "mib", "gib", "tib", "kbps", "mbps",
+             "gbps", "ms", "hz", "khz", "mhz", "ghz", "kg", "g", "mg", "km", "m", "mi", "px",
+             "kwh", "mwh", "h", "hrs", "min", "mins", "sec", "secs"}
+# Words that make the number before them an amount or a period ("30 days", "5 GB").
+_AMOUNT_UNITS = {"day", "days", "week", "weeks", "month", "months", "year", "years", "hour",
+                 "hours", "minute", "minutes", "business", "calendar", "working", "%",
+                 "percent", "per", "times"} | _MEASURES
 _CONNECTORS = {"for", "of", "and", "&", "-", "the"}
 _SPELLING = [(re.compile(a), b) for a, b in (
     (r"([a-z])\1", r"\1"), (r"our\b", "or"), (r"is(e|ing|ed|ation)", r"iz\1"),
@@ -318,3 +328,15 @@ def first_enabled(findings: Iterable[Finding], disabled: frozenset[Rule],
     if default is not None and skipped:
         return replace(default, note=f"{', '.join(skipped)} switched off")
     return default
+
+
+def amount(h: Hunk, old: Sequence[str], new: Sequence[str]) -> bool:
+    """The run changes a number that is an amount or a period: a unit follows it or a
+    currency comes before it ("within 30 days", "US$ 10"), on either side."""
+    def near(words: Sequence[str], start: int, end: int) -> bool:
+        after = visible(words[end: end + 2])
+        before = words[start - 1].lower() if start > 0 else ""
+        return bool(after and after[0].lower() in _AMOUNT_UNITS) or before in _CURRENCY
+    changed = [*h.deleted, *h.inserted]
+    return any(_is_number(w) for w in changed) and (
+        near(old, h.old_start, h.old_end) or near(new, h.new_start, h.new_end))

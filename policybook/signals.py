@@ -48,6 +48,7 @@ class Vocabulary:
     address_endings: tuple[str, ...]
     channel_words: frozenset[str]
     places: tuple[str, ...]
+    opposites: frozenset[tuple[str, str]]  # both directions
 
 
 @cache
@@ -64,6 +65,8 @@ def vocabulary() -> Vocabulary:
         address_endings=tuple(contact["address_endings"]),
         channel_words=frozenset(contact["channel_words"]),
         places=tuple(raw["places"]["countries"]) + tuple(raw["places"]["regions"]),
+        opposites=frozenset((a, b) for x, y in raw["opposites"]["pairs"]
+                            for a, b in ((x, y), (y, x))),
     )
 
 
@@ -115,6 +118,19 @@ def _form(word: str) -> str:
     return _spelling(_stem(word))
 
 
+def opposite(deleted: Sequence[str], inserted: Sequence[str],
+             vocab: Vocabulary | None = None) -> tuple[str, str] | None:
+    """The pair when the run only replaced a word by its opposite (articles aside):
+    "off" -> "on", "approximate" -> "precise", "You" -> "We"."""
+    vocab = vocab or vocabulary()
+    skip = {"the", "a", "an"}
+    d = [w.lower() for w in _alnum(deleted) if w.lower() not in skip]
+    i = [w.lower() for w in _alnum(inserted) if w.lower() not in skip]
+    if len(d) == 1 and len(i) == 1 and (d[0], i[0]) in vocab.opposites:
+        return d[0], i[0]
+    return None
+
+
 def form(word: str) -> str:
     """`word`'s one form (`_form`) in lower case: "gives" and "give" are one."""
     return _form(word.lower())
@@ -157,6 +173,31 @@ def _place_pattern(names: tuple[str, ...]) -> re.Pattern[str]:
 _COMPANY = re.compile(r"^(?:[A-Z][\w&.-]*\s+){0,4}(?:Limited|Ltd|Inc|Incorporated|LLC|L\.L\.C|"
                       r"GmbH|AG|Pte|Pty|PLC|plc|Corp|Corporation|Company|Co|S\.A|SA|SAS|SARL|"
                       r"B\.V|BV|N\.V|NV|S\.r\.l|Srl|S\.L|SL|KK|K\.K|Oy|AB|A/S|ApS)\b")
+
+
+# A legal form on its own, and the one spelling each stands for ("Ltd." is "Limited").
+_FORM = re.compile(r"(?:Limited|Ltd|Inc|Incorporated|LLC|L\.L\.C|GmbH|AG|Pte|Pty|PLC|plc|Corp|"
+                   r"Corporation|S\.A|SA|SAS|SARL|B\.V|BV|N\.V|NV|S\.r\.l|Srl|S\.L|SL|KK|K\.K|"
+                   r"Oy|AB|A/S|ApS|Unlimited)\.?")
+# (Inc. and Corp. both name a corporation: "Acme Inc." -> "Acme Corp." is a rename.)
+_FORM_SAME = {"limited": "ltd", "incorporated": "inc", "l.l.c": "llc", "corporation": "inc",
+              "corp": "inc",
+              "s.a": "sa", "b.v": "bv", "n.v": "nv", "s.r.l": "srl", "s.l": "sl", "k.k": "kk"}
+
+
+def legal_entity(words: Sequence[str], vocab: Vocabulary | None = None
+                 ) -> tuple[frozenset[str], frozenset[str]]:
+    """The legal forms ("Ltd", "Inc", "GmbH") and the places inside companies' names
+    ("Acme Ireland Limited": Ireland) that `words` name: two names that differ in either
+    are two legal persons, not one renamed."""
+    vocab = vocab or vocabulary()
+    shown = visible(words)
+    text = " ".join(shown)
+    inside = frozenset(m.group(1) for m in _place_pattern(vocab.places).finditer(text)
+                       if _COMPANY.match(text[m.end():].lstrip()))
+    forms = frozenset(_FORM_SAME.get(f, f) for f in
+                      (w.rstrip(".").lower() for w in shown if _FORM.fullmatch(w)))
+    return forms, inside
 
 
 def places(words: Sequence[str], vocab: Vocabulary | None = None) -> list[str]:
