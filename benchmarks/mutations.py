@@ -103,7 +103,9 @@ def _rename(text: str) -> tuple[str, str] | None:
     common = [n for n, k in sorted(counts.items(), key=lambda kv: -kv[1]) if k >= 3]
     if not common:
         return None
-    return text, re.sub(r"\b" + common[0] + r"\b", "Zentrix", text)
+    # Throughout: also where Markdown emphasis touches the name ("_Acme_", a word
+    # character for `\b`).
+    return text, re.sub(r"(?<![A-Za-z0-9])" + common[0] + r"(?![A-Za-z0-9])", "Zentrix", text)
 
 
 def _html(text: str) -> tuple[str, str] | None:

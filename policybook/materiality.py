@@ -52,6 +52,7 @@ from .rules import (
     Texts,
     whole_text,
 )
+from .rules_words import name_core
 
 __all__ = ["Assessment", "ChangeAssessment", "Reason", "Rule", "assess"]
 
@@ -178,8 +179,9 @@ def _substitutions(changes: ChangeSet) -> dict[tuple[tuple[str, ...], tuple[str,
             if block.kind is not BlockChangeKind.CHANGED:
                 continue
             for hunk in block.redline.hunks():
-                d = tuple(w for w in hunk.deleted if any(c.isalnum() for c in w))
-                i = tuple(w for w in hunk.inserted if any(c.isalnum() for c in w))
+                d = tuple(name_core(w)[0] for w in hunk.deleted if any(c.isalnum() for c in w))
+                i = tuple(name_core(w)[0] for w in hunk.inserted
+                          if any(c.isalnum() for c in w))
                 if 0 < len(d) <= 3 and 0 < len(i) <= 3 and \
                         all(w[:1].isupper() for w in d + i):
                     counts[(d, i)] += 1

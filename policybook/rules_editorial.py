@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Sequence
+from dataclasses import replace
 
 from . import lexicon
 from .lexicon import Concept
@@ -37,6 +38,7 @@ from .rules_words import (
     amount,
     first_enabled,
     hunk_signals,
+    name_core,
     sentence,
 )
 from .signals import (
@@ -149,6 +151,13 @@ def _rename(h: Hunk, old: Sequence[str], new: Sequence[str], texts: Texts) -> st
     """"Business plan" -> "Business Cloud" everywhere: the old and new names, or None."""
     if not alnum(h.deleted) or not alnum(h.inserted):
         return None
+    # "Acme's" -> "Zentrix's", "Acme-owned" -> "Zentrix-owned": the names are judged.
+    if len(h.deleted) == 1 and len(h.inserted) == 1:
+        (a, tail), (b, tail_b) = name_core(h.deleted[0]), name_core(h.inserted[0])
+        if tail and tail == tail_b and a != b:
+            old, new = list(old), list(new)
+            old[h.old_start], new[h.new_start] = a, b
+            h = replace(h, deleted=(a,), inserted=(b,))
     lo, hi = h.old_start, h.old_end
     while lo > 0 and (_capitalised(old[lo - 1]) or (old[lo - 1].lower() in _CONNECTORS
                       and lo - 1 > 0 and _capitalised(old[lo - 2]))):

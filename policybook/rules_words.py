@@ -193,6 +193,16 @@ def _digits(words: Sequence[str]) -> list[str]:
     return [w for w in words if any(c.isdigit() for c in w)]
 
 
+_NAME_TAIL = re.compile(r"^([A-Z][\w&.]*?)((?:['’]s)|(?:-[a-z][\w-]*))$")
+
+
+def name_core(word: str) -> tuple[str, str]:
+    """A name and what is glued to it: "Acme's" -> ("Acme", "'s"), "Acme-owned" ->
+    ("Acme", "-owned"); any other word -> (word, "")."""
+    m = _NAME_TAIL.match(word)
+    return (m.group(1), m.group(2)) if m else (word, "")
+
+
 def _capitalised(word: str) -> bool:
     return any(c.isupper() for c in word[:1]) or (any(c.isupper() for c in word[1:])
                                                   and word[:1].isalpha())
