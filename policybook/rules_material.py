@@ -447,6 +447,9 @@ def _list_scope(h: Hunk) -> tuple[str, ...]:
                and w.lower() not in _COORDINATORS and w.lower() not in lexicon.GRAMMAR_WORDS]
     if not content or len(content) > 8 or not (set(edge) & _COORDINATORS):
         return ()
+    # "Stripe" -> "Stripe, Inc.": a legal form written out is the same name, no item.
+    if all(legal_entity([w])[0] for w in content):
+        return ()
     return tuple(content)
 
 
