@@ -65,6 +65,9 @@ NUMBER_WORDS = frozenset({
     "eleven", "twelve", "fifteen", "twenty", "thirty", "forty", "fifty", "sixty",
     "seventy", "eighty", "ninety", "hundred", "thousand", "million", "billion", "half",
     "double", "twice", "once", "first", "second", "third",
+    # how often: "billed monthly" -> "billed quarterly" changes a period
+    "hourly", "daily", "weekly", "biweekly", "fortnightly", "monthly", "quarterly",
+    "yearly", "annually", "biannually", "semiannually",
 })
 MONTHS = frozenset({
     "January", "February", "March", "April", "May", "June", "July", "August", "September",

@@ -304,6 +304,8 @@ def _values(words: Sequence[str]) -> set[str]:
         low = w.lower().replace(",", "")
         if low in _NUMBER_VALUES:
             found.add(str(_NUMBER_VALUES[low]))
+        elif low in lexicon.NUMBER_WORDS:  # a frequency ("monthly") is its own value
+            found.add(low)
         else:  # "30", "30.00", and each end of a range ("1-15")
             found.update(str(float(n)).removesuffix(".0")
                          for n in re.findall(r"\d+(?:\.\d+)?", low))
