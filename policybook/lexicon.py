@@ -12,19 +12,17 @@ term recognised add it there (or, for one company, in policybook.toml) with a ru
 from __future__ import annotations
 
 import re
-import tomllib
 from collections.abc import Iterable
 from functools import cache
 from typing import Any
 
 from .concept import Concept as Concept  # (re-exported: its home before concept.py)
-from .packaged import data_text
+from .packaged import data_toml
 
 
 def _load_concepts() -> dict[str, Any]:
     """The concepts' descriptions and terms: `data/concepts.toml`, shipped in the package."""
-    text = data_text("concepts.toml")
-    return tomllib.loads(text)
+    return data_toml("concepts.toml")
 
 
 _CONCEPT_DATA = _load_concepts()
@@ -123,7 +121,7 @@ def _patterns(extra: Extra) -> dict[Concept, re.Pattern[str]]:
 
 def _load_idioms() -> re.Pattern[str]:
     """Set phrases whose terms are no concept (`[idioms]` of `data/vocabulary.toml`)."""
-    raw = tomllib.loads(data_text("vocabulary.toml"))
+    raw = data_toml("vocabulary.toml")
     phrases = sorted((re.escape(p.lower()) for p in raw["idioms"]["phrases"]), key=len,
                      reverse=True)
     return re.compile(r"(?<![\w-])(?:" + "|".join(phrases) + r")(?![\w-])")
