@@ -18,6 +18,7 @@ from typing import Any
 
 from .concept import Concept as Concept  # (re-exported: its home before concept.py)
 from .packaged import data_toml
+from .termsearch import TermSearch
 
 
 def _load_concepts() -> dict[str, Any]:
@@ -91,12 +92,19 @@ POINTERS = ("please see", "see ", "for more information", "for more details", "f
 _ENDINGS = r"(?:s|es|ed|d|ing|ly|'s|’s)?"
 
 
+def _lower(terms: Iterable[str]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(t.lower() for t in terms))
+
+
 def _pattern(terms: Iterable[str]) -> re.Pattern[str]:
     alternatives = sorted({re.escape(t.lower()) for t in terms}, key=len, reverse=True)
     return re.compile(r"(?<![\w-])(?:" + "|".join(alternatives) + ")" + _ENDINGS + r"(?![\w-])")
 
 
-_CONCEPTS = {concept: _pattern(TERMS[concept]) for concept in Concept}  # in priority order
+# The concepts' terms, searched in one pass (`termsearch`: as `_pattern` of each concept
+# would find them, without compiling hundreds of terms at every start), in priority order.
+_CONCEPT_ORDER = tuple(Concept)
+_CONCEPTS = TermSearch([_lower(TERMS[c]) for c in _CONCEPT_ORDER])
 _STRONG = _pattern(STRONG_MODALS)
 _WEAK = _pattern(WEAK_MODALS)
 _NEGATION = _pattern(NEGATIONS)
@@ -117,10 +125,10 @@ Extra = tuple[tuple[str, tuple[str, ...]], ...]  # (concept, terms) from policyb
 
 
 @cache
-def _patterns(extra: Extra) -> dict[Concept, re.Pattern[str]]:
+def _search(extra: Extra) -> TermSearch:
+    """The concepts' terms with `extra`'s added."""
     more = dict(extra)
-    return {c: _pattern((*TERMS[c], *more.get(c.value, ()))) if c.value in more else p
-            for c, p in _CONCEPTS.items()}
+    return TermSearch([_lower((*TERMS[c], *more.get(c.value, ()))) for c in _CONCEPT_ORDER])
 
 
 def _load_idioms() -> re.Pattern[str]:
@@ -164,10 +172,10 @@ def concepts(words: Iterable[str], extra: Extra = ()) -> dict[Concept, tuple[str
     no concept."""
     text = _IDIOMS.sub(" ", _text(without_named_bodies(words)))
     found: dict[Concept, tuple[str, ...]] = {}
-    for concept, pattern in (_patterns(extra) if extra else _CONCEPTS).items():
-        hits = tuple(dict.fromkeys(m.group(0) for m in pattern.finditer(text)))
-        if hits:
-            found[concept] = hits
+    spans = (_search(extra) if extra else _CONCEPTS).spans(text)
+    for concept, at in zip(_CONCEPT_ORDER, spans, strict=True):
+        if at:
+            found[concept] = tuple(dict.fromkeys(text[a:b] for a, b in at))
     return found
 
 
