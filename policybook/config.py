@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import os
 import re
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
@@ -20,13 +19,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from .configfile import CONFIG_FILE as CONFIG_FILE  # (re-exported: its home before configfile)
+from .configfile import parse_materiality, read_config_file
 from .errors import ConfigError
 
 if TYPE_CHECKING:
     from .rulebook import Settings
     from .sites import Site
 
-CONFIG_FILE = "policybook.toml"
 STATE_DIR = ".policybook"  # working folder inside the policy repository (git-ignored)
 DEFAULT_SENDGRID_URL = "https://api.sendgrid.com"
 
@@ -272,15 +272,11 @@ def load_config(root: Path, env: Mapping[str, str] | None = None) -> Config:
     env = os.environ if env is None else env
     problems: list[str] = []
     values: dict[str, Any] = {}
-    path = root / CONFIG_FILE
-    if path.exists():
-        try:
-            data = tomllib.loads(text := path.read_text(encoding="utf-8"))
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-            raise ConfigError([f"{path}: not valid TOML ({exc})"]) from None
+    found = read_config_file(root)
+    if found is not None:
+        path, text, data = found
         if "materiality" in data:
-            from .rulebook import Settings
-            values["materiality"] = Settings.parse(data.pop("materiality"), str(path), problems)
+            values["materiality"] = parse_materiality(data.pop("materiality"), path, problems)
         if "sites" in data:
             from .sites import parse_sites
             values["sites"] = parse_sites(data.pop("sites"), data, str(path), text, problems)

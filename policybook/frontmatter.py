@@ -17,7 +17,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from .errors import Problem
 
@@ -132,8 +132,7 @@ class _Refused(Exception):
         self.problem, self.problem_mark = problem, mark
 
 
-@dataclass(frozen=True)
-class _Loaders:
+class _Loaders(NamedTuple):  # (not a dataclass: built for every start, used with YAML only)
     pure: Any  # PyYAML's own parser, checking as it composes
     libyaml: Any  # libyaml's (None without it)
 

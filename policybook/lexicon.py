@@ -12,19 +12,18 @@ term recognised add it there (or, for one company, in policybook.toml) with a ru
 from __future__ import annotations
 
 import re
-import tomllib
 from collections.abc import Iterable
 from functools import cache
 from typing import Any
 
 from .concept import Concept as Concept  # (re-exported: its home before concept.py)
-from .packaged import data_text
+from .packaged import data_toml
+from .termsearch import TermSearch
 
 
 def _load_concepts() -> dict[str, Any]:
     """The concepts' descriptions and terms: `data/concepts.toml`, shipped in the package."""
-    text = data_text("concepts.toml")
-    return tomllib.loads(text)
+    return data_toml("concepts.toml")
 
 
 _CONCEPT_DATA = _load_concepts()
@@ -96,16 +95,27 @@ POINTERS = ("please see", "see ", "for more information", "for more details", "f
 _ENDINGS = r"(?:s|es|ed|d|ing|ly|'s|’s)?"
 
 
+def _lower(terms: Iterable[str]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(t.lower() for t in terms))
+
+
 def _pattern(terms: Iterable[str]) -> re.Pattern[str]:
     alternatives = sorted({re.escape(t.lower()) for t in terms}, key=len, reverse=True)
     return re.compile(r"(?<![\w-])(?:" + "|".join(alternatives) + ")" + _ENDINGS + r"(?![\w-])")
 
 
-_CONCEPTS = {concept: _pattern(TERMS[concept]) for concept in Concept}  # in priority order
+# The concepts' terms, searched in one pass (`termsearch`: as `_pattern` of each concept
+# would find them, without compiling hundreds of terms at every start), in priority order.
+_CONCEPT_ORDER = tuple(Concept)
+_CONCEPTS = TermSearch([_lower(TERMS[c]) for c in _CONCEPT_ORDER])
 _STRONG = _pattern(STRONG_MODALS)
 _WEAK = _pattern(WEAK_MODALS)
 _NEGATION = _pattern(NEGATIONS)
-_DEONTIC = _pattern(DEONTIC)
+# Only the deontic words that are no modal or negation: `is_deontic` searches those three
+# patterns too, instead of compiling their terms twice (compiling is most of what this
+# module costs a command's start-up).
+_MODAL_OR_NEGATION = frozenset(t.lower() for t in (*STRONG_MODALS, *WEAK_MODALS, *NEGATIONS))
+_DEONTIC_ONLY = _pattern(t for t in DEONTIC if t.lower() not in _MODAL_OR_NEGATION)
 _PRACTICE = _pattern(PRACTICE)
 _SHARING = _pattern(SHARING)
 
@@ -118,15 +128,15 @@ Extra = tuple[tuple[str, tuple[str, ...]], ...]  # (concept, terms) from policyb
 
 
 @cache
-def _patterns(extra: Extra) -> dict[Concept, re.Pattern[str]]:
+def _search(extra: Extra) -> TermSearch:
+    """The concepts' terms with `extra`'s added."""
     more = dict(extra)
-    return {c: _pattern((*TERMS[c], *more.get(c.value, ()))) if c.value in more else p
-            for c, p in _CONCEPTS.items()}
+    return TermSearch([_lower((*TERMS[c], *more.get(c.value, ()))) for c in _CONCEPT_ORDER])
 
 
 def _load_idioms() -> re.Pattern[str]:
     """Set phrases whose terms are no concept (`[idioms]` of `data/vocabulary.toml`)."""
-    raw = tomllib.loads(data_text("vocabulary.toml"))
+    raw = data_toml("vocabulary.toml")
     phrases = sorted((re.escape(p.lower()) for p in raw["idioms"]["phrases"]), key=len,
                      reverse=True)
     return re.compile(r"(?<![\w-])(?:" + "|".join(phrases) + r")(?![\w-])")
@@ -165,10 +175,10 @@ def concepts(words: Iterable[str], extra: Extra = ()) -> dict[Concept, tuple[str
     no concept."""
     text = _IDIOMS.sub(" ", _text(without_named_bodies(words)))
     found: dict[Concept, tuple[str, ...]] = {}
-    for concept, pattern in (_patterns(extra) if extra else _CONCEPTS).items():
-        hits = tuple(dict.fromkeys(m.group(0) for m in pattern.finditer(text)))
-        if hits:
-            found[concept] = hits
+    spans = (_search(extra) if extra else _CONCEPTS).spans(text)
+    for concept, at in zip(_CONCEPT_ORDER, spans, strict=True):
+        if at:
+            found[concept] = tuple(dict.fromkeys(text[a:b] for a, b in at))
     return found
 
 
@@ -195,7 +205,10 @@ def negations(words: Iterable[str]) -> list[str]:
 
 def is_deontic(words: Iterable[str]) -> bool:
     """Does this sentence state a duty, a permission, a prohibition or a right?"""
-    return _DEONTIC.search(_text(words)) is not None
+    # A term of DEONTIC occurs iff a term of one of its four parts does: the same answer
+    # as one pattern of all of DEONTIC.
+    text = _text(words)
+    return any(p.search(text) is not None for p in (_DEONTIC_ONLY, _STRONG, _WEAK, _NEGATION))
 
 
 def shares(words: Iterable[str]) -> bool:

@@ -1,5 +1,7 @@
 """The data files shipped in the package (`policybook/data/`: the concepts and the
-editorial vocabulary), read once per process.
+editorial vocabulary), read once per process, and each TOML file parsed once: two
+modules read `vocabulary.toml`, and parsing it is a millisecond or two of a command's
+start-up (tomllib is pure Python).
 
 Read with `pkgutil.get_data` rather than `importlib.resources`, which would load
 tempfile and zipfile into every start-up (a `diff` of two files included). The core
@@ -9,7 +11,9 @@ modules that hold the vocabularies ask here, so that they do no file I/O of thei
 from __future__ import annotations
 
 import pkgutil
+import tomllib
 from functools import cache
+from typing import Any
 
 
 @cache
@@ -19,3 +23,10 @@ def data_text(name: str) -> str:
     if found is None:  # a broken installation, not a user mistake
         raise FileNotFoundError(f"policybook/data/{name} is missing: reinstall policybook")
     return found.decode("utf-8")
+
+
+@cache
+def data_toml(name: str) -> dict[str, Any]:
+    """`policybook/data/<name>` parsed as TOML, once per process: shared by its readers,
+    which must not change it."""
+    return tomllib.loads(data_text(name))

@@ -20,7 +20,6 @@ from .diff import BlockChange, BlockChangeKind, ChangeKind, ItemChange, ItemKind
 from .document import Document
 from .materiality import Assessment, ChangeAssessment, Reason
 from .redline import Op, Redline
-from .regions import label, read_declaration
 
 _GROUPABLE = (ChangeKind.RELEVELED, ChangeKind.RENUMBERED, ChangeKind.MOVED)
 
@@ -63,6 +62,8 @@ def _doc_label(doc: Document) -> str:
 
 
 def _headline(a: Assessment) -> str:
+    from .regions import label, read_declaration  # (the JSON format has no headline)
+
     cs = a.changeset
     name = label(cs.new.policy_id, read_declaration(cs.new.source).variant)
     return f"{name}: {_doc_label(cs.old)} → {_doc_label(cs.new)}"

@@ -11,13 +11,12 @@ places enter or leave the text. The word tables live in `data/vocabulary.toml`.
 from __future__ import annotations
 
 import re
-import tomllib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from .packaged import data_text
+from .packaged import data_toml
 
 __all__ = ["Signals", "Vocabulary", "contact_only", "contact_passage", "date_only", "normal",
            "places", "signals_of", "visible", "vocabulary"]
@@ -53,8 +52,7 @@ class Vocabulary:
 
 @cache
 def vocabulary() -> Vocabulary:
-    raw: dict[str, Any] = tomllib.loads(
-        data_text("vocabulary.toml"))
+    raw: dict[str, Any] = data_toml("vocabulary.toml")  # parsed once, with lexicon's
     dates = raw["dates"]
     contact = raw["contact"]
     return Vocabulary(

@@ -237,10 +237,13 @@ def test_one_file_against_the_pending_version_then_the_version_in_force(  # type
 
 # Loaded by `diff` of two files only when a file or an option needs them: the store, the
 # web stack, git, e-mail templates, locale data; the timeline and the policy state (no
-# --now, no revision); YAML when neither file has front matter.
+# --now, no revision); YAML when neither file has front matter; the config (and its time
+# zones) beyond [materiality], and the regional variants (one file's question) (issue 12).
 NOT_FOR_TWO_FILES = ("sqlalchemy", "jinja2", "starlette", "uvicorn", "apscheduler", "git",
                      "deepdiff", "babel", "yaml", "policybook.store", "policybook.history",
-                     "policybook.timeline", "policybook.state", "policybook.i18n")
+                     "policybook.timeline", "policybook.state", "policybook.i18n",
+                     "policybook.config", "policybook.regions", "policybook.langtags",
+                     "zoneinfo")
 
 
 def test_diff_of_two_files_imports_only_what_it_uses(tmp_path: Path) -> None:
@@ -250,8 +253,10 @@ def test_diff_of_two_files_imports_only_what_it_uses(tmp_path: Path) -> None:
 
     write(tmp_path)
     # A repository with languages configured: checking their tags must not load Babel.
+    # And [materiality] settings: reading them must not load the rest of the config.
     (tmp_path / "policybook.toml").write_text(
-        '[languages]\nsource = "en"\nrequired = ["fr-ca"]\n', encoding="utf-8")
+        '[languages]\nsource = "en"\nrequired = ["fr-ca"]\n'
+        '[materiality]\nterms = { fees = ["handling surcharge"] }\n', encoding="utf-8")
     done = subprocess.run([sys.executable, "-X", "importtime", "-m", "policybook", "-C",
                            str(tmp_path), "diff", str(tmp_path / "old.md"),
                            str(tmp_path / "new.md"), "--format", "json"],
@@ -265,3 +270,31 @@ def test_diff_of_two_files_imports_only_what_it_uses(tmp_path: Path) -> None:
     loaded = {m for m in modules if any(m == h or m.startswith(h + ".")
                                         for h in NOT_FOR_TWO_FILES)}
     assert not loaded, sorted(loaded)
+
+
+def test_diff_of_two_files_follows_the_materiality_settings(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from policybook.workflows.assessing import use_settings
+
+    write(tmp_path, "## Tickets\n\nTickets are sold at the box office.\n",
+          "## Tickets\n\nTickets are sold at the box office with a handling surcharge.\n")
+    args = ["diff", "old.md", "new.md", "--format", "json"]
+    config = tmp_path / "policybook.toml"
+    try:
+        assert json.loads(cli(args, cwd=tmp_path).out)["material"] is False
+        # The verdict follows [materiality]; a diff of two files reads no other setting,
+        # so a mistake elsewhere (here [notice]) is `check`'s to report, not the diff's.
+        config.write_text('[materiality]\nterms = { fees = ["handling surcharge"] }\n'
+                          '[notice]\ndays = "thirty"\n', encoding="utf-8")
+        extended = cli(args, cwd=tmp_path)
+        assert extended.code == 0, extended.err
+        assert json.loads(extended.out)["material"] is True
+        # A mistake in [materiality] itself is an error, as for every command.
+        config.write_text('[materiality]\nterms = { snacks = ["crisps"] }\n', encoding="utf-8")
+        wrong = cli(args, cwd=tmp_path)
+        assert wrong.code == 1 and not wrong.out
+        assert "materiality.terms.snacks: unknown concept" in wrong.err
+        config.write_text("[materiality\n", encoding="utf-8")
+        broken = cli(args, cwd=tmp_path)
+        assert broken.code == 1 and "policybook.toml: not valid TOML" in broken.err
+    finally:
+        use_settings(None)  # the process-wide setting goes back to the defaults

@@ -7,6 +7,7 @@ material change with `diff --fail-on-material`, 130 interrupted.
 
 from __future__ import annotations
 
+import gc
 import importlib
 import sys
 from collections.abc import Sequence
@@ -47,7 +48,15 @@ class LazyGroup(click.Group):
         if target is None:
             return None
         module, _, name = target.partition(":")
-        command = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+        # No cycle collection while the command's modules load (see __main__.py).
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            loaded = importlib.import_module(f"{__name__}.{module}")
+        finally:
+            if collecting:
+                gc.enable()
+        command = getattr(loaded, name)
         assert isinstance(command, click.Command)
         return command
 

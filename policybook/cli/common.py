@@ -6,13 +6,16 @@ import datetime as dt
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
-from zoneinfo import ZoneInfo
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from ..config import Config, load_config
 from ..errors import UsageError
+
+if TYPE_CHECKING:  # a diff of two files reads no config but [materiality] (`use_materiality`)
+    from zoneinfo import ZoneInfo
+
+    from ..config import Config
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
@@ -31,12 +34,29 @@ class Env:
     @property
     def config(self) -> Config:
         if self._config is None:
+            from ..config import load_config
+
             self._config = load_config(self.root)
             if self._config.materiality is not None:  # the verdict follows [materiality]
                 from ..workflows.assessing import use_settings
 
                 use_settings(self._config.materiality)
         return self._config
+
+    def use_materiality(self) -> None:
+        """Judge with the repository's `[materiality]` settings, reading no other setting
+        when the config is not loaded yet: a diff of two files needs nothing else, and the
+        whole config (sixty settings, time zones) is a tenth of such a command's start-up.
+        A mistake in `[materiality]` is still an error; one elsewhere is `check`'s."""
+        if self._config is not None:  # loaded: its settings are in use already
+            return
+        from ..configfile import materiality_settings
+
+        settings = materiality_settings(self.root)
+        if settings is not None:
+            from ..workflows.assessing import use_settings
+
+            use_settings(settings)
 
 
 pass_env = click.make_pass_decorator(Env)

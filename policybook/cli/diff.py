@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import gc
-import html
 import json
 import os
 import sys
@@ -11,9 +10,9 @@ import sys
 import click
 
 from ..document import parse_document
-from ..regions import read_declaration
 from ..workflows.diffing import (
     Format,
+    Side,
     compare,
     file_side,
     json_data,
@@ -73,9 +72,14 @@ def diff(env: Env, old: str, new: str | None, fmt: str, fail_on_material: bool,
 
 def _diff(env: Env, old: str, new: str | None, fmt: str, fail_on_material: bool,
           color: bool | None, ref: str | None, now: str | None) -> int:
-    moment = parse_now(now, env.config.zone)
+    # The config is read when a side needs it (a revision, --now, one file's policy): a
+    # diff of two files reads only its [materiality] settings (`use_materiality` below).
+    moment = parse_now(now, env.config.zone) if now is not None else parse_now(None)
     cumulative = None
+    in_force: Side | None
     if new is None:
+        from ..regions import read_declaration  # a variant's timeline: one file's question
+
         new_side = load_side(old, env, moment, ref)
         doc = parse_document(new_side.text, new_side.path)
         new_side = file_side(new_side, doc.front.effective)
@@ -84,11 +88,13 @@ def _diff(env: Env, old: str, new: str | None, fmt: str, fail_on_material: bool,
         variant = read_declaration(new_side.text).variant  # a variant: its own timeline
         name = doc.policy_id if variant is None else f"{doc.policy_id}:{variant}"
         old_side, in_force = replaced_sides(name, env, moment, ref)
-        if in_force is not None:
-            cumulative = compare(in_force, new_side)
     else:
         old_side = load_side(old, env, moment, ref)
         new_side = load_side(new, env, moment, ref)
+        in_force = None
+    env.use_materiality()
+    if in_force is not None:
+        cumulative = compare(in_force, new_side)
     comparison = compare(old_side, new_side)
     for problem in comparison.problems:
         click.echo(f"warning: {problem}", err=True)
@@ -123,5 +129,7 @@ def _heading(title: str, fmt: Format, first: bool) -> str:
     if fmt is Format.MARKDOWN:
         return f"{gap}## {title}\n"
     if fmt is Format.HTML:
+        import html
+
         return f"{gap}<h2>{html.escape(title)}</h2>"
     return f"{gap}=== {title}"

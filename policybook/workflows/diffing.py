@@ -21,7 +21,6 @@ from ..diff import diff_documents
 from ..document import parse_document
 from ..errors import NotFoundError, Problem, UsageError
 from ..materiality import Assessment
-from ..regions import split_name
 from ..report import render_markdown, render_text, to_json
 from ..repository import decode_policy, display_path
 from .assessing import judge
@@ -99,6 +98,7 @@ def resolve_revision(policy: str, rev: str, env: Workspace, now: dt.datetime,
             else f"in force on {rev}"
         return _side(version, role)
     from ..history import policy_text_at  # git is loaded only for revisions
+    from ..regions import split_name
 
     name, variant = split_name(policy)
     path, text = policy_text_at(config.root, name, rev, config.content_dir, variant)
@@ -139,6 +139,7 @@ def _side(version: Version, role: str) -> Side:
 
 def _state(config: Config, policy: str, now: dt.datetime, ref: str | None) -> PolicyState:
     """The state of `policy` at `now`, as every surface sees it."""
+    from ..regions import split_name  # (not loaded by a diff of two files)
     from .planning import optional_store
     from .state import StateBuilder
 
