@@ -50,6 +50,7 @@ class Rule(StrEnum):
     MODAL_STRENGTHENING = "modal-strengthening"
     NUMBERS = "changed-number"
     PLACES = "places"
+    ENTITY = "legal-entity"
     LIST_SCOPE = "list-scope"
     REORDERED_MEANING = "reordered-meaning"
     DATA = Concept.DATA.value
@@ -113,6 +114,9 @@ EXPLANATIONS: dict[Rule, str] = {
                      "the sentence covers",
     Rule.REORDERED_MEANING: "the same words in another order change what is paired with what "
                             "(who receives which data, what a negation covers)",
+    Rule.ENTITY: "another legal person: a company's name now has another legal form or "
+                 "country (\"Acme Ireland Limited\" -> \"Acme Inc.\"): whom the terms are "
+                 "with, or who handles the data, changed",
     Rule.PLACES: "a place was added or removed: it changes where something applies or where "
                  "data goes",
     Rule.DATA: "it changes which personal data is concerned",
@@ -148,6 +152,7 @@ PLAIN: dict[Rule, str] = {
     Rule.MODAL_WEAKENING: "a commitment we made is weaker or was removed",
     Rule.MODAL_STRENGTHENING: "we added a duty or made one stronger",
     Rule.NUMBERS: "an amount, a period or another number changed",
+    Rule.ENTITY: "we changed which company this concerns",
     Rule.PLACES: "we changed where something applies or where data goes",
     Rule.LIST_SCOPE: "we changed what a sentence covers",
     Rule.REORDERED_MEANING: "we changed what goes with what",
@@ -244,6 +249,7 @@ CONCEPTS: dict[Rule, str] = {
     Rule.WIDENED_LIST: "duties",
     Rule.MODAL_WEAKENING: "duties", Rule.MODAL_STRENGTHENING: "duties", Rule.DUTIES: "duties",
     Rule.PLACES: Concept.LOCATIONS.value, Rule.LIST_SCOPE: "applicability",
+    Rule.ENTITY: "applicability",
     Rule.REORDERED_MEANING: "duties", Rule.TABLE_ENTRY: "registers",
     Rule.NUMBERS: "amounts-and-periods",
 }
@@ -288,7 +294,8 @@ RULEBOOK: tuple[RuleSpec, ...] = tuple(RuleSpec(rule, verdict) for rule, verdict
     (Rule.MODAL_STRENGTHENING, MATERIAL),
     (Rule.NUMBERS, MATERIAL), (Rule.NOTICE, MATERIAL),
     *((Rule(c.value), MATERIAL) for c in Concept if c is not Concept.NOTICE),
-    (Rule.PLACES, MATERIAL), (Rule.TABLE_ENTRY, MATERIAL), (Rule.LIST_SCOPE, MATERIAL),
+    (Rule.ENTITY, MATERIAL), (Rule.PLACES, MATERIAL), (Rule.TABLE_ENTRY, MATERIAL),
+    (Rule.LIST_SCOPE, MATERIAL),
     (Rule.REORDERED_MEANING, MATERIAL), (Rule.DUTIES, MATERIAL),
     # nothing above: wording that carries no practice
     (Rule.CLARIFICATION, EDITORIAL),

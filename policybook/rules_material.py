@@ -126,7 +126,7 @@ def _material_findings(h: Hunk, old: Sequence[str], new: Sequence[str],
                        note=_also(found))
     entity = _entity_changed(h, old, new)
     if entity:
-        yield Finding(Rule.LEGAL_TERMS, MATERIAL, entity, note="another legal entity")
+        yield Finding(Rule.ENTITY, MATERIAL, entity)
     moved_places = hunk_signals(h, old, new).places_changed
     if moved_places:
         yield Finding(Rule.PLACES, MATERIAL, moved_places)
