@@ -306,7 +306,10 @@ def _whole_text_findings(words: Sequence[str], texts: Texts, added: bool,
         yield Finding(Rule.MARKUP, EDITORIAL, note="markup without words")
     negs = lexicon.negations(words)
     strong = lexicon.strong_modals(words)
-    if contact_only(words) or (contact_passage(words) and not negs and not strong):
+    # A passage that tells how to get in touch says nothing else: one that hands data
+    # over ("we send your e-mail address to our processor") is judged below.
+    if contact_only(words) or (contact_passage(words) and not negs and not strong
+                               and not lexicon.shares(words)):
         yield Finding(Rule.CONTACT, EDITORIAL)
     if texts.is_heading(" ".join(words)) or texts.is_heading(" ".join(_unlabelled(words))) \
             or texts.lists_headings(words):
