@@ -425,8 +425,12 @@ def _shifted(part: _Part, lines: int) -> _Part:
 
 
 def forget_parsed() -> None:
-    """Empty the cache of parsed sections (for benchmarks that time a first parse)."""
+    """Empty the caches of parsed sections and inline contents (for benchmarks that time
+    a first parse)."""
     _PARTS.clear()
+    from . import mdinline
+
+    mdinline.forget()
 
 
 def _close_ends(root: _Open, n_lines: int) -> None:

@@ -32,7 +32,11 @@ _COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
 
 
 def make_parser() -> MarkdownIt:
-    return MarkdownIt("commonmark", {"html": False}).enable(["table", "strikethrough"])
+    from . import mdinline
+
+    md = MarkdownIt("commonmark", {"html": False}).enable(["table", "strikethrough"])
+    md.core.ruler.at("inline", mdinline.inline)  # the same tokens, each content parsed once
+    return md
 
 
 _PARSER = make_parser()
