@@ -33,8 +33,8 @@ text a user agrees to.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cached_property
 from difflib import SequenceMatcher
+from functools import cached_property
 from typing import Any
 
 from .blockdiff import block_words, clean, diff_blocks, find_moved_blocks, whole_block
