@@ -126,8 +126,8 @@ def _collapse(match: re.Match[str]) -> str:
 
 def normalize_space(text: str) -> str:
     """Collapse whitespace to single spaces, keeping no-break spaces as written."""
-    if not any(c in text for c in _NO_BREAK):
-        return " ".join(text.split())  # the common case, several times faster
+    if "\u202f" not in text and "\u00a0" not in text and "\u2007" not in text:
+        return " ".join(text.split())  # the common case (_NO_BREAK), several times faster
     # The runs with a no-break space (few) through Python, the others in C.
     return _PLAIN_RUN.sub(" ", _NO_BREAK_RUN.sub(_collapse, text)).strip()
 

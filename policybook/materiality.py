@@ -38,7 +38,6 @@ from .diff import (
     Change,
     ChangeKind,
     ChangeSet,
-    clean,
 )
 from .document import ChangeVerdict, Document, Override
 from .materiality_blocks import judge_block, judge_words, quote
@@ -166,7 +165,7 @@ def _linear(doc: Document) -> str:
     for section in doc.root.walk():
         if section.level:
             parts.append(section.heading)
-        parts.extend(clean(block.text) for block in section.blocks)
+        parts.extend(block.words for block in section.blocks)
     return f" {' '.join(words_of(' '.join(parts)))} "
 
 
@@ -281,7 +280,7 @@ def _fallen(change: Change, texts: Texts, off: Rule,
     found = False
     context = words_of(" ".join(change.path))
     if change.kind is ChangeKind.MOVED and change.new is not None:
-        text = " ".join(clean(b.text) for b in change.new.blocks)
+        text = " ".join(b.words for b in change.new.blocks)
         finding = whole_text(words_of(text), texts, True, context)
         found = True
         yield reason(finding.rule, finding.verdict, f"section moved: added {quote(text)}", 0,

@@ -217,7 +217,7 @@ def _lead_in(block: BlockChange, change: Change) -> list[str]:
             continue
         index = next((k for k, x in enumerate(section.blocks) if x is b), None)
         if index:
-            before = words_of(clean(section.blocks[index - 1].text))
+            before = words_of(section.blocks[index - 1].words)
             return _sentence(before, len(before) - 1, len(before) - 1) if before else []
     return []
 
