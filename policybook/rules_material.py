@@ -226,8 +226,10 @@ def _announcement(words: Sequence[str]) -> bool:
     content = alnum(words)
     low = {w.lower() for w in content}
     dated = any(w in lexicon.MONTHS for w in content) and any(_YEAR.match(w) for w in content)
+    if not (dated and len(content) <= 60 and len(low & _ANNOUNCE) >= 2):
+        return False  # (before the concepts: they cost the most)
     touched = set(lexicon.concepts(words)) - {Concept.LEGAL_TERMS, Concept.NOTICE}
-    return dated and len(content) <= 60 and len(low & _ANNOUNCE) >= 2 and not touched
+    return not touched
 
 
 def whole_text(words: Sequence[str], texts: Texts, added: bool,
@@ -269,7 +271,7 @@ def _whole_text_findings(words: Sequence[str], texts: Texts, added: bool,
         yield Finding(Rule.MARKUP, EDITORIAL, note="markup without words")
     negs = lexicon.negations(words)
     strong = lexicon.strong_modals(words)
-    if contact_only(words) or (contact_passage(words) and not negs and not strong):
+    if contact_only(words) or (not negs and not strong and contact_passage(words)):
         yield Finding(Rule.CONTACT, EDITORIAL)
     if texts.is_heading(" ".join(words)) or texts.is_heading(" ".join(_unlabelled(words))) \
             or texts.lists_headings(words):

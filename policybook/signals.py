@@ -65,8 +65,11 @@ def vocabulary() -> Vocabulary:
     )
 
 
+_ALNUM = re.compile(r"[^\W_]")  # exactly the characters of str.isalnum
+
+
 def _alnum(words: Iterable[str]) -> list[str]:
-    return [w for w in words if any(c.isalnum() for c in w)]
+    return [w for w in words if _ALNUM.search(w)]
 
 
 def visible(words: Sequence[str]) -> list[str]:
@@ -187,8 +190,7 @@ def contact_only(changed: Sequence[str], vocab: Vocabulary | None = None,
     words = _alnum(visible(changed))
     if not words:
         return False
-    kinds = [_contact_word(w, vocab) for w in words]
-    if "" in kinds:
+    if any(not _contact_word(w, vocab) for w in words):  # the first other word decides
         return False
     return _has_contact(words, vocab) or (bool(around) and _has_contact(_alnum(visible(around)),
                                                                          vocab))
