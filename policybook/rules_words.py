@@ -89,7 +89,12 @@ class Texts:
         """The side's words, lower case, without punctuation."""
         key = side + "~"
         if key not in self._text:
-            self._text[key] = f" {' '.join(_plain_words(self._get(side).split()))} "
+            # `_plain_words` of the whole text, in two passes over it rather than two
+            # searches per word: punctuation out (the spaces stay), then the words left
+            # that are not only underscores (those had no letter or digit).
+            kept = [w for w in _PUNCTUATION_IN.sub("", self._get(side)).split()
+                    if w.strip("_")]
+            self._text[key] = f" {' '.join(kept)} "
         return self._text[key]
 
     def has_passage(self, side: str, words: Sequence[str]) -> bool:
@@ -141,6 +146,7 @@ class Texts:
 _LONGEST_PASSAGE = 400
 _ALNUM = re.compile(r"[^\W_]")
 _PUNCTUATION = re.compile(r"\W")
+_PUNCTUATION_IN = re.compile(r"[^\w\s]")  # punctuation inside a text of words
 
 
 def _plain_words(words: Iterable[str]) -> list[str]:
