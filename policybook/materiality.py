@@ -166,7 +166,9 @@ def _linear(doc: Document) -> str:
         if section.level:
             parts.append(section.heading)
         parts.extend(block.words for block in section.blocks)
-    return f" {' '.join(words_of(' '.join(parts)))} "
+    # Part by part (no token runs past a space): the diff has tokenised the changed
+    # blocks already (`redline` keeps each text's tokens), a long table among them.
+    return f" {' '.join(word for part in parts for word in words_of(part))} "
 
 
 def _substitutions(changes: ChangeSet) -> dict[tuple[tuple[str, ...], tuple[str, ...]], int]:
