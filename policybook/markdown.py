@@ -36,6 +36,7 @@ def make_parser() -> MarkdownIt:
 
     md = MarkdownIt("commonmark", {"html": False}).enable(["table", "strikethrough"])
     md.core.ruler.at("inline", mdinline.inline)  # the same tokens, each content parsed once
+    md.core.ruler.disable("text_join")  # done by mdinline.inline, content by content
     return md
 
 

@@ -34,10 +34,12 @@ _PARSED_MAX = 65536
 
 
 def inline(state: StateCore) -> None:
-    """The core rule "inline" (see the module docstring): fills `children` of each
-    inline token as markdown-it's rule followed by its "text_join" would."""
+    """The core rules "inline" and "text_join" (see the module docstring): fills
+    `children` of each inline token as markdown-it's rule followed by its "text_join"
+    would (the parser runs no "text_join" of its own)."""
     if state.env.get("references"):
         _stock(state)
+        text_join(state)
         return
     for token in state.tokens:
         if token.type != "inline":
@@ -62,8 +64,6 @@ def _parse(content: str, state: StateCore) -> list[Token]:
     holder.content = content
     holder.children = []
     state.md.inline.parse(content, state.md, state.env, holder.children)
-    # The text_join rule runs again on the whole stream after this one: on joined
-    # tokens it changes nothing.
     text_join(StateCore("", state.md, state.env, [holder]))
     return holder.children
 
