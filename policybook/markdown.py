@@ -73,6 +73,8 @@ def prepare(body: str) -> Prepared:
         if stripped.startswith(("```", "~~~")):
             fence = stripped[:3]
             continue
+        if "{" not in line:  # each pattern below needs one ("{%", "{#")
+            continue
         if _LIQUID_LINE.match(line):
             lines[i] = ""
             continue
