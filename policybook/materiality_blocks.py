@@ -166,7 +166,7 @@ def _hunks(redline: Redline, texts: Texts, context: Sequence[str], line: int,
            links: tuple[str, str] = ("", "")) -> Iterator[Judged]:
     # The tokens keep their whitespace: quotes are cut from them, as written.
     old_tokens, new_tokens = tokens(redline.old), tokens(redline.new)
-    old, new = [t.rstrip() for t in old_tokens], [t.rstrip() for t in new_tokens]
+    old, new = words_of(redline.old), words_of(redline.new)  # the tokens without their space
     for hunk in _merge_names(redline.hunks(), old, new):
         finding = editorial_hunk(hunk, old, new, texts, links, table) or \
             material_hunk(hunk, old, new, context, table, lead, texts.extra,

@@ -123,7 +123,7 @@ def _split(text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """(tokens, words) of a text, once per text: the same block's words are read to pair
     blocks, to redline them and by the rules, and a long list or table is one text."""
     found = segment_tokens(text)  # any script: CJK by character, Arabic by word
-    return tuple(found), tuple(t.rstrip() for t in found)
+    return tuple(found), tuple(map(str.rstrip, found))
 
 
 def _merge(spans: list[Span]) -> Iterator[Span]:
