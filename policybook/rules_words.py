@@ -295,7 +295,8 @@ def _notice_channel(h: Hunk, old: Sequence[str], new: Sequence[str]) -> bool:
     return Concept.NOTICE in lexicon.concepts(around)
 
 # The last run whose signals were computed: the editorial rules and then the material
-# rules read the same run (the same word lists: they are never changed once made).
+# rules read the same run (the same word lists: they are never changed once made). A
+# parameter added to `hunk_signals` belongs in this key too.
 _last_signals: tuple[Hunk, Sequence[str], Sequence[str], Signals] | None = None
 
 
