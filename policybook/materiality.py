@@ -51,6 +51,7 @@ from .rules import (
     Texts,
     whole_text,
 )
+from .signals import forget_sentences
 
 __all__ = ["Assessment", "ChangeAssessment", "Reason", "Rule", "assess"]
 
@@ -125,6 +126,7 @@ def assess(changes: ChangeSet,
     matter (unless carried over unchanged from the old one); pass an `Override` to
     impose one, or None to ignore any. `settings` are the `[materiality]` settings."""
     settings = settings or Settings()
+    forget_sentences()
     texts = Texts(lambda: _linear(changes.old), lambda: _linear(changes.new),
                   lambda: frozenset(_headings(changes.old) | _headings(changes.new)),
                   _substitutions(changes))
