@@ -22,25 +22,16 @@ from .changeset import (
     Style,
 )
 from .document import Block, BlockKind
+from .document import clean as clean  # defined with `Block.words`; imported from here
 from .redline import Redline, increasing, opcodes, similarity, word_redline
 
-_TEMPLATE_TAG = re.compile(r"\{%-?.*?-?%\}")
-_ALERT = re.compile(r"^\[!(NOTE|TIP|IMPORTANT|WARNING|CAUTION)\]\s*", re.IGNORECASE)
 _MARKER = re.compile(r"^(\s*)(?:[*+-]|\d{1,9}[.)])(\s+)", re.MULTILINE)
 _MARKER_ONLY = re.compile(r"^(\s*)([*+-]|\d{1,9}[.)])\s", re.MULTILINE)
 _LINK_TARGET = re.compile(r"\]\([^)]*\)")
 
 
-def clean(text: str) -> str:
-    """The words a reader sees: template tags (`{% note %}`) dropped, and a GitHub-style
-    alert (`> [!NOTE]`) read as the label it displays ("Note:")."""
-    text = _TEMPLATE_TAG.sub(" ", text)
-    text = _ALERT.sub(lambda m: m.group(1).capitalize() + ": ", text.strip())
-    return " ".join(text.split())
-
-
 def block_words(block: Block) -> str:
-    return clean(block.text)
+    return block.words
 
 
 def whole_block(kind: BlockChangeKind, block: Block) -> BlockChange:

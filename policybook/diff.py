@@ -34,6 +34,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from difflib import SequenceMatcher
+from functools import cached_property
 from typing import Any
 
 from .blockdiff import block_words, clean, diff_blocks, find_moved_blocks, whole_block
@@ -65,8 +66,9 @@ class _Node:
     path: tuple[str, ...]
     index: int  # preorder position
 
-    @property
+    @cached_property
     def words(self) -> str:
+        # Read to pair sections and to compare their records: computed once.
         return " ".join(block_words(b) for b in self.section.blocks)
 
 
@@ -130,11 +132,10 @@ def _pair_sections(old: dict[str, _Node], new: dict[str, _Node]) -> dict[str, st
     return pairs
 
 
-def _tree(nodes: dict[str, _Node], key: dict[str, str], stay: set[tuple[str, str]]
-          ) -> dict[str, Any]:
-    """The JSON-like shape `_structural` compares (see the module docstring). `stay` holds
-    the (key, parent key) pairs found on both sides: only their order can show a move."""
-    records = {
+def _records(nodes: dict[str, _Node], key: dict[str, str]) -> dict[str, dict[str, Any]]:
+    """The sections of the JSON-like shape `_structural` compares (see the module
+    docstring), by key."""
+    return {
         key[sid]: {
             "id": sid,
             "parent": key[n.parent] if n.parent is not None else "",
@@ -146,6 +147,13 @@ def _tree(nodes: dict[str, _Node], key: dict[str, str], stay: set[tuple[str, str
         }
         for sid, n in nodes.items()
     }
+
+
+def _with_children(records: dict[str, dict[str, Any]], stay: set[tuple[str, str]]
+                   ) -> dict[str, Any]:
+    """The whole shape: the records and the order of the sections under each parent.
+    `stay` holds the (key, parent key) pairs found on both sides: only their order can
+    show a move."""
     children: dict[str, list[str]] = {}
     for k, record in records.items():
         parent = str(record["parent"])
@@ -214,9 +222,12 @@ def diff_documents(old: Document, new: Document) -> ChangeSet:
     pairs = _pair_sections(old_nodes, new_nodes)
     old_key = {sid: sid for sid in old_nodes}
     new_key = {sid: pairs.get(sid, sid) for sid in new_nodes}
-    stay = _staying(_tree(old_nodes, old_key, set()), _tree(new_nodes, new_key, set()))
-    added, removed, kinds = _structural(_tree(old_nodes, old_key, stay),
-                                        _tree(new_nodes, new_key, stay))
+    # Each side's records once: first to find the sections staying under their parent,
+    # then with the order of those.
+    old_records, new_records = _records(old_nodes, old_key), _records(new_nodes, new_key)
+    stay = _staying(_with_children(old_records, set()), _with_children(new_records, set()))
+    added, removed, kinds = _structural(_with_children(old_records, stay),
+                                        _with_children(new_records, stay))
     back = {v: k for k, v in pairs.items()}  # old id -> new id
 
     placed: list[tuple[float, Change]] = []

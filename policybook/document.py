@@ -18,7 +18,7 @@ from __future__ import annotations
 import functools
 import re
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING
@@ -99,6 +99,12 @@ class Block:
 
         return markdown.render(self.tokens)
 
+    @functools.cached_property
+    def words(self) -> str:
+        """`clean(text)`: the words the diff and the rules read. Once per block: both
+        versions share the blocks of their unchanged parts."""
+        return clean(self.text)
+
 
 @dataclass(frozen=True)
 class Section:
@@ -174,6 +180,18 @@ class Document:
         return found
 
 
+_TEMPLATE_TAG = re.compile(r"\{%-?.*?-?%\}")
+_ALERT = re.compile(r"^\[!(NOTE|TIP|IMPORTANT|WARNING|CAUTION)\]\s*", re.IGNORECASE)
+
+
+def clean(text: str) -> str:
+    """The words a reader sees: template tags (`{% note %}`) dropped, and a GitHub-style
+    alert (`> [!NOTE]`) read as the label it displays ("Note:")."""
+    text = _TEMPLATE_TAG.sub(" ", text)
+    text = _ALERT.sub(lambda m: m.group(1).capitalize() + ": ", text.strip())
+    return " ".join(text.split())
+
+
 ROOT_ID = "_top"
 # "1.", "1.2", "12)", "A.", "IV.", "Section 3.", "Article 2 -", "§ 4" before a title.
 _NUMBER = re.compile(
@@ -210,16 +228,47 @@ class _Open:
     end_line: int = 0
 
 
-def _block_kind(token: Token) -> BlockKind:
-    return {
-        "bullet_list_open": BlockKind.LIST,
-        "ordered_list_open": BlockKind.LIST,
-        "table_open": BlockKind.TABLE,
-        "fence": BlockKind.CODE,
-        "code_block": BlockKind.CODE,
-        "blockquote_open": BlockKind.QUOTE,
-        "hr": BlockKind.RULE,
-    }.get(token.type, BlockKind.PARAGRAPH)
+_KINDS = {
+    "bullet_list_open": BlockKind.LIST,
+    "ordered_list_open": BlockKind.LIST,
+    "table_open": BlockKind.TABLE,
+    "fence": BlockKind.CODE,
+    "code_block": BlockKind.CODE,
+    "blockquote_open": BlockKind.QUOTE,
+    "hr": BlockKind.RULE,
+}
+
+
+def _inline_parts(token: Token, line: int, normalize_space: Callable[[str], str]
+                  ) -> tuple[str, list[Link]]:
+    """`markdown.inline_text(token)` and the links of `markdown.inline_links(token)` (at
+    `line`), read in one pass over the token's children."""
+    parts: list[str] = []
+    links: list[Link] = []
+    href: str | None = None
+    words: list[str] = []
+    for child in token.children or ():
+        kind = child.type
+        if kind == "text" or kind == "code_inline":
+            parts.append(child.content)
+            if href is not None:
+                words.append(child.content)
+        elif kind == "softbreak" or kind == "hardbreak":
+            parts.append(" ")
+        elif kind == "image":
+            parts.append(child.content)
+        elif kind == "link_open":
+            href = str(child.attrs.get("href", ""))
+            words = []
+        elif kind == "link_close" and href is not None:
+            links.append(Link(href, normalize_space("".join(words)), line))
+            href = None
+    return normalize_space("".join(parts)), links
+
+
+_LIST_OPEN = ("bullet_list_open", "ordered_list_open")
+_LIST_CLOSE = ("bullet_list_close", "ordered_list_close")
+_CODE = ("fence", "code_block")
 
 
 def _make_block(tokens: list[Token], lines: list[str], offset: int = 0) -> Block:
@@ -227,8 +276,9 @@ def _make_block(tokens: list[Token], lines: list[str], offset: int = 0) -> Block
     starts on its line `offset`, 0-based)."""
     from . import markdown
 
+    normalize_space = markdown.normalize_space
     first = tokens[0]
-    kind = _block_kind(first)
+    kind = _KINDS.get(first.type, BlockKind.PARAGRAPH)
     start, end = first.map or (0, 0)
     at = offset + 1  # a 0-based line of `lines` -> a 1-based line of the file
     texts: list[str] = []
@@ -239,38 +289,44 @@ def _make_block(tokens: list[Token], lines: list[str], offset: int = 0) -> Block
     item_lines: list[int] = []
     depth = 0
     fresh = False
+    table = kind is BlockKind.TABLE
     for tok in tokens:
-        if tok.type in ("bullet_list_open", "ordered_list_open"):
-            depth += 1
-        elif tok.type in ("bullet_list_close", "ordered_list_close"):
-            depth -= 1
-        elif tok.type == "list_item_open":
-            items.append("- " * max(depth - 1, 0))
-            item_lines.append((tok.map[0] if tok.map else start) + at)
-            fresh = True
-        elif tok.type == "tr_open":
-            row = []
-            item_lines.append((tok.map[0] if tok.map else start) + at)
-        elif tok.type == "tr_close":
-            rows.append(tuple(row))
-        elif tok.type in ("fence", "code_block"):
-            texts.append(markdown.normalize_space(tok.content))
-        elif tok.type == "inline":
-            words = markdown.inline_text(tok)
+        ttype = tok.type
+        if ttype == "inline":
+            words, found = _inline_parts(tok, (tok.map[0] if tok.map else start) + at,
+                                         normalize_space)
             texts.append(words)
-            if kind is BlockKind.TABLE:
+            if table:
                 row.append(words)
             elif items:
                 # The first paragraph of an item follows its depth prefix; later ones a space.
                 sep = "" if fresh else " "
                 items[-1] = items[-1] + sep + words
                 fresh = False
-            line = (tok.map[0] if tok.map else start) + at
-            links.extend(Link(h, t, line) for h, t in markdown.inline_links(tok))
-    text = " | ".join(" | ".join(r) for r in rows) if rows else " ".join(t for t in texts if t)
+            if found:
+                links.extend(found)
+        elif ttype in _LIST_OPEN:
+            depth += 1
+        elif ttype in _LIST_CLOSE:
+            depth -= 1
+        elif ttype == "list_item_open":
+            items.append("- " * max(depth - 1, 0))
+            item_lines.append((tok.map[0] if tok.map else start) + at)
+            fresh = True
+        elif ttype == "tr_open":
+            row = []
+            item_lines.append((tok.map[0] if tok.map else start) + at)
+        elif ttype == "tr_close":
+            rows.append(tuple(row))
+        elif ttype in _CODE:
+            texts.append(normalize_space(tok.content))
+    # The texts are normalised each: joined, only a table's empty cells ("a |  | b") call
+    # for normalising again.
+    text = normalize_space(" | ".join(" | ".join(r) for r in rows)) if rows else \
+        " ".join(t for t in texts if t)
     return Block(
         kind=kind,
-        text=markdown.normalize_space(text),
+        text=text,
         source="\n".join(lines[start:end]).strip("\n"),
         line=start + at,
         end_line=max(end, start + 1) + offset,
@@ -417,16 +473,25 @@ def _parse_chunk(text: str, start: int) -> tuple[_Part, ...]:
 def _shifted(part: _Part, lines: int) -> _Part:
     if not isinstance(part, Block):
         return part[0] + lines, part[1], part[2]
-    return Block(kind=part.kind, text=part.text, source=part.source, line=part.line + lines,
-                 end_line=part.end_line + lines, items=part.items, rows=part.rows,
-                 item_lines=tuple(n + lines for n in part.item_lines),
-                 links=tuple(Link(k.href, k.text, k.line + lines) for k in part.links),
-                 tokens=part.tokens)
+    block = Block(kind=part.kind, text=part.text, source=part.source, line=part.line + lines,
+                  end_line=part.end_line + lines, items=part.items, rows=part.rows,
+                  item_lines=tuple(n + lines for n in part.item_lines),
+                  links=tuple(Link(k.href, k.text, k.line + lines) for k in part.links),
+                  tokens=part.tokens)
+    # What was derived from the text holds at any line (cached_property keeps it here).
+    for name in ("words", "html"):
+        if name in part.__dict__:
+            block.__dict__[name] = part.__dict__[name]
+    return block
 
 
 def forget_parsed() -> None:
-    """Empty the cache of parsed sections (for benchmarks that time a first parse)."""
+    """Empty the caches of parsed sections and inline contents (for benchmarks that time
+    a first parse)."""
     _PARTS.clear()
+    from . import mdinline
+
+    mdinline.forget()
 
 
 def _close_ends(root: _Open, n_lines: int) -> None:
@@ -469,15 +534,25 @@ def _freeze(root: _Open, path: str, problems: list[Problem]) -> Section:
             seen_explicit.setdefault(s.explicit, s.line)
             ids[id(s)] = s.explicit
     taken = set(seen_explicit)
+    # Each text slugified once: a title is often its heading, and a heading is slugified
+    # again for its alias.
+    slugs: dict[str, str] = {}
+
+    def slug(text: str) -> str:
+        found = slugs.get(text)
+        if found is None:
+            found = slugs[text] = slugify(text)
+        return found
+
+    bases = {id(s): slug(s.title) or slug(s.heading) or "section"
+             for s, _ in flat if not s.explicit}
     base_count: dict[str, int] = {}
-    for s, _ in flat:
-        if not s.explicit:
-            base = slugify(s.title) or slugify(s.heading) or "section"
-            base_count[base] = base_count.get(base, 0) + 1
+    for base in bases.values():
+        base_count[base] = base_count.get(base, 0) + 1
     for s, parent in flat:
         if s.explicit:
             continue
-        base = slugify(s.title) or slugify(s.heading) or "section"
+        base = bases[id(s)]
         candidate = base
         if base_count[base] > 1 or base in seen_explicit:
             prefix = ids.get(id(parent)) if parent is not None else None
@@ -495,7 +570,7 @@ def _freeze(root: _Open, path: str, problems: list[Problem]) -> Section:
 
     def build(s: _Open) -> Section:
         sid = ids.get(id(s), ROOT_ID)
-        alias = slugify(s.heading)
+        alias = slug(s.heading)
         if alias in used:
             alias = ""
         used.add(alias)

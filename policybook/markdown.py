@@ -32,7 +32,12 @@ _COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
 
 
 def make_parser() -> MarkdownIt:
-    return MarkdownIt("commonmark", {"html": False}).enable(["table", "strikethrough"])
+    from . import mdinline
+
+    md = MarkdownIt("commonmark", {"html": False}).enable(["table", "strikethrough"])
+    md.core.ruler.at("inline", mdinline.inline)  # the same tokens, each content parsed once
+    md.core.ruler.disable("text_join")  # done by mdinline.inline, content by content
+    return md
 
 
 _PARSER = make_parser()
@@ -67,6 +72,8 @@ def prepare(body: str) -> Prepared:
             continue
         if stripped.startswith(("```", "~~~")):
             fence = stripped[:3]
+            continue
+        if "{" not in line:  # each pattern below needs one ("{%", "{#")
             continue
         if _LIQUID_LINE.match(line):
             lines[i] = ""
@@ -122,8 +129,8 @@ def _collapse(match: re.Match[str]) -> str:
 
 def normalize_space(text: str) -> str:
     """Collapse whitespace to single spaces, keeping no-break spaces as written."""
-    if not any(c in text for c in _NO_BREAK):
-        return " ".join(text.split())  # the common case, several times faster
+    if "\u202f" not in text and "\u00a0" not in text and "\u2007" not in text:
+        return " ".join(text.split())  # the common case (_NO_BREAK), several times faster
     # The runs with a no-break space (few) through Python, the others in C.
     return _PLAIN_RUN.sub(" ", _NO_BREAK_RUN.sub(_collapse, text)).strip()
 

@@ -38,7 +38,6 @@ from .diff import (
     Change,
     ChangeKind,
     ChangeSet,
-    clean,
 )
 from .document import ChangeVerdict, Document, Override
 from .materiality_blocks import judge_block, judge_words, quote
@@ -53,6 +52,7 @@ from .rules import (
     whole_text,
 )
 from .rules_words import name_core
+from .signals import forget_sentences
 
 __all__ = ["Assessment", "ChangeAssessment", "Reason", "Rule", "assess"]
 
@@ -127,6 +127,7 @@ def assess(changes: ChangeSet,
     matter (unless carried over unchanged from the old one); pass an `Override` to
     impose one, or None to ignore any. `settings` are the `[materiality]` settings."""
     settings = settings or Settings()
+    forget_sentences()
     texts = Texts(lambda: _linear(changes.old), lambda: _linear(changes.new),
                   lambda: frozenset(_headings(changes.old) | _headings(changes.new)),
                   _substitutions(changes))
@@ -167,8 +168,10 @@ def _linear(doc: Document) -> str:
     for section in doc.root.walk():
         if section.level:
             parts.append(section.heading)
-        parts.extend(clean(block.text) for block in section.blocks)
-    return f" {' '.join(words_of(' '.join(parts)))} "
+        parts.extend(block.words for block in section.blocks)
+    # Part by part (no token runs past a space): the diff has tokenised the changed
+    # blocks already (`redline` keeps each text's tokens), a long table among them.
+    return f" {' '.join(word for part in parts for word in words_of(part))} "
 
 
 def _substitutions(changes: ChangeSet) -> dict[tuple[tuple[str, ...], tuple[str, ...]], int]:
@@ -283,7 +286,7 @@ def _fallen(change: Change, texts: Texts, off: Rule,
     found = False
     context = words_of(" ".join(change.path))
     if change.kind is ChangeKind.MOVED and change.new is not None:
-        text = " ".join(clean(b.text) for b in change.new.blocks)
+        text = " ".join(b.words for b in change.new.blocks)
         finding = whole_text(words_of(text), texts, True, context)
         found = True
         yield reason(finding.rule, finding.verdict, f"section moved: added {quote(text)}", 0,

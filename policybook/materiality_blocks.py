@@ -166,7 +166,7 @@ def _hunks(redline: Redline, texts: Texts, context: Sequence[str], line: int,
            links: tuple[str, str] = ("", "")) -> Iterator[Judged]:
     # The tokens keep their whitespace: quotes are cut from them, as written.
     old_tokens, new_tokens = tokens(redline.old), tokens(redline.new)
-    old, new = [t.rstrip() for t in old_tokens], [t.rstrip() for t in new_tokens]
+    old, new = words_of(redline.old), words_of(redline.new)  # the tokens without their space
     for hunk in _merge_names(redline.hunks(), old, new):
         finding = editorial_hunk(hunk, old, new, texts, links, table) or \
             material_hunk(hunk, old, new, context, table, lead, texts.extra,
@@ -217,7 +217,7 @@ def _lead_in(block: BlockChange, change: Change) -> list[str]:
             continue
         index = next((k for k, x in enumerate(section.blocks) if x is b), None)
         if index:
-            before = words_of(clean(section.blocks[index - 1].text))
+            before = words_of(section.blocks[index - 1].words)
             return _sentence(before, len(before) - 1, len(before) - 1) if before else []
     return []
 

@@ -74,7 +74,14 @@ class Redline:
         return "".join(s.text for s in self.spans if s.op is Op.INSERT).strip()
 
     def hunks(self) -> tuple[Hunk, ...]:
-        """The changed runs, a deletion and the insertion right after it forming one hunk."""
+        """The changed runs, a deletion and the insertion right after it forming one hunk.
+        Found once per redline (the rules ask more than once), kept beside its fields."""
+        known: tuple[Hunk, ...] | None = self.__dict__.get("_hunks")
+        if known is None:
+            known = self.__dict__["_hunks"] = self._hunks()
+        return known
+
+    def _hunks(self) -> tuple[Hunk, ...]:
         found: list[Hunk] = []
         oi = ni = 0
         start: tuple[int, int] | None = None
@@ -116,7 +123,7 @@ def _split(text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """(tokens, words) of a text, once per text: the same block's words are read to pair
     blocks, to redline them and by the rules, and a long list or table is one text."""
     found = segment_tokens(text)  # any script: CJK by character, Arabic by word
-    return tuple(found), tuple(t.rstrip() for t in found)
+    return tuple(found), tuple(map(str.rstrip, found))
 
 
 def _merge(spans: list[Span]) -> Iterator[Span]:
@@ -137,6 +144,8 @@ def _merge(spans: list[Span]) -> Iterator[Span]:
 def word_redline(old: str, new: str) -> Redline:
     """The word-level redline from `old` to `new` (both taken as plain text)."""
     a, b = _split(old)[0], _split(new)[0]
+    if old == new:  # what difflib would find (an unchanged list item or table cell)
+        return Redline(old, new, (Span(Op.EQUAL, "".join(b)),) if b else ())
     spans: list[Span] = []
     for tag, i1, i2, j1, j2 in _text_opcodes(old, new):
         if tag == "equal":
@@ -163,6 +172,8 @@ def _text_opcodes(old: str, new: str) -> tuple[Opcode, ...]:
 
 def similarity(old: str, new: str) -> float:
     """How alike two texts are, word by word: 1.0 identical, 0.0 nothing in common."""
+    if old == new:
+        return 1.0  # what either way below gives
     ka, kb = _split(old)[1], _split(new)[1]
     if not ka and not kb:
         return 1.0

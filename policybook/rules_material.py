@@ -263,8 +263,10 @@ def _announcement(words: Sequence[str]) -> bool:
     content = alnum(words)
     low = {w.lower() for w in content}
     dated = any(w in lexicon.MONTHS for w in content) and any(_YEAR.match(w) for w in content)
+    if not (dated and len(content) <= 60 and len(low & _ANNOUNCE) >= 2):
+        return False  # (before the concepts: they cost the most)
     touched = set(lexicon.concepts(words)) - {Concept.LEGAL_TERMS, Concept.NOTICE}
-    return dated and len(content) <= 60 and len(low & _ANNOUNCE) >= 2 and not touched
+    return not touched
 
 
 def whole_text(words: Sequence[str], texts: Texts, added: bool,
@@ -308,7 +310,7 @@ def _whole_text_findings(words: Sequence[str], texts: Texts, added: bool,
     strong = lexicon.strong_modals(words)
     # A passage that tells how to get in touch says nothing else: one that hands data
     # over ("we send your e-mail address to our processor") is judged below.
-    if contact_only(words) or (contact_passage(words) and not negs and not strong
+    if contact_only(words) or (not negs and not strong and contact_passage(words)
                                and not lexicon.shares(words)):
         yield Finding(Rule.CONTACT, EDITORIAL)
     if texts.is_heading(" ".join(words)) or texts.is_heading(" ".join(_unlabelled(words))) \

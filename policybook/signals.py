@@ -18,8 +18,8 @@ from typing import Any
 
 from .packaged import data_toml
 
-__all__ = ["Signals", "Vocabulary", "contact_only", "contact_passage", "date_only", "normal",
-           "places", "signals_of", "visible", "vocabulary"]
+__all__ = ["Signals", "Vocabulary", "contact_only", "contact_passage", "date_only",
+           "forget_sentences", "normal", "places", "signals_of", "visible", "vocabulary"]
 
 _MARKUP = frozenset({"*", "**", "_", "__", "#", "|", "[", "]", "<", ">", "`", "~", "\\", "·",
                      "•"})
@@ -68,8 +68,11 @@ def vocabulary() -> Vocabulary:
     )
 
 
+_ALNUM = re.compile(r"[^\W_]")  # exactly the characters of str.isalnum
+
+
 def _alnum(words: Iterable[str]) -> list[str]:
-    return [w for w in words if any(c.isalnum() for c in w)]
+    return [w for w in words if _ALNUM.search(w)]
 
 
 def visible(words: Sequence[str]) -> list[str]:
@@ -160,6 +163,46 @@ def normal(words: Sequence[str], vocab: Vocabulary | None = None) -> tuple[str, 
     return tuple(_form(w) for w in text.split() if any(c.isalnum() for c in w))
 
 
+# `normal` of the sentences read (a sentence with several changed runs is read for each),
+# with the package's vocabulary; per change set (`forget_sentences`), and bounded.
+_NORMALS: dict[tuple[str, ...], tuple[str, ...]] = {}
+
+
+def _normal_of(words: Sequence[str], vocab: Vocabulary) -> tuple[str, ...]:
+    if vocab is not vocabulary():
+        return normal(words, vocab)
+    key = tuple(words)
+    found = _NORMALS.get(key)
+    if found is None:
+        if len(_NORMALS) >= 4096:
+            _NORMALS.clear()
+        found = _NORMALS[key] = normal(words, vocab)
+    return found
+
+
+# `places` of the sentences read, the same way.
+_PLACES: dict[tuple[str, ...], tuple[str, ...]] = {}
+
+
+def forget_sentences() -> None:
+    """Empty the memos of sentences read (`materiality.assess` starts each change set
+    with them empty)."""
+    _NORMALS.clear()
+    _PLACES.clear()
+
+
+def _places_of(words: Sequence[str], vocab: Vocabulary) -> tuple[str, ...]:
+    if vocab is not vocabulary():
+        return tuple(places(words, vocab))
+    key = tuple(words)
+    found = _PLACES.get(key)
+    if found is None:
+        if len(_PLACES) >= 4096:
+            _PLACES.clear()
+        found = _PLACES[key] = tuple(places(words, vocab))
+    return found
+
+
 @cache
 def _place_pattern(names: tuple[str, ...]) -> re.Pattern[str]:
     alternatives = sorted({re.escape(n) for n in names}, key=len, reverse=True)
@@ -237,8 +280,7 @@ def contact_only(changed: Sequence[str], vocab: Vocabulary | None = None,
     words = _alnum(visible(changed))
     if not words:
         return False
-    kinds = [_contact_word(w, vocab) for w in words]
-    if "" in kinds:
+    if any(not _contact_word(w, vocab) for w in words):  # the first other word decides
         return False
     return _has_contact(words, vocab) or (bool(around) and _has_contact(_alnum(visible(around)),
                                                                          vocab))
@@ -353,7 +395,7 @@ def signals_of(deleted: Sequence[str], inserted: Sequence[str], before: Sequence
     around_old, around_new = near or (before, after)
     d, i = visible(deleted), visible(inserted)
     changed = [*d, *i]
-    same = normal(before, vocab) == normal(after, vocab) and bool(_alnum(changed))
+    same = _normal_of(before, vocab) == _normal_of(after, vocab) and bool(_alnum(changed))
     return Signals(
         deleted=tuple(d), inserted=tuple(i),
         markup_only=[w.lower() for w in _alnum(d)] == [w.lower() for w in _alnum(i)],
@@ -370,5 +412,5 @@ def _changed_places(changed: Sequence[str], sentence: Sequence[str],
                     vocab: Vocabulary) -> tuple[str, ...]:
     """The places in the changed words that are places in their sentence too: the
     company name a place belongs to may run past the changed words."""
-    whole = places(sentence, vocab) if sentence else None
+    whole = _places_of(sentence, vocab) if sentence else None
     return tuple(p for p in places(changed, vocab) if whole is None or p in whole)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from policybook.redline import Op, similarity, tokens, word_redline
+import pytest
+
+from policybook.redline import Op, Span, similarity, tokens, word_redline
 from tests.helpers import policy
 from tests.redlines import changes, dump, marks
 
@@ -239,3 +241,17 @@ def test_a_section_replaced_in_place_and_one_moved_into_its_slot() -> None:
     assert [line for line in dump(changes(old, swapped)) if line.startswith("moved")] in (
         ["moved a (to another place among its sibling sections)"],
         ["moved b (to another place among its sibling sections)"])
+
+
+@pytest.mark.parametrize("text", ["", "   ", "We keep your data for 30 days.",
+                                  " 我们不会出售您的数据。 ", "fees | US$ 10 | monthly " * 300])
+def test_an_unchanged_text_is_one_equal_span(text: str) -> None:
+    # The shortcut for equal texts gives what difflib gives (the long text takes the
+    # patience path), and an unchanged text is fully alike.
+    redline = word_redline(text, text)
+    assert redline.spans == ((Span(Op.EQUAL, text.lstrip()),) if text.strip() else ())
+    assert redline.hunks() == () and not redline.changed
+    assert similarity(text, text) == 1.0
+    edited = word_redline(text, text + " Fees may change.")
+    assert edited.hunks() is edited.hunks()  # found once
+    assert [h.inserted for h in edited.hunks()] == [("Fees", "may", "change", ".")]

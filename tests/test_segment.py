@@ -186,3 +186,25 @@ def test_a_space_joins_deleted_and_inserted_words_only_in_spaced_scripts() -> No
     assert not joins_with_space("data,", "more")
     assert joins_with_space("لا", "نعم")
     assert not joins_with_space("", "word")
+
+
+PARTS = [
+    "We share data with partners.",
+    "我们不会出售您的数据。",
+    "Nous conservez vos donn\u0065\u0301es 30\u00a0jours.",
+    "\u05d0\u05e0\u05d7\u05e0\u05d5 \u200f(30) \u05d9\u05de\u05d9\u05dd",
+    "e-mail: help@example.com, fees 1,000 US$ ;-)",
+    "",
+    "   ",
+    "\u0301 a mark alone, and an emoji \U0001F600 too",
+]
+
+
+@pytest.mark.parametrize("start", range(len(PARTS)))
+def test_no_token_runs_past_a_space(start: int) -> None:
+    # materiality reads a whole document's words part by part (each part's tokens are
+    # cached): the words of the parts joined are those of the parts, one after the other.
+    parts = PARTS[start:] + PARTS[:start]
+    assert words_of(" ".join(parts)) == [w for part in parts for w in words_of(part)]
+    ascii_parts = [p for p in parts if p.isascii()]
+    assert words_of(" ".join(ascii_parts)) == [w for p in ascii_parts for w in words_of(p)]
