@@ -11,12 +11,12 @@ CORE = ["errors", "markdown", "document", "frontmatter", "langtags", "validate",
         "timeline", "redline", "addresses", "delivery", "lexicon", "rules", "report",
         "rules_words", "rules_editorial", "rules_material", "materiality_blocks",
         "changeset", "blockdiff", "rulebook", "site/pages", "site/changes", "state", "notice",
-        "urls", "segment", "regions", "translations"]
+        "urls", "segment", "regions", "translations", "docmodel", "termsearch", "mdinline"]
 SHELL_MODULES = {"git", "sqlalchemy", "sendgrid", "smtplib", "apscheduler", "starlette",
                  "uvicorn", "click", "rich", "jinja2", "httpx", "requests", "os", "subprocess",
                  "socket", "logging", "time", "pathlib", "shutil", "tempfile"}
-SHELL_PACKAGE = {"config", "repository", "history", "store", "mail", "site", "scheduler",
-                 "workflows", "cli", "templating", "scaffold"}
+SHELL_PACKAGE = {"config", "repository", "history", "gitrepo", "blobs", "store", "mail",
+                 "site", "scheduler", "workflows", "cli", "templating", "scaffold"}
 
 
 def imports(path: Path) -> set[str]:
