@@ -32,6 +32,7 @@ from .signals import (
     date_only,
     form,
     legal_entity,
+    legal_forms,
     opposite,
     places,
     visible,
@@ -176,9 +177,11 @@ def _entity_changed(h: Hunk, old: Sequence[str], new: Sequence[str]) -> tuple[st
     """The changed words, when they make a company's name another legal person (its
     legal form or the country in its name changed: "Acme Ireland Limited" -> "Acme
     Inc."): the party the terms are with, or the one data goes to, is another."""
-    before = legal_entity(old[max(0, h.old_start - 6): h.old_end + 6])
-    after = legal_entity(new[max(0, h.new_start - 6): h.new_end + 6])
-    if not (before[0] and after[0]) or before == after:
+    near_old = old[max(0, h.old_start - 6): h.old_end + 6]
+    near_new = new[max(0, h.new_start - 6): h.new_end + 6]
+    # (The legal forms first: most runs stand near none, and then no place is sought.)
+    if not (legal_forms(near_old) and legal_forms(near_new)) or \
+            legal_entity(near_old) == legal_entity(near_new):
         return ()
     return tuple(alnum([*h.deleted, *h.inserted]))
 
@@ -453,7 +456,7 @@ def _list_scope(h: Hunk) -> tuple[str, ...]:
     if not content or len(content) > 8 or not (set(edge) & _COORDINATORS):
         return ()
     # "Stripe" -> "Stripe, Inc.": a legal form written out is the same name, no item.
-    if all(legal_entity([w])[0] for w in content):
+    if all(legal_forms([w]) for w in content):
         return ()
     return tuple(content)
 

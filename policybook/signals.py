@@ -11,7 +11,7 @@ places enter or leave the text. The word tables live in `data/vocabulary.toml`.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -209,45 +209,49 @@ def _place_pattern(names: tuple[str, ...]) -> re.Pattern[str]:
     return re.compile(r"(?<![\w.-])(" + "|".join(alternatives) + r")(?![\w-])")
 
 
-# The words that end a company's name: a place inside such a name ("Acme Ireland Holdings
-# Limited") names the company, not where data goes.
-_COMPANY = re.compile(r"^(?:[A-Z][\w&.-]*\s+){0,4}(?:Limited|Ltd|Inc|Incorporated|LLC|L\.L\.C|"
-                      r"GmbH|AG|Pte|Pty|PLC|plc|Corp|Corporation|Company|Co|S\.A|SA|SAS|SARL|"
-                      r"B\.V|BV|N\.V|NV|S\.r\.l|Srl|S\.L|SL|KK|K\.K|Oy|AB|A/S|ApS)\b")
-
-
+# The legal forms that end a company's name ("Acme Ireland Holdings Limited"), one list
+# for both readings below.
+_LEGAL_FORMS = (r"Limited|Ltd|Inc|Incorporated|LLC|L\.L\.C|GmbH|AG|Pte|Pty|PLC|plc|Corp|"
+                r"Corporation|S\.A|SA|SAS|SARL|B\.V|BV|N\.V|NV|S\.r\.l|Srl|S\.L|SL|KK|K\.K|"
+                r"Oy|AB|A/S|ApS")
+# What ends a company's name after a place: a place inside such a name names the
+# company, not where data goes.
+_COMPANY = re.compile(r"^(?:[A-Z][\w&.-]*\s+){0,4}(?:" + _LEGAL_FORMS + r"|Company|Co)\b")
 # A legal form on its own, and the one spelling each stands for ("Ltd." is "Limited").
-_FORM = re.compile(r"(?:Limited|Ltd|Inc|Incorporated|LLC|L\.L\.C|GmbH|AG|Pte|Pty|PLC|plc|Corp|"
-                   r"Corporation|S\.A|SA|SAS|SARL|B\.V|BV|N\.V|NV|S\.r\.l|Srl|S\.L|SL|KK|K\.K|"
-                   r"Oy|AB|A/S|ApS|Unlimited)\.?")
+_FORM = re.compile(r"(?:" + _LEGAL_FORMS + r"|Unlimited)\.?")
 # (Inc. and Corp. both name a corporation: "Acme Inc." -> "Acme Corp." is a rename.)
 _FORM_SAME = {"limited": "ltd", "incorporated": "inc", "l.l.c": "llc", "corporation": "inc",
               "corp": "inc",
               "s.a": "sa", "b.v": "bv", "n.v": "nv", "s.r.l": "srl", "s.l": "sl", "k.k": "kk"}
 
 
+def _places_in(words: Sequence[str], vocab: Vocabulary) -> Iterator[tuple[str, bool]]:
+    """Each place named in `words`, as written, and whether it is inside a company's
+    name."""
+    text = " ".join(visible(words))
+    for m in _place_pattern(vocab.places).finditer(text):
+        yield m.group(1), bool(_COMPANY.match(text[m.end():].lstrip()))
+
+
+def legal_forms(words: Sequence[str]) -> frozenset[str]:
+    """The legal forms `words` name ("Ltd", "Inc", "GmbH"), one spelling each."""
+    return frozenset(_FORM_SAME.get(f, f) for f in
+                     (w.rstrip(".").lower() for w in visible(words) if _FORM.fullmatch(w)))
+
+
 def legal_entity(words: Sequence[str], vocab: Vocabulary | None = None
                  ) -> tuple[frozenset[str], frozenset[str]]:
-    """The legal forms ("Ltd", "Inc", "GmbH") and the places inside companies' names
-    ("Acme Ireland Limited": Ireland) that `words` name: two names that differ in either
-    are two legal persons, not one renamed."""
-    vocab = vocab or vocabulary()
-    shown = visible(words)
-    text = " ".join(shown)
-    inside = frozenset(m.group(1) for m in _place_pattern(vocab.places).finditer(text)
-                       if _COMPANY.match(text[m.end():].lstrip()))
-    forms = frozenset(_FORM_SAME.get(f, f) for f in
-                      (w.rstrip(".").lower() for w in shown if _FORM.fullmatch(w)))
-    return forms, inside
+    """The legal forms and the places inside companies' names ("Acme Ireland Limited":
+    Ireland) that `words` name: two names that differ in either are two legal persons,
+    not one renamed."""
+    inside = frozenset(p for p, named in _places_in(words, vocab or vocabulary()) if named)
+    return legal_forms(words), inside
 
 
 def places(words: Sequence[str], vocab: Vocabulary | None = None) -> list[str]:
     """The places named in `words` (countries, regions, states), as written; not those
     inside a company's name ("Acme Ireland Limited")."""
-    vocab = vocab or vocabulary()
-    text = " ".join(visible(words))
-    return [m.group(1) for m in _place_pattern(vocab.places).finditer(text)
-            if not _COMPANY.match(text[m.end():].lstrip())]
+    return [p for p, named in _places_in(words, vocab or vocabulary()) if not named]
 
 
 def _contact_word(word: str, vocab: Vocabulary) -> str:
