@@ -12,6 +12,7 @@ from .redline import Hunk, word_redline, words_of
 from .rulebook import EDITORIAL, MATERIAL, Finding, Rule
 from .rules_editorial import _date, editorial_hunk
 from .rules_words import (
+    _PERIODS,
     _REF_LABEL,
     _SENTENCE_END,
     _URL,
@@ -191,14 +192,10 @@ _REPORTING = {"received", "complied", "denied", "fulfilled", "rejected", "proces
               "reported", "removed", "restored", "appealed"}
 
 
-_UNITS = {"day", "days", "hour", "hours", "week", "weeks", "month", "months", "year", "years",
-          "percent", "%"}
-
-
 def _statistics(h: Hunk, old: Sequence[str], new: Sequence[str]) -> bool:
     """Figures of a report ("Requests received: 24" -> "46", "Average response time: 3
     days"): only numbers changed, each right after a reporting word and a colon."""
-    if any(not (_is_number(w) or w.lower() in _UNITS)
+    if any(not (_is_number(w) or w.lower() in _PERIODS)
            for w in alnum([*h.deleted, *h.inserted])):
         return False
     for words, start in ((old, h.old_start), (new, h.new_start)):

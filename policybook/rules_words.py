@@ -177,10 +177,12 @@ _CURRENCY = {"$", "€", "£", "¥", "₹", "₩", "₽", "₺", "₫", "₪", "
 _MEASURES = {"b", "kb", "mb", "gb", "tb", "pb", "kib", "mib", "gib", "tib", "kbps", "mbps",
              "gbps", "ms", "hz", "khz", "mhz", "ghz", "kg", "g", "mg", "km", "m", "mi", "px",
              "kwh", "mwh", "h", "hrs", "min", "mins", "sec", "secs"}
+# The units of a period and of a share ("30 days", "5 %").
+_PERIODS = {"day", "days", "hour", "hours", "week", "weeks", "month", "months", "year",
+            "years", "percent", "%"}
 # Words that make the number before them an amount or a period ("30 days", "5 GB").
-_AMOUNT_UNITS = {"day", "days", "week", "weeks", "month", "months", "year", "years", "hour",
-                 "hours", "minute", "minutes", "business", "calendar", "working", "%",
-                 "percent", "per", "times"} | _MEASURES
+_AMOUNT_UNITS = _PERIODS | {"minute", "minutes", "business", "calendar", "working", "per",
+                            "times"} | _MEASURES
 _CONNECTORS = {"for", "of", "and", "&", "-", "the"}
 _SPELLING = [(re.compile(a), b) for a, b in (
     (r"([a-z])\1", r"\1"), (r"our\b", "or"), (r"is(e|ing|ed|ation)", r"iz\1"),
