@@ -17,7 +17,14 @@ from policybook.config import Config, load_config
 from policybook.notice import NoticeReason, NoticeSpec
 from policybook.store import Store, create_notice
 from policybook.workflows import planning
-from policybook.workflows.planning import OnRecord, database_stamp, notice_facts, read_records
+from policybook.workflows.planning import (
+    Facts,
+    OnRecord,
+    Records,
+    database_stamp,
+    notice_facts,
+    read_records,
+)
 from tests.helpers import GitRepo, policy
 from tests.test_startup import imported
 
@@ -60,6 +67,20 @@ def record_notice(config: Config, sha: str, day: dt.date) -> None:
                       "https://example.com/c", due, effective)
     with Store.open(config.db_url, due) as store, store.write() as conn:
         create_notice(conn, spec, due)
+
+
+def kept(repo: GitRepo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+         ) -> tuple[Config, list[tuple[str, dt.date]], tuple[Records, Facts]]:
+    """A notice on record, read once through `OnRecord` with the database settled at
+    once, so that the reading is kept: the config, the versions, and what was read."""
+    monkeypatch.setattr(planning, "SETTLED_NS", 0)
+    versions = history(repo)
+    config = configured(repo, tmp_path, monkeypatch)
+    record_notice(config, *versions[1])
+    on = OnRecord(config, NOW)
+    read = on.records(), on.notice_facts()
+    on.close()
+    return config, versions, read
 
 
 def test_what_is_on_record_is_read_once_then_from_the_cache_until_it_changes(
@@ -122,13 +143,7 @@ def test_an_empty_write_ahead_log_is_the_same_content(tmp_path: Path) -> None:
 def test_a_corrupt_entry_is_ignored_and_rebuilt(
         policy_repo: GitRepo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
         damage: bytes) -> None:
-    monkeypatch.setattr(planning, "SETTLED_NS", 0)
-    versions = history(policy_repo)
-    config = configured(policy_repo, tmp_path, monkeypatch)
-    record_notice(config, *versions[1])
-    on = OnRecord(config, NOW)
-    truth = on.records(), on.notice_facts()
-    on.close()
+    config, _, truth = kept(policy_repo, tmp_path, monkeypatch)
     files = list((policy_repo.path / ".policybook" / "cache").rglob("on-record/*/*.json"))
     assert len(files) == 2
     for file in files:
@@ -146,13 +161,7 @@ def test_a_corrupt_entry_is_ignored_and_rebuilt(
 
 def test_a_wrong_shaped_entry_is_ignored(
         policy_repo: GitRepo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(planning, "SETTLED_NS", 0)
-    versions = history(policy_repo)
-    config = configured(policy_repo, tmp_path, monkeypatch)
-    record_notice(config, *versions[1])
-    on = OnRecord(config, NOW)
-    truth = on.records()
-    on.close()
+    config, _, (truth, _) = kept(policy_repo, tmp_path, monkeypatch)
     stamp = database_stamp(config.db_url)
     assert stamp is not None
     disk = cache.DiskCache(cache.cache_folder(config.root), "on-record")
@@ -185,13 +194,7 @@ SETTLE = planning.SETTLED_NS / 1e9 + 0.2
 
 def test_another_policybook_or_another_database_never_reads_the_entry(
         policy_repo: GitRepo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(planning, "SETTLED_NS", 0)
-    versions = history(policy_repo)
-    config = configured(policy_repo, tmp_path, monkeypatch)
-    record_notice(config, *versions[1])
-    on = OnRecord(config, NOW)
-    truth = on.records()
-    on.close()
+    config, versions, (truth, _) = kept(policy_repo, tmp_path, monkeypatch)
     monkeypatch.setattr(cache, "fingerprint", lambda: "f" * 20)  # an upgrade of policybook
     cache.stats.clear()
     on = OnRecord(config, NOW)
