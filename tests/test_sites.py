@@ -320,18 +320,9 @@ IN_THE_NOTICE_PERIOD = dt.datetime(2026, 3, 20, 12, tzinfo=UTC)
 def variant_repo(tmp_path_factory: pytest.TempPathFactory) -> GitRepo:
     """A general privacy policy and its EEA variant; a material change to the EEA text
     only, effective 2026-04-15 (its banner shows from 2026-03-16)."""
-    from tests.test_variants import EEA_SHARING, eea, general
+    from tests.test_variants import variant_repo
 
-    repo = GitRepo.create(tmp_path_factory.mktemp("variant-sites") / "policies")
-    repo.commit("privacy policy, general and EEA", {
-        "policybook.toml": VARIANT_SITES,
-        "content/privacy-policy.md": general("2026-01-10"),
-        "content/privacy-policy.eea.md": eea("2026-01-10"),
-    }, when=dt.datetime(2026, 1, 2, tzinfo=UTC))
-    repo.commit("EEA: share with advertising partners", {
-        "content/privacy-policy.eea.md": eea("2026-04-15", EEA_SHARING),
-    }, when=dt.datetime(2026, 3, 1, tzinfo=UTC))
-    return repo
+    return variant_repo(tmp_path_factory.mktemp("variant-sites") / "policies", VARIANT_SITES)
 
 
 def test_a_site_lists_only_the_variants_it_shows(variant_repo: GitRepo, tmp_path: Path) -> None:

@@ -45,13 +45,12 @@ def eea(effective: str, body: str = EEA, head: str = f"variant: eea\n{HEAD}") ->
                   summary="We will share your data with advertising partners.", extra=head)
 
 
-@pytest.fixture
-def repo(tmp_path: Path) -> GitRepo:
+def variant_repo(path: Path, settings: str = "[notice]\ndays = 30\n") -> GitRepo:
     """The general policy and its EEA variant since 2026-01-10; on 2026-03-01 a material
     change to the EEA variant only, effective 2026-04-15 (the general text unchanged)."""
-    repo = GitRepo.create(tmp_path / "policies")
+    repo = GitRepo.create(path)
     repo.commit("privacy policy, general and EEA", {
-        "policybook.toml": "[notice]\ndays = 30\n",
+        "policybook.toml": settings,
         "content/privacy-policy.md": general("2026-01-10"),
         "content/privacy-policy.eea.md": eea("2026-01-10"),
     }, when=dt.datetime(2026, 1, 2, tzinfo=UTC))
@@ -59,6 +58,11 @@ def repo(tmp_path: Path) -> GitRepo:
         "content/privacy-policy.eea.md": eea("2026-04-15", EEA_SHARING),
     }, when=dt.datetime(2026, 3, 1, tzinfo=UTC))
     return repo
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> GitRepo:
+    return variant_repo(tmp_path / "policies")
 
 
 def run(cli: Any, repo: GitRepo, *args: str) -> Any:
