@@ -36,6 +36,7 @@ from .rules_words import (
     _squash,
     alnum,
     amount,
+    entity_changed,
     first_enabled,
     hunk_signals,
     name_core,
@@ -465,7 +466,10 @@ def _editorial_findings(h: Hunk, old: Sequence[str], new: Sequence[str], texts: 
         yield Finding(Rule.HEADING_WORDING, EDITORIAL, note="a label of the interface")
     # (A number with a unit is an amount or a period, never a house number: "within 30
     # days" next to a web address is no address.)
-    if sig.contact and not _notice_channel(h, old, new) and not amount(h, old, new):
+    # (Nor is a company's name that now names another legal person, "Acme Ireland Ltd.,
+    # 4 Quay Street" -> "Acme Singapore Ltd., 4 Quay Street", though its address follows.)
+    if sig.contact and not _notice_channel(h, old, new) and not amount(h, old, new) and \
+            not entity_changed(h, old, new):
         yield Finding(Rule.CONTACT, EDITORIAL)
     if sig.same_meaning:
         yield Finding(Rule.SAME_MEANING, EDITORIAL)

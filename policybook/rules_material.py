@@ -23,6 +23,7 @@ from .rules_words import (
     _numbers,
     _priced,
     alnum,
+    entity_changed,
     first_enabled,
     hunk_signals,
     sentence,
@@ -32,7 +33,6 @@ from .signals import (
     contact_passage,
     date_only,
     form,
-    legal_entity,
     legal_forms,
     opposite,
     places,
@@ -178,13 +178,7 @@ def _entity_changed(h: Hunk, old: Sequence[str], new: Sequence[str]) -> tuple[st
     """The changed words, when they make a company's name another legal person (its
     legal form or the country in its name changed: "Acme Ireland Limited" -> "Acme
     Inc."): the party the terms are with, or the one data goes to, is another."""
-    near_old = old[max(0, h.old_start - 6): h.old_end + 6]
-    near_new = new[max(0, h.new_start - 6): h.new_end + 6]
-    # (The legal forms first: most runs stand near none, and then no place is sought.)
-    if not (legal_forms(near_old) and legal_forms(near_new)) or \
-            legal_entity(near_old) == legal_entity(near_new):
-        return ()
-    return tuple(alnum([*h.deleted, *h.inserted]))
+    return tuple(alnum([*h.deleted, *h.inserted])) if entity_changed(h, old, new) else ()
 
 
 _REPORTING = {"received", "complied", "denied", "fulfilled", "rejected", "processed",

@@ -15,6 +15,7 @@ from .redline import Hunk, words_of
 from .rulebook import Finding, Rule
 from .signals import (
     Signals,
+    another_entity,
     signals_of,
     visible,
 )
@@ -320,6 +321,13 @@ def _notice_channel(h: Hunk, old: Sequence[str], new: Sequence[str]) -> bool:
 # rules read the same run (the same word lists: they are never changed once made). A
 # parameter added to `hunk_signals` belongs in this key too.
 _last_signals: tuple[Hunk, Sequence[str], Sequence[str], Signals] | None = None
+
+
+def entity_changed(h: Hunk, old: Sequence[str], new: Sequence[str]) -> bool:
+    """Whether the run makes a company's name, within six words of it, another legal
+    person (`signals.another_entity`)."""
+    return another_entity(old[max(0, h.old_start - 6): h.old_end + 6],
+                          new[max(0, h.new_start - 6): h.new_end + 6])
 
 
 def hunk_signals(h: Hunk, old: Sequence[str], new: Sequence[str]) -> Signals:

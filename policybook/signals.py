@@ -248,6 +248,16 @@ def legal_entity(words: Sequence[str], vocab: Vocabulary | None = None
     return legal_forms(words), inside
 
 
+def another_entity(near_old: Sequence[str], near_new: Sequence[str]) -> bool:
+    """Whether the words around a changed run name another legal person on each side:
+    a company's legal form or the country in its name changed ("Acme Ireland Limited" ->
+    "Acme Inc."). The party the terms are with, or the one data goes to, is another,
+    even where its postal address follows the name."""
+    # (The legal forms first: most runs stand near none, and then no place is sought.)
+    return bool(legal_forms(near_old) and legal_forms(near_new)) and \
+        legal_entity(near_old) != legal_entity(near_new)
+
+
 def places(words: Sequence[str], vocab: Vocabulary | None = None) -> list[str]:
     """The places named in `words` (countries, regions, states), as written; not those
     inside a company's name ("Acme Ireland Limited")."""
