@@ -67,10 +67,22 @@ def _swap_country(text: str) -> tuple[str, str] | None:
                            ("United States", "Brazil"), ("Netherlands", "Poland"),
                            ("Singapore", "Japan"), ("Canada", "Mexico"), ("Japan", "India")):
         m = re.search(r"\blaws? of (?:the )?(?:State of )?" + country + r"\b", text) or \
-            re.search(r"(?<=[a-z,] )" + country + r"\b", text)
+            next((m for m in re.finditer(r"(?<=[a-z,] )" + country + r"\b", text)
+                  if not _address_or_link(text, m.start(), m.end())), None)
         if m:
             return text, text[:m.start()] + m.group(0).replace(country, other) + text[m.end():]
     return None
+
+
+def _address_or_link(text: str, start: int, end: int) -> bool:
+    """Whether text[start:end] stands in a postal address ("Dublin 4, Ireland", "Mountain
+    View, California 94043") or in a link's text: by the labelling rule an edit there is
+    editorial (contact details, link text), so it is no jurisdiction swapped."""
+    line_start = text.rfind("\n", 0, start) + 1
+    before, after = text[max(line_start, start - 60):start], text[end:end + 12]
+    if re.search(r"\d[^.;:\n]*, $", before) or re.match(r",? \d{4,5}\b", after):
+        return True
+    return text.rfind("[", line_start, start) > text.rfind("]", line_start, start)
 
 
 def _typo(text: str) -> tuple[str, str] | None:
@@ -118,8 +130,11 @@ def _html(text: str) -> tuple[str, str] | None:
 MATERIAL: dict[str, Edit] = {
     "negation-removed": _sub(r"\b(do|does|will|shall|may|must|can|are|is) not\b", r"\1",
                              re.IGNORECASE),
-    "period-changed": _sub(r"\b(\d{1,3})( (?:calendar |business )?(?:days|months|years))\b",
-                           lambda m: f"{int(m.group(1)) + 7}{m.group(2)}"),
+    # Not in a "Last updated: 5 months ago" line: a date line is editorial by the rule.
+    "period-changed": _sub(r"^(?!(?:[*_]*)(?:Last )?(?:updated|modified|revised)\b)(.*?)"
+                           r"\b(\d{1,3})( (?:calendar |business )?(?:days|months|years))\b",
+                           lambda m: f"{m.group(1)}{int(m.group(2)) + 7}{m.group(3)}",
+                           re.MULTILINE | re.IGNORECASE),
     "price-changed": _sub(r"([$€£] ?)(\d+)", lambda m: f"{m.group(1)}{int(m.group(2)) + 5}"),
     "country-swapped": _swap_country,
     "recipient-added": _sub(r"\b(share|disclose|provide)( [^.\n]{0,60}?) with ",
