@@ -34,6 +34,7 @@ sys.path.insert(0, str(REPO))
 from policybook.diff import diff_documents  # noqa: E402
 from policybook.document import parse_document  # noqa: E402
 from policybook.materiality import assess  # noqa: E402
+from policybook.signals import places  # noqa: E402
 
 SHARED = REPO.parent / "shared" / "corpus"
 Edit = Callable[[str], tuple[str, str] | None]  # policy -> (old, new), or None: no fit
@@ -110,9 +111,17 @@ def _dated(text: str) -> tuple[str, str] | None:
 
 
 def _rename(text: str) -> tuple[str, str] | None:
-    names = re.findall(r"(?<=[a-z,] )([A-Z][a-z]{3,})(?=[ ,.])", text)
+    names = re.findall(r"(?<=[a-z,] )([A-Z][a-z]{3,}|[A-Z][a-z]+[A-Z][a-z]+)(?=[ ,.])", text)
     counts = {n: names.count(n) for n in set(names)}
-    common = [n for n, k in sorted(counts.items(), key=lambda kv: -kv[1]) if k >= 3]
+    # A company's or a product's name: not a common noun capitalised in a title
+    # ("Data", "Return": the text writes it in lower case too), nor a word of a place
+    # ("United", "Ireland": that moves a jurisdiction).
+    prose = re.sub(r"\]\([^)\s]*\)|\S*(?:://|@|\.(?:com|org|net|io)\b)\S*", " ",
+                   text)  # not in link targets and addresses
+    lower = set(re.findall(r"(?<![\w/-])[a-z]{4,}(?![\w/-])", prose))
+    placed = {w for p in places(text.split()) for w in p.split()}
+    common = [n for n, k in sorted(counts.items(), key=lambda kv: -kv[1])
+              if k >= 3 and n.lower() not in lower and n not in placed]
     if not common:
         return None
     # Throughout: also where Markdown emphasis touches the name ("_Acme_", a word
