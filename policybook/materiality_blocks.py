@@ -11,7 +11,7 @@ from dataclasses import replace
 from .diff import BlockChange, BlockChangeKind, Change, ItemChange, ItemKind, Style, clean
 from .document import Block, BlockKind
 from .lexicon import summary_label
-from .redline import Hunk, Redline, tokens, words_of
+from .redline import Hunk, Redline, tokens, word_redline, words_of
 from .rules import (
     EDITORIAL,
     MATERIAL,
@@ -20,6 +20,7 @@ from .rules import (
     Texts,
     editorial_hunk,
     material_hunk,
+    name_core,
     whole_text,
 )
 from .rules import sentence as _sentence
@@ -224,8 +225,15 @@ def _lead_in(block: BlockChange, change: Change) -> list[str]:
 
 def _list_items(block: BlockChange, texts: Texts, context: Sequence[str],
                 lead: Sequence[str]) -> Iterator[Judged]:
+    renamed = _renamed_items(block.items, texts)
     for item in block.items:
-        if item.kind is ItemKind.UNCHANGED:
+        if item.kind is ItemKind.UNCHANGED or id(item) in renamed:
+            continue
+        if item.kind is ItemKind.ADDED and id(item) in renamed.values():
+            gone = next(i for i in block.items if renamed.get(id(i)) == id(item))
+            yield from _hunks(word_redline(gone.redline.old, item.redline.new), texts,
+                              context, _item_line(block, item), lead=lead,
+                              links=_link_words(block))
             continue
         if item.kind is ItemKind.MOVED and Rule.REORDERING not in texts.disabled:
             yield Finding(Rule.REORDERING, EDITORIAL), _item_line(block, item), \
@@ -242,6 +250,43 @@ def _list_items(block: BlockChange, texts: Texts, context: Sequence[str],
             text = item.redline.new if added else item.redline.old
             yield whole_text(words_of(text), texts, added, context, lead), \
                 _item_line(block, item), f"{'added' if added else 'removed'} item {quote(text)}"
+
+
+def _renamed_items(items: Sequence[ItemChange], texts: Texts) -> dict[int, int]:
+    """Short items that look removed and added but differ only by names the document
+    replaces elsewhere too ("Acme Pay" -> "Zentrix Pay" where "Acme" became "Zentrix"
+    twice or more): id of the removed item -> id of the added one, to be judged as one
+    changed item (a rename, if the rules find it one), not as a list narrowed and widened.
+    Item alignment cannot pair them: in a two-word item one name is half the words."""
+    gone = [i for i in items if i.kind is ItemKind.REMOVED]
+    came = [i for i in items if i.kind is ItemKind.ADDED]
+    if not gone or not came or not texts.substitutions:
+        return {}
+    paired: dict[int, int] = {}
+    taken: set[int] = set()
+    for old_item in gone:
+        old = words_of(old_item.redline.old)
+        for new_item in came:
+            if id(new_item) in taken:
+                continue
+            if _only_names_replaced(old, words_of(new_item.redline.new), texts):
+                paired[id(old_item)] = id(new_item)
+                taken.add(id(new_item))
+                break
+    return paired
+
+
+def _only_names_replaced(old: Sequence[str], new: Sequence[str], texts: Texts) -> bool:
+    if len(old) != len(new) or not 0 < len(old) <= 6:
+        return False
+    swapped = [(a, b) for a, b in zip(old, new, strict=True) if a != b]
+    if not swapped:
+        return False
+    for a, b in swapped:
+        (name_a, tail_a), (name_b, tail_b) = name_core(a), name_core(b)
+        if tail_a != tail_b or texts.substitutions.get(((name_a,), (name_b,)), 0) < 2:
+            return False
+    return True
 
 
 def _first_cells(block: BlockChange, item: ItemChange) -> list[str]:
