@@ -53,6 +53,7 @@ from .rules import (
 )
 from .rules_words import name_core
 from .signals import forget_sentences
+from .superseded import superseded_sections
 
 __all__ = ["Assessment", "ChangeAssessment", "Reason", "Rule", "assess"]
 
@@ -133,7 +134,10 @@ def assess(changes: ChangeSet,
                   _substitutions(changes))
     texts.extra, texts.profiles = settings.terms, settings.profiles
     texts.disabled = settings.disabled
-    judged = tuple(_judge(change, texts, settings.disabled) for change in changes.changes)
+    superseded = superseded_sections(changes) if Rule.SUPERSEDED not in settings.disabled \
+        else ()
+    judged = tuple(_judge(change, texts, settings.disabled, superseded)
+                   for change in changes.changes)
     front = tuple(Reason(Rule.FRONT_MATTER, EDITORIAL, "front-matter", "front matter",
                          f.line, f"{f.field}: {quote(f.old)} → {quote(f.new)}")
                   for f in changes.front)
@@ -215,20 +219,22 @@ def _sides(words: str) -> tuple[str, str]:
     return "", ""
 
 
-def _judge(change: Change, texts: Texts, disabled: frozenset[Rule] = frozenset()
-           ) -> ChangeAssessment:
+def _judge(change: Change, texts: Texts, disabled: frozenset[Rule] = frozenset(),
+           superseded: tuple[tuple[int, int], ...] = ()) -> ChangeAssessment:
     # The rules skip what is switched off themselves, structural findings included (a
     # restyled block, a moved passage, a table row: `materiality_blocks`), so that the
     # change falls to the next rules. This net only keeps a material rule switched off
     # from deciding should any path still report it.
     reasons = [replace(r, verdict=EDITORIAL, note=f"{r.note}; rule switched off".lstrip("; "))
-               if r.rule in disabled and r.material else r for r in _reasons(change, texts)]
+               if r.rule in disabled and r.material else r
+               for r in _reasons(change, texts, superseded)]
     unique = tuple(dict.fromkeys(reasons))
     verdict = MATERIAL if any(r.material for r in unique) else EDITORIAL
     return ChangeAssessment(change, verdict, unique)
 
 
-def _reasons(change: Change, texts: Texts) -> Iterator[Reason]:
+def _reasons(change: Change, texts: Texts, superseded: tuple[tuple[int, int], ...] = ()
+             ) -> Iterator[Reason]:
     def reason(rule: Rule, verdict: ChangeVerdict, words: str, line: int = 0,
                terms: tuple[str, ...] = (), note: str = "") -> Reason:
         old_words, new_words = _sides(words)
@@ -236,6 +242,11 @@ def _reasons(change: Change, texts: Texts) -> Iterator[Reason]:
                       terms, note, old_words, new_words)
 
     kind = change.kind
+    gone = change.old
+    if kind is ChangeKind.REMOVED and gone is not None and \
+            any(first <= gone.line <= last for first, last in superseded):
+        yield reason(Rule.SUPERSEDED, EDITORIAL, f"removed {quote(gone.heading)}", gone.line)
+        return
     structural = {ChangeKind.RENUMBERED: Rule.NUMBERING, ChangeKind.RELEVELED: Rule.HEADING_LEVEL,
                   ChangeKind.MOVED: Rule.REORDERING, ChangeKind.RETITLED: Rule.HEADING_WORDING}
     off = structural.get(kind)

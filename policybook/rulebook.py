@@ -37,6 +37,7 @@ class Rule(StrEnum):
     DATE_ONLY = "date-only"
     FRONT_MATTER = "front-matter"
     SUMMARY = "summary"
+    SUPERSEDED = "superseded-version"
     CONTACT = "contact-details"
     FIGURES = "reported-figures"
     SAME_MEANING = "same-meaning"
@@ -91,6 +92,8 @@ EXPLANATIONS: dict[Rule, str] = {
     Rule.DUPLICATE_WORD: "an accidentally repeated word was removed",
     Rule.RENAME: "a name was replaced consistently throughout the document",
     Rule.DATE_ONLY: "only a date changed",
+    Rule.SUPERSEDED: "the previous version, kept on the page until the new one took effect, "
+                     "was removed: it stopped applying that day",
     Rule.FRONT_MATTER: "only the front matter changed (metadata, not the text users agree to)",
     Rule.SUMMARY: "only a non-binding summary of the binding text changed",
     Rule.CONTACT: "only contact details changed (a postal address, a phone number, an e-mail "
@@ -283,6 +286,7 @@ RULEBOOK: tuple[RuleSpec, ...] = tuple(RuleSpec(rule, verdict) for rule, verdict
     (Rule.HEADING_WORDING, EDITORIAL), (Rule.REORDERING, EDITORIAL),
     (Rule.WHITESPACE, EDITORIAL), (Rule.LIST_MARKERS, EDITORIAL), (Rule.LINK_TARGET, EDITORIAL),
     (Rule.MARKUP, EDITORIAL), (Rule.SUMMARY, EDITORIAL), (Rule.CONTENTS, EDITORIAL),
+    (Rule.SUPERSEDED, EDITORIAL),
     # editorial: what the changed words provably leave as it was
     (Rule.PUNCTUATION, EDITORIAL), (Rule.DATE_ONLY, EDITORIAL), (Rule.DUPLICATE_WORD, EDITORIAL),
     (Rule.TYPO, EDITORIAL), (Rule.CROSS_REFERENCE, EDITORIAL), (Rule.LINK_WORDING, EDITORIAL),

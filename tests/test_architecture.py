@@ -11,7 +11,8 @@ CORE = ["errors", "markdown", "document", "frontmatter", "langtags", "validate",
         "timeline", "redline", "addresses", "delivery", "lexicon", "rules", "report",
         "rules_words", "rules_editorial", "rules_material", "materiality_blocks",
         "changeset", "blockdiff", "rulebook", "site/pages", "site/changes", "state", "notice",
-        "urls", "segment", "regions", "translations", "docmodel", "termsearch", "mdinline"]
+        "urls", "segment", "regions", "translations", "docmodel", "termsearch", "mdinline",
+        "superseded"]
 SHELL_MODULES = {"git", "sqlalchemy", "sendgrid", "smtplib", "apscheduler", "starlette",
                  "uvicorn", "click", "rich", "jinja2", "httpx", "requests", "os", "subprocess",
                  "socket", "logging", "time", "pathlib", "shutil", "tempfile"}
