@@ -4,6 +4,7 @@ a list item, a party."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Sequence
 
 from . import lexicon
@@ -333,6 +334,20 @@ def _whole_text_findings(words: Sequence[str], texts: Texts, added: bool,
         yield Finding(Rule(concept.value), MATERIAL,
                        tuple(t for ts in found.values() for t in ts),
                        note=_also(found))
+    elif content and _introduces(lead):
+        # An item of a list whose lead-in says what the list names ("We share your data
+        # with these companies:", "We collect:"): the new item is one more of those (a
+        # recipient, a data category), whatever its own words.
+        governed = dict(lexicon.concepts(lead, texts.extra))
+        # "We send your order details to:" hands something of yours to whom the list names.
+        lower = [w.lower() for w in lead]
+        if lexicon.shares(lead) and ("your" in lower or set(lower) & _DATA_NOUNS):
+            governed[Concept.RECIPIENTS] = governed.get(Concept.RECIPIENTS) or \
+                tuple(w for w in lower if lexicon.shares([w]))
+        listed = next((c for c in _LIST_CONCEPTS if c in governed), None)
+        if listed is not None:
+            yield Finding(Rule(listed.value), MATERIAL, governed[listed],
+                          note=f"an item of a list introduced by {quote_words(lead)}")
     if negs:
         yield Finding(Rule.NEGATION, MATERIAL, tuple(negs))
     if lexicon.strong_modals(words) or lexicon.weak_modals(words) or \
@@ -396,6 +411,18 @@ def _edited_passage(near: Sequence[str], words: Sequence[str], added: bool, text
 # Negations that make a condition or an exception, not a prohibition: "Unless otherwise
 # specified, terms have the meanings ..." rules nothing out.
 _CONDITIONS = {"only", "unless", "except", "excluding", "without"}
+
+
+# The concepts whose lists enumerate what a practice covers: an item more or less is one
+# more or one fewer (recipient, place, retention period, purpose, data category).
+# The most specific first: "We share your data with:" lists recipients, not data.
+_LIST_CONCEPTS = (Concept.RECIPIENTS, Concept.LOCATIONS, Concept.RETENTION, Concept.PURPOSES,
+                  Concept.DATA)
+
+
+def quote_words(words: Sequence[str]) -> str:
+    text = re.sub(r" ([:;,.!?)])", r"\1", " ".join(w for w in words if w.strip()))
+    return f"“{text if len(text) <= 80 else '…' + text[-79:]}”"
 
 
 def _negated_lead(lead: Sequence[str]) -> bool:
