@@ -7,7 +7,8 @@ Takes N policies (the `new.md` of distinct documents) from each corpus (default 
 corpora beside the repository, or $POLICYBOOK_CORPUS) and applies to each every edit
 that fits it: material edits (a negation removed, a period or a price changed, a country
 or governing law swapped, a recipient added, a promise weakened, a right removed, a data
-category added, a word turned to its opposite, an amount with its unit changed) and
+category added, a word turned to its opposite, an amount with its unit changed, a company
+added to a list that a sharing sentence introduces) and
 editorial edits (a typo fixed, contact details changed, a link target changed, a raw
 HTML wrapper, a wordy phrase shortened, a name renamed throughout, a "Last updated" date
 changed, a heading's punctuation, a contraction, a phone number written in groups
@@ -136,6 +137,19 @@ def _html(text: str) -> tuple[str, str] | None:
     return text, text[:m.start(1)] + "<span>" + m.group(1) + "</span><br>" + text[m.end(1):]
 
 
+def _list_recipient(text: str) -> tuple[str, str] | None:
+    """A company added to a list that a sharing sentence introduces ("We share your data
+    with these partners:" followed by items)."""
+    # The sentence that ends with the colon shares: not one before it in the paragraph.
+    m = re.search(r"(?:^|(?<=[.!?] ))[^\n.!?]*\b(?:share|shares|disclose|discloses|provide|"
+                  r"transfer|send)\b[^\n.!?]*\b(?:your|data|information)\b[^\n.!?]*:[*_]*"
+                  r"\n\n?( {0,3}[-*+] )", text, re.IGNORECASE | re.MULTILINE)
+    if not m:
+        return None
+    at = m.start(1)
+    return text, text[:at] + m.group(1) + "Zentrix Labs\n" + text[at:]
+
+
 MATERIAL: dict[str, Edit] = {
     "negation-removed": _sub(r"\b(do|does|will|shall|may|must|can|are|is) not\b", r"\1",
                              re.IGNORECASE),
@@ -156,6 +170,7 @@ MATERIAL: dict[str, Edit] = {
                           lambda m: {"approximate": "precise", "off": "on",
                                      "private": "public"}[m.group(1).lower()] + " "
                           + m.group(2), re.IGNORECASE),
+    "list-recipient-added": _list_recipient,
     "amount-with-unit": _sub(r"\b(\d+) ?(GB|MB|TB|USD|EUR|GBP)\b",
                              lambda m: f"{int(m.group(1)) + 3} {m.group(2)}"),
 }
