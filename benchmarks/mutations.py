@@ -8,7 +8,8 @@ corpora beside the repository, or $POLICYBOOK_CORPUS) and applies to each every 
 that fits it: material edits (a negation removed, a period or a price changed, a country
 or governing law swapped, a recipient added, a promise weakened, a right removed, a data
 category added, a word turned to its opposite, an amount with its unit changed, a company
-added to a list that a sharing sentence introduces) and
+added to a list that a sharing sentence introduces, the bound of a number changed:
+"within 30 days" -> "after 30 days") and
 editorial edits (a typo fixed, contact details changed, a link target changed, a raw
 HTML wrapper, a wordy phrase shortened, a name renamed throughout, a "Last updated" date
 changed, a heading's punctuation, a contraction, a phone number written in groups
@@ -171,6 +172,13 @@ MATERIAL: dict[str, Edit] = {
                                      "private": "public"}[m.group(1).lower()] + " "
                           + m.group(2), re.IGNORECASE),
     "list-recipient-added": _list_recipient,
+    "bound-changed": _sub(r"\b(within|at least|at most|up to|no more than|no later than)"
+                          r"( \d{1,3} )",
+                          lambda m: {"within": "after", "at least": "at most",
+                                     "at most": "at least", "up to": "at least",
+                                     "no more than": "at least",
+                                     "no later than": "no earlier than"}[m.group(1).lower()]
+                          + m.group(2), re.IGNORECASE),
     "amount-with-unit": _sub(r"\b(\d+) ?(GB|MB|TB|USD|EUR|GBP)\b",
                              lambda m: f"{int(m.group(1)) + 3} {m.group(2)}"),
 }

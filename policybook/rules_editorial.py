@@ -36,6 +36,7 @@ from .rules_words import (
     _squash,
     alnum,
     amount,
+    bound_changed,
     entity_changed,
     first_enabled,
     hunk_signals,
@@ -378,6 +379,10 @@ def _link_wording(h: Hunk, links: tuple[str, str],
         return True
     if placeholder and i:
         return True  # the placeholder carried no term: the title names the page it opens
+    # Inside a sentence the link's words are the sentence's: "users must be [at least
+    # 13](…)" -> "[at most 13](…)" bounds the age, "[off](…)" -> "[on](…)" turns it on.
+    if bound_changed(h, old, new) or opposite(d, i):
+        return False
     touched = set(lexicon.concepts(words)) - {Concept.LEGAL_TERMS, Concept.NOTICE}
     return not touched
 

@@ -24,6 +24,7 @@ from .rules_words import (
     _numbers,
     _priced,
     alnum,
+    bound_changed,
     entity_changed,
     first_enabled,
     hunk_signals,
@@ -110,6 +111,9 @@ def _material_findings(h: Hunk, old: Sequence[str], new: Sequence[str],
     unit = _unit_changed(h, old, new)
     if unit:
         yield Finding(Rule.NUMBERS, MATERIAL, unit, note="the unit of a number changed")
+    bound = bound_changed(h, old, new)
+    if bound:
+        yield Finding(Rule.NUMBERS, MATERIAL, bound, note="the bound of a number changed")
     if _notice_channel(h, old, new):
         yield Finding(Rule.NOTICE, MATERIAL, tuple(alnum([*d, *i])))
     # A place before an acronym names a body ("the U.S. FAA"), also when the run ends
@@ -344,6 +348,10 @@ def _whole_text_findings(words: Sequence[str], texts: Texts, added: bool,
         if lexicon.shares(lead) and ("your" in lower or set(lower) & _DATA_NOUNS):
             governed[Concept.RECIPIENTS] = governed.get(Concept.RECIPIENTS) or \
                 tuple(w for w in lower if lexicon.shares([w]))
+        # "We collect:" handles data: what it lists is a category of data.
+        practice = lexicon.describes_practice(lead)
+        if set(practice) - _DATA_NOUNS:
+            governed.setdefault(Concept.DATA, tuple(practice))
         listed = next((c for c in _LIST_CONCEPTS if c in governed), None)
         if listed is not None:
             yield Finding(Rule(listed.value), MATERIAL, governed[listed],

@@ -277,7 +277,7 @@ def _inflected(a: str, b: str) -> bool:
 
 def _numbers(words: Sequence[str]) -> list[str]:
     # Ordinals name things ("third parties", "first-party cookies"), and a number after
-    # "§" or "Article" is a label of a law: neither is an amount.
+    # "§" or "Article" is a label of a law: neither is an amount ...
     found = []
     for k, w in enumerate(words):
         if not (any(c.isalnum() for c in w) and _is_number(w)) or \
@@ -287,8 +287,9 @@ def _numbers(words: Sequence[str]) -> list[str]:
         if w.lower() in ("once", "twice") and (k + 1 >= len(words) or words[k + 1].lower()
                                                not in ("a", "an", "per", "every", "each")):
             continue
-        if k and (words[k - 1] == "§" or words[k - 1].lower() in lexicon.REFERENCE_WORDS
-                  or words[k - 1].lower() in ("art", "no", "nr")):
+        # ... nor is a footnote's mark ("[^1]", GitHub's Markdown).
+        if k and (words[k - 1] in ("§", "^", "[^") or words[k - 1].lower() in
+                  lexicon.REFERENCE_WORDS or words[k - 1].lower() in ("art", "no", "nr")):
             continue
         found.append(w.lower())
     return sorted(found)
@@ -321,6 +322,33 @@ def _notice_channel(h: Hunk, old: Sequence[str], new: Sequence[str]) -> bool:
 # rules read the same run (the same word lists: they are never changed once made). A
 # parameter added to `hunk_signals` belongs in this key too.
 _last_signals: tuple[Hunk, Sequence[str], Sequence[str], Signals] | None = None
+
+
+# Words that bound a number or place it in time: "within 30 days" -> "after 30 days",
+# "at most 5" -> "at least 5", "over 18" -> "under 18" say another thing of the same
+# number. (A bound written another way, "16 or older" / "at least 16", is the same
+# meaning: `[bounds]` of the vocabulary, judged before.)
+_BOUNDS = frozenset({
+    "within", "after", "before", "by", "until", "till", "in", "at", "least", "most", "up",
+    "to", "over", "under", "more", "less", "fewer", "than", "minimum", "maximum", "above",
+    "below", "beyond", "exceed", "exceeds", "exceeding", "only", "exactly", "from", "since",
+    "no", "not", "just", "once", "every", "per", "each", "for", "next", "last", "first",
+    "later", "earlier", "sooner", "longer", "shorter", "older", "younger", "greater",
+    "higher", "lower", "smaller", "larger"})
+
+
+def bound_changed(h: Hunk, old: Sequence[str], new: Sequence[str]) -> tuple[str, ...]:
+    """The words right before a number that bound it, changed while the number stayed
+    ("within 30 days" -> "after 30 days"): () when the run is anything else."""
+    changed = alnum([*h.deleted, *h.inserted])
+    if not changed or any(w.lower() not in _BOUNDS for w in changed):
+        return ()
+    def before_number(words: Sequence[str], end: int) -> bool:
+        return any(_is_number(w) and w.lower() not in ("one", "first")
+                   for w in words[end: end + 2])
+    if before_number(old, h.old_end) and before_number(new, h.new_end):
+        return tuple(changed)
+    return ()
 
 
 def entity_changed(h: Hunk, old: Sequence[str], new: Sequence[str]) -> bool:

@@ -48,6 +48,7 @@ class Vocabulary:
     channel_words: frozenset[str]
     places: tuple[str, ...]
     opposites: frozenset[tuple[str, str]]  # both directions
+    bounds: tuple[tuple[str, str], ...] = ()  # "N or older" -> "at least N"
 
 
 @cache
@@ -65,7 +66,17 @@ def vocabulary() -> Vocabulary:
         places=tuple(raw["places"]["countries"]) + tuple(raw["places"]["regions"]),
         opposites=frozenset((a, b) for x, y in raw["opposites"]["pairs"]
                             for a, b in ((x, y), (y, x))),
+        bounds=tuple(raw["bounds"].items()),
     )
+
+
+@cache
+def _bounds_pattern(table: tuple[tuple[str, str], ...]
+                    ) -> tuple[tuple[re.Pattern[str], str], ...]:
+    """Each bound of the table as a pattern whose N is a number, and its replacement."""
+    number = r"(\d+(?:[.,]\d+)?)"
+    return tuple((re.compile(r"(?<![\w-])" + re.escape(k).replace("N", number) + r"(?![\w-])"),
+                  v.replace("N", r"\1")) for k, v in table)
 
 
 _ALNUM = re.compile(r"[^\W_]")  # exactly the characters of str.isalnum
@@ -153,13 +164,17 @@ def _spelling(word: str) -> str:
 
 def normal(words: Sequence[str], vocab: Vocabulary | None = None) -> tuple[str, ...]:
     """The words as meaning: markup dropped, contractions expanded, wordy phrases
-    shortened, each word stemmed and spelt one way, punctuation dropped."""
+    shortened, bounds written one way ("16 or older": "at least 16"), each word stemmed
+    and spelt one way, punctuation dropped."""
     vocab = vocab or vocabulary()
     text = " ".join(w.lower().replace("’", "'") for w in visible(words))
     for short, long in vocab.contractions:
         text = text.replace(short, long)
     table = dict(vocab.wordy)
     text = _wordy_pattern(vocab.wordy).sub(lambda m: table[m.group(1)], text)
+    if any(c.isdigit() for c in text):
+        for pattern, bound in _bounds_pattern(vocab.bounds):
+            text = pattern.sub(bound, text)
     return tuple(_form(w) for w in text.split() if any(c.isalnum() for c in w))
 
 
@@ -296,15 +311,19 @@ def contact_only(changed: Sequence[str], vocab: Vocabulary | None = None,
         return False
     if any(not _contact_word(w, vocab) for w in words):  # the first other word decides
         return False
-    return _has_contact(words, vocab) or (bool(around) and _has_contact(_alnum(visible(around)),
-                                                                         vocab))
+    if _has_contact(words, vocab, visible(changed)):
+        return True
+    seen = visible(around)
+    return bool(seen) and _has_contact(_alnum(seen), vocab, seen)
 
 
-def _has_contact(words: Sequence[str], vocab: Vocabulary) -> bool:
+def _has_contact(words: Sequence[str], vocab: Vocabulary, seen: Sequence[str]) -> bool:
+    """`words` are the letters-and-digits words of `seen`; a phone number is read in
+    `seen`, whose "+" and brackets say where it starts."""
     if any(_contact_word(w, vocab) == "strong" for w in words):
         return True
     text = " ".join(w.lower() for w in words)
-    return re.search(r"\bat\b.*\bdot\b", text) is not None or _grouped_phone(words)
+    return re.search(r"\bat\b.*\bdot\b", text) is not None or _grouped_phone(seen)
 
 
 _PHONE_WORDS = frozenset({"call", "phone", "telephone", "tel", "fax", "mobile", "hotline",
@@ -317,7 +336,7 @@ def _grouped_phone(words: Sequence[str]) -> bool:
     ("call", "phone", "tel"). Years or amounts in a row have neither."""
     run: list[str] = []
     for k, w in enumerate([*words, ""]):
-        if re.fullmatch(r"\(?\d{1,5}\)?", w) or (run and w in ("-", ".")):
+        if re.fullmatch(r"\(?\d{1,5}\)?", w) or w == "(" or (run and w in ("-", ".", ")")):
             run.append(w)
             continue
         groups = [g for g in run if any(c.isdigit() for c in g)]
@@ -350,7 +369,7 @@ def contact_passage(words: Sequence[str], vocab: Vocabulary | None = None) -> bo
                  and not (x[-1] == ":" and len(_alnum(x)) <= 4)]
     if not sentences or len(sentences) > 4:
         return False
-    channel = _has_contact(_alnum(shown), vocab) or any(
+    channel = _has_contact(_alnum(shown), vocab, shown) or any(
         w.lower() in ("portal", "form", "site", "website", "number", "address")
         for w in _alnum(shown))
     return channel and all(_CONTACT_VERBS.search(" ".join(x)) or
