@@ -17,6 +17,7 @@ class Concept(StrEnum):
     RECIPIENTS = "recipients"
     LOCATIONS = "processing-locations"
     RETENTION = "retention"
+    SECURITY = "security"
     RIGHTS = "user-rights"
     LIABILITY = "liability"
     DISPUTES = "dispute-resolution"

@@ -59,6 +59,7 @@ class Rule(StrEnum):
     RECIPIENTS = Concept.RECIPIENTS.value
     LOCATIONS = Concept.LOCATIONS.value
     RETENTION = Concept.RETENTION.value
+    SECURITY = Concept.SECURITY.value
     RIGHTS = Concept.RIGHTS.value
     FEES = Concept.FEES.value
     LIABILITY = Concept.LIABILITY.value
@@ -127,6 +128,7 @@ EXPLANATIONS: dict[Rule, str] = {
     Rule.RECIPIENTS: "it changes who receives or can access data",
     Rule.LOCATIONS: "it changes where data is processed or transferred",
     Rule.RETENTION: "it changes how long data is kept or when it is deleted",
+    Rule.SECURITY: "it changes how data is protected (encryption, safeguards, breaches)",
     Rule.RIGHTS: "it changes users' rights or how to exercise them",
     Rule.FEES: "it changes fees, charges or payment",
     Rule.LIABILITY: "it changes liability, warranties or indemnities",
@@ -164,6 +166,7 @@ PLAIN: dict[Rule, str] = {
     Rule.RECIPIENTS: "we changed who receives or can access data",
     Rule.LOCATIONS: "we changed where data is processed or transferred",
     Rule.RETENTION: "we changed how long data is kept or when it is deleted",
+    Rule.SECURITY: "we changed how your data is protected",
     Rule.RIGHTS: "we changed your rights or how to exercise them",
     Rule.FEES: "we changed fees, charges or payment",
     Rule.LIABILITY: "we changed liability, warranties or indemnities",

@@ -64,6 +64,8 @@ def _material_findings(h: Hunk, old: Sequence[str], new: Sequence[str],
     before, after = sentence(old, h.old_start, h.old_end), sentence(new, h.new_start, h.new_end)
     before, after = [*lead, *before], [*lead, *after]
     neg_d, neg_i = lexicon.negations(d), lexicon.negations(i)
+    if _pointer_sentences(h, old, new):
+        yield Finding(Rule.CROSS_REFERENCE, EDITORIAL, note="sentences that point elsewhere")
     neg_old, neg_new = lexicon.negations(before), lexicon.negations(after)
     if (neg_d or neg_i) and len(neg_old) != len(neg_new):
         yield Finding(Rule.NEGATION, MATERIAL, tuple(neg_d + neg_i))
@@ -249,6 +251,21 @@ def _only_pointers(words: Sequence[str]) -> bool:
     return bool(sentences) and all(
         any(p in " ".join(x).lower() for p in _POINTER_WORDS) and len(alnum(x)) <= 30
         for x in sentences)
+
+
+def _pointer_sentences(h: Hunk, old: Sequence[str], new: Sequence[str]) -> bool:
+    """Whole sentences added to or removed from a paragraph that only send the reader
+    elsewhere ("Please visit our Help Center for more on two-factor sign-in."): their
+    terms name the subject of the page they point to, which did not change."""
+    if bool(alnum(h.deleted)) == bool(alnum(h.inserted)):
+        return False
+    words, start, side = (h.deleted, h.old_start, old) if h.deleted else \
+        (h.inserted, h.new_start, new)
+    shown = [w for w in words if w.strip()]
+    whole = (start == 0 or side[start - 1] in _SENTENCE_END or side[start - 1] in "!?") \
+        and bool(shown) and (shown[-1] in _SENTENCE_END or shown[-1] in ("!", "?"))
+    return whole and not (lexicon.negations(words) or lexicon.strong_modals(words)) and \
+        _only_pointers(words)
 
 
 _ANNOUNCE = {"update", "updates", "updated", "updating", "changes", "change", "changed",
