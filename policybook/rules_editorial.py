@@ -343,11 +343,29 @@ def _reordered_in_sentence(h: Hunk, old: Sequence[str], new: Sequence[str]) -> b
                    if w.lower() not in _GLUE)
     if sorted(set(before)) != sorted(set(after)) or not before:
         return False
+    # Nothing said fewer times: a word dropped where it also stands elsewhere in the
+    # sentence ("a breach of its duties or its duties" -> "its duties or its duties") is
+    # a deletion, not a move. (Said more often is a pronoun written out, "those accounts".)
+    if any(before.count(w) > after.count(w) for w in set(before)):
+        return False
     # Swapping words around a negation ("share with A but not B") or between recipients
-    # ("names with advertisers, e-mails with processors") changes what is allowed.
-    return not (lexicon.negations(whole) or lexicon.strong_modals(moved)
-                or lexicon.weak_modals(moved) or _numbers(moved)
-                or Concept.RECIPIENTS in lexicon.concepts(whole))
+    # ("names with advertisers, e-mails with processors") changes what is allowed; a
+    # negation, a modal verb or a number moved with its neighbours ("We may review posts
+    # to keep it safe" -> "To keep it safe, we may review posts") says what it said.
+    if Concept.RECIPIENTS in lexicon.concepts(whole):
+        return False
+    if lexicon.negations(whole) or lexicon.strong_modals(moved) or \
+            lexicon.weak_modals(moved) or _numbers(moved):
+        return _held(whole) == _held(sentence(new, h.new_start, h.new_end))
+    return True
+
+
+def _held(words: Sequence[str]) -> list[tuple[str, ...]]:
+    """Each negation, modal verb and number of a sentence with the words either side."""
+    low = [w.lower() for w in alnum(words)]
+    keys = {*lexicon.negations(low), *lexicon.strong_modals(low), *lexicon.weak_modals(low)}
+    return sorted(tuple(low[max(0, k - 1): k + 2]) for k, w in enumerate(low)
+                  if w in keys or _is_number(w))
 
 def _link_wording(h: Hunk, links: tuple[str, str],
                   old: Sequence[str] = (), new: Sequence[str] = ()) -> bool:
