@@ -9,12 +9,13 @@ that fits it: material edits (a negation removed, a period or a price changed, a
 or governing law swapped, a recipient added, a promise weakened, a right removed, a data
 category added, a word turned to its opposite, an amount with its unit changed, a company
 added to a list that a sharing sentence introduces, the bound of a number changed:
-"within 30 days" -> "after 30 days") and
-editorial edits (a typo fixed, contact details changed, a link target changed, a raw
-HTML wrapper, a wordy phrase shortened, a name renamed throughout, a "Last updated" date
-changed, a heading's punctuation, a contraction, a phone number written in groups
-changed, the future tense moved to the present, "will be" become "is", a "here" link
-given a descriptive title). The edits are written here, generically: no corpus sentence
+"within 30 days" -> "after 30 days") and editorial edits (a typo fixed, contact details
+changed, a link target changed, a raw HTML wrapper, a wordy phrase shortened, a name
+renamed throughout, a "Last updated" date changed, a heading's punctuation, a
+contraction, a phone number written in groups changed, the future tense moved to the
+present, "will be" become "is", a "here" link given a descriptive title, a link put
+around words that stay, a grammar slip or a typo in a term fixed, an abbreviation
+written out). The edits are written here, generically: no corpus sentence
 is quoted. Prints `name: value unit` lines; goals: caught >= 98 % of material edits,
 <= 5 % of editorial edits called material. `--docs 40` takes more policies per corpus
 (more edits fit; slower).
@@ -202,6 +203,15 @@ EDITORIAL: dict[str, Edit] = {
     "tense-verb-to-present": _sub(r"\b(it|this) will be\b", r"\1 is"),
     "link-placeholder-titled": _sub(r"\[(?:here|click here|this page)\]\(",
                                     "on [our privacy and data choices page](", re.IGNORECASE),
+    # A link put around words that stay (not inside a link already).
+    "link-added": _sub(r"(?<![\[\w])(privacy policy|terms of service|cookie policy)(?![\w\]])",
+                       r"[\1](https://example.org/legal)", re.IGNORECASE),
+    # Grammar fixed: the old text has the slip, the new one is the policy.
+    "grammar-fixed": _reverse(_sub(r"\b(If|When) your (account|order|request)\b",
+                                   r"\1 you \2")),
+    # A typo fixed in a word that is itself a term of a concept ("thrid parties").
+    "term-typo-fixed": _reverse(_sub(r"\bthird part(y|ies)\b", r"thrid part\1")),
+    "abbreviation-written-out": _sub(r"\bapps\b", "applications"),
 }
 
 
