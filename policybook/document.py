@@ -131,9 +131,14 @@ def _inline_parts(token: Token, line: int, normalize_space: Callable[[str], str]
     links: list[Link] = []
     href: str | None = None
     words: list[str] = []
+    struck = 0  # inside ~~strikethrough~~: words shown as deleted, not in force
     for child in token.children or ():
         kind = child.type
-        if kind == "text" or kind == "code_inline":
+        if kind == "s_open" or kind == "s_close":
+            struck += 1 if kind == "s_open" else -1
+        elif struck > 0:
+            continue
+        elif kind == "text" or kind == "code_inline":
             parts.append(child.content)
             if href is not None:
                 words.append(child.content)

@@ -100,10 +100,16 @@ def render(tokens: Sequence[Token]) -> str:
 
 
 def inline_text(token: Token) -> str:
-    """Plain text of an inline token: words only, markup (emphasis, links) dropped."""
+    """Plain text of an inline token: words only, markup (emphasis, links) dropped, and
+    words struck through (~~so~~): a reader sees them deleted."""
     parts: list[str] = []
+    struck = 0
     for child in token.children or ():
-        if child.type in ("text", "code_inline"):
+        if child.type in ("s_open", "s_close"):
+            struck += 1 if child.type == "s_open" else -1
+        elif struck > 0:
+            continue
+        elif child.type in ("text", "code_inline"):
             parts.append(child.content)
         elif child.type in ("softbreak", "hardbreak"):
             parts.append(" ")

@@ -170,3 +170,14 @@ def test_every_corpus_file_parses_and_renders(corpus_dir: Path) -> None:
         assert f"<title>{doc.title}" in html.replace("&#39;", "'").replace("&amp;", "&")
         for section in doc.sections():
             assert f'id="{section.id}"' in html, (file, section.id)
+
+
+def test_words_struck_through_are_not_the_blocks_words() -> None:
+    # A reader sees "~~not~~" deleted: the words in force are the others, in a paragraph
+    # as in a heading, and the source keeps what was written.
+    doc = parse_document("## Kites ~~for sale~~\n\nWe do ~~not~~ sell your flight logs.\n")
+    section = doc.root.children[0]
+    assert section.title == "Kites"
+    block = section.blocks[0]
+    assert block.text == "We do sell your flight logs."
+    assert "~~not~~" in block.source
