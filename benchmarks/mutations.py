@@ -9,7 +9,8 @@ that fits it: material edits (a negation removed, a period or a price changed, a
 or governing law swapped, a recipient added, a promise weakened, a right removed, a data
 category added, a word turned to its opposite, an amount with its unit changed, a company
 added to a list that a sharing sentence introduces, the bound of a number changed:
-"within 30 days" -> "after 30 days") and editorial edits (a typo fixed, contact details
+"within 30 days" -> "after 30 days", a condition dropped: "unless you opt out") and
+editorial edits (a typo fixed, contact details
 changed, a link target changed, a raw HTML wrapper, a wordy phrase shortened, a name
 renamed throughout, a "Last updated" date changed, a heading's punctuation, a
 contraction, a phone number written in groups changed, the future tense moved to the
@@ -173,6 +174,11 @@ MATERIAL: dict[str, Edit] = {
                                      "private": "public"}[m.group(1).lower()] + " "
                           + m.group(2), re.IGNORECASE),
     "list-recipient-added": _list_recipient,
+    # A condition on what the sentence states, dropped: "... unless you opt out." -> "...".
+    # (Not "even if", which concedes; not across brackets, which an example opens; a
+    # clause of two words or more: "if available" sets no condition.)
+    "condition-removed": _sub(r"(?<!even),? (?:if|when|after|unless|only if|provided that|"
+                              r"as long as) [^.,;:()\s]+ [^.,;:()\n]{3,80}(?=[.;])", ""),
     "bound-changed": _sub(r"\b(within|at least|at most|up to|no more than|no later than)"
                           r"( \d{1,3} )",
                           lambda m: {"within": "after", "at least": "at most",

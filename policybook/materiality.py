@@ -28,6 +28,7 @@ How a verdict is reached:
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
@@ -40,9 +41,9 @@ from .diff import (
     ChangeSet,
 )
 from .document import ChangeVerdict, Document, Override
-from .materiality_blocks import judge_block, judge_words, quote
+from .materiality_blocks import flips, judge_block, judge_words, quote
 from .reasons import Reason
-from .redline import words_of
+from .redline import Redline, word_redline, words_of
 from .rulebook import Settings
 from .rules import (
     EDITORIAL,
@@ -262,6 +263,17 @@ def _reasons(change: Change, texts: Texts, superseded: tuple[tuple[int, int], ..
         yield reason(Rule.REORDERING, EDITORIAL, f"section moved {change.detail}")
     elif kind is ChangeKind.RETITLED:
         assert change.old is not None and change.new is not None
+        # A heading is a label, but one that states a practice says it: "We never sell
+        # your data" -> "We may sell your data" flips it, as a summary would.
+        flipped = [] if change.redline is None else [
+            j for j in judge_words(_unnumbered(change.redline), texts,
+                                   words_of(" ".join(change.path)), change.line)
+            if flips(j[0])]
+        for finding, line, quoted in flipped:
+            yield reason(finding.rule, finding.verdict, f"heading {quoted}", line,
+                         finding.terms, finding.note)
+        if flipped:
+            return
         words = f"“{change.old.title}” → “{change.new.title}”"
         if change.detail:
             words += f" ({change.detail})"
@@ -283,6 +295,17 @@ def _reasons(change: Change, texts: Texts, superseded: tuple[tuple[int, int], ..
             for finding, line, words in judge_block(block, change, texts):
                 yield reason(finding.rule, finding.verdict, words, line, finding.terms,
                              finding.note)
+
+
+# A heading's number written before its title, even without a space ("4.Services").
+_HEADING_NUMBER = re.compile(r"^(?:§\s*)?(?:\d+(?:\.\d+)*[.)]?|[A-Za-z][.)]|\(\w+\))\s*")
+
+
+def _unnumbered(redline: Redline) -> Redline:
+    """The title's redline without the numbers that head each side: renumbering is judged
+    as renumbering, not as a number changed."""
+    old, new = (_HEADING_NUMBER.sub("", text) for text in (redline.old, redline.new))
+    return redline if (old, new) == (redline.old, redline.new) else word_redline(old, new)
 
 
 def _skipped(note: str, rule: Rule) -> str:

@@ -15,6 +15,7 @@ from .redline import Hunk, Redline, tokens, word_redline, words_of
 from .rules import (
     EDITORIAL,
     MATERIAL,
+    PRICE_CHANGED,
     Finding,
     Rule,
     Texts,
@@ -25,8 +26,17 @@ from .rules import (
 )
 from .rules import sentence as _sentence
 
-_FLIPS = {Rule.NEGATION, Rule.MODAL_WEAKENING, Rule.MODAL_STRENGTHENING, Rule.NARROWED_LIST,
-          Rule.WIDENED_LIST}
+# What flips a practice in words that only restate or label it (a summary, a heading): a
+# negation, a duty made weaker or stronger, a list narrowed or widened, a word turned to
+# its opposite, a number, a period or a price changed (`flips`). A concept named there
+# ("Flying hours" -> "Flying hours and fees") labels what the text below says.
+FLIPS = frozenset({Rule.NEGATION, Rule.MODAL_WEAKENING, Rule.MODAL_STRENGTHENING,
+                   Rule.NARROWED_LIST, Rule.WIDENED_LIST, Rule.OPPOSITE, Rule.NUMBERS})
+
+
+def flips(finding: Finding) -> bool:
+    return finding.rule in FLIPS or (finding.rule is Rule.FEES and
+                                     finding.note == PRICE_CHANGED)
 _STYLE_RULES = {
     Style.WHITESPACE: Rule.WHITESPACE,
     Style.LIST_MARKERS: Rule.LIST_MARKERS,
@@ -110,10 +120,10 @@ def judge_block(block: BlockChange, change: Change, texts: Texts) -> Iterator[Ju
             and block.kind is BlockChangeKind.CHANGED:
         # Opt-in profile: a summary restates the binding text, so its rewording is
         # editorial; but a practice it flips (a negation, a duty) is material anyway.
-        flips = [j for j in _hunks(block.redline, texts, context, line)
-                 if j[0].rule in _FLIPS]
+        flipped = [j for j in _hunks(block.redline, texts, context, line)
+                   if flips(j[0])]
         text = block.redline.new or block.redline.old
-        yield from flips or [(Finding(Rule.SUMMARY, EDITORIAL, note=f"“{label}”"), line,
+        yield from flipped or [(Finding(Rule.SUMMARY, EDITORIAL, note=f"“{label}”"), line,
                               quote(text, 16))]
         return
     if block.kind in (BlockChangeKind.ADDED, BlockChangeKind.REMOVED):

@@ -41,6 +41,8 @@ from .signals import (
     visible,
 )
 
+PRICE_CHANGED = "a price changed"  # the note of `fees` when a price, not a term, decided
+
 # ---------------------------------------------------------------- material rules
 
 def material_hunk(h: Hunk, old: Sequence[str], new: Sequence[str],
@@ -107,7 +109,7 @@ def _material_findings(h: Hunk, old: Sequence[str], new: Sequence[str],
     # concept that fits the words, before the generic "a number changed".
     priced = _priced(h, old, new) if _numbers(d) != _numbers(i) else ()
     if priced:
-        yield Finding(Rule.FEES, MATERIAL, priced, note="a price changed")
+        yield Finding(Rule.FEES, MATERIAL, priced, note=PRICE_CHANGED)
     if _numbers(d) != _numbers(i):
         yield Finding(Rule.NUMBERS, MATERIAL, tuple(_numbers(d) + _numbers(i)))
     unit = _unit_changed(h, old, new)
@@ -159,9 +161,34 @@ def _material_findings(h: Hunk, old: Sequence[str], new: Sequence[str],
         yield Finding(Rule.RECIPIENTS, MATERIAL, party, note="a named party changed")
     if _swapped(h, old, new):
         yield Finding(Rule.REORDERED_MEANING, MATERIAL, tuple(alnum([*d, *i])))
+    condition = _condition(d, i)
+    if condition and states:
+        yield Finding(Rule.LIST_SCOPE, MATERIAL, condition,
+                      note=f"a condition {'removed' if d else 'added'}")
     # The section and the sentence may explain a reason, never make one: words that
     # carry no negation, modality, number, place or concept are a clarification.
     yield Finding(Rule.CLARIFICATION, EDITORIAL)
+
+
+# Words that open a condition or a time limit on what the sentence states.
+_CONDITION_OPENERS = frozenset({"if", "unless", "when", "whenever", "after", "before",
+                                "until", "once", "provided", "providing", "subject",
+                                "only", "except", "where", "while", "so", "as"})
+
+
+def _condition(d: Sequence[str], i: Sequence[str]) -> tuple[str, ...]:
+    """A clause that sets a condition on a practice or a duty, added or removed whole
+    ("We may close accounts after we warn you" -> "We may close accounts"; "We collect
+    your name if you give it to us" -> "We collect your name"): () for anything else. A
+    clause has three words or more ("if any", "where applicable" set none)."""
+    if bool(alnum(d)) == bool(alnum(i)):
+        return ()
+    words = alnum(d or i)
+    if len(words) < 3 or words[0].lower() not in _CONDITION_OPENERS:
+        return ()
+    if words[0].lower() in ("so", "as") and [w.lower() for w in words[1:3]] != ["long", "as"]:
+        return ()  # only "so long as" / "as long as"
+    return tuple(words)
 
 
 # The present of the verbs whose future is not "will" + the same form ("will be" -> "is").
@@ -501,7 +528,14 @@ def _list_scope(h: Hunk) -> tuple[str, ...]:
     # "Stripe" -> "Stripe, Inc.": a legal form written out is the same name, no item.
     if all(legal_forms([w]) for w in content):
         return ()
+    # ", if any", ", where applicable": a set qualifier that says nothing more.
+    if tuple(w.lower() for w in alnum(run)) in _QUALIFIERS:
+        return ()
     return tuple(content)
+
+
+_QUALIFIERS = {(a, b) for a in ("if", "where", "when", "as") for b in (
+    "any", "applicable", "relevant", "appropriate", "available")}
 
 
 def _unit_changed(h: Hunk, old: Sequence[str], new: Sequence[str]) -> tuple[str, ...]:
