@@ -95,3 +95,34 @@ def test_concepts_with_extra_terms(extra: lexicon.Extra) -> None:
     found = lexicon.concepts(words, extra)
     assert ("tip jar" in found.get(Concept.FEES, ())) is bool(extra)
     assert "fee" in found[Concept.FEES]
+
+
+def _word_list_texts(corpus_dir: Path) -> list[str]:
+    texts = [
+        "we will not sell, rent or share your data unless you agree; we may disclose it",
+        "you must not, and shall never, try to use the service where possible",
+        "all rights reserved. from time to time we reserve the right to change these terms",
+        "nobody can't won't; without limitation, excluding only the permitted uses",
+        "we collect, process and analyse personal information to make available the service",
+    ]
+    for side in sorted((corpus_dir / "pairs").glob("*/*.md"))[::3]:
+        lines = side.read_text(encoding="utf-8").lower().splitlines()
+        texts += [" ".join(line.split()) for line in lines[::11] if line.strip()]
+    return texts
+
+
+def test_the_lexicons_word_lists_and_set_phrases(corpus_dir: Path) -> None:
+    # The lexicon searches these lists with TermSearch (one each): what their patterns
+    # found, in sentences of our own and on the corpus.
+    from policybook.packaged import data_toml
+
+    texts = _word_list_texts(corpus_dir)
+    assert len(texts) > 300
+    lists = (lexicon.STRONG_MODALS, lexicon.WEAK_MODALS, lexicon.NEGATIONS, lexicon.DEONTIC,
+             lexicon.PRACTICE, lexicon.SHARING)
+    check([lexicon._lower(terms) for terms in lists], texts)
+    idioms = lexicon._lower(data_toml("vocabulary.toml")["idioms"]["phrases"])
+    check([idioms], texts, endings=())
+    pattern = expression(idioms, ())
+    for text in texts:
+        assert lexicon._without_idioms(text) == pattern.sub(" ", text), text
