@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from markdown_it import MarkdownIt
+from markdown_it.rules_core import StateCore, normalize
 from markdown_it.token import Token
 
 _ID = r"[A-Za-z][A-Za-z0-9_-]*"
@@ -31,6 +32,14 @@ _LIQUID_LINE = re.compile(r"^[ \t]*\{%-?.*?-?%\}[ \t]*$")
 _COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
 
 
+def _normalize(state: StateCore) -> None:
+    """markdown-it's "normalize" core rule (CR and CRLF to LF, NUL to U+FFFD), run only
+    when there is something to change: it substitutes every line end, with the same line
+    end for a text that has only LF (every policy read: `normalize_source`)."""
+    if "\r" in state.src or "\0" in state.src:
+        normalize(state)
+
+
 def make_parser() -> MarkdownIt:
     from . import mdinline
 
@@ -38,6 +47,7 @@ def make_parser() -> MarkdownIt:
     # Without "html" these two rules never match, yet they are tried at every block and at
     # every "<" (a tenth of the block rules' calls): off, the tokens are the same.
     md.disable(["html_block", "html_inline"])
+    md.core.ruler.at("normalize", _normalize)
     md.core.ruler.at("inline", mdinline.inline)  # the same tokens, each content parsed once
     md.core.ruler.disable("text_join")  # done by mdinline.inline, content by content
     return md

@@ -30,6 +30,8 @@ SAMPLES = {
     "empty cell": "| Name | Value |\n| --- | --- |\n| fees |  |\n| | none |",
     "list": "- **Data.** We keep it.\n- Plain item\n  continued\n\n1. [First](#first)",
     "heading": "## 3. *Sharing* your data\n\nText.",
+    "line ends": "Windows line ends\r\nand an old Mac's\rin one text.\r\n\r\n- an item\r\n",
+    "NUL": "A NUL\0 character *here*\0.",
     "non-Latin": "我们**不会**出售您的数据。 Мы *не* продаём данные.",
 }
 
