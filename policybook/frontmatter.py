@@ -249,10 +249,11 @@ def _load_yaml(raw: str) -> tuple[Any, yaml.Node | None]:
 _KEY = r"([A-Za-z][A-Za-z0-9_-]*)"
 _VALUE = (r"(\d{4}-\d{2}-\d{2}|[A-Za-z/][\x20-\x22\x24-\x39\x3b-\x7e]*?|"
           r"'[\x20-\x26\x28-\x7e]*')")
-_PLAIN_ENTRY = re.compile(_KEY + r": +" + _VALUE + r" *")
-_PLAIN_OPEN = re.compile(_KEY + r": *")
-_PLAIN_ITEM = re.compile(r"( +)- +" + _VALUE + r" *")
-_PLAIN_INNER = re.compile(r"( +)" + _KEY + r": +" + _VALUE + r" *")
+# (Compiled on first use, by `re`: a policy without front matter never needs them.)
+_PLAIN_ENTRY = _KEY + r": +" + _VALUE + r" *"
+_PLAIN_OPEN = _KEY + r": *"
+_PLAIN_ITEM = r"( +)- +" + _VALUE + r" *"
+_PLAIN_INNER = r"( +)" + _KEY + r": +" + _VALUE + r" *"
 _YAML_WORDS = frozenset({"yes", "no", "true", "false", "on", "off", "null", "y", "n"})
 _BOOLEANS = {"true": True, "True": True, "TRUE": True,
              "false": False, "False": False, "FALSE": False}
@@ -281,12 +282,12 @@ def _plain_value(value: str) -> str | bool:
 def _plain_block(rows: list[str]) -> list[str | bool] | dict[str, str | bool]:
     """The list (`- value` lines) or the table (`key: value` lines) of the indented lines
     under a `key:` line, all indented alike."""
-    items = [_PLAIN_ITEM.fullmatch(row) for row in rows]
+    items = [re.fullmatch(_PLAIN_ITEM, row) for row in rows]
     if all(items):
         if len({m.group(1) for m in items if m}) > 1:
             raise _NotPlain
         return [_plain_value(m.group(2)) for m in items if m]
-    entries = [_PLAIN_INNER.fullmatch(row) for row in rows]
+    entries = [re.fullmatch(_PLAIN_INNER, row) for row in rows]
     if not all(entries) or len({m.group(1) for m in entries if m}) > 1:
         raise _NotPlain
     table: dict[str, str | bool] = {}
@@ -309,12 +310,12 @@ def _plain(raw: str) -> tuple[dict[str, Any], tuple[tuple[str, int], ...]] | Non
             while end < len(rows) and rows[end][:1] == " ":
                 end += 1
             under = rows[i + 1:end]  # the indented lines under this one
-            found = _PLAIN_ENTRY.fullmatch(rows[i])
+            found = re.fullmatch(_PLAIN_ENTRY, rows[i])
             value: str | bool | list[str | bool] | dict[str, str | bool]
             if found and not under:
                 value = _plain_value(found.group(2))
             else:  # `key:` with its list or table (YAML reads `key:` alone as null)
-                found = _PLAIN_OPEN.fullmatch(rows[i])
+                found = re.fullmatch(_PLAIN_OPEN, rows[i])
                 if found is None or not under:
                     raise _NotPlain
                 value = _plain_block(under)
