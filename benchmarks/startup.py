@@ -12,7 +12,10 @@ is the least disturbed run on a shared machine; CPU time is user + system of the
   in a folder with a `policybook.toml` (as a repository has);
 
 then the policybook modules that cost the most to import, by their own time (the
-least of the runs of `python -X importtime`; it inflates every figure alike). With
+least of the runs of `python -X importtime`; it inflates every figure alike), and what
+loading what `diff` needs costs once markdown-it and click are loaded: in all, in making
+its dataclasses (Python 3.11 compiles each one's generated methods), and in compiling
+regular expressions (both timed around their own calls, least of the runs). With
 `--peer-src DIR` the command is measured with the policybook of another checkout too
 (`peer_` lines), e.g. a `git worktree` of main. With `--instructions`, the instructions
 each diff executes are counted too (valgrind's cachegrind, if installed): unlike times,
@@ -83,6 +86,48 @@ def own_import_times(args: list[str], env: dict[str, str], cwd: Path,
     return best
 
 
+# Run in a fresh interpreter: the import of what `diff` loads, timed whole and around
+# each dataclass made and each pattern compiled (not found in `re`'s cache).
+_IMPORT_PARTS = """
+import dataclasses, json, re, sys, time
+import click, markdown_it
+spent = {"dataclasses": [0.0, 0], "patterns": [0.0, 0]}
+def timed(module, name, key, counts=lambda *a: True):
+    original = getattr(module, name)
+    def wrapper(*args, **kwargs):
+        new = counts(*args)  # (asked before the call, which caches a pattern)
+        start = time.perf_counter()
+        try:
+            return original(*args, **kwargs)
+        finally:
+            if new:
+                spent[key][0] += time.perf_counter() - start
+                spent[key][1] += 1
+    setattr(module, name, wrapper)
+timed(dataclasses, "_process_class", "dataclasses")
+timed(re, "_compile", "patterns", lambda p, f: not isinstance(p, re.Pattern) and (
+    type(p), p, f) not in re._cache)
+start = time.perf_counter()
+import policybook.cli.diff, policybook.markdown
+spent["all"] = [time.perf_counter() - start, len(sys.modules)]
+print(json.dumps(spent))
+"""
+
+
+def import_parts(env: dict[str, str], cwd: Path, runs: int) -> dict[str, tuple[float, int]]:
+    """name -> (least seconds, count) of `_IMPORT_PARTS` over `runs` runs."""
+    import json
+
+    best: dict[str, tuple[float, int]] = {}
+    for _ in range(runs):
+        done = subprocess.run([sys.executable, "-c", _IMPORT_PARTS], env=env, cwd=cwd,
+                              capture_output=True, text=True, check=True)
+        for name, (seconds, count) in json.loads(done.stdout).items():
+            if name not in best or seconds < best[name][0]:
+                best[name] = (seconds, count)
+    return best
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -128,6 +173,14 @@ def main() -> None:
               f"({len(modules)} modules, -X importtime)")
         for module, own in sorted(modules.items(), key=lambda kv: -kv[1])[:args.top]:
             print(f"import_self_{module}: {own / 1000:.2f} ms")
+        parts = import_parts(env, folder, max(3, args.runs // 4))
+        seconds, loaded = parts["all"]
+        print(f"import_for_diff: {seconds * 1000:.1f} ms (after markdown-it and click; "
+              f"{loaded} modules then)")
+        seconds, count = parts["dataclasses"]
+        print(f"import_for_diff_dataclasses: {seconds * 1000:.1f} ms ({count} classes)")
+        seconds, count = parts["patterns"]
+        print(f"import_for_diff_patterns: {seconds * 1000:.1f} ms ({count} compiled)")
 
 
 if __name__ == "__main__":

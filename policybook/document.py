@@ -18,7 +18,6 @@ from __future__ import annotations
 import re
 import zlib
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 # The values a parsed policy is made of live in `docmodel.py`; they are part of this
@@ -97,19 +96,25 @@ def split_number(heading: str) -> tuple[str | None, str]:
 # ---------------------------------------------------------------- body
 
 
-@dataclass
 class _Open:
-    """A section being built (mutable while parsing; frozen into `Section` at the end)."""
+    """A section being built (mutable while parsing; frozen into `Section` at the end).
+    A plain class, not a dataclass: nothing compares or prints it, and a dataclass costs
+    a command's start-up the compiling of its methods."""
 
-    level: int
-    heading: str
-    number: str | None
-    title: str
-    line: int
-    explicit: str | None
-    blocks: list[Block] = field(default_factory=list)
-    children: list[_Open] = field(default_factory=list)
-    end_line: int = 0
+    __slots__ = ("blocks", "children", "end_line", "explicit", "heading", "level", "line",
+                 "number", "title")
+
+    def __init__(self, level: int, heading: str, number: str | None, title: str, line: int,
+                 explicit: str | None) -> None:
+        self.level = level
+        self.heading = heading
+        self.number = number
+        self.title = title
+        self.line = line
+        self.explicit = explicit
+        self.blocks: list[Block] = []
+        self.children: list[_Open] = []
+        self.end_line = 0
 
 
 _KINDS = {

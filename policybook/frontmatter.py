@@ -15,6 +15,7 @@ import datetime as dt
 import functools
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -236,6 +237,115 @@ def _load_yaml(raw: str) -> tuple[Any, yaml.Node | None]:
         loader.dispose()
 
 
+# Front matter made of plain lines is read without PyYAML, whose import and patterns are
+# a good part of a `diff`'s start-up. A plain line is `key: value`, or `key:` followed by
+# indented lines all alike: `- value` (a list) or `key: value` (a table). A value is a
+# date (2027-01-15: text, as `_loaders` read dates), a one-line text in printable ASCII
+# that starts with a letter or '/' and holds no ':' or '#', or such a text in single
+# quotes without one inside; or true or false (True, TRUE...). Those mean to YAML exactly
+# what they say, unless a key or another unquoted value is a word YAML reads as true,
+# false or null (yes, off, null...): those, and anything else, go to YAML.
+# `tests/test_frontmatter.py` holds the two readings equal.
+_KEY = r"([A-Za-z][A-Za-z0-9_-]*)"
+_VALUE = (r"(\d{4}-\d{2}-\d{2}|[A-Za-z/][\x20-\x22\x24-\x39\x3b-\x7e]*?|"
+          r"'[\x20-\x26\x28-\x7e]*')")
+# (Compiled on first use, by `re`: a policy without front matter never needs them.)
+_PLAIN_ENTRY = _KEY + r": +" + _VALUE + r" *"
+_PLAIN_OPEN = _KEY + r": *"
+_PLAIN_ITEM = r"( +)- +" + _VALUE + r" *"
+_PLAIN_INNER = r"( +)" + _KEY + r": +" + _VALUE + r" *"
+_YAML_WORDS = frozenset({"yes", "no", "true", "false", "on", "off", "null", "y", "n"})
+_BOOLEANS = {"true": True, "True": True, "TRUE": True,
+             "false": False, "False": False, "FALSE": False}
+
+
+class _NotPlain(Exception):
+    """Front matter that is not made of plain lines only (YAML reads it)."""
+
+
+def _plain_key(key: str, taken: Iterable[str]) -> str:
+    if key in taken or key.lower() in _YAML_WORDS:
+        raise _NotPlain
+    return key
+
+
+def _plain_value(value: str) -> str | bool:
+    if value[0] == "'":
+        return value[1:-1]
+    if value in _BOOLEANS:
+        return _BOOLEANS[value]
+    if value.lower() in _YAML_WORDS:
+        raise _NotPlain
+    return value
+
+
+def _plain_block(rows: list[str]) -> list[str | bool] | dict[str, str | bool]:
+    """The list (`- value` lines) or the table (`key: value` lines) of the indented lines
+    under a `key:` line, all indented alike."""
+    items = [re.fullmatch(_PLAIN_ITEM, row) for row in rows]
+    if all(items):
+        if len({m.group(1) for m in items if m}) > 1:
+            raise _NotPlain
+        return [_plain_value(m.group(2)) for m in items if m]
+    entries = [re.fullmatch(_PLAIN_INNER, row) for row in rows]
+    if not all(entries) or len({m.group(1) for m in entries if m}) > 1:
+        raise _NotPlain
+    table: dict[str, str | bool] = {}
+    for m in entries:
+        if m:
+            table[_plain_key(m.group(2), table)] = _plain_value(m.group(3))
+    return table
+
+
+def _plain(raw: str) -> tuple[dict[str, Any], tuple[tuple[str, int], ...]] | None:
+    """The values and key lines of front matter made of plain lines (see above); None
+    when it holds anything else."""
+    data: dict[str, Any] = {}
+    lines: list[tuple[str, int]] = []
+    rows = raw.split("\n")
+    i = 0
+    try:
+        while i < len(rows):
+            end = i + 1
+            while end < len(rows) and rows[end][:1] == " ":
+                end += 1
+            under = rows[i + 1:end]  # the indented lines under this one
+            found = re.fullmatch(_PLAIN_ENTRY, rows[i])
+            value: str | bool | list[str | bool] | dict[str, str | bool]
+            if found and not under:
+                value = _plain_value(found.group(2))
+            else:  # `key:` with its list or table (YAML reads `key:` alone as null)
+                found = re.fullmatch(_PLAIN_OPEN, rows[i])
+                if found is None or not under:
+                    raise _NotPlain
+                value = _plain_block(under)
+            data[_plain_key(found.group(1), data)] = value
+            lines.append((found.group(1), i + 2))  # raw starts on the file's second line
+            i = end
+    except _NotPlain:
+        return None
+    return data, tuple(lines)
+
+
+def _read_yaml(raw: str) -> tuple[Any, tuple[tuple[str, int], ...]]:
+    """The values of front matter and the line of each key; YAMLError (or _Refused,
+    RecursionError, ValueError) when it cannot be read."""
+    plain = _plain(raw)
+    if plain is not None:
+        return plain
+    data, node = _load_yaml(raw)
+    return data, _key_lines(node, 1)
+
+
+def _unreadable() -> tuple[type[Exception], ...]:
+    """What reading front matter raises for a text it cannot read (only the YAML reading
+    raises, so PyYAML is loaded when this is asked)."""
+    from yaml import YAMLError
+
+    # ValueError: an integer of thousands of digits (Python refuses to build it)
+    return YAMLError, _Refused, RecursionError, ValueError
+
+
 def parse_front_matter(source: str, path: str) -> tuple[FrontMatter, list[Problem]]:
     source = normalize_source(source)
     raw, n_lines = _split_front_matter(source)
@@ -251,12 +361,9 @@ def parse_front_matter(source: str, path: str) -> tuple[FrontMatter, list[Proble
                                 f"few fields and is limited to {MAX_FRONT_MATTER // 1024} KB "
                                 "(put long text in the policy itself)"))
         return FrontMatter(present=True, end_line=n_lines), problems
-    from yaml import YAMLError  # loaded already when there is front matter to read
-
     try:
-        data, node = _load_yaml(raw)
-    except (YAMLError, _Refused, RecursionError, ValueError) as exc:
-        # ValueError: an integer of thousands of digits (Python refuses to build it)
+        data, lines = _read_yaml(raw)
+    except _unreadable() as exc:  # (evaluated only when something was raised)
         mark = getattr(exc, "problem_mark", None)
         line = (mark.line + 2) if mark is not None else 1
         what = getattr(exc, "problem", None) or "invalid YAML"
@@ -271,7 +378,6 @@ def parse_front_matter(source: str, path: str) -> tuple[FrontMatter, list[Proble
     if not isinstance(data, dict):
         problems.append(Problem(path, 2, "front matter must be a mapping of 'key: value' lines"))
         return FrontMatter(present=True, end_line=n_lines), problems
-    lines = _key_lines(node, 1)
     where = dict(lines)
 
     def text_field(key: str) -> str | None:

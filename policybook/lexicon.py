@@ -99,25 +99,23 @@ def _lower(terms: Iterable[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(t.lower() for t in terms))
 
 
-def _pattern(terms: Iterable[str]) -> re.Pattern[str]:
-    alternatives = sorted({re.escape(t.lower()) for t in terms}, key=len, reverse=True)
-    return re.compile(r"(?<![\w-])(?:" + "|".join(alternatives) + ")" + _ENDINGS + r"(?![\w-])")
-
-
-# The concepts' terms, searched in one pass (`termsearch`: as `_pattern` of each concept
-# would find them, without compiling hundreds of terms at every start), in priority order.
+# The concepts' terms, searched in one pass (`termsearch`: as a pattern of each concept's
+# terms would find them, without compiling hundreds of terms at every start), in priority
+# order; each list of words below is searched the same way (their patterns took a few
+# milliseconds of every start to compile).
 _CONCEPT_ORDER = tuple(Concept)
 _CONCEPTS = TermSearch([_lower(TERMS[c]) for c in _CONCEPT_ORDER])
-_STRONG = _pattern(STRONG_MODALS)
-_WEAK = _pattern(WEAK_MODALS)
-_NEGATION = _pattern(NEGATIONS)
-# Only the deontic words that are no modal or negation: `is_deontic` searches those three
-# patterns too, instead of compiling their terms twice (compiling is most of what this
-# module costs a command's start-up).
-_MODAL_OR_NEGATION = frozenset(t.lower() for t in (*STRONG_MODALS, *WEAK_MODALS, *NEGATIONS))
-_DEONTIC_ONLY = _pattern(t for t in DEONTIC if t.lower() not in _MODAL_OR_NEGATION)
-_PRACTICE = _pattern(PRACTICE)
-_SHARING = _pattern(SHARING)
+_STRONG = TermSearch([_lower(STRONG_MODALS)])
+_WEAK = TermSearch([_lower(WEAK_MODALS)])
+_NEGATION = TermSearch([_lower(NEGATIONS)])
+_DEONTIC = TermSearch([_lower(DEONTIC)])
+_PRACTICE = TermSearch([_lower(PRACTICE)])
+_SHARING = TermSearch([_lower(SHARING)])
+
+
+def _found(search: TermSearch, text: str) -> list[str]:
+    """The terms of a one-list `search` found in `text`, as written there, in order."""
+    return [text[a:b] for a, b in search.spans(text)[0]]
 
 
 def _text(words: Iterable[str]) -> str:
@@ -134,15 +132,28 @@ def _search(extra: Extra) -> TermSearch:
     return TermSearch([_lower((*TERMS[c], *more.get(c.value, ()))) for c in _CONCEPT_ORDER])
 
 
-def _load_idioms() -> re.Pattern[str]:
-    """Set phrases whose terms are no concept (`[idioms]` of `data/vocabulary.toml`)."""
+def _load_idioms() -> TermSearch:
+    """Set phrases whose terms are no concept (`[idioms]` of `data/vocabulary.toml`), as
+    whole words without endings."""
     raw = data_toml("vocabulary.toml")
-    phrases = sorted((re.escape(p.lower()) for p in raw["idioms"]["phrases"]), key=len,
-                     reverse=True)
-    return re.compile(r"(?<![\w-])(?:" + "|".join(phrases) + r")(?![\w-])")
+    return TermSearch([_lower(raw["idioms"]["phrases"])], endings=())
 
 
 _IDIOMS = _load_idioms()
+
+
+def _without_idioms(text: str) -> str:
+    """`text` with each set phrase replaced by a space."""
+    spans = _IDIOMS.spans(text)[0]
+    if not spans:
+        return text
+    parts: list[str] = []
+    at = 0
+    for a, b in spans:
+        parts += (text[at:a], " ")
+        at = b
+    parts.append(text[at:])
+    return "".join(parts)
 
 
 # Places written as an acronym ("U.S.", "UK"): before another acronym they name a body or
@@ -173,7 +184,7 @@ def concepts(words: Iterable[str], extra: Extra = ()) -> dict[Concept, tuple[str
     `extra` adds terms per concept (the `[materiality.terms]` of policybook.toml). Set
     phrases ("all rights reserved") and a place naming a body ("the UK CAA") are read as
     no concept."""
-    text = _IDIOMS.sub(" ", _text(without_named_bodies(words)))
+    text = _without_idioms(_text(without_named_bodies(words)))
     found: dict[Concept, tuple[str, ...]] = {}
     spans = (_search(extra) if extra else _CONCEPTS).spans(text)
     for concept, at in zip(_CONCEPT_ORDER, spans, strict=True):
@@ -183,11 +194,11 @@ def concepts(words: Iterable[str], extra: Extra = ()) -> dict[Concept, tuple[str
 
 
 def strong_modals(words: Iterable[str]) -> list[str]:
-    return [m.group(0) for m in _STRONG.finditer(_text(words))]
+    return _found(_STRONG, _text(words))
 
 
 def weak_modals(words: Iterable[str]) -> list[str]:
-    return [m.group(0) for m in _WEAK.finditer(_text(words))]
+    return _found(_WEAK, _text(words))
 
 
 # Fixed phrases that contain a negation word but widen rather than negate.
@@ -197,7 +208,7 @@ _NOT_NEGATIONS = re.compile(r"\b(?:but )?not limited to\b|\bwithout limitation\b
 
 def negations(words: Iterable[str]) -> list[str]:
     text = _NOT_NEGATIONS.sub(" ", _text(words).replace("n’t", "n't"))
-    found = [m.group(0) for m in _NEGATION.finditer(text)]
+    found = _found(_NEGATION, text)
     # "isn't" and friends not listed above still negate.
     found += [w for w in text.split() if w.endswith("n't") and w not in found]
     return found
@@ -205,20 +216,17 @@ def negations(words: Iterable[str]) -> list[str]:
 
 def is_deontic(words: Iterable[str]) -> bool:
     """Does this sentence state a duty, a permission, a prohibition or a right?"""
-    # A term of DEONTIC occurs iff a term of one of its four parts does: the same answer
-    # as one pattern of all of DEONTIC.
-    text = _text(words)
-    return any(p.search(text) is not None for p in (_DEONTIC_ONLY, _STRONG, _WEAK, _NEGATION))
+    return bool(_DEONTIC.spans(_text(words))[0])
 
 
 def shares(words: Iterable[str]) -> bool:
     """Is data handed to someone here ("share", "sell", "disclose to")?"""
-    return _SHARING.search(_text(words)) is not None
+    return bool(_SHARING.spans(_text(words))[0])
 
 
 def describes_practice(words: Iterable[str]) -> list[str]:
     """The words that make a sentence describe a data practice ("collect", "data")."""
-    return list(dict.fromkeys(m.group(0) for m in _PRACTICE.finditer(_text(words))))
+    return list(dict.fromkeys(_found(_PRACTICE, _text(words))))
 
 
 def summary_label(text: str) -> str | None:

@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from markdown_it import MarkdownIt
+from markdown_it.rules_core import StateCore, normalize
 from markdown_it.token import Token
 
 _ID = r"[A-Za-z][A-Za-z0-9_-]*"
@@ -31,10 +32,22 @@ _LIQUID_LINE = re.compile(r"^[ \t]*\{%-?.*?-?%\}[ \t]*$")
 _COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
 
 
+def _normalize(state: StateCore) -> None:
+    """markdown-it's "normalize" core rule (CR and CRLF to LF, NUL to U+FFFD), run only
+    when there is something to change: it substitutes every line end, with the same line
+    end for a text that has only LF (every policy read: `normalize_source`)."""
+    if "\r" in state.src or "\0" in state.src:
+        normalize(state)
+
+
 def make_parser() -> MarkdownIt:
     from . import mdinline
 
     md = MarkdownIt("commonmark", {"html": False}).enable(["table", "strikethrough"])
+    # Without "html" these two rules never match, yet they are tried at every block and at
+    # every "<" (a tenth of the block rules' calls): off, the tokens are the same.
+    md.disable(["html_block", "html_inline"])
+    md.core.ruler.at("normalize", _normalize)
     md.core.ruler.at("inline", mdinline.inline)  # the same tokens, each content parsed once
     md.core.ruler.disable("text_join")  # done by mdinline.inline, content by content
     return md
@@ -120,25 +133,35 @@ def inline_text(token: Token) -> str:
 
 # No-break spaces (U+202F, U+00A0, U+2007) are written on purpose: French binds « »,
 # ":" and ";" to their words with them, and "30 jours" or "US$ 12" must not break
-# across lines. A run of whitespace that holds one collapses to it, not to a space.
+# across lines. A run of whitespace that holds one collapses to it (the first of
+# _NO_BREAK it holds), not to a space.
 _NO_BREAK = ("\u202f", "\u00a0", "\u2007")
-# A run of whitespace that holds a no-break space (the whole run: `\s*` first takes it
-# all, then gives back to its last no-break space), and a run that holds none.
-_NO_BREAK_RUN = re.compile(r"\s*[\u202f\u00a0\u2007]\s*")
-_PLAIN_RUN = re.compile(r"[^\S\u202f\u00a0\u2007]+")
-
-
-def _collapse(match: re.Match[str]) -> str:
-    run = match.group()
-    return next(c for c in _NO_BREAK if c in run)
+_NO_BREAK_CHAR = re.compile("[\u202f\u00a0\u2007]")
 
 
 def normalize_space(text: str) -> str:
     """Collapse whitespace to single spaces, keeping no-break spaces as written."""
     if "\u202f" not in text and "\u00a0" not in text and "\u2007" not in text:
-        return " ".join(text.split())  # the common case (_NO_BREAK), several times faster
-    # The runs with a no-break space (few) through Python, the others in C.
-    return _PLAIN_RUN.sub(" ", _NO_BREAK_RUN.sub(_collapse, text)).strip()
+        return " ".join(text.split())  # the common case, in C
+    # Each run of whitespace around a no-break space (found in C; a text holds a few), and
+    # the text between those runs as in the common case. (`str.isspace` is `\s`.)
+    parts: list[str] = []
+    at = end = 0
+    size = len(text)
+    for found in _NO_BREAK_CHAR.finditer(text):
+        start = found.start()
+        if start < end:  # in the run taken already
+            continue
+        end = start + 1
+        while start > at and text[start - 1].isspace():
+            start -= 1
+        while end < size and text[end].isspace():
+            end += 1
+        run = text[start:end]
+        parts += (" ".join(text[at:start].split()), next(c for c in _NO_BREAK if c in run))
+        at = end
+    parts.append(" ".join(text[at:].split()))
+    return "".join(parts).strip()
 
 
 def inline_links(token: Token) -> list[tuple[str, str]]:

@@ -17,6 +17,7 @@ from functools import cache
 from typing import Any
 
 from .packaged import data_toml
+from .termsearch import TermSearch
 
 __all__ = ["Signals", "Vocabulary", "contact_only", "contact_passage", "date_only",
            "forget_sentences", "normal", "places", "signals_of", "visible", "vocabulary"]
@@ -112,8 +113,9 @@ def visible(words: Sequence[str]) -> list[str]:
 
 
 @cache
-def _wordy_pattern(table: tuple[tuple[str, str], ...]) -> re.Pattern[str]:
-    return re.compile(r"(?<![\w-])(" + "|".join(re.escape(k) for k, _ in table) + r")(?![\w-])")
+def _wordy_search(table: tuple[tuple[str, str], ...]) -> TermSearch:
+    # What `(?<![\w-])(PHRASES)(?![\w-])` finds, longest first, without compiling it.
+    return TermSearch([[k for k, _ in table]], endings=())
 
 
 _SPELLINGS = tuple((re.compile(a), b) for a, b in (
@@ -171,7 +173,14 @@ def normal(words: Sequence[str], vocab: Vocabulary | None = None) -> tuple[str, 
     for short, long in vocab.contractions:
         text = text.replace(short, long)
     table = dict(vocab.wordy)
-    text = _wordy_pattern(vocab.wordy).sub(lambda m: table[m.group(1)], text)
+    spans = _wordy_search(vocab.wordy).spans(text)[0]
+    if spans:  # each phrase replaced by its short form
+        parts: list[str] = []
+        at = 0
+        for a, b in spans:
+            parts += (text[at:a], table[text[a:b]])
+            at = b
+        text = "".join(parts) + text[at:]
     if any(c.isdigit() for c in text):
         for pattern, bound in _bounds_pattern(vocab.bounds):
             text = pattern.sub(bound, text)
@@ -219,9 +228,9 @@ def _places_of(words: Sequence[str], vocab: Vocabulary) -> tuple[str, ...]:
 
 
 @cache
-def _place_pattern(names: tuple[str, ...]) -> re.Pattern[str]:
-    alternatives = sorted({re.escape(n) for n in names}, key=len, reverse=True)
-    return re.compile(r"(?<![\w.-])(" + "|".join(alternatives) + r")(?![\w-])")
+def _place_search(names: tuple[str, ...]) -> TermSearch:
+    # What `(?<![\w.-])(NAMES)(?![\w-])` finds, longest first, without compiling it.
+    return TermSearch([names], endings=(), not_after=".-")
 
 
 # The legal forms that end a company's name ("Acme Ireland Holdings Limited"), one list
@@ -244,8 +253,8 @@ def _places_in(words: Sequence[str], vocab: Vocabulary) -> Iterator[tuple[str, b
     """Each place named in `words`, as written, and whether it is inside a company's
     name."""
     text = " ".join(visible(words))
-    for m in _place_pattern(vocab.places).finditer(text):
-        yield m.group(1), bool(_COMPANY.match(text[m.end():].lstrip()))
+    for a, b in _place_search(vocab.places).spans(text)[0]:
+        yield text[a:b], bool(_COMPANY.match(text[b:].lstrip()))
 
 
 def legal_forms(words: Sequence[str]) -> frozenset[str]:

@@ -24,12 +24,15 @@ _HEAD = 3  # terms are indexed by their first three characters
 
 
 class TermSearch:
-    """The terms of each of `vocabularies` (lower case; the text must be too)."""
+    """The terms of each of `vocabularies`, matched as written (the lexicon's are lower
+    case, and so is the text it searches)."""
 
     __slots__ = ("_count", "_endings", "_heads", "_short", "_starts")
 
     def __init__(self, vocabularies: Sequence[Sequence[str]],
-                 endings: Sequence[str] = ENDINGS) -> None:
+                 endings: Sequence[str] = ENDINGS, not_after: str = "-") -> None:
+        """`not_after`: the characters besides `\\w` that a term may not follow (the
+        expression's `(?<![\\w-])`)."""
         self._count = len(vocabularies)
         self._endings = (*endings, "")  # an ending is optional, tried before none
         # (term, vocabulary) by head, longest first: the first term of a vocabulary that
@@ -42,10 +45,10 @@ class TermSearch:
             into = self._heads if len(term) >= _HEAD else self._short
             into.setdefault(term[:_HEAD], []).append((term, k))
         firsts = sorted({term[0] for term, _ in entries})
-        # Where a term may start: after neither a word character nor a hyphen, at one of
-        # the terms' first characters (a small expression, quick to compile).
-        self._starts = re.compile(r"(?<![\w-])[" + "".join(
-            "\\" + c if c in "\\]^-[" else c for c in firsts) + "]") if firsts else None
+        # Where a term may start: after neither a word character nor one of `not_after`, at
+        # one of the terms' first characters (a small expression, quick to compile).
+        self._starts = re.compile(r"(?<![\w" + _escape(not_after) + "])[" + _escape(
+            "".join(firsts)) + "]") if firsts else None
 
     def spans(self, text: str) -> list[list[tuple[int, int]]]:
         """For each vocabulary, the (start, end) of each term found, in order."""
@@ -70,6 +73,11 @@ class TermSearch:
                         free[k] = end
                         done |= 1 << k
         return found
+
+
+def _escape(chars: str) -> str:
+    """`chars` written inside a character class."""
+    return "".join("\\" + c if c in "\\]^-[" else c for c in chars)
 
 
 def _end(text: str, at: int, endings: Sequence[str], size: int) -> int:

@@ -298,3 +298,45 @@ def test_diff_of_two_files_follows_the_materiality_settings(cli, tmp_path: Path)
         assert broken.code == 1 and "policybook.toml: not valid TOML" in broken.err
     finally:
         use_settings(None)  # the process-wide setting goes back to the defaults
+
+
+def test_diff_as_a_process_ends_with_its_status_its_whole_output_and_exit_handlers(
+        tmp_path: Path) -> None:
+    # `python -m policybook diff` ends without freeing its objects (__main__.py): the
+    # status, all of a long output, and what exit handlers registered while the command
+    # ran (a git reader closed) must survive that.
+    import os
+    import subprocess
+    import sys
+
+    sections = [f"## Part {n}\n\nWe keep record {n} for {n} days.\n" for n in range(400)]
+    write(tmp_path, "\n".join(sections), "\n".join(s.replace(" days", " months")
+                                                  for s in sections))
+    mark = tmp_path / "handler-ran"
+    script = (
+        "import atexit, runpy, sys\n"
+        "import policybook.cli as cli\n"
+        "run = cli.main\n"
+        "def main():\n"
+        f"    atexit.register(lambda: open({str(mark)!r}, 'w').close())\n"
+        "    run()\n"
+        "cli.main = main\n"
+        "sys.argv = ['policybook'] + sys.argv[1:]\n"
+        "runpy.run_module('policybook', run_name='__main__')\n")
+    env = {**os.environ, "NO_COLOR": "1"}
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-c", script, *args], capture_output=True,
+                              text=True, check=False, cwd=tmp_path, env=env)
+
+    done = run("diff", "old.md", "new.md", "--format", "json", "--fail-on-material")
+    assert done.returncode == 3, done.stderr[-2000:]
+    assert len(done.stdout) > 200_000  # more than a pipe holds: written out before the end
+    assert json.loads(done.stdout)["material"] is True
+    assert mark.exists()
+    mark.unlink()
+    missing = run("diff", "old.md", "gone.md")
+    assert missing.returncode == 1
+    assert missing.stderr.startswith("policybook: error: gone.md: no such file")
+    assert mark.exists()
+    assert run("diff", "--no-such-option").returncode == 2

@@ -176,3 +176,24 @@ def test_spaces_collapse_and_no_break_spaces_stay(text: str, expected: str) -> N
     from policybook.markdown import normalize_space
 
     assert normalize_space(text) == expected
+
+
+def test_spaces_collapse_as_their_definition_says() -> None:
+    # The definition, in two substitutions: each run of whitespace that holds a no-break
+    # space becomes the first of them it holds, every other run a space; ends stripped.
+    import random
+    import re
+
+    from policybook.markdown import normalize_space
+
+    def defined(text: str) -> str:
+        kept = re.sub(r"\s*[\u202f\u00a0\u2007]\s*", lambda m: next(
+            c for c in "\u202f\u00a0\u2007" if c in m.group()), text)
+        return re.sub(r"[^\S\u202f\u00a0\u2007]+", " ", kept).strip()
+
+    pieces = ["we", "keep", "30", " ", "  ", "\t", "\n", "\u00a0", "\u202f", "\u2007", "\u3000",
+              "\u2003", "«", ":"]
+    draw = random.Random(12)
+    for _ in range(20000):
+        text = "".join(draw.choice(pieces) for _ in range(draw.randint(0, 14)))
+        assert normalize_space(text) == defined(text), repr(text)

@@ -24,10 +24,14 @@ SAMPLES = {
     "code": "Set `notify = true` in ``your `settings` ``.",
     "strikethrough": "We ~~may~~ will tell you.",
     "raw html": "A <span>wrapped</span> word<br> here.",
+    "html block": "<div class=\"note\">\n<p>A <b>raw</b> block</p>\n</div>\n\n<!-- a comment -->\n"
+                  "\n<br/>\nText after <https://example.com>.",
     "unbalanced": "A * lone star, a [ bracket and a ` tick.",
     "empty cell": "| Name | Value |\n| --- | --- |\n| fees |  |\n| | none |",
     "list": "- **Data.** We keep it.\n- Plain item\n  continued\n\n1. [First](#first)",
     "heading": "## 3. *Sharing* your data\n\nText.",
+    "line ends": "Windows line ends\r\nand an old Mac's\rin one text.\r\n\r\n- an item\r\n",
+    "NUL": "A NUL\0 character *here*\0.",
     "non-Latin": "我们**不会**出售您的数据。 Мы *не* продаём данные.",
 }
 

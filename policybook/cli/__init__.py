@@ -37,9 +37,22 @@ COMMANDS = {
     "render": "content:render",
     "rules": "rules:rules",
 }
+# Commands that hold nothing when they return (no open file, connection, thread or child
+# process): a process that ran one may end without freeing its objects (`__main__.py`).
+ONE_SHOT = frozenset({"diff"})
 
 
 class LazyGroup(click.Group):
+    # The command the last run of the group resolved (None before one is): `__main__`
+    # reads it to end the process at once after a one-shot command (`ONE_SHOT`).
+    invoked: str | None = None
+
+    def resolve_command(self, ctx: click.Context, args: list[str]
+                        ) -> tuple[str | None, click.Command | None, list[str]]:
+        name, command, rest = super().resolve_command(ctx, args)
+        self.invoked = name
+        return name, command, rest
+
     def list_commands(self, ctx: click.Context) -> list[str]:
         return list(COMMANDS)
 
@@ -76,6 +89,11 @@ def cli(ctx: click.Context, repo: str) -> None:
       policybook check                # validate every policy in content/
     """
     ctx.obj = Env.at(repo)
+
+
+def ran_one_shot() -> bool:
+    """Whether the command run last in this process is one of `ONE_SHOT`."""
+    return isinstance(cli, LazyGroup) and cli.invoked in ONE_SHOT
 
 
 def main(argv: Sequence[str] | None = None) -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -20,12 +19,18 @@ if TYPE_CHECKING:  # a diff of two files reads no config but [materiality] (`use
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 
-@dataclass
 class Env:
-    """The policy repository a command runs in; the config is read on first use."""
+    """The policy repository a command runs in; the config is read on first use. (A plain
+    class: a dataclass would cost every command's start-up the compiling of its methods.)"""
 
-    root: Path
-    _config: Config | None = field(default=None, repr=False)
+    __slots__ = ("_config", "root")
+
+    def __init__(self, root: Path, config: Config | None = None) -> None:
+        self.root = root
+        self._config = config
+
+    def __repr__(self) -> str:
+        return f"Env(root={self.root!r})"
 
     @classmethod
     def at(cls, repo: str) -> Env:

@@ -59,8 +59,9 @@ class Format(StrEnum):
     JSON = "json"
 
 
-_REVISION = re.compile(r"^(?P<policy>[a-z0-9][a-z0-9-]{0,79}(?::[a-z0-9][a-z0-9-]{0,39})?)"
-                       r"@(?P<rev>.+)$")
+# (Patterns compiled on first use, by `re`: a diff of two files never needs them.)
+_REVISION = (r"^(?P<policy>[a-z0-9][a-z0-9-]{0,79}(?::[a-z0-9][a-z0-9-]{0,39})?)"
+             r"@(?P<rev>.+)$")
 
 
 def load_side(spec: str, env: Workspace, now: dt.datetime | None = None,
@@ -73,7 +74,7 @@ def load_side(spec: str, env: Workspace, now: dt.datetime | None = None,
     for file in candidates:
         if file.is_file():
             return _read_file(file, spec, env.root)
-    match = _REVISION.match(spec)
+    match = re.match(_REVISION, spec)
     if match:
         return resolve_revision(match.group("policy"), match.group("rev"), env,
                                 now or dt.datetime.now(dt.UTC), ref)
@@ -83,7 +84,7 @@ def load_side(spec: str, env: Workspace, now: dt.datetime | None = None,
                         "POLICY@YYYY-MM-DD (POLICY:VARIANT@... for a regional variant)")
 
 
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_DATE = r"^\d{4}-\d{2}-\d{2}$"
 SPECIAL_REVS = ("in-force", "upcoming")
 
 
@@ -92,7 +93,7 @@ def resolve_revision(policy: str, rev: str, env: Workspace, now: dt.datetime,
     """`POLICY@REV` (the policy's file in a git revision), `POLICY@YYYY-MM-DD` (the version
     in force on that date), `POLICY@in-force` or `POLICY@upcoming` (relative to `now`)."""
     config = env.config
-    if _DATE.match(rev) or rev in SPECIAL_REVS:
+    if re.match(_DATE, rev) or rev in SPECIAL_REVS:
         version = _version_for(config, policy, rev, now, ref)
         role = "upcoming" if rev == "upcoming" else "in force" if rev == "in-force" \
             else f"in force on {rev}"
