@@ -2,7 +2,8 @@
 
     python benchmarks/startup.py [--runs 20] [--peer-src DIR]
 
-Runs, each --runs times, and prints the best wall-clock and CPU time of each (the best
+Makes the package ready as an installation has it (benchmarks/installed.py), then runs,
+each --runs times, and prints the best wall-clock and CPU time of each (the best
 is the least disturbed run on a shared machine; CPU time is user + system of the process):
 
 - `python -c pass` (the interpreter's own start) and `python -c "import markdown_it,
@@ -33,6 +34,8 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
+
+from installed import as_installed  # benchmarks/installed.py
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -149,6 +152,8 @@ def main() -> None:
             (folder / name).write_text(text, encoding="utf-8")
         python = [sys.executable]
         env = {**os.environ, "NO_COLOR": "1", "PYTHONPATH": str(REPO)}
+        for source in (REPO, *([args.peer_src.resolve()] if args.peer_src else [])):
+            as_installed(source)  # bytecode compiled, data files kept, as installed
         floors = {"python": ["-c", "pass"], "libraries": ["-c", "import markdown_it, click"],
                   "yaml": ["-c", "import yaml"]}
         for name, extra in floors.items():

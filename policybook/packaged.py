@@ -13,9 +13,10 @@ compiled (`__pycache__/<name>.<interpreter>.marshal`): loading it is a tenth of 
 millisecond where parsing the vocabulary is two or three, in every command that judges a
 change. A kept file holds the very text it was parsed from and serves that text only (an
 edited data file is parsed again). Files are kept only in a `__pycache__` that installing
-or compiling the package made (this never makes one: a checkout run with
-PYTHONDONTWRITEBYTECODE stays as it is) and that can be written to; elsewhere the files are
-parsed in each process, as before."""
+or compiling the package made (this never makes one) and that can be written to, and,
+like bytecode, not by a process told not to write it (PYTHONDONTWRITEBYTECODE, `-B`):
+there `python -m policybook.packaged` keeps them, as `python -m compileall` compiles the
+modules. Elsewhere the files are parsed in each process, as before."""
 
 from __future__ import annotations
 
@@ -78,15 +79,17 @@ def _kept(name: str, text: str) -> dict[str, Any] | None:
     return None
 
 
-def _keep(name: str, text: str, data: dict[str, Any]) -> None:
-    """Keep `data` parsed from `text` for the next process, if the folder is writable."""
+def _keep(name: str, text: str, data: dict[str, Any], *, asked: bool = False) -> bool:
+    """Keep `data` parsed from `text` for the next process, if the folder is writable and
+    writing is allowed (`asked`: by `keep_all`, whatever PYTHONDONTWRITEBYTECODE says).
+    Whether it was kept."""
     file = _kept_file(name)
-    if file is None or not file.parent.is_dir():
-        return
+    if file is None or not file.parent.is_dir() or (sys.dont_write_bytecode and not asked):
+        return False
     try:
         blob = marshal.dumps((text, data))
     except ValueError:  # a value marshal cannot hold (a TOML date): parsed each time
-        return
+        return False
     # Written whole under another name, then renamed: a process that reads meanwhile
     # finds the old file or the new one, never half of one.
     partial = file.with_name(f"{file.name}.{os.getpid()}.partial")
@@ -96,3 +99,24 @@ def _keep(name: str, text: str, data: dict[str, Any]) -> None:
     except OSError:  # a read-only installation: parsed in each process
         with contextlib.suppress(OSError):
             partial.unlink(missing_ok=True)
+        return False
+    return True
+
+
+def keep_all() -> list[str]:
+    """Parse and keep every TOML data file of the package (an installation step, as
+    compiling its modules is): the names kept. The `__pycache__` must exist."""
+    import tomllib
+
+    kept = []
+    for name in sorted(p.name for p in (Path(__file__).resolve().parent / "data").glob("*.toml")):
+        text = data_text(name)
+        if _keep(name, text, tomllib.loads(text), asked=True):
+            kept.append(name)
+    return kept
+
+
+if __name__ == "__main__":
+    KEPT.mkdir(exist_ok=True)
+    done = keep_all()
+    print(f"kept {len(done)} parsed data files in {KEPT.name}/: {', '.join(done) or 'none'}")

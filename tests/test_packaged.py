@@ -27,6 +27,7 @@ def kept(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     folder = tmp_path / "__pycache__"
     folder.mkdir()  # as installing or compiling the package makes it
     monkeypatch.setattr(packaged, "KEPT", folder)
+    monkeypatch.setattr(sys, "dont_write_bytecode", False)  # whatever the environment says
     return folder
 
 
@@ -69,3 +70,17 @@ def test_without_a_bytecode_folder_or_a_writable_one_each_process_parses(
     assert parse("vocabulary.toml") == expected
     assert parse("vocabulary.toml") == expected
     assert os.listdir(folder) == [in_the_way.name]
+
+
+def test_a_process_told_not_to_write_bytecode_keeps_nothing_unless_asked(
+        kept: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # PYTHONDONTWRITEBYTECODE (or -B) holds for the kept data as for the modules...
+    monkeypatch.setattr(sys, "dont_write_bytecode", True)
+    expected = tomllib.loads(packaged.data_text("vocabulary.toml"))
+    assert parse("vocabulary.toml") == expected
+    assert list(kept.iterdir()) == []
+    # ... and `python -m policybook.packaged` keeps them, as compileall compiles modules.
+    assert packaged.keep_all() == sorted(NAMES)
+    assert sorted(f.name.split(".")[0] for f in kept.iterdir()) == \
+        sorted(n.split(".")[0] for n in NAMES)
+    assert parse("vocabulary.toml") == expected  # from what was kept
