@@ -10,6 +10,10 @@ STAMP  := $(VENV)/.installed-stamp
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	# As an installed package has them: the modules compiled and the data files parsed
+	# (a checkout where PYTHONDONTWRITEBYTECODE is set would otherwise redo both each run).
+	$(BIN)/python -m compileall -q policybook
+	$(BIN)/python -m policybook.packaged
 	touch $(STAMP)
 
 ## run: the main job on the embedded default (SQLite, outbox folder, sample content):
