@@ -244,14 +244,17 @@ def _load_yaml(raw: str) -> tuple[Any, yaml.Node | None]:
 # that starts with a letter or '/' and holds no ':' or '#', or such a text in single
 # quotes without one inside; or true or false (True, TRUE...). Those mean to YAML exactly
 # what they say, unless a key or another unquoted value is a word YAML reads as true,
-# false or null (yes, off, null...): those, and anything else, go to YAML.
-# `tests/test_frontmatter.py` holds the two readings equal.
+# false or null (yes, off, null...): those, and anything else, go to YAML. A folded text
+# (`summary: >` or `>-` and its lines, all indented alike, none blank, none ending in a
+# space) is its lines joined by spaces, as YAML folds them: the summary of a policy is
+# written so. `tests/test_frontmatter.py` holds the two readings equal.
 _KEY = r"([A-Za-z][A-Za-z0-9_-]*)"
 _VALUE = (r"(\d{4}-\d{2}-\d{2}|[A-Za-z/][\x20-\x22\x24-\x39\x3b-\x7e]*?|"
           r"'[\x20-\x26\x28-\x7e]*')")
 # (Compiled on first use, by `re`: a policy without front matter never needs them.)
 _PLAIN_ENTRY = _KEY + r": +" + _VALUE + r" *"
 _PLAIN_OPEN = _KEY + r": *"
+_PLAIN_FOLDED = _KEY + r": >(-?) *"
 _PLAIN_ITEM = r"( +)- +" + _VALUE + r" *"
 _PLAIN_INNER = r"( +)" + _KEY + r": +" + _VALUE + r" *"
 _YAML_WORDS = frozenset({"yes", "no", "true", "false", "on", "off", "null", "y", "n"})
@@ -297,6 +300,16 @@ def _plain_block(rows: list[str]) -> list[str | bool] | dict[str, str | bool]:
     return table
 
 
+def _plain_folded(rows: list[str]) -> str:
+    """The lines of a folded text joined as YAML folds them (see above)."""
+    indent = len(rows[0]) - len(rows[0].lstrip(" "))
+    lines = [row[indent:] for row in rows]
+    if any(row[:indent].strip(" ") or not line or line[0] == " " or line[-1] == " " or
+           not line.isprintable() for row, line in zip(rows, lines, strict=True)):
+        raise _NotPlain
+    return " ".join(lines)
+
+
 def _plain(raw: str) -> tuple[dict[str, Any], tuple[tuple[str, int], ...]] | None:
     """The values and key lines of front matter made of plain lines (see above); None
     when it holds anything else."""
@@ -312,7 +325,13 @@ def _plain(raw: str) -> tuple[dict[str, Any], tuple[tuple[str, int], ...]] | Non
             under = rows[i + 1:end]  # the indented lines under this one
             found = re.fullmatch(_PLAIN_ENTRY, rows[i])
             value: str | bool | list[str | bool] | dict[str, str | bool]
-            if found and not under:
+            folded = re.fullmatch(_PLAIN_FOLDED, rows[i]) if found is None else None
+            if folded and under:
+                found = folded
+                # (Clipped: the last line break is kept when the text goes on after it.)
+                value = _plain_folded(under) + ("" if folded.group(2) or end == len(rows)
+                                                else "\n")
+            elif found and not under:
                 value = _plain_value(found.group(2))
             else:  # `key:` with its list or table (YAML reads `key:` alone as null)
                 found = re.fullmatch(_PLAIN_OPEN, rows[i])

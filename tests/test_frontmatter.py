@@ -38,11 +38,17 @@ PLAIN = [
     "redirect_from:\n  - /articles/terms\n  - /terms/\ntitle: Terms\ntopics:\n    - Legal",
     "versions:\n  cloud: '*'\n  server: '>=3.0 and # more: yes'\ntitle: 'yes'\nempty: ''",
     "list:   \n  - 2027-01-15\n  - '*'\n  -   spaced out  ",
+    # A folded text, as policies write their summary: last, or followed by more keys.
+    "title: Terms\nsummary: >\n  The plan costs US$ 12 (not 10): see § 4 # fees.\n  Nothing else.",
+    "summary: >\n  Ce résumé: « rien ».\ntitle: x",
+    "summary: >-\n  One line,\n  then another.\ntitle: x",
 ]
 # Lines YAML may read as something else than the text written, or not at all.
 NOT_PLAIN = [
     "title: yes", "title: Off", "title: NULL", "on: x", "title: 2027", "title: 1.5",
-    "title: Acme: the terms", "title: Acme #1", "title: 'it''s'", "title: >\n  folded",
+    "title: Acme: the terms", "title: Acme #1", "title: 'it''s'", "title: >\n  a\n\n  b",
+    "title: >\n  a \n  b", "title: >\n  a\n    b", "title: >\n   a\n  b", "title: >\n\ta",
+    "title: >+\n  a", "title: >2\n  a", "title: >",
     "title:", "title: x\n\nsummary: y", "title: x\ntitle: y", "title: Politique de confidentialité",
     "title:\tx", "- a\n- b", "# a comment\ntitle: x", "title: x # comment",
     "effective: 2027-01-15T10:00:00", "title: ~", "title: &a x", "%YAML 1.1", "title: [a, b]",
