@@ -11,17 +11,18 @@ swapped where data goes. The sentence may explain such a reason; it never makes 
 change material on its own. The order of the rules is stated once, in
 `rulebook.RULEBOOK`; the signals come from `signals.py`.
 
-This module is the rules' one public face; they live in three modules along their seams:
+This module is the rules' one public face; they live in four modules along their seams:
 `rules_words.py` (the whole texts, word classes, numbers, the signals of a run),
-`rules_editorial.py` (what leaves the obligations as they were) and `rules_material.py`
-(what the changed words carry, and added or removed passages).
+`rules_editorial.py` (what leaves the obligations as they were), `rules_material.py`
+(what the changed words carry) and `rules_passages.py` (added or removed passages).
 """
 
 from __future__ import annotations
 
 from .rulebook import EDITORIAL, EXPLANATIONS, MATERIAL, Finding, Rule
 from .rules_editorial import editorial_hunk
-from .rules_material import PRICE_CHANGED, material_hunk, whole_text
+from .rules_material import PRICE_CHANGED, material_hunk
+from .rules_passages import whole_text
 from .rules_words import Texts, hunk_signals, name_core, sentence
 
 __all__ = ["EDITORIAL", "EXPLANATIONS", "MATERIAL", "PRICE_CHANGED", "Finding", "Rule", "Texts",

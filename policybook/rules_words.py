@@ -407,3 +407,43 @@ def amount(h: Hunk, old: Sequence[str], new: Sequence[str]) -> bool:
     changed = [*h.deleted, *h.inserted]
     return any(_is_number(w) for w in changed) and (
         near(old, h.old_start, h.old_end) or near(new, h.new_start, h.new_end))
+
+
+# ---------------------------------------------------------------- pointers elsewhere
+
+def _sentences(words: Sequence[str]) -> list[list[str]]:
+    found: list[list[str]] = [[]]
+    for w in words:
+        found[-1].append(w)
+        if w in _SENTENCE_END or w in ("!", "?"):
+            found.append([])
+    return [x for x in found if alnum(x)]
+
+
+_POINTER_WORDS = ("please see", "please refer", "refer to", "learn more", "learn about",
+                  "for more information", "for more details", "read more", "find out more",
+                  "see our", "see the", "please visit", "visit our")
+
+
+def only_pointers(words: Sequence[str]) -> bool:
+    """Every sentence only sends the reader elsewhere ("Learn more about X", "If you have
+    a question about Y, please refer to Z")."""
+    sentences = _sentences(words)
+    return bool(sentences) and all(
+        any(p in " ".join(x).lower() for p in _POINTER_WORDS) and len(alnum(x)) <= 30
+        for x in sentences)
+
+
+def pointer_sentences(h: Hunk, old: Sequence[str], new: Sequence[str]) -> bool:
+    """Whole sentences added to or removed from a paragraph that only send the reader
+    elsewhere ("Please visit our Help Center for more on two-factor sign-in."): their
+    terms name the subject of the page they point to, which did not change."""
+    if bool(alnum(h.deleted)) == bool(alnum(h.inserted)):
+        return False
+    words, start, side = (h.deleted, h.old_start, old) if h.deleted else \
+        (h.inserted, h.new_start, new)
+    shown = [w for w in words if w.strip()]
+    whole = (start == 0 or side[start - 1] in _SENTENCE_END or side[start - 1] in "!?") \
+        and bool(shown) and (shown[-1] in _SENTENCE_END or shown[-1] in ("!", "?"))
+    return whole and not (lexicon.negations(words) or lexicon.strong_modals(words)) and \
+        only_pointers(words)
