@@ -297,8 +297,10 @@ def _reasons(change: Change, texts: Texts, superseded: tuple[tuple[int, int], ..
                              finding.note)
 
 
-# A heading's number written before its title, even without a space ("4.Services").
-_HEADING_NUMBER = re.compile(r"^(?:§\s*)?(?:\d+(?:\.\d+)*[.)]?|[A-Za-z][.)]|\(\w+\))\s*")
+# A heading's number glued to its title ("4.Services"), which the parser could not tell
+# from the title; a number the title says ("30 days of storage") stays.
+_HEADING_NUMBER = re.compile(r"^(?:§\s*)?(?:\d+(?:\.\d+)*[.)]?|[A-Za-z][.)]|\(\w+\))"
+                             r"(?=[A-Za-z])")
 
 
 def _unnumbered(redline: Redline) -> Redline:
