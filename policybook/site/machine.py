@@ -42,7 +42,7 @@ def sitemap(site: Site, now: dt.datetime) -> Page:
     """`sitemap.xml`: every page of this site, with its other languages."""
     snap = site.snapshot()
     model = site.model(now, snap)
-    key = ("sitemap.xml", tuple(model.state(p) for p in sorted(model.states)))
+    key = ("sitemap.xml", model.all_states())
 
     def make() -> Page:
         root = absolute_root(site.config.base_url)
@@ -65,7 +65,7 @@ def sitemap(site: Site, now: dt.datetime) -> Page:
 def notice_json(site: Site, now: dt.datetime) -> Page:
     snap = site.snapshot()
     model = site.model(now, snap)
-    key = ("notice.json", tuple(model.state(p) for p in sorted(model.states)))
+    key = ("notice.json", model.all_states())
 
     def make() -> Page:
         root = absolute_root(site.config.base_url)

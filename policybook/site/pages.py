@@ -261,6 +261,11 @@ class SiteModel:
         state = self.states.get(policy)
         return state.key() if state else ()
 
+    def all_states(self) -> tuple[tuple[object, ...], ...]:
+        """What a page that lists every policy depends on (the index, the sitemap,
+        `notice.json`): each policy's `state`, in a fixed order."""
+        return tuple(self.state(p) for p in sorted(self.states))
+
     def ref(self, v: Version) -> VersionRef:
         plan = self.plan(v)
         cur, nxt = self.in_force(v.timeline), self.upcoming(v.timeline)

@@ -351,7 +351,7 @@ class Site:
         snap = self.snapshot()
         language = self.language(lang, now)
         model = self.model(now, snap, language)
-        key = ("index", language, tuple(model.state(p) for p in sorted(model.states)))
+        key = ("index", language, model.all_states())
         offered = page_language(language, self.default_language, "", self.languages(now))
         # Policies with no text in this language are still listed, apart, with a link to
         # the source language's page (a French-default site must not hide them).
