@@ -68,11 +68,13 @@ NUMBER_WORDS = frozenset({
     "hourly", "daily", "weekly", "biweekly", "fortnightly", "monthly", "quarterly",
     "yearly", "annually", "biannually", "semiannually",
 })
-MONTHS = frozenset({
-    "January", "February", "March", "April", "May", "June", "July", "August", "September",
-    "October", "November", "December", "Jan", "Feb", "Mar", "Apr", "Jun", "Jul", "Aug",
-    "Sep", "Sept", "Oct", "Nov", "Dec",
-})
+# The months by name and abbreviation (lower case), with their numbers: one table for the
+# words that write a date and for reading one ("Effective until January 15, 2026").
+MONTH_NUMBERS = {name: number for number, names in enumerate((
+    ("january", "jan"), ("february", "feb"), ("march", "mar"), ("april", "apr"), ("may",),
+    ("june", "jun"), ("july", "jul"), ("august", "aug"), ("september", "sep", "sept"),
+    ("october", "oct"), ("november", "nov"), ("december", "dec")), start=1) for name in names}
+MONTHS = frozenset(name.capitalize() for name in MONTH_NUMBERS)  # as a date writes them
 # Words that introduce a cross-reference: "Section 4", "clause B(2)".
 REFERENCE_WORDS = frozenset({
     "section", "sections", "article", "articles", "clause", "clauses", "paragraph",

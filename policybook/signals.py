@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
+from .lexicon import MONTH_NUMBERS
 from .packaged import data_toml
 from .termsearch import TermSearch
 
@@ -31,10 +32,7 @@ _PHONE = re.compile(r"^\+?\(?\d[\d().-]{6,}\d$")
 _POSTCODE = re.compile(r"^(?:[A-Z]{1,2}\d[A-Z\d]?|\d[A-Z]{2}|[A-Z]\d[A-Z])$")
 _DATE = re.compile(r"(?:19|20)\d\d|\d{4}-\d\d-\d\d|\d{1,2}/\d{1,2}/\d{2,4}")
 _NUMBER = re.compile(r"^\d[\d,.]*(?:st|nd|rd|th)?$")
-_MONTHS = frozenset({
-    "january", "february", "march", "april", "may", "june", "july", "august", "september",
-    "october", "november", "december", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep",
-    "sept", "oct", "nov", "dec"})
+_MONTHS = frozenset(MONTH_NUMBERS)
 
 
 @dataclass(frozen=True)

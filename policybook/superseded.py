@@ -22,12 +22,9 @@ import re
 
 from .changeset import ChangeKind, ChangeSet
 from .docmodel import Document, Section
+from .lexicon import MONTH_NUMBERS
 
-_MONTHS = {name: number for number, names in enumerate((
-    ("january", "jan"), ("february", "feb"), ("march", "mar"), ("april", "apr"), ("may",),
-    ("june", "jun"), ("july", "jul"), ("august", "aug"), ("september", "sep", "sept"),
-    ("october", "oct"), ("november", "nov"), ("december", "dec")), start=1) for name in names}
-_MONTH = "|".join(sorted(_MONTHS, key=len, reverse=True))
+_MONTH = "|".join(sorted(MONTH_NUMBERS, key=len, reverse=True))
 _DATE = (rf"(?:(?P<m1>{_MONTH})\.? (?P<d1>\d{{1,2}})(?:st|nd|rd|th)?,? (?P<y1>\d{{4}})"
          rf"|(?P<d2>\d{{1,2}})(?:st|nd|rd|th)?\.? (?P<m2>{_MONTH}),? (?P<y2>\d{{4}})"
          r"|(?P<iso>\d{4}-\d{2}-\d{2}))")
@@ -47,7 +44,7 @@ def _date(found: re.Match[str]) -> dt.date | None:
             return dt.date.fromisoformat(groups["iso"])
         month = (groups["m1"] or groups["m2"]).lower()
         day, year = groups["d1"] or groups["d2"], groups["y1"] or groups["y2"]
-        return dt.date(int(year), _MONTHS[month], int(day))
+        return dt.date(int(year), MONTH_NUMBERS[month], int(day))
     except ValueError:
         return None  # "February 30": no date
 
