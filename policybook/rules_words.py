@@ -415,7 +415,7 @@ def _sentences(words: Sequence[str]) -> list[list[str]]:
     found: list[list[str]] = [[]]
     for w in words:
         found[-1].append(w)
-        if w in _SENTENCE_END or w in ("!", "?"):
+        if w in _SENTENCE_END:
             found.append([])
     return [x for x in found if alnum(x)]
 
@@ -443,7 +443,7 @@ def pointer_sentences(h: Hunk, old: Sequence[str], new: Sequence[str]) -> bool:
     words, start, side = (h.deleted, h.old_start, old) if h.deleted else \
         (h.inserted, h.new_start, new)
     shown = [w for w in words if w.strip()]
-    whole = (start == 0 or side[start - 1] in _SENTENCE_END or side[start - 1] in "!?") \
-        and bool(shown) and (shown[-1] in _SENTENCE_END or shown[-1] in ("!", "?"))
+    whole = (start == 0 or side[start - 1] in _SENTENCE_END) and bool(shown) and \
+        shown[-1] in _SENTENCE_END
     return whole and not (lexicon.negations(words) or lexicon.strong_modals(words)) and \
         only_pointers(words)
