@@ -7,11 +7,11 @@ STAMP  := $(VENV)/.installed-stamp
 
 .PHONY: run rehearse test lint typecheck imports pytest clean
 
+# After installing: the modules compiled and the data files parsed, as an installed
+# package has them (where PYTHONDONTWRITEBYTECODE is set, each command would redo both).
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
-	# As an installed package has them: the modules compiled and the data files parsed
-	# (a checkout where PYTHONDONTWRITEBYTECODE is set would otherwise redo both each run).
 	$(BIN)/python -m compileall -q policybook
 	$(BIN)/python -m policybook.packaged
 	touch $(STAMP)
