@@ -53,7 +53,10 @@ SHARING = ("share", "sell", "sale", "disclose", "transfer", "send", "provide", "
 # A sentence that describes what is done with data: "We collect information when ...".
 PRACTICE = ("collect", "process", "processing", "gather", "obtain", "receive", "record",
             "monitor", "combine", "infer", "analyze", "analyse", "use your", "use the data",
-            "use this information", "use information", "personal", "data", "information")
+            "use this information", "use information", "personal", "data", "information",
+            # "collect your location": what is yours that is collected is data about you
+            "collect your", "gather your", "record your", "monitor your", "combine your",
+            "analyze your", "analyse your", "process your", "track your", "store your")
 # Function words: a change among these alone ("the" -> "a") changes no obligation;
 # conjunctions ("and"/"or") are *not* here, because they change what a clause covers.
 ARTICLES = frozenset({"the", "a", "an", "this", "these", "that", "those", "such", "its"})

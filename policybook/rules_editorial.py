@@ -45,6 +45,7 @@ from .rules_words import (
 )
 from .signals import (
     contact_only,
+    form,
     legal_entity,
     opposite,
     places,
@@ -101,16 +102,28 @@ def _typo(d: Sequence[str], i: Sequence[str], texts: Texts) -> bool:
     return fixed or _punctuation(d, i)
 
 
+# The little words of a section's title ("Limitation of Liability", "Fees and Taxes").
+_TITLE_GLUE = lexicon.GRAMMAR_WORDS | {"and", "or", "&", "for", "with"}
+
+
 def _reference(h: Hunk, old: Sequence[str], new: Sequence[str]) -> bool:
+    """A cross-reference renumbered ("see Section 7" -> "see Section 5(b)"), also when the
+    title quoted after it goes ("see Section B(7): Extra Terms" -> "see Section B.5")."""
     def ok(side: Sequence[str], words: Sequence[str], start: int) -> bool:
         k = start - 1
         while k >= 0 and (not any(c.isalnum() for c in words[k]) or (_REF_LABEL.match(words[k])
                           and words[k].lower() not in lexicon.REFERENCE_WORDS)):
             k -= 1
         introduced = k >= 0 and words[k].lower() in lexicon.REFERENCE_WORDS
-        for w in alnum(side):
+        titled = False  # after "Section 7:", the title of the section it points to
+        for w in side:
+            if not any(c.isalnum() for c in w):
+                titled = titled or (w == ":" and introduced)
+                continue
             if _REF_ALONE.match(w) or w.lower() in lexicon.REFERENCE_WORDS:
                 introduced = introduced or w.lower() in lexicon.REFERENCE_WORDS
+                continue
+            if titled and (w[:1].isupper() or w.lower() in _TITLE_GLUE):
                 continue
             if not (_REF_LABEL.match(w) and introduced):
                 return False
@@ -338,8 +351,8 @@ def _reordered_in_sentence(h: Hunk, old: Sequence[str], new: Sequence[str]) -> b
     whole = sentence(old, h.old_start, h.old_end)
     # The same content words; the little words that glue a sentence may differ ("We
     # disable accounts we find" -> "When we find accounts, we disable those accounts").
-    before = sorted(w.lower() for w in alnum(whole) if w.lower() not in _GLUE)
-    after = sorted(w.lower() for w in alnum(sentence(new, h.new_start, h.new_end))
+    before = sorted(form(w) for w in alnum(whole) if w.lower() not in _GLUE)
+    after = sorted(form(w) for w in alnum(sentence(new, h.new_start, h.new_end))
                    if w.lower() not in _GLUE)
     if sorted(set(before)) != sorted(set(after)) or not before:
         return False
@@ -352,12 +365,33 @@ def _reordered_in_sentence(h: Hunk, old: Sequence[str], new: Sequence[str]) -> b
     # ("names with advertisers, e-mails with processors") changes what is allowed; a
     # negation, a modal verb or a number moved with its neighbours ("We may review posts
     # to keep it safe" -> "To keep it safe, we may review posts") says what it said.
-    if Concept.RECIPIENTS in lexicon.concepts(whole):
-        return False
+    if Concept.RECIPIENTS in lexicon.concepts(whole) or lexicon.shares(moved):
+        return _voice(h, whole, sentence(new, h.new_start, h.new_end))
     if lexicon.negations(whole) or lexicon.strong_modals(moved) or \
             lexicon.weak_modals(moved) or _numbers(moved):
         return _held(whole) == _held(sentence(new, h.new_start, h.new_end))
     return True
+
+
+def _voice(h: Hunk, before: Sequence[str], after: Sequence[str]) -> bool:
+    """ "Your data is shared with our host" -> "We share your data with our host": the
+    verb of the practice moved (the passive made active, or back), every other word
+    keeps its place, so what is paired with what is unchanged."""
+    moved = {form(w) for w in alnum([*h.deleted, *h.inserted]) if w.lower() not in _GLUE}
+    verbs = [w for w in alnum([*h.deleted, *h.inserted]) if form(w) in moved]
+    if len(moved) != 1 or not (lexicon.shares(verbs) or lexicon.describes_practice(verbs)):
+        return False
+    def rest(words: Sequence[str]) -> list[str]:
+        # The agent may be said or left out ("we", "by us"); any other agent stays put.
+        low = [w.lower() for w in alnum(words)]
+        kept = [w for k, w in enumerate(low) if w not in _BE and w != "we" and not (
+            w == "by" and low[k + 1: k + 2] == ["us"]) and not (
+            w == "us" and low[k - 1: k] == ["by"])]
+        return [f for f in map(form, kept) if f not in moved]
+    return rest(before) == rest(after)
+
+
+_BE = {"is", "are", "was", "were", "be", "been", "being"}
 
 
 def _held(words: Sequence[str]) -> list[tuple[str, ...]]:

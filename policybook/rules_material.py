@@ -15,6 +15,7 @@ from .rules_words import (
     _SENTENCE_END,
     _URL,
     _YEAR,
+    _inflected,
     _is_number,
     _notice_channel,
     _numbers,
@@ -111,6 +112,12 @@ def _material_findings(h: Hunk, old: Sequence[str], new: Sequence[str],
     bound = bound_changed(h, old, new)
     if bound:
         yield Finding(Rule.NUMBERS, MATERIAL, bound, note="the bound of a number changed")
+    period = _period_changed(d, i)
+    if period:
+        yield Finding(Rule.NUMBERS, MATERIAL, period, note="the period changed")
+    kept = _kept_until(h, old, new, before, after)
+    if kept:
+        yield Finding(Rule.RETENTION, MATERIAL, kept, note="how long data is kept")
     if _notice_channel(h, old, new):
         yield Finding(Rule.NOTICE, MATERIAL, tuple(alnum([*d, *i])))
     # A place before an acronym names a body ("the U.S. FAA"), also when the run ends
@@ -147,9 +154,10 @@ def _material_findings(h: Hunk, old: Sequence[str], new: Sequence[str],
         yield Finding(Rule.LIST_SCOPE, MATERIAL, scope)
     # A name swapped matters where data goes to it: the sentence names recipients or
     # data, or hands something over together with the data it is.
-    party = _party_swapped(h)
+    party = _party_swapped(h, old)
     if party and any(set(lexicon.concepts(x)) & {Concept.RECIPIENTS, Concept.DATA}
-                     or (lexicon.shares(x) and set(lexicon.describes_practice(x)) & _DATA_NOUNS)
+                     or (lexicon.shares(x) and (set(lexicon.describes_practice(x)) & _DATA_NOUNS
+                                                or _ours_to_give(x)))
                      for x in (before, after)):
         yield Finding(Rule.RECIPIENTS, MATERIAL, party, note="a named party changed")
     if _swapped(h, old, new):
@@ -177,11 +185,40 @@ def _condition(d: Sequence[str], i: Sequence[str]) -> tuple[str, ...]:
     if bool(alnum(d)) == bool(alnum(i)):
         return ()
     words = alnum(d or i)
-    if len(words) < 3 or words[0].lower() not in _CONDITION_OPENERS:
+    # "by writing to us": how a right is exercised or a duty met is a condition too.
+    if len(words) < 3:
+        return ()
+    manner = words[0].lower() == "by" and words[1].lower().endswith("ing") and \
+        words[1].lower() not in _CONTACTING  # "by writing to us" names a channel
+    if not (words[0].lower() in _CONDITION_OPENERS or manner):
         return ()
     if words[0].lower() in ("so", "as") and [w.lower() for w in words[1:3]] != ["long", "as"]:
         return ()  # only "so long as" / "as long as"
     return tuple(words)
+
+
+# Ways to get in touch: "by contacting us through the portal" says where to write.
+_CONTACTING = {"contacting", "writing", "emailing", "e-mailing", "calling", "phoning",
+               "messaging", "visiting", "reaching", "texting", "mailing"}
+
+
+# The words that open how long something is kept: "as long as", "until".
+_UNTIL = (("as", "long", "as"), ("until",), ("till",))
+
+
+def _kept_until(h: Hunk, old: Sequence[str], new: Sequence[str], before: Sequence[str],
+                after: Sequence[str]) -> tuple[str, ...]:
+    """The words that end a retention period changed ("We keep your data as long as
+    needed" -> "... as long as your account is open"): the period is what they say."""
+    words = alnum([*h.deleted, *h.inserted])
+    if not words:
+        return ()
+    for side, start in ((old, h.old_start), (new, h.new_start)):
+        lead = tuple(w.lower() for w in alnum(side[max(0, start - 4): start]))
+        if any(lead[-len(u):] == u for u in _UNTIL) and any(
+                Concept.RETENTION in lexicon.concepts(x) for x in (before, after)):
+            return tuple(words)
+    return ()
 
 
 # The present of the verbs whose future is not "will" + the same form ("will be" -> "is").
@@ -244,6 +281,13 @@ def _also(found: dict[Concept, tuple[str, ...]]) -> str:
 _DATA_NOUNS = {"personal", "data", "information"}
 
 
+def _ours_to_give(words: Sequence[str]) -> bool:
+    """ "We send your invoices to ...": we hand over something of yours (not "Send your
+    parcel from the nearest depot", where you do)."""
+    low = {w.lower() for w in words}
+    return "your" in low and bool(low & {"we", "us"})
+
+
 def _prose(cell: Sequence[str]) -> bool:
     """A table cell that holds a sentence (ten words or more, mostly lower case, up to a
     full stop), not values: names, addresses and links one after the other are a register."""
@@ -260,10 +304,28 @@ def _prose(cell: Sequence[str]) -> bool:
 
 
 
-def _party_swapped(h: Hunk) -> tuple[str, ...]:
-    """A name replaced by another name ("Paystream" -> "Coinpay"), both capitalised."""
+# Words that follow a verb, never a name, at the start of an instruction ("Log in to",
+# "Tap the", "Visit our").
+_AFTER_VERB = {"in", "on", "up", "out", "into", "onto", "to", "the", "your", "our", "a", "an",
+               "this", "that", "these", "those", "here", "there", "us"}
+
+
+def _party_swapped(h: Hunk, old: Sequence[str]) -> tuple[str, ...]:
+    """A name replaced by another name ("Paystream" -> "Coinpay"), both capitalised. A
+    word that starts a sentence is capitalised by it: followed by a particle or an
+    article it is a verb ("Log in" -> "Sign in"), no name."""
     d, i = alnum(h.deleted), alnum(h.inserted)
     if not (0 < len(d) <= 4 and 0 < len(i) <= 4):
+        return ()
+    starts = h.old_start == 0 or old[h.old_start - 1] in _SENTENCE_END
+    if starts and len(d) == 1 and h.old_end < len(old) and old[h.old_end].lower() in _AFTER_VERB:
+        return ()
+    # "We send" -> "Larkly sends": the verb stays (in another form); who acts changed.
+    d, i = ([w for w in d if not any(_inflected(w.lower(), x.lower()) or w.lower() == x.lower()
+                                     for x in i)],
+            [w for w in i if not any(_inflected(w.lower(), x.lower()) or w.lower() == x.lower()
+                                     for x in d)])
+    if not (d and i):
         return ()
     if all(w[:1].isupper() for w in d + i) and \
             {w.lower() for w in d} != {w.lower() for w in i}:
@@ -316,3 +378,20 @@ def _unit_changed(h: Hunk, old: Sequence[str], new: Sequence[str]) -> tuple[str,
         return tuple(w for w in alnum([*h.deleted, *h.inserted]) if not _is_number(w))
     return ()
 
+
+# The units of a period, one name each: "monthly", "month" and "months" are one period.
+_PERIOD_UNITS = {w: unit for unit, words in (
+    ("hour", ("hour", "hours", "hourly")), ("day", ("day", "days", "daily")),
+    ("week", ("week", "weeks", "weekly")), ("month", ("month", "months", "monthly")),
+    ("quarter", ("quarter", "quarters", "quarterly")),
+    ("year", ("year", "years", "yearly", "annually", "annual"))) for w in words}
+
+
+def _period_changed(d: Sequence[str], i: Sequence[str]) -> tuple[str, ...]:
+    """A period named without a number replaced by another ("each month" -> "each
+    week", "billed monthly" -> "billed weekly"): how often or how long changed."""
+    old = {_PERIOD_UNITS[w.lower()] for w in d if w.lower() in _PERIOD_UNITS}
+    new = {_PERIOD_UNITS[w.lower()] for w in i if w.lower() in _PERIOD_UNITS}
+    if old and new and old != new:
+        return tuple(w for w in alnum([*d, *i]) if w.lower() in _PERIOD_UNITS)
+    return ()

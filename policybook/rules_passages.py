@@ -27,6 +27,7 @@ from .rules_words import (
     alnum,
     first_enabled,
     only_pointers,
+    undated,
 )
 from .signals import contact_only, contact_passage, date_only, places, visible
 
@@ -151,15 +152,17 @@ def _whole_text_findings(words: Sequence[str], texts: Texts, added: bool,
             lexicon.is_deontic([*(lead if _introduces(lead) else ()), *words]):
         yield Finding(Rule.DUTIES, MATERIAL,
                        tuple(lexicon.strong_modals(words) + lexicon.weak_modals(words)))
-    if _numbers(words):
-        yield Finding(Rule.NUMBERS, MATERIAL, tuple(_numbers(words)))
+    amounts = _numbers(undated(words))
+    if amounts:
+        yield Finding(Rule.NUMBERS, MATERIAL, tuple(amounts))
     named = places(words)
     if named:
         yield Finding(Rule.PLACES, MATERIAL, tuple(dict.fromkeys(named)))
     practice = lexicon.describes_practice(words)
     # A practice needs both a handling verb and the data it handles ("we record the
     # information"); "inquiries received" alone describes none.
-    if set(practice) & _DATA_NOUNS and set(practice) - _DATA_NOUNS:
+    yours = any(t.endswith(" your") for t in practice)
+    if (set(practice) & _DATA_NOUNS or yours) and set(practice) - _DATA_NOUNS:
         yield Finding(Rule.DATA, MATERIAL, tuple(practice),
                        note="a sentence describing a data practice")
     yield Finding(Rule.CLARIFICATION, EDITORIAL)

@@ -222,6 +222,28 @@ def _is_number(word: str) -> bool:
     return any(c.isdigit() for c in word) or word.lower() in lexicon.NUMBER_WORDS
 
 
+_SINCE = {"since", "until", "till", "from", "in", "before", "after", "on"}
+
+
+def undated(words: Sequence[str]) -> list[str]:
+    """The words without those that write a date ("9 June 2026", "June 9, 2026",
+    "2026-06-09", "since 2019"): a date says when, not how much, so its numbers are no
+    amount (a dated entry of a register, "Jo Brandt, since 4 May 2025")."""
+    kept: list[str] = []
+    for k, w in enumerate(words):
+        near = words[max(0, k - 3): k + 2]
+        if _ISO_DATE.match(w) or (_DAY.match(w) and (
+                (k and words[k - 1] in lexicon.MONTHS)
+                or (k + 1 < len(words) and words[k + 1] in lexicon.MONTHS))):
+            continue
+        if _YEAR.match(w) and (any(x in lexicon.MONTHS for x in near) or (
+                k and words[k - 1].lower() in _SINCE and not (
+                    k + 1 < len(words) and words[k + 1].lower() in _AMOUNT_UNITS))):
+            continue
+        kept.append(w)
+    return kept
+
+
 def sentence(words: Sequence[str], start: int, end: int) -> list[str]:
     """The sentence(s) around words[start:end] (a pure insertion has start == end)."""
     lo = start

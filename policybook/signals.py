@@ -167,7 +167,9 @@ def normal(words: Sequence[str], vocab: Vocabulary | None = None) -> tuple[str, 
     shortened, bounds written one way ("16 or older": "at least 16"), each word stemmed
     and spelt one way, punctuation dropped."""
     vocab = vocab or vocabulary()
-    text = " ".join(w.lower().replace("’", "'") for w in visible(words))
+    # Commas dropped first: a wordy phrase set off by them ("including, without
+    # limitation,") is the same phrase; the other punctuation goes at the end.
+    text = " ".join(w.lower().replace("’", "'") for w in visible(words) if w != ",")
     for short, long in vocab.contractions:
         text = text.replace(short, long)
     table = dict(vocab.wordy)
