@@ -40,6 +40,7 @@ from .rules_words import (
     entity_changed,
     first_enabled,
     hunk_signals,
+    links_line,
     name_core,
     sentence,
 )
@@ -506,6 +507,10 @@ def _editorial_findings(h: Hunk, old: Sequence[str], new: Sequence[str], texts: 
         yield Finding(Rule.NUMBERING, EDITORIAL)
     if _urls(d, i):
         yield Finding(Rule.LINK_TARGET, EDITORIAL)
+    # A navigation bar or a footer: links only, on both sides, two or more on one.
+    navigation = links_line(old, links[0]), links_line(new, links[1])
+    if min(navigation) >= 1 and max(navigation) >= 2:
+        yield Finding(Rule.LINK_WORDING, EDITORIAL, note="a line of links")
     if _link_wording(h, links, old, new):
         yield Finding(Rule.LINK_WORDING, EDITORIAL)
     elif _filled_link(h, old, links):

@@ -4,6 +4,7 @@ condition, a party. Added or removed passages are read in `rules_passages.py`.""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Sequence
 
 from . import lexicon
@@ -29,6 +30,7 @@ from .rules_words import (
     sentence,
 )
 from .signals import (
+    contact_passage,
     form,
     legal_forms,
     opposite,
@@ -99,6 +101,8 @@ def _material_findings(h: Hunk, old: Sequence[str], new: Sequence[str],
                        note=f"{'/'.join(weak_d) or '—'} → {'/'.join(strong_i) or '—'}")
     if _numbers(d) != _numbers(i) and _statistics(h, old, new):
         yield Finding(Rule.FIGURES, EDITORIAL)
+    if _opening_hours(d, i, before, after):
+        yield Finding(Rule.CONTACT, EDITORIAL, note="the hours of a contact channel")
     # A price changed is about fees, wherever it stands (a sentence, a table cell): the
     # concept that fits the words, before the generic "a number changed".
     priced = _priced(h, old, new) if _numbers(d) != _numbers(i) else ()
@@ -122,13 +126,19 @@ def _material_findings(h: Hunk, old: Sequence[str], new: Sequence[str],
         yield Finding(Rule.NOTICE, MATERIAL, tuple(alnum([*d, *i])))
     # A place before an acronym names a body ("the U.S. FAA"), also when the run ends
     # between the two.
-    found = lexicon.concepts(
-        lexicon.without_named_bodies(d, visible(old[h.old_end: h.old_end + 2]))
-        + lexicon.without_named_bodies(i, visible(new[h.new_end: h.new_end + 2])), extra)
+    if _document_renamed(h, old):
+        yield Finding(Rule.RENAME, EDITORIAL, note="a document renamed")
+    kept_d = lexicon.without_named_bodies(d, visible(old[h.old_end: h.old_end + 2]))
+    kept_i = lexicon.without_named_bodies(i, visible(new[h.new_end: h.new_end + 2]))
+    found = lexicon.concepts(kept_d + kept_i, extra)
     # A document named ("subject to the X terms", "our Data Policy") is a reference to
     # it; the legal terms concept needs a word that says what the terms do.
     if set(found) == {Concept.LEGAL_TERMS} and \
             set(found[Concept.LEGAL_TERMS]) <= lexicon.DOCUMENT_NOUNS:
+        found = {}
+    # "by using encryption" -> "by encrypting it": each side names the same terms, in
+    # another form; no concept came or went.
+    if found and kept_d and kept_i and _same_terms(kept_d, kept_i, extra):
         found = {}
     if found:
         concept = next(iter(found))
@@ -271,6 +281,52 @@ def _passed_schedule(d: Sequence[str], i: Sequence[str]) -> bool:
         return False
     timed = any(w in lexicon.MONTHS or _YEAR.match(w) for w in words)
     return timed and not set(lexicon.concepts(d)) - {Concept.LEGAL_TERMS}
+
+
+_TIME_OF_DAY = re.compile(r"^(?:[01]?\d|2[0-3])(?:[:.][0-5]\d)?(?:am|pm|a\.m\.|p\.m\.)$"
+                          r"|^(?:[01]?\d|2[0-3]):[0-5]\d$", re.IGNORECASE)
+
+
+def _opening_hours(d: Sequence[str], i: Sequence[str], before: Sequence[str],
+                   after: Sequence[str]) -> bool:
+    """ "Call us on 0800 123 456 (9am-5pm)" -> "(8am-6pm)": the changed numbers are
+    times of day, in a sentence that tells how to get in touch."""
+    changed = _numbers(d) + _numbers(i)
+    times = [p for w in changed for p in re.split(r"[–—-]", w) if p]
+    return bool(times) and all(_TIME_OF_DAY.match(p) for p in times) and \
+        contact_passage(before) and contact_passage(after)
+
+
+_TITLE_NOUNS = lexicon.DOCUMENT_NOUNS | {"notice", "charter", "principles", "rules"}
+
+
+def _document_renamed(h: Hunk, old: Sequence[str]) -> bool:
+    """ "our Privacy Policy" -> "our Privacy Notice": the noun of a document's title
+    replaced by another, the words that say which document it is unchanged."""
+    d, i = alnum(h.deleted), alnum(h.inserted)
+    return len(d) == 1 and len(i) == 1 and h.old_start > 0 and \
+        d[0].lower() in _TITLE_NOUNS and i[0].lower() in _TITLE_NOUNS and \
+        d[0][:1].isupper() and i[0][:1].isupper() and old[h.old_start - 1][:1].isupper()
+
+
+def _same_terms(d: Sequence[str], i: Sequence[str], extra: lexicon.Extra) -> bool:
+    """Both sides name the same terms of the same concepts in another form, and nothing
+    else but little words ("by using encryption" -> "by encrypting it"): terms match on
+    their first six letters. A qualifier that comes or goes ("User Personal Information"
+    -> "personal information") is a change of scope, not of form."""
+    a, b = lexicon.concepts(d, extra), lexicon.concepts(i, extra)
+    def keys(found: dict[Concept, tuple[str, ...]]) -> set[tuple[Concept, str]]:
+        return {(c, t.lower()[:6]) for c, ts in found.items() for t in ts}
+    if not a or keys(a) != keys(b):
+        return False
+    named = {w for ts in (*a.values(), *b.values()) for t in ts for w in t.lower().split()}
+    return all(w.lower() in named or w.lower() in _FORM_GLUE for w in alnum([*d, *i]))
+
+
+# The little words that come and go when a term changes its form ("using encryption",
+# "encrypting it").
+_FORM_GLUE = lexicon.ARTICLES | lexicon.GRAMMAR_WORDS | {
+    "using", "use", "uses", "used", "it", "them", "its", "their", "of", "for", "with"}
 
 
 def _also(found: dict[Concept, tuple[str, ...]]) -> str:

@@ -447,6 +447,16 @@ _POINTER_WORDS = ("please see", "please refer", "refer to", "learn more", "learn
                   "see our", "see the", "please visit", "visit our")
 
 
+def links_line(words: Sequence[str], links: str) -> int:
+    """How many links a line of links only has (a navigation bar, a footer: "Help ·
+    Share this page", each a link), 0 when a reader sees a word outside a link's text.
+    `links` are the words of the line's links (` w1 w2 | w3 `, lower case)."""
+    texts = [t.split() for t in links.split("|")]
+    texts = [t for t in texts if t]
+    shown = [w.lower() for w in alnum(words)]
+    return len(texts) if texts and shown == [w for t in texts for w in t] else 0
+
+
 def only_pointers(words: Sequence[str]) -> bool:
     """Every sentence only sends the reader elsewhere ("Learn more about X", "If you have
     a question about Y, please refer to Z")."""
