@@ -35,6 +35,7 @@ from .signals import (
     legal_forms,
     opposite,
     visible,
+    vocabulary,
 )
 
 PRICE_CHANGED = "a price changed"  # the note of `fees` when a price, not a term, decided
@@ -101,6 +102,8 @@ def _material_findings(h: Hunk, old: Sequence[str], new: Sequence[str],
                        note=f"{'/'.join(weak_d) or '—'} → {'/'.join(strong_i) or '—'}")
     if _numbers(d) != _numbers(i) and _statistics(h, old, new):
         yield Finding(Rule.FIGURES, EDITORIAL)
+    if _counter(h, old, new):
+        yield Finding(Rule.FIGURES, EDITORIAL, note="a counter of the page")
     if _opening_hours(d, i, before, after):
         yield Finding(Rule.CONTACT, EDITORIAL, note="the hours of a contact channel")
     # A price changed is about fees, wherever it stands (a sentence, a table cell): the
@@ -281,6 +284,22 @@ def _passed_schedule(d: Sequence[str], i: Sequence[str]) -> bool:
         return False
     timed = any(w in lexicon.MONTHS or _YEAR.match(w) for w in words)
     return timed and not set(lexicon.concepts(d)) - {Concept.LEGAL_TERMS}
+
+
+def _counter(h: Hunk, old: Sequence[str], new: Sequence[str]) -> bool:
+    """ "1,234 people found this helpful" -> "1,301 people ...", "Showing 10 of 42
+    results": only numbers changed, each counting what the page counts of itself
+    (`[counters]` of the vocabulary), in a line that states nothing."""
+    nouns = vocabulary().counters
+    for words, start, end in ((old, h.old_start, h.old_end), (new, h.new_start, h.new_end)):
+        changed = alnum(words[start:end])
+        if not changed or not all(_is_number(w) for w in changed) or \
+                end >= len(words) or words[end].lower() not in nouns:
+            return False
+        if lexicon.negations(words) or lexicon.strong_modals(words) or \
+                lexicon.weak_modals(words):
+            return False
+    return True
 
 
 _TIME_OF_DAY = re.compile(r"^(?:[01]?\d|2[0-3])(?:[:.][0-5]\d)?(?:am|pm|a\.m\.|p\.m\.)$"

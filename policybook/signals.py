@@ -48,6 +48,7 @@ class Vocabulary:
     places: tuple[str, ...]
     opposites: frozenset[tuple[str, str]]  # both directions
     bounds: tuple[tuple[str, str], ...] = ()  # "N or older" -> "at least N"
+    counters: frozenset[str] = frozenset()  # "42 results": what a page counts
 
 
 @cache
@@ -66,6 +67,7 @@ def vocabulary() -> Vocabulary:
         opposites=frozenset((a, b) for x, y in raw["opposites"]["pairs"]
                             for a, b in ((x, y), (y, x))),
         bounds=tuple(raw["bounds"].items()),
+        counters=frozenset(raw["counters"]["nouns"]),
     )
 
 
