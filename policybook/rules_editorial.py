@@ -395,6 +395,14 @@ def _voice(h: Hunk, before: Sequence[str], after: Sequence[str]) -> bool:
 _BE = {"is", "are", "was", "were", "be", "been", "being"}
 
 
+def _venue(h: Hunk, old: Sequence[str], new: Sequence[str]) -> bool:
+    """ "the courts located in San Mateo County" -> "in King County": a place named in a
+    sentence about courts, disputes or the governing law is where they are heard, not an
+    address to write to."""
+    return any({Concept.DISPUTES, Concept.GOVERNING_LAW} & set(lexicon.concepts(x)) for x in (
+        sentence(old, h.old_start, h.old_end), sentence(new, h.new_start, h.new_end)))
+
+
 def _held(words: Sequence[str]) -> list[tuple[str, ...]]:
     """Each negation, modal verb and number of a sentence with the words either side."""
     low = [w.lower() for w in alnum(words)]
@@ -531,7 +539,7 @@ def _editorial_findings(h: Hunk, old: Sequence[str], new: Sequence[str], texts: 
     # (Nor is a company's name that now names another legal person, "Acme Ireland Ltd.,
     # 4 Quay Street" -> "Acme Singapore Ltd., 4 Quay Street", though its address follows.)
     if sig.contact and not _notice_channel(h, old, new) and not amount(h, old, new) and \
-            not entity_changed(h, old, new):
+            not entity_changed(h, old, new) and not _venue(h, old, new):
         yield Finding(Rule.CONTACT, EDITORIAL)
     if sig.same_meaning:
         yield Finding(Rule.SAME_MEANING, EDITORIAL)

@@ -173,6 +173,11 @@ def _material_findings(h: Hunk, old: Sequence[str], new: Sequence[str],
                                                 or _ours_to_give(x)))
                      for x in (before, after)):
         yield Finding(Rule.RECIPIENTS, MATERIAL, party, note="a named party changed")
+    # A name swapped where disputes are heard or decided ("courts in San Mateo County" ->
+    # "in King County", one arbitration body for another): the venue changed.
+    if party and any({Concept.DISPUTES, Concept.GOVERNING_LAW} & set(lexicon.concepts(x))
+                     for x in (before, after)):
+        yield Finding(Rule.DISPUTES, MATERIAL, party, note="the venue changed")
     if _swapped(h, old, new):
         yield Finding(Rule.REORDERED_MEANING, MATERIAL, tuple(alnum([*d, *i])))
     condition = _condition(d, i)
