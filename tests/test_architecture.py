@@ -9,7 +9,8 @@ PACKAGE = Path(__file__).resolve().parent.parent / "policybook"
 CORE = ["errors", "markdown", "document", "frontmatter", "langtags", "validate", "versions",
         "diff", "materiality", "signals",
         "timeline", "redline", "addresses", "delivery", "lexicon", "rules", "report",
-        "rules_words", "rules_editorial", "rules_material", "rules_passages", "materiality_blocks",
+        "rules_words", "rules_editorial", "rules_material", "rules_passages", "rules_order",
+        "materiality_blocks",
         "changeset", "blockdiff", "rulebook", "site/pages", "site/changes", "state", "notice",
         "urls", "segment", "regions", "translations", "docmodel", "termsearch", "mdinline",
         "superseded"]
