@@ -19,6 +19,7 @@ from .rules import (
     Finding,
     Rule,
     Texts,
+    alnum,
     editorial_hunk,
     material_hunk,
     name_core,
@@ -146,7 +147,23 @@ def judge_block(block: BlockChange, change: Change, texts: Texts) -> Iterator[Ju
         yield from _table_items(block, texts, context) if block.is_table else \
             _list_items(block, texts, context, _lead_in(block, change))
         return
+    if block.old is not None and block.new is not None and block.old.kind is not \
+            block.new.kind and (block.old.items or block.new.items):
+        # A paragraph made a list (or a list a paragraph): a run that is a whole item of
+        # the list is an item added or removed, governed by the list's lead-in.
+        yield from _hunks(block.redline, texts, context, line, links=_link_words(block),
+                          items=_item_words(block), lead=_lead_in(block, change))
+        return
     yield from _hunks(block.redline, texts, context, line, links=_link_words(block))
+
+
+def _item_words(block: BlockChange) -> tuple[set[tuple[str, ...]], set[tuple[str, ...]]]:
+    """The words of each list item of the old and of the new block (lower case)."""
+    def of(b: Block | None) -> set[tuple[str, ...]]:
+        if b is None or b.kind is not BlockKind.LIST:
+            return set()
+        return {tuple(w.lower() for w in alnum(words_of(clean(item)))) for item in b.items}
+    return of(block.old), of(block.new)
 
 
 def judge_words(redline: Redline, texts: Texts, context: Sequence[str], line: int
@@ -174,11 +191,20 @@ def _link_words(block: BlockChange) -> tuple[str, str]:
 
 def _hunks(redline: Redline, texts: Texts, context: Sequence[str], line: int,
            table: bool = False, lead: Sequence[str] = (),
-           links: tuple[str, str] = ("", "")) -> Iterator[Judged]:
+           links: tuple[str, str] = ("", ""),
+           items: tuple[set[tuple[str, ...]], set[tuple[str, ...]]] = (set(), set())
+           ) -> Iterator[Judged]:
     # The tokens keep their whitespace: quotes are cut from them, as written.
     old_tokens, new_tokens = tokens(redline.old), tokens(redline.new)
     old, new = words_of(redline.old), words_of(redline.new)  # the tokens without their space
     for hunk in _merge_names(redline.hunks(), old, new):
+        whole = _whole_item(hunk, items)
+        if whole is not None:
+            added = whole is hunk.inserted
+            text = " ".join(whole)
+            yield whole_text(list(whole), texts, added, context, lead), line, \
+                f"{'added' if added else 'removed'} item {quote(text)}"
+            continue
         finding = editorial_hunk(hunk, old, new, texts, links, table) or \
             material_hunk(hunk, old, new, context, table, lead, texts.extra,
                           texts.disabled)
@@ -192,6 +218,19 @@ def _hunks(redline: Redline, texts: Texts, context: Sequence[str], line: int,
             words = (f"“{_in_sentence(old_tokens, old, hunk.old_start, hunk.old_end)}” → "
                      f"“{_in_sentence(new_tokens, new, hunk.new_start, hunk.new_end)}”")
         yield finding, line, words
+
+
+def _whole_item(hunk: Hunk, items: tuple[set[tuple[str, ...]], set[tuple[str, ...]]]
+                ) -> tuple[str, ...] | None:
+    """The run's words when they are a whole list item on one side and nothing on the
+    other (punctuation aside): an item added or removed."""
+    old_items, new_items = items
+    d, i = alnum(hunk.deleted), alnum(hunk.inserted)
+    if i and not d and tuple(w.lower() for w in i) in new_items:
+        return hunk.inserted
+    if d and not i and tuple(w.lower() for w in d) in old_items:
+        return hunk.deleted
+    return None
 
 
 def _merge_names(hunks: Sequence[Hunk], old: Sequence[str], new: Sequence[str]

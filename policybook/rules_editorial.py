@@ -167,6 +167,8 @@ def _rename(h: Hunk, old: Sequence[str], new: Sequence[str], texts: Texts) -> st
     """"Business plan" -> "Business Cloud" everywhere: the old and new names, or None."""
     if not alnum(h.deleted) or not alnum(h.inserted):
         return None
+    if amount(h, old, new):  # "Logs | 30 days" -> "Logs: 90 days": a period, no name
+        return None
     # "Acme's" -> "Zentrix's", "Acme-owned" -> "Zentrix-owned": the names are judged.
     if len(h.deleted) == 1 and len(h.inserted) == 1:
         (a, tail), (b, tail_b) = name_core(h.deleted[0]), name_core(h.inserted[0])
