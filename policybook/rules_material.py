@@ -350,7 +350,8 @@ def _same_terms(d: Sequence[str], i: Sequence[str], extra: lexicon.Extra) -> boo
 # The little words that come and go when a term changes its form ("using encryption",
 # "encrypting it").
 _FORM_GLUE = lexicon.ARTICLES | lexicon.GRAMMAR_WORDS | {
-    "using", "use", "uses", "used", "it", "them", "its", "their", "of", "for", "with"}
+    "using", "use", "uses", "used", "it", "them", "its", "their", "of", "for", "with",
+    "will"}  # "will require" -> "requires": the tense moved to the present
 
 
 def _also(found: dict[Concept, tuple[str, ...]]) -> str:
