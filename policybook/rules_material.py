@@ -148,6 +148,9 @@ def _material_findings(h: Hunk, old: Sequence[str], new: Sequence[str],
         terms = tuple(t for ts in found.values() for t in ts)
         yield Finding(Rule(concept.value), MATERIAL, terms,
                        note=_also(found))
+    completed = _term_completed(h, old, new, extra)
+    if completed:
+        yield Finding(Rule.DATA, MATERIAL, completed, note="a kind of data named")
     entity = _entity_changed(h, old, new)
     if entity:
         yield Finding(Rule.ENTITY, MATERIAL, entity)
@@ -319,6 +322,27 @@ def _opening_hours(d: Sequence[str], i: Sequence[str], before: Sequence[str],
     times = [p for w in changed for p in re.split(r"[–—-]", w) if p]
     return bool(times) and all(_TIME_OF_DAY.match(p) for p in times) and \
         contact_passage(before) and contact_passage(after)
+
+
+def _term_completed(h: Hunk, old: Sequence[str], new: Sequence[str],
+                    extra: lexicon.Extra) -> tuple[str, ...]:
+    """A word added to (or dropped from) the data it qualifies makes another kind of data
+    ("your location" -> "your precise location", "your data" -> "your health data"): the
+    data-categories terms the run and the next words form, that the other side lacks.
+    "personal" before data or information names no kind of its own."""
+    d, i = alnum(h.deleted), alnum(h.inserted)
+    if (d and i) or not 0 < len(d or i) <= 6:
+        return ()
+    def terms(words: Sequence[str]) -> set[str]:
+        found = lexicon.concepts(words, extra).get(Concept.DATA, ())
+        return {t.lower() for t in found if not set(t.lower().split()) <= _GENERIC_DATA}
+    side, start, end, other, at = (new, h.new_start, h.new_end, old, h.old_start) if i else \
+        (old, h.old_start, h.old_end, new, h.new_start)
+    here = terms(side[start: end + 2]) - terms(side[end: end + 2])
+    return tuple(sorted(here - terms(other[at: at + 2])))
+
+
+_GENERIC_DATA = {"personal", "data", "information", "identifiable", "pii"}
 
 
 _TITLE_NOUNS = lexicon.DOCUMENT_NOUNS | {"notice", "charter", "principles", "rules"}
