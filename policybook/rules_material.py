@@ -148,6 +148,9 @@ def _material_findings(h: Hunk, old: Sequence[str], new: Sequence[str],
         terms = tuple(t for ts in found.values() for t in ts)
         yield Finding(Rule(concept.value), MATERIAL, terms,
                        note=_also(found))
+    if _by_request(d, i, before, after):
+        yield Finding(Rule.RIGHTS, MATERIAL, tuple(alnum([*d, *i])),
+                      note="done by you, or at your request")
     completed = _term_completed(h, old, new, extra)
     if completed:
         yield Finding(Rule.DATA, MATERIAL, completed, note="a kind of data named")
@@ -322,6 +325,22 @@ def _opening_hours(d: Sequence[str], i: Sequence[str], before: Sequence[str],
     times = [p for w in changed for p in re.split(r"[–—-]", w) if p]
     return bool(times) and all(_TIME_OF_DAY.match(p) for p in times) and \
         contact_passage(before) and contact_passage(after)
+
+
+_REQUEST = ("ask us to", "ask us for", "request that we", "contact us to", "write to us to")
+
+
+def _by_request(d: Sequence[str], i: Sequence[str], before: Sequence[str],
+                after: Sequence[str]) -> bool:
+    """ "You can delete your account" -> "You can ask us to delete your account": what
+    you could do yourself now takes a request (or the other way): how a right is
+    exercised changed."""
+    def asks(words: Sequence[str]) -> bool:
+        text = f" {' '.join(w.lower() for w in alnum(words))} "
+        return any(f" {p} " in text for p in _REQUEST)
+    permits = any({"you", "your"} & {w.lower() for w in x} and lexicon.weak_modals(x)
+                  for x in (before, after))
+    return permits and asks(d) != asks(i)
 
 
 def _term_completed(h: Hunk, old: Sequence[str], new: Sequence[str],
