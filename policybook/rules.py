@@ -11,11 +11,12 @@ swapped where data goes. The sentence may explain such a reason; it never makes 
 change material on its own. The order of the rules is stated once, in
 `rulebook.RULEBOOK`; the signals come from `signals.py`.
 
-This module is the rules' one public face; they live in five modules along their seams:
+This module is the rules' one public face; they live in six modules along their seams:
 `rules_words.py` (the whole texts, word classes, numbers, the signals of a run),
 `rules_editorial.py` (what leaves the obligations as they were), `rules_order.py` (words
-moved, the passive made active), `rules_material.py` (what the changed words carry) and
-`rules_passages.py` (added or removed passages).
+moved, the passive made active), `rules_material.py` (what the changed words carry),
+`rules_phrases.py` (what the phrase around a run makes of it) and `rules_passages.py`
+(added or removed passages).
 """
 
 from __future__ import annotations

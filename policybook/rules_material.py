@@ -4,13 +4,22 @@ condition, a party. Added or removed passages are read in `rules_passages.py`.""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator, Sequence
 
 from . import lexicon
 from .lexicon import Concept
 from .redline import Hunk
 from .rulebook import EDITORIAL, MATERIAL, Finding, Rule
+from .rules_phrases import (
+    by_request,
+    counter,
+    document_renamed,
+    kept_until,
+    opening_hours,
+    period_changed,
+    same_terms,
+    term_completed,
+)
 from .rules_words import (
     _PERIODS,
     _SENTENCE_END,
@@ -30,12 +39,10 @@ from .rules_words import (
     sentence,
 )
 from .signals import (
-    contact_passage,
     form,
     legal_forms,
     opposite,
     visible,
-    vocabulary,
 )
 
 PRICE_CHANGED = "a price changed"  # the note of `fees` when a price, not a term, decided
@@ -102,9 +109,9 @@ def _material_findings(h: Hunk, old: Sequence[str], new: Sequence[str],
                        note=f"{'/'.join(weak_d) or '—'} → {'/'.join(strong_i) or '—'}")
     if _numbers(d) != _numbers(i) and _statistics(h, old, new):
         yield Finding(Rule.FIGURES, EDITORIAL)
-    if _counter(h, old, new):
+    if counter(h, old, new):
         yield Finding(Rule.FIGURES, EDITORIAL, note="a counter of the page")
-    if _opening_hours(d, i, before, after):
+    if opening_hours(d, i, before, after):
         yield Finding(Rule.CONTACT, EDITORIAL, note="the hours of a contact channel")
     # A price changed is about fees, wherever it stands (a sentence, a table cell): the
     # concept that fits the words, before the generic "a number changed".
@@ -119,17 +126,17 @@ def _material_findings(h: Hunk, old: Sequence[str], new: Sequence[str],
     bound = bound_changed(h, old, new)
     if bound:
         yield Finding(Rule.NUMBERS, MATERIAL, bound, note="the bound of a number changed")
-    period = _period_changed(d, i)
+    period = period_changed(d, i)
     if period:
         yield Finding(Rule.NUMBERS, MATERIAL, period, note="the period changed")
-    kept = _kept_until(h, old, new, before, after)
+    kept = kept_until(h, old, new, before, after)
     if kept:
         yield Finding(Rule.RETENTION, MATERIAL, kept, note="how long data is kept")
     if _notice_channel(h, old, new):
         yield Finding(Rule.NOTICE, MATERIAL, tuple(alnum([*d, *i])))
     # A place before an acronym names a body ("the U.S. FAA"), also when the run ends
     # between the two.
-    if _document_renamed(h, old):
+    if document_renamed(h, old):
         yield Finding(Rule.RENAME, EDITORIAL, note="a document renamed")
     kept_d = lexicon.without_named_bodies(d, visible(old[h.old_end: h.old_end + 2]))
     kept_i = lexicon.without_named_bodies(i, visible(new[h.new_end: h.new_end + 2]))
@@ -141,17 +148,17 @@ def _material_findings(h: Hunk, old: Sequence[str], new: Sequence[str],
         found = {}
     # "by using encryption" -> "by encrypting it": each side names the same terms, in
     # another form; no concept came or went.
-    if found and kept_d and kept_i and _same_terms(kept_d, kept_i, extra):
+    if found and kept_d and kept_i and same_terms(kept_d, kept_i, extra):
         found = {}
     if found:
         concept = next(iter(found))
         terms = tuple(t for ts in found.values() for t in ts)
         yield Finding(Rule(concept.value), MATERIAL, terms,
                        note=_also(found))
-    if _by_request(d, i, before, after):
+    if by_request(d, i, before, after):
         yield Finding(Rule.RIGHTS, MATERIAL, tuple(alnum([*d, *i])),
                       note="done by you, or at your request")
-    completed = _term_completed(h, old, new, extra)
+    completed = term_completed(h, old, new, extra)
     if completed:
         yield Finding(Rule.DATA, MATERIAL, completed, note="a kind of data named")
     entity = _entity_changed(h, old, new)
@@ -226,25 +233,6 @@ _CONTACTING = {"contacting", "writing", "emailing", "e-mailing", "calling", "pho
                "messaging", "visiting", "reaching", "texting", "mailing"}
 
 
-# The words that open how long something is kept: "as long as", "until".
-_UNTIL = (("as", "long", "as"), ("until",), ("till",))
-
-
-def _kept_until(h: Hunk, old: Sequence[str], new: Sequence[str], before: Sequence[str],
-                after: Sequence[str]) -> tuple[str, ...]:
-    """The words that end a retention period changed ("We keep your data as long as
-    needed" -> "... as long as your account is open"): the period is what they say."""
-    words = alnum([*h.deleted, *h.inserted])
-    if not words:
-        return ()
-    for side, start in ((old, h.old_start), (new, h.new_start)):
-        lead = tuple(w.lower() for w in alnum(side[max(0, start - 4): start]))
-        if any(lead[-len(u):] == u for u in _UNTIL) and any(
-                Concept.RETENTION in lexicon.concepts(x) for x in (before, after)):
-            return tuple(words)
-    return ()
-
-
 # The present of the verbs whose future is not "will" + the same form ("will be" -> "is").
 _PRESENT = {"be": {"is", "are"}, "have": {"has", "have"}}
 
@@ -295,106 +283,6 @@ def _passed_schedule(d: Sequence[str], i: Sequence[str]) -> bool:
         return False
     timed = any(w in lexicon.MONTHS or _YEAR.match(w) for w in words)
     return timed and not set(lexicon.concepts(d)) - {Concept.LEGAL_TERMS}
-
-
-def _counter(h: Hunk, old: Sequence[str], new: Sequence[str]) -> bool:
-    """ "1,234 people found this helpful" -> "1,301 people ...", "Showing 10 of 42
-    results": only numbers changed, each counting what the page counts of itself
-    (`[counters]` of the vocabulary), in a line that states nothing."""
-    nouns = vocabulary().counters
-    for words, start, end in ((old, h.old_start, h.old_end), (new, h.new_start, h.new_end)):
-        changed = alnum(words[start:end])
-        if not changed or not all(_is_number(w) for w in changed) or \
-                end >= len(words) or words[end].lower() not in nouns:
-            return False
-        if lexicon.negations(words) or lexicon.strong_modals(words) or \
-                lexicon.weak_modals(words):
-            return False
-    return True
-
-
-_TIME_OF_DAY = re.compile(r"^(?:[01]?\d|2[0-3])(?:[:.][0-5]\d)?(?:am|pm|a\.m\.|p\.m\.)$"
-                          r"|^(?:[01]?\d|2[0-3]):[0-5]\d$", re.IGNORECASE)
-
-
-def _opening_hours(d: Sequence[str], i: Sequence[str], before: Sequence[str],
-                   after: Sequence[str]) -> bool:
-    """ "Call us on 0800 123 456 (9am-5pm)" -> "(8am-6pm)": the changed numbers are
-    times of day, in a sentence that tells how to get in touch."""
-    changed = _numbers(d) + _numbers(i)
-    times = [p for w in changed for p in re.split(r"[–—-]", w) if p]
-    return bool(times) and all(_TIME_OF_DAY.match(p) for p in times) and \
-        contact_passage(before) and contact_passage(after)
-
-
-_REQUEST = ("ask us to", "ask us for", "request that we", "contact us to", "write to us to")
-
-
-def _by_request(d: Sequence[str], i: Sequence[str], before: Sequence[str],
-                after: Sequence[str]) -> bool:
-    """ "You can delete your account" -> "You can ask us to delete your account": what
-    you could do yourself now takes a request (or the other way): how a right is
-    exercised changed."""
-    def asks(words: Sequence[str]) -> bool:
-        text = f" {' '.join(w.lower() for w in alnum(words))} "
-        return any(f" {p} " in text for p in _REQUEST)
-    permits = any({"you", "your"} & {w.lower() for w in x} and lexicon.weak_modals(x)
-                  for x in (before, after))
-    return permits and asks(d) != asks(i)
-
-
-def _term_completed(h: Hunk, old: Sequence[str], new: Sequence[str],
-                    extra: lexicon.Extra) -> tuple[str, ...]:
-    """A word added to (or dropped from) the data it qualifies makes another kind of data
-    ("your location" -> "your precise location", "your data" -> "your health data"): the
-    data-categories terms the run and the next words form, that the other side lacks.
-    "personal" before data or information names no kind of its own."""
-    d, i = alnum(h.deleted), alnum(h.inserted)
-    if (d and i) or not 0 < len(d or i) <= 6:
-        return ()
-    def terms(words: Sequence[str]) -> set[str]:
-        found = lexicon.concepts(words, extra).get(Concept.DATA, ())
-        return {t.lower() for t in found if not set(t.lower().split()) <= _GENERIC_DATA}
-    side, start, end, other, at = (new, h.new_start, h.new_end, old, h.old_start) if i else \
-        (old, h.old_start, h.old_end, new, h.new_start)
-    here = terms(side[start: end + 2]) - terms(side[end: end + 2])
-    return tuple(sorted(here - terms(other[at: at + 2])))
-
-
-_GENERIC_DATA = {"personal", "data", "information", "identifiable", "pii"}
-
-
-_TITLE_NOUNS = lexicon.DOCUMENT_NOUNS | {"notice", "charter", "principles", "rules"}
-
-
-def _document_renamed(h: Hunk, old: Sequence[str]) -> bool:
-    """ "our Privacy Policy" -> "our Privacy Notice": the noun of a document's title
-    replaced by another, the words that say which document it is unchanged."""
-    d, i = alnum(h.deleted), alnum(h.inserted)
-    return len(d) == 1 and len(i) == 1 and h.old_start > 0 and \
-        d[0].lower() in _TITLE_NOUNS and i[0].lower() in _TITLE_NOUNS and \
-        d[0][:1].isupper() and i[0][:1].isupper() and old[h.old_start - 1][:1].isupper()
-
-
-def _same_terms(d: Sequence[str], i: Sequence[str], extra: lexicon.Extra) -> bool:
-    """Both sides name the same terms of the same concepts in another form, and nothing
-    else but little words ("by using encryption" -> "by encrypting it"): terms match on
-    their first six letters. A qualifier that comes or goes ("User Personal Information"
-    -> "personal information") is a change of scope, not of form."""
-    a, b = lexicon.concepts(d, extra), lexicon.concepts(i, extra)
-    def keys(found: dict[Concept, tuple[str, ...]]) -> set[tuple[Concept, str]]:
-        return {(c, t.lower()[:6]) for c, ts in found.items() for t in ts}
-    if not a or keys(a) != keys(b):
-        return False
-    named = {w for ts in (*a.values(), *b.values()) for t in ts for w in t.lower().split()}
-    return all(w.lower() in named or w.lower() in _FORM_GLUE for w in alnum([*d, *i]))
-
-
-# The little words that come and go when a term changes its form ("using encryption",
-# "encrypting it").
-_FORM_GLUE = lexicon.ARTICLES | lexicon.GRAMMAR_WORDS | {
-    "using", "use", "uses", "used", "it", "them", "its", "their", "of", "for", "with",
-    "will"}  # "will require" -> "requires": the tense moved to the present
 
 
 def _also(found: dict[Concept, tuple[str, ...]]) -> str:
@@ -500,22 +388,4 @@ def _unit_changed(h: Hunk, old: Sequence[str], new: Sequence[str]) -> tuple[str,
                    for w in words[max(0, start - 3): start])
     if after_number(old, h.old_start) and after_number(new, h.new_start):
         return tuple(w for w in alnum([*h.deleted, *h.inserted]) if not _is_number(w))
-    return ()
-
-
-# The units of a period, one name each: "monthly", "month" and "months" are one period.
-_PERIOD_UNITS = {w: unit for unit, words in (
-    ("hour", ("hour", "hours", "hourly")), ("day", ("day", "days", "daily")),
-    ("week", ("week", "weeks", "weekly")), ("month", ("month", "months", "monthly")),
-    ("quarter", ("quarter", "quarters", "quarterly")),
-    ("year", ("year", "years", "yearly", "annually", "annual"))) for w in words}
-
-
-def _period_changed(d: Sequence[str], i: Sequence[str]) -> tuple[str, ...]:
-    """A period named without a number replaced by another ("each month" -> "each
-    week", "billed monthly" -> "billed weekly"): how often or how long changed."""
-    old = {_PERIOD_UNITS[w.lower()] for w in d if w.lower() in _PERIOD_UNITS}
-    new = {_PERIOD_UNITS[w.lower()] for w in i if w.lower() in _PERIOD_UNITS}
-    if old and new and old != new:
-        return tuple(w for w in alnum([*d, *i]) if w.lower() in _PERIOD_UNITS)
     return ()

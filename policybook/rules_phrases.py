@@ -1,0 +1,151 @@
+"""Material and editorial readings of a run from the phrase it sits in (pure core): a
+period's unit, the end of a retention period, a request instead of self-service, a term
+completed by the next words or written in another form, a document's title, a counter of
+the page, the hours of a contact channel."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from . import lexicon
+from .lexicon import Concept
+from .redline import Hunk
+from .rules_words import _is_number, _numbers, alnum
+from .signals import contact_passage, vocabulary
+
+# The words that open how long something is kept: "as long as", "until".
+_UNTIL = (("as", "long", "as"), ("until",), ("till",))
+
+
+def kept_until(h: Hunk, old: Sequence[str], new: Sequence[str], before: Sequence[str],
+                after: Sequence[str]) -> tuple[str, ...]:
+    """The words that end a retention period changed ("We keep your data as long as
+    needed" -> "... as long as your account is open"): the period is what they say."""
+    words = alnum([*h.deleted, *h.inserted])
+    if not words:
+        return ()
+    for side, start in ((old, h.old_start), (new, h.new_start)):
+        lead = tuple(w.lower() for w in alnum(side[max(0, start - 4): start]))
+        if any(lead[-len(u):] == u for u in _UNTIL) and any(
+                Concept.RETENTION in lexicon.concepts(x) for x in (before, after)):
+            return tuple(words)
+    return ()
+
+
+def counter(h: Hunk, old: Sequence[str], new: Sequence[str]) -> bool:
+    """ "1,234 people found this helpful" -> "1,301 people ...", "Showing 10 of 42
+    results": only numbers changed, each counting what the page counts of itself
+    (`[counters]` of the vocabulary), in a line that states nothing."""
+    nouns = vocabulary().counters
+    for words, start, end in ((old, h.old_start, h.old_end), (new, h.new_start, h.new_end)):
+        changed = alnum(words[start:end])
+        if not changed or not all(_is_number(w) for w in changed) or \
+                end >= len(words) or words[end].lower() not in nouns:
+            return False
+        if lexicon.negations(words) or lexicon.strong_modals(words) or \
+                lexicon.weak_modals(words):
+            return False
+    return True
+
+
+_TIME_OF_DAY = re.compile(r"^(?:[01]?\d|2[0-3])(?:[:.][0-5]\d)?(?:am|pm|a\.m\.|p\.m\.)$"
+                          r"|^(?:[01]?\d|2[0-3]):[0-5]\d$", re.IGNORECASE)
+
+
+def opening_hours(d: Sequence[str], i: Sequence[str], before: Sequence[str],
+                   after: Sequence[str]) -> bool:
+    """ "Call us on 0800 123 456 (9am-5pm)" -> "(8am-6pm)": the changed numbers are
+    times of day, in a sentence that tells how to get in touch."""
+    changed = _numbers(d) + _numbers(i)
+    times = [p for w in changed for p in re.split(r"[–—-]", w) if p]
+    return bool(times) and all(_TIME_OF_DAY.match(p) for p in times) and \
+        contact_passage(before) and contact_passage(after)
+
+
+_REQUEST = ("ask us to", "ask us for", "request that we", "contact us to", "write to us to")
+
+
+def by_request(d: Sequence[str], i: Sequence[str], before: Sequence[str],
+                after: Sequence[str]) -> bool:
+    """ "You can delete your account" -> "You can ask us to delete your account": what
+    you could do yourself now takes a request (or the other way): how a right is
+    exercised changed."""
+    def asks(words: Sequence[str]) -> bool:
+        text = f" {' '.join(w.lower() for w in alnum(words))} "
+        return any(f" {p} " in text for p in _REQUEST)
+    permits = any({"you", "your"} & {w.lower() for w in x} and lexicon.weak_modals(x)
+                  for x in (before, after))
+    return permits and asks(d) != asks(i)
+
+
+def term_completed(h: Hunk, old: Sequence[str], new: Sequence[str],
+                    extra: lexicon.Extra) -> tuple[str, ...]:
+    """A word added to (or dropped from) the data it qualifies makes another kind of data
+    ("your location" -> "your precise location", "your data" -> "your health data"): the
+    data-categories terms the run and the next words form, that the other side lacks.
+    "personal" before data or information names no kind of its own."""
+    d, i = alnum(h.deleted), alnum(h.inserted)
+    if (d and i) or not 0 < len(d or i) <= 6:
+        return ()
+    def terms(words: Sequence[str]) -> set[str]:
+        found = lexicon.concepts(words, extra).get(Concept.DATA, ())
+        return {t.lower() for t in found if not set(t.lower().split()) <= _GENERIC_DATA}
+    side, start, end, other, at = (new, h.new_start, h.new_end, old, h.old_start) if i else \
+        (old, h.old_start, h.old_end, new, h.new_start)
+    here = terms(side[start: end + 2]) - terms(side[end: end + 2])
+    return tuple(sorted(here - terms(other[at: at + 2])))
+
+
+_GENERIC_DATA = {"personal", "data", "information", "identifiable", "pii"}
+
+
+_TITLE_NOUNS = lexicon.DOCUMENT_NOUNS | {"notice", "charter", "principles", "rules"}
+
+
+def document_renamed(h: Hunk, old: Sequence[str]) -> bool:
+    """ "our Privacy Policy" -> "our Privacy Notice": the noun of a document's title
+    replaced by another, the words that say which document it is unchanged."""
+    d, i = alnum(h.deleted), alnum(h.inserted)
+    return len(d) == 1 and len(i) == 1 and h.old_start > 0 and \
+        d[0].lower() in _TITLE_NOUNS and i[0].lower() in _TITLE_NOUNS and \
+        d[0][:1].isupper() and i[0][:1].isupper() and old[h.old_start - 1][:1].isupper()
+
+
+def same_terms(d: Sequence[str], i: Sequence[str], extra: lexicon.Extra) -> bool:
+    """Both sides name the same terms of the same concepts in another form, and nothing
+    else but little words ("by using encryption" -> "by encrypting it"): terms match on
+    their first six letters. A qualifier that comes or goes ("User Personal Information"
+    -> "personal information") is a change of scope, not of form."""
+    a, b = lexicon.concepts(d, extra), lexicon.concepts(i, extra)
+    def keys(found: dict[Concept, tuple[str, ...]]) -> set[tuple[Concept, str]]:
+        return {(c, t.lower()[:6]) for c, ts in found.items() for t in ts}
+    if not a or keys(a) != keys(b):
+        return False
+    named = {w for ts in (*a.values(), *b.values()) for t in ts for w in t.lower().split()}
+    return all(w.lower() in named or w.lower() in _FORM_GLUE for w in alnum([*d, *i]))
+
+
+# The little words that come and go when a term changes its form ("using encryption",
+# "encrypting it").
+_FORM_GLUE = lexicon.ARTICLES | lexicon.GRAMMAR_WORDS | {
+    "using", "use", "uses", "used", "it", "them", "its", "their", "of", "for", "with",
+    "will"}  # "will require" -> "requires": the tense moved to the present
+
+
+# The units of a period, one name each: "monthly", "month" and "months" are one period.
+_PERIOD_UNITS = {w: unit for unit, words in (
+    ("hour", ("hour", "hours", "hourly")), ("day", ("day", "days", "daily")),
+    ("week", ("week", "weeks", "weekly")), ("month", ("month", "months", "monthly")),
+    ("quarter", ("quarter", "quarters", "quarterly")),
+    ("year", ("year", "years", "yearly", "annually", "annual"))) for w in words}
+
+
+def period_changed(d: Sequence[str], i: Sequence[str]) -> tuple[str, ...]:
+    """A period named without a number replaced by another ("each month" -> "each
+    week", "billed monthly" -> "billed weekly"): how often or how long changed."""
+    old = {_PERIOD_UNITS[w.lower()] for w in d if w.lower() in _PERIOD_UNITS}
+    new = {_PERIOD_UNITS[w.lower()] for w in i if w.lower() in _PERIOD_UNITS}
+    if old and new and old != new:
+        return tuple(w for w in alnum([*d, *i]) if w.lower() in _PERIOD_UNITS)
+    return ()
