@@ -17,6 +17,7 @@ from .rules_phrases import (
     kept_until,
     opening_hours,
     period_changed,
+    quantified,
     same_terms,
     term_completed,
 )
@@ -193,6 +194,9 @@ def _material_findings(h: Hunk, old: Sequence[str], new: Sequence[str],
         yield Finding(Rule.DISPUTES, MATERIAL, party, note="the venue changed")
     if _swapped(h, old, new):
         yield Finding(Rule.REORDERED_MEANING, MATERIAL, tuple(alnum([*d, *i])))
+    partial = quantified(h, old, new)
+    if partial and states:
+        yield Finding(Rule.LIST_SCOPE, MATERIAL, partial, note="what it covers, in part")
     condition = _condition(d, i)
     if condition and states:
         yield Finding(Rule.LIST_SCOPE, MATERIAL, condition,

@@ -149,3 +149,21 @@ def period_changed(d: Sequence[str], i: Sequence[str]) -> tuple[str, ...]:
     if old and new and old != new:
         return tuple(w for w in alnum([*d, *i]) if w.lower() in _PERIOD_UNITS)
     return ()
+
+
+# Words that take part of what follows: "some of your data", "certain features". ("Part
+# of" and "limited" are left out: "as part of", "not limited to", "Acme Limited".)
+_PARTIAL = {"some", "certain", "most", "selected", "several", "few"}
+
+
+def quantified(h: Hunk, old: Sequence[str], new: Sequence[str]) -> tuple[str, ...]:
+    """A word that takes part of what it names came or went ("We protect your data" ->
+    "We protect some of your data"): what the sentence covers narrowed or widened. ("Some
+    time", "to some extent" take part of nothing.)"""
+    def partial(run: Sequence[str], after: Sequence[str]) -> set[str]:
+        words = [w.lower() for w in alnum([*run, *after[:1]])]
+        return {w for k, w in enumerate(words[:len(alnum(run))])
+                if w in _PARTIAL and words[k + 1: k + 2] != ["time"]
+                and words[k + 1: k + 2] not in (["extent"], ["degree"], ["point"])}
+    return tuple(sorted(partial(h.deleted, old[h.old_end:]) ^
+                        partial(h.inserted, new[h.new_end:])))
