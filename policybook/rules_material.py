@@ -135,10 +135,10 @@ def _material_findings(h: Hunk, old: Sequence[str], new: Sequence[str],
         yield Finding(Rule.RETENTION, MATERIAL, kept, note="how long data is kept")
     if _notice_channel(h, old, new):
         yield Finding(Rule.NOTICE, MATERIAL, tuple(alnum([*d, *i])))
-    # A place before an acronym names a body ("the U.S. FAA"), also when the run ends
-    # between the two.
     if document_renamed(h, old):
         yield Finding(Rule.RENAME, EDITORIAL, note="a document renamed")
+    # A place before an acronym names a body ("the U.S. FAA"), also when the run ends
+    # between the two.
     kept_d = lexicon.without_named_bodies(d, visible(old[h.old_end: h.old_end + 2]))
     kept_i = lexicon.without_named_bodies(i, visible(new[h.new_end: h.new_end + 2]))
     found = lexicon.concepts(kept_d + kept_i, extra)
