@@ -66,6 +66,23 @@ def _remove_sentence_with(phrase: str) -> Edit:
     return edit
 
 
+_PLACEHOLDER = re.compile(r"\[(?:here|click here|this page)\]\(([^)\s]*)\)", re.IGNORECASE)
+
+
+def _placeholder_titled(text: str) -> tuple[str, str] | None:
+    """A "here" link given a descriptive title: the first placeholder that Markdown makes
+    a link a reader follows (not in an indented code block, not a `javascript:` target,
+    which the page drops: there the brackets are text, and the edit changes words)."""
+    for m in _PLACEHOLDER.finditer(text):
+        line = text[text.rfind("\n", 0, m.start()) + 1: m.start()]
+        if line.startswith(("    ", "\t")) or m.group(1).lower().startswith("javascript:"):
+            continue
+        new = text[:m.start()] + f"on [our privacy and data choices page]({m.group(1)})" + \
+            text[m.end():]
+        return text, new
+    return None
+
+
 def _swap_country(text: str) -> tuple[str, str] | None:
     for country, other in (("Ireland", "Singapore"), ("California", "Texas"),
                            ("England", "Germany"), ("Delaware", "Nevada"),
@@ -207,8 +224,7 @@ EDITORIAL: dict[str, Edit] = {
     "tense-to-present": _sub(r"\b(you|we) will (have|receive|get|need)\b", r"\1 \2",
                              re.IGNORECASE),
     "tense-verb-to-present": _sub(r"\b(it|this) will be\b", r"\1 is"),
-    "link-placeholder-titled": _sub(r"\[(?:here|click here|this page)\]\(",
-                                    "on [our privacy and data choices page](", re.IGNORECASE),
+    "link-placeholder-titled": _placeholder_titled,
     # A link put around words that stay (not inside a link already).
     "link-added": _sub(r"(?<![\[\w])(privacy policy|terms of service|cookie policy)(?![\w\]])",
                        r"[\1](https://example.org/legal)", re.IGNORECASE),
