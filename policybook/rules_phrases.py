@@ -40,8 +40,12 @@ def counter(h: Hunk, old: Sequence[str], new: Sequence[str]) -> bool:
     nouns = vocabulary().counters
     for words, start, end in ((old, h.old_start, h.old_end), (new, h.new_start, h.new_end)):
         changed = alnum(words[start:end])
-        if not changed or not all(_is_number(w) for w in changed) or \
-                end >= len(words) or words[end].lower() not in nouns:
+        if not changed or not all(_is_number(w) for w in changed) or end >= len(words):
+            return False
+        # "Reading time: 4 minutes", "4 min read": how long the page takes to read.
+        line = " ".join(w.lower() for w in alnum(words))
+        if words[end].lower() not in nouns and not (
+                "reading time" in line or f"{words[end].lower()} read" in line):
             return False
         if lexicon.negations(words) or lexicon.strong_modals(words) or \
                 lexicon.weak_modals(words):
