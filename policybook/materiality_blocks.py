@@ -26,6 +26,7 @@ from .rules import (
     whole_text,
 )
 from .rules import sentence as _sentence
+from .signals import vocabulary
 
 # What flips a practice in words that only restate or label it (a summary, a heading): a
 # negation, a duty made weaker or stronger, a list narrowed or widened, a word turned to
@@ -133,10 +134,11 @@ def judge_block(block: BlockChange, change: Change, texts: Texts) -> Iterator[Ju
             yield from _table_items(block, texts, context)
         elif block.items:
             lead = _lead_in(block, change)
+            links = _navigation_links(block, change, lead)
             for item in block.items:
                 text = item.redline.new if added else item.redline.old
-                yield whole_text(words_of(text), texts, added, context, lead), \
-                    _item_line(block, item), \
+                yield _linked_item(text, links) or whole_text(
+                    words_of(text), texts, added, context, lead), _item_line(block, item), \
                     f"{'added' if added else 'removed'} item {quote(text)}"
         else:
             text = block.redline.new if added else block.redline.old
@@ -144,8 +146,9 @@ def judge_block(block: BlockChange, change: Change, texts: Texts) -> Iterator[Ju
                 f"{'added' if added else 'removed'} {quote(text)}"
         return
     if block.items:
+        lead = _lead_in(block, change)
         yield from _table_items(block, texts, context) if block.is_table else \
-            _list_items(block, texts, context, _lead_in(block, change))
+            _list_items(block, texts, context, lead, _navigation_links(block, change, lead))
         return
     if block.old is not None and block.new is not None and block.old.kind is not \
             block.new.kind and (block.old.items or block.new.items):
@@ -272,8 +275,30 @@ def _lead_in(block: BlockChange, change: Change) -> list[str]:
     return []
 
 
+def _navigation_links(block: BlockChange, change: Change, lead: Sequence[str]
+                      ) -> frozenset[str]:
+    """The texts of the links to other pages of a list that a navigation label heads
+    ("Related articles", "See also": `[navigation]` of the vocabulary), by its heading or
+    its lead-in; empty for any other list."""
+    label = " ".join([*(change.path[-1:] or ("",)), *lead]).lower()
+    if not any(x in label for x in vocabulary().navigation):
+        return frozenset()
+    return frozenset(" ".join(words_of(clean(link.text))).lower()
+                     for b in (block.old, block.new) if b is not None
+                     for link in b.links if not link.href.startswith("#"))
+
+
+def _linked_item(text: str, links: frozenset[str]) -> Finding | None:
+    """An item of a navigation list that is a whole link to another page: where to read
+    next, no term of the policy."""
+    if links and " ".join(words_of(text)).lower() in links:
+        return Finding(Rule.LINK_WORDING, EDITORIAL, note="a list of links to other pages")
+    return None
+
+
 def _list_items(block: BlockChange, texts: Texts, context: Sequence[str],
-                lead: Sequence[str]) -> Iterator[Judged]:
+                lead: Sequence[str], links: frozenset[str] = frozenset()
+                ) -> Iterator[Judged]:
     renamed = _renamed_items(block.items, texts)
     for item in block.items:
         if item.kind is ItemKind.UNCHANGED or id(item) in renamed:
@@ -297,7 +322,8 @@ def _list_items(block: BlockChange, texts: Texts, context: Sequence[str],
         else:
             added = item.kind is ItemKind.ADDED
             text = item.redline.new if added else item.redline.old
-            yield whole_text(words_of(text), texts, added, context, lead), \
+            yield _linked_item(text, links) or whole_text(
+                words_of(text), texts, added, context, lead), \
                 _item_line(block, item), f"{'added' if added else 'removed'} item {quote(text)}"
 
 

@@ -49,6 +49,7 @@ class Vocabulary:
     opposites: frozenset[tuple[str, str]]  # both directions
     bounds: tuple[tuple[str, str], ...] = ()  # "N or older" -> "at least N"
     counters: frozenset[str] = frozenset()  # "42 results": what a page counts
+    navigation: tuple[str, ...] = ()  # "related articles": labels of lists of links
 
 
 @cache
@@ -68,6 +69,7 @@ def vocabulary() -> Vocabulary:
                             for a, b in ((x, y), (y, x))),
         bounds=tuple(raw["bounds"].items()),
         counters=frozenset(raw["counters"]["nouns"]),
+        navigation=tuple(raw["navigation"]["labels"]),
     )
 
 
