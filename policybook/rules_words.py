@@ -451,6 +451,8 @@ def links_line(words: Sequence[str], links: str) -> int:
     """How many links a line of links only has (a navigation bar, a footer: "Help ·
     Share this page", each a link), 0 when a reader sees a word outside a link's text.
     `links` are the words of the line's links (` w1 w2 | w3 `, lower case)."""
+    if not links.strip() or len(words) > 4 * len(links):
+        return 0  # no link, or more words than its links could hold (cheap, every run)
     texts = [t.split() for t in links.split("|")]
     texts = [t for t in texts if t]
     shown = [w.lower() for w in alnum(words)]
