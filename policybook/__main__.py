@@ -5,6 +5,12 @@ import gc
 import os
 import sys
 
+from . import compiled
+
+# What Python would compile again (dataclasses' methods, regular expressions) is served as
+# kept at installation (`compiled.py`), for all that loads after this.
+compiled.install()
+
 # Loading the command allocates tens of thousands of objects that live as long as the
 # process (modules, classes, functions, compiled patterns); the cycle collector would walk
 # them again and again while they load, for nothing (a few per cent of a `diff`'s start).
