@@ -210,10 +210,12 @@ _NEW = (_OLD.replace("effective: 2027-01-15", "effective: 2027-03-01")
 def record_diff() -> int:
     """Load what `diff` loads and judge the change of the two texts above, keeping what
     was compiled meanwhile; then write the kept file: the number of entries kept."""
-    import json
-
     with recording():
-        from .cli import diffing, output, plain  # noqa: F401  (loaded as `diff` loads them)
+        # (loaded as `diff` loads them; tomllib: for a repository with a policybook.toml)
+        import json
+        import tomllib  # noqa: F401
+
+        from .cli import diffing, output, plain  # noqa: F401
         from .workflows.diffing import Format, Side, compare, json_data, render
 
         comparison = compare(Side("old.md", "old.md", _OLD), Side("new.md", "new.md", _NEW))
