@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from policybook.cli.plain import FORMATS, DiffCall, plain_diff
+from policybook.cli.plain import FORMATS, plain_diff
 from policybook.workflows.diffing import Format
 
 OLD = """## Sharing
@@ -176,9 +176,9 @@ def test_a_closed_output_ends_as_with_click(folder: Path) -> None:
 def test_the_plain_reading_of_the_arguments() -> None:
     assert tuple(f.value for f in Format) == FORMATS
     assert plain_diff(["diff", "a.md", "b.md", "--format=json", "--ref", "main",
-                       "--no-color", "--now", "2027-01-15"]) == DiffCall(
+                       "--no-color", "--now", "2027-01-15"]) == (
         "a.md", "b.md", "json", False, False, "main", "2027-01-15")
-    assert plain_diff(["diff", "--color", "a.md", "--fail-on-material"]) == DiffCall(
+    assert plain_diff(["diff", "--color", "a.md", "--fail-on-material"]) == (
         "a.md", None, "text", True, True, None, None)
     assert plain_diff(["diff", "a.md", "b.md", "--ref"]) is None
     assert plain_diff(["diff", "a.md", "b.md", "--ref="]) is None

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from typing import NamedTuple
 
 # The values of `workflows.diffing.Format` (the test above checks they are the same): this
 # module must not load the differ to know them.
@@ -22,16 +21,9 @@ _VALUED = ("--format", "--ref", "--now")
 _FLAGS = ("--fail-on-material", "--color", "--no-color")
 
 
-class DiffCall(NamedTuple):
-    """The arguments of `cli.diffing.run_diff` (after the repository)."""
-
-    old: str
-    new: str | None
-    fmt: str
-    fail_on_material: bool
-    color: bool | None
-    ref: str | None
-    now: str | None
+# The arguments of `cli.diffing.run_diff` after the repository, in its order: old, new,
+# fmt, fail_on_material, color, ref, now. (A tuple: a NamedTuple is made at every start.)
+DiffCall = tuple[str, str | None, str, bool, bool | None, str | None, str | None]
 
 
 def plain_diff(args: Sequence[str]) -> DiffCall | None:
@@ -66,6 +58,5 @@ def plain_diff(args: Sequence[str]) -> DiffCall | None:
             ("--color" in flags and "--no-color" in flags):
         return None
     color = True if "--color" in flags else False if "--no-color" in flags else None
-    return DiffCall(paths[0], paths[1] if len(paths) == 2 else None, fmt,
-                    "--fail-on-material" in flags, color, values.get("--ref"),
-                    values.get("--now"))
+    return (paths[0], paths[1] if len(paths) == 2 else None, fmt,
+            "--fail-on-material" in flags, color, values.get("--ref"), values.get("--now"))
