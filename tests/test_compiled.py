@@ -111,3 +111,30 @@ def test_a_file_of_another_interpreter_or_broken_is_ignored(tmp_path: Path) -> N
         code, out, err, on, served = _run(str(tmp_path), args, tmp_path)
         assert not on and served == {"methods": 0, "patterns": 0}
         assert (code, out, err) == expected
+
+
+def test_the_policybook_script_serves_what_is_kept_and_code_calling_main_is_left_alone(
+        kept: Path, tmp_path: Path) -> None:
+    (tmp_path / "old.md").write_text(OLD, encoding="utf-8")
+    (tmp_path / "new.md").write_text(NEW, encoding="utf-8")
+    # As the `policybook` script calls it (no arguments: sys.argv), and as code does.
+    script = ("import dataclasses, json, sys\nfrom pathlib import Path\n"
+              "from policybook import compiled, packaged\n"
+              "packaged.KEPT = Path(sys.argv.pop(1))\n"
+              "as_program = sys.argv.pop(1) == 'program'\n"
+              "from policybook.cli import main\n"
+              "try:\n"
+              "    main() if as_program else main(sys.argv[1:])\n"
+              "finally:\n"
+              "    on = getattr(dataclasses, 'exec', None) is compiled._exec\n"
+              "    sys.stderr.write(json.dumps([on, compiled.served]))\n")
+    outcomes = []
+    for how in ("program", "code"):
+        done = subprocess.run([sys.executable, "-c", script, str(kept), how, "diff", "old.md",
+                               "new.md", "--format", "json"], capture_output=True,
+                              text=True, check=False, cwd=tmp_path)
+        on, served = json.loads(done.stderr)
+        outcomes.append((done.returncode, done.stdout))
+        assert on is (how == "program")
+        assert (served["patterns"] > 50) is (how == "program"), served
+    assert outcomes[0] == outcomes[1] and outcomes[0][0] == 0

@@ -45,7 +45,14 @@ def ran_one_shot() -> bool:
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    """Entry point: run the command, map errors to messages and exit codes."""
+    """Entry point: run the command, map errors to messages and exit codes. Without
+    `argv`, as the program (the `policybook` script), what is kept compiled at
+    installation is served (`compiled.py`; `python -m policybook` does so before it loads
+    this module); code that calls this with arguments is left as it is."""
+    if argv is None:
+        from .. import compiled
+
+        compiled.install()
     from .plain import plain_diff
 
     call = plain_diff(list(argv) if argv is not None else sys.argv[1:])
