@@ -119,8 +119,15 @@ def _compile(pattern: Any, flags: int = 0) -> Any:
         return _sre.compile(pattern, *kept)
     if not _recording:
         return _ORIGINAL_COMPILE(pattern, flags)
-    # 3.11's `re._compiler.compile`, keeping what it hands `_sre.compile`.
-    parsed = _parser.parse(pattern, flags)
+    # 3.11's `re._compiler.compile`, keeping what it hands `_sre.compile`; not a pattern
+    # that warns (a nested set, say): served kept, it would not warn any more.
+    import warnings
+
+    with warnings.catch_warnings(record=True) as warned:
+        warnings.simplefilter("always")
+        parsed = _parser.parse(pattern, flags)
+    if warned:
+        return _ORIGINAL_COMPILE(pattern, flags)
     code = _compiler._code(parsed, flags)
     groupindex = parsed.state.groupdict
     indexgroup: list[str | None] = [None] * parsed.state.groups

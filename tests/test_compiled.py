@@ -138,3 +138,21 @@ def test_the_policybook_script_serves_what_is_kept_and_code_calling_main_is_left
         assert on is (how == "program")
         assert (served["patterns"] > 50) is (how == "program"), served
     assert outcomes[0] == outcomes[1] and outcomes[0][0] == 0
+
+
+def test_a_pattern_that_warns_is_not_kept(tmp_path: Path) -> None:
+    # Served kept, it would compile without its warning: such a pattern is compiled anew.
+    script = ("import re, sys, warnings\nfrom pathlib import Path\n"
+              "from policybook import compiled, packaged\n"
+              "packaged.KEPT = Path(sys.argv[1])\n"
+              "with compiled.recording():\n"
+              "    with warnings.catch_warnings(record=True) as seen:\n"
+              "        warnings.simplefilter('always')\n"
+              "        re.compile('[[a]x')\n"
+              "    re.compile('[a]x')\n"
+              "print(len(seen), compiled.keep())\n")
+    done = subprocess.run([sys.executable, "-c", script, str(tmp_path)], capture_output=True,
+                          text=True, check=True)
+    assert done.stdout.split() == ["1", "1"]  # warned, and only the other pattern kept
+    _, _, patterns = _load(tmp_path)
+    assert list(patterns) == [("[a]x", 0)]
