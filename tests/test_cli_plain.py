@@ -188,3 +188,21 @@ def test_the_plain_reading_of_the_arguments() -> None:
 def test_shell_completion_is_left_to_click(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("_POLICYBOOK_COMPLETE", "bash_complete")
     assert plain_diff(["diff", "a.md", "b.md"]) is None
+
+
+def test_the_policybook_script_is_the_program_python_m_runs(folder: Path) -> None:
+    # The installed script runs `policybook.__main__.run`, as `python -m policybook` does:
+    # the same output and status, through the plain path and through click.
+    script = Path(sys.executable).parent / "policybook"
+    if not script.exists():
+        pytest.skip("the policybook script is not installed beside this interpreter")
+    env = {**os.environ, "NO_COLOR": "1"}
+    for args in (["diff", "old.md", "new.md", "--format", "json", "--fail-on-material"],
+                 ["diff", "old.md", "gone.md"], ["diff", "--help"], ["--version"]):
+        by_script = subprocess.run([str(script), *args], capture_output=True, check=False,
+                                   cwd=folder, env=env)
+        by_module = subprocess.run([sys.executable, "-m", "policybook", *args],
+                                   capture_output=True, check=False, cwd=folder, env=env)
+        assert (by_script.returncode, by_script.stdout, by_script.stderr) == \
+            (by_module.returncode, by_module.stdout, by_module.stderr)
+    assert by_script.returncode == 0 and b"policybook" in by_script.stdout
