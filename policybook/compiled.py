@@ -7,16 +7,16 @@ Two things cost a command's start-up on Python 3.11 that its bytecode does not h
 - `re` parses and compiles each regular expression in Python (C only runs the result):
   `diff` compiles some 150, most of them markdown-it's and the vocabulary's.
 
-`install()` (run by `python -m policybook`, before anything is loaded) serves both from
-a file kept beside the package's bytecode (`__pycache__/compiled.<interpreter>.marshal`),
-keyed by the very text compiled: the source of the methods, the pattern and its flags. A
-kept entry is what compiling that text gives (tests/test_compiled.py compares them) and
-serves that text only; anything not kept is compiled as before. The file is written by
+`install()` (run by `python -m policybook` and the `policybook` script before anything
+else is loaded: `__main__.run`) serves both from a file kept beside the package's
+bytecode (`__pycache__/compiled.<interpreter>.marshal`), keyed by the very text compiled:
+the source of the methods, the pattern and its flags. A kept entry is what compiling that
+text gives (tests/test_compiled.py compares them) and serves that text only; anything not
+kept is compiled as before. The file is written by
 `python -m policybook.compiled` (which `python -m policybook.packaged`, the installation
 step, runs, as `compileall` compiles the modules): in a fresh process, it loads what `diff`
-loads and judges a change between two texts of its own, and keeps what that compiled. It
-is written nowhere else: a process
-never writes it, so what it holds is fixed by that step, not by what commands ran.
+loads and judges a change between two texts of its own, and keeps what that compiled.
+Nothing else writes it: what it holds is fixed by that step, not by what commands ran.
 
 This relies on how CPython 3.11 does both (`dataclasses` calls `exec` by the name its
 module sees; `re._compiler.compile` hands `_sre.compile` the code it computed): on any
@@ -138,8 +138,6 @@ def _compile(pattern: Any, flags: int = 0) -> Any:
             dict(groupindex), tuple(indexgroup))
     _patterns[key] = made
     return _sre.compile(pattern, *made)
-
-
 
 
 @contextlib.contextmanager

@@ -114,7 +114,7 @@ class _QuietFlush:
 
 def __getattr__(name: str) -> Any:
     """`cli`, `LazyGroup` and `COMMANDS` (the click group) load on first use."""
-    if name in ("cli", "LazyGroup", "COMMANDS", "run"):
+    if name in ("cli", "LazyGroup", "COMMANDS"):
         from . import app
 
         return getattr(app, name)
