@@ -89,6 +89,11 @@ PLAIN = [
     ["diff", "old.md", "latin1.md"],
     ["diff", "privacy-policy@HEAD", "new.md"],  # not a git repository: an error
     ["diff", "new.md", "--format", "json"],  # one file: against the version in force
+    ["-C", ".", "diff", "old.md", "new.md", "--format", "json"],
+    ["-C", "sub", "diff", "old.md", "new.md", "--format", "json"],  # paths: here, or there
+    ["--repo", "sub", "diff", "../old.md", "new.md", "--format", "json"],
+    ["--repo=.", "diff", "old.md", "new.md", "--format", "json"],
+    ["-C", "elsewhere", "diff", "old.md", "new.md"],  # not there: taken, as click takes it
 ]
 
 CLICK = [
@@ -106,7 +111,11 @@ CLICK = [
     ["diff", "old.md", "-"],
     ["diff", "old.md", "new.md", "--now", "-1"],
     ["diff", "old.md", ""],
-    ["-C", ".", "diff", "old.md", "new.md", "--format", "json"],
+    ["-C", "old.md", "diff", "old.md", "new.md"],  # a file: click's message
+    ["-C.", "diff", "old.md", "new.md"],
+    ["-C", ".", "-C", ".", "diff", "old.md", "new.md"],
+    ["--repo=", "diff", "old.md", "new.md"],
+    ["-C"],
     ["dif", "old.md", "new.md"],
     ["check"],
 ]
@@ -114,7 +123,8 @@ CLICK = [
 
 @pytest.mark.parametrize("args", PLAIN, ids=" ".join)
 def test_a_plain_diff_runs_without_click_and_prints_what_click_prints(
-        folder: Path, args: list[str]) -> None:
+        folder: Path, args: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(folder)  # (where the command runs: `-C` is read from there)
     assert plain_diff(args) is not None
     env = {"NO_COLOR": "1"} if "--color" not in args else {}
     code, out, err, loaded = _run(_MAIN, args, folder, env)
@@ -125,7 +135,9 @@ def test_a_plain_diff_runs_without_click_and_prints_what_click_prints(
 
 
 @pytest.mark.parametrize("args", CLICK, ids=" ".join)
-def test_every_other_form_is_read_by_click(folder: Path, args: list[str]) -> None:
+def test_every_other_form_is_read_by_click(folder: Path, args: list[str],
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(folder)
     assert plain_diff(args) is None
     code, out, err, loaded = _run(_MAIN, args, folder, {"NO_COLOR": "1"})
     assert loaded
@@ -177,9 +189,10 @@ def test_the_plain_reading_of_the_arguments() -> None:
     assert tuple(f.value for f in Format) == FORMATS
     assert plain_diff(["diff", "a.md", "b.md", "--format=json", "--ref", "main",
                        "--no-color", "--now", "2027-01-15"]) == (
-        "a.md", "b.md", "json", False, False, "main", "2027-01-15")
-    assert plain_diff(["diff", "--color", "a.md", "--fail-on-material"]) == (
-        "a.md", None, "text", True, True, None, None)
+        ".", "a.md", "b.md", "json", False, False, "main", "2027-01-15")
+    assert plain_diff(["-C", "/no/such/repo", "diff", "--color", "a.md",
+                       "--fail-on-material"]) == (
+        "/no/such/repo", "a.md", None, "text", True, True, None, None)
     assert plain_diff(["diff", "a.md", "b.md", "--ref"]) is None
     assert plain_diff(["diff", "a.md", "b.md", "--ref="]) is None
     assert plain_diff(["rules"]) is None and plain_diff(["diff"]) is None

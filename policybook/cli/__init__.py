@@ -79,7 +79,7 @@ def _run_plain_diff(call: DiffCall) -> int:
         finally:
             if collecting:
                 gc.enable()
-        return run_diff(Env.at("."), *call)
+        return run_diff(Env.at(call[0]), *call[1:])
     except (EOFError, KeyboardInterrupt):  # click: a blank line, then as `Abort`
         echo(err=True)
         echo("policybook: interrupted", err=True)

@@ -21,21 +21,25 @@ _VALUED = ("--format", "--ref", "--now")
 _FLAGS = ("--fail-on-material", "--color", "--no-color")
 
 
-# The arguments of `cli.diffing.run_diff` after the repository, in its order: old, new,
-# fmt, fail_on_material, color, ref, now. (A tuple: a NamedTuple is made at every start.)
-DiffCall = tuple[str, str | None, str, bool, bool | None, str | None, str | None]
+# The repository (`-C`), then the arguments of `cli.diffing.run_diff` after it, in its
+# order: old, new, fmt, fail_on_material, color, ref, now. (A tuple: a NamedTuple would
+# be a class made at every start.)
+DiffCall = tuple[str, str, str | None, str, bool, bool | None, str | None, str | None]
 
 
 def plain_diff(args: Sequence[str]) -> DiffCall | None:
     """`args` (after `policybook`) read as click reads `diff`'s arguments, when they are a
     plain `diff` call; else None (click reads them)."""
     # click's shell completion answers when this variable is set (`_main_shell_completion`)
-    if len(args) < 2 or args[0] != "diff" or os.environ.get("_POLICYBOOK_COMPLETE"):
+    if os.environ.get("_POLICYBOOK_COMPLETE"):
+        return None
+    repo, command = _repository(args)
+    if repo is None or command[:1] != ["diff"]:
         return None
     values: dict[str, str] = {}
     flags: list[str] = []
     paths: list[str] = []
-    rest = iter(args[1:])
+    rest = iter(command[1:])
     for arg in rest:
         if not arg:
             return None
@@ -58,5 +62,23 @@ def plain_diff(args: Sequence[str]) -> DiffCall | None:
             ("--color" in flags and "--no-color" in flags):
         return None
     color = True if "--color" in flags else False if "--no-color" in flags else None
-    return (paths[0], paths[1] if len(paths) == 2 else None, fmt,
+    return (repo, paths[0], paths[1] if len(paths) == 2 else None, fmt,
             "--fail-on-material" in flags, color, values.get("--ref"), values.get("--now"))
+
+
+def _repository(args: Sequence[str]) -> tuple[str | None, list[str]]:
+    """The group's `-C DIR` / `--repo DIR` / `--repo=DIR` when given once, else "." (the
+    default), and the arguments after it; None when click must read it: a value that
+    starts with a dash or is empty, or names what click's `Path(file_okay=False)` refuses
+    (a file, or what cannot be read; a path that is not there is taken, as click takes it)."""
+    if not args or (args[0] not in ("-C", "--repo") and not args[0].startswith("--repo=")):
+        return ".", list(args)
+    _, eq, value = args[0].partition("=")
+    rest = list(args[1:])
+    if not eq:
+        value = rest.pop(0) if rest else ""
+    refused = os.path.exists(value) and not (os.path.isdir(value) and
+                                             os.access(value, os.R_OK))
+    if not value or value.startswith("-") or refused:
+        return None, rest
+    return value, rest
