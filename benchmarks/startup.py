@@ -6,17 +6,21 @@ Makes the package ready as an installation has it (benchmarks/installed.py), the
 each --runs times, and prints the best wall-clock and CPU time of each (the best
 is the least disturbed run on a shared machine; CPU time is user + system of the process):
 
-- `python -c pass` (the interpreter's own start) and `python -c "import markdown_it,
-  click"` (the libraries every diff needs: the floor no change in policybook can cut),
-  and `import yaml` (what a file with front matter adds);
+- `python -c pass` (the interpreter's own start) and `python -c "import markdown_it"`
+  (the library every diff needs, as a bare interpreter loads it: compiling its patterns
+  and collecting cycles as it goes, which the command does not, see import_for_diff
+  below; a plain `diff` loads no click, see policybook/cli/plain.py), and `import yaml`
+  (what a file with front matter adds);
 - the command on two small files without front matter and on two with front matter,
   in a folder with a `policybook.toml` (as a repository has);
 
 then the policybook modules that cost the most to import, by their own time (the
 least of the runs of `python -X importtime`; it inflates every figure alike), and what
-loading what `diff` needs costs once markdown-it and click are loaded: in all, in making
-its dataclasses (Python 3.11 compiles each one's generated methods), and in compiling
-regular expressions (both timed around their own calls, least of the runs). With
+loading what `diff` needs costs once markdown-it is loaded: in all, in making its
+dataclasses (Python 3.11 compiles each one's generated methods), and in compiling
+regular expressions (both timed around their own calls, least of the runs), as the
+command pays them: with what is kept compiled at installation (policybook/compiled.py)
+served, and without (`_uncompiled` lines). With
 `--peer-src DIR` the command is measured with the policybook of another checkout too
 (`peer_` lines), e.g. a `git worktree` of main. With `--instructions`, the instructions
 each diff executes are counted too (valgrind's cachegrind, if installed): unlike times,
@@ -93,7 +97,10 @@ def own_import_times(args: list[str], env: dict[str, str], cwd: Path,
 # each dataclass made and each pattern compiled (not found in `re`'s cache).
 _IMPORT_PARTS = """
 import dataclasses, json, re, sys, time
-import click, markdown_it
+from policybook import compiled
+if sys.argv[1:] == ["kept"]:
+    compiled.install()  # as `python -m policybook` does
+import markdown_it
 spent = {"dataclasses": [0.0, 0], "patterns": [0.0, 0]}
 def timed(module, name, key, counts=lambda *a: True):
     original = getattr(module, name)
@@ -109,7 +116,7 @@ def timed(module, name, key, counts=lambda *a: True):
     setattr(module, name, wrapper)
 timed(dataclasses, "_process_class", "dataclasses")
 timed(re, "_compile", "patterns", lambda p, f: not isinstance(p, re.Pattern) and (
-    type(p), p, f) not in re._cache)
+    type(p), p, int(f)) not in re._cache)
 start = time.perf_counter()
 import policybook.cli.diff, policybook.markdown
 spent["all"] = [time.perf_counter() - start, len(sys.modules)]
@@ -117,13 +124,16 @@ print(json.dumps(spent))
 """
 
 
-def import_parts(env: dict[str, str], cwd: Path, runs: int) -> dict[str, tuple[float, int]]:
-    """name -> (least seconds, count) of `_IMPORT_PARTS` over `runs` runs."""
+def import_parts(env: dict[str, str], cwd: Path, runs: int,
+                 kept: bool = True) -> dict[str, tuple[float, int]]:
+    """name -> (least seconds, count) of `_IMPORT_PARTS` over `runs` runs (`kept`: with
+    what is kept compiled served)."""
     import json
 
     best: dict[str, tuple[float, int]] = {}
     for _ in range(runs):
-        done = subprocess.run([sys.executable, "-c", _IMPORT_PARTS], env=env, cwd=cwd,
+        done = subprocess.run([sys.executable, "-c", _IMPORT_PARTS,
+                               *(["kept"] if kept else [])], env=env, cwd=cwd,
                               capture_output=True, text=True, check=True)
         for name, (seconds, count) in json.loads(done.stdout).items():
             if name not in best or seconds < best[name][0]:
@@ -154,7 +164,7 @@ def main() -> None:
         env = {**os.environ, "NO_COLOR": "1", "PYTHONPATH": str(REPO)}
         for source in (REPO, *([args.peer_src.resolve()] if args.peer_src else [])):
             as_installed(source)  # bytecode compiled, data files kept, as installed
-        floors = {"python": ["-c", "pass"], "libraries": ["-c", "import markdown_it, click"],
+        floors = {"python": ["-c", "pass"], "libraries": ["-c", "import markdown_it"],
                   "yaml": ["-c", "import yaml"]}
         for name, extra in floors.items():
             wall, cpu = timed(python + extra, env, folder, args.runs)
@@ -178,14 +188,17 @@ def main() -> None:
               f"({len(modules)} modules, -X importtime)")
         for module, own in sorted(modules.items(), key=lambda kv: -kv[1])[:args.top]:
             print(f"import_self_{module}: {own / 1000:.2f} ms")
-        parts = import_parts(env, folder, max(3, args.runs // 4))
-        seconds, loaded = parts["all"]
-        print(f"import_for_diff: {seconds * 1000:.1f} ms (after markdown-it and click; "
-              f"{loaded} modules then)")
-        seconds, count = parts["dataclasses"]
-        print(f"import_for_diff_dataclasses: {seconds * 1000:.1f} ms ({count} classes)")
-        seconds, count = parts["patterns"]
-        print(f"import_for_diff_patterns: {seconds * 1000:.1f} ms ({count} compiled)")
+        for suffix, kept in (("", True), ("_uncompiled", False)):
+            parts = import_parts(env, folder, max(3, args.runs // 4), kept)
+            seconds, loaded = parts["all"]
+            print(f"import_for_diff{suffix}: {seconds * 1000:.1f} ms (after markdown-it; "
+                  f"{loaded} modules then)")
+            seconds, count = parts["dataclasses"]
+            print(f"import_for_diff{suffix}_dataclasses: {seconds * 1000:.1f} ms "
+                  f"({count} classes)")
+            seconds, count = parts["patterns"]
+            print(f"import_for_diff{suffix}_patterns: {seconds * 1000:.1f} ms "
+                  f"({count} compiled)")
 
 
 if __name__ == "__main__":

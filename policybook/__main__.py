@@ -1,17 +1,9 @@
-"""`python -m policybook`: the `policybook` command."""
+"""`python -m policybook` and the `policybook` script (`run`): the `policybook` command."""
 
 import atexit
 import gc
 import os
 import sys
-
-# Loading the command allocates tens of thousands of objects that live as long as the
-# process (modules, classes, functions, compiled patterns); the cycle collector would walk
-# them again and again while they load, for nothing (a few per cent of a `diff`'s start).
-gc.disable()
-from .cli import main, ran_one_shot  # noqa: E402
-
-gc.enable()
 
 # The exit status of a one-shot command (`cli.ONE_SHOT`), once it has run.
 _status: int | None = None
@@ -39,10 +31,30 @@ def _exit_status(code: object) -> int:
     return code if isinstance(code, int) else 1
 
 
-atexit.register(_end_now)
-try:
-    main()
-except SystemExit as exc:
-    if ran_one_shot():
-        _status = _exit_status(exc.code)
-    raise
+def run() -> None:
+    """The command, as a program: `sys.argv`, and the process ends with it."""
+    global _status
+    atexit.register(_end_now)
+    from . import compiled
+
+    # What Python would compile again (dataclasses' methods, regular expressions) is
+    # served as kept at installation (`compiled.py`), for all that loads after this.
+    compiled.install()
+    # Loading the command allocates tens of thousands of objects that live as long as the
+    # process (modules, classes, functions, compiled patterns); the cycle collector would
+    # walk them again and again while they load, for nothing (a few per cent of a `diff`'s
+    # start).
+    gc.disable()
+    from .cli import main, ran_one_shot
+
+    gc.enable()
+    try:
+        main()
+    except SystemExit as exc:
+        if ran_one_shot():
+            _status = _exit_status(exc.code)
+        raise
+
+
+if __name__ == "__main__":
+    run()

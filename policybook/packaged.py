@@ -120,3 +120,8 @@ if __name__ == "__main__":
     KEPT.mkdir(exist_ok=True)
     done = keep_all()
     print(f"kept {len(done)} parsed data files in {KEPT.name}/: {', '.join(done) or 'none'}")
+    # And what a diff compiles again in every process (compiled.py): seen in a process of
+    # its own, which loads nothing before it looks.
+    import subprocess
+
+    subprocess.run([sys.executable, "-m", "policybook.compiled"], check=True)
