@@ -11,6 +11,7 @@ from .lexicon import Concept
 from .redline import Hunk
 from .rulebook import EDITORIAL, MATERIAL, Finding, Rule
 from .rules_phrases import (
+    audience,
     by_request,
     counter,
     document_renamed,
@@ -130,6 +131,9 @@ def _material_findings(h: Hunk, old: Sequence[str], new: Sequence[str],
     period = period_changed(d, i)
     if period:
         yield Finding(Rule.NUMBERS, MATERIAL, period, note="the period changed")
+    seen_by = audience(h, old, new)
+    if seen_by:
+        yield Finding(Rule.RECIPIENTS, MATERIAL, seen_by, note="who can see it")
     kept = kept_until(h, old, new, before, after)
     if kept:
         yield Finding(Rule.RETENTION, MATERIAL, kept, note="how long data is kept")

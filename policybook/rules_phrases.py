@@ -171,3 +171,21 @@ def quantified(h: Hunk, old: Sequence[str], new: Sequence[str]) -> tuple[str, ..
                 and words[k + 1: k + 2] not in (["extent"], ["degree"], ["point"])}
     return tuple(sorted(partial(h.deleted, old[h.old_end:]) ^
                         partial(h.inserted, new[h.new_end:])))
+
+
+# The words that say who may see something: what follows them is an audience.
+_AUDIENCE = (("visible", "to"), ("available", "to"), ("accessible", "to"), ("shown", "to"),
+             ("seen", "by"), ("viewable", "by"), ("visible", "only", "to"))
+
+
+def audience(h: Hunk, old: Sequence[str], new: Sequence[str]) -> tuple[str, ...]:
+    """ "Posts are visible to your friends" -> "visible to everyone": the words that say
+    who may see it changed, so the recipients did."""
+    words = alnum([*h.deleted, *h.inserted])
+    if not words:
+        return ()
+    for side, start in ((old, h.old_start), (new, h.new_start)):
+        lead = tuple(w.lower() for w in alnum(side[max(0, start - 3): start]))
+        if any(lead[-len(a):] == a for a in _AUDIENCE):
+            return tuple(words)
+    return ()
