@@ -333,7 +333,9 @@ def _values(words: Sequence[str]) -> set[str]:
 def _number_format(h: Hunk, old: Sequence[str], new: Sequence[str]) -> bool:
     """ "thirty (30) days" -> "30 days": numbers rewritten, their values unchanged."""
     words = alnum(list(h.deleted) + list(h.inserted))
-    if not words or not all(_is_number(w) for w in words):
+    # ("five percent (5%)": the unit written out with the number is the same value)
+    if not words or not all(_is_number(w) or w.lower() in ("percent", "per", "cent")
+                            for w in words):
         return False
     return _values(sentence(old, h.old_start, h.old_end)) == \
         _values(sentence(new, h.new_start, h.new_end))

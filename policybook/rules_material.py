@@ -19,6 +19,7 @@ from .rules_phrases import (
     opening_hours,
     period_changed,
     quantified,
+    requantified,
     same_terms,
     term_completed,
 )
@@ -34,6 +35,7 @@ from .rules_words import (
     _priced,
     alnum,
     bound_changed,
+    counted,
     entity_changed,
     first_enabled,
     hunk_signals,
@@ -122,6 +124,8 @@ def _material_findings(h: Hunk, old: Sequence[str], new: Sequence[str],
         yield Finding(Rule.FEES, MATERIAL, priced, note=PRICE_CHANGED)
     if _numbers(d) != _numbers(i):
         yield Finding(Rule.NUMBERS, MATERIAL, tuple(_numbers(d) + _numbers(i)))
+    if counted(h, old, new):
+        yield Finding(Rule.NUMBERS, MATERIAL, tuple(alnum([*d, *i])), note="how many times")
     unit = _unit_changed(h, old, new)
     if unit:
         yield Finding(Rule.NUMBERS, MATERIAL, unit, note="the unit of a number changed")
@@ -198,7 +202,7 @@ def _material_findings(h: Hunk, old: Sequence[str], new: Sequence[str],
         yield Finding(Rule.DISPUTES, MATERIAL, party, note="the venue changed")
     if _swapped(h, old, new):
         yield Finding(Rule.REORDERED_MEANING, MATERIAL, tuple(alnum([*d, *i])))
-    partial = quantified(h, old, new)
+    partial = quantified(h, old, new) or requantified(d, i)
     if partial and states:
         yield Finding(Rule.LIST_SCOPE, MATERIAL, partial, note="what it covers, in part")
     condition = _condition(d, i)

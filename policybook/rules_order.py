@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from . import lexicon
 from .lexicon import Concept
 from .redline import Hunk
-from .rules_words import _is_number, _numbers, alnum, sentence
+from .rules_words import _is_number, _numbers, alnum, counted, sentence
 from .signals import form, opposite
 
 _GLUE = lexicon.ARTICLES | lexicon.GRAMMAR_WORDS | {
@@ -22,6 +22,8 @@ def reordered_in_sentence(h: Hunk, old: Sequence[str], new: Sequence[str]) -> bo
     a modal verb or a number (moving those can change the meaning)."""
     moved = alnum(list(h.deleted) + list(h.inserted))
     if not moved or opposite(h.deleted, h.inserted):  # "You own" -> "We own" is no move
+        return False
+    if counted(h, old, new):  # "appeal our decision" -> "appeal our decision once"
         return False
     whole = sentence(old, h.old_start, h.old_end)
     # The same content words; the little words that glue a sentence may differ ("We

@@ -160,6 +160,23 @@ def period_changed(d: Sequence[str], i: Sequence[str]) -> tuple[str, ...]:
 _PARTIAL = {"some", "certain", "most", "selected", "several", "few"}
 
 
+# Quantifiers by what they take: all of it, part of it, the first of it, none of it.
+_QUANTITY = {**dict.fromkeys(("all", "any", "every", "each"), "all"),
+             **dict.fromkeys(("some", "certain", "several", "few", "many", "most"), "part"),
+             "first": "first", "no": "none", "none": "none"}
+
+
+def requantified(d: Sequence[str], i: Sequence[str]) -> tuple[str, ...]:
+    """One quantifier replaced by another of a different kind ("commission on first
+    purchases" -> "on all purchases"): what it applies to changed. "each" -> "every" is
+    the same kind."""
+    kinds_d = {_QUANTITY[w.lower()] for w in alnum(d) if w.lower() in _QUANTITY}
+    kinds_i = {_QUANTITY[w.lower()] for w in alnum(i) if w.lower() in _QUANTITY}
+    if kinds_d and kinds_i and kinds_d != kinds_i:
+        return tuple(w for w in alnum([*d, *i]) if w.lower() in _QUANTITY)
+    return ()
+
+
 def quantified(h: Hunk, old: Sequence[str], new: Sequence[str]) -> tuple[str, ...]:
     """A word that takes part of what it names came or went ("We protect your data" ->
     "We protect some of your data"): what the sentence covers narrowed or widened. ("Some

@@ -222,6 +222,20 @@ def _is_number(word: str) -> bool:
     return any(c.isdigit() for c in word) or word.lower() in lexicon.NUMBER_WORDS
 
 
+def counted(h: Hunk, old: Sequence[str], new: Sequence[str]) -> bool:
+    """ "once" or "twice" at the end of a clause or before "a"/"per" ("appeal once",
+    "once a month" -> "twice a month"): how many times, not the conjunction that glues a
+    sentence ("once we find accounts")."""
+    for run, words, end in ((h.deleted, old, h.old_end), (h.inserted, new, h.new_end)):
+        last = alnum(run)[-1:]
+        follows = words[end] if end < len(words) else "."
+        if last and last[0].lower() in ("once", "twice") and (
+                follows in (".", ",", ";", "!") or follows.lower() in ("a", "an", "per",
+                                                                       "every", "each")):
+            return True
+    return False
+
+
 _SINCE = {"since", "until", "till", "from", "in", "before", "after", "on"}
 
 
