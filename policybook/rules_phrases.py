@@ -1,7 +1,8 @@
 """Material and editorial readings of a run from the phrase it sits in (pure core): a
 period's unit, the end of a retention period, a request instead of self-service, a term
 completed by the next words or written in another form, a document's title, a counter of
-the page, the hours of a contact channel."""
+the page, the hours of a contact channel, a word that takes part of what it names or one
+quantifier for another, an audience ("visible to ...")."""
 
 from __future__ import annotations
 
