@@ -228,6 +228,8 @@ def _whole_item(hunk: Hunk, items: tuple[set[tuple[str, ...]], set[tuple[str, ..
     """The run's words when they are a whole list item on one side and nothing on the
     other (punctuation aside): an item added or removed."""
     old_items, new_items = items
+    if not (old_items or new_items):
+        return None  # (most blocks: no list on either side)
     d, i = alnum(hunk.deleted), alnum(hunk.inserted)
     if i and not d and tuple(w.lower() for w in i) in new_items:
         return hunk.inserted

@@ -13,6 +13,7 @@ from .lexicon import Concept
 from .redline import Hunk
 from .rulebook import EDITORIAL, Finding, Rule
 from .rules_order import reordered_in_sentence
+from .rules_phrases import about_disputes
 from .rules_words import (
     _CONNECTORS,
     _CURRENCY,
@@ -345,8 +346,8 @@ def _venue(h: Hunk, old: Sequence[str], new: Sequence[str]) -> bool:
     """ "the courts located in San Mateo County" -> "in King County": a place named in a
     sentence about courts, disputes or the governing law is where they are heard, not an
     address to write to."""
-    return any({Concept.DISPUTES, Concept.GOVERNING_LAW} & set(lexicon.concepts(x)) for x in (
-        sentence(old, h.old_start, h.old_end), sentence(new, h.new_start, h.new_end)))
+    return about_disputes(sentence(old, h.old_start, h.old_end),
+                          sentence(new, h.new_start, h.new_end))
 
 
 def _link_wording(h: Hunk, links: tuple[str, str],

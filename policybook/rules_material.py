@@ -11,8 +11,10 @@ from .lexicon import Concept
 from .redline import Hunk
 from .rulebook import EDITORIAL, MATERIAL, Finding, Rule
 from .rules_phrases import (
+    about_disputes,
     audience,
     by_request,
+    counted,
     counter,
     document_renamed,
     kept_until,
@@ -35,7 +37,6 @@ from .rules_words import (
     _priced,
     alnum,
     bound_changed,
-    counted,
     entity_changed,
     first_enabled,
     hunk_signals,
@@ -197,8 +198,7 @@ def _material_findings(h: Hunk, old: Sequence[str], new: Sequence[str],
         yield Finding(Rule.RECIPIENTS, MATERIAL, party, note="a named party changed")
     # A name swapped where disputes are heard or decided ("courts in San Mateo County" ->
     # "in King County", one arbitration body for another): the venue changed.
-    if party and any({Concept.DISPUTES, Concept.GOVERNING_LAW} & set(lexicon.concepts(x))
-                     for x in (before, after)):
+    if party and about_disputes(before, after):
         yield Finding(Rule.DISPUTES, MATERIAL, party, note="the venue changed")
     if _swapped(h, old, new):
         yield Finding(Rule.REORDERED_MEANING, MATERIAL, tuple(alnum([*d, *i])))

@@ -8,7 +8,8 @@ from collections.abc import Sequence
 from . import lexicon
 from .lexicon import Concept
 from .redline import Hunk
-from .rules_words import _is_number, _numbers, alnum, counted, sentence
+from .rules_phrases import counted
+from .rules_words import _is_number, _numbers, alnum, sentence
 from .signals import form, opposite
 
 _GLUE = lexicon.ARTICLES | lexicon.GRAMMAR_WORDS | {

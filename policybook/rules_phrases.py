@@ -2,7 +2,8 @@
 period's unit, the end of a retention period, a request instead of self-service, a term
 completed by the next words or written in another form, a document's title, a counter of
 the page, the hours of a contact channel, a word that takes part of what it names or one
-quantifier for another, an audience ("visible to ...")."""
+quantifier for another, an audience ("visible to ..."), how many times ("once"), a
+sentence about where disputes are heard."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from collections.abc import Sequence
 from . import lexicon
 from .lexicon import Concept
 from .redline import Hunk
-from .rules_words import _is_number, _numbers, alnum
+from .rules_words import _PER_TIME, _is_number, _numbers, alnum
 from .signals import contact_passage, vocabulary
 
 # The words that open how long something is kept: "as long as", "until".
@@ -24,14 +25,21 @@ def kept_until(h: Hunk, old: Sequence[str], new: Sequence[str], before: Sequence
     """The words that end a retention period changed ("We keep your data as long as
     needed" -> "... as long as your account is open"): the period is what they say."""
     words = alnum([*h.deleted, *h.inserted])
-    if not words:
-        return ()
-    for side, start in ((old, h.old_start), (new, h.new_start)):
-        lead = tuple(w.lower() for w in alnum(side[max(0, start - 4): start]))
-        if any(lead[-len(u):] == u for u in _UNTIL) and any(
-                Concept.RETENTION in lexicon.concepts(x) for x in (before, after)):
-            return tuple(words)
+    if words and _opened_by(h, old, new, _UNTIL, 4) and any(
+            Concept.RETENTION in lexicon.concepts(x) for x in (before, after)):
+        return tuple(words)
     return ()
+
+
+def _opened_by(h: Hunk, old: Sequence[str], new: Sequence[str],
+               openers: Sequence[tuple[str, ...]], window: int) -> bool:
+    """The run comes right after one of `openers` (lower-case words), on either side:
+    the words read in the `window` tokens before it, punctuation aside."""
+    for side, start in ((old, h.old_start), (new, h.new_start)):
+        lead = tuple(w.lower() for w in alnum(side[max(0, start - window): start]))
+        if any(lead[-len(o):] == o for o in openers):
+            return True
+    return False
 
 
 def counter(h: Hunk, old: Sequence[str], new: Sequence[str]) -> bool:
@@ -200,10 +208,24 @@ def audience(h: Hunk, old: Sequence[str], new: Sequence[str]) -> tuple[str, ...]
     """ "Posts are visible to your friends" -> "visible to everyone": the words that say
     who may see it changed, so the recipients did."""
     words = alnum([*h.deleted, *h.inserted])
-    if not words:
-        return ()
-    for side, start in ((old, h.old_start), (new, h.new_start)):
-        lead = tuple(w.lower() for w in alnum(side[max(0, start - 3): start]))
-        if any(lead[-len(a):] == a for a in _AUDIENCE):
-            return tuple(words)
-    return ()
+    return tuple(words) if words and _opened_by(h, old, new, _AUDIENCE, 3) else ()
+
+
+def counted(h: Hunk, old: Sequence[str], new: Sequence[str]) -> bool:
+    """ "once" or "twice" at the end of a clause or before "a"/"per" ("appeal once",
+    "once a month" -> "twice a month"): how many times, not the conjunction that glues a
+    sentence ("once we find accounts")."""
+    for run, words, end in ((h.deleted, old, h.old_end), (h.inserted, new, h.new_end)):
+        last = alnum(run)[-1:]
+        follows = words[end] if end < len(words) else "."
+        if last and last[0].lower() in ("once", "twice") and (
+                follows in (".", ",", ";", "!") or follows.lower() in _PER_TIME):
+            return True
+    return False
+
+
+def about_disputes(*texts: Sequence[str]) -> bool:
+    """Does one of the texts speak of courts, disputes or the governing law? A place or
+    a name there says where disputes are heard (a venue), not where to write."""
+    return any({Concept.DISPUTES, Concept.GOVERNING_LAW} & set(lexicon.concepts(x))
+               for x in texts)

@@ -222,18 +222,9 @@ def _is_number(word: str) -> bool:
     return any(c.isdigit() for c in word) or word.lower() in lexicon.NUMBER_WORDS
 
 
-def counted(h: Hunk, old: Sequence[str], new: Sequence[str]) -> bool:
-    """ "once" or "twice" at the end of a clause or before "a"/"per" ("appeal once",
-    "once a month" -> "twice a month"): how many times, not the conjunction that glues a
-    sentence ("once we find accounts")."""
-    for run, words, end in ((h.deleted, old, h.old_end), (h.inserted, new, h.new_end)):
-        last = alnum(run)[-1:]
-        follows = words[end] if end < len(words) else "."
-        if last and last[0].lower() in ("once", "twice") and (
-                follows in (".", ",", ";", "!") or follows.lower() in ("a", "an", "per",
-                                                                       "every", "each")):
-            return True
-    return False
+# "once" or "twice" before these is a frequency ("once a year"); otherwise it may be the
+# conjunction ("once the law applies").
+_PER_TIME = ("a", "an", "per", "every", "each")
 
 
 _SINCE = {"since", "until", "till", "from", "in", "before", "after", "on"}
@@ -321,7 +312,7 @@ def _numbers(words: Sequence[str]) -> list[str]:
             continue
         # "once" is a frequency in "once a year", a conjunction in "once the law applies".
         if w.lower() in ("once", "twice") and (k + 1 >= len(words) or words[k + 1].lower()
-                                               not in ("a", "an", "per", "every", "each")):
+                                               not in _PER_TIME):
             continue
         # ... nor is a footnote's mark ("[^1]", GitHub's Markdown).
         if k and (words[k - 1] in ("§", "^", "[^") or words[k - 1].lower() in
