@@ -40,7 +40,7 @@ from .diff import (
     ChangeKind,
     ChangeSet,
 )
-from .document import ChangeVerdict, Document, Override
+from .document import ChangeVerdict, Document, Override, Section
 from .materiality_blocks import flips, judge_block, judge_words, quote
 from .reasons import Reason
 from .redline import Redline, word_redline, words_of
@@ -196,6 +196,15 @@ def _substitutions(changes: ChangeSet) -> dict[tuple[tuple[str, ...], tuple[str,
     return dict(counts)
 
 
+def _same_words(section: Section | None) -> tuple[str, ...]:
+    """A section's own words, its title first, as a reader meets them: no punctuation
+    (bullets, a colon turned into a full stop), no case, no layout."""
+    if section is None:
+        return ()
+    text = " ".join((section.title, *(block.words for block in section.blocks)))
+    return tuple(w.lower() for w in words_of(text) if any(c.isalnum() for c in w))
+
+
 def _headings(doc: Document) -> set[str]:
     found: set[str] = set()
     for section in doc.sections():
@@ -291,10 +300,22 @@ def _reasons(change: Change, texts: Texts, superseded: tuple[tuple[int, int], ..
             verb = {ChangeKind.ADDED: "added", ChangeKind.REMOVED: "removed"}.get(kind, "")
             yield reason(Rule.HEADING_WORDING, EDITORIAL,
                          f"heading {verb} without text of its own".replace("  ", " "))
-        for block in change.blocks:
-            for finding, line, words in judge_block(block, change, texts):
-                yield reason(finding.rule, finding.verdict, words, line, finding.terms,
-                             finding.note)
+        judged = [reason(finding.rule, finding.verdict, words, line, finding.terms,
+                         finding.note)
+                  for block in change.blocks
+                  for finding, line, words in judge_block(block, change, texts)]
+        if any(r.material for r in judged) and Rule.MARKUP not in texts.disabled and \
+                _same_words(change.old) == _same_words(change.new):
+            # Paragraphs split, joined or made a heading, items re-flowed, but the same
+            # words in the same order: the runs the diff paired across the new breaks
+            # read as sentences rewritten ("Requirements" -> "your content is required").
+            for block in change.blocks:
+                text = block.new.words if block.new is not None else \
+                    block.old.words if block.old is not None else ""
+                yield reason(Rule.MARKUP, EDITORIAL, quote(text, 12), block.line, (),
+                             "the same words in the same order, laid out anew")
+            return
+        yield from judged
 
 
 # A heading's number glued to its title ("4.Services"), which the parser could not tell
