@@ -168,8 +168,9 @@ _ACRONYM = re.compile(r"^[A-Z]{2,6}s?$")
 
 
 def without_named_bodies(words: Iterable[str], after: Iterable[str] = ()) -> list[str]:
-    """`words` without a place that names a body ("U.S" before "FAA"); `after` are the
-    words that follow them in the text (a changed run may end just before the acronym)."""
+    """`words` without a place that names a body ("U.S" before "FAA"), nor the noun a
+    quoted label names ('a “Sponsored” notice'); `after` are the words that follow them
+    in the text (a changed run may end just before the acronym)."""
     given = list(words)
     ws = [*given, *after]
     kept: list[str] = []
@@ -180,8 +181,15 @@ def without_named_bodies(words: Iterable[str], after: Iterable[str] = ()) -> lis
                 else ws[k + 1] if k + 1 < len(ws) else ""
             if _ACRONYM.match(after) and after.lower() not in _PLACE_ACRONYMS:
                 continue
+        if word.lower() in _LABELLED and k and given[k - 1] in ("”", '"'):
+            # 'a “No earnings” notice': the kind of element a quoted label names on the
+            # screen, not a notice of changes.
+            continue
         kept.append(word)
     return kept
+
+
+_LABELLED = frozenset({"notice", "notices", "notification", "notifications"})
 
 
 def concepts(words: Iterable[str], extra: Extra = ()) -> dict[Concept, tuple[str, ...]]:
@@ -211,8 +219,38 @@ _NOT_NEGATIONS = re.compile(r"\b(?:but )?not limited to\b|\bwithout limitation\b
                             r"\bwithout limiting\b|\bnot only\b")
 
 
+# A quoted label is a name, not a negation ("the “Do Not Sell” link").
+_QUOTED = re.compile(r"“[^“”]{0,80}”|\"[^\".;!?]{0,80}\"")
+_NEGATION_WORD = re.compile(r"\b(?:not|no|never|none|nothing|\w+n't)\b")
+# A label that starts with a negation, under a negated verb of the same clause, cancels
+# the verb's negation: "will not show the “No earnings” notice" says there are earnings.
+_CANCELLED = re.compile(r"\b(?:not|never|\w+n't)\b(?=[^,.;:!?“”\"]{0,40}[“\"]\s*(?:no|not)\b)")
+
+
+def _unquoted(text: str) -> str:
+    if "“" not in text and '"' not in text:
+        return text
+    return _QUOTED.sub(lambda m: _NEGATION_WORD.sub(" ", m.group()), text)
+
+
+def cancelled_negations(words: Iterable[str], other: Iterable[str]) -> list[str]:
+    """The negations of a sentence, less those cancelled by a negated label that the
+    `other` version of the sentence does not have: "will show a green icon" -> "will not
+    have a “No earnings” notice" says the same ("will show the “No earnings” notice" ->
+    "will not show the “No earnings” notice" does not)."""
+    text = _text(words).replace("n’t", "n't")
+    if "“" in text or '"' in text:
+        before = _text(other).replace("n’t", "n't")
+
+        def keep(m: re.Match[str]) -> str:
+            label = _QUOTED.search(text, m.end())
+            return m.group() if label is None or label.group() in before else " "
+        text = _CANCELLED.sub(keep, text)
+    return negations(text.split())
+
+
 def negations(words: Iterable[str]) -> list[str]:
-    text = _NOT_NEGATIONS.sub(" ", _text(words).replace("n’t", "n't"))
+    text = _NOT_NEGATIONS.sub(" ", _unquoted(_text(words).replace("n’t", "n't")))
     found = _found(_NEGATION, text)
     # "isn't" and friends not listed above still negate.
     found += [w for w in text.split() if w.endswith("n't") and w not in found]
