@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
 
+from . import lexicon
 from .diff import BlockChange, BlockChangeKind, Change, ItemChange, ItemKind, Style, clean
 from .document import Block, BlockKind
 from .lexicon import summary_label
@@ -157,7 +158,51 @@ def judge_block(block: BlockChange, change: Change, texts: Texts) -> Iterator[Ju
         yield from _hunks(block.redline, texts, context, line, links=_link_words(block),
                           items=_item_words(block), lead=_lead_in(block, change))
         return
-    yield from _hunks(block.redline, texts, context, line, links=_link_words(block))
+    judged = _hunks(block.redline, texts, context, line, links=_link_words(block))
+    if label is not None and Rule.SUMMARY not in off and block.kind is BlockChangeKind.CHANGED:
+        judged = (_summarised(j, block, change) for j in judged)
+    yield from judged
+
+
+def _summarised(judged: Judged, block: BlockChange, change: Change) -> Judged:
+    """An item of a summary's list that now agrees with the binding text of its section:
+    one dropped that the section's other text never names while it limits the practice
+    to what it lists ("we access it for support or maintenance" -> "for support", where
+    the section says "we only access it: … for support"), or one added that it names
+    already. What the section binds you to is unchanged. Where the section is silent and
+    open, the summary was the only place that said it: judged as text, like any other
+    change of a summary."""
+    finding = judged[0]
+    if finding.rule not in _SCOPES or block.old is None or block.new is None:
+        return judged
+    terms = {w.lower() for w in finding.terms if len(w) > 2} - lexicon.ARTICLES - \
+        lexicon.GRAMMAR_WORDS - _LINKING
+    old, new = (set(w.lower() for w in words_of(b.words)) for b in (block.old, block.new))
+    if not terms:
+        return judged
+    texts = [[w.lower() for w in words_of(b.words)]
+             for section in (change.old, change.new) if section is not None
+             for part in section.walk() for b in part.blocks
+             if b is not block.old and b is not block.new and not summary_label(b.text)]
+    binding = {w for text in texts for w in text}
+    # Said there as a practice, not ruled out ("we never open it for advertising").
+    said = any(terms <= set(text) and not lexicon.negations(text) for text in texts)
+    if terms <= old and not terms <= new and not terms & binding and binding & _EXCLUSIVE:
+        note = f"{_listed(terms)} is not in the text it summarises"
+    elif terms <= new and not terms <= old and said:
+        note = f"{_listed(terms)} is in the text it summarises already"
+    else:
+        return judged
+    return Finding(Rule.SUMMARY, EDITORIAL, finding.terms, note=note), judged[1], judged[2]
+
+
+_SCOPES = frozenset({Rule.LIST_SCOPE, Rule.NARROWED_LIST, Rule.WIDENED_LIST})
+_EXCLUSIVE = frozenset({"only", "solely", "exclusively"})
+_LINKING = frozenset({"and", "or", "for", "with", "our", "your", "their", "its", "from"})
+
+
+def _listed(terms: set[str]) -> str:
+    return ", ".join(f"“{t}”" for t in sorted(terms))
 
 
 def _item_words(block: BlockChange) -> tuple[set[tuple[str, ...]], set[tuple[str, ...]]]:
