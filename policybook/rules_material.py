@@ -77,7 +77,8 @@ def _material_findings(h: Hunk, old: Sequence[str], new: Sequence[str],
     neg_d, neg_i = lexicon.negations(d), lexicon.negations(i)
     if pointer_sentences(h, old, new):
         yield Finding(Rule.CROSS_REFERENCE, EDITORIAL, note="sentences that point elsewhere")
-    neg_old, neg_new = lexicon.negations(before), lexicon.negations(after)
+    neg_old = lexicon.cancelled_negations(before, after)
+    neg_new = lexicon.cancelled_negations(after, before)
     if (neg_d or neg_i) and len(neg_old) != len(neg_new):
         yield Finding(Rule.NEGATION, MATERIAL, tuple(neg_d + neg_i))
     flipped = opposite(d, i)
@@ -396,8 +397,12 @@ def _unit_changed(h: Hunk, old: Sequence[str], new: Sequence[str]) -> tuple[str,
     """Words inserted or removed right after a number ("30 days" -> "30 business days"):
     the unit or the qualifier of an amount changed."""
     def after_number(words: Sequence[str], start: int) -> bool:
-        return any(_is_number(w) and w.lower() not in ("one", "first")
-                   for w in words[max(0, start - 3): start])
+        window = list(words[max(0, start - 3): start])
+        # (The number of the sentence before is no amount of this one: "a fee of 5%. Pay
+        # on time" lost a sentence, not a unit.)
+        ends = [k for k, w in enumerate(window) if w in (".", "!", "?", ";")]
+        window = window[ends[-1] + 1:] if ends else window
+        return any(_is_number(w) and w.lower() not in ("one", "first") for w in window)
     if after_number(old, h.old_start) and after_number(new, h.new_start):
         return tuple(w for w in alnum([*h.deleted, *h.inserted]) if not _is_number(w))
     return ()

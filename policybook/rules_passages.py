@@ -99,8 +99,10 @@ def _whole_text_findings(words: Sequence[str], texts: Texts, added: bool,
     strong = lexicon.strong_modals(words)
     # A passage that tells how to get in touch says nothing else: one that hands data
     # over ("we send your e-mail address to our processor") is judged below.
-    if contact_only(words) or (not negs and not strong and contact_passage(words)
-                               and not lexicon.shares(words)):
+    # An item under "We collect:" names data, though it be "your phone number".
+    if (contact_only(words) or (not negs and not strong and contact_passage(words)
+                                and not lexicon.shares(words))) and \
+            not (lead and lexicon.describes_practice(lead)):
         yield Finding(Rule.CONTACT, EDITORIAL)
     if texts.is_heading(" ".join(words)) or texts.is_heading(" ".join(_unlabelled(words))) \
             or texts.lists_headings(words):
