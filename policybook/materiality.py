@@ -17,7 +17,8 @@ How a verdict is reached:
   registers (subprocessors, retention periods). A summary ("Short version:") is text
   like any other unless the opt-in `summaries` profile is on.
 - How each block is walked (paragraph runs, list items, table rows) and quoted lives in
-  `materiality_blocks.py`.
+  `materiality_blocks.py`. A section whose blocks would read as material but whose
+  words are the same in another layout (`relayout.py`) is judged as that layout.
 - A change is material when any of its reasons is; the version is material when any
   change is. Front-matter edits are editorial.
 - The editor's override in the new version's front matter (`change:` + `reason:`) wins,
@@ -40,10 +41,11 @@ from .diff import (
     ChangeKind,
     ChangeSet,
 )
-from .document import ChangeVerdict, Document, Override, Section
+from .document import ChangeVerdict, Document, Override
 from .materiality_blocks import flips, judge_block, judge_words, quote
 from .reasons import Reason
 from .redline import Redline, word_redline, words_of
+from .relayout import relaid
 from .rulebook import Settings
 from .rules import (
     EDITORIAL,
@@ -196,15 +198,6 @@ def _substitutions(changes: ChangeSet) -> dict[tuple[tuple[str, ...], tuple[str,
     return dict(counts)
 
 
-def _same_words(section: Section | None) -> tuple[str, ...]:
-    """A section's own words, its title first, as a reader meets them: no punctuation
-    (bullets, a colon turned into a full stop), no case, no layout."""
-    if section is None:
-        return ()
-    text = " ".join((section.title, *(block.words for block in section.blocks)))
-    return tuple(w.lower() for w in words_of(text) if any(c.isalnum() for c in w))
-
-
 def _headings(doc: Document) -> set[str]:
     found: set[str] = set()
     for section in doc.sections():
@@ -304,16 +297,15 @@ def _reasons(change: Change, texts: Texts, superseded: tuple[tuple[int, int], ..
                          finding.note)
                   for block in change.blocks
                   for finding, line, words in judge_block(block, change, texts)]
-        if any(r.material for r in judged) and Rule.MARKUP not in texts.disabled and \
-                _same_words(change.old) == _same_words(change.new):
-            # Paragraphs split, joined or made a heading, items re-flowed, but the same
-            # words in the same order: the runs the diff paired across the new breaks
-            # read as sentences rewritten ("Requirements" -> "your content is required").
+        layout = relaid(change.old, change.new) if any(r.material for r in judged) else ""
+        # Re-laid out with the same words: the runs the diff paired across the new breaks
+        # read as sentences rewritten ("Requirements" -> "your content is required").
+        rule = Rule.SAME_MEANING if "head repeated" in layout else Rule.MARKUP
+        if layout and rule not in texts.disabled:
             for block in change.blocks:
                 text = block.new.words if block.new is not None else \
                     block.old.words if block.old is not None else ""
-                yield reason(Rule.MARKUP, EDITORIAL, quote(text, 12), block.line, (),
-                             "the same words in the same order, laid out anew")
+                yield reason(rule, EDITORIAL, quote(text, 12), block.line, (), layout)
             return
         yield from judged
 

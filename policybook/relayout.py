@@ -1,0 +1,129 @@
+"""Does a section say the same words in another layout? (pure core)
+
+Block by block, a section re-laid out reads as text rewritten: the diff pairs runs across
+the new breaks ("Requirements for promoting…" -> "…your content is required to:"). Read
+as a whole, in the order a reader meets them, its words tell: `relaid` compares the
+units of both versions (the title, each sentence, list item and table row) and names the
+layout change when nothing else changed.
+"""
+
+from __future__ import annotations
+
+from difflib import SequenceMatcher
+
+from .docmodel import Block, BlockKind, Section, clean
+from .redline import words_of
+
+# Where a unit ends inside a paragraph.
+_ENDS = frozenset({".", "!", "?", ";", ":"})
+# What joins the parts of a sentence that a split writes as two.
+_JOINS = frozenset({"and", "or"})
+_HEAD = 5  # the most words of a sentence's head that a split repeats
+
+Units = list[list[str]]
+
+
+def relaid(old: Section | None, new: Section | None) -> str:
+    """How the section was re-laid out with the same words, or "" if its words changed:
+    the same words in the same order (paragraphs split or joined, a first line made the
+    heading, items re-flowed); a table made a list row for item (or the reverse), its
+    header row aside; a sentence or an item split in two with its head repeated ("We
+    collect your name, and your payment details" -> "We collect your name. We collect
+    your payment details"), or two joined."""
+    if old is None or new is None:
+        return ""
+    a, b = _units(old), _units(new)
+    if _flat(a) == _flat(b):
+        return "the same words in the same order, laid out anew"
+    tables = (_tables(old), _tables(new))
+    if tables[0] != tables[1] and _flat(_units(old, headers=False)) == \
+            _flat(_units(new, headers=False)):
+        return "a table made a list, row for item (or the reverse), the header row aside"
+    if _split(a, b) or _split(b, a):
+        return "a sentence or an item split in two (or two joined), its head repeated"
+    return ""
+
+
+def _tables(section: Section) -> int:
+    return sum(block.kind is BlockKind.TABLE for block in section.blocks)
+
+
+def _words(text: str) -> list[str]:
+    return [w.lower() for w in words_of(clean(text)) if any(c.isalnum() for c in w)
+            or w in _ENDS or w == ","]
+
+
+def _units(section: Section, headers: bool = True) -> Units:
+    """The title, then each sentence of a paragraph, each item of a list and each row of a
+    table, as lower-case words (punctuation, bullets and markup left out)."""
+    units: Units = [_alnum(_words(section.title))]
+    for block in section.blocks:
+        units.extend(_block_units(block, headers))
+    return [u for u in units if u]
+
+
+def _block_units(block: Block, headers: bool) -> Units:
+    if block.kind is BlockKind.TABLE and block.rows:
+        rows = block.rows if headers else block.rows[1:]
+        return [_alnum(_words(" ".join(row))) for row in rows]
+    if block.kind is BlockKind.LIST and block.items:
+        return [unit for item in block.items for unit in _sentences(_words(item))]
+    return _sentences(_words(block.words))
+
+
+def _sentences(words: list[str]) -> Units:
+    units: Units = [[]]
+    for word in words:
+        if word in _ENDS:
+            units.append([])
+        else:
+            units[-1].append(word)
+    return [u for u in units if u]
+
+
+def _alnum(words: list[str]) -> list[str]:
+    return [w for w in words if w not in _ENDS and w != ","]
+
+
+def _flat(units: Units, commas: bool = False) -> list[str]:
+    return [w for unit in units for w in unit if commas or w != ","]
+
+
+def _starts(units: Units) -> set[int]:
+    """The position of each unit's first word in the flat words (commas counted)."""
+    found, at = set(), 0
+    for unit in units:
+        found.add(at)
+        at += len(unit)
+    return found
+
+
+def _unit_at(units: Units, position: int) -> list[str]:
+    at = 0
+    for unit in units:
+        if at <= position < at + len(unit):
+            return unit
+        at += len(unit)
+    return []
+
+
+def _split(one: Units, two: Units) -> bool:
+    """`two` is `one` with sentences or items split: each change replaces ", and" or ",
+    or" by the first words of the unit it splits, which then start a unit of their own.
+    The comma says the parts were whole: "We share your name or your email with Larkly"
+    -> "We share your name. We share your email with Larkly" leaves the name's recipient
+    unsaid."""
+    a, b = _flat(one, commas=True), _flat(two, commas=True)
+    starts = _starts(two)
+    changed = False
+    for op, i1, i2, j1, j2 in SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
+        if op == "equal" or (op == "delete" and a[i1:i2] == [","]):
+            continue
+        joined = a[i1:i2]
+        head = b[j1:j2]
+        if op != "replace" or not set(joined) - {","} or not set(joined) <= _JOINS | {","} \
+                or "," not in (joined[0], a[i1 - 1] if i1 else "") or len(head) > _HEAD \
+                or j1 not in starts or _alnum(_unit_at(one, i1))[:len(head)] != head:
+            return False
+        changed = True
+    return changed
