@@ -100,7 +100,8 @@ def _material_findings(h: Hunk, old: Sequence[str], new: Sequence[str],
     modal_only = len(alnum(list(d) + list(i))) <= 2
     # "you will have the right" -> "you have the right": the future tense moved to the
     # present (a law in force, a feature launched); no promise is weaker.
-    tense = _to_present(alnum(d), alnum(i))
+    tense = _to_present(alnum(d), alnum(i)) or (_to_past(alnum(d), alnum(i))
+                                                and _dated(after))
     weaker = not tense and ((strong_d and (weak_i or not strong_i))
                             or (weak_i and modal_only and not weak_d))
     stronger = (weak_d and (strong_i or not weak_i)) or (strong_i and modal_only
@@ -260,7 +261,30 @@ def _to_present(d: Sequence[str], i: Sequence[str]) -> bool:
     if len(low_d) != 2 or low_d[0] != "will" or len(low_i) != 1:
         return False
     verb, now = low_d[1], low_i[0]
-    return now in _PRESENT.get(verb, ()) or (verb not in _PRESENT and form(verb) == form(now))
+    # (A past is no present: "will delete" -> "deleted" dropped a promise, `_to_past`.)
+    return now in _PRESENT.get(verb, ()) or (verb not in _PRESENT and form(verb) == form(now)
+                                             and not now.endswith("ed"))
+
+
+# The past of the verbs that announce an event ("will take effect" -> "took effect").
+_PAST = {"take": "took", "come": "came", "become": "became", "begin": "began",
+         "give": "gave", "go": "went", "make": "made", "have": "had", "be": "was"}
+
+
+def _to_past(d: Sequence[str], i: Sequence[str]) -> bool:
+    """An event announced with its date, now told as past ("which will take effect in
+    2026" -> "which took effect in 2026", "will launch in May" -> "launched in May"):
+    what it does is unchanged; the sentence must carry the date (`_dated`)."""
+    low_d, low_i = [w.lower() for w in d], [w.lower() for w in i]
+    if len(low_d) != 2 or low_d[0] != "will" or len(low_i) != 1:
+        return False
+    verb, then = low_d[1], low_i[0]
+    return then == _PAST.get(verb) or (then.endswith("ed") and verb not in _PAST
+                                       and form(verb) == form(then))
+
+
+def _dated(words: Sequence[str]) -> bool:
+    return any(w in lexicon.MONTHS or _YEAR.match(w) for w in words)
 
 
 def _entity_changed(h: Hunk, old: Sequence[str], new: Sequence[str]) -> tuple[str, ...]:
@@ -398,9 +422,9 @@ def _unit_changed(h: Hunk, old: Sequence[str], new: Sequence[str]) -> tuple[str,
     the unit or the qualifier of an amount changed."""
     def after_number(words: Sequence[str], start: int) -> bool:
         window = list(words[max(0, start - 3): start])
-        # (The number of the sentence before is no amount of this one: "a fee of 5%. Pay
-        # on time" lost a sentence, not a unit.)
-        ends = [k for k, w in enumerate(window) if w in (".", "!", "?", ";")]
+        # (A number before a comma or a full stop is no amount of what follows: "a fee of
+        # 5%. Pay on time" lost a sentence, "in 2026, will give" changed a verb.)
+        ends = [k for k, w in enumerate(window) if w in (".", "!", "?", ";", ",", ":")]
         window = window[ends[-1] + 1:] if ends else window
         return any(_is_number(w) and w.lower() not in ("one", "first") for w in window)
     if after_number(old, h.old_start) and after_number(new, h.new_start):
