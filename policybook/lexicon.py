@@ -210,6 +210,17 @@ def strong_modals(words: Iterable[str]) -> list[str]:
     return _found(_STRONG, _text(words))
 
 
+# The strong modals that only ever state a duty: not "will" (a future), nor "agree" or
+# "ensure" (which may name what others do).
+DUTY_MODALS = frozenset({"must", "shall", "required", "need to", "have to", "obligated",
+                         "obliged"})
+
+
+def duty_modals(words: Iterable[str]) -> list[str]:
+    """The duty modals of `words`, set phrases aside ("the required information")."""
+    return [t for t in _found(_STRONG, _without_idioms(_text(words))) if t in DUTY_MODALS]
+
+
 def weak_modals(words: Iterable[str]) -> list[str]:
     return _found(_WEAK, _text(words))
 

@@ -366,10 +366,11 @@ def _link_wording(h: Hunk, links: tuple[str, str],
         return False
     # A placeholder ("here", "this page") given a title may bring its preposition:
     # "[here](…)" -> "on [the cookie settings page](…)".
-    placeholder = bool(d) and all(w.lower() in _PLACEHOLDER | _PREPOSITIONS for w in d) \
-        and any(w.lower() in _PLACEHOLDER for w in d)
-    if placeholder and len(i) > 1 and i[0].lower() in _PREPOSITIONS:
-        i = i[1:]
+    placeholder = bool(d) and all(w.lower() in _PLACEHOLDER | _PREPOSITIONS | _LEADS
+                                  for w in d) and any(w.lower() in _PLACEHOLDER for w in d)
+    # So may the words that lead to it: "click [here](…)" -> "use our [opt-out form](…)".
+    if placeholder:
+        d, i = _link_only(d, links[0]), _link_only(i, links[1])
     if (d and f" {' '.join(d).lower()} " not in links[0]) or \
             (i and f" {' '.join(i).lower()} " not in links[1]):
         return False
@@ -389,6 +390,17 @@ def _link_wording(h: Hunk, links: tuple[str, str],
     return not touched
 
 
+def _link_only(words: list[str], links: str) -> list[str]:
+    """`words` without the words that lead to the link they end with."""
+    while len(words) > 1 and words[0].lower() in _PREPOSITIONS | _LEADS and \
+            f" {' '.join(words).lower()} " not in links:
+        words = words[1:]
+    return words
+
+
+# The words that lead a reader to a link ("use our [form]", "visit the [Help Center]").
+_LEADS = frozenset({"use", "visit", "see", "open", "follow", "go", "click", "tap", "our",
+                    "the", "this", "your"})
 # The words of a link that says nothing of where it goes ("click here", "this page").
 _PLACEHOLDER = frozenset({"here", "there", "this", "that", "page", "link", "click", "below",
                           "above", "website", "site", "webpage"})

@@ -104,8 +104,12 @@ def _material_findings(h: Hunk, old: Sequence[str], new: Sequence[str],
                                                 and _dated(after))
     weaker = not tense and ((strong_d and (weak_i or not strong_i))
                             or (weak_i and modal_only and not weak_d))
+    # A duty written with other words ("click here" -> "you must send us a signed
+    # letter") is a duty added, where the sentence had none (`lexicon.DUTY_MODALS`).
+    added_duty = not strong_d and bool(lexicon.duty_modals(i)) and \
+        not lexicon.duty_modals(before)
     stronger = (weak_d and (strong_i or not weak_i)) or (strong_i and modal_only
-                                                          and not strong_d)
+                                                          and not strong_d) or added_duty
     if weaker and _passed_schedule(d, i):
         yield Finding(Rule.DATE_ONLY, EDITORIAL, note="a schedule that has come to pass")
     if weaker:
