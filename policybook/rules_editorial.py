@@ -12,6 +12,7 @@ from . import lexicon
 from .lexicon import Concept
 from .redline import Hunk
 from .rulebook import EDITORIAL, Finding, Rule
+from .rules_links import filled_link, link_wording
 from .rules_order import reordered_in_sentence
 from .rules_phrases import about_disputes
 from .rules_words import (
@@ -20,6 +21,7 @@ from .rules_words import (
     _DAY,
     _ISO_DATE,
     _MEASURES,
+    _PERIODS,
     _REF_ALONE,
     _REF_LABEL,
     _SENTENCE_END,
@@ -38,7 +40,6 @@ from .rules_words import (
     _squash,
     alnum,
     amount,
-    bound_changed,
     entity_changed,
     first_enabled,
     hunk_signals,
@@ -49,7 +50,6 @@ from .rules_words import (
 from .signals import (
     contact_only,
     legal_entity,
-    opposite,
     places,
 )
 
@@ -257,6 +257,22 @@ def _rename(h: Hunk, old: Sequence[str], new: Sequence[str], texts: Texts) -> st
     return f"{' '.join(old_name)} → {' '.join(new_name)}"
 
 
+def _versioned(h: Hunk, old: Sequence[str], new: Sequence[str]) -> str | None:
+    """A version number added to a name or dropped from it ("Google Analytics" ->
+    "Google Analytics 4"): the same product, nothing else changed. Not a number before a
+    unit or a currency ("Larkly Pro 12 months"), nor one after a lower-case word."""
+    d, i = alnum(h.deleted), alnum(h.inserted)
+    if bool(d) == bool(i) or len(d + i) != 1 or not _VERSION.fullmatch((d + i)[0]):
+        return None
+    words, start, end = (new, h.new_start, h.new_end) if i else (old, h.old_start, h.old_end)
+    before, after = words[start - 1] if start else "", words[end] if end < len(words) else ""
+    if not _capitalised(before) or after.lower() in _MEASURES | _PERIODS | _CURRENCY or \
+            before.lower() in _CURRENCY:
+        return None
+    name = before if i else f"{before} {d[0]}"
+    return f"{name} → {before} {i[0]}" if i else f"{name} → {before}"
+
+
 _VERSION = re.compile(r"v?\d{1,4}(?:\.\d{1,3}){0,2}|[IVX]{1,4}")
 
 
@@ -351,87 +367,6 @@ def _venue(h: Hunk, old: Sequence[str], new: Sequence[str]) -> bool:
                           sentence(new, h.new_start, h.new_end))
 
 
-def _link_wording(h: Hunk, links: tuple[str, str],
-                  old: Sequence[str] = (), new: Sequence[str] = ()) -> bool:
-    """Only the words of a link changed ("What is my disk quota?" -> "Storage limits").
-
-    A link inside a sentence may carry the sentence's terms ("we share data with [our
-    partners](…)"), so its words must touch no concept. A link that stands alone (a
-    sentence of its own: "[Read about refunds](…)" after a full stop or a line break)
-    is a label of the page it opens, like a heading: its concepts name that page's
-    subject, and the page it opens did not change. So is a title given to a link that
-    was a placeholder ("here"): the placeholder carried no term."""
-    d, i = alnum(h.deleted), alnum(h.inserted)
-    if not (d or i):
-        return False
-    # A placeholder ("here", "this page") given a title may bring its preposition:
-    # "[here](…)" -> "on [the cookie settings page](…)".
-    placeholder = bool(d) and all(w.lower() in _PLACEHOLDER | _PREPOSITIONS | _LEADS
-                                  for w in d) and any(w.lower() in _PLACEHOLDER for w in d)
-    # So may the words that lead to it: "click [here](…)" -> "use our [opt-out form](…)".
-    if placeholder:
-        d, i = _link_only(d, links[0]), _link_only(i, links[1])
-    if (d and f" {' '.join(d).lower()} " not in links[0]) or \
-            (i and f" {' '.join(i).lower()} " not in links[1]):
-        return False
-    words = d + i
-    if lexicon.negations(words) or lexicon.strong_modals(words) or \
-            lexicon.weak_modals(words) or _numbers(words):
-        return False
-    if d and i and _alone(old, h.old_start, h.old_end) and _alone(new, h.new_start, h.new_end):
-        return True
-    if placeholder and i:
-        return True  # the placeholder carried no term: the title names the page it opens
-    # Inside a sentence the link's words are the sentence's: "users must be [at least
-    # 13](…)" -> "[at most 13](…)" bounds the age, "[off](…)" -> "[on](…)" turns it on.
-    if bound_changed(h, old, new) or opposite(d, i):
-        return False
-    touched = set(lexicon.concepts(words)) - {Concept.LEGAL_TERMS, Concept.NOTICE}
-    return not touched
-
-
-def _link_only(words: list[str], links: str) -> list[str]:
-    """`words` without the words that lead to the link they end with."""
-    while len(words) > 1 and words[0].lower() in _PREPOSITIONS | _LEADS and \
-            f" {' '.join(words).lower()} " not in links:
-        words = words[1:]
-    return words
-
-
-# The words that lead a reader to a link ("use our [form]", "visit the [Help Center]").
-_LEADS = frozenset({"use", "visit", "see", "open", "follow", "go", "click", "tap", "our",
-                    "the", "this", "your"})
-# The words of a link that says nothing of where it goes ("click here", "this page").
-_PLACEHOLDER = frozenset({"here", "there", "this", "that", "page", "link", "click", "below",
-                          "above", "website", "site", "webpage"})
-_PREPOSITIONS = frozenset({"on", "at", "in", "via", "from", "through", "to"})
-
-# What may end the text before a link that stands alone, and what may follow it.
-_BEFORE_ALONE = frozenset({".", "!", "?", ":", ">", "|"})
-_AFTER_ALONE = frozenset({".", "<", "|"})
-
-
-def _alone(words: Sequence[str], start: int, end: int) -> bool:
-    """The run [start, end) is a sentence of its own in `words`: after the start, a full
-    stop or a line break (`<br>`), and before the end or a line break."""
-    before = words[start - 1] if start > 0 else "."
-    after = words[end] if end < len(words) else "."
-    return before in _BEFORE_ALONE and after in _AFTER_ALONE
-
-def _filled_link(h: Hunk, old: Sequence[str], links: tuple[str, str]) -> bool:
-    """A link whose words had gone missing is written out: the old text has a hole where
-    a name belongs ("the terms of the ." -> "the terms of the [Kite Code](…)."), and the
-    new words are the whole text of a link. It names the document the sentence already
-    referred to, whatever words that name holds."""
-    i = alnum(h.inserted)
-    if alnum(h.deleted) or not i or f" | {' '.join(i).lower()} | " not in f" |{links[1]}| ":
-        return False
-    before = old[h.old_start - 1].lower() if h.old_start > 0 else ""
-    after = old[h.old_start] if h.old_start < len(old) else ""
-    return before in lexicon.ARTICLES | {"our", "your", "see"} and \
-        (not after or not any(c.isalnum() for c in after))
-
-
 def editorial_hunk(h: Hunk, old: Sequence[str], new: Sequence[str], texts: Texts,
                    links: tuple[str, str] = ("", ""), table: bool = False) -> Finding | None:
     """The editorial rule that explains this changed run, if one does. `links` are the
@@ -472,13 +407,13 @@ def _editorial_findings(h: Hunk, old: Sequence[str], new: Sequence[str], texts: 
     navigation = links_line(old, links[0]), links_line(new, links[1])
     if min(navigation) >= 1 and max(navigation) >= 2:
         yield Finding(Rule.LINK_WORDING, EDITORIAL, note="a line of links")
-    if _link_wording(h, links, old, new):
+    if link_wording(h, links, old, new):
         yield Finding(Rule.LINK_WORDING, EDITORIAL)
-    elif _filled_link(h, old, links):
+    elif filled_link(h, old, links):
         yield Finding(Rule.LINK_WORDING, EDITORIAL, note="a missing link text written out")
     if _date(h, old, new):
         yield Finding(Rule.DATE_ONLY, EDITORIAL)
-    renamed = _rename(h, old, new, texts)
+    renamed = _rename(h, old, new, texts) or _versioned(h, old, new)
     if renamed:
         yield Finding(Rule.RENAME, EDITORIAL, note=renamed)
     if _moved_text(h, texts):

@@ -10,7 +10,7 @@ CORE = ["errors", "markdown", "document", "frontmatter", "langtags", "validate",
         "diff", "materiality", "signals",
         "timeline", "redline", "addresses", "delivery", "lexicon", "rules", "report",
         "rules_words", "rules_editorial", "rules_material", "rules_passages", "rules_order",
-        "rules_phrases", "materiality_blocks", "relayout",
+        "rules_phrases", "materiality_blocks", "relayout", "rules_links",
         "changeset", "blockdiff", "rulebook", "site/pages", "site/changes", "state", "notice",
         "urls", "segment", "regions", "translations", "docmodel", "termsearch", "mdinline",
         "superseded"]
