@@ -29,7 +29,7 @@ from .rules_words import (
     only_pointers,
     undated,
 )
-from .signals import contact_only, contact_passage, date_only, places, visible
+from .signals import contact_only, contact_passage, date_only, places, visible, vocabulary
 
 
 def _unlabelled(words: Sequence[str]) -> list[str]:
@@ -104,6 +104,9 @@ def _whole_text_findings(words: Sequence[str], texts: Texts, added: bool,
                                 and not lexicon.shares(words))) and \
             not (lead and lexicon.describes_practice(lead)):
         yield Finding(Rule.CONTACT, EDITORIAL)
+    if _banner(words):
+        yield Finding(Rule.HEADING_WORDING, EDITORIAL,
+                      note="a banner of the page, with its buttons")
     if texts.is_heading(" ".join(words)) or texts.is_heading(" ".join(_unlabelled(words))) \
             or texts.lists_headings(words):
         yield Finding(Rule.CONTENTS, EDITORIAL)
@@ -221,3 +224,24 @@ def _introduces(lead: Sequence[str]) -> bool:
     before a list ("Unless otherwise specified, terms have the meanings ...") does not."""
     words = [w for w in lead if w.strip()]
     return bool(words) and (words[-1] == ":" or "following" in (w.lower() for w in words))
+
+
+_SEPARATORS = frozenset({"|", "•", "·", "/", "-"})
+
+
+def _banner(words: Sequence[str]) -> bool:
+    """A short passage whose words after its last sentence are two or more of the page's
+    own controls, set apart ("… your experience. Accept all | Reject all")."""
+    if len(alnum(words)) > 40:
+        return False
+    ends = [k for k, w in enumerate(words) if w in _SENTENCE_END]
+    if not ends or ends[-1] == len(words) - 1:
+        return False
+    controls: list[list[str]] = [[]]
+    for word in words[ends[-1] + 1:]:
+        if word in _SEPARATORS:
+            controls.append([])
+        elif word.strip():
+            controls[-1].append(word.lower())
+    labels = [" ".join(c) for c in controls if c]
+    return len(labels) >= 2 and all(label in vocabulary().buttons for label in labels)

@@ -50,6 +50,7 @@ class Vocabulary:
     bounds: tuple[tuple[str, str], ...] = ()  # "N or older" -> "at least N"
     counters: frozenset[str] = frozenset()  # "42 results": what a page counts
     navigation: tuple[str, ...] = ()  # "related articles": labels of lists of links
+    buttons: frozenset[str] = frozenset()  # "accept all": the page's own controls
 
 
 @cache
@@ -70,6 +71,7 @@ def vocabulary() -> Vocabulary:
         bounds=tuple(raw["bounds"].items()),
         counters=frozenset(raw["counters"]["nouns"]),
         navigation=tuple(raw["navigation"]["labels"]),
+        buttons=frozenset(raw["navigation"]["buttons"]),
     )
 
 
