@@ -16,6 +16,7 @@ from .rules_phrases import (
     by_request,
     counted,
     counter,
+    defined_elsewhere,
     document_renamed,
     kept_until,
     opening_hours,
@@ -152,6 +153,9 @@ def _material_findings(h: Hunk, old: Sequence[str], new: Sequence[str],
         yield Finding(Rule.NOTICE, MATERIAL, tuple(alnum([*d, *i])))
     if document_renamed(h, old):
         yield Finding(Rule.RENAME, EDITORIAL, note="a document renamed")
+    if defined_elsewhere(h, old, new):
+        yield Finding(Rule.RENAME, EDITORIAL, note="a term another document defines, named as "
+                      "it names it")
     # A place before an acronym names a body ("the U.S. FAA"), also when the run ends
     # between the two.
     kept_d = lexicon.without_named_bodies(d, visible(old[h.old_end: h.old_end + 2]))

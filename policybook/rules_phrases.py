@@ -125,6 +125,30 @@ def document_renamed(h: Hunk, old: Sequence[str]) -> bool:
         d[0][:1].isupper() and i[0][:1].isupper() and old[h.old_start - 1][:1].isupper()
 
 
+def defined_elsewhere(h: Hunk, old: Sequence[str], new: Sequence[str]) -> bool:
+    """A term of personal data that both versions define by another document ("Users'
+    Personal Information (as defined in our Privacy Notice)" -> "personal data (as
+    defined in our Privacy Notice)"): what it covers is that document's definition; the
+    term is named as that document now names it. Only the generic words of the term may
+    change (whose data, "information" or "data"): "sensitive personal data" names
+    another kind."""
+    words = [w.lower().rstrip("'’").removesuffix("'s").removesuffix("’s")
+             for w in alnum([*h.deleted, *h.inserted])]
+    if not words or not set(words) <= _WHOSE_DATA:
+        return False
+
+    def deferred(side: Sequence[str], end: int) -> bool:
+        after = " ".join(w.lower() for w in side[end: end + 5] if w not in ("(", ","))
+        return after.startswith(("as defined in", "as defined by", "as defined there",
+                                 "as described in"))
+    return deferred(old, h.old_end) and deferred(new, h.new_end)
+
+
+# The words of a term of personal data that say nothing of its kind, nor whose it is.
+_WHOSE_DATA = frozenset({"personal", "information", "data", "user", "users", "member",
+                         "members", "customer", "customers", "your", "their", "our"})
+
+
 def same_terms(d: Sequence[str], i: Sequence[str], extra: lexicon.Extra) -> bool:
     """Both sides name the same terms of the same concepts in another form, and nothing
     else but little words ("by using encryption" -> "by encrypting it"): terms match on
