@@ -21,6 +21,7 @@ from .rules import (
     Rule,
     Texts,
     alnum,
+    channel_gone,
     editorial_hunk,
     material_hunk,
     name_core,
@@ -143,7 +144,9 @@ def judge_block(block: BlockChange, change: Change, texts: Texts) -> Iterator[Ju
                     f"{'added' if added else 'removed'} item {quote(text)}"
         else:
             text = block.redline.new if added else block.redline.old
-            yield whole_text(words_of(text), texts, added, context, paragraph=True), line, \
+            finding = _with_channel(text, change, off) if not added else None
+            yield finding or whole_text(words_of(text), texts, added, context,
+                                        paragraph=True), line, \
                 f"{'added' if added else 'removed'} {quote(text)}"
         return
     if block.items:
@@ -203,6 +206,17 @@ _LINKING = frozenset({"and", "or", "for", "with", "our", "your", "their", "its",
 
 def _listed(terms: set[str]) -> str:
     return ", ".join(f"“{t}”" for t in sorted(terms))
+
+
+def _with_channel(text: str, change: Change, off: frozenset[Rule]) -> Finding | None:
+    """A paragraph removed that speaks of an address the same change removed
+    (`rules_passages.channel_gone`): a contact detail, gone with its channel."""
+    if Rule.CONTACT in off or change.old is None or change.new is None:
+        return None
+    old, new = (words_of(" ".join(b.words for b in s.blocks)) for s in (change.old, change.new))
+    if not channel_gone(words_of(text), old, new):
+        return None
+    return Finding(Rule.CONTACT, EDITORIAL, note="about an address removed with it")
 
 
 def _item_words(block: BlockChange) -> tuple[set[tuple[str, ...]], set[tuple[str, ...]]]:

@@ -24,9 +24,9 @@ from __future__ import annotations
 from .rulebook import EDITORIAL, EXPLANATIONS, MATERIAL, Finding, Rule
 from .rules_editorial import editorial_hunk
 from .rules_material import PRICE_CHANGED, material_hunk
-from .rules_passages import whole_text
+from .rules_passages import channel_gone, whole_text
 from .rules_words import Texts, alnum, hunk_signals, name_core, sentence
 
 __all__ = ["EDITORIAL", "EXPLANATIONS", "MATERIAL", "PRICE_CHANGED", "Finding", "Rule", "Texts",
-           "alnum", "editorial_hunk", "hunk_signals", "material_hunk", "name_core", "sentence",
-           "whole_text"]
+           "alnum", "channel_gone", "editorial_hunk", "hunk_signals", "material_hunk", "name_core",
+           "sentence", "whole_text"]

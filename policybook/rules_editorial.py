@@ -367,6 +367,19 @@ def _venue(h: Hunk, old: Sequence[str], new: Sequence[str]) -> bool:
                           sentence(new, h.new_start, h.new_end))
 
 
+def _channel_of_right_removed(h: Hunk, old: Sequence[str]) -> bool:
+    """A way to exercise a right taken away ("To exercise your rights, email us at … or
+    use our form" -> "use our form"): how to exercise it is restricted. A contact
+    channel added, or one removed where no right is exercised, is a contact detail."""
+    if not alnum(h.deleted) or alnum(h.inserted):
+        return False
+    # A right of the reader's: "requests can be sent through our portal" (by the
+    # police, by anyone) speaks to no one who holds one.
+    said = sentence(old, h.old_start, h.old_end)
+    return Concept.RIGHTS in lexicon.concepts(said) and \
+        bool({w.lower() for w in said} & {"you", "your"})
+
+
 def editorial_hunk(h: Hunk, old: Sequence[str], new: Sequence[str], texts: Texts,
                    links: tuple[str, str] = ("", ""), table: bool = False) -> Finding | None:
     """The editorial rule that explains this changed run, if one does. `links` are the
@@ -427,7 +440,8 @@ def _editorial_findings(h: Hunk, old: Sequence[str], new: Sequence[str], texts: 
     # (Nor is a company's name that now names another legal person, "Acme Ireland Ltd.,
     # 4 Quay Street" -> "Acme Singapore Ltd., 4 Quay Street", though its address follows.)
     if sig.contact and not _notice_channel(h, old, new) and not amount(h, old, new) and \
-            not entity_changed(h, old, new) and not _venue(h, old, new):
+            not entity_changed(h, old, new) and not _venue(h, old, new) and \
+            not _channel_of_right_removed(h, old):
         yield Finding(Rule.CONTACT, EDITORIAL)
     if sig.same_meaning:
         yield Finding(Rule.SAME_MEANING, EDITORIAL)

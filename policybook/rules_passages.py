@@ -29,7 +29,15 @@ from .rules_words import (
     only_pointers,
     undated,
 )
-from .signals import contact_only, contact_passage, date_only, places, visible, vocabulary
+from .signals import (
+    addresses,
+    contact_only,
+    contact_passage,
+    date_only,
+    places,
+    visible,
+    vocabulary,
+)
 
 
 def _unlabelled(words: Sequence[str]) -> list[str]:
@@ -245,3 +253,20 @@ def _banner(words: Sequence[str]) -> bool:
             controls[-1].append(word.lower())
     labels = [" ".join(c) for c in controls if c]
     return len(labels) >= 2 and all(label in vocabulary().buttons for label in labels)
+
+
+# A channel named again ("Emailing this alias …"): the address it stands for was said before.
+_THIS_CHANNEL = re.compile(r"\b(?:this|that|the above|the same)\s+(?:e-?mail\s+)?"
+                           r"(?:alias|address|inbox|mailbox|number|line|e-?mail)\b")
+
+
+def channel_gone(words: Sequence[str], old: Sequence[str], new: Sequence[str]) -> bool:
+    """A passage removed that speaks of an address the same change removed ("Emailing this
+    alias is abuse and may get your account restricted", its address gone from the
+    section): what it said went with the channel. `old` and `new` are the section's
+    words."""
+    text = " ".join(words).lower()
+    if not _THIS_CHANNEL.search(text):
+        return False
+    gone = addresses(old) - addresses(new)
+    return bool(gone) and not addresses(words) - gone

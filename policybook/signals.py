@@ -20,7 +20,7 @@ from .lexicon import MONTH_NUMBERS
 from .packaged import data_toml
 from .termsearch import TermSearch
 
-__all__ = ["Signals", "Vocabulary", "contact_only", "contact_passage", "date_only",
+__all__ = ["Signals", "Vocabulary", "addresses", "contact_only", "contact_passage", "date_only",
            "forget_sentences", "normal", "places", "signals_of", "visible", "vocabulary"]
 
 _MARKUP = frozenset({"*", "**", "_", "__", "#", "|", "[", "]", "<", ">", "`", "~", "\\", "·",
@@ -321,7 +321,7 @@ def contact_only(changed: Sequence[str], vocab: Vocabulary | None = None,
     the name of whom to contact. A postcode or a house number alone counts when the
     words `around` it hold an address."""
     vocab = vocab or vocabulary()
-    words = _alnum(visible(changed))
+    words = _named_channels(_obfuscated(_alnum(visible(changed))), vocab)
     if not words:
         return False
     if any(not _contact_word(w, vocab) for w in words):  # the first other word decides
@@ -330,6 +330,55 @@ def contact_only(changed: Sequence[str], vocab: Vocabulary | None = None,
         return True
     seen = visible(around)
     return bool(seen) and _has_contact(_alnum(seen), vocab, seen)
+
+
+def _obfuscated(words: list[str]) -> list[str]:
+    """An e-mail address written out against harvesting ("help [at] example [dot] com",
+    "help[at]example.com"), its words joined into one address."""
+    low = [w.lower() for w in words]
+    if "at" not in low:
+        return words
+    out: list[str] = []
+    k = 0
+    while k < len(words):
+        # (The domain has a dot, or "dot" follows it: "reach us at our office" is no
+        # address.)
+        if k + 2 < len(words) and low[k + 1] == "at" and re.fullmatch(r"[\w.+-]+", words[k]) \
+                and re.fullmatch(r"[\w.-]+", words[k + 2]) and \
+                ("." in words[k + 2] or low[k + 3: k + 4] == ["dot"]):
+            address, k = f"{words[k]}@{words[k + 2]}", k + 3
+            while k + 1 < len(words) and low[k] == "dot" and re.fullmatch(r"[\w-]+", words[k + 1]):
+                address, k = f"{address}.{words[k + 1]}", k + 2
+            out.append(address)
+            continue
+        out.append(words[k])
+        k += 1
+    return out
+
+
+def addresses(words: Sequence[str]) -> set[str]:
+    """The e-mail addresses and phone numbers written in `words` (obfuscated ones too)."""
+    return {w.lower() for w in _obfuscated(_alnum(visible(words)))
+            if _EMAIL.match(w) or _PHONE.match(w)}
+
+
+def _named_channels(words: list[str], vocab: Vocabulary) -> list[str]:
+    """Without the words that name one of our channels ("our emergency support email",
+    "our billing hotline"): up to three lower-case words between "our" and the channel."""
+    out: list[str] = []
+    for k, word in enumerate(words):
+        if word.islower() and word not in vocab.channel_words:
+            lo = max(0, k - 3)
+            ahead = words[k + 1: k + 4]
+            if "our" in (w.lower() for w in words[lo:k]) and any(
+                    w.lower() in _CHANNEL_NOUNS for w in ahead):
+                continue
+        out.append(word)
+    return out
+
+
+_CHANNEL_NOUNS = frozenset({"email", "e-mail", "address", "phone", "line", "hotline",
+                            "portal", "form", "inbox", "mailbox", "number", "chat"})
 
 
 def _has_contact(words: Sequence[str], vocab: Vocabulary, seen: Sequence[str]) -> bool:
