@@ -9,6 +9,7 @@ layout change when nothing else changed.
 
 from __future__ import annotations
 
+from collections import Counter
 from difflib import SequenceMatcher
 
 from .docmodel import Block, BlockKind, Section, clean
@@ -114,6 +115,14 @@ def _split(one: Units, two: Units) -> bool:
     -> "We share your name. We share your email with Larkly" leaves the name's recipient
     unsaid."""
     a, b = _flat(one, commas=True), _flat(two, commas=True)
+    # Counted first, as a bag of words: only joining words may go, and no more than a
+    # head's worth of words per join may come. (Aligning two long sections that differ
+    # in many words would take seconds.)
+    gone, came = Counter(a) - Counter(b), Counter(b) - Counter(a)
+    gone.pop(",", None)
+    came.pop(",", None)
+    if not gone or not set(gone) <= _JOINS or sum(came.values()) > _HEAD * gone.total():
+        return False
     starts = _starts(two)
     changed = False
     for op, i1, i2, j1, j2 in SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
