@@ -182,7 +182,7 @@ def without_named_bodies(words: Iterable[str], after: Iterable[str] = ()) -> lis
             if _ACRONYM.match(after) and after.lower() not in _PLACE_ACRONYMS:
                 continue
         if word.lower() in _LABELLED and k and given[k - 1] in ("”", '"'):
-            # 'a “No earnings” notice': the kind of element a quoted label names on the
+            # 'a “Sale ended” notice': the kind of element a quoted label names on the
             # screen, not a notice of changes.
             continue
         kept.append(word)
@@ -234,7 +234,7 @@ _NOT_NEGATIONS = re.compile(r"\b(?:but )?not limited to\b|\bwithout limitation\b
 _QUOTED = re.compile(r"“[^“”]{0,80}”|\"[^\".;!?]{0,80}\"")
 _NEGATION_WORD = re.compile(r"\b(?:not|no|never|none|nothing|\w+n't)\b")
 # A label that starts with a negation, under a negated verb of the same clause, cancels
-# the verb's negation: "will not show the “No earnings” notice" says there are earnings.
+# the verb's negation: "will not show the “Not eligible” badge" says it is eligible.
 _CANCELLED = re.compile(r"\b(?:not|never|\w+n't)\b(?=[^,.;:!?“”\"]{0,40}[“\"]\s*(?:no|not)\b)")
 
 
@@ -246,9 +246,9 @@ def _unquoted(text: str) -> str:
 
 def cancelled_negations(words: Iterable[str], other: Iterable[str]) -> list[str]:
     """The negations of a sentence, less those cancelled by a negated label that the
-    `other` version of the sentence does not have: "will show a green icon" -> "will not
-    have a “No earnings” notice" says the same ("will show the “No earnings” notice" ->
-    "will not show the “No earnings” notice" does not)."""
+    `other` version of the sentence does not have: "shows a green badge" -> "does not
+    show a “Not eligible” badge" says the same ("shows the “Not eligible” badge" -> "does
+    not show the “Not eligible” badge" does not)."""
     text = _text(words).replace("n’t", "n't")
     if "“" in text or '"' in text:
         before = _text(other).replace("n’t", "n't")

@@ -299,7 +299,7 @@ def _reasons(change: Change, texts: Texts, superseded: tuple[tuple[int, int], ..
                   for finding, line, words in judge_block(block, change, texts)]
         layout = relaid(change.old, change.new) if any(r.material for r in judged) else ""
         # Re-laid out with the same words: the runs the diff paired across the new breaks
-        # read as sentences rewritten ("Requirements" -> "your content is required").
+        # read as sentences rewritten ("Refunds" -> "you are required to ask first").
         rule = Rule.SAME_MEANING if "head repeated" in layout else Rule.MARKUP
         if layout and rule not in texts.disabled:
             for block in change.blocks:

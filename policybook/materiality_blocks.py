@@ -170,8 +170,8 @@ def judge_block(block: BlockChange, change: Change, texts: Texts) -> Iterator[Ju
 def _summarised(judged: Judged, block: BlockChange, change: Change) -> Judged:
     """An item of a summary's list that now agrees with the binding text of its section:
     one dropped that the section's other text never names while it limits the practice
-    to what it lists ("we access it for support or maintenance" -> "for support", where
-    the section says "we only access it: … for support"), or one added that it names
+    to what it lists ("we read it to give support or to bill you" -> "to give support",
+    where the section says "we only read it: … to give support"), or one added that it names
     already. What the section binds you to is unchanged. Where the section is silent and
     open, the summary was the only place that said it: judged as text, like any other
     change of a summary."""

@@ -1,7 +1,7 @@
 """Does a section say the same words in another layout? (pure core)
 
 Block by block, a section re-laid out reads as text rewritten: the diff pairs runs across
-the new breaks ("Requirements for promoting…" -> "…your content is required to:"). Read
+the new breaks ("Refunds" as a first line -> "…you are required to ask first"). Read
 as a whole, in the order a reader meets them, its words tell: `relaid` compares the
 units of both versions (the title, each sentence, list item and table row) and names the
 layout change when nothing else changed.

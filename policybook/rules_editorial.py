@@ -258,8 +258,8 @@ def _rename(h: Hunk, old: Sequence[str], new: Sequence[str], texts: Texts) -> st
 
 
 def _versioned(h: Hunk, old: Sequence[str], new: Sequence[str]) -> str | None:
-    """A version number added to a name or dropped from it ("Google Analytics" ->
-    "Google Analytics 4"): the same product, nothing else changed. Not a number before a
+    """A version number added to a name or dropped from it ("Larkly Insights" ->
+    "Larkly Insights 4"): the same product, nothing else changed. Not a number before a
     unit or a currency ("Larkly Pro 12 months"), nor one after a lower-case word."""
     d, i = alnum(h.deleted), alnum(h.inserted)
     if bool(d) == bool(i) or len(d + i) != 1 or not _VERSION.fullmatch((d + i)[0]):

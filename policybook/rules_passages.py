@@ -255,15 +255,15 @@ def _banner(words: Sequence[str]) -> bool:
     return len(labels) >= 2 and all(label in vocabulary().buttons for label in labels)
 
 
-# A channel named again ("Emailing this alias …"): the address it stands for was said before.
+# A channel named again ("Writing to this address …"): the address was said before.
 _THIS_CHANNEL = re.compile(r"\b(?:this|that|the above|the same)\s+(?:e-?mail\s+)?"
                            r"(?:alias|address|inbox|mailbox|number|line|e-?mail)\b")
 
 
 def channel_gone(words: Sequence[str], old: Sequence[str], new: Sequence[str]) -> bool:
-    """A passage removed that speaks of an address the same change removed ("Emailing this
-    alias is abuse and may get your account restricted", its address gone from the
-    section): what it said went with the channel. `old` and `new` are the section's
+    """A passage removed that speaks of an address the same change removed ("Writing to
+    this address about anything else is misuse", its address gone from the section):
+    what it said went with the channel. `old` and `new` are the section's
     words."""
     text = " ".join(words).lower()
     if not _THIS_CHANNEL.search(text):

@@ -363,7 +363,7 @@ def addresses(words: Sequence[str]) -> set[str]:
 
 
 def _named_channels(words: list[str], vocab: Vocabulary) -> list[str]:
-    """Without the words that name one of our channels ("our emergency support email",
+    """Without the words that name one of our channels ("our press office email",
     "our billing hotline"): up to three lower-case words between "our" and the channel."""
     out: list[str] = []
     for k, word in enumerate(words):
