@@ -253,3 +253,45 @@ def about_disputes(*texts: Sequence[str]) -> bool:
     a name there says where disputes are heard (a venue), not where to write."""
     return any({Concept.DISPUTES, Concept.GOVERNING_LAW} & set(lexicon.concepts(x))
                for x in texts)
+
+
+_LITTLE = frozenset({"of", "and", "the", "for", "on", "in", "&"})
+_MARKS = frozenset({"(", ")", "“", "”", '"', "‘", "’", "'"})
+
+
+def _initials(words: Sequence[str]) -> str:
+    return "".join(w[0] for w in words if w.lower() not in _LITTLE).upper()
+
+
+def _acronym_of(name: Sequence[str], acronym: str) -> bool:
+    """`name` is the name `acronym` stands for ("European Economic Area", "EEA")."""
+    words = [w for w in name if w not in ("(", ")")]
+    return len(acronym) >= 2 and acronym.isupper() and len(words) >= 2 and \
+        all(w[:1].isupper() or w.lower() in _LITTLE for w in words) and \
+        _initials(words) == acronym.rstrip("s")
+
+
+def acronym_spelt(h: Hunk, old: Sequence[str], new: Sequence[str]) -> bool:
+    """An acronym written out, or the name that a written-out acronym stood for shortened
+    ("the EEA" -> "the European Economic Area (EEA)", "the European Economic Area" ->
+    "the EEA"): the same body or place, named in full or in short."""
+    d, i = ([w for w in words if w.strip() and w not in _MARKS]
+            for words in (h.deleted, h.inserted))
+    for short, full, side, start in ((d, i, new, h.new_start), (i, d, old, h.old_start)):
+        if len(short) == 1 and full and (
+                _acronym_of(full, short[0]) or
+                (full[-1:] == [short[0]] and _acronym_of(full[:-1], short[0]))):
+            return True
+        if not short and len(full) == 1 and full[0].isupper():
+            # The acronym given after the name it stands for: "… Regulation" + "(GDPR)".
+            before = [w for w in side[max(0, start - 8): start] if w not in _MARKS]
+            if any(_acronym_of(before[-k:], full[0]) for k in range(2, len(before) + 1)):
+                return True
+        if not short and full:
+            # The name inserted before the acronym that stays: "… Area (" + "EEA".
+            other = old if side is new else new
+            at = h.old_end if side is new else h.new_end
+            following = [w for w in other[at: at + 2] if w not in ("(", ")")][:1]
+            if following and _acronym_of(full, following[0]):
+                return True
+    return False
