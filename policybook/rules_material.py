@@ -215,6 +215,13 @@ def _material_findings(h: Hunk, old: Sequence[str], new: Sequence[str],
     partial = quantified(h, old, new) or requantified(d, i)
     if partial and states:
         yield Finding(Rule.LIST_SCOPE, MATERIAL, partial, note="what it covers, in part")
+    # A condition's parts joined by another word ("if it is damaged and you return it" ->
+    # "… or you return it"): one part now suffices, or both are needed.
+    if {w.lower() for w in alnum(d)} | {w.lower() for w in alnum(i)} == {"and", "or"} and \
+            len(alnum(d)) == len(alnum(i)) == 1 and \
+            _CONDITIONS & {w.lower() for w in [*before, *after]}:
+        yield Finding(Rule.LIST_SCOPE, MATERIAL, tuple(alnum([*d, *i])),
+                      note="the parts of a condition joined another way")
     condition = _condition(d, i)
     if condition and states:
         yield Finding(Rule.LIST_SCOPE, MATERIAL, condition,
@@ -273,6 +280,8 @@ def _to_present(d: Sequence[str], i: Sequence[str]) -> bool:
     return now in _PRESENT.get(verb, ()) or (verb not in _PRESENT and form(verb) == form(now)
                                              and not now.endswith("ed"))
 
+
+_CONDITIONS = frozenset({"if", "unless", "when", "whenever", "provided", "where", "only"})
 
 # The past of the verbs that announce an event ("will take effect" -> "took effect").
 _PAST = {"take": "took", "come": "came", "become": "became", "begin": "began",
