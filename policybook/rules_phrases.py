@@ -263,11 +263,12 @@ def _initials(words: Sequence[str]) -> str:
     return "".join(w[0] for w in words if w.lower() not in _LITTLE).upper()
 
 
-def _acronym_of(name: Sequence[str], acronym: str) -> bool:
-    """`name` is the name `acronym` stands for ("European Economic Area", "EEA")."""
-    words = [w for w in name if w not in ("(", ")")]
+def _acronym_of(name: Sequence[str], acronym: str, defined: bool = False) -> bool:
+    """`name` is the name `acronym` stands for ("European Economic Area", "EEA"); a name
+    the acronym is `defined` after ("value added tax (VAT)") may be in lower case."""
+    words = [w for w in name if w not in _MARKS]
     return len(acronym) >= 2 and acronym.isupper() and len(words) >= 2 and \
-        all(w[:1].isupper() or w.lower() in _LITTLE for w in words) and \
+        (defined or all(w[:1].isupper() or w.lower() in _LITTLE for w in words)) and \
         _initials(words) == acronym.rstrip("s")
 
 
@@ -280,12 +281,12 @@ def acronym_spelt(h: Hunk, old: Sequence[str], new: Sequence[str]) -> bool:
     for short, full, side, start in ((d, i, new, h.new_start), (i, d, old, h.old_start)):
         if len(short) == 1 and full and (
                 _acronym_of(full, short[0]) or
-                (full[-1:] == [short[0]] and _acronym_of(full[:-1], short[0]))):
+                (full[-1:] == [short[0]] and _acronym_of(full[:-1], short[0], True))):
             return True
         if not short and len(full) == 1 and full[0].isupper():
             # The acronym given after the name it stands for: "… Regulation" + "(GDPR)".
             before = [w for w in side[max(0, start - 8): start] if w not in _MARKS]
-            if any(_acronym_of(before[-k:], full[0]) for k in range(2, len(before) + 1)):
+            if any(_acronym_of(before[-k:], full[0], True) for k in range(2, len(before) + 1)):
                 return True
         if not short and full:
             # The name inserted before the acronym that stays: "… Area (" + "EEA".

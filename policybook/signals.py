@@ -146,6 +146,10 @@ def opposite(deleted: Sequence[str], inserted: Sequence[str],
     i = [w.lower() for w in _alnum(inserted) if w.lower() not in skip]
     if len(d) == 1 and len(i) == 1 and (d[0], i[0]) in vocab.opposites:
         return d[0], i[0]
+    # A pair may be a phrase: "Either party may end it" -> "We may end it".
+    pair = " ".join(d), " ".join(i)
+    if 1 < len(d) + len(i) <= 4 and pair in vocab.opposites:
+        return pair
     return None
 
 
