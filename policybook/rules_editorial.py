@@ -14,7 +14,7 @@ from .redline import Hunk
 from .rulebook import EDITORIAL, Finding, Rule
 from .rules_links import filled_link, link_wording
 from .rules_order import reordered_in_sentence
-from .rules_phrases import about_disputes, acronym_spelt
+from .rules_phrases import about_disputes, acronym_spelt, glossed
 from .rules_words import (
     _CONNECTORS,
     _CURRENCY,
@@ -447,6 +447,8 @@ def _editorial_findings(h: Hunk, old: Sequence[str], new: Sequence[str], texts: 
         yield Finding(Rule.SAME_MEANING, EDITORIAL)
     if acronym_spelt(h, old, new):
         yield Finding(Rule.SAME_MEANING, EDITORIAL, note="an acronym written out")
+    if glossed(h, old, new):
+        yield Finding(Rule.SAME_MEANING, EDITORIAL, note="another name, the term kept in brackets")
     if _number_format(h, old, new):
         yield Finding(Rule.PUNCTUATION, EDITORIAL, note="the same number, written another way")
     if reordered_in_sentence(h, old, new):

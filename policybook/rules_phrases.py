@@ -296,3 +296,24 @@ def acronym_spelt(h: Hunk, old: Sequence[str], new: Sequence[str]) -> bool:
             if following and _acronym_of(full, following[0]):
                 return True
     return False
+
+
+def glossed(h: Hunk, old: Sequence[str], new: Sequence[str]) -> bool:
+    """A term given another name with itself kept in brackets, or the reverse ("our
+    processors" -> "our service providers (processors)"): the brackets say both name the
+    same thing. The new name may name no concept the term does not ("our advertisers
+    (processors)" is another matter)."""
+    if bool(alnum(h.deleted)) == bool(alnum(h.inserted)):
+        return False
+    run, side, end, other, at = (h.inserted, new, h.new_end, old, h.old_start) if h.inserted \
+        else (h.deleted, old, h.old_end, new, h.new_start)
+    if run[-1:] != ("(",) or len(alnum(run)) > 4:
+        return False
+    close = next((k for k in range(end, min(end + 5, len(side))) if side[k] == ")"), None)
+    if close is None or close == end:
+        return False
+    term = list(side[end:close])
+    if list(other[at: at + len(term)]) != term:
+        return False
+    named, kept = lexicon.concepts(alnum(run)), lexicon.concepts(term)
+    return set(named) - {Concept.LEGAL_TERMS} <= set(kept)
