@@ -249,6 +249,9 @@ def cancelled_negations(words: Iterable[str], other: Iterable[str]) -> list[str]
     `other` version of the sentence does not have: "shows a green badge" -> "does not
     show a “Not eligible” badge" says the same ("shows the “Not eligible” badge" -> "does
     not show the “Not eligible” badge" does not)."""
+    words = list(words)
+    if not any(w in ("“", '"') for w in words):
+        return negations(words)
     text = _text(words).replace("n’t", "n't")
     if "“" in text or '"' in text:
         before = _text(other).replace("n’t", "n't")

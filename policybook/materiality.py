@@ -198,6 +198,20 @@ def _substitutions(changes: ChangeSet) -> dict[tuple[tuple[str, ...], tuple[str,
     return dict(counts)
 
 
+def _restructured(change: Change) -> bool:
+    """Did the section's layout change: its title, a block come or gone, a block of
+    another kind, a list or a table with more or fewer items? (Only then can the same
+    words stand in another layout; reading a section word by word costs.)"""
+    if change.old is None or change.new is None:
+        return False
+    return change.old.title != change.new.title or any(
+        block.kind in (BlockChangeKind.ADDED, BlockChangeKind.REMOVED) or (
+            block.old is not None and block.new is not None and (
+                block.old.kind is not block.new.kind
+                or len(block.old.items) != len(block.new.items)))
+        for block in change.blocks)
+
+
 def _headings(doc: Document) -> set[str]:
     found: set[str] = set()
     for section in doc.sections():
@@ -297,7 +311,8 @@ def _reasons(change: Change, texts: Texts, superseded: tuple[tuple[int, int], ..
                          finding.note)
                   for block in change.blocks
                   for finding, line, words in judge_block(block, change, texts)]
-        layout = relaid(change.old, change.new) if any(r.material for r in judged) else ""
+        layout = relaid(change.old, change.new) \
+            if any(r.material for r in judged) and _restructured(change) else ""
         # Re-laid out with the same words: the runs the diff paired across the new breaks
         # read as sentences rewritten ("Refunds" -> "you are required to ask first").
         rule = Rule.SAME_MEANING if "head repeated" in layout else Rule.MARKUP

@@ -240,7 +240,7 @@ _SEPARATORS = frozenset({"|", "•", "·", "/", "-"})
 def _banner(words: Sequence[str]) -> bool:
     """A short passage whose words after its last sentence are two or more of the page's
     own controls, set apart ("… your experience. Accept all | Reject all")."""
-    if len(alnum(words)) > 40:
+    if len(words) > 120 or not _SEPARATORS.intersection(words) or len(alnum(words)) > 40:
         return False
     ends = [k for k, w in enumerate(words) if w in _SENTENCE_END]
     if not ends or ends[-1] == len(words) - 1:

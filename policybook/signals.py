@@ -369,6 +369,9 @@ def addresses(words: Sequence[str]) -> set[str]:
 def _named_channels(words: list[str], vocab: Vocabulary) -> list[str]:
     """Without the words that name one of our channels ("our press office email",
     "our billing hotline"): up to three lower-case words between "our" and the channel."""
+    low = {w.lower() for w in words}
+    if "our" not in low or not low & _CHANNEL_NOUNS:
+        return words
     out: list[str] = []
     for k, word in enumerate(words):
         if word.islower() and word not in vocab.channel_words:
