@@ -313,7 +313,8 @@ def glossed(h: Hunk, old: Sequence[str], new: Sequence[str]) -> bool:
     if close is None or close == end:
         return False
     term = list(side[end:close])
-    if list(other[at: at + len(term)]) != term:
+    # (A number in brackets is a number written out, "thirty (30)": `_number_format`.)
+    if list(other[at: at + len(term)]) != term or any(c.isdigit() for w in term for c in w):
         return False
     named, kept = lexicon.concepts(alnum(run)), lexicon.concepts(term)
     return set(named) - {Concept.LEGAL_TERMS} <= set(kept)
