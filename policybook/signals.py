@@ -336,6 +336,9 @@ def contact_only(changed: Sequence[str], vocab: Vocabulary | None = None,
     return bool(seen) and _has_contact(_alnum(seen), vocab, seen)
 
 
+_DOMAIN = re.compile(r"[\w-]+(?:\.[\w-]+)*\.[A-Za-z]{2,}")
+
+
 def _obfuscated(words: list[str]) -> list[str]:
     """An e-mail address written out against harvesting ("help [at] example [dot] com",
     "help[at]example.com"), its words joined into one address."""
@@ -345,11 +348,11 @@ def _obfuscated(words: list[str]) -> list[str]:
     out: list[str] = []
     k = 0
     while k < len(words):
-        # (The domain has a dot, or "dot" follows it: "reach us at our office" is no
-        # address.)
+        # (The domain ends in a name of letters, or "dot" follows it: "reach us at our
+        # office" is no address, nor "interest at 1.5".)
         if k + 2 < len(words) and low[k + 1] == "at" and re.fullmatch(r"[\w.+-]+", words[k]) \
-                and re.fullmatch(r"[\w.-]+", words[k + 2]) and \
-                ("." in words[k + 2] or low[k + 3: k + 4] == ["dot"]):
+                and (_DOMAIN.fullmatch(words[k + 2]) or (
+                    low[k + 3: k + 4] == ["dot"] and re.fullmatch(r"[\w-]+", words[k + 2]))):
             address, k = f"{words[k]}@{words[k + 2]}", k + 3
             while k + 1 < len(words) and low[k] == "dot" and re.fullmatch(r"[\w-]+", words[k + 1]):
                 address, k = f"{address}.{words[k + 1]}", k + 2
