@@ -253,14 +253,12 @@ def cancelled_negations(words: Iterable[str], other: Iterable[str]) -> list[str]
     if not any(w in ("“", '"') for w in words):
         return negations(words)
     text = _text(words).replace("n’t", "n't")
-    if "“" in text or '"' in text:
-        before = _text(other).replace("n’t", "n't")
+    before = _text(other).replace("n’t", "n't")
 
-        def keep(m: re.Match[str]) -> str:
-            label = _QUOTED.search(text, m.end())
-            return m.group() if label is None or label.group() in before else " "
-        text = _CANCELLED.sub(keep, text)
-    return negations(text.split())
+    def keep(m: re.Match[str]) -> str:
+        label = _QUOTED.search(text, m.end())
+        return m.group() if label is None or label.group() in before else " "
+    return negations(_CANCELLED.sub(keep, text).split())
 
 
 def negations(words: Iterable[str]) -> list[str]:

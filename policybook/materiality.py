@@ -312,15 +312,15 @@ def _reasons(change: Change, texts: Texts, superseded: tuple[tuple[int, int], ..
                   for block in change.blocks
                   for finding, line, words in judge_block(block, change, texts)]
         layout = relaid(change.old, change.new) \
-            if any(r.material for r in judged) and _restructured(change) else ""
+            if any(r.material for r in judged) and _restructured(change) else None
         # Re-laid out with the same words: the runs the diff paired across the new breaks
         # read as sentences rewritten ("Refunds" -> "you are required to ask first").
-        rule = Rule.SAME_MEANING if "head repeated" in layout else Rule.MARKUP
-        if layout and rule not in texts.disabled:
+        if layout is not None and layout[0] not in texts.disabled:
+            rule, how = layout
             for block in change.blocks:
                 text = block.new.words if block.new is not None else \
                     block.old.words if block.old is not None else ""
-                yield reason(rule, EDITORIAL, quote(text, 12), block.line, (), layout)
+                yield reason(rule, EDITORIAL, quote(text, 12), block.line, (), how)
             return
         yield from judged
 

@@ -180,9 +180,9 @@ def _summarised(judged: Judged, block: BlockChange, change: Change) -> Judged:
         return judged
     terms = {w.lower() for w in finding.terms if len(w) > 2} - lexicon.ARTICLES - \
         lexicon.GRAMMAR_WORDS - _LINKING
-    old, new = (set(w.lower() for w in words_of(b.words)) for b in (block.old, block.new))
     if not terms:
         return judged
+    old, new = (set(w.lower() for w in words_of(b.words)) for b in (block.old, block.new))
     texts = [[w.lower() for w in words_of(b.words)]
              for section in (change.old, change.new) if section is not None
              for part in section.walk() for b in part.blocks
@@ -211,10 +211,8 @@ def _listed(terms: set[str]) -> str:
 def _with_channel(text: str, change: Change, off: frozenset[Rule]) -> Finding | None:
     """A paragraph removed that speaks of an address the same change removed
     (`rules_passages.channel_gone`): a contact detail, gone with its channel."""
-    if Rule.CONTACT in off or change.old is None or change.new is None:
-        return None
-    old, new = (words_of(" ".join(b.words for b in s.blocks)) for s in (change.old, change.new))
-    if not channel_gone(words_of(text), old, new):
+    if Rule.CONTACT in off or change.old is None or change.new is None or \
+            not channel_gone(words_of(text), change.old, change.new):
         return None
     return Finding(Rule.CONTACT, EDITORIAL, note="about an address removed with it")
 

@@ -15,6 +15,7 @@ from difflib import SequenceMatcher
 
 from .docmodel import Block, BlockKind, Section, clean
 from .redline import words_of
+from .rulebook import Rule
 
 # Where a unit ends inside a paragraph.
 _ENDS = frozenset({".", "!", "?", ";", ":"})
@@ -29,30 +30,33 @@ _SLACK = 200
 Units = list[list[str]]
 
 
-def relaid(old: Section | None, new: Section | None) -> str:
-    """How the section was re-laid out with the same words, or "" if its words changed:
+def relaid(old: Section | None, new: Section | None) -> tuple[Rule, str] | None:
+    """The rule and how the section was re-laid out with the same words, or None if its
+    words changed:
     the same words in the same order (paragraphs split or joined, a first line made the
     heading, items re-flowed); a table made a list row for item (or the reverse), its
     header row aside; a sentence or an item split in two with its head repeated ("We
     collect your name, and your payment details" -> "We collect your name. We collect
     your payment details"), or two joined."""
     if old is None or new is None:
-        return ""
+        return None
     # Sizes first: a section rewritten is no layout, and reading it word by word is the
     # costly part (one in seven of a 40 KB pair's judging time, before this check).
     sizes = [len(s.title) + sum(len(block.words) for block in s.blocks) for s in (old, new)]
     if abs(sizes[0] - sizes[1]) > _SLACK + max(sizes) // 50:
-        return ""
+        return None
     a, b = _units(old), _units(new)
     if _flat(a) == _flat(b):
-        return "the same words in the same order, laid out anew"
+        return Rule.MARKUP, "the same words in the same order, laid out anew"
     tables = (_tables(old), _tables(new))
     if tables[0] != tables[1] and _flat(_units(old, headers=False)) == \
             _flat(_units(new, headers=False)):
-        return "a table made a list, row for item (or the reverse), the header row aside"
+        return Rule.MARKUP, "a table made a list, row for item (or the reverse), the header " \
+            "row aside"
     if _split(a, b) or _split(b, a):
-        return "a sentence or an item split in two (or two joined), its head repeated"
-    return ""
+        return Rule.SAME_MEANING, "a sentence or an item split in two (or two joined), its " \
+            "head repeated"
+    return None
 
 
 def _tables(section: Section) -> int:

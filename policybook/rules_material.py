@@ -335,8 +335,7 @@ def _passed_schedule(d: Sequence[str], i: Sequence[str]) -> bool:
     words = alnum(d)
     if alnum(i) or lexicon.strong_modals(d) != ["will"] or lexicon.negations(d):
         return False
-    timed = any(w in lexicon.MONTHS or _YEAR.match(w) for w in words)
-    return timed and not set(lexicon.concepts(d)) - {Concept.LEGAL_TERMS}
+    return _dated(words) and not set(lexicon.concepts(d)) - {Concept.LEGAL_TERMS}
 
 
 def _also(found: dict[Concept, tuple[str, ...]]) -> str:

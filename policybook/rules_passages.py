@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterator, Sequence
 
 from . import lexicon
+from .docmodel import Section
 from .lexicon import Concept
 from .redline import Hunk, word_redline, words_of
 from .rulebook import EDITORIAL, MATERIAL, Finding, Rule
@@ -260,13 +261,13 @@ _THIS_CHANNEL = re.compile(r"\b(?:this|that|the above|the same)\s+(?:e-?mail\s+)
                            r"(?:alias|address|inbox|mailbox|number|line|e-?mail)\b")
 
 
-def channel_gone(words: Sequence[str], old: Sequence[str], new: Sequence[str]) -> bool:
+def channel_gone(words: Sequence[str], old: Section, new: Section) -> bool:
     """A passage removed that speaks of an address the same change removed ("Writing to
     this address about anything else is misuse", its address gone from the section):
-    what it said went with the channel. `old` and `new` are the section's
-    words."""
-    text = " ".join(words).lower()
-    if not _THIS_CHANNEL.search(text):
+    what it said went with the channel. The sections are read only when the passage
+    names an address."""
+    if not _THIS_CHANNEL.search(" ".join(words).lower()):
         return False
-    gone = addresses(old) - addresses(new)
+    gone, kept = (addresses(words_of(" ".join(b.words for b in s.blocks))) for s in (old, new))
+    gone -= kept
     return bool(gone) and not addresses(words) - gone
